@@ -1,0 +1,47 @@
+// The one seam between traffic and network: a backend moves point-to-point transfers.
+//
+// The DAG executor (sim/workload) calls start(); the backend calls the sink's on_transfer_done()
+// when the transfer's last byte has been delivered to the destination, at that simulated time.
+// Packet (sim/net), fluid (sim/flow) and analytic (sim/workload) backends implement it, so every
+// scenario runs in any fidelity tier on the same inputs.
+// Endpoints are accelerator indices of the Fabric (0 .. endpoints-1).
+// Contract: start() may be called from inside on_transfer_done() and from any event handler of
+// the shared Simulator; completions at equal times are reported in a deterministic order.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "core/units.hpp"
+
+namespace rocesim {
+
+class Simulator;
+
+struct TransferRequest {
+  std::uint32_t src = 0;         // source endpoint
+  std::uint32_t dst = 0;         // destination endpoint
+  Bytes bytes{};                 // payload bytes (> 0)
+  std::uint32_t flow_label = 0;  // QP / channel number: selects the UDP source port, hence the ECMP path
+  std::uint8_t priority = 0;     // traffic class (0 = the lossless data class)
+  std::uint64_t tag = 0;         // caller's id, handed back on completion
+};
+
+class TransferSink {
+ public:
+  virtual void on_transfer_done(std::uint64_t tag, Time now) = 0;
+
+ protected:
+  ~TransferSink() = default;
+};
+
+class TransferBackend {
+ public:
+  virtual ~TransferBackend() = default;
+  virtual std::string_view name() const = 0;
+  virtual void set_sink(TransferSink* sink) = 0;
+  // REQUIRES: src != dst, bytes > 0, both endpoints exist. Starts at sim.now().
+  virtual void start(const TransferRequest& request) = 0;
+};
+
+}  // namespace rocesim

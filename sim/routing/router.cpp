@@ -1,0 +1,144 @@
+#include "routing/router.hpp"
+
+#include <array>
+
+#include "core/rng.hpp"
+
+namespace rocesim::routing {
+namespace {
+
+using topology::Fabric;
+using topology::kMaxTier;
+using topology::kNone;
+using topology::Node;
+using topology::NodeRole;
+
+// CRC-32C (Castagnoli), reflected, table built at compile time.
+constexpr std::array<std::uint32_t, 256> make_crc_table() {
+  std::array<std::uint32_t, 256> t{};
+  for (std::uint32_t i = 0; i < 256; ++i) {
+    std::uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+    t[i] = c;
+  }
+  return t;
+}
+constexpr std::array<std::uint32_t, 256> kCrcTable = make_crc_table();
+
+std::uint32_t crc32c(const std::uint8_t* data, std::size_t n, std::uint32_t init) {
+  std::uint32_t c = ~init;
+  for (std::size_t i = 0; i < n; ++i) c = kCrcTable[(c ^ data[i]) & 0xFFu] ^ (c >> 8);
+  return ~c;
+}
+
+// Maximum links on an up-down path: up through every tier and down again, plus scale-up hops.
+constexpr int kMaxHops = 2 * kMaxTier + 4;
+
+}  // namespace
+
+Router::Router(const Fabric& fabric, RoutingParams params)
+    : fabric_(fabric), params_(params), seed_base_(derive_seed(params.seed, "ecmp")) {}
+
+std::uint64_t Router::switch_seed(NodeId node) const {
+  return params_.per_switch_seed ? splitmix64(seed_base_ + node) : seed_base_;
+}
+
+PortRange Router::candidates(NodeId node, NodeId dst) const {
+  const Node& self = fabric_.node(node);
+  const Node& target = fabric_.node(dst);
+  const PortId first = self.first_port;
+  const PortId up = self.up_begin;
+  const PortId end = self.first_port + self.port_count;
+
+  const auto down_group = [&](std::size_t below, std::uint32_t want) -> PortRange {
+    // Down ports are sorted by peer.domain[below]; find the equal range.
+    PortId lo = first, hi = up;
+    while (lo < hi) {
+      const PortId mid = lo + (hi - lo) / 2;
+      if (fabric_.node(fabric_.port(mid).peer).domain[below] < want) lo = mid + 1; else hi = mid;
+    }
+    PortId e = lo;
+    while (e < up && fabric_.node(fabric_.port(e).peer).domain[below] == want) ++e;
+    return PortRange{lo, e - lo};
+  };
+
+  switch (self.role) {
+    case NodeRole::accelerator: {
+      const bool same_scale_up = self.scale_up_domain != kNone && self.scale_up_domain == target.scale_up_domain;
+      if (same_scale_up && up > first) return PortRange{first, up - first};
+      return PortRange{up, end - up};
+    }
+    case NodeRole::scale_up_switch:
+      return down_group(0, dst);
+    case NodeRole::fabric_switch: {
+      const std::size_t t = self.tier;
+      if (self.domain[t] == target.domain[t] && self.plane == target.plane) return down_group(t - 1, target.domain[t - 1]);
+      return PortRange{up, end - up};
+    }
+  }
+  return PortRange{};
+}
+
+std::uint32_t Router::hash(NodeId node, const FlowKey& key) const {
+  const std::uint64_t seed = switch_seed(node);
+  if (params_.hash == HashKind::uniform) {
+    const std::uint64_t a = (static_cast<std::uint64_t>(key.src) << 32) | key.dst;
+    const std::uint64_t b = (static_cast<std::uint64_t>(key.sport) << 16) | key.dport;
+    return static_cast<std::uint32_t>(splitmix64(splitmix64(a ^ seed) + b) >> 32);
+  }
+  std::array<std::uint8_t, 13> t{};
+  for (int i = 0; i < 4; ++i) {
+    t[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(key.src >> (24 - 8 * i));
+    t[static_cast<std::size_t>(4 + i)] = static_cast<std::uint8_t>(key.dst >> (24 - 8 * i));
+  }
+  t[8] = static_cast<std::uint8_t>(key.sport >> 8);
+  t[9] = static_cast<std::uint8_t>(key.sport);
+  t[10] = static_cast<std::uint8_t>(key.dport >> 8);
+  t[11] = static_cast<std::uint8_t>(key.dport);
+  t[12] = 17;  // UDP
+  return crc32c(t.data(), t.size(), static_cast<std::uint32_t>(seed));
+}
+
+PortId Router::select(NodeId node, const FlowKey& key) const {
+  const PortRange c = candidates(node, key.dst);
+  if (c.empty()) return kNone;
+  if (c.count == 1) return c.first;
+  return c.first + hash(node, key) % c.count;
+}
+
+bool Router::path(const FlowKey& key, std::vector<PortId>& out) const {
+  NodeId at = key.src;
+  for (int hop = 0; hop < kMaxHops; ++hop) {
+    if (at == key.dst) return true;
+    const PortId p = select(at, key);
+    if (p == kNone) return false;
+    out.push_back(p);
+    at = fabric_.port(p).peer;
+  }
+  return at == key.dst;
+}
+
+std::uint64_t Router::paths_from(NodeId node, NodeId dst, int depth) const {
+  if (node == dst) return 1;
+  if (depth >= kMaxHops) return 0;
+  const PortRange c = candidates(node, dst);
+  std::uint64_t total = 0;
+  for (PortId p = c.first; p < c.first + c.count; ++p) total += paths_from(fabric_.port(p).peer, dst, depth + 1);
+  return total;
+}
+
+std::uint64_t Router::path_count(NodeId src, NodeId dst) const { return src == dst ? 1 : paths_from(src, dst, 0); }
+
+int Router::hop_count(NodeId src, NodeId dst) const {
+  if (src == dst) return 0;
+  NodeId at = src;
+  for (int hop = 0; hop < kMaxHops; ++hop) {
+    const PortRange c = candidates(at, dst);
+    if (c.empty()) return -1;
+    at = fabric_.port(c.first).peer;  // every candidate is on a shortest path: hops are equal
+    if (at == dst) return hop + 1;
+  }
+  return -1;
+}
+
+}  // namespace rocesim::routing

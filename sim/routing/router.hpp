@@ -1,0 +1,96 @@
+// Router: ECMP next-hop groups, flow hashing and path queries over a Fabric.
+//
+// Routing is valley-free up-down routing computed structurally from the fabric's domain
+// addressing (see topology/fabric.hpp), so it needs no per-destination tables: at a switch of
+// tier t, a destination endpoint e is either covered (domain[t] equal) and the candidates are the
+// down ports whose peer has e's domain one tier below, or not covered and the candidates are all
+// up ports. Both sets are contiguous port ranges, found in O(log ports). Memory: O(1) beyond the
+// Fabric. Accelerators in the same scale-up domain talk over the scale-up switch.
+//
+// Hashing: the flow key is the RoCEv2 5-tuple (src IP = src endpoint, dst IP = dst endpoint,
+// UDP source port chosen per QP, UDP destination port 4791, protocol 17). A switch picks
+// candidate  h(key, seed_s) mod |candidates|  where seed_s is the switch's seed:
+//   uniform : h = splitmix64 mix of the tuple and seed (an ideal hash)
+//   crc     : h = CRC-32C of the 13 tuple bytes with seed_s as initial value, a realistic ASIC
+//             hash; with `per_switch_seed = false` every switch uses the same seed, which
+//             reproduces hash polarization across tiers.
+// Thread safety: immutable after construction; share freely.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "topology/fabric.hpp"
+
+namespace rocesim::routing {
+
+using topology::NodeId;
+using topology::PortId;
+
+inline constexpr std::uint16_t kRoceUdpPort = 4791;
+inline constexpr std::uint16_t kBaseSourcePort = 49152;
+
+struct FlowKey {
+  std::uint32_t src = 0;
+  std::uint32_t dst = 0;
+  std::uint16_t sport = kBaseSourcePort;
+  std::uint16_t dport = kRoceUdpPort;
+
+  // The UDP source port of QP number `qp` of a connection: one entropy value per QP.
+  static FlowKey for_qp(std::uint32_t src, std::uint32_t dst, std::uint32_t qp) {
+    return FlowKey{src, dst, static_cast<std::uint16_t>(kBaseSourcePort + (qp % 16384)), kRoceUdpPort};
+  }
+};
+
+enum class HashKind : std::uint8_t { uniform, crc };
+
+struct RoutingParams {
+  HashKind hash = HashKind::crc;  // realistic switch hash by default
+  std::uint64_t seed = 1;         // master seed for per-switch hash seeds
+  bool per_switch_seed = true;    // false: all switches hash alike (polarization studies)
+};
+
+// A contiguous range of port ids at one node.
+struct PortRange {
+  PortId first = 0;
+  std::uint32_t count = 0;
+  bool empty() const { return count == 0; }
+};
+
+class Router {
+ public:
+  Router(const topology::Fabric& fabric, RoutingParams params);
+
+  const topology::Fabric& fabric() const { return fabric_; }
+  const RoutingParams& params() const { return params_; }
+
+  // ECMP candidates at `node` for traffic to endpoint `dst`. Empty when `node` has no way toward
+  // it. REQUIRES: node != dst.
+  PortRange candidates(NodeId node, NodeId dst) const;
+
+  // The hash value switch `node` computes for `key`.
+  std::uint32_t hash(NodeId node, const FlowKey& key) const;
+
+  // The egress port `node` picks for `key` (per-flow ECMP). Returns topology::kNone if none.
+  PortId select(NodeId node, const FlowKey& key) const;
+
+  // Appends to `out` the egress ports a flow with `key` takes from key.src to key.dst (first: the
+  // source's NIC or scale-up port; last: the port into dst). Returns false if no path exists.
+  bool path(const FlowKey& key, std::vector<PortId>& out) const;
+
+  // Number of distinct shortest up-down paths from src to dst (the ECMP width end to end).
+  std::uint64_t path_count(NodeId src, NodeId dst) const;
+
+  // Hops (links) on the path between two endpoints; -1 if unreachable.
+  int hop_count(NodeId src, NodeId dst) const;
+
+ private:
+  std::uint64_t switch_seed(NodeId node) const;
+  std::uint64_t paths_from(NodeId node, NodeId dst, int depth) const;
+
+  const topology::Fabric& fabric_;
+  RoutingParams params_;
+  std::uint64_t seed_base_;
+};
+
+}  // namespace rocesim::routing

@@ -1,0 +1,149 @@
+// Fabric: the built network graph every backend and the router read.
+//
+// Nodes are accelerators (endpoints, ids 0 .. endpoints-1, always first), packet switches of tier
+// 1 (leaf / ToR / rail leaf), 2 (spine / aggregation), 3 (core) or 4, and scale-up switches
+// (NVLink / Infinity Fabric class, joining the accelerators of one scale-up domain).
+// A link is one full-duplex cable with a rate (bit/s) and a propagation latency (ps); it yields two
+// ports, one per direction. A port is the egress side of one direction: `node` transmits to `peer`.
+//
+// Structural addressing (what routing needs, O(nodes) memory):
+//   domain[t] names the tier-t block a node belongs to. A tier-t switch serves exactly the
+//   endpoints whose domain[t] equals its own; a leaf's domain[1] is unique per leaf; an endpoint's
+//   domain[0] is its own id and its domain[1..] are those of its leaf. A switch of tier t covers
+//   endpoint e iff domain[t] matches; it then forwards down to the children c with
+//   c.domain[t-1] == e.domain[t-1], otherwise up on all its uplinks (valley-free up-down routing).
+// Ports of a node are contiguous: [first_port, up_begin) lead down or sideways (sorted by the
+// peer's domain at the tier below, so a down group is a contiguous range found by binary search),
+// [up_begin, first_port + port_count) lead up.
+// Invariants (checked by FabricBuilder::build): accelerators first; every link joins two distinct
+// existing nodes; rates > 0.
+// Thread safety: immutable after build; share freely between threads.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/units.hpp"
+
+namespace rocesim::topology {
+
+using NodeId = std::uint32_t;
+using LinkId = std::uint32_t;
+using PortId = std::uint32_t;
+inline constexpr std::uint32_t kNone = UINT32_MAX;
+inline constexpr int kMaxTier = 4;
+
+enum class NodeRole : std::uint8_t { accelerator, fabric_switch, scale_up_switch };
+enum class LinkKind : std::uint8_t { nic, fabric, scale_up };
+
+const char* to_string(NodeRole r);
+const char* to_string(LinkKind k);
+
+struct Node {
+  NodeRole role = NodeRole::accelerator;
+  std::uint8_t tier = 0;   // 0 for accelerators and scale-up switches, 1..kMaxTier for switches
+  std::uint8_t plane = 0;  // fabric plane (multi-plane designs); 0 otherwise
+  std::uint32_t first_port = 0;
+  std::uint32_t port_count = 0;
+  std::uint32_t up_begin = 0;  // first up port (absolute port id)
+  std::array<std::uint32_t, kMaxTier + 1> domain{kNone, kNone, kNone, kNone, kNone};
+  std::uint32_t scale_up_domain = kNone;  // accelerators and scale-up switches
+  std::uint32_t server = kNone;           // accelerators: server (host) index
+  std::uint32_t local_index = 0;          // accelerators: index inside the server (= rail)
+  std::uint32_t pod = kNone;              // pod / scalable unit, for reports
+};
+
+struct Link {
+  NodeId a = kNone;  // lower end (accelerator, or the lower-tier switch)
+  NodeId b = kNone;  // upper end
+  Rate rate{};
+  Time latency{};
+  LinkKind kind = LinkKind::fabric;
+  std::uint8_t tier = 0;  // tier of the upper end for fabric/nic links; 0 for scale-up links
+};
+
+struct Port {
+  NodeId node = kNone;
+  NodeId peer = kNone;
+  LinkId link = kNone;
+  PortId peer_port = kNone;  // the reverse direction
+};
+
+// Per-tier facts the generator declares, for validation and `rocesim topo`.
+struct TierInfo {
+  std::string name;            // "leaf", "spine", "core", "rail-leaf", ...
+  std::uint32_t radix = 0;     // declared ports per switch (0: not declared)
+};
+
+class Fabric {
+ public:
+  const std::string& name() const { return name_; }
+  const std::string& generator() const { return generator_; }
+  std::uint32_t endpoints() const { return endpoints_; }
+  std::size_t node_count() const { return nodes_.size(); }
+  std::size_t link_count() const { return links_.size(); }
+  std::size_t port_count() const { return ports_.size(); }
+  int max_tier() const { return max_tier_; }
+  std::uint32_t planes() const { return planes_; }
+  const TierInfo& tier_info(int tier) const { return tiers_[static_cast<std::size_t>(tier)]; }
+
+  const Node& node(NodeId n) const { return nodes_[n]; }
+  const Link& link(LinkId l) const { return links_[l]; }
+  const Port& port(PortId p) const { return ports_[p]; }
+  const std::vector<Node>& nodes() const { return nodes_; }
+  const std::vector<Link>& links() const { return links_; }
+
+  std::span<const Port> ports_of(NodeId n) const {
+    return {ports_.data() + nodes_[n].first_port, nodes_[n].port_count};
+  }
+  // Port ids of node n in [first, up_begin) and [up_begin, end).
+  std::uint32_t down_port_count(NodeId n) const { return nodes_[n].up_begin - nodes_[n].first_port; }
+  std::uint32_t up_port_count(NodeId n) const {
+    return nodes_[n].first_port + nodes_[n].port_count - nodes_[n].up_begin;
+  }
+  Rate port_rate(PortId p) const { return links_[ports_[p].link].rate; }
+  Time port_latency(PortId p) const { return links_[ports_[p].link].latency; }
+
+ private:
+  friend class FabricBuilder;
+  std::string name_;
+  std::string generator_;
+  std::uint32_t endpoints_ = 0;
+  int max_tier_ = 0;
+  std::uint32_t planes_ = 1;
+  std::array<TierInfo, kMaxTier + 1> tiers_{};
+  std::vector<Node> nodes_;
+  std::vector<Link> links_;
+  std::vector<Port> ports_;
+};
+
+// Builds a Fabric. Add every accelerator first, then switches, then links; build() lays out the
+// ports (CSR, sorted as described above) and checks the invariants (throws std::logic_error on a
+// generator bug; user-input errors are caught earlier, during spec validation).
+class FabricBuilder {
+ public:
+  FabricBuilder(std::string name, std::string generator);
+
+  NodeId add_accelerator(std::uint32_t server, std::uint32_t local_index, std::uint32_t scale_up_domain,
+                         std::uint32_t pod);
+  // `domain` holds the node's domain ids for tiers tier..kMaxTier (lower entries are ignored).
+  NodeId add_switch(int tier, std::uint8_t plane, const std::array<std::uint32_t, kMaxTier + 1>& domain,
+                    std::uint32_t pod);
+  NodeId add_scale_up_switch(std::uint32_t scale_up_domain);
+  LinkId add_link(NodeId lower, NodeId upper, Rate rate, Time latency, LinkKind kind);
+  void set_tier_info(int tier, TierInfo info);
+  void set_planes(std::uint32_t planes);
+  void reserve(std::size_t nodes, std::size_t links);
+
+  // Fills accelerators' domain[1..] from the leaf each attaches to, sorts ports, checks invariants.
+  Fabric build() &&;
+
+ private:
+  Fabric f_;
+  bool switches_started_ = false;
+};
+
+}  // namespace rocesim::topology
