@@ -1,0 +1,23 @@
+// Runs the rocesim executable for end-to-end tests and captures its exit code and output.
+#pragma once
+
+#include <string>
+
+namespace rocesim::test {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs `rocesim <args>` through /bin/sh (args are passed verbatim, so quote as in a shell).
+CliResult run_cli(const std::string& args);
+
+// A fresh empty directory under the build tree for one test's files.
+std::string scratch_dir(const std::string& name);
+
+// Writes `text` to `path` (creating parent directories).
+void write_file(const std::string& path, const std::string& text);
+
+}  // namespace rocesim::test
