@@ -1,0 +1,32 @@
+// Small helpers shared by the trace readers: whole-file reading, exact decimal time parsing and the
+// deterministic topological ordering of native ops.
+// Thread safety: free functions without shared state.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace rocesim::workload {
+
+// The whole file as bytes. Throws ConfigError(path, "", "cannot open file") when unreadable.
+std::string read_whole_file(const std::string& path);
+
+// Parses a non-negative decimal number of `unit_ps` picoseconds per unit exactly (no binary floating
+// point): "12", "0.5", "1.000001". Returns nullopt for anything else or when the value is not a whole
+// number of picoseconds or overflows.
+std::optional<std::int64_t> parse_decimal_ps(std::string_view text, std::int64_t unit_ps);
+
+// Parses a non-negative base-10 integer that fits in int64 (no sign, no spaces).
+std::optional<std::int64_t> parse_uint(std::string_view text);
+
+// Orders `ops` (native op objects with "id" and optional "deps") so that every op follows its deps,
+// keeping the given order wherever the deps allow it (stable Kahn order by original index).
+// Throws ConfigError(file, "", ...) naming an unknown dep or listing one dependency cycle.
+void order_ops_by_deps(nlohmann::json& ops, const std::string& file);
+
+}  // namespace rocesim::workload
