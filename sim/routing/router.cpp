@@ -3,6 +3,7 @@
 #include <array>
 
 #include "core/rng.hpp"
+#include "routing/shortest_path_table.hpp"
 
 namespace rocesim::routing {
 namespace {
@@ -31,13 +32,27 @@ std::uint32_t crc32c(const std::uint8_t* data, std::size_t n, std::uint32_t init
   return ~c;
 }
 
-// Maximum links on an up-down path: up through every tier and down again, plus scale-up hops.
-constexpr int kMaxHops = 2 * kMaxTier + 4;
+// Loop bound on path length: an up-down path has at most 2·kMaxTier + 2 links; explicit graphs
+// may be longer, and a path that is not done by then is treated as unreachable.
+constexpr int kMaxHops = 64;
 
 }  // namespace
 
 Router::Router(const Fabric& fabric, RoutingParams params)
-    : fabric_(fabric), params_(params), seed_base_(derive_seed(params.seed, "ecmp")) {}
+    : fabric_(fabric), params_(params), seed_base_(derive_seed(params.seed, "ecmp")) {
+  if (!fabric.structural()) table_ = std::make_shared<const ShortestPathTable>(fabric);
+}
+
+PortRange Router::explicit_candidates(NodeId node, NodeId dst) const {
+  // A switch adjacent to dst delivers directly; otherwise one hop closer along shortest paths.
+  const Node& self = fabric_.node(node);
+  for (PortId p = self.first_port; p < self.first_port + self.port_count; ++p) {
+    if (fabric_.port(p).peer == dst) return PortRange{p, 1, nullptr};
+  }
+  std::uint32_t count = 0;
+  const PortId* hops = table_->next_hops(node, dst, count);
+  return PortRange{0, count, hops};
+}
 
 std::uint64_t Router::switch_seed(NodeId node) const {
   return params_.per_switch_seed ? splitmix64(seed_base_ + node) : seed_base_;
@@ -71,6 +86,7 @@ PortRange Router::candidates(NodeId node, NodeId dst) const {
     case NodeRole::scale_up_switch:
       return down_group(0, dst);
     case NodeRole::fabric_switch: {
+      if (table_) return explicit_candidates(node, dst);
       const std::size_t t = self.tier;
       if (self.domain[t] == target.domain[t] && self.plane == target.plane) return down_group(t - 1, target.domain[t - 1]);
       return PortRange{up, end - up};
@@ -102,8 +118,8 @@ std::uint32_t Router::hash(NodeId node, const FlowKey& key) const {
 PortId Router::select(NodeId node, const FlowKey& key) const {
   const PortRange c = candidates(node, key.dst);
   if (c.empty()) return kNone;
-  if (c.count == 1) return c.first;
-  return c.first + hash(node, key) % c.count;
+  if (c.count == 1) return c.at(0);
+  return c.at(hash(node, key) % c.count);
 }
 
 bool Router::path(const FlowKey& key, std::vector<PortId>& out) const {
@@ -123,7 +139,7 @@ std::uint64_t Router::paths_from(NodeId node, NodeId dst, int depth) const {
   if (depth >= kMaxHops) return 0;
   const PortRange c = candidates(node, dst);
   std::uint64_t total = 0;
-  for (PortId p = c.first; p < c.first + c.count; ++p) total += paths_from(fabric_.port(p).peer, dst, depth + 1);
+  for (std::uint32_t i = 0; i < c.count; ++i) total += paths_from(fabric_.port(c.at(i)).peer, dst, depth + 1);
   return total;
 }
 
@@ -135,7 +151,7 @@ int Router::hop_count(NodeId src, NodeId dst) const {
   for (int hop = 0; hop < kMaxHops; ++hop) {
     const PortRange c = candidates(at, dst);
     if (c.empty()) return -1;
-    at = fabric_.port(c.first).peer;  // every candidate is on a shortest path: hops are equal
+    at = fabric_.port(c.at(0)).peer;  // every candidate is on a shortest path: hops are equal
     if (at == dst) return hop + 1;
   }
   return -1;

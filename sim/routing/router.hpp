@@ -1,11 +1,13 @@
 // Router: ECMP next-hop groups, flow hashing and path queries over a Fabric.
 //
-// Routing is valley-free up-down routing computed structurally from the fabric's domain
+// On structural fabrics, routing is valley-free up-down routing computed structurally from the fabric's domain
 // addressing (see topology/fabric.hpp), so it needs no per-destination tables: at a switch of
 // tier t, a destination endpoint e is either covered (domain[t] equal) and the candidates are the
 // down ports whose peer has e's domain one tier below, or not covered and the candidates are all
 // up ports. Both sets are contiguous port ranges, found in O(log ports). Memory: O(1) beyond the
-// Fabric. Accelerators in the same scale-up domain talk over the scale-up switch.
+// Fabric. Explicit graphs (Fabric::structural() false) fall back to BFS all-shortest-paths tables
+// (routing/shortest_path_table.hpp). Accelerators in the same scale-up domain talk over the
+// scale-up switch.
 //
 // Hashing: the flow key is the RoCEv2 5-tuple (src IP = src endpoint, dst IP = dst endpoint,
 // UDP source port chosen per QP, UDP destination port 4791, protocol 17). A switch picks
@@ -18,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "topology/fabric.hpp"
@@ -42,6 +45,8 @@ struct FlowKey {
   }
 };
 
+class ShortestPathTable;
+
 enum class HashKind : std::uint8_t { uniform, crc };
 
 struct RoutingParams {
@@ -50,11 +55,14 @@ struct RoutingParams {
   bool per_switch_seed = true;    // false: all switches hash alike (polarization studies)
 };
 
-// A contiguous range of port ids at one node.
+// The candidate ports at one node: a contiguous range of port ids (structural routing) or a list
+// (shortest-path tables). Read them with at(i), 0 <= i < count.
 struct PortRange {
   PortId first = 0;
   std::uint32_t count = 0;
+  const PortId* list = nullptr;
   bool empty() const { return count == 0; }
+  PortId at(std::uint32_t i) const { return list != nullptr ? list[i] : first + i; }
 };
 
 class Router {
@@ -88,9 +96,12 @@ class Router {
   std::uint64_t switch_seed(NodeId node) const;
   std::uint64_t paths_from(NodeId node, NodeId dst, int depth) const;
 
+  PortRange explicit_candidates(NodeId node, NodeId dst) const;
+
   const topology::Fabric& fabric_;
   RoutingParams params_;
   std::uint64_t seed_base_;
+  std::shared_ptr<const ShortestPathTable> table_;  // only for non-structural fabrics
 };
 
 }  // namespace rocesim::routing

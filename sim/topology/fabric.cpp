@@ -94,6 +94,8 @@ void FabricBuilder::set_tier_info(int tier, TierInfo info) { f_.tiers_[static_ca
 
 void FabricBuilder::set_planes(std::uint32_t planes) { f_.planes_ = planes; }
 
+void FabricBuilder::set_structural(bool structural) { f_.structural_ = structural; }
+
 Fabric FabricBuilder::build() && {
   Fabric& f = f_;
   const std::size_t n_nodes = f.nodes_.size();

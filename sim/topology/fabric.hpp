@@ -88,6 +88,8 @@ class Fabric {
   std::size_t port_count() const { return ports_.size(); }
   int max_tier() const { return max_tier_; }
   std::uint32_t planes() const { return planes_; }
+  // False for explicit graphs without domain addressing: routing then uses BFS shortest paths.
+  bool structural() const { return structural_; }
   const TierInfo& tier_info(int tier) const { return tiers_[static_cast<std::size_t>(tier)]; }
 
   const Node& node(NodeId n) const { return nodes_[n]; }
@@ -114,6 +116,7 @@ class Fabric {
   std::uint32_t endpoints_ = 0;
   int max_tier_ = 0;
   std::uint32_t planes_ = 1;
+  bool structural_ = true;
   std::array<TierInfo, kMaxTier + 1> tiers_{};
   std::vector<Node> nodes_;
   std::vector<Link> links_;
@@ -136,6 +139,7 @@ class FabricBuilder {
   LinkId add_link(NodeId lower, NodeId upper, Rate rate, Time latency, LinkKind kind);
   void set_tier_info(int tier, TierInfo info);
   void set_planes(std::uint32_t planes);
+  void set_structural(bool structural);
   void reserve(std::size_t nodes, std::size_t links);
 
   // Fills accelerators' domain[1..] from the leaf each attaches to, sorts ports, checks invariants.

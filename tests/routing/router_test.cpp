@@ -83,3 +83,28 @@ TEST_CASE("scale-up domain: accelerators of one server talk over the scale-up sw
   CHECK(f.link(f.port(path[0]).link).kind == LinkKind::nic);
   CHECK(path.size() == 4);
 }
+
+TEST_CASE("explicit graphs route over all shortest paths found by BFS") {
+  // A ring of 4 switches s0-s1-s2-s3-s0 plus a chord s0-s2, one host on each switch, no addressing.
+  // Host 0 (on s0) to host 2 (on s2): the chord gives the unique shortest path of 3 links.
+  // Host 1 (on s1) to host 3 (on s3): s1→s0→s3 and s1→s2→s3 are both 4 links: ECMP width 2.
+  FabricBuilder b("ring", "explicit");
+  for (std::uint32_t e = 0; e < 4; ++e) b.add_accelerator(e, 0, kNone, 0);
+  std::vector<NodeId> s;
+  for (std::uint32_t i = 0; i < 4; ++i) s.push_back(b.add_switch(1, 0, {kNone, i, 0, 0, 0}, 0));
+  const Rate r = Rate::gbps(100);
+  for (std::uint32_t e = 0; e < 4; ++e) b.add_link(e, s[e], r, Time::from_us(1), LinkKind::nic);
+  for (std::uint32_t i = 0; i < 4; ++i) b.add_link(s[i], s[(i + 1) % 4], r, Time::from_us(1), LinkKind::fabric);
+  b.add_link(s[0], s[2], r, Time::from_us(1), LinkKind::fabric);
+  b.set_structural(false);
+  const Fabric f = std::move(b).build();
+  const Router router(f, RoutingParams{});
+  CHECK(router.hop_count(0, 2) == 3);
+  CHECK(router.path_count(0, 2) == 1);
+  CHECK(router.hop_count(1, 3) == 4);
+  CHECK(router.path_count(1, 3) == 2);
+  std::vector<PortId> path;
+  REQUIRE(router.path(FlowKey::for_qp(1, 3, 5), path));
+  CHECK(path.size() == 4);
+  CHECK(f.port(path.back()).peer == 3);
+}
