@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   rocesim::app::CommandContext ctx;
   // Subcommand registrations: one line each.
+  rocesim::app::register_convert(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
