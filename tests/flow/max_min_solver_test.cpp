@@ -1,0 +1,243 @@
+// Max-min kernel: textbook cases with exact values, then the incremental solver against a full
+// re-solve and against an independent naive progressive filling on random instances.
+#include <doctest/doctest.h>
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "core/rng.hpp"
+#include "flow/max_min_solver.hpp"
+
+using namespace rocesim;
+using namespace rocesim::flow;
+
+namespace {
+
+std::vector<ConstraintId> ids(std::initializer_list<ConstraintId> l) { return std::vector<ConstraintId>(l); }
+
+// Independent reference: progressive filling by brute force, O(vars · constraints) per level.
+// Raise the level t of all unfixed variables; the next event is the smallest of the constraint
+// saturation levels (C − fixed load)/Σ unfixed weights and the bounds u/w; fix what it binds.
+std::vector<double> naive_max_min(const std::vector<double>& cap, const std::vector<std::vector<ConstraintId>>& var_cons,
+                                  const std::vector<double>& w, const std::vector<double>& bound) {
+  const std::size_t n = var_cons.size();
+  std::vector<double> x(n, 0.0);
+  std::vector<bool> fixed(n, false);
+  std::size_t left = n;
+  while (left > 0) {
+    std::vector<double> fixed_load(cap.size(), 0.0), wsum(cap.size(), 0.0);
+    for (std::size_t v = 0; v < n; ++v)
+      for (ConstraintId c : var_cons[v]) (fixed[v] ? fixed_load[c] += x[v] : wsum[c] += w[v]);
+    double t = INFINITY;
+    for (std::size_t c = 0; c < cap.size(); ++c)
+      if (wsum[c] > 0) t = std::min(t, std::max(0.0, cap[c] - fixed_load[c]) / wsum[c]);
+    for (std::size_t v = 0; v < n; ++v)
+      if (!fixed[v]) t = std::min(t, bound[v] / w[v]);
+    for (std::size_t v = 0; v < n; ++v) {
+      if (fixed[v]) continue;
+      bool binds = bound[v] / w[v] <= t * (1 + 1e-12);
+      for (ConstraintId c : var_cons[v])
+        if (wsum[c] > 0 && std::max(0.0, cap[c] - fixed_load[c]) / wsum[c] <= t * (1 + 1e-12)) binds = true;
+      if (binds) {
+        x[v] = std::min(w[v] * t, bound[v]);
+        fixed[v] = true;
+        --left;
+      }
+    }
+  }
+  return x;
+}
+
+}  // namespace
+
+TEST_CASE("single bottleneck: equal shares, then a bounded flow leaves its surplus to the others") {
+  // One link of 30 shared by 3 unweighted flows: 30/3 = 10 each.
+  MaxMinSolver s;
+  const ConstraintId l = s.add_constraint(30.0);
+  const VarId a = s.add_variable(ids({l}));
+  const VarId b = s.add_variable(ids({l}));
+  const VarId c = s.add_variable(ids({l}), 1.0, 4.0);  // bound 4 < 10
+  s.solve();
+  // c is held by its bound at 4; a and b split the remaining 26: 13 each.
+  CHECK(s.rate(c) == doctest::Approx(4.0));
+  CHECK(s.rate(a) == doctest::Approx(13.0));
+  CHECK(s.rate(b) == doctest::Approx(13.0));
+  CHECK(s.bottleneck(c) == kBoundBottleneck);
+  CHECK(s.bottleneck(a) == l);
+  CHECK(s.load(l) == doctest::Approx(30.0));
+  // Weights 1:2 on one link of 30 split it 10:20.
+  MaxMinSolver w;
+  const ConstraintId m = w.add_constraint(30.0);
+  const VarId p = w.add_variable(ids({m}), 1.0);
+  const VarId q = w.add_variable(ids({m}), 2.0);
+  w.solve();
+  CHECK(w.rate(p) == doctest::Approx(10.0));
+  CHECK(w.rate(q) == doctest::Approx(20.0));
+}
+
+TEST_CASE("two bottlenecks: the flow limited at the narrow link leaves the wide link to its peer") {
+  // Link A (10) carries f1, f2; link B (30) carries f2, f3. A saturates first at 10/2 = 5 (f1, f2);
+  // B then has 30 − 5 = 25 left for f3 alone.
+  MaxMinSolver s;
+  const ConstraintId A = s.add_constraint(10.0);
+  const ConstraintId B = s.add_constraint(30.0);
+  const VarId f1 = s.add_variable(ids({A}));
+  const VarId f2 = s.add_variable(ids({A, B}));
+  const VarId f3 = s.add_variable(ids({B}));
+  s.solve();
+  CHECK(s.rate(f1) == doctest::Approx(5.0));
+  CHECK(s.rate(f2) == doctest::Approx(5.0));
+  CHECK(s.rate(f3) == doctest::Approx(25.0));
+  CHECK(s.bottleneck(f2) == A);
+  CHECK(s.bottleneck(f3) == B);
+}
+
+TEST_CASE("parking lot: the long flow gets C/2 on equal links, and the narrowest link decides otherwise") {
+  // Chain of 4 links of capacity 10; one long flow crosses all, one short flow per link.
+  // Every link has 2 flows: all saturate together at 10/2 = 5.
+  MaxMinSolver s;
+  std::vector<ConstraintId> chain;
+  for (int i = 0; i < 4; ++i) chain.push_back(s.add_constraint(10.0));
+  const VarId longf = s.add_variable(chain);
+  std::vector<VarId> shorts;
+  for (ConstraintId c : chain) shorts.push_back(s.add_variable(ids({c})));
+  s.solve();
+  CHECK(s.rate(longf) == doctest::Approx(5.0));
+  for (VarId v : shorts) CHECK(s.rate(v) == doctest::Approx(5.0));
+  // Unequal parking lot: capacities 10, 20. Link 0 saturates at 10/2 = 5 (long, short0);
+  // link 1 leaves 20 − 5 = 15 to short1.
+  MaxMinSolver u;
+  const ConstraintId c0 = u.add_constraint(10.0), c1 = u.add_constraint(20.0);
+  const VarId lf = u.add_variable(ids({c0, c1}));
+  const VarId s0 = u.add_variable(ids({c0}));
+  const VarId s1 = u.add_variable(ids({c1}));
+  u.solve();
+  CHECK(u.rate(lf) == doctest::Approx(5.0));
+  CHECK(u.rate(s0) == doctest::Approx(5.0));
+  CHECK(u.rate(s1) == doctest::Approx(15.0));
+  // The long flow finishes: the short flows take their whole links (10 and 20), found incrementally.
+  u.remove_variable(lf);
+  const auto changed = u.solve();
+  CHECK(changed.size() == 2);
+  CHECK(u.rate(s0) == doctest::Approx(10.0));
+  CHECK(u.rate(s1) == doctest::Approx(20.0));
+}
+
+TEST_CASE("a batch of starts and finishes is one re-solve") {
+  // Link of 12 with 3 flows (4 each); one leaves and two join in the same batch: 4 flows, 3 each.
+  MaxMinSolver s;
+  const ConstraintId l = s.add_constraint(12.0);
+  std::vector<VarId> v;
+  for (int i = 0; i < 3; ++i) v.push_back(s.add_variable(ids({l})));
+  s.solve();
+  CHECK(s.rate(v[0]) == doctest::Approx(4.0));
+  const auto solves_before = s.stats().solves;
+  s.remove_variable(v[0]);
+  v.push_back(s.add_variable(ids({l})));
+  v.push_back(s.add_variable(ids({l})));
+  s.solve();
+  CHECK(s.stats().solves == solves_before + 1);
+  for (std::size_t i = 1; i < v.size(); ++i) CHECK(s.rate(v[i]) == doctest::Approx(3.0));
+}
+
+TEST_CASE("a change far from a saturated link does not spread through shared unsaturated links") {
+  // 64 flows, each on its own NIC link (capacity 1) and all on one wide spine link (capacity 1000):
+  // every flow is NIC-bound at 1 and the spine is not saturated. One more flow on a fresh NIC
+  // changes nobody else's rate: the solve must report exactly one changed variable and re-fill
+  // only the spine's flows (it is in D because the new flow crosses it), never beyond one round.
+  MaxMinSolver s;
+  const ConstraintId spine = s.add_constraint(1000.0);
+  for (int i = 0; i < 64; ++i) {
+    const ConstraintId nic = s.add_constraint(1.0);
+    s.add_variable(ids({nic, spine}));
+  }
+  s.solve();
+  const ConstraintId nic = s.add_constraint(1.0);
+  const SolveStats before = s.stats();
+  const VarId nv = s.add_variable(ids({nic, spine}));
+  const auto changed = s.solve();
+  REQUIRE(changed.size() == 1);
+  CHECK(changed[0] == nv);
+  CHECK(s.rate(nv) == doctest::Approx(1.0));
+  CHECK(s.stats().rounds - before.rounds == 1);
+  CHECK(s.stats().expansions == before.expansions);
+}
+
+TEST_CASE("incremental re-solve equals a full re-solve and a naive reference on random instances") {
+  // Random batches of starts and finishes on a mix of many small "NIC" constraints and a few
+  // heavily shared "spine" constraints (a giant component). After every batch the incremental
+  // rates must match (i) a full re-solve of a copy and (ii) brute-force progressive filling, to
+  // relative 1e-7; and the allocation must be feasible: A·x <= C for the incidence matrix A.
+  int instances = 0;
+  std::uint64_t total_expansions = 0;
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    Rng rng(derive_seed(seed, "maxmin-test"));
+    MaxMinSolver s(6);
+    const int nics = 24, spines = 3 + static_cast<int>(rng.below(4));
+    std::vector<double> cap;
+    for (int i = 0; i < nics + spines; ++i) {
+      const double c = i < nics ? 10.0 + static_cast<double>(rng.below(4)) * 5.0 : 20.0 + static_cast<double>(rng.below(60));
+      cap.push_back(c);
+      s.add_constraint(c);
+    }
+    std::vector<VarId> live;
+    std::vector<double> live_bound;
+    for (int step = 0; step < 60; ++step) {
+      const int adds = static_cast<int>(rng.below(4)), removes = live.empty() ? 0 : static_cast<int>(rng.below(3));
+      for (int r = 0; r < removes && !live.empty(); ++r) {
+        const std::size_t k = rng.below(live.size());
+        s.remove_variable(live[k]);
+        live.erase(live.begin() + static_cast<std::ptrdiff_t>(k));
+        live_bound.erase(live_bound.begin() + static_cast<std::ptrdiff_t>(k));
+      }
+      for (int a = 0; a < adds; ++a) {
+        std::vector<ConstraintId> path;
+        path.push_back(static_cast<ConstraintId>(rng.below(nics)));  // source NIC
+        const int hops = static_cast<int>(rng.below(3));
+        for (int h = 0; h < hops; ++h) {
+          const auto sp = static_cast<ConstraintId>(nics + rng.below(spines));
+          if (std::find(path.begin(), path.end(), sp) == path.end()) path.push_back(sp);
+        }
+        const auto dst = static_cast<ConstraintId>(rng.below(nics));
+        if (std::find(path.begin(), path.end(), dst) == path.end()) path.push_back(dst);
+        const double w = 1.0 + static_cast<double>(rng.below(3));
+        const double bound = rng.below(4) == 0 ? 2.0 + static_cast<double>(rng.below(8)) : kUnbounded;
+        live.push_back(s.add_variable(path, w, bound));
+        live_bound.push_back(bound);
+      }
+      s.solve();
+      MaxMinSolver full = s;
+      full.solve_full();
+      std::vector<std::vector<ConstraintId>> vc;
+      std::vector<double> ws;
+      for (VarId v : live) {
+        const auto cs = s.constraints_of(v);
+        vc.emplace_back(cs.begin(), cs.end());
+        ws.push_back(s.weight(v));
+      }
+      Eigen::MatrixXd A = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(cap.size()), static_cast<Eigen::Index>(live.size()));
+      Eigen::VectorXd x(static_cast<Eigen::Index>(live.size()));
+      for (std::size_t i = 0; i < live.size(); ++i) {
+        const double xi = s.rate(live[i]);
+        const double xf = full.rate(live[i]);
+        CHECK(std::abs(xi - xf) <= 1e-7 * std::max(1.0, xf));
+        x(static_cast<Eigen::Index>(i)) = xi;
+        for (ConstraintId c : vc[i]) A(static_cast<Eigen::Index>(c), static_cast<Eigen::Index>(i)) = 1.0;
+      }
+      const Eigen::VectorXd load = A * x;
+      for (std::size_t c = 0; c < cap.size(); ++c) {
+        CHECK(load(static_cast<Eigen::Index>(c)) <= cap[c] * (1 + 1e-9));
+        CHECK(load(static_cast<Eigen::Index>(c)) == doctest::Approx(s.load(static_cast<ConstraintId>(c))).epsilon(1e-7));
+      }
+      const std::vector<double> ref = naive_max_min(cap, vc, ws, live_bound);
+      for (std::size_t i = 0; i < live.size(); ++i) CHECK(std::abs(s.rate(live[i]) - ref[i]) <= 1e-7 * std::max(1.0, ref[i]));
+      ++instances;
+    }
+    total_expansions += s.stats().expansions;
+  }
+  CHECK(instances == 40 * 60);
+  // The boundary rule must actually have fired (otherwise the test would not exercise it).
+  CHECK(total_expansions > 0);
+}
