@@ -1,0 +1,127 @@
+// TopologySpec helpers: effective-config JSON, the built-in default, build_fabric.
+#include "topology/topology.hpp"
+
+#include "topology/clos_plan.hpp"
+
+namespace rocesim::topology {
+namespace {
+
+using nlohmann::json;
+
+json link_json(const LinkSpec& l) { return json{{"rate", to_string(l.rate)}, {"latency", to_string(l.latency)}}; }
+
+json tier_json(const SwitchTierSpec& t, bool with_uplinks) {
+  json j{{"radix", t.radix}};
+  if (!with_uplinks) return j;
+  if (t.uplinks) {
+    j["uplinks"] = *t.uplinks;
+  } else {
+    j["oversubscription"] = t.oversubscription.value_or(Ratio{}).str();
+  }
+  j["uplink"] = link_json(t.uplink);
+  return j;
+}
+
+json form_json(const LeafSpineSpec& s) {
+  return json{{"leaves", s.leaves},
+              {"hosts_per_leaf", s.hosts_per_leaf},
+              {"spines", s.spines},
+              {"parallel_links", s.parallel_links},
+              {"host_link", link_json(s.host_link)},
+              {"fabric_link", link_json(s.fabric_link)},
+              {"leaf_radix", s.leaf_radix},
+              {"spine_radix", s.spine_radix}};
+}
+
+json form_json(const FatTreeSpec& s) { return json{{"k", s.k}, {"link", link_json(s.link)}}; }
+
+json form_json(const Clos3Spec& s) {
+  return json{{"pods", s.pods},
+              {"tors_per_pod", s.tors_per_pod},
+              {"hosts_per_tor", s.hosts_per_tor},
+              {"aggs_per_pod", s.aggs_per_pod},
+              {"cores_per_plane", s.cores_per_plane},
+              {"host_link", link_json(s.host_link)},
+              {"tor", tier_json(s.tor, true)},
+              {"agg", tier_json(s.agg, true)},
+              {"core_radix", s.core_radix}};
+}
+
+json form_json(const RailOptimizedSpec& s) {
+  json j{{"units", s.units},
+         {"servers_per_unit", s.servers_per_unit},
+         {"spines", s.spines},
+         {"nic_link", link_json(s.nic_link)},
+         {"rail_leaf", tier_json(s.rail_leaf, true)},
+         {"spine", tier_json(s.spine, s.core)},
+         {"core", s.core}};
+  if (s.core) {
+    j["units_per_pod"] = s.units_per_pod;
+    j["cores_per_plane"] = s.cores_per_plane;
+    j["core_radix"] = s.core_radix;
+  }
+  return j;
+}
+
+}  // namespace
+
+const char* TopologySpec::generator() const {
+  switch (form.index()) {
+    case 0: return "leaf_spine";
+    case 1: return "fat_tree";
+    case 2: return "clos3";
+    default: return "rail_optimized";
+  }
+}
+
+std::uint64_t TopologySpec::endpoint_count() const {
+  return std::visit(
+      [&](const auto& f) -> std::uint64_t {
+        using T = std::decay_t<decltype(f)>;
+        if constexpr (std::is_same_v<T, LeafSpineSpec>) return std::uint64_t{f.leaves} * f.hosts_per_leaf;
+        if constexpr (std::is_same_v<T, FatTreeSpec>) return std::uint64_t{f.k} * f.k * f.k / 4;
+        if constexpr (std::is_same_v<T, Clos3Spec>) return std::uint64_t{f.pods} * f.tors_per_pod * f.hosts_per_tor;
+        if constexpr (std::is_same_v<T, RailOptimizedSpec>) {
+          return std::uint64_t{f.units} * f.servers_per_unit * accelerators_per_server;
+        }
+        return 0;
+      },
+      form);
+}
+
+nlohmann::json topology_to_json(const TopologySpec& spec) {
+  json j{{"name", spec.name},
+         {"generator", spec.generator()},
+         {"server", {{"accelerators", spec.accelerators_per_server}}},
+         {"scale_up",
+          {{"size", spec.scale_up.size},
+           {"rate", to_string(spec.scale_up.link.rate)},
+           {"latency", to_string(spec.scale_up.link.latency)}}}};
+  std::visit([&](const auto& f) { j[spec.generator()] = form_json(f); }, spec.form);
+  return j;
+}
+
+nlohmann::json default_topology_json() {
+  return json::parse(R"({
+    "name": "default_rail_128",
+    "generator": "rail_optimized",
+    "server": {"accelerators": 8},
+    "scale_up": {"size": 8, "rate": "3600Gbps", "latency": "250ns"},
+    "rail_optimized": {
+      "units": 2,
+      "servers_per_unit": 8,
+      "spines": 8,
+      "nic_link": {"rate": "400Gbps", "latency": "500ns"},
+      "rail_leaf": {"radix": 16, "oversubscription": "1:1", "uplink": {"rate": "400Gbps", "latency": "500ns"}},
+      "spine": {"radix": 16}
+    }
+  })");
+}
+
+Fabric build_fabric(const TopologySpec& spec) {
+  Fabric f = build_plan(lower_spec(spec));
+  check_connected(f, spec.source);
+  return f;
+}
+
+}  // namespace rocesim::topology

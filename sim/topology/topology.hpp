@@ -1,0 +1,159 @@
+// Topology specs: JSON data → validated TopologySpec → Fabric.
+//
+// A topology file names a `generator` (the form of the fabric) and carries that generator's
+// parameters in an object of the same name, plus the server and scale-up description shared by all
+// forms. Every field, its unit and its default are documented in topologies/README.md.
+//
+// Units: rates are bit/s (`Rate`, JSON strings such as "400Gbps"), latencies are one-way
+// propagation per link (`Time`, "1us"), counts are plain integers.
+//
+// Definitions used by every generator:
+//   endpoints E      = accelerators; each has its own NIC (one cable to a tier-1 switch).
+//   oversubscription = (capacity of a switch's down links) / (capacity of its up links), ≥ 1.
+//                      "7:1" and "1:7" both mean 7 (vendors write it both ways; Meta's Llama 3
+//                      cluster is "1:7"). A number (1.5) is the same ratio written as a decimal.
+//   uplinks u        = down capacity / (ratio × uplink rate); it must be a whole number of ports,
+//                      otherwise the spec is rejected ("does not divide into whole ports").
+//   k-ary fat tree   : k pods, k/2 ToRs and k/2 aggregation switches per pod, (k/2)² cores,
+//                      k³/4 hosts, 5k²/4 switches, 3k³/4 links; host h under ToR ⌊h/(k/2)⌋.
+//
+// Staging: parse_topology() checks everything that can be checked on the spec (types, units,
+// sizes, radix, port arithmetic), so build_fabric() on a spec it returned only fails on a
+// property of the built graph (connectivity), still with a ConfigError naming the file.
+// Thread safety: plain values and pure functions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/units.hpp"
+#include "topology/fabric.hpp"
+
+namespace rocesim::topology {
+
+struct LinkSpec {
+  Rate rate = Rate::gbps(400);
+  Time latency = Time::from_ns(500);
+  bool operator==(const LinkSpec&) const = default;
+};
+
+// Oversubscription down:up as an exact ratio (down ≥ up ≥ 1 after normalization).
+struct Ratio {
+  std::uint64_t down = 1;
+  std::uint64_t up = 1;
+  double value() const { return static_cast<double>(down) / static_cast<double>(up); }
+  std::string str() const { return std::to_string(down) + ":" + std::to_string(up); }
+  bool operator==(const Ratio&) const = default;
+};
+
+// A switch tier that has uplinks: its declared radix and how many uplinks each switch has, given
+// either as an oversubscription ratio or as an explicit count (exactly one of the two).
+struct SwitchTierSpec {
+  std::uint32_t radix = 0;              // declared ports per switch; 0 = not declared
+  std::optional<Ratio> oversubscription;  // default 1:1 when `uplinks` is absent
+  std::optional<std::uint32_t> uplinks;
+  LinkSpec uplink;                      // the links from this tier to the next
+  bool operator==(const SwitchTierSpec&) const = default;
+};
+
+// Two tiers: leaves with hosts, spines; every leaf links to every spine `parallel_links` times.
+struct LeafSpineSpec {
+  std::uint32_t leaves = 0;
+  std::uint32_t hosts_per_leaf = 0;
+  std::uint32_t spines = 0;            // 0 only with one leaf (a single-switch fabric)
+  std::uint32_t parallel_links = 1;    // uplinks per leaf = spines × parallel_links
+  LinkSpec host_link;
+  LinkSpec fabric_link;
+  std::uint32_t leaf_radix = 0;
+  std::uint32_t spine_radix = 0;
+  bool operator==(const LeafSpineSpec&) const = default;
+};
+
+// k-ary fat tree (Al-Fares et al. 2008), one link rate and latency everywhere.
+struct FatTreeSpec {
+  std::uint32_t k = 0;  // even, ≥ 2; also the declared radix of every switch
+  LinkSpec link;
+  bool operator==(const FatTreeSpec&) const = default;
+};
+
+// General 3-tier Clos: pods of ToRs and aggregation switches, cores in planes. Aggregation switch j
+// of every pod links to every core of plane j; there are aggs_per_pod planes.
+struct Clos3Spec {
+  std::uint32_t pods = 0;
+  std::uint32_t tors_per_pod = 0;
+  std::uint32_t hosts_per_tor = 0;     // endpoints (NICs) per ToR
+  std::uint32_t aggs_per_pod = 0;
+  std::uint32_t cores_per_plane = 0;   // 0 = one core per aggregation uplink
+  LinkSpec host_link;
+  SwitchTierSpec tor;                  // tor.uplink: ToR ↔ aggregation links
+  SwitchTierSpec agg;                  // agg.uplink: aggregation ↔ core links
+  std::uint32_t core_radix = 0;
+  bool operator==(const Clos3Spec&) const = default;
+};
+
+// Rail-optimized: NIC i of every server of a scalable unit goes to rail leaf i of that unit; rail
+// leaves link to spines; an optional core tier joins pods of `units_per_pod` units.
+struct RailOptimizedSpec {
+  std::uint32_t units = 0;             // scalable units
+  std::uint32_t servers_per_unit = 0;
+  std::uint32_t spines = 0;            // total (2 tiers) or per pod (3 tiers); 0 = one per leaf uplink
+  LinkSpec nic_link;
+  SwitchTierSpec rail_leaf;            // rail_leaf.uplink: leaf ↔ spine links
+  SwitchTierSpec spine;                // spine.uplink: spine ↔ core links (3 tiers only)
+  bool core = false;                   // third tier present
+  std::uint32_t units_per_pod = 1;     // 3 tiers only
+  std::uint32_t cores_per_plane = 0;   // 3 tiers only; 0 = one core per spine uplink
+  std::uint32_t core_radix = 0;
+  bool operator==(const RailOptimizedSpec&) const = default;
+};
+
+struct ScaleUpSpec {
+  std::uint32_t size = 0;  // accelerators per scale-up domain; 0 = none
+  LinkSpec link{Rate::gbps(3600), Time::from_ns(250)};  // accelerator ↔ scale-up switch
+  bool operator==(const ScaleUpSpec&) const = default;
+};
+
+using GeneratorSpec = std::variant<LeafSpineSpec, FatTreeSpec, Clos3Spec, RailOptimizedSpec>;
+
+struct TopologySpec {
+  std::string name;
+  std::string source = "<spec>";          // file label used in later error messages
+  std::uint32_t accelerators_per_server = 1;  // each with its own NIC
+  ScaleUpSpec scale_up;
+  GeneratorSpec form;
+
+  // "leaf_spine", "fat_tree", "clos3" or "rail_optimized".
+  const char* generator() const;
+  std::uint64_t endpoint_count() const;
+};
+
+// The generator names parse_topology accepts, in documentation order.
+const std::vector<std::string>& generator_names();
+
+// JSON → validated spec. Throws ConfigError(file_label, json path, message) on any bad input.
+TopologySpec parse_topology(const nlohmann::json& doc, const std::string& file_label);
+
+// Reads `path`, applies each "key.path=value" override (--set), then parse_topology.
+TopologySpec load_topology_file(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// The spec as JSON with every default filled in (the effective config for reports).
+// parse_topology(topology_to_json(s), ...) yields a spec equal to s.
+nlohmann::json topology_to_json(const TopologySpec& spec);
+
+// The built-in default: rail-optimized, 2 units × 8 servers × 8 accelerators (128), 400 Gb/s NICs,
+// one 8-accelerator scale-up switch per server, 16-port switches.
+nlohmann::json default_topology_json();
+
+// Builds the Fabric. Throws ConfigError (naming spec.source) if the graph is disconnected.
+Fabric build_fabric(const TopologySpec& spec);
+
+// Throws ConfigError(file_label, "/", ...) naming two nodes in different components unless every
+// node of `fabric` is reachable from every other (Boost.Graph connected_components).
+void check_connected(const Fabric& fabric, const std::string& file_label);
+
+}  // namespace rocesim::topology
