@@ -1,0 +1,26 @@
+#include "flow/fluid_params.hpp"
+
+namespace rocesim::flow {
+
+FluidParams read_fluid_params(JsonReader& r) {
+  FluidParams p;
+  p.overhead = r.time_or("overhead", p.overhead);
+  if (p.overhead < Time::zero()) r.fail("overhead", "must not be negative");
+  if (r.has("flow_rate_cap")) {
+    p.flow_rate_cap = r.rate("flow_rate_cap");
+    if (p.flow_rate_cap.bps == 0) r.fail("flow_rate_cap", "must be positive (omit the key for no cap)");
+  }
+  p.incremental = r.choice_or("solver", {"incremental", "full"}, "incremental") == "incremental";
+  r.finish();
+  return p;
+}
+
+nlohmann::json to_json(const FluidParams& p) {
+  nlohmann::json j;
+  j["overhead"] = to_string(p.overhead);
+  if (p.flow_rate_cap.bps != 0) j["flow_rate_cap"] = to_string(p.flow_rate_cap);
+  j["solver"] = p.incremental ? "incremental" : "full";
+  return j;
+}
+
+}  // namespace rocesim::flow

@@ -1,0 +1,28 @@
+// FluidParams: the fluid backend's parameters, their defaults and their JSON form.
+//
+// JSON (every key optional, unknown keys are errors):
+//   { "overhead": "1us",            per-transfer fixed start overhead (doorbell, WQE fetch, QP setup)
+//     "flow_rate_cap": "400Gbps",   per-flow (per-QP) rate limit on top of link and NIC rates
+//     "solver": "incremental" }     "incremental" (default) or "full" (re-solve all on every batch)
+// Thread safety: plain values.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "core/json_reader.hpp"
+#include "core/units.hpp"
+
+namespace rocesim::flow {
+
+struct FluidParams {
+  Time overhead{};         // added to path propagation before a transfer's bytes start to flow
+  Rate flow_rate_cap{};    // 0: none (flows are limited by link and NIC port rates only)
+  bool incremental = true; // false: full re-solve per batch (reference and benchmarking)
+};
+
+// Reads the object `r` wraps; calls r.finish() (unknown keys → ConfigError).
+FluidParams read_fluid_params(JsonReader& r);
+// Effective parameters with every default filled in, in the JSON form read_fluid_params accepts.
+nlohmann::json to_json(const FluidParams& p);
+
+}  // namespace rocesim::flow
