@@ -1,0 +1,68 @@
+// Counters the packet backend updates and reports read afterwards (models never print).
+//
+// PortCounters are per egress port (topology::PortId), NetCounters per run, QpRecord per QP.
+// All are plain values; byte counts are wire bytes where named `wire_`, payload otherwise.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/units.hpp"
+
+namespace rocesim::net {
+
+struct PortCounters {
+  std::uint64_t tx_wire_bytes = 0;   // all frames this port serialized
+  std::uint64_t tx_packets = 0;
+  std::uint64_t pauses_sent = 0;     // XOFF frames this port transmitted (to its peer)
+  std::uint64_t resumes_sent = 0;    // XON (quanta 0) frames this port transmitted
+  std::uint64_t pauses_received = 0; // XOFF frames that paused this port
+  std::uint64_t resumes_received = 0;
+  Time paused_time{};                // total time any data class of this port was paused
+  Time first_pause_received = Time::max();
+  std::uint64_t ecn_marks = 0;       // data packets marked CE while queued here
+  std::uint64_t drops = 0;           // packets dropped on admission to this egress
+  std::int64_t max_queue_bytes = 0;  // peak data bytes queued (wire) at this egress
+  std::uint64_t watchdog_trips = 0;  // PFC watchdog disabled pause on this port
+};
+
+struct NetCounters {
+  std::uint64_t data_packets_sent = 0;   // including retransmissions
+  std::uint64_t retransmitted_packets = 0;
+  std::uint64_t data_packets_delivered = 0;  // in order, first time
+  std::uint64_t out_of_order_packets = 0;    // discarded by the receiver (go-back-N)
+  std::uint64_t duplicate_packets = 0;       // already delivered, discarded
+  std::uint64_t acks_sent = 0;
+  std::uint64_t naks_sent = 0;
+  std::uint64_t cnps_sent = 0;
+  std::uint64_t timeouts = 0;
+  std::uint64_t drops = 0;                   // all classes
+  std::uint64_t lossless_drops = 0;          // drops in a PFC-protected class (headroom overflow)
+  std::uint64_t pause_frames = 0;
+  std::uint64_t payload_bytes_delivered = 0;
+  std::size_t peak_packets_in_use = 0;
+};
+
+struct QpRecord {
+  std::uint32_t src = 0;
+  std::uint32_t dst = 0;
+  std::uint32_t transfer = 0;       // index of its transfer (PacketNet::transfer_count())
+  Bytes bytes{};                    // bytes this QP carries
+  Bytes delivered{};                // bytes the receiver accepted in order (each exactly once)
+  Bytes acked{};                    // bytes the sender saw acknowledged
+  Time start{};
+  Time delivered_at = Time::max();  // last byte accepted by the receiver
+  Time acked_at = Time::max();      // last ACK received by the sender
+};
+
+// Filled when the run stops making progress (no payload delivered for stall_timeout).
+struct StallReport {
+  bool stalled = false;
+  Time detected_at{};
+  std::size_t active_qps = 0;
+  std::vector<std::uint32_t> paused_ports;  // egress ports paused throughout the window, ascending
+  std::string describe() const;             // one line for error messages
+};
+
+}  // namespace rocesim::net

@@ -1,0 +1,107 @@
+// Parameters of the packet backend: one struct per component, defaults and a one-line doc beside
+// every field, read from JSON with unknown keys rejected (read_net_params) and checked by
+// validate() (impossible values throw ConfigError, which the CLI turns into exit code 2).
+//
+// Units: sizes in bytes (JSON: "4000B", "32MiB"), times in ps (JSON: "1us"), rates in bit/s.
+// Wire sizes: a data packet of p payload bytes occupies p + wire.data_overhead bytes of link time;
+// the default overhead of 82 B is RoCEv2 over IPv4 (Eth 14 + IPv4 20 + UDP 8 + BTH 12 + ICRC 4 +
+// FCS 4 = 62 B) plus the preamble/SFD (8 B) and inter-frame gap (12 B).
+// PFC pause quanta: one quantum is 512 bit times at the pausing link's rate (802.1Qbb).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/json_reader.hpp"
+#include "core/units.hpp"
+
+namespace rocesim::net {
+
+// Queue classes of every egress port: MAC control (pause frames) first, then transport control
+// (ACK/NAK/CNP), then the data classes; data priority p uses class kFirstDataClass + p.
+inline constexpr int kMacControlClass = 0;
+inline constexpr int kControlClass = 1;
+inline constexpr int kFirstDataClass = 2;
+inline constexpr int kMaxClasses = 8;
+inline constexpr int kMaxDataClasses = kMaxClasses - kFirstDataClass;
+
+struct WireParams {
+  Bytes mtu{4000};             // payload bytes per full data packet (RoCE path MTU)
+  Bytes data_overhead{82};     // per data packet: RoCEv2/IPv4/Eth headers + FCS + preamble + IFG
+  Bytes control_bytes{86};     // wire size of an ACK/NAK/CNP (64 B min frame + AETH pad + 20 B gap)
+  Bytes pause_bytes{84};       // wire size of a PFC pause frame (64 B + preamble + IFG)
+};
+
+enum class Scheduler : std::uint8_t { strict, dwrr };
+
+struct QueueParams {
+  int data_classes = 1;                    // number of data priorities (1..6); priority 0 first
+  std::vector<bool> lossless{true};        // per data priority: PFC-protected (lossless) class
+  Scheduler scheduler = Scheduler::strict; // between data classes (control classes are always strict)
+  Bytes dwrr_quantum{9000};                // DWRR bytes credited per round per unit weight
+  std::vector<int> dwrr_weights{1};        // per data priority, >= 1
+};
+
+struct MmuParams {
+  Bytes buffer{32LL << 20};             // shared packet buffer per switch
+  Bytes reserve_per_port{8192};         // private (guaranteed) bytes per ingress port and class
+  Bytes headroom{64LL << 10};           // PFC headroom per ingress port and lossless class
+  double lossy_alpha = 1.0;             // lossy egress dynamic threshold: q <= alpha * free shared
+};
+
+struct EcnParams {
+  bool enabled = true;                  // RED/ECN marking of data packets at switch egress
+  Bytes kmin{100000};                   // egress queue length where marking starts
+  Bytes kmax{400000};                   // egress queue length where marking probability reaches 1
+  double pmax = 0.2;                    // marking probability just below kmax
+};
+
+enum class PfcThreshold : std::uint8_t { fixed, dynamic };
+
+struct PfcParams {
+  bool enabled = true;                          // false: every class is lossy (tail drop)
+  PfcThreshold threshold = PfcThreshold::dynamic;  // "static" XOFF/XON or "dynamic" (alpha)
+  double alpha = 0.125;                         // dynamic XOFF = alpha * free shared buffer
+  Bytes xoff{200000};                           // static: pause when an ingress holds > xoff shared bytes
+  Bytes xon{160000};                            // static: resume when it holds <= xon
+  Bytes xon_offset{8192};                       // dynamic: resume below XOFF - xon_offset
+  std::int64_t quanta = 65535;                  // pause time in 512-bit-time quanta
+  Time watchdog{};                              // 0 = off; else a class paused longer stops honouring pause
+};
+
+enum class CompleteOn : std::uint8_t { delivery, ack };
+
+struct NicParams {
+  int qps_per_connection = 1;      // QPs a transfer is striped over, each with its own UDP source port
+  int ack_every = 1;               // receiver ACKs every n-th in-order packet (and always the last)
+  Time rto = Time::from_us(500);   // retransmission timeout (go-back-N from the oldest unacked PSN)
+  Time cnp_interval = Time::from_us(50);  // minimum time between CNPs of one QP
+  bool generate_cnp = true;        // receiver answers ECN-marked data with CNPs
+  Bytes window{0};                 // per-QP in-flight limit (0 = none)
+  CompleteOn complete_on = CompleteOn::delivery;  // when a transfer counts as done
+};
+
+struct NetParams {
+  WireParams wire;
+  QueueParams queues;
+  MmuParams mmu;
+  EcnParams ecn;
+  PfcParams pfc;
+  NicParams nic;
+  Time stall_timeout = Time::from_ms(20);  // no byte delivered for this long while flows are active
+                                           // = stalled (e.g. PFC deadlock): the run stops and reports
+  std::uint64_t seed = 1;                  // master seed of the ECN marking streams
+
+  bool lossless(int data_priority) const {
+    return pfc.enabled && queues.lossless[static_cast<std::size_t>(data_priority)];
+  }
+};
+
+// Throws ConfigError naming `file` and the JSON path of the first impossible value.
+void validate(const NetParams& p, const std::string& file = "<net params>");
+
+// Reads the object of `r` (all keys optional, unknown keys rejected) and validates.
+NetParams read_net_params(JsonReader& r);
+
+}  // namespace rocesim::net

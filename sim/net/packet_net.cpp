@@ -1,0 +1,436 @@
+// PacketNet construction, transfers and routes, event dispatch, egress ports and pause frames.
+#include "net/packet_net.hpp"
+
+#include <algorithm>
+
+#include "core/config_error.hpp"
+
+namespace rocesim::net {
+
+using topology::NodeId;
+using topology::NodeRole;
+
+namespace {
+
+std::uint64_t route_key(std::uint32_t src, std::uint32_t dst, std::uint32_t qp_number) {
+  const routing::FlowKey k = routing::FlowKey::for_qp(src, dst, qp_number);
+  return (static_cast<std::uint64_t>(src) << 40) ^ (static_cast<std::uint64_t>(dst) << 16) ^ k.sport;
+}
+
+}  // namespace
+
+PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routing::Router& router, NetParams params,
+                     std::unique_ptr<CcStrategy> cc)
+    : sim_(sim),
+      fabric_(fabric),
+      router_(router),
+      params_(std::move(params)),
+      cc_(cc ? std::move(cc) : std::make_unique<NoCc>()),
+      pool_(cc_->wants_telemetry()),
+      data_classes_(params_.queues.data_classes),
+      mtu_(static_cast<std::uint32_t>(params_.wire.mtu.n)),
+      data_wire_mtu_(static_cast<std::uint32_t>((params_.wire.mtu + params_.wire.data_overhead).n)) {
+  validate(params_);
+  if (fabric_.endpoints() >= (1u << 24)) throw ConfigError("", "/fabric", "packet backend supports < 2^24 endpoints");
+  const std::size_t np = fabric_.port_count();
+  ports_.resize(np);
+  port_counters_.resize(np);
+  for (PortId p = 0; p < np; ++p) {
+    PortState& ps = ports_[p];
+    ps.head.fill(kNoPacket);
+    ps.tail.fill(kNoPacket);
+    ps.ready_head.fill(UINT32_MAX);
+    ps.ready_tail.fill(UINT32_MAX);
+    ps.rate = fabric_.port_rate(p);
+    ps.latency = fabric_.port_latency(p);
+    ps.ser_mtu = serialization_time(Bytes{data_wire_mtu_}, ps.rate);
+    ps.ser_control = serialization_time(params_.wire.control_bytes, ps.rate);
+    ps.host = fabric_.node(fabric_.port(p).node).role == NodeRole::accelerator;
+  }
+  ingress_.resize(np * static_cast<std::size_t>(data_classes_));
+  switches_.resize(fabric_.node_count());
+  ecn_rng_.reserve(fabric_.node_count());
+  int lossless_classes = 0;
+  for (int c = 0; c < data_classes_; ++c) lossless_classes += params_.lossless(c) ? 1 : 0;
+  for (NodeId n = 0; n < fabric_.node_count(); ++n) {
+    ecn_rng_.emplace_back(derive_seed(params_.seed, "ecn", n));
+    const auto ports = static_cast<std::int64_t>(fabric_.node(n).port_count);
+    const std::int64_t set_aside =
+        ports * (params_.mmu.reserve_per_port.n * data_classes_ + params_.mmu.headroom.n * lossless_classes);
+    switches_[n].shared_size = std::max<std::int64_t>(0, params_.mmu.buffer.n - set_aside);
+  }
+  route_begin_.push_back(0);
+  cc_->attach(sim_, *this);
+}
+
+PacketNet::~PacketNet() = default;
+
+std::uint32_t PacketNet::route_for(std::uint32_t src, std::uint32_t dst, std::uint32_t qp_number) {
+  const std::uint64_t key = route_key(src, dst, qp_number);
+  if (auto it = route_cache_.find(key); it != route_cache_.end()) return it->second;
+  const auto r = static_cast<std::uint32_t>(route_begin_.size() - 1);
+  if (auto pin = pinned_.find(key); pin != pinned_.end()) {
+    route_ports_.insert(route_ports_.end(), pin->second.begin(), pin->second.end());
+  } else if (!router_.path(routing::FlowKey::for_qp(src, dst, qp_number), route_ports_)) {
+    throw ConfigError("", "/transfers", "no route from endpoint " + std::to_string(src) + " to " + std::to_string(dst));
+  }
+  route_begin_.push_back(static_cast<std::uint32_t>(route_ports_.size()));
+  route_cache_.emplace(key, r);
+  return r;
+}
+
+void PacketNet::pin_path(std::uint32_t src, std::uint32_t dst, std::uint32_t qp, std::vector<PortId> ports) {
+  NodeId at = src;
+  for (PortId p : ports) {
+    if (p >= fabric_.port_count() || fabric_.port(p).node != at) {
+      throw ConfigError("", "/pinned_path", "ports do not form a path from endpoint " + std::to_string(src));
+    }
+    at = fabric_.port(p).peer;
+  }
+  if (at != dst || ports.empty()) throw ConfigError("", "/pinned_path", "path does not end at endpoint " + std::to_string(dst));
+  pinned_[route_key(src, dst, qp)] = std::move(ports);
+}
+
+std::span<const PortId> PacketNet::route_of(std::uint32_t qp) const {
+  const std::uint32_t r = qp_[qp].route_fwd;
+  return {route_ports_.data() + route_begin_[r], route_begin_[r + 1] - route_begin_[r]};
+}
+
+void PacketNet::start(const TransferRequest& req) {
+  if (req.src == req.dst || req.src >= fabric_.endpoints() || req.dst >= fabric_.endpoints() || req.bytes.n <= 0) {
+    throw ConfigError("", "/transfer", "invalid transfer " + std::to_string(req.src) + " -> " + std::to_string(req.dst) +
+                                           " of " + std::to_string(req.bytes.n) + " bytes");
+  }
+  if (req.priority >= data_classes_) {
+    throw ConfigError("", "/transfer/priority", "priority " + std::to_string(req.priority) + " but only " +
+                                                    std::to_string(data_classes_) + " data classes are configured");
+  }
+  const auto tid = static_cast<std::uint32_t>(transfers_.size());
+  const std::int64_t total_pkts = (req.bytes.n + mtu_ - 1) / mtu_;
+  if (total_pkts > INT32_MAX) throw ConfigError("", "/transfer/bytes", "transfer too large");
+  const auto nq = static_cast<std::uint32_t>(std::min<std::int64_t>(params_.nic.qps_per_connection, total_pkts));
+  transfers_.push_back(Transfer{req.tag, nq});
+  // Stripe whole packets over the QPs; the first QPs take one more when they do not divide.
+  std::int64_t bytes_left = req.bytes.n;
+  for (std::uint32_t i = 0; i < nq; ++i) {
+    const std::int64_t pkts = total_pkts / nq + (i < total_pkts % nq ? 1 : 0);
+    const std::int64_t bytes = std::min(bytes_left, pkts * mtu_);
+    bytes_left -= bytes;
+    const auto id = static_cast<std::uint32_t>(qp_.size());
+    const std::uint32_t qp_number = req.flow_label * static_cast<std::uint32_t>(params_.nic.qps_per_connection) + i;
+    Qp q;
+    q.route_fwd = route_for(req.src, req.dst, qp_number);
+    q.route_rev = route_for(req.dst, req.src, qp_number);
+    q.port = route_ports_[route_begin_[q.route_fwd]];
+    q.total_pkts = static_cast<std::uint32_t>(pkts);
+    q.prio = req.priority;
+    q.last_progress = sim_.now();
+    q.rto = sim_.make_timer(this, kRto, id);
+    qp_.push_back(q);
+    qp_bytes_last_.push_back(static_cast<std::uint32_t>(bytes - (pkts - 1) * mtu_));
+    records_.push_back(QpRecord{req.src, req.dst, tid, Bytes{bytes}, Bytes{}, Bytes{}, sim_.now(), Time::max(), Time::max()});
+    // Base RTT on an idle fabric: one full frame out, one control frame back.
+    Time base_rtt{};
+    for (PortId p : route_of(id)) base_rtt += ports_[p].latency + ports_[p].ser_mtu;
+    const std::uint32_t rr = q.route_rev;
+    for (std::uint32_t k = route_begin_[rr]; k < route_begin_[rr + 1]; ++k) {
+      base_rtt += ports_[route_ports_[k]].latency + ports_[route_ports_[k]].ser_control;
+    }
+    cc_->on_qp_start(QpInfo{id, req.src, req.dst, Bytes{bytes}, ports_[q.port].rate, base_rtt}, qp_[id].cc);
+    ++active_qps_;
+    make_ready(id);
+  }
+  if (!stall_timer_.valid()) stall_timer_ = sim_.make_timer(this, kStallCheck);
+  if (!sim_.armed(stall_timer_)) {
+    progress_at_check_ = progress_;
+    last_check_ = sim_.now();
+    sim_.arm(stall_timer_, sim_.now() + params_.stall_timeout);
+  }
+}
+
+void PacketNet::on_event(Simulator&, std::uint32_t kind, std::uint64_t arg) {
+  switch (kind) {
+    case kTxDone: {
+      const auto p = static_cast<PortId>(arg);
+      ports_[p].busy = false;
+      try_transmit(p);
+      break;
+    }
+    case kArrive:
+      on_arrive(static_cast<std::uint32_t>(arg));
+      break;
+    case kPauseEnd:
+      settle_pauses(static_cast<PortId>(arg));
+      try_transmit(static_cast<PortId>(arg));
+      break;
+    case kRto:
+      on_rto(static_cast<std::uint32_t>(arg));
+      break;
+    case kPace: {
+      Qp& q = qp_[arg];
+      q.next_allowed = std::min(q.next_allowed, sim_.now());
+      make_ready(static_cast<std::uint32_t>(arg));
+      break;
+    }
+    case kPfcRefresh:
+      if (ingress_[arg].paused_upstream) send_pause(static_cast<std::uint32_t>(arg), true);
+      break;
+    case kStallCheck:
+      on_stall_check();
+      break;
+    default:
+      break;
+  }
+}
+
+Time PacketNet::serialization(const PortState& ps, std::uint32_t wire) const {
+  if (wire == data_wire_mtu_) return ps.ser_mtu;
+  if (wire == params_.wire.control_bytes.n) return ps.ser_control;
+  return serialization_time(Bytes{wire}, ps.rate);
+}
+
+bool PacketNet::class_eligible(const PortState& ps, int cls) const {
+  return ps.paused_until[static_cast<std::size_t>(cls)] <= sim_.now() || (ps.watchdog_off >> cls & 1) != 0;
+}
+
+void PacketNet::enqueue(PortId port, std::uint32_t pkt) {
+  PortState& ps = ports_[port];
+  Packet& p = pool_[pkt];
+  const std::size_t c = p.cls;
+  p.next = kNoPacket;
+  if (ps.tail[c] == kNoPacket) {
+    ps.head[c] = pkt;
+  } else {
+    pool_[ps.tail[c]].next = pkt;
+  }
+  ps.tail[c] = pkt;
+  ps.qbytes[c] += p.wire;
+  if (c >= kFirstDataClass) {
+    auto& pc = port_counters_[port];
+    pc.max_queue_bytes = std::max(pc.max_queue_bytes, ps.qbytes[c]);
+  }
+}
+
+std::uint32_t PacketNet::take_from_class(PortId port, int cls) {
+  PortState& ps = ports_[port];
+  const std::size_t c = static_cast<std::size_t>(cls);
+  const std::uint32_t pkt = ps.head[c];
+  if (pkt != kNoPacket) {
+    Packet& p = pool_[pkt];
+    ps.head[c] = p.next;
+    if (ps.head[c] == kNoPacket) ps.tail[c] = kNoPacket;
+    ps.qbytes[c] -= p.wire;
+    if (p.type == PacketType::data && !ps.host) {
+      if (pool_.telemetry() && p.hops_recorded < kMaxTelemetryHops) {
+        pool_.hops(pkt)[p.hops_recorded++] = HopTelemetry{sim_.now(), ps.qbytes[c], ps.tx_bytes, ps.rate};
+      }
+      // May send an XON (allocating a frame): `p` must not be used after this.
+      release(fabric_.port(port).node, p.from_port * static_cast<std::uint32_t>(data_classes_) + (cls - kFirstDataClass),
+              p.wire, cls - kFirstDataClass);
+    }
+    return pkt;
+  }
+  if (ps.host && cls >= kFirstDataClass) return pull_data(port, cls - kFirstDataClass);
+  return kNoPacket;
+}
+
+std::uint32_t PacketNet::select_packet(PortId port) {
+  PortState& ps = ports_[port];
+  if (ps.head[kMacControlClass] != kNoPacket) return take_from_class(port, kMacControlClass);
+  if (ps.head[kControlClass] != kNoPacket) return take_from_class(port, kControlClass);
+  if (params_.queues.scheduler == Scheduler::strict || data_classes_ == 1) {
+    for (int c = kFirstDataClass; c < kFirstDataClass + data_classes_; ++c) {
+      if (!class_eligible(ps, c)) continue;
+      const std::uint32_t pkt = take_from_class(port, c);
+      if (pkt != kNoPacket) return pkt;
+    }
+    return kNoPacket;
+  }
+  // DWRR: visit classes round robin; a class sends while its deficit covers its head frame and
+  // earns quantum·weight each time the cursor passes it; an empty class forfeits its deficit.
+  for (int visits = 0; visits < 2 * data_classes_ + 1; ++visits) {
+    const int prio = ps.dwrr_cursor;
+    const int c = kFirstDataClass + prio;
+    const std::size_t ci = static_cast<std::size_t>(c);
+    const bool has = ps.head[ci] != kNoPacket || (ps.host && ps.ready_head[static_cast<std::size_t>(prio)] != UINT32_MAX);
+    if (has && class_eligible(ps, c)) {
+      const std::int64_t need = ps.head[ci] != kNoPacket ? pool_[ps.head[ci]].wire : data_wire_mtu_;
+      if (ps.deficit[ci] >= need) {
+        const std::uint32_t pkt = take_from_class(port, c);
+        if (pkt != kNoPacket) {
+          ps.deficit[ci] -= pool_[pkt].wire;
+          return pkt;
+        }
+        ps.deficit[ci] = 0;
+      } else {
+        ps.deficit[ci] += params_.queues.dwrr_quantum.n * params_.queues.dwrr_weights[static_cast<std::size_t>(prio)];
+        continue;  // stay on this class: it may now cover its head
+      }
+    } else if (!has) {
+      ps.deficit[ci] = 0;
+    }
+    ps.dwrr_cursor = static_cast<std::uint8_t>((prio + 1) % data_classes_);
+  }
+  return kNoPacket;
+}
+
+void PacketNet::try_transmit(PortId port) {
+  PortState& ps = ports_[port];
+  if (ps.busy) return;
+  // Busy while choosing, so a pause frame queued on this port from inside select_packet() (an
+  // XON caused by a release) waits for the next slot instead of re-entering.
+  ps.busy = true;
+  const std::uint32_t pkt = select_packet(port);
+  if (pkt == kNoPacket) {
+    ps.busy = false;
+    return;
+  }
+  Packet& p = pool_[pkt];
+  p.from_port = port;
+  ps.tx_bytes += p.wire;
+  auto& pc = port_counters_[port];
+  pc.tx_wire_bytes += p.wire;
+  ++pc.tx_packets;
+  const Time ser = serialization(ps, p.wire);
+  sim_.schedule_at(sim_.now() + ser, this, kTxDone, port);
+  sim_.schedule_at(sim_.now() + ser + ps.latency, this, kArrive, pkt);
+}
+
+void PacketNet::on_arrive(std::uint32_t pkt) {
+  Packet& p = pool_[pkt];
+  if (p.type == PacketType::pause) {
+    on_pause_frame(pkt);
+    return;
+  }
+  const NodeId node = fabric_.port(p.from_port).peer;
+  if (fabric_.node(node).role == NodeRole::accelerator) {
+    on_host_arrival(pkt);
+    return;
+  }
+  if (p.type == PacketType::data) {
+    on_switch_data(pkt, node);
+    return;
+  }
+  // Control frames: forward in the control class, no MMU accounting.
+  ++p.hop;
+  const PortId out = route_ports_[route_begin_[p.route] + p.hop];
+  enqueue(out, pkt);
+  try_transmit(out);
+}
+
+// A pause frame sent on port x pauses x's peer port (the reverse direction of the same link).
+void PacketNet::on_pause_frame(std::uint32_t pkt) {
+  const Packet& p = pool_[pkt];
+  const PortId target = fabric_.port(p.from_port).peer_port;
+  const int cls = kFirstDataClass + static_cast<int>(p.qp);
+  const std::uint32_t quanta = p.psn;
+  pool_.release(pkt);
+  PortState& ps = ports_[target];
+  PortCounters& pc = port_counters_[target];
+  const std::size_t c = static_cast<std::size_t>(cls);
+  const Time now = sim_.now();
+  settle_pauses(target);
+  if (quanta == 0) {
+    ++pc.resumes_received;
+    if (ps.paused_mask >> cls & 1) {
+      pc.paused_time += now - ps.pause_began[c];
+      ps.paused_mask = static_cast<std::uint8_t>(ps.paused_mask & ~(1u << cls));
+    }
+    ps.paused_until[c] = now;
+    try_transmit(target);
+    return;
+  }
+  ++pc.pauses_received;
+  pc.first_pause_received = std::min(pc.first_pause_received, now);
+  if (!(ps.paused_mask >> cls & 1)) {
+    ps.paused_mask = static_cast<std::uint8_t>(ps.paused_mask | (1u << cls));
+    ps.pause_began[c] = now;
+  } else if (params_.pfc.watchdog.ps > 0 && now - ps.pause_began[c] >= params_.pfc.watchdog &&
+             !(ps.watchdog_off >> cls & 1)) {
+    // Paused for longer than the watchdog allows: stop honouring pause on this class (it turns
+    // lossy downstream) so one stuck receiver cannot freeze the fabric.
+    ps.watchdog_off = static_cast<std::uint8_t>(ps.watchdog_off | (1u << cls));
+    ++pc.watchdog_trips;
+    try_transmit(target);
+  }
+  ps.paused_until[c] = now + serialization_time(Bytes{static_cast<std::int64_t>(quanta) * 64}, ps.rate);
+  sim_.schedule_at(ps.paused_until[c], this, kPauseEnd, target);
+}
+
+// Closes the pause accounting of classes whose pause time ran out.
+void PacketNet::settle_pauses(PortId port) {
+  PortState& ps = ports_[port];
+  if (ps.paused_mask == 0) return;
+  for (int c = kFirstDataClass; c < kFirstDataClass + data_classes_; ++c) {
+    const std::size_t ci = static_cast<std::size_t>(c);
+    if ((ps.paused_mask >> c & 1) && ps.paused_until[ci] <= sim_.now()) {
+      port_counters_[port].paused_time += ps.paused_until[ci] - ps.pause_began[ci];
+      ps.paused_mask = static_cast<std::uint8_t>(ps.paused_mask & ~(1u << c));
+    }
+  }
+}
+
+std::int64_t PacketNet::buffered_bytes() const {
+  std::int64_t total = 0;
+  for (const IngressState& g : ingress_) total += g.reserve_used + g.shared_used + g.headroom_used;
+  return total;
+}
+
+void PacketNet::on_stall_check() {
+  if (active_qps_ == 0) return;
+  if (progress_ != progress_at_check_) {
+    progress_at_check_ = progress_;
+    last_check_ = sim_.now();
+    sim_.arm(stall_timer_, sim_.now() + params_.stall_timeout);
+    return;
+  }
+  stall_.stalled = true;
+  stall_.detected_at = sim_.now();
+  stall_.active_qps = active_qps_;
+  stall_.paused_ports.clear();
+  for (PortId p = 0; p < ports_.size(); ++p) {
+    const PortState& ps = ports_[p];
+    for (int c = kFirstDataClass; c < kFirstDataClass + data_classes_; ++c) {
+      if ((ps.paused_mask >> c & 1) && ps.pause_began[static_cast<std::size_t>(c)] <= last_check_) {
+        stall_.paused_ports.push_back(p);
+        break;
+      }
+    }
+  }
+  sim_.stop();
+}
+
+std::string StallReport::describe() const {
+  std::string s("no progress at t=");
+  s += to_string(detected_at);
+  s += " with ";
+  s += std::to_string(active_qps);
+  s += " QPs active; ports paused throughout:";
+  for (std::uint32_t p : paused_ports) (s += ' ') += std::to_string(p);
+  if (paused_ports.empty()) s += " none";
+  return s;
+}
+
+std::string PacketNet::stall_message() const {
+  std::string s("no progress for ");
+  s += to_string(params_.stall_timeout);
+  s += " at t=";
+  s += to_string(stall_.detected_at);
+  s += " with ";
+  s += std::to_string(stall_.active_qps);
+  s += " QPs active";
+  if (stall_.paused_ports.empty()) return s + "; no port is paused";
+  s += "; egress ports paused throughout (PFC deadlock):";
+  for (PortId p : stall_.paused_ports) {
+    s += ' ';
+    s += std::to_string(p);
+    s += " (node ";
+    s += std::to_string(fabric_.port(p).node);
+    s += " -> node ";
+    s += std::to_string(fabric_.port(p).peer);
+    s += ')';
+  }
+  return s;
+}
+
+}  // namespace rocesim::net

@@ -1,0 +1,228 @@
+// PacketNet: the packet-level RoCEv2 backend (TransferBackend) over a Fabric and a Router.
+//
+// Model and units (time in integer ps, sizes in bytes, rates in bit/s):
+//   Link      : a frame of w wire bytes on a port of rate R occupies it for ser = ceil(8·w·1e12/R) ps
+//               and arrives at the peer ser + latency after it started. Each egress port has at
+//               most one pending "transmit done" event; the arrival is one event per frame.
+//   Data frame: w = payload + wire.data_overhead; payload = MTU except the QP's last packet.
+//   Egress    : queue classes MAC-control > control (ACK/NAK/CNP) > data (strict or DWRR).
+//   Switch MMU: per switch a shared pool S = buffer − Σ(reserve + headroom) over ingress
+//               (port, lossless class); an arriving frame uses its ingress reserve, else the shared
+//               pool, else (lossless, paused) headroom, else it is dropped. Lossy frames also need
+//               egress q + w <= lossy_alpha·(S − shared used) (dynamic threshold tail drop).
+//   PFC       : ingress (port, class) sends XOFF when its shared+headroom bytes exceed XOFF
+//               (static) or alpha·(S − shared used) (dynamic), XON when back below XON
+//               (static) or that threshold − xon_offset. A pause of q quanta stops the upstream
+//               egress class for q·512 bit times; XOFF is refreshed every half pause while needed.
+//   ECN (RED) : at enqueue, with egress class queue q: P(mark) = 0 below Kmin,
+//               Pmax·(q−Kmin)/(Kmax−Kmin) up to Kmax, 1 above.
+//   NIC       : each QP is a go-back-N RoCE sender/receiver; a host port pulls its next data
+//               packet from a round-robin ring of ready QPs (O(1) per packet, not O(#QPs)); a
+//               QP paced below line rate waits in a timer. Receivers ACK every ack_every
+//               in-order packets and the last one, NAK the first out-of-order packet, and send a
+//               CNP for CE-marked data at most once per cnp_interval per QP.
+// Control frames (ACK/NAK/CNP) bypass the MMU (they are tiny and never paused) and are never
+// dropped. Stall detection: if no payload is delivered or acknowledged for stall_timeout while
+// QPs are active, the run stops and stall() lists the egress ports paused all that time.
+// Determinism: all order comes from the event queue's (time, seq); ECN draws use per-switch
+// streams derive_seed(seed, "ecn", node).
+// Thread safety: none; one PacketNet per Simulator.
+#pragma once
+
+#include <array>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/rng.hpp"
+#include "core/simulator.hpp"
+#include "core/transfer_backend.hpp"
+#include "net/cc_strategy.hpp"
+#include "net/net_counters.hpp"
+#include "net/net_params.hpp"
+#include "net/packet.hpp"
+#include "routing/router.hpp"
+
+namespace rocesim::net {
+
+using topology::PortId;
+
+class PacketNet final : public TransferBackend, public EventHandler, public CcHost {
+ public:
+  // REQUIRES: sim, fabric and router outlive this object. `cc` null means NoCc.
+  // Throws ConfigError if `params` fail validate().
+  PacketNet(Simulator& sim, const topology::Fabric& fabric, const routing::Router& router, NetParams params,
+            std::unique_ptr<CcStrategy> cc = nullptr);
+  ~PacketNet() override;
+  PacketNet(const PacketNet&) = delete;
+  PacketNet& operator=(const PacketNet&) = delete;
+
+  std::string_view name() const override { return "packet"; }
+  void set_sink(TransferSink* sink) override { sink_ = sink; }
+  void start(const TransferRequest& request) override;
+
+  // Source routing: QP number `qp` of src→dst takes exactly `ports` (first: the source's port,
+  // last: the port into dst) instead of the router's ECMP choice. Used to build cyclic buffer
+  // dependencies and other paths up-down routing never produces. REQUIRES: before that QP starts.
+  // Throws ConfigError if the ports do not form a path from src to dst.
+  void pin_path(std::uint32_t src, std::uint32_t dst, std::uint32_t qp, std::vector<PortId> ports);
+
+  const NetParams& params() const { return params_; }
+  const NetCounters& counters() const { return counters_; }
+  const PortCounters& port_counters(PortId p) const { return port_counters_[p]; }
+  std::span<const PortCounters> all_port_counters() const { return port_counters_; }
+  std::span<const QpRecord> qps() const { return records_; }
+  std::size_t transfer_count() const { return transfers_.size(); }
+  std::size_t active_qps() const { return active_qps_; }
+  std::size_t packets_in_use() const { return pool_.in_use(); }
+  std::size_t packet_capacity() const { return pool_.capacity(); }
+  // Bytes currently buffered in switches (data frames admitted and not yet transmitted).
+  std::int64_t buffered_bytes() const;
+  const StallReport& stall() const { return stall_; }
+  // A readable account of the stall: time, active QPs and each paused port as "node a -> node b".
+  std::string stall_message() const;
+  // The egress ports QP `qp` uses, source first.
+  std::span<const PortId> route_of(std::uint32_t qp) const;
+
+  void on_event(Simulator& sim, std::uint32_t kind, std::uint64_t arg) override;
+  void cc_changed(std::uint32_t qp) override;
+
+ private:
+  enum Kind : std::uint32_t { kTxDone, kArrive, kPauseEnd, kRto, kPace, kPfcRefresh, kStallCheck };
+
+  struct PortState {
+    std::array<std::uint32_t, kMaxClasses> head;  // intrusive FIFOs per class
+    std::array<std::uint32_t, kMaxClasses> tail;
+    std::array<std::int64_t, kMaxClasses> qbytes{};  // wire bytes queued per class
+    std::array<Time, kMaxClasses> paused_until{};
+    std::array<Time, kMaxClasses> pause_began{};
+    std::array<std::int64_t, kMaxClasses> deficit{};  // DWRR, data classes
+    std::array<std::uint32_t, kMaxDataClasses> ready_head;  // hosts: ready QPs per data class
+    std::array<std::uint32_t, kMaxDataClasses> ready_tail;
+    std::uint64_t tx_bytes = 0;  // telemetry: wire bytes sent so far
+    Rate rate{};
+    Time latency{};
+    Time ser_mtu{};      // serialization of a full data frame
+    Time ser_control{};  // serialization of an ACK/NAK/CNP
+    std::uint8_t paused_mask = 0;    // classes whose pause time is being accounted
+    std::uint8_t watchdog_off = 0;   // classes that ignore pause (PFC watchdog tripped)
+    std::uint8_t dwrr_cursor = 0;
+    bool busy = false;
+    bool host = false;  // egress of an accelerator (NIC port): data is pulled from QPs
+  };
+
+  struct IngressState {  // per (upstream port, data class) at a switch
+    std::int64_t reserve_used = 0;
+    std::int64_t shared_used = 0;
+    std::int64_t headroom_used = 0;
+    bool paused_upstream = false;
+    TimerId refresh{};
+  };
+
+  struct SwitchState {
+    std::int64_t shared_size = 0;
+    std::int64_t shared_used = 0;
+  };
+
+  struct Qp {
+    // sender
+    std::uint32_t port = 0;       // first-hop egress port
+    std::uint32_t route_fwd = 0;
+    std::uint32_t route_rev = 0;
+    std::uint32_t total_pkts = 0;
+    std::uint32_t snd_nxt = 0;    // next PSN to send
+    std::uint32_t snd_una = 0;    // oldest unacknowledged PSN
+    std::uint32_t max_sent = 0;   // one past the highest PSN ever sent
+    std::uint32_t ready_next = UINT32_MAX;
+    std::uint8_t prio = 0;
+    bool in_ready = false;
+    bool sender_done = false;
+    bool receiver_done = false;
+    bool nak_sent = false;
+    std::uint32_t rcv_next = 0;   // receiver: next expected PSN
+    std::uint32_t unacked = 0;    // receiver: in-order packets since the last ACK
+    Time next_allowed{};          // pacing
+    Time last_progress{};
+    Time last_cnp = Time::max();
+    TimerId rto{};
+    TimerId pace{};
+    CcControl cc;
+  };
+
+  struct Transfer {
+    std::uint64_t tag = 0;
+    std::uint32_t remaining_qps = 0;
+  };
+
+  // packet_net.cpp: ports and links
+  void try_transmit(PortId port);
+  std::uint32_t select_packet(PortId port);
+  std::uint32_t take_from_class(PortId port, int cls);
+  bool class_eligible(const PortState& ps, int cls) const;
+  void enqueue(PortId port, std::uint32_t pkt);
+  void on_arrive(std::uint32_t pkt);
+  void on_pause_frame(std::uint32_t pkt);
+  void settle_pauses(PortId port);
+  Time serialization(const PortState& ps, std::uint32_t wire) const;
+  // switch_mmu.cpp: buffer admission, PFC, ECN
+  void on_switch_data(std::uint32_t pkt, topology::NodeId node);
+  bool admit(topology::NodeId node, std::uint32_t ingress, std::int64_t n, int prio, PortId out);
+  void release(topology::NodeId node, std::uint32_t ingress, std::int64_t n, int prio);
+  void send_pause(std::uint32_t ingress, bool xoff);
+  std::int64_t dynamic_threshold(const SwitchState& sw) const;
+  bool ecn_mark(topology::NodeId node, std::int64_t q);
+  // transport.cpp: NIC, QPs, go-back-N
+  std::uint32_t pull_data(PortId port, int prio);
+  void make_ready(std::uint32_t qp);
+  bool sendable(const Qp& q) const;
+  std::uint32_t payload_of(std::uint32_t qp, std::uint32_t psn) const;
+  std::int64_t bytes_before(std::uint32_t qp, std::uint32_t psn) const;
+  void on_host_arrival(std::uint32_t pkt);
+  void on_data_at_receiver(std::uint32_t pkt);
+  void on_ack_at_sender(std::uint32_t pkt);
+  void send_control(std::uint32_t qp, PacketType type, std::uint32_t psn, const Packet* trigger);
+  void on_rto(std::uint32_t qp);
+  void qp_finished(std::uint32_t qp);  // may call the sink: callers must not touch state after
+  void on_stall_check();
+  std::uint32_t route_for(std::uint32_t src, std::uint32_t dst, std::uint32_t qp_number);
+
+  Simulator& sim_;
+  const topology::Fabric& fabric_;
+  const routing::Router& router_;
+  NetParams params_;
+  std::unique_ptr<CcStrategy> cc_;
+  TransferSink* sink_ = nullptr;
+  PacketPool pool_;
+  int data_classes_;
+  std::uint32_t mtu_;
+  std::uint32_t data_wire_mtu_;
+
+  std::vector<PortState> ports_;
+  std::vector<PortCounters> port_counters_;
+  std::vector<IngressState> ingress_;  // index: upstream port * data_classes + prio
+  std::vector<SwitchState> switches_;  // index: node id (accelerators unused)
+  std::vector<Rng> ecn_rng_;           // index: node id
+
+  std::vector<PortId> route_ports_;    // flat route table
+  std::vector<std::uint32_t> route_begin_;  // route r = [route_begin_[r], route_begin_[r+1])
+  std::unordered_map<std::uint64_t, std::uint32_t> route_cache_;  // lookup only, never iterated
+  std::map<std::uint64_t, std::vector<PortId>> pinned_;
+
+  std::vector<Qp> qp_;
+  std::vector<QpRecord> records_;
+  std::vector<Transfer> transfers_;
+  std::vector<std::uint32_t> qp_bytes_last_;  // payload of each QP's last packet
+  std::size_t active_qps_ = 0;
+
+  NetCounters counters_;
+  StallReport stall_;
+  TimerId stall_timer_{};
+  std::uint64_t progress_ = 0;       // payload bytes delivered + acked, for stall detection
+  std::uint64_t progress_at_check_ = 0;
+  Time last_check_{};
+};
+
+}  // namespace rocesim::net
