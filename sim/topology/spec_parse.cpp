@@ -107,7 +107,7 @@ LeafSpineSpec parse_leaf_spine(JsonReader& r) {
   LeafSpineSpec s;
   s.leaves = count(r, "leaves");
   s.hosts_per_leaf = count(r, "hosts_per_leaf");
-  s.spines = count(r, "spines", s.leaves == 1 ? 0 : 1);
+  s.spines = count(r, "spines", 0);  // 0 with several leaves is caught as a disconnected fabric
   s.parallel_links = count_or(r, "parallel_links", 1);
   if (r.has("uplinks_per_leaf")) {
     const std::uint32_t u = count(r, "uplinks_per_leaf");

@@ -65,7 +65,7 @@ struct SwitchTierSpec {
 struct LeafSpineSpec {
   std::uint32_t leaves = 0;
   std::uint32_t hosts_per_leaf = 0;
-  std::uint32_t spines = 0;            // 0 only with one leaf (a single-switch fabric)
+  std::uint32_t spines = 0;            // 0: single-tier (one leaf; more leaves are disconnected)
   std::uint32_t parallel_links = 1;    // uplinks per leaf = spines × parallel_links
   LinkSpec host_link;
   LinkSpec fabric_link;
