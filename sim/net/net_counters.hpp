@@ -61,7 +61,7 @@ struct StallReport {
   bool stalled = false;
   Time detected_at{};
   std::size_t active_qps = 0;
-  std::vector<std::uint32_t> paused_ports;  // egress ports paused throughout the window, ascending
+  std::vector<std::uint32_t> paused_ports;  // egress ports paused when the stall was detected, ascending
   std::string describe() const;             // one line for error messages
 };
 

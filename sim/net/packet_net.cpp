@@ -143,7 +143,6 @@ void PacketNet::start(const TransferRequest& req) {
   if (!stall_timer_.valid()) stall_timer_ = sim_.make_timer(this, kStallCheck);
   if (!sim_.armed(stall_timer_)) {
     progress_at_check_ = progress_;
-    last_check_ = sim_.now();
     sim_.arm(stall_timer_, sim_.now() + params_.stall_timeout);
   }
 }
@@ -380,7 +379,6 @@ void PacketNet::on_stall_check() {
   if (active_qps_ == 0) return;
   if (progress_ != progress_at_check_) {
     progress_at_check_ = progress_;
-    last_check_ = sim_.now();
     sim_.arm(stall_timer_, sim_.now() + params_.stall_timeout);
     return;
   }
@@ -391,7 +389,7 @@ void PacketNet::on_stall_check() {
   for (PortId p = 0; p < ports_.size(); ++p) {
     const PortState& ps = ports_[p];
     for (int c = kFirstDataClass; c < kFirstDataClass + data_classes_; ++c) {
-      if ((ps.paused_mask >> c & 1) && ps.pause_began[static_cast<std::size_t>(c)] <= last_check_) {
+      if ((ps.paused_mask >> c & 1) && ps.paused_until[static_cast<std::size_t>(c)] > sim_.now()) {
         stall_.paused_ports.push_back(p);
         break;
       }
@@ -405,7 +403,7 @@ std::string StallReport::describe() const {
   s += to_string(detected_at);
   s += " with ";
   s += std::to_string(active_qps);
-  s += " QPs active; ports paused throughout:";
+  s += " QPs active; ports paused:";
   for (std::uint32_t p : paused_ports) (s += ' ') += std::to_string(p);
   if (paused_ports.empty()) s += " none";
   return s;
@@ -420,7 +418,7 @@ std::string PacketNet::stall_message() const {
   s += std::to_string(stall_.active_qps);
   s += " QPs active";
   if (stall_.paused_ports.empty()) return s + "; no port is paused";
-  s += "; egress ports paused throughout (PFC deadlock):";
+  s += "; egress ports held paused (PFC deadlock):";
   for (PortId p : stall_.paused_ports) {
     s += ' ';
     s += std::to_string(p);

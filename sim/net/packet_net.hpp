@@ -23,7 +23,7 @@
 //               CNP for CE-marked data at most once per cnp_interval per QP.
 // Control frames (ACK/NAK/CNP) bypass the MMU (they are tiny and never paused) and are never
 // dropped. Stall detection: if no payload is delivered or acknowledged for stall_timeout while
-// QPs are active, the run stops and stall() lists the egress ports paused all that time.
+// QPs are active, the run stops and stall() lists the egress ports paused at that moment.
 // Determinism: all order comes from the event queue's (time, seq); ECN draws use per-switch
 // streams derive_seed(seed, "ecn", node).
 // Thread safety: none; one PacketNet per Simulator.
@@ -222,7 +222,6 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   TimerId stall_timer_{};
   std::uint64_t progress_ = 0;       // payload bytes delivered + acked, for stall detection
   std::uint64_t progress_at_check_ = 0;
-  Time last_check_{};
 };
 
 }  // namespace rocesim::net
