@@ -22,8 +22,10 @@ DagExecutor::DagExecutor(Simulator& sim, TransferBackend& backend, const Transfe
 }
 
 void DagExecutor::start() {
+  // Roots are the nodes without predecessors (not "remaining == 0": releasing a root can complete
+  // joins further on, which must not be released twice).
   for (std::size_t v = 0; v < dag_.size(); ++v) {
-    if (remaining_[v] == 0) release(static_cast<NodeIndex>(v));
+    if (dag_.indegree(static_cast<NodeIndex>(v)) == 0) release(static_cast<NodeIndex>(v));
   }
 }
 

@@ -1,0 +1,202 @@
+#include "workload/lower_workload.hpp"
+
+#include <map>
+#include <stdexcept>
+
+#include "core/config_error.hpp"
+#include "workload/dag_executor.hpp"
+
+namespace rocesim::workload {
+
+double busbw_factor(OpType type, std::uint32_t n) {
+  if (n == 0) return 0.0;
+  const double nn = n;
+  switch (type) {
+    case OpType::all_reduce: return 2.0 * (nn - 1.0) / nn;
+    case OpType::reduce_scatter:
+    case OpType::all_gather:
+    case OpType::all_to_all: return (nn - 1.0) / nn;
+    case OpType::broadcast:
+    case OpType::send: return 1.0;
+    case OpType::compute: return 0.0;
+  }
+  return 0.0;
+}
+
+namespace {
+
+class JobLowering {
+ public:
+  JobLowering(const WorkloadSpec& spec, const JobSpec& job, std::uint32_t job_index, LoweredWorkload& out,
+              const std::vector<std::uint32_t>& node_of, const std::vector<std::uint32_t>& rail_of)
+      : spec_(spec), job_(job), job_index_(job_index), out_(out), node_of_(node_of), rail_of_(rail_of) {}
+
+  void run(std::uint32_t rank_offset) {
+    offset_ = rank_offset;
+    NodeIndex iteration_start = kNoNode;
+    std::vector<NodeIndex> op_end(job_.ops.size(), kNoNode), ends;
+    for (std::uint32_t it = 0; it < job_.iterations; ++it) {
+      iteration_start = it == 0 ? out_.dag.add_delay(job_.start, kNoRank, kNoOp, {}) : out_.dag.add_join(kNoOp, ends);
+      ends.clear();
+      for (std::uint32_t i : job_.topo_order) {
+        const OpSpec& op = job_.ops[i];
+        const auto record = static_cast<std::uint32_t>(out_.ops.size());
+        out_.ops.push_back(OpRecord{job_index_, it, i, 0, 0, 0, 0});
+        std::vector<NodeIndex> deps{iteration_start};
+        if (op.start) deps[0] = out_.dag.add_delay(*op.start, kNoRank, kNoOp, {iteration_start});
+        for (const std::string& d : op.deps) {
+          for (std::uint32_t k = 0; k < job_.ops.size(); ++k) {
+            if (job_.ops[k].id == d) deps.push_back(op_end[k]);
+          }
+        }
+        const NodeIndex start = out_.dag.add_join(record, deps);
+        const std::size_t before = out_.dag.size(), transfers_before = out_.dag.transfer_count();
+        done_all_.clear();
+        lower_op(op, record, start);
+        done_all_.push_back(start);
+        op_end[i] = out_.dag.add_join(record, done_all_);
+        ends.push_back(op_end[i]);
+        OpRecord& rec = out_.ops[record];
+        rec.transfers = out_.dag.transfer_count() - transfers_before;
+        for (std::size_t v = before; v < out_.dag.size(); ++v) {
+          const DagNode& n = out_.dag.node(static_cast<NodeIndex>(v));
+          if (n.kind == DagNodeKind::transfer) rec.wire_bytes += n.amount;
+        }
+      }
+    }
+  }
+
+ private:
+  [[noreturn]] void fail(const OpSpec& op, const std::string& key, const std::string& msg) const {
+    throw ConfigError(spec_.file, op.path + (key.empty() ? "" : "/" + key), msg);
+  }
+
+  // The op's communicators as global ranks.
+  const std::vector<std::vector<std::uint32_t>>& communicators(const OpSpec& op) {
+    scratch_groups_.clear();
+    if (op.ranks) {
+      scratch_groups_.push_back(*op.ranks);
+    } else {
+      auto it = group_cache_.find(op.group);
+      if (it == group_cache_.end()) {
+        try {
+          it = group_cache_.emplace(op.group, parallel_groups(job_.parallelism, op.group)).first;
+        } catch (const std::invalid_argument& e) {
+          fail(op, "group", e.what());
+        }
+      }
+      scratch_groups_ = it->second;
+    }
+    for (auto& g : scratch_groups_) {
+      for (auto& r : g) r += offset_;
+    }
+    return scratch_groups_;
+  }
+
+  void lower_op(const OpSpec& op, std::uint32_t record, NodeIndex start) {
+    OpRecord& rec = out_.ops[record];
+    if (op.type == OpType::compute) {
+      std::vector<std::uint32_t> ranks;
+      if (op.ranks) {
+        ranks = *op.ranks;
+      } else {
+        for (std::uint32_t r = 0; r < job_.world_size; ++r) ranks.push_back(r);
+      }
+      rec.groups = 1;
+      rec.group_size = static_cast<std::uint32_t>(ranks.size());
+      for (std::uint32_t r : ranks) done_all_.push_back(out_.dag.add_delay(op.duration, offset_ + r, record, {start}));
+      return;
+    }
+    if (op.type == OpType::send && op.shift == 0) {
+      rec.groups = 1;
+      rec.group_size = 2;
+      done_all_.push_back(out_.dag.add_transfer(offset_ + op.src, offset_ + op.dst, op.bytes,
+                                                static_cast<std::uint16_t>(op.qp), record, {start}));
+      return;
+    }
+    const auto& groups = communicators(op);
+    rec.groups = static_cast<std::uint32_t>(groups.size());
+    rec.group_size = groups.empty() ? 0 : static_cast<std::uint32_t>(groups[0].size());
+    if (op.type == OpType::send) {
+      // Pipeline-parallel style: member i of every group sends to member i + shift (no wrap).
+      for (const auto& g : groups) {
+        const auto n = static_cast<std::int64_t>(g.size());
+        for (std::int64_t i = 0; i < n; ++i) {
+          const std::int64_t j = i + op.shift;
+          if (j < 0 || j >= n) continue;
+          done_all_.push_back(out_.dag.add_transfer(g[static_cast<std::size_t>(i)], g[static_cast<std::size_t>(j)], op.bytes,
+                                                    static_cast<std::uint16_t>(op.qp), record, {start}));
+        }
+      }
+      return;
+    }
+    CollectiveArgs args{op.bytes, op.channels, op.chunks, op.max_concurrent, op.root, record};
+    const Locality loc{node_of_, rail_of_};
+    for (const auto& g : groups) {
+      if (op.type == OpType::broadcast && op.root >= g.size()) {
+        fail(op, "root", "root " + std::to_string(op.root) + " is outside the group of " + std::to_string(g.size()) +
+                             " ranks (root is a position in the communicator)");
+      }
+      ready_.assign(g.size(), start);
+      try {
+        lower_collective(out_.dag, collective_kind(op.type), op.algorithm, g, args, loc, ready_, done_);
+      } catch (const LoweringError& e) {
+        fail(op, "algorithm", std::string(e.what()) + " (op \"" + op.id + "\", group of " + std::to_string(g.size()) +
+                                  " ranks starting at job rank " + std::to_string(g.empty() ? 0 : g[0] - offset_) + ")");
+      } catch (const std::length_error& e) {
+        fail(op, "", std::string("workload too large: ") + e.what());
+      }
+      done_all_.insert(done_all_.end(), done_.begin(), done_.end());
+    }
+  }
+
+  const WorkloadSpec& spec_;
+  const JobSpec& job_;
+  std::uint32_t job_index_;
+  LoweredWorkload& out_;
+  const std::vector<std::uint32_t>& node_of_;
+  const std::vector<std::uint32_t>& rail_of_;
+  std::uint32_t offset_ = 0;
+  std::map<std::string, std::vector<std::vector<std::uint32_t>>> group_cache_;
+  std::vector<std::vector<std::uint32_t>> scratch_groups_;
+  std::vector<NodeIndex> ready_, done_, done_all_;
+};
+
+}  // namespace
+
+LoweredWorkload lower_workload(const WorkloadSpec& spec, const topology::Fabric& fabric) {
+  LoweredWorkload out;
+  std::vector<bool> used(fabric.endpoints(), false);
+  for (std::uint32_t j = 0; j < spec.jobs.size(); ++j) {
+    const JobSpec& job = spec.jobs[j];
+    std::vector<std::uint32_t> endpoints;
+    try {
+      endpoints = place(job.placement, job.world_size, used);
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(spec.file, job.path + "/placement",
+                        std::string(e.what()) + " (job \"" + job.name + "\", placement " +
+                            to_string(job.placement.kind) + ")");
+    }
+    for (std::uint32_t e : endpoints) used[e] = true;
+    out.jobs.push_back(JobRecord{static_cast<std::uint32_t>(out.rank_endpoint.size()), job.world_size});
+    out.rank_endpoint.insert(out.rank_endpoint.end(), endpoints.begin(), endpoints.end());
+  }
+  // Scale-up node of each rank: its scale-up domain, else its server, else itself.
+  std::vector<std::uint32_t> node_of, rail_of;
+  node_of.reserve(out.rank_endpoint.size());
+  rail_of.reserve(out.rank_endpoint.size());
+  for (std::uint32_t e : out.rank_endpoint) {
+    const topology::Node& n = fabric.node(e);
+    node_of.push_back(n.scale_up_domain != topology::kNone ? n.scale_up_domain
+                      : n.server != topology::kNone        ? (1u << 31) | n.server
+                                                           : (3u << 30) | e);
+    rail_of.push_back(n.local_index);
+  }
+  for (std::uint32_t j = 0; j < spec.jobs.size(); ++j) {
+    JobLowering(spec, spec.jobs[j], j, out, node_of, rail_of).run(out.jobs[j].rank_offset);
+  }
+  out.dag.finalize();
+  return out;
+}
+
+}  // namespace rocesim::workload

@@ -1,0 +1,327 @@
+#include "workload/workload_spec.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "core/config_error.hpp"
+#include "core/json_reader.hpp"
+
+namespace rocesim::workload {
+
+const char* to_string(OpType t) {
+  switch (t) {
+    case OpType::compute: return "compute";
+    case OpType::all_reduce: return "all_reduce";
+    case OpType::reduce_scatter: return "reduce_scatter";
+    case OpType::all_gather: return "all_gather";
+    case OpType::all_to_all: return "all_to_all";
+    case OpType::broadcast: return "broadcast";
+    case OpType::send: return "send";
+  }
+  return "?";
+}
+
+bool is_collective(OpType t) { return t != OpType::compute && t != OpType::send; }
+
+CollectiveKind collective_kind(OpType t) {
+  switch (t) {
+    case OpType::reduce_scatter: return CollectiveKind::reduce_scatter;
+    case OpType::all_gather: return CollectiveKind::all_gather;
+    case OpType::all_to_all: return CollectiveKind::all_to_all;
+    case OpType::broadcast: return CollectiveKind::broadcast;
+    default: return CollectiveKind::all_reduce;
+  }
+}
+
+namespace {
+
+constexpr std::uint32_t kMaxRanks = 1u << 24;
+
+std::uint32_t rank_at(const nlohmann::json& v, const std::string& file, const std::string& path, std::uint32_t world) {
+  if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() >= world) {
+    throw ConfigError(file, path, "expected a rank in [0, " + std::to_string(world) + "), got " + v.dump());
+  }
+  return v.get<std::uint32_t>();
+}
+
+Algorithm parse_algorithm(JsonReader& r, OpType type) {
+  const CollectiveKind kind = collective_kind(type);
+  const auto valid = algorithms_for(kind);
+  if (!r.has("algorithm")) return valid.front();
+  const std::string name = r.string("algorithm");
+  for (Algorithm a : valid) {
+    if (name == to_string(a)) return a;
+  }
+  std::string list;
+  for (Algorithm a : valid) list += (list.empty() ? "" : ", ") + std::string(to_string(a));
+  r.fail("algorithm", "unknown or inapplicable algorithm \"" + name + "\" for " + to_string(type) + " (valid: " + list +
+                          ")");
+}
+
+OpSpec parse_op(const nlohmann::json& j, const std::string& file, const std::string& path, std::size_t index,
+                std::uint32_t world) {
+  JsonReader r(j, file, path);
+  OpSpec op;
+  op.path = path;
+  op.id = r.string_or("id", "op" + std::to_string(index));
+  const std::string type = r.choice("type", {"compute", "all_reduce", "reduce_scatter", "all_gather", "all_to_all",
+                                             "broadcast", "send"});
+  for (OpType t : {OpType::compute, OpType::all_reduce, OpType::reduce_scatter, OpType::all_gather, OpType::all_to_all,
+                   OpType::broadcast, OpType::send}) {
+    if (type == to_string(t)) op.type = t;
+  }
+  auto read_ranks = [&] {
+    const auto& arr = r.array("ranks");
+    std::vector<std::uint32_t> ranks;
+    std::vector<bool> seen(world, false);
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      const std::uint32_t x = rank_at(arr[i], file, r.element_path("ranks", i), world);
+      if (seen[x]) throw ConfigError(file, r.element_path("ranks", i), "rank " + std::to_string(x) + " is listed twice");
+      seen[x] = true;
+      ranks.push_back(x);
+    }
+    if (ranks.empty()) r.fail("ranks", "expected at least one rank");
+    op.ranks = std::move(ranks);
+  };
+  if (op.type == OpType::compute) {
+    op.duration = r.time("duration");
+    if (r.has("ranks")) read_ranks();
+  } else if (op.type == OpType::send) {
+    op.bytes = r.bytes("bytes", 1);
+    op.qp = static_cast<std::uint32_t>(r.integer_or("qp", 0, 0, 65535));
+    if (r.has("group")) {
+      op.group = r.string("group");
+      op.shift = static_cast<std::int32_t>(r.integer("shift", -static_cast<std::int64_t>(kMaxRanks), kMaxRanks));
+      if (op.shift == 0) r.fail("shift", "shift must not be 0 (a rank cannot send to itself)");
+    } else {
+      op.src = rank_at(r.raw("src"), file, r.path_of("src"), world);
+      op.dst = rank_at(r.raw("dst"), file, r.path_of("dst"), world);
+      if (op.src == op.dst) r.fail("dst", "send from rank " + std::to_string(op.src) + " to itself");
+    }
+  } else {
+    op.bytes = r.bytes("bytes", 1);
+    if (r.has("ranks") && r.has("group")) r.fail("ranks", "give either \"group\" or \"ranks\", not both");
+    if (r.has("ranks")) {
+      read_ranks();
+    } else {
+      op.group = r.string_or("group", "world");
+    }
+    op.algorithm = parse_algorithm(r, op.type);
+    op.channels = static_cast<std::uint32_t>(r.integer_or("channels", 1, 1, 65536));
+    if (op.algorithm == Algorithm::ring || op.algorithm == Algorithm::double_binary_tree ||
+        op.algorithm == Algorithm::hierarchical || (op.type == OpType::broadcast && op.algorithm == Algorithm::ring)) {
+      op.chunks = static_cast<std::uint32_t>(r.integer_or("chunks", 1, 1, 1 << 20));
+    }
+    if (op.type == OpType::all_to_all) {
+      op.max_concurrent = static_cast<std::uint32_t>(r.integer_or("max_concurrent", 1, 1, kMaxRanks));
+    }
+    if (op.type == OpType::broadcast) op.root = static_cast<std::uint32_t>(r.integer_or("root", 0, 0, kMaxRanks));
+  }
+  if (r.has("start")) op.start = r.time("start");
+  if (r.has("deps")) {
+    const auto& arr = r.array("deps");
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      if (!arr[i].is_string()) throw ConfigError(file, r.element_path("deps", i), "expected an op id string");
+      op.deps.push_back(arr[i].get<std::string>());
+    }
+  }
+  r.finish();
+  return op;
+}
+
+PlacementSpec parse_placement(JsonReader r) {
+  PlacementSpec p;
+  const std::string kind = r.choice("kind", {"contiguous", "strided", "random", "explicit"});
+  if (kind == "strided") {
+    p.kind = PlacementSpec::Kind::strided;
+    p.stride = static_cast<std::uint32_t>(r.integer("stride", 1, kMaxRanks));
+  } else if (kind == "random") {
+    p.kind = PlacementSpec::Kind::random;
+    p.seed = static_cast<std::uint64_t>(r.integer_or("seed", 0, 0, INT64_MAX));
+  } else if (kind == "explicit") {
+    p.kind = PlacementSpec::Kind::explicit_list;
+    const auto& arr = r.array("endpoints");
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      if (!arr[i].is_number_integer() || arr[i].get<std::int64_t>() < 0 || arr[i].get<std::int64_t>() > UINT32_MAX) {
+        throw ConfigError(r.file(), r.element_path("endpoints", i), "expected an endpoint index, got " + arr[i].dump());
+      }
+      p.endpoints.push_back(arr[i].get<std::uint32_t>());
+    }
+  }
+  r.finish();
+  return p;
+}
+
+// Orders ops so dependencies come first; throws ConfigError naming a cycle or an unknown id.
+std::vector<std::uint32_t> order_ops(const JobSpec& job, const std::string& file) {
+  const std::size_t n = job.ops.size();
+  std::map<std::string, std::uint32_t> index;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (!index.emplace(job.ops[i].id, i).second) {
+      throw ConfigError(file, job.ops[i].path + "/id", "duplicate op id \"" + job.ops[i].id + "\"");
+    }
+  }
+  std::vector<std::vector<std::uint32_t>> deps(n);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    for (std::size_t d = 0; d < job.ops[i].deps.size(); ++d) {
+      const auto it = index.find(job.ops[i].deps[d]);
+      if (it == index.end()) {
+        throw ConfigError(file, job.ops[i].path + "/deps/" + std::to_string(d),
+                          "unknown op id \"" + job.ops[i].deps[d] + "\"");
+      }
+      deps[i].push_back(it->second);
+    }
+  }
+  // Iterative depth-first search; a dependency on an op still on the stack closes a cycle.
+  std::vector<std::uint8_t> state(n, 0);  // 0 new, 1 on stack, 2 done
+  std::vector<std::uint32_t> order, stack;
+  std::vector<std::size_t> next(n, 0);
+  for (std::uint32_t root = 0; root < n; ++root) {
+    if (state[root] != 0) continue;
+    stack.push_back(root);
+    state[root] = 1;
+    while (!stack.empty()) {
+      const std::uint32_t v = stack.back();
+      if (next[v] < deps[v].size()) {
+        const std::uint32_t w = deps[v][next[v]++];
+        if (state[w] == 1) {
+          std::string cycle = job.ops[w].id;
+          const auto from = std::find(stack.begin(), stack.end(), w);
+          for (auto it = from + 1; it != stack.end(); ++it) cycle += " -> " + job.ops[*it].id;
+          cycle += " -> " + job.ops[w].id;
+          throw ConfigError(file, job.path + "/ops", "dependency cycle: " + cycle + " (each op waits for the next)");
+        }
+        if (state[w] == 0) {
+          state[w] = 1;
+          stack.push_back(w);
+        }
+      } else {
+        state[v] = 2;
+        order.push_back(v);
+        stack.pop_back();
+      }
+    }
+  }
+  return order;
+}
+
+JobSpec parse_job(const nlohmann::json& j, const std::string& file, const std::string& path, std::size_t index) {
+  JsonReader r(j, file, path);
+  JobSpec job;
+  job.path = path;
+  job.name = r.string_or("name", "job" + std::to_string(index));
+  job.world_size = static_cast<std::uint32_t>(r.integer("world_size", 1, kMaxRanks));
+  job.start = r.time_or("start", Time{});
+  job.iterations = static_cast<std::uint32_t>(r.integer_or("iterations", 1, 1, 1000000));
+  if (auto p = r.object_opt("placement")) job.placement = parse_placement(*p);
+  job.parallelism.dp = job.world_size;
+  if (auto p = r.object_opt("parallelism")) {
+    Parallelism& par = job.parallelism;
+    par.tp = static_cast<std::uint32_t>(p->integer_or("tp", 1, 1, kMaxRanks));
+    par.cp = static_cast<std::uint32_t>(p->integer_or("cp", 1, 1, kMaxRanks));
+    par.ep = static_cast<std::uint32_t>(p->integer_or("ep", 1, 1, kMaxRanks));
+    par.pp = static_cast<std::uint32_t>(p->integer_or("pp", 1, 1, kMaxRanks));
+    const std::uint64_t rest = std::uint64_t{par.tp} * par.cp * par.pp;
+    par.dp = p->has("dp") ? static_cast<std::uint32_t>(p->integer("dp", 1, kMaxRanks))
+                          : static_cast<std::uint32_t>(job.world_size % rest == 0 ? job.world_size / rest : 0);
+    if (p->has("order")) {
+      const std::string err = parse_order(p->string("order"), par.order);
+      if (!err.empty()) p->fail("order", err);
+    }
+    const std::string err = validate(par, job.world_size);
+    if (!err.empty()) p->fail_here(err);
+    p->finish();
+  }
+  const auto& ops = r.array("ops");
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    job.ops.push_back(parse_op(ops[i], file, r.element_path("ops", i), i, job.world_size));
+  }
+  r.finish();
+  job.topo_order = order_ops(job, file);
+  return job;
+}
+
+}  // namespace
+
+WorkloadSpec parse_workload(const nlohmann::json& doc, const std::string& file) {
+  JsonReader r(doc, file);
+  WorkloadSpec spec;
+  spec.file = file;
+  spec.name = r.string_or("name", "workload");
+  const auto& jobs = r.array("jobs");
+  if (jobs.empty()) r.fail("jobs", "expected at least one job");
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    spec.jobs.push_back(parse_job(jobs[i], file, r.element_path("jobs", i), i));
+  }
+  // Produced by trace importers; carried through to reports as is.
+  if (r.has("import_report")) r.raw("import_report");
+  r.finish();
+  return spec;
+}
+
+nlohmann::json to_json(const WorkloadSpec& spec) {
+  using nlohmann::json;
+  json jobs = json::array();
+  for (const JobSpec& job : spec.jobs) {
+    json placement{{"kind", to_string(job.placement.kind)}};
+    if (job.placement.kind == PlacementSpec::Kind::strided) placement["stride"] = job.placement.stride;
+    if (job.placement.kind == PlacementSpec::Kind::random) placement["seed"] = job.placement.seed;
+    if (job.placement.kind == PlacementSpec::Kind::explicit_list) placement["endpoints"] = job.placement.endpoints;
+    const Parallelism& p = job.parallelism;
+    json ops = json::array();
+    for (const OpSpec& op : job.ops) {
+      json o{{"id", op.id}, {"type", to_string(op.type)}};
+      if (op.type == OpType::compute) {
+        o["duration"] = rocesim::to_string(op.duration);
+      } else {
+        o["bytes"] = op.bytes.n;
+      }
+      if (op.ranks) o["ranks"] = *op.ranks;
+      if (is_collective(op.type)) {
+        if (!op.ranks) o["group"] = op.group;
+        o["algorithm"] = to_string(op.algorithm);
+        o["channels"] = op.channels;
+        if (op.algorithm == Algorithm::ring || op.algorithm == Algorithm::double_binary_tree ||
+            op.algorithm == Algorithm::hierarchical) {
+          o["chunks"] = op.chunks;
+        }
+        if (op.type == OpType::all_to_all) o["max_concurrent"] = op.max_concurrent;
+        if (op.type == OpType::broadcast) o["root"] = op.root;
+      }
+      if (op.type == OpType::send) {
+        if (op.shift != 0) {
+          o["group"] = op.group;
+          o["shift"] = op.shift;
+        } else {
+          o["src"] = op.src;
+          o["dst"] = op.dst;
+        }
+        o["qp"] = op.qp;
+      }
+      if (op.start) o["start"] = rocesim::to_string(*op.start);
+      if (!op.deps.empty()) o["deps"] = op.deps;
+      ops.push_back(std::move(o));
+    }
+    jobs.push_back(json{{"name", job.name},
+                        {"world_size", job.world_size},
+                        {"start", rocesim::to_string(job.start)},
+                        {"iterations", job.iterations},
+                        {"placement", placement},
+                        {"parallelism",
+                         {{"tp", p.tp}, {"cp", p.cp}, {"ep", p.ep}, {"dp", p.dp}, {"pp", p.pp}, {"order", p.order_string()}}},
+                        {"ops", ops}});
+  }
+  return json{{"name", spec.name}, {"jobs", jobs}};
+}
+
+WorkloadSpec load_workload_file(const std::string& path) { return parse_workload(load_json_file(path), path); }
+
+nlohmann::json default_workload_json(std::uint32_t world) {
+  return nlohmann::json::parse(R"({"name": "default-study", "jobs": [{"name": "job0", "world_size": )" +
+                               std::to_string(world) + R"(, "ops": [
+      {"id": "allreduce", "type": "all_reduce", "group": "world", "bytes": "64MiB", "algorithm": "ring"},
+      {"id": "alltoall", "type": "all_to_all", "group": "world", "bytes": "16MiB", "algorithm": "pairwise",
+       "deps": ["allreduce"]}]}]})");
+}
+
+}  // namespace rocesim::workload
