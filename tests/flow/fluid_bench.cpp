@@ -1,0 +1,233 @@
+// fluid_bench: wall time, memory and event rate of the fluid backend on generated rail-optimized
+// fabrics, for one data-parallel all-reduce step (and optionally an MoE all-to-all). A program
+// that prints figures (scripts/bench_fluid.sh tabulates them), never a unit test.
+//
+// Fabric (1:1 everywhere, 400 Gb/s NICs and fabric links, 8 accelerators per server on an
+// 8-way scale-up switch): rail-optimized, 32 servers per scalable unit, rail leaves of radix 64
+// (32 down, 32 up), 8 units per pod with 32 spines of radix 128, and a core tier of 64 cores
+// per spine plane joining the pods (N / 2048 pods).
+// Parallelism (Llama-3-405B-like): TP 8 inside a server, PP 16, DP = N / 128; rank r = endpoint r,
+// tp = r mod 8, pp = ⌊r/8⌋ mod 16, dp = ⌊r/128⌋. Each (tp, pp) pair is one DP group of DP ranks,
+// all on rail tp. The step: every DP group runs a ring all-reduce of `bytes` per rank
+// (2(DP−1) ring steps, `channels` parallel rings on flow labels 0..C−1).
+// MoE (--moe BYTES): afterwards, all-to-all in EP groups of 64 consecutive DP ranks of each (tp, pp).
+// Churn (--churn K): instead, every accelerator sends K transfers one after another, each to a
+// uniformly random other accelerator, of uniformly random size in [1, 2·bytes/K] (seeded): an
+// asynchronous start/finish stream whose flows all meet in the spine and core tiers (the giant
+// component), to measure the incremental solver's work per event against a full re-solve.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/rng.hpp"
+#include "core/simulator.hpp"
+#include "flow/fluid_net.hpp"
+#include "topology/topology.hpp"
+#include "workload/collectives.hpp"
+#include "workload/dag_executor.hpp"
+
+using namespace rocesim;
+
+namespace {
+
+nlohmann::json rail_fabric_json(std::uint32_t accelerators) {
+  const std::uint32_t units = accelerators / 256;
+  nlohmann::json j;
+  j["name"] = "rail_bench_" + std::to_string(accelerators);
+  j["generator"] = "rail_optimized";
+  j["server"] = {{"accelerators", 8}};
+  j["scale_up"] = {{"size", 8}, {"rate", "3600Gbps"}, {"latency", "250ns"}};
+  nlohmann::json r;
+  r["units"] = units;
+  r["servers_per_unit"] = 32;
+  r["spines"] = 32;
+  r["nic_link"] = {{"rate", "400Gbps"}, {"latency", "500ns"}};
+  r["rail_leaf"] = {{"radix", 64}, {"oversubscription", "1:1"}, {"uplink", {{"rate", "400Gbps"}, {"latency", "500ns"}}}};
+  const bool core = units > 8;
+  if (core) {
+    r["core"] = true;
+    r["units_per_pod"] = 8;
+    r["cores_per_plane"] = 64;
+    r["spine"] = {{"radix", 128}, {"oversubscription", "1:1"}, {"uplink", {{"rate", "400Gbps"}, {"latency", "500ns"}}}};
+    r["core_radix"] = units / 8;
+  } else {
+    r["spine"] = {{"radix", units * 8}};
+  }
+  j["rail_optimized"] = r;
+  return j;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+long peak_rss_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024;
+}
+
+// Closed-loop random traffic: each rank's next transfer starts when its previous one completes.
+struct Churn final : TransferSink {
+  TransferBackend* net = nullptr;
+  std::uint32_t n = 0;
+  std::uint32_t per_rank = 0;
+  std::int64_t max_bytes = 1;
+  std::vector<std::uint32_t> sent;
+  std::uint64_t completed = 0;
+  Rng rng{derive_seed(1, "fluid-bench-churn")};
+  void send(std::uint32_t src) {
+    auto dst = static_cast<std::uint32_t>(rng.below(n - 1));
+    if (dst >= src) ++dst;
+    const auto b = 1 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(max_bytes)));
+    net->start(TransferRequest{src, dst, Bytes{b}, sent[src], 0, src});
+    ++sent[src];
+  }
+  void on_transfer_done(std::uint64_t tag, Time) override {
+    ++completed;
+    const auto src = static_cast<std::uint32_t>(tag);
+    if (sent[src] < per_rank) send(src);
+  }
+};
+
+[[noreturn]] void usage() {
+  std::fprintf(stderr,
+               "usage: fluid_bench ACCELERATORS [--bytes B] [--channels C] [--moe BYTES] [--solver incremental|full]\n"
+               "  ACCELERATORS: a multiple of 2048 (or 256 up to 2048)\n");
+  std::exit(2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) usage();
+  const auto n = static_cast<std::uint32_t>(std::strtoul(argv[1], nullptr, 10));
+  std::int64_t bytes = 1LL << 30;
+  std::int64_t moe_bytes = 0;
+  std::uint32_t channels = 1;
+  std::uint32_t churn = 0;
+  flow::FluidParams params;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    const std::string k = argv[i];
+    const char* v = argv[i + 1];
+    if (k == "--bytes") bytes = std::strtoll(v, nullptr, 10);
+    else if (k == "--channels") channels = static_cast<std::uint32_t>(std::strtoul(v, nullptr, 10));
+    else if (k == "--churn") churn = static_cast<std::uint32_t>(std::strtoul(v, nullptr, 10));
+    else if (k == "--moe") moe_bytes = std::strtoll(v, nullptr, 10);
+    else if (k == "--solver") params.incremental = std::strcmp(v, "full") != 0;
+    else usage();
+  }
+  if (n < 256 || n % 256 != 0 || (n > 2048 && n % 2048 != 0)) usage();
+
+  const auto t_build = std::chrono::steady_clock::now();
+  const topology::TopologySpec spec = topology::parse_topology(rail_fabric_json(n), "<bench>");
+  const topology::Fabric fabric = topology::build_fabric(spec);
+  const routing::Router router(fabric, routing::RoutingParams{});
+
+  if (churn > 0) {
+    Simulator sim;
+    flow::FluidNet net(sim, fabric, router, params);
+    Churn c;
+    c.net = &net;
+    c.n = n;
+    c.per_rank = churn;
+    c.max_bytes = 2 * bytes / churn;
+    c.sent.assign(n, 0);
+    net.set_sink(&c);
+    const auto t_run = std::chrono::steady_clock::now();
+    for (std::uint32_t r = 0; r < n; ++r) c.send(r);
+    sim.run();
+    const double run_s = seconds_since(t_run);
+    const auto& st = net.solver().stats();
+    std::printf(
+        "accelerators=%u mode=churn solver=%s transfers=%llu simulated_s=%.6f build_s=%.2f run_s=%.2f events=%llu "
+        "events_per_s=%.0f batches=%llu rate_updates=%llu filled_vars_per_batch=%.1f incidences_per_batch=%.1f "
+        "expansions=%llu peak_active=%zu peak_rss_mib=%ld\n",
+        n, params.incremental ? "incremental" : "full", static_cast<unsigned long long>(c.completed),
+        sim.now().seconds(), seconds_since(t_build) - run_s, run_s,
+        static_cast<unsigned long long>(sim.events_executed()), static_cast<double>(sim.events_executed()) / run_s,
+        static_cast<unsigned long long>(net.stats().batches), static_cast<unsigned long long>(net.stats().rate_updates),
+        static_cast<double>(st.filled_vars) / static_cast<double>(net.stats().batches),
+        static_cast<double>(st.incidences) / static_cast<double>(net.stats().batches),
+        static_cast<unsigned long long>(st.expansions), net.stats().peak_active, peak_rss_mib());
+    return 0;
+  }
+
+  const std::uint32_t tp = 8, pp = 16, dp = n / (tp * pp);
+  workload::TransferDag dag;
+  std::vector<std::uint32_t> node_of(n), rail_of(n), endpoint(n);
+  for (std::uint32_t r = 0; r < n; ++r) {
+    node_of[r] = r / 8;
+    rail_of[r] = r % 8;
+    endpoint[r] = r;
+  }
+  const workload::Locality loc{node_of, rail_of};
+  std::vector<std::uint32_t> ranks(dp);
+  std::vector<workload::NodeIndex> ready(dp, workload::kNoNode), done;
+  std::vector<std::vector<workload::NodeIndex>> ar_done(tp * pp);
+  workload::CollectiveArgs args;
+  args.bytes = Bytes{bytes};
+  args.channels = channels;
+  for (std::uint32_t t = 0; t < tp; ++t) {
+    for (std::uint32_t p = 0; p < pp; ++p) {
+      for (std::uint32_t d = 0; d < dp; ++d) ranks[d] = d * tp * pp + p * tp + t;
+      workload::lower_collective(dag, workload::CollectiveKind::all_reduce, workload::Algorithm::ring, ranks, args, loc,
+                                 ready, done);
+      ar_done[t * pp + p] = done;
+    }
+  }
+  std::uint32_t ops = 1;
+  if (moe_bytes > 0) {
+    ops = 2;
+    const std::uint32_t ep = dp < 64 ? dp : 64;
+    workload::CollectiveArgs a2a;
+    a2a.bytes = Bytes{moe_bytes};
+    a2a.op = 1;
+    a2a.max_concurrent = 1;
+    std::vector<std::uint32_t> group(ep);
+    std::vector<workload::NodeIndex> after(ep);
+    for (std::uint32_t g = 0; g < tp * pp; ++g) {
+      for (std::uint32_t base = 0; base < dp; base += ep) {
+        for (std::uint32_t i = 0; i < ep; ++i) {
+          group[i] = (base + i) * tp * pp + g % pp * tp + g / pp;
+          after[i] = ar_done[g][base + i];
+        }
+        workload::lower_collective(dag, workload::CollectiveKind::all_to_all, workload::Algorithm::pairwise, group, a2a,
+                                   loc, after, done);
+      }
+    }
+  }
+  dag.finalize();
+  const double build_s = seconds_since(t_build);
+
+  Simulator sim;
+  flow::FluidNet net(sim, fabric, router, params);
+  workload::DagExecutor exec(sim, net, dag, endpoint, ops);
+  net.set_sink(&exec);
+  const auto t_run = std::chrono::steady_clock::now();
+  exec.start();
+  sim.run();
+  const double run_s = seconds_since(t_run);
+  if (!exec.finished()) {
+    std::fprintf(stderr, "fluid_bench: DAG did not finish\n");
+    return 1;
+  }
+  const auto& st = net.solver().stats();
+  std::printf(
+      "accelerators=%u ports=%zu dp=%u channels=%u transfers=%zu simulated_s=%.6f build_s=%.2f run_s=%.2f "
+      "events=%llu events_per_s=%.0f batches=%llu rate_updates=%llu filled_vars=%llu incidences=%llu "
+      "incidences_per_transfer=%.1f expansions=%llu peak_active=%zu peak_rss_mib=%ld ar_s=%.6f moe_s=%.6f\n",
+      n, fabric.port_count(), dp, channels, dag.transfer_count(), sim.now().seconds(), build_s, run_s,
+      static_cast<unsigned long long>(sim.events_executed()), static_cast<double>(sim.events_executed()) / run_s,
+      static_cast<unsigned long long>(net.stats().batches), static_cast<unsigned long long>(net.stats().rate_updates),
+      static_cast<unsigned long long>(st.filled_vars), static_cast<unsigned long long>(st.incidences),
+      static_cast<double>(st.incidences) / static_cast<double>(dag.transfer_count()),
+      static_cast<unsigned long long>(st.expansions), net.stats().peak_active, peak_rss_mib(),
+      (exec.op_end(0) - exec.op_start(0)).seconds(), ops > 1 ? (exec.op_end(1) - exec.op_start(1)).seconds() : 0.0);
+  return 0;
+}
