@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/config_error.hpp"
+#include "workload/readers/chakra_reader.hpp"
 #include "workload/readers/flow_csv_reader.hpp"
 
 namespace rocesim::workload {
@@ -80,6 +81,7 @@ std::optional<nlohmann::json> import_trace(const std::string& path, std::string_
   }
   if (chosen == "native") return std::nullopt;
   if (chosen == "flows") return read_flow_csv(path);
+  if (chosen == "chakra") return read_chakra(path);
   throw ConfigError(path, "", "the " + chosen + " trace reader is not built yet");
 }
 
@@ -88,16 +90,33 @@ std::string import_report_summary(const nlohmann::json& doc) {
   if (it == doc.end() || !it->is_object()) return "";
   const nlohmann::json& report = *it;
   std::string out = report.value("format", std::string("trace")) + " import:";
-  const auto dropped = report.find("dropped");
-  if (dropped == report.end() || dropped->empty()) return out + " every record converted";
-  std::int64_t total = 0;
-  std::string detail;
-  for (const auto& [what, count] : dropped->items()) {  // std::map order: sorted, deterministic
-    total += count.get<std::int64_t>();
-    detail += (detail.empty() ? "" : ", ") + what + ": " + std::to_string(count.get<std::int64_t>());
+  // Counts are JSON objects (sorted keys), so the line is deterministic.
+  auto list = [&report](const char* key, std::int64_t& total) {
+    std::string detail;
+    total = 0;
+    const auto it = report.find(key);
+    if (it == report.end()) return detail;
+    for (const auto& [what, count] : it->items()) {
+      total += count.get<std::int64_t>();
+      if (!detail.empty()) detail += ", ";
+      detail += what;
+      detail += ": ";
+      detail += std::to_string(count.get<std::int64_t>());
+    }
+    return detail;
+  };
+  std::int64_t dropped = 0, assumed = 0;
+  const std::string dropped_detail = list("dropped", dropped);
+  const std::string assumed_detail = list("assumptions", assumed);
+  if (dropped == 0) {
+    out += " every record converted";
+  } else {
+    out += ' ';
+    out += std::to_string(dropped);
+    out += " records not converted (" + dropped_detail + "); dependencies through them were kept";
   }
-  return out + " " + std::to_string(total) + " records not converted (" + detail +
-         "); dependencies through them were kept";
+  if (assumed > 0) out += "; assumptions: " + assumed_detail;
+  return out;
 }
 
 }  // namespace rocesim::workload

@@ -123,5 +123,7 @@ TEST_CASE("flow CSV import of a 32,640-flow chain list (bench size) takes well u
   CHECK(job["ops"].size() == 32640);
   CHECK(job["world_size"] == 128);
   CHECK(job["ops"][32639]["deps"][0] == "f32639");
-  CHECK(seconds < 0.5);
+  // Measured 0.04 s warm and 0.26 s cold on the shared 2-core machine under load; 1 s catches a
+  // regression to quadratic or per-row-allocation-heavy code without flaking on a busy box.
+  CHECK(seconds < 1.0);
 }

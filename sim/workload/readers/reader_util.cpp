@@ -19,6 +19,15 @@ std::string read_whole_file(const std::string& path) {
   return ss.str();
 }
 
+std::string concat(std::initializer_list<std::string_view> parts) {
+  std::size_t n = 0;
+  for (const auto p : parts) n += p.size();
+  std::string out;
+  out.reserve(n);
+  for (const auto p : parts) out += p;
+  return out;
+}
+
 std::optional<std::int64_t> parse_uint(std::string_view text) {
   if (text.empty()) return std::nullopt;
   std::int64_t v = 0;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,10 @@ std::optional<std::int64_t> parse_decimal_ps(std::string_view text, std::int64_t
 
 // Parses a non-negative base-10 integer that fits in int64 (no sign, no spaces).
 std::optional<std::int64_t> parse_uint(std::string_view text);
+
+// Concatenation by appending. Used for op ids: GCC 12 emits a false -Wrestrict warning for
+// `"literal" + std::to_string(x)` chains.
+std::string concat(std::initializer_list<std::string_view> parts);
 
 // Orders `ops` (native op objects with "id" and optional "deps") so that every op follows its deps,
 // keeping the given order wherever the deps allow it (stable Kahn order by original index).

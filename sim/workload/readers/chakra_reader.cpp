@@ -1,0 +1,416 @@
+#include "workload/readers/chakra_reader.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <tuple>
+#include <unordered_map>
+
+#include "core/config_error.hpp"
+#include "core/units.hpp"
+#include "workload/readers/reader_util.hpp"
+
+namespace rocesim::workload {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kDropped = -1;
+
+std::string record_of(const ChakraNode& n) { return "record " + std::to_string(n.record); }
+
+// Native type for a supported CollectiveCommType, or "" when unsupported.
+std::string native_collective(std::int64_t comm_type) {
+  switch (static_cast<ChakraCollective>(comm_type)) {
+    case ChakraCollective::kAllReduce: return "all_reduce";
+    case ChakraCollective::kAllGather: return "all_gather";
+    case ChakraCollective::kReduceScatter: return "reduce_scatter";
+    case ChakraCollective::kAllToAll: return "all_to_all";
+    case ChakraCollective::kBroadcast: return "broadcast";
+    default: return "";
+  }
+}
+
+struct Op {
+  std::string id;
+  nlohmann::json body;                          // everything but "deps"
+  std::vector<std::pair<std::size_t, std::size_t>> nodes;  // (rank, node index) it stands for
+};
+
+class Converter {
+ public:
+  Converter(const std::vector<ChakraRankTrace>& ranks) : ranks_(ranks), op_of_(ranks.size()) {
+    for (std::size_t r = 0; r < ranks_.size(); ++r) op_of_[r].assign(ranks_[r].nodes.size(), kDropped);
+  }
+
+  nlohmann::json run(const std::string& name);
+
+ private:
+  void drop(const std::string& why) { ++dropped_[why]; }
+  void assume(const std::string& what) { ++assumptions_[what]; }
+  std::size_t add_op(std::string id, nlohmann::json body) {
+    ops_.push_back(Op{std::move(id), std::move(body), {}});
+    return ops_.size() - 1;
+  }
+  void bind(std::size_t op, std::size_t rank, std::size_t node) {
+    op_of_[rank][node] = static_cast<int>(op);
+    ops_[op].nodes.emplace_back(rank, node);
+  }
+  [[noreturn]] void fail(std::size_t rank, const ChakraNode& n, const std::string& msg) const {
+    throw ConfigError(ranks_[rank].file, record_of(n), "node " + std::to_string(n.id) + ": " + msg);
+  }
+
+  void classify();
+  void build_collectives();
+  void build_p2p();
+  void index_nodes();
+  const std::vector<std::size_t>& resolve_dropped(std::size_t rank, std::size_t node);
+  std::vector<std::size_t> parents(std::size_t rank, std::size_t node) const;
+
+  const std::vector<ChakraRankTrace>& ranks_;
+  std::vector<std::vector<int>> op_of_;  // per rank, per node: op index or kDropped
+  std::vector<Op> ops_;
+  std::map<std::string, std::int64_t> dropped_, assumptions_;
+  nlohmann::json communicators_ = nlohmann::json::array();
+  // Collectives per communicator (pg_name, "" = every rank), per rank, in file order.
+  std::map<std::string, std::vector<std::vector<std::size_t>>> collectives_;
+  using P2pKey = std::tuple<std::int64_t, std::int64_t, std::int64_t>;  // (src, dst, tag)
+  std::map<P2pKey, std::vector<std::size_t>> sends_, recvs_;           // node indices in file order
+  std::vector<std::unordered_map<std::uint64_t, std::size_t>> index_;  // node id → index (lookups only)
+  std::vector<std::vector<std::vector<std::size_t>>> dropped_memo_;
+  std::vector<std::vector<char>> dropped_state_;  // 0 new, 1 in progress, 2 done
+};
+
+void Converter::index_nodes() {
+  index_.resize(ranks_.size());
+  for (std::size_t r = 0; r < ranks_.size(); ++r) {
+    index_[r].reserve(ranks_[r].nodes.size() * 2);
+    for (std::size_t i = 0; i < ranks_[r].nodes.size(); ++i) {
+      if (!index_[r].emplace(ranks_[r].nodes[i].id, i).second) fail(r, ranks_[r].nodes[i], "duplicate node id");
+    }
+  }
+}
+
+void Converter::classify() {
+  const auto world = static_cast<std::int64_t>(ranks_.size());
+  for (std::size_t r = 0; r < ranks_.size(); ++r) {
+    const auto& nodes = ranks_[r].nodes;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      const ChakraNode& n = nodes[i];
+      switch (static_cast<ChakraNodeType>(n.type)) {
+        case ChakraNodeType::kComp: {
+          if (n.duration_micros > static_cast<std::uint64_t>(INT64_MAX / 1000000)) fail(r, n, "duration_micros overflows");
+          const Time d = Time::from_us(static_cast<std::int64_t>(n.duration_micros));
+          const std::size_t op =
+              add_op(concat({"r", std::to_string(r), "_n", std::to_string(n.id)}),
+                     {{"type", "compute"}, {"duration", to_string(d)}, {"ranks", nlohmann::json::array({r})}});
+          bind(op, r, i);
+          break;
+        }
+        case ChakraNodeType::kCommColl: {
+          if (!n.comm_type) { drop("COMM_COLL_NODE without comm_type"); break; }
+          if (native_collective(*n.comm_type).empty()) { drop("COMM_COLL_NODE " + chakra_collective_name(*n.comm_type)); break; }
+          if (!n.comm_size) { drop("COMM_COLL_NODE without comm_size"); break; }
+          if (*n.comm_size < 0) fail(r, n, "negative comm_size");
+          auto& per_rank = collectives_[n.pg_name.value_or("")];
+          per_rank.resize(ranks_.size());
+          per_rank[r].push_back(i);
+          break;
+        }
+        case ChakraNodeType::kCommSend: {
+          if (!n.comm_dst || !n.comm_size) { drop("COMM_SEND_NODE without comm_dst or comm_size"); break; }
+          if (*n.comm_dst < 0 || *n.comm_dst >= world) {
+            fail(r, n, "comm_dst " + std::to_string(*n.comm_dst) + " is outside the " + std::to_string(world) + " ranks of this trace");
+          }
+          if (*n.comm_dst == static_cast<std::int64_t>(r)) fail(r, n, "sends to its own rank");
+          if (*n.comm_size <= 0) fail(r, n, "comm_size must be positive");
+          sends_[{static_cast<std::int64_t>(r), *n.comm_dst, n.comm_tag.value_or(0)}].push_back(i);
+          break;
+        }
+        case ChakraNodeType::kCommRecv: {
+          if (!n.comm_src) { drop("COMM_RECV_NODE without comm_src"); break; }
+          if (*n.comm_src < 0 || *n.comm_src >= world) {
+            fail(r, n, "comm_src " + std::to_string(*n.comm_src) + " is outside the " + std::to_string(world) + " ranks of this trace");
+          }
+          recvs_[{*n.comm_src, static_cast<std::int64_t>(r), n.comm_tag.value_or(0)}].push_back(i);
+          break;
+        }
+        default:
+          drop(chakra_node_type_name(n.type));
+      }
+    }
+  }
+}
+
+void Converter::build_collectives() {
+  std::size_t pg_index = 0;
+  for (const auto& [pg, per_rank] : collectives_) {  // std::map: sorted by pg_name
+    std::vector<std::size_t> members;
+    for (std::size_t r = 0; r < per_rank.size(); ++r) {
+      if (!per_rank[r].empty() || pg.empty()) members.push_back(r);
+    }
+    const std::string label = pg.empty() ? "world" : "pg" + std::to_string(pg_index++);
+    const std::string pg_text = pg.empty() ? "collectives without pg_name (all ranks)" : "communicator pg_name \"" + pg + "\"";
+    const std::size_t count = per_rank[members.front()].size();
+    for (const std::size_t r : members) {
+      if (per_rank[r].size() != count) {
+        throw ConfigError(ranks_[r].file, "", pg_text + ": rank " + std::to_string(r) + " has " +
+                                                  std::to_string(per_rank[r].size()) + " collectives but rank " +
+                                                  std::to_string(members.front()) + " has " + std::to_string(count));
+      }
+    }
+    const bool whole_world = members.size() == ranks_.size();
+    communicators_.push_back({{"id", label}, {"pg_name", pg}, {"ranks", members}});
+    for (std::size_t k = 0; k < count; ++k) {
+      const std::size_t r0 = members.front();
+      const ChakraNode& first = ranks_[r0].nodes[per_rank[r0][k]];
+      std::int64_t bytes = *first.comm_size;
+      bool sizes_differ = false;
+      for (const std::size_t r : members) {
+        const ChakraNode& n = ranks_[r].nodes[per_rank[r][k]];
+        if (*n.comm_type != *first.comm_type) {
+          fail(r, n, pg_text + ", collective #" + std::to_string(k) + " is " + chakra_collective_name(*n.comm_type) +
+                         " here but " + chakra_collective_name(*first.comm_type) + " on rank " + std::to_string(r0));
+        }
+        if (*n.comm_size != bytes) sizes_differ = true;
+        bytes = std::max(bytes, *n.comm_size);
+      }
+      if (sizes_differ) assume("collective comm_size differs across ranks: the largest is used");
+      const std::string type = native_collective(*first.comm_type);
+      if (type == "all_gather") bytes *= static_cast<std::int64_t>(members.size());
+      nlohmann::json body = {{"type", type}, {"bytes", bytes}};
+      if (whole_world) {
+        body["group"] = "world";
+      } else {
+        body["ranks"] = members;
+      }
+      if (type == "broadcast") {
+        body["root"] = r0;
+        assume("BROADCAST root is not in Chakra traces: the lowest member rank is used");
+      }
+      const std::size_t op = add_op(label + "_c" + std::to_string(k), std::move(body));
+      for (const std::size_t r : members) bind(op, r, per_rank[r][k]);
+    }
+  }
+}
+
+void Converter::build_p2p() {
+  for (const auto& [key, send_nodes] : sends_) {
+    const auto [src, dst, tag] = key;
+    const auto recv_it = recvs_.find(key);
+    const std::size_t recv_count = recv_it == recvs_.end() ? 0 : recv_it->second.size();
+    for (std::size_t k = 0; k < send_nodes.size(); ++k) {
+      const auto s = static_cast<std::size_t>(src);
+      const ChakraNode& n = ranks_[s].nodes[send_nodes[k]];
+      const std::size_t op = add_op(concat({"p", std::to_string(src), "_", std::to_string(dst), "_t",
+                                                  std::to_string(tag), "_", std::to_string(k)}),
+                                    {{"type", "send"}, {"src", src}, {"dst", dst}, {"bytes", *n.comm_size}, {"qp", 0}});
+      bind(op, s, send_nodes[k]);
+      if (k < recv_count) {
+        bind(op, static_cast<std::size_t>(dst), recv_it->second[k]);
+      } else {
+        assume("COMM_SEND_NODE without a matching COMM_RECV_NODE: sent anyway");
+      }
+    }
+  }
+  for (const auto& [key, recv_nodes] : recvs_) {
+    const auto send_it = sends_.find(key);
+    const std::size_t send_count = send_it == sends_.end() ? 0 : send_it->second.size();
+    for (std::size_t k = send_count; k < recv_nodes.size(); ++k) drop("COMM_RECV_NODE without a matching COMM_SEND_NODE");
+  }
+}
+
+std::vector<std::size_t> Converter::parents(std::size_t rank, std::size_t node) const {
+  const ChakraNode& n = ranks_[rank].nodes[node];
+  std::vector<std::size_t> out;
+  out.reserve(n.data_deps.size() + n.ctrl_deps.size());
+  for (const auto* list : {&n.data_deps, &n.ctrl_deps}) {
+    for (const std::uint64_t dep : *list) {
+      const auto it = index_[rank].find(dep);
+      if (it == index_[rank].end()) fail(rank, n, "depends on node " + std::to_string(dep) + ", which is not in this file");
+      out.push_back(it->second);
+    }
+  }
+  return out;
+}
+
+// The ops a dropped node stands in for: the ops among its ancestors reached through dropped nodes
+// only. Iterative so long chains of dropped nodes cannot overflow the stack.
+const std::vector<std::size_t>& Converter::resolve_dropped(std::size_t rank, std::size_t node) {
+  auto& memo = dropped_memo_[rank];
+  auto& state = dropped_state_[rank];
+  std::vector<std::pair<std::size_t, std::vector<std::size_t>>> stack;  // (node, parents still to visit)
+  auto enter = [&](std::size_t v) {
+    state[v] = 1;
+    stack.emplace_back(v, parents(rank, v));
+  };
+  if (state[node] == 2) return memo[node];
+  enter(node);
+  while (!stack.empty()) {
+    auto& [v, todo] = stack.back();
+    if (!todo.empty()) {
+      const std::size_t p = todo.back();
+      todo.pop_back();
+      if (op_of_[rank][p] != kDropped) {
+        memo[v].push_back(static_cast<std::size_t>(op_of_[rank][p]));
+      } else if (state[p] == 2) {
+        memo[v].insert(memo[v].end(), memo[p].begin(), memo[p].end());
+      } else if (state[p] == 1) {
+        fail(rank, ranks_[rank].nodes[p], "dependency cycle through nodes that are not converted");
+      } else {
+        enter(p);
+      }
+      continue;
+    }
+    std::sort(memo[v].begin(), memo[v].end());
+    memo[v].erase(std::unique(memo[v].begin(), memo[v].end()), memo[v].end());
+    state[v] = 2;
+    const std::size_t done = v;
+    stack.pop_back();
+    if (!stack.empty()) {
+      auto& parent_memo = memo[stack.back().first];
+      parent_memo.insert(parent_memo.end(), memo[done].begin(), memo[done].end());
+    }
+  }
+  return memo[node];
+}
+
+nlohmann::json Converter::run(const std::string& name) {
+  index_nodes();
+  classify();
+  build_collectives();
+  build_p2p();
+  dropped_memo_.resize(ranks_.size());
+  dropped_state_.resize(ranks_.size());
+  for (std::size_t r = 0; r < ranks_.size(); ++r) {
+    dropped_memo_[r].resize(ranks_[r].nodes.size());
+    dropped_state_[r].assign(ranks_[r].nodes.size(), 0);
+  }
+
+  // Initial op order: by rank, then file order, at first appearance; the stable topological sort
+  // below keeps it wherever dependencies allow.
+  std::vector<char> placed(ops_.size(), 0);
+  std::vector<std::size_t> order;
+  order.reserve(ops_.size());
+  for (std::size_t r = 0; r < ranks_.size(); ++r) {
+    for (const int op : op_of_[r]) {
+      if (op != kDropped && !placed[static_cast<std::size_t>(op)]) {
+        placed[static_cast<std::size_t>(op)] = 1;
+        order.push_back(static_cast<std::size_t>(op));
+      }
+    }
+  }
+
+  nlohmann::json ops = nlohmann::json::array();
+  std::size_t node_count = 0;
+  for (const auto& t : ranks_) node_count += t.nodes.size();
+  for (const std::size_t o : order) {
+    std::vector<std::size_t> deps;
+    for (const auto& [r, i] : ops_[o].nodes) {
+      for (const std::size_t p : parents(r, i)) {
+        if (op_of_[r][p] != kDropped) {
+          deps.push_back(static_cast<std::size_t>(op_of_[r][p]));
+        } else {
+          const auto& via = resolve_dropped(r, p);
+          deps.insert(deps.end(), via.begin(), via.end());
+        }
+      }
+    }
+    std::sort(deps.begin(), deps.end());
+    deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
+    nlohmann::json op = std::move(ops_[o].body);
+    op["id"] = ops_[o].id;
+    if (!deps.empty()) {
+      nlohmann::json ids = nlohmann::json::array();
+      for (const std::size_t d : deps) ids.push_back(ops_[d].id);
+      op["deps"] = std::move(ids);
+    }
+    ops.push_back(std::move(op));
+  }
+  const std::string label = ranks_.empty() ? name : ranks_.front().file;
+  order_ops_by_deps(ops, label);
+
+  nlohmann::json report = {{"format", "chakra"},
+                           {"ranks", ranks_.size()},
+                           {"nodes", node_count},
+                           {"ops", ops.size()},
+                           {"dropped", dropped_},
+                           {"assumptions", assumptions_},
+                           {"communicators", communicators_}};
+  nlohmann::json job = {{"name", name},
+                        {"world_size", ranks_.size()},
+                        {"start", "0us"},
+                        {"iterations", 1},
+                        {"placement", {{"kind", "contiguous"}}},
+                        {"ops", std::move(ops)}};
+  return {{"name", name}, {"jobs", nlohmann::json::array({std::move(job)})}, {"import_report", std::move(report)}};
+}
+
+// "<prefix>.<rank>.et" → (prefix, rank); nullopt for other names.
+std::optional<std::pair<std::string, std::size_t>> split_rank_name(const std::string& filename) {
+  if (filename.size() < 4 || filename.compare(filename.size() - 3, 3, ".et") != 0) return std::nullopt;
+  const std::string stem = filename.substr(0, filename.size() - 3);
+  const auto dot = stem.rfind('.');
+  if (dot == std::string::npos) return std::nullopt;
+  const auto rank = parse_uint(std::string_view(stem).substr(dot + 1));
+  if (!rank) return std::nullopt;
+  return std::make_pair(stem.substr(0, dot), static_cast<std::size_t>(*rank));
+}
+
+}  // namespace
+
+std::vector<std::string> chakra_rank_files(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) return {path};
+  const bool is_dir = fs::is_directory(path, ec);
+  const fs::path dir = is_dir ? fs::path(path) : (fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path("."));
+  const std::string want_prefix = is_dir ? "" : fs::path(path).filename().string();
+  std::map<std::size_t, std::string> by_rank;
+  std::string prefix = want_prefix;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string fname = entry.path().filename().string();
+    const auto split = split_rank_name(fname);
+    if (!split) {
+      if (is_dir && fname.size() > 3 && fname.compare(fname.size() - 3, 3, ".et") == 0) {
+        throw ConfigError(entry.path().string(), "", "Chakra file names must be <prefix>.<rank>.et");
+      }
+      continue;
+    }
+    if (!is_dir && split->first != want_prefix) continue;
+    if (prefix.empty()) prefix = split->first;
+    if (split->first != prefix) {
+      throw ConfigError(path, "", "directory mixes Chakra prefixes \"" + prefix + "\" and \"" + split->first + "\"");
+    }
+    if (!by_rank.emplace(split->second, entry.path().string()).second) {
+      throw ConfigError(entry.path().string(), "", "rank " + std::to_string(split->second) + " appears twice");
+    }
+  }
+  if (ec) throw ConfigError(path, "", "cannot list directory: " + ec.message());
+  if (by_rank.empty()) throw ConfigError(path, "", "no Chakra files (<prefix>.<rank>.et) found");
+  std::vector<std::string> files;
+  for (const auto& [rank, file] : by_rank) {
+    if (rank != files.size()) {
+      throw ConfigError(path, "", "Chakra rank files must be numbered 0..N-1; rank " + std::to_string(files.size()) + " is missing");
+    }
+    files.push_back(file);
+  }
+  return files;
+}
+
+nlohmann::json chakra_to_native(const std::vector<ChakraRankTrace>& ranks, const std::string& name) {
+  if (ranks.empty()) throw ConfigError(name, "", "no Chakra rank traces");
+  return Converter(ranks).run(name);
+}
+
+nlohmann::json read_chakra(const std::string& path) {
+  const std::vector<std::string> files = chakra_rank_files(path);
+  std::vector<ChakraRankTrace> ranks;
+  ranks.reserve(files.size());
+  for (const auto& f : files) ranks.push_back(decode_chakra_file(f));
+  std::string name = fs::path(path).filename().string();
+  if (name.empty()) name = fs::path(path).parent_path().filename().string();
+  if (fs::is_regular_file(path)) name = fs::path(path).stem().string();
+  return chakra_to_native(ranks, name.empty() ? "chakra" : name);
+}
+
+}  // namespace rocesim::workload

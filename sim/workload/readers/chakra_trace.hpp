@@ -1,0 +1,67 @@
+// Decoding of one Chakra execution-trace file (MLCommons Chakra, schema/protobuf/et_def.proto).
+//
+// File layout: optionally gzip-compressed (detected by the 1f 8b magic, inflated with zlib); then a
+// stream of records, each a varint byte length followed by one protobuf message. Record 0 is a
+// GlobalMetadata, every later record a Node.
+// Field numbers read (all others, e.g. inputs/outputs/storage, are skipped):
+//   GlobalMetadata: 1 version (string), 2 attr (AttributeProto, ignored)
+//   Node:           1 id (uint64), 2 name (string), 3 type (NodeType enum), 4 ctrl_deps (repeated
+//                   uint64, packed or not), 5 data_deps (same), 6 start_time_micros (uint64),
+//                   7 duration_micros (uint64), 10 attr (repeated AttributeProto)
+//   AttributeProto: 1 name (string); value oneof: 7 int32, 9 int64, 11 uint32, 13 uint64, 15 sint32,
+//                   17 sint64, 19 fixed32, 21 fixed64, 23 sfixed32, 25 sfixed64, 27 bool (integers);
+//                   29 string_val. Other value kinds (doubles, lists, bytes) are skipped.
+// Attributes kept: comm_type (CollectiveCommType), comm_size (bytes), pg_name (communicator),
+// comm_src / comm_dst / comm_tag (point-to-point peers and tag).
+// Errors: ConfigError(file, "record K (byte B)", ...) with B counted in the decompressed stream.
+// Thread safety: free functions without shared state.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rocesim::workload {
+
+// NodeType values of et_def.proto.
+enum class ChakraNodeType : std::uint64_t {
+  kInvalid = 0, kMetadata = 1, kMemLoad = 2, kMemStore = 3, kComp = 4,
+  kCommSend = 5, kCommRecv = 6, kCommColl = 7,
+};
+// CollectiveCommType values of et_def.proto.
+enum class ChakraCollective : std::int64_t {
+  kAllReduce = 0, kReduce = 1, kAllGather = 2, kGather = 3, kScatter = 4, kBroadcast = 5,
+  kAllToAll = 6, kReduceScatter = 7, kReduceScatterBlock = 8, kBarrier = 9,
+};
+
+std::string chakra_node_type_name(std::uint64_t type);
+std::string chakra_collective_name(std::int64_t comm_type);
+
+struct ChakraNode {
+  std::uint64_t id = 0;
+  std::string name;
+  std::uint64_t type = 0;
+  std::vector<std::uint64_t> ctrl_deps, data_deps;
+  std::uint64_t start_time_micros = 0;
+  std::uint64_t duration_micros = 0;
+  std::optional<std::int64_t> comm_type, comm_size, comm_src, comm_dst, comm_tag;
+  std::optional<std::string> pg_name;
+  std::size_t record = 0;  // record index in its file (0 is the GlobalMetadata)
+};
+
+struct ChakraRankTrace {
+  std::string file;
+  std::string version;  // GlobalMetadata.version
+  std::vector<ChakraNode> nodes;
+};
+
+ChakraRankTrace decode_chakra_file(const std::string& path);
+// `bytes` is the file content (plain or gzip); `file_label` names it in errors.
+ChakraRankTrace decode_chakra_bytes(std::string_view bytes, const std::string& file_label);
+
+// Inflates a gzip stream (all members). Throws ConfigError(file_label, ...) if truncated or corrupt.
+std::string gunzip(std::string_view bytes, const std::string& file_label);
+
+}  // namespace rocesim::workload

@@ -1,0 +1,299 @@
+// Chakra reader: traces written here by a small protobuf encoder (plain and gzip) round-trip into the
+// expected native ops; corrupt, truncated and inconsistent traces fail with file and record.
+#include <doctest/doctest.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <functional>
+#include <set>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "core/config_error.hpp"
+#include "workload/readers/chakra_reader.hpp"
+#include "workload/trace_import.hpp"
+
+using nlohmann::json;
+using rocesim::ConfigError;
+using namespace rocesim::workload;
+
+namespace {
+
+// ---- A minimal protobuf encoder for the test fixtures (field numbers of et_def.proto). ----
+void put_varint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+void put_key(std::string& out, std::uint32_t field, std::uint32_t wire_type) { put_varint(out, (field << 3) | wire_type); }
+void put_uint(std::string& out, std::uint32_t field, std::uint64_t v) {
+  put_key(out, field, 0);
+  put_varint(out, v);
+}
+void put_len(std::string& out, std::uint32_t field, const std::string& payload) {
+  put_key(out, field, 2);
+  put_varint(out, payload.size());
+  out += payload;
+}
+std::string attr_int(const std::string& name, std::int64_t v) {
+  std::string a;
+  put_len(a, 1, name);
+  put_uint(a, 9, static_cast<std::uint64_t>(v));  // int64_val
+  return a;
+}
+std::string attr_str(const std::string& name, const std::string& v) {
+  std::string a;
+  put_len(a, 1, name);
+  put_len(a, 29, v);  // string_val
+  return a;
+}
+
+enum : std::uint64_t { kMetadata = 1, kComp = 4, kSend = 5, kRecv = 6, kColl = 7 };
+enum : std::int64_t { kAllReduce = 0, kReduce = 1, kAllGather = 2, kAllToAll = 6 };
+
+struct TNode {
+  std::uint64_t id = 0;
+  std::uint64_t type = kComp;
+  std::uint64_t duration_us = 0;
+  std::vector<std::uint64_t> data_deps, ctrl_deps;
+  std::vector<std::string> attrs;
+  bool packed = true;
+};
+
+std::string encode_node(const TNode& n) {
+  std::string m;
+  put_uint(m, 1, n.id);
+  put_len(m, 2, "node" + std::to_string(n.id));
+  put_uint(m, 3, n.type);
+  auto deps = [&](std::uint32_t field, const std::vector<std::uint64_t>& list) {
+    if (list.empty()) return;
+    if (n.packed) {
+      std::string p;
+      for (auto d : list) put_varint(p, d);
+      put_len(m, field, p);
+    } else {
+      for (auto d : list) put_uint(m, field, d);
+    }
+  };
+  deps(4, n.ctrl_deps);
+  deps(5, n.data_deps);
+  put_uint(m, 7, n.duration_us);
+  // Fields the reader must skip: inputs (8, a sub-message), an unknown varint, fixed32 and fixed64.
+  std::string io;
+  put_len(io, 1, "[1,2]");
+  put_len(m, 8, io);
+  put_uint(m, 99, 12345);
+  put_key(m, 98, 5);
+  m += std::string(4, '\x01');
+  put_key(m, 97, 1);
+  m += std::string(8, '\x02');
+  for (const auto& a : n.attrs) put_len(m, 10, a);
+  return m;
+}
+
+std::string encode_trace(const std::vector<TNode>& nodes) {
+  std::string meta;
+  put_len(meta, 1, "0.0.4");
+  std::string out;
+  put_varint(out, meta.size());
+  out += meta;
+  for (const auto& n : nodes) {
+    const std::string m = encode_node(n);
+    put_varint(out, m.size());
+    out += m;
+  }
+  return out;
+}
+
+std::string gzip(const std::string& in) {
+  z_stream zs{};
+  REQUIRE(deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string out(deflateBound(&zs, in.size()) + 32, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+std::string scratch(const std::string& name) {
+  const auto dir = std::filesystem::path(ROCESIM_BINARY_DIR) / "test-scratch" / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+void write(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TNode comp(std::uint64_t id, std::uint64_t us, std::vector<std::uint64_t> deps = {}) {
+  return TNode{id, kComp, us, std::move(deps), {}, {}, true};
+}
+TNode coll(std::uint64_t id, std::int64_t type, std::int64_t bytes, const std::string& pg,
+           std::vector<std::uint64_t> deps = {}) {
+  TNode n{id, kColl, 0, std::move(deps), {}, {attr_int("comm_type", type), attr_int("comm_size", bytes)}, true};
+  if (!pg.empty()) n.attrs.push_back(attr_str("pg_name", pg));
+  return n;
+}
+
+const json* find_op(const json& doc, const std::string& id) {
+  for (const auto& op : doc["jobs"][0]["ops"]) {
+    if (op["id"] == id) return &op;
+  }
+  return nullptr;
+}
+
+// Four ranks: compute → world all-reduce → compute; then an all-gather inside pairs {0,1} and {2,3}.
+std::vector<std::string> four_rank_traces() {
+  std::vector<std::string> files;
+  for (int r = 0; r < 4; ++r) {
+    const std::string pair = r < 2 ? "pair01" : "pair23";
+    std::vector<TNode> nodes = {comp(10, 100 + static_cast<std::uint64_t>(r)),
+                                coll(11, kAllReduce, 1 << 20, "", {10}),
+                                comp(12, 50, {}),
+                                coll(13, kAllGather, 1000, pair, {12})};
+    nodes[2].ctrl_deps = {11};
+    nodes[2].packed = false;
+    files.push_back(encode_trace(nodes));
+  }
+  return files;
+}
+
+}  // namespace
+
+TEST_CASE("chakra: compute and collectives across 4 ranks map to native ops with global deps") {
+  const std::string dir = scratch("chakra-four");
+  const auto files = four_rank_traces();
+  for (std::size_t r = 0; r < files.size(); ++r) write(dir + "/trace." + std::to_string(r) + ".et", files[r]);
+  const json doc = read_chakra(dir);
+  const json& job = doc["jobs"][0];
+  CHECK(job["world_size"] == 4);
+  CHECK(job["placement"]["kind"] == "contiguous");
+  // 4 ranks x 2 compute nodes + 1 world all-reduce + 2 pair all-gathers.
+  CHECK(job["ops"].size() == 11);
+
+  const json* c0 = find_op(doc, "r1_n10");
+  REQUIRE(c0);
+  CHECK(*c0 == json::parse(R"({"id":"r1_n10","type":"compute","duration":"101us","ranks":[1]})"));
+  // One all-reduce for the world; it waits for every rank's first compute (deps are global).
+  const json* ar = find_op(doc, "world_c0");
+  REQUIRE(ar);
+  CHECK((*ar)["type"] == "all_reduce");
+  CHECK((*ar)["group"] == "world");
+  CHECK((*ar)["bytes"] == 1 << 20);
+  CHECK((*ar)["deps"] == json::array({"r0_n10", "r1_n10", "r2_n10", "r3_n10"}));
+  // Control deps (unpacked encoding) count too.
+  CHECK((*find_op(doc, "r2_n12"))["deps"] == json::array({"world_c0"}));
+  // pg_name sorts "pair01" < "pair23": all-gather bytes are comm_size x 2 members (full buffer).
+  const json* ag = find_op(doc, "pg0_c0");
+  REQUIRE(ag);
+  CHECK(*ag == json::parse(
+                   R"({"id":"pg0_c0","type":"all_gather","ranks":[0,1],"bytes":2000,"deps":["r0_n12","r1_n12"]})"));
+  CHECK((*find_op(doc, "pg1_c0"))["ranks"] == json::array({2, 3}));
+  // Every dep refers to an op listed earlier.
+  std::set<std::string> seen;
+  for (const auto& op : job["ops"]) {
+    for (const auto& d : op.value("deps", json::array())) CHECK(seen.count(d.get<std::string>()) == 1);
+    seen.insert(op["id"].get<std::string>());
+  }
+  CHECK(doc["import_report"]["dropped"].empty());
+  CHECK(doc["import_report"]["communicators"].size() == 3);
+}
+
+TEST_CASE("chakra: gzip traces and the prefix form give the same document as plain files") {
+  const std::string plain = scratch("chakra-plain"), gz = scratch("chakra-gz");
+  const auto files = four_rank_traces();
+  for (std::size_t r = 0; r < files.size(); ++r) {
+    write(plain + "/run." + std::to_string(r) + ".et", files[r]);
+    write(gz + "/run." + std::to_string(r) + ".et", gzip(files[r]));
+  }
+  const json a = read_chakra(plain);
+  const json b = read_chakra(gz + "/run");  // prefix form
+  CHECK(a["jobs"][0]["ops"] == b["jobs"][0]["ops"]);
+  CHECK(b["name"] == "run");
+  CHECK(detect_trace_format(gz + "/run") == "chakra");
+  CHECK(detect_trace_format(plain) == "chakra");
+  const auto via_import = import_trace(plain);
+  REQUIRE(via_import.has_value());
+  CHECK(via_import->dump() == a.dump());  // deterministic
+}
+
+TEST_CASE("chakra: send/recv pair into one send op; unsupported nodes are counted, deps pass through") {
+  const std::string dir = scratch("chakra-p2p");
+  TNode send{2, kSend, 0, {1}, {}, {attr_int("comm_dst", 1), attr_int("comm_size", 4096), attr_int("comm_tag", 7)}, true};
+  TNode recv{2, kRecv, 0, {1}, {}, {attr_int("comm_src", 0), attr_int("comm_tag", 7)}, true};
+  // Rank 0: compute 1 → send 2 → metadata 3 → compute 4 (must now wait for the send).
+  write(dir + "/t.0.et", encode_trace({comp(1, 5), send, TNode{3, kMetadata, 0, {2}, {}, {}, true}, comp(4, 5, {3})}));
+  // Rank 1: compute 1 → recv 2 → REDUCE (unsupported collective) 3 → compute 4.
+  write(dir + "/t.1.et", encode_trace({comp(1, 7), recv, coll(3, kReduce, 64, "", {2}), comp(4, 5, {3})}));
+  const json doc = read_chakra(dir);
+  const json* p = find_op(doc, "p0_1_t7_0");
+  REQUIRE(p);
+  CHECK(*p == json::parse(R"({"id":"p0_1_t7_0","type":"send","src":0,"dst":1,"bytes":4096,"qp":0,
+                              "deps":["r0_n1","r1_n1"]})"));
+  CHECK((*find_op(doc, "r0_n4"))["deps"] == json::array({"p0_1_t7_0"}));
+  CHECK((*find_op(doc, "r1_n4"))["deps"] == json::array({"p0_1_t7_0"}));
+  CHECK(doc["import_report"]["dropped"] == json::parse(R"({"COMM_COLL_NODE REDUCE":1,"METADATA_NODE":1})"));
+  const std::string summary = import_report_summary(doc);
+  CHECK(summary.find("2 records not converted") != std::string::npos);
+  CHECK(summary.find("COMM_COLL_NODE REDUCE: 1") != std::string::npos);
+}
+
+TEST_CASE("chakra: truncated, corrupt and inconsistent traces name the file and record") {
+  const std::string dir = scratch("chakra-bad");
+  const std::string good = encode_trace({comp(1, 5), comp(2, 5, {1})});
+
+  write(dir + "/cut.0.et", good.substr(0, good.size() - 3));
+  std::string msg = error_of([&] { read_chakra(dir + "/cut.0.et"); });
+  CHECK(msg.find("cut.0.et: record 2 (byte") != std::string::npos);
+  CHECK(msg.find("truncated") != std::string::npos);
+
+  std::string corrupt = good;
+  corrupt[good.size() - encode_node(comp(2, 5, {1})).size()] = '\x0f';  // key with wire type 7
+  write(dir + "/bad.0.et", corrupt);
+  msg = error_of([&] { read_chakra(dir + "/bad.0.et"); });
+  CHECK(msg.find("record 2") != std::string::npos);
+  CHECK(msg.find("wire type 7") != std::string::npos);
+
+  const std::string gz = gzip(good);
+  write(dir + "/cutgz.0.et", gz.substr(0, gz.size() / 2));
+  CHECK(error_of([&] { read_chakra(dir + "/cutgz.0.et"); }).find("truncated gzip stream") != std::string::npos);
+
+  write(dir + "/empty.0.et", "");
+  CHECK(error_of([&] { read_chakra(dir + "/empty.0.et"); }).find("empty trace") != std::string::npos);
+
+  write(dir + "/dangling.0.et", encode_trace({comp(1, 5, {42})}));
+  CHECK(error_of([&] { read_chakra(dir + "/dangling.0.et"); }).find("depends on node 42, which is not in this file") !=
+        std::string::npos);
+
+  // Rank 0 all-reduces where rank 1 all-to-alls: the k-th collectives disagree.
+  const std::string mix = scratch("chakra-mismatch");
+  write(mix + "/m.0.et", encode_trace({coll(1, kAllReduce, 8, "")}));
+  write(mix + "/m.1.et", encode_trace({coll(1, kAllToAll, 8, "")}));
+  msg = error_of([&] { read_chakra(mix); });
+  CHECK(msg.find("m.1.et: record 1") != std::string::npos);
+  CHECK(msg.find("ALL_TO_ALL here but ALL_REDUCE on rank 0") != std::string::npos);
+
+  const std::string gap = scratch("chakra-gap");
+  write(gap + "/g.0.et", good);
+  write(gap + "/g.2.et", good);
+  CHECK(error_of([&] { read_chakra(gap); }).find("rank 1 is missing") != std::string::npos);
+
+  // A dependency cycle across a dropped node is reported as a cycle.
+  write(dir + "/cyc.0.et", encode_trace({comp(1, 5, {2}), comp(2, 5, {1})}));
+  CHECK(error_of([&] { read_chakra(dir + "/cyc.0.et"); }).find("dependency cycle") != std::string::npos);
+}
