@@ -46,6 +46,8 @@ PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routi
     ps.ser_mtu = serialization_time(Bytes{data_wire_mtu_}, ps.rate);
     ps.ser_control = serialization_time(params_.wire.control_bytes, ps.rate);
     ps.host = fabric_.node(fabric_.port(p).node).role == NodeRole::accelerator;
+    ps.peer = fabric_.port(p).peer;
+    ps.peer_host = fabric_.node(ps.peer).role == NodeRole::accelerator;
   }
   ingress_.resize(np * static_cast<std::size_t>(data_classes_));
   switches_.resize(fabric_.node_count());
@@ -151,7 +153,7 @@ void PacketNet::on_event(Simulator&, std::uint32_t kind, std::uint64_t arg) {
   switch (kind) {
     case kTxDone: {
       const auto p = static_cast<PortId>(arg);
-      ports_[p].busy = false;
+      ports_[p].txdone_pending = false;
       try_transmit(p);
       break;
     }
@@ -273,26 +275,45 @@ std::uint32_t PacketNet::select_packet(PortId port) {
   return kNoPacket;
 }
 
+bool PacketNet::has_work(const PortState& ps) const {
+  for (int c = 0; c < kFirstDataClass + data_classes_; ++c) {
+    if (ps.head[static_cast<std::size_t>(c)] != kNoPacket) return true;
+  }
+  if (ps.host) {
+    for (int c = 0; c < data_classes_; ++c) {
+      if (ps.ready_head[static_cast<std::size_t>(c)] != UINT32_MAX) return true;
+    }
+  }
+  return false;
+}
+
 void PacketNet::try_transmit(PortId port) {
   PortState& ps = ports_[port];
-  if (ps.busy) return;
-  // Busy while choosing, so a pause frame queued on this port from inside select_packet() (an
-  // XON caused by a release) waits for the next slot instead of re-entering.
-  ps.busy = true;
-  const std::uint32_t pkt = select_packet(port);
-  if (pkt == kNoPacket) {
-    ps.busy = false;
+  if (ps.txdone_pending) return;  // the pending kTxDone will pick the next frame
+  const Time now = sim_.now();
+  if (ps.busy_until > now) {
+    ps.txdone_pending = true;
+    sim_.schedule_at(ps.busy_until, this, kTxDone, port);
     return;
   }
+  // Pending while choosing, so a pause frame queued on this port from inside select_packet() (an
+  // XON caused by a release) does not re-enter; has_work() below picks it up.
+  ps.txdone_pending = true;
+  const std::uint32_t pkt = select_packet(port);
+  ps.txdone_pending = false;
+  if (pkt == kNoPacket) return;
   Packet& p = pool_[pkt];
   p.from_port = port;
   ps.tx_bytes += p.wire;
   auto& pc = port_counters_[port];
   pc.tx_wire_bytes += p.wire;
   ++pc.tx_packets;
-  const Time ser = serialization(ps, p.wire);
-  sim_.schedule_at(sim_.now() + ser, this, kTxDone, port);
-  sim_.schedule_at(sim_.now() + ser + ps.latency, this, kArrive, pkt);
+  ps.busy_until = now + serialization(ps, p.wire);
+  sim_.schedule_at(ps.busy_until + ps.latency, this, kArrive, pkt);
+  if (has_work(ps)) {
+    ps.txdone_pending = true;
+    sim_.schedule_at(ps.busy_until, this, kTxDone, port);
+  }
 }
 
 void PacketNet::on_arrive(std::uint32_t pkt) {
@@ -301,8 +322,9 @@ void PacketNet::on_arrive(std::uint32_t pkt) {
     on_pause_frame(pkt);
     return;
   }
-  const NodeId node = fabric_.port(p.from_port).peer;
-  if (fabric_.node(node).role == NodeRole::accelerator) {
+  const PortState& from = ports_[p.from_port];
+  const NodeId node = from.peer;
+  if (from.peer_host) {
     on_host_arrival(pkt);
     return;
   }

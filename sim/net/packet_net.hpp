@@ -3,7 +3,9 @@
 // Model and units (time in integer ps, sizes in bytes, rates in bit/s):
 //   Link      : a frame of w wire bytes on a port of rate R occupies it for ser = ceil(8·w·1e12/R) ps
 //               and arrives at the peer ser + latency after it started. Each egress port has at
-//               most one pending "transmit done" event; the arrival is one event per frame.
+//               most one pending "transmit done" event, scheduled only while frames wait behind
+//               the one on the wire (an idle port starts the next frame on enqueue); the arrival
+//               is one event per frame.
 //   Data frame: w = payload + wire.data_overhead; payload = MTU except the QP's last packet.
 //   Egress    : queue classes MAC-control > control (ACK/NAK/CNP) > data (strict or DWRR).
 //   Switch MMU: per switch a shared pool S = buffer − Σ(reserve + headroom) over ingress
@@ -110,8 +112,11 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
     std::uint8_t paused_mask = 0;    // classes whose pause time is being accounted
     std::uint8_t watchdog_off = 0;   // classes that ignore pause (PFC watchdog tripped)
     std::uint8_t dwrr_cursor = 0;
-    bool busy = false;
-    bool host = false;  // egress of an accelerator (NIC port): data is pulled from QPs
+    bool txdone_pending = false;  // a kTxDone event is scheduled (at most one per port)
+    bool host = false;       // egress of an accelerator (NIC port): data is pulled from QPs
+    bool peer_host = false;  // the peer is an accelerator
+    Time busy_until{};       // end of the frame being serialized
+    std::uint32_t peer = 0;  // peer node
   };
 
   struct IngressState {  // per (upstream port, data class) at a switch
@@ -160,6 +165,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   // packet_net.cpp: ports and links
   void try_transmit(PortId port);
   std::uint32_t select_packet(PortId port);
+  bool has_work(const PortState& ps) const;
   std::uint32_t take_from_class(PortId port, int cls);
   bool class_eligible(const PortState& ps, int cls) const;
   void enqueue(PortId port, std::uint32_t pkt);
