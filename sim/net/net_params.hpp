@@ -75,7 +75,8 @@ enum class CompleteOn : std::uint8_t { delivery, ack };
 struct NicParams {
   int qps_per_connection = 1;      // QPs a transfer is striped over, each with its own UDP source port
   int ack_every = 1;               // receiver ACKs every n-th in-order packet (and always the last)
-  Time rto = Time::from_ms(1);     // retransmission timeout (go-back-N from the oldest unacked PSN)
+  Time rto = Time::from_ms(4);     // retransmission timeout (go-back-N from the oldest unacked PSN);
+                                   // long: in a lossless class a timeout is usually a PFC stall
   Time cnp_interval = Time::from_us(50);  // minimum time between CNPs of one QP
   bool generate_cnp = true;        // receiver answers ECN-marked data with CNPs
   Bytes window{0};                 // per-QP in-flight limit (0 = none)

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Packet-backend benchmark: the five /work/shared/bench scenarios (fat tree k=8 / k=16, 100 Gb/s,
+# 1 us per link, MTU 4000 B, PFC, no CC, per-flow ECMP) through bench/bench_packet, which drives
+# PacketNet directly from the flow-list CSV (`rocesim run --backend packet` is not wired yet).
+# PFC as in the reference: static per-ingress XOFF/XON of 15/12 packets (60000/48000 B), no
+# reserve, ECN off (no CC reads it). Each scenario runs RUNS times (default 3); prints every run
+# (wall, CPU, peak RSS via /usr/bin/time -v) and the medians. Usage:
+#   bash scripts/bench_packet.sh [BUILD_DIR] [RUNS] [scenario-substring]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+runs=${2:-3}
+only=${3:-}
+bench=${ROCESIM_BENCH_DIR:-/work/shared/bench}
+cmake --build "$build" -j2 --target bench_packet >/dev/null
+bin=$build/bench/bench_packet
+params=(pfc.threshold=static pfc.xoff=60000 pfc.xon=48000 mmu.reserve_per_port=0 ecn.enabled=false)
+scenarios=(
+  "perm128 topologies/fat_tree_k8.json perm_128n_128c_2MB.csv"
+  "incast127 topologies/fat_tree_k8.json incast_128n_127c_2MB.csv"
+  "perm1024 topologies/fat_tree_k16.json perm_1024n_1024c_2MB.csv"
+  "a2a128 topologies/fat_tree_k8.json a2a_128n_g128_128KB.csv"
+  "ar128 topologies/fat_tree_k8.json ar_128n_g128_64KB.csv"
+)
+median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+for s in "${scenarios[@]}"; do
+  read -r name topo csv <<<"$s"
+  [[ -n "$only" && "$name" != *"$only"* ]] && continue
+  echo "== $name ($csv on $topo)"
+  : >/tmp/rocesim_bench_packet_$name.txt
+  for ((i = 1; i <= runs; i++)); do
+    /usr/bin/time -v "$bin" "$topo" "$bench/$csv" "${params[@]}" >/tmp/rocesim_bp_out.txt 2>/tmp/rocesim_bp_time.txt
+    rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' /tmp/rocesim_bp_time.txt)
+    wall=$(awk '/^flows/ {print $4}' /tmp/rocesim_bp_out.txt)
+    cpu=$(awk '/^flows/ {print $7}' /tmp/rocesim_bp_out.txt)
+    echo "run $i: wall $wall s, cpu $cpu s, peak RSS $rss MiB" | tee -a /tmp/rocesim_bench_packet_$name.txt
+  done
+  cat /tmp/rocesim_bp_out.txt
+  printf "median: wall %s s, cpu %s s, peak RSS %s MiB\n" \
+    "$(awk '{print $4}' /tmp/rocesim_bench_packet_$name.txt | tr -d , | median)" \
+    "$(awk '{print $7}' /tmp/rocesim_bench_packet_$name.txt | tr -d , | median)" \
+    "$(awk '{print $11}' /tmp/rocesim_bench_packet_$name.txt | median)"
+done
