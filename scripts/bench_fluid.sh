@@ -27,19 +27,19 @@ done
 "$bin" 1024 --churn 10 --bytes 16777216 --solver full | tee -a "$out"
 get() { sed -n "s/.*[[:space:]^]$1=\([^ ]*\).*/\1/p" <<< " $2"; }
 echo
-echo "| accelerators | transfers | wall s (total) | solver+events s | peak RSS MiB | events/s | incidences / transfer | simulated step s |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| accelerators | transfers | CPU s (total) | CPU s (simulation) | wall s | peak RSS MiB | events / CPU s | incidences / transfer | simulated step s |"
+echo "|---|---|---|---|---|---|---|---|---|"
 grep -v 'mode=churn' "$out" | while read -r line; do
   [ -n "$line" ] || continue
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(get accelerators "$line")" "$(get transfers "$line")" \
-    "$(get wall_s "$line")" "$(get run_s "$line")" "$(( $(get max_rss_kib "$line") / 1024 ))" \
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(get accelerators "$line")" "$(get transfers "$line")" \
+    "$(get total_cpu_s "$line")" "$(get run_cpu_s "$line")" "$(get wall_s "$line")" "$(( $(get max_rss_kib "$line") / 1024 ))" \
     "$(get events_per_s "$line")" "$(get incidences_per_transfer "$line")" "$(get simulated_s "$line")"
 done
 echo
-echo "| churn: accelerators | transfers | solver | batches | filled vars / batch | incidences / batch | run s |"
+echo "| churn: accelerators | transfers | solver | batches | filled vars / batch | incidences / batch | CPU s |"
 echo "|---|---|---|---|---|---|---|"
 grep 'mode=churn' "$out" | while read -r line; do
   printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$(get accelerators "$line")" "$(get transfers "$line")" \
     "$(get solver "$line")" "$(get batches "$line")" \
-    "$(get filled_vars_per_batch "$line")" "$(get incidences_per_batch "$line")" "$(get run_s "$line")"
+    "$(get filled_vars_per_batch "$line")" "$(get incidences_per_batch "$line")" "$(get run_cpu_s "$line")"
 done

@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -60,6 +61,13 @@ nlohmann::json rail_fabric_json(std::uint32_t accelerators) {
   }
   j["rail_optimized"] = r;
   return j;
+}
+
+// CPU seconds of this process (user + system): the honest figure on a shared, loaded machine.
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -140,17 +148,19 @@ int main(int argc, char** argv) {
     c.sent.assign(n, 0);
     net.set_sink(&c);
     const auto t_run = std::chrono::steady_clock::now();
+    const double cpu0 = cpu_seconds();
     for (std::uint32_t r = 0; r < n; ++r) c.send(r);
     sim.run();
     const double run_s = seconds_since(t_run);
+    const double run_cpu_s = cpu_seconds() - cpu0;
     const auto& st = net.solver().stats();
     std::printf(
-        "accelerators=%u mode=churn solver=%s transfers=%llu simulated_s=%.6f build_s=%.2f run_s=%.2f events=%llu "
-        "events_per_s=%.0f batches=%llu rate_updates=%llu filled_vars_per_batch=%.1f incidences_per_batch=%.1f "
+        "accelerators=%u mode=churn solver=%s transfers=%llu simulated_s=%.6f build_s=%.2f run_s=%.2f "
+        "run_cpu_s=%.2f events=%llu events_per_s=%.0f batches=%llu rate_updates=%llu filled_vars_per_batch=%.1f incidences_per_batch=%.1f "
         "expansions=%llu peak_active=%zu peak_rss_mib=%ld\n",
         n, params.incremental ? "incremental" : "full", static_cast<unsigned long long>(c.completed),
-        sim.now().seconds(), seconds_since(t_build) - run_s, run_s,
-        static_cast<unsigned long long>(sim.events_executed()), static_cast<double>(sim.events_executed()) / run_s,
+        sim.now().seconds(), seconds_since(t_build) - run_s, run_s, run_cpu_s,
+        static_cast<unsigned long long>(sim.events_executed()), static_cast<double>(sim.events_executed()) / run_cpu_s,
         static_cast<unsigned long long>(net.stats().batches), static_cast<unsigned long long>(net.stats().rate_updates),
         static_cast<double>(st.filled_vars) / static_cast<double>(net.stats().batches),
         static_cast<double>(st.incidences) / static_cast<double>(net.stats().batches),
@@ -210,9 +220,11 @@ int main(int argc, char** argv) {
   workload::DagExecutor exec(sim, net, dag, endpoint, ops);
   net.set_sink(&exec);
   const auto t_run = std::chrono::steady_clock::now();
+  const double cpu0 = cpu_seconds();
   exec.start();
   sim.run();
   const double run_s = seconds_since(t_run);
+  const double run_cpu_s = cpu_seconds() - cpu0;
   if (!exec.finished()) {
     std::fprintf(stderr, "fluid_bench: DAG did not finish\n");
     return 1;
@@ -220,10 +232,11 @@ int main(int argc, char** argv) {
   const auto& st = net.solver().stats();
   std::printf(
       "accelerators=%u ports=%zu dp=%u channels=%u transfers=%zu simulated_s=%.6f build_s=%.2f run_s=%.2f "
-      "events=%llu events_per_s=%.0f batches=%llu rate_updates=%llu filled_vars=%llu incidences=%llu "
+      "run_cpu_s=%.2f total_cpu_s=%.2f events=%llu events_per_s=%.0f batches=%llu rate_updates=%llu filled_vars=%llu incidences=%llu "
       "incidences_per_transfer=%.1f expansions=%llu peak_active=%zu peak_rss_mib=%ld ar_s=%.6f moe_s=%.6f\n",
-      n, fabric.port_count(), dp, channels, dag.transfer_count(), sim.now().seconds(), build_s, run_s,
-      static_cast<unsigned long long>(sim.events_executed()), static_cast<double>(sim.events_executed()) / run_s,
+      n, fabric.port_count(), dp, channels, dag.transfer_count(), sim.now().seconds(), build_s, run_s, run_cpu_s,
+      cpu_seconds(), static_cast<unsigned long long>(sim.events_executed()),
+      static_cast<double>(sim.events_executed()) / run_cpu_s,
       static_cast<unsigned long long>(net.stats().batches), static_cast<unsigned long long>(net.stats().rate_updates),
       static_cast<unsigned long long>(st.filled_vars), static_cast<unsigned long long>(st.incidences),
       static_cast<double>(st.incidences) / static_cast<double>(dag.transfer_count()),
