@@ -247,14 +247,19 @@ std::uint32_t PacketNet::select_packet(PortId port) {
     }
     return kNoPacket;
   }
-  // DWRR: visit classes round robin; a class sends while its deficit covers its head frame and
-  // earns quantum·weight each time the cursor passes it; an empty class forfeits its deficit.
-  for (int visits = 0; visits < 2 * data_classes_ + 1; ++visits) {
+  // DWRR: the cursor visits classes round robin; on arriving at a backlogged class it credits
+  // quantum·weight, the class sends while its deficit covers its head frame, then the cursor
+  // moves on. An empty class forfeits its deficit.
+  for (int visits = 0; visits < 2 * data_classes_ + 2; ++visits) {
     const int prio = ps.dwrr_cursor;
     const int c = kFirstDataClass + prio;
     const std::size_t ci = static_cast<std::size_t>(c);
     const bool has = ps.head[ci] != kNoPacket || (ps.host && ps.ready_head[static_cast<std::size_t>(prio)] != UINT32_MAX);
     if (has && class_eligible(ps, c)) {
+      if (!ps.dwrr_credited) {
+        ps.deficit[ci] += params_.queues.dwrr_quantum.n * params_.queues.dwrr_weights[static_cast<std::size_t>(prio)];
+        ps.dwrr_credited = true;
+      }
       const std::int64_t need = ps.head[ci] != kNoPacket ? pool_[ps.head[ci]].wire : data_wire_mtu_;
       if (ps.deficit[ci] >= need) {
         const std::uint32_t pkt = take_from_class(port, c);
@@ -262,15 +267,13 @@ std::uint32_t PacketNet::select_packet(PortId port) {
           ps.deficit[ci] -= pool_[pkt].wire;
           return pkt;
         }
-        ps.deficit[ci] = 0;
-      } else {
-        ps.deficit[ci] += params_.queues.dwrr_quantum.n * params_.queues.dwrr_weights[static_cast<std::size_t>(prio)];
-        continue;  // stay on this class: it may now cover its head
+        ps.deficit[ci] = 0;  // a host ring of QPs that could not send after all
       }
     } else if (!has) {
       ps.deficit[ci] = 0;
     }
     ps.dwrr_cursor = static_cast<std::uint8_t>((prio + 1) % data_classes_);
+    ps.dwrr_credited = false;
   }
   return kNoPacket;
 }

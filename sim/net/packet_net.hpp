@@ -112,6 +112,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
     std::uint8_t paused_mask = 0;    // classes whose pause time is being accounted
     std::uint8_t watchdog_off = 0;   // classes that ignore pause (PFC watchdog tripped)
     std::uint8_t dwrr_cursor = 0;
+    bool dwrr_credited = false;      // the class under the cursor got this visit's quantum
     bool txdone_pending = false;  // a kTxDone event is scheduled (at most one per port)
     bool host = false;       // egress of an accelerator (NIC port): data is pulled from QPs
     bool peer_host = false;  // the peer is an accelerator
