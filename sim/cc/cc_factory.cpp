@@ -1,0 +1,67 @@
+// Strategy factory: configuration shape in cc_factory.hpp.
+#include "cc/cc_factory.hpp"
+
+
+#include "cc/admission.hpp"
+#include "cc/dcqcn.hpp"
+#include "cc/hpcc.hpp"
+#include "cc/timely.hpp"
+
+namespace rocesim::cc {
+
+CcContext cc_context(const net::NetParams& net) { return CcContext{net.wire.mtu + net.wire.data_overhead}; }
+
+namespace {
+
+template <class Params, class ReadFn>
+Params read_section(JsonReader& r, std::string_view key, ReadFn read) {
+  if (auto sub = r.object_opt(key)) return read(*sub);
+  return Params{};
+}
+
+}  // namespace
+
+CcSetup read_cc(JsonReader& r, const CcContext& ctx) {
+  const std::string algo = r.choice_or("algorithm", {"none", "dcqcn", "hpcc", "timely", "admission"}, "none");
+  const DcqcnParams dcqcn = read_section<DcqcnParams>(r, "dcqcn", read_dcqcn_params);
+  const HpccParams hpcc = read_section<HpccParams>(r, "hpcc", read_hpcc_params);
+  const TimelyParams timely = read_section<TimelyParams>(r, "timely", read_timely_params);
+  const AdmissionParams admission = read_section<AdmissionParams>(r, "admission", read_admission_params);
+  r.finish();
+  CcSetup out;
+  out.effective = nlohmann::json{{"algorithm", algo}};
+  if (algo == "dcqcn") {
+    out.strategy = std::make_unique<Dcqcn>(dcqcn);
+    out.effective["dcqcn"] = to_json(dcqcn);
+  } else if (algo == "hpcc") {
+    out.strategy = std::make_unique<Hpcc>(hpcc);
+    out.effective["hpcc"] = to_json(hpcc);
+  } else if (algo == "timely") {
+    out.strategy = std::make_unique<Timely>(timely);
+    out.effective["timely"] = to_json(timely);
+  } else if (algo == "admission") {
+    if (admission.inflight < ctx.data_frame) {
+      throw ConfigError(r.file(), r.path_of("admission") + "/inflight",
+                        "bound " + to_string(admission.inflight) + " is below one data frame (" +
+                            to_string(ctx.data_frame) + ")");
+    }
+    out.strategy = std::make_unique<Admission>(admission, ctx.data_frame);
+    out.effective["admission"] = to_json(admission);
+  } else {
+    out.strategy = std::make_unique<net::NoCc>();
+  }
+  return out;
+}
+
+CcSetup make_cc_strategy(const nlohmann::json& cc, const std::string& file, const CcContext& ctx,
+                         const std::string& path) {
+  if (cc.is_null()) {
+    const nlohmann::json empty = nlohmann::json::object();
+    JsonReader r(empty, file, path);
+    return read_cc(r, ctx);
+  }
+  JsonReader r(cc, file, path);
+  return read_cc(r, ctx);
+}
+
+}  // namespace rocesim::cc

@@ -1,0 +1,42 @@
+// Builds a congestion-control strategy for the packet backend from the `cc` config object:
+//   {"algorithm": "none" | "dcqcn" | "hpcc" | "timely" | "admission",
+//    "dcqcn": {...}, "hpcc": {...}, "timely": {...}, "admission": {...}}
+// Every sub-object is optional (defaults in each algorithm's header) and is read strictly even
+// when another algorithm is selected, so a typo or an out-of-range value in any of them is a
+// ConfigError (exit 2) rather than a silently ignored setting. `--set cc.dcqcn.g=0.01` style
+// overrides therefore reach every parameter. The effective config written back for reports is
+// {"algorithm": name, name: {every parameter, defaults filled}}.
+// Thread safety: none (pure function of its inputs).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/json_reader.hpp"
+#include "net/cc_strategy.hpp"
+#include "net/net_params.hpp"
+
+namespace rocesim::cc {
+
+// What a strategy needs to know about the backend it runs in.
+struct CcContext {
+  Bytes data_frame{4082};  // wire bytes of a full data frame: MTU + data overhead
+};
+
+CcContext cc_context(const net::NetParams& net);
+
+struct CcSetup {
+  std::unique_ptr<net::CcStrategy> strategy;
+  nlohmann::json effective;
+};
+
+// Reads the `cc` object held by `r` (consumes its keys and calls r.finish()).
+CcSetup read_cc(JsonReader& r, const CcContext& ctx);
+
+// Convenience: `cc` is the JSON object found at `path` in `file`; a null `cc` means "none".
+CcSetup make_cc_strategy(const nlohmann::json& cc, const std::string& file, const CcContext& ctx,
+                         const std::string& path = "/cc");
+
+}  // namespace rocesim::cc

@@ -1,0 +1,93 @@
+// HPCC: High Precision Congestion Control (Li et al., SIGCOMM 2019), window-based CC driven by
+// in-band network telemetry (INT).
+//
+// Every switch egress a data packet leaves appends one record (queue length qlen in bytes,
+// cumulative tx bytes, timestamp ts, link rate B); the receiver echoes them in the ACK
+// (net::AckSample::hops). Per QP the sender keeps the records of the previous ACK L, the
+// reference window Wc, the smoothed utilization U and incStage. With T = base RTT:
+//   per hop i  : txRate_i = 8·(txBytes − L_i.txBytes) / (ts − L_i.ts)               (bit/s)
+//                u_i      = min(qlen, L_i.qlen)·8 / (B·T) + txRate_i / B
+//   u, tau     : the largest u_i and its ts − L_i.ts;   tau = min(tau, T)
+//   U          = (1 − tau/T)·U + (tau/T)·u
+//   window     : if U >= eta or incStage >= max_stage:  W = Wc / (U/eta) + W_AI
+//                else                                    W = Wc + W_AI
+//   Wc         : takes the new W (and incStage resets to 0, or increments in the additive branch)
+//                only on the first ACK for a packet sent after the last Wc update — once per
+//                RTT; other ACKs compute W from the unchanged Wc (per-ACK reaction, per-RTT
+//                reference).
+//   rate       : R = W / T, both capped at the line rate (W <= W_init = line·T) and floored at
+//                min_rate (W >= min_rate·T).
+// Defaults: eta = 0.95, max_stage = 5 (paper §5); W_AI = W_init·(1 − eta)/N with N =
+//   expected_flows = 100 when w_ai = 0 ("auto", the paper's bound that N flows' additive steps
+//   stay within the 1 − eta headroom), min_rate = 100 Mb/s (ns-3 lineage).
+// INT overhead the backend must carry: the HPCC INT header is 2 B plus 8 B per hop (B: 4 bit,
+//   ts: 24 bit, txBytes: 20 bit, qlen: 16 bit), i.e. 42 B for the 5-hop maximum the ns-3 lineage
+//   reserves on every data packet. The packet backend does not add it by itself; configure
+//   net.wire.data_overhead += int_overhead(5) (82 + 42 = 124 B) when running HPCC.
+// Thread safety: none; one strategy per PacketNet.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/json_reader.hpp"
+#include "net/cc_strategy.hpp"
+
+namespace rocesim::cc {
+
+struct HpccParams {
+  double eta = 0.95;            // target utilization, in (0, 1]
+  int max_stage = 5;            // additive-increase stages before a multiplicative update
+  Bytes w_ai{0};                // additive window step, 0 = auto (W_init·(1 − eta)/expected_flows)
+  int expected_flows = 100;     // N of the auto W_AI
+  Rate min_rate = Rate::mbps(100);
+};
+
+// Wire bytes of the INT header for `hops` switch hops: 2 B + 8 B per hop.
+constexpr Bytes int_overhead(int hops) { return Bytes{2 + 8 * static_cast<std::int64_t>(hops)}; }
+
+HpccParams read_hpcc_params(JsonReader& r);
+nlohmann::json to_json(const HpccParams& p);
+
+class Hpcc final : public net::CcStrategy {
+ public:
+  explicit Hpcc(HpccParams p) : p_(p) {}
+
+  std::string_view name() const override { return "hpcc"; }
+  bool wants_telemetry() const override { return true; }
+  void on_qp_start(const net::QpInfo& info, net::CcControl& ctl) override;
+  void on_ack(const net::AckSample& ack, net::CcControl& ctl) override;
+
+  const HpccParams& params() const { return p_; }
+  double utilization(std::uint32_t qp) const { return qp_[qp].u; }
+  double window_bytes(std::uint32_t qp) const { return qp_[qp].w; }
+  double reference_window(std::uint32_t qp) const { return qp_[qp].wc; }
+  int inc_stage(std::uint32_t qp) const { return qp_[qp].inc_stage; }
+  double w_ai_bytes(std::uint32_t qp) const { return qp_[qp].w_ai; }
+
+ private:
+  struct QpState {
+    double w = 0;       // current window, bytes
+    double wc = 0;      // reference window, bytes
+    double w_init = 0;  // line · T, bytes
+    double w_min = 0;   // min_rate · T, bytes
+    double w_ai = 0;
+    double u = 0;       // smoothed utilization
+    double t_s = 0;     // base RTT, seconds
+    Time last_update{}; // when Wc last changed
+    int inc_stage = 0;
+    std::uint8_t hops = 0;  // records held in prev_
+    bool started = false;
+  };
+
+  double measure_inflight(QpState& q, std::uint32_t qp, std::span<const net::HopTelemetry> hops);
+  void apply(const QpState& q, net::CcControl& ctl) const;
+
+  HpccParams p_;
+  std::vector<QpState> qp_;
+  std::vector<net::HopTelemetry> prev_;  // kMaxTelemetryHops records per QP
+};
+
+}  // namespace rocesim::cc

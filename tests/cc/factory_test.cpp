@@ -1,0 +1,89 @@
+// The CC factory: algorithm names, strict parameter reading, effective JSON with defaults, and
+// bad input → ConfigError (which the CLI turns into exit 2).
+#include <doctest/doctest.h>
+
+#include "cc/cc_factory.hpp"
+#include "cc/dcqcn.hpp"
+#include "cc/hpcc.hpp"
+#include "core/config_error.hpp"
+
+using namespace rocesim;
+using namespace rocesim::cc;
+
+namespace {
+
+CcSetup build(const std::string& text) {
+  return make_cc_strategy(parse_json_text(text, "cc.json"), "cc.json", CcContext{});
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    build(text);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("cc factory: every algorithm by name, none by default") {
+  CHECK(make_cc_strategy(nlohmann::json(), "cc.json", CcContext{}).strategy->name() == "none");
+  CHECK(build("{}").strategy->name() == "none");
+  for (const char* name : {"none", "dcqcn", "hpcc", "timely", "admission"}) {
+    const CcSetup s = build(std::string(R"({"algorithm": ")") + name + "\"}");
+    CHECK(s.strategy->name() == name);
+    CHECK(s.effective["algorithm"] == name);
+  }
+}
+
+TEST_CASE("cc factory: the effective config carries every parameter with defaults filled") {
+  const CcSetup s = build(R"({"algorithm": "dcqcn", "dcqcn": {"g": 0.0625, "rate_ai": "5Mbps"}})");
+  const auto& d = s.effective["dcqcn"];
+  CHECK(d["g"] == 0.0625);
+  CHECK(d["rate_ai"] == "5Mbps");
+  CHECK(d["alpha_interval"] == "55us");
+  CHECK(d["decrease_interval"] == "4us");
+  CHECK(d["min_rate"] == "100Mbps");
+  CHECK(d.size() == 12);
+  // Written back, the effective config reads to the same parameters.
+  const CcSetup again = make_cc_strategy(s.effective, "effective.json", CcContext{});
+  CHECK(again.effective == s.effective);
+  const auto* dc = dynamic_cast<const Dcqcn*>(s.strategy.get());
+  REQUIRE(dc != nullptr);
+  CHECK(dc->params().g == 0.0625);
+  CHECK(dc->params().rate_ai == Rate::mbps(5));
+}
+
+TEST_CASE("cc factory: --set style overrides reach the parameters") {
+  nlohmann::json doc = parse_json_text(R"({"cc": {"algorithm": "none"}})", "run.json");
+  apply_override(doc, "cc.algorithm=hpcc");
+  apply_override(doc, "cc.hpcc.eta=0.9");
+  apply_override(doc, "cc.hpcc.w_ai=100B");
+  const CcSetup s = make_cc_strategy(doc["cc"], "run.json", CcContext{});
+  const auto* h = dynamic_cast<const Hpcc*>(s.strategy.get());
+  REQUIRE(h != nullptr);
+  CHECK(h->params().eta == 0.9);
+  CHECK(h->params().w_ai == Bytes{100});
+}
+
+TEST_CASE("cc factory: out-of-range and unknown input is a ConfigError naming the key") {
+  CHECK(error_of(R"({"algorithm": "reno"})").find("/cc/algorithm") != std::string::npos);
+  CHECK(error_of(R"({"algorithm": "dcqcn", "dcqcn": {"g": 0}})").find("/cc/dcqcn/g") != std::string::npos);
+  CHECK(error_of(R"({"algorithm": "dcqcn", "dcqcn": {"g": 1}})").find("must be in (0, 1)") != std::string::npos);
+  CHECK(error_of(R"({"dcqcn": {"g": 1.5}})") != "");  // checked even when another algorithm runs
+  CHECK(error_of(R"({"algorithm": "hpcc", "hpcc": {"eta": 0}})").find("/cc/hpcc/eta") != std::string::npos);
+  CHECK(error_of(R"({"algorithm": "hpcc", "hpcc": {"eta": 1.01}})") != "");
+  CHECK(error_of(R"({"algorithm": "hpcc", "hpcc": {"eta": 1}})") == "");  // eta = 1 is allowed
+  CHECK(error_of(R"({"dcqcn": {"alpha_interval": "-1us"}})").find("/cc/dcqcn/alpha_interval") != std::string::npos);
+  CHECK(error_of(R"({"dcqcn": {"increase_interval": "0"}})").find("positive") != std::string::npos);
+  CHECK(error_of(R"({"dcqcn": {"decrease_interval": 4}})") != "");  // a time needs its unit
+  CHECK(error_of(R"({"dcqcn": {"min_rate": "0bps"}})") != "");
+  CHECK(error_of(R"({"timely": {"t_low": "600us"}})").find("exceeds t_high") != std::string::npos);
+  CHECK(error_of(R"({"timely": {"beta": 0}})") != "");
+  CHECK(error_of(R"({"timely": {"t_high": "-5us"}})") != "");
+  CHECK(error_of(R"({"dcqcn": {"gain": 0.1}})").find("gain") != std::string::npos);  // unknown key
+  CHECK(error_of(R"({"algorithm": "hpcc", "extra": 1})").find("extra") != std::string::npos);
+  CHECK(error_of(R"({"algorithm": "admission", "admission": {"inflight": "1KB"}})").find("below one data frame") !=
+        std::string::npos);
+}
