@@ -1,6 +1,6 @@
 // Packet and PacketPool: the frames the packet backend moves, recycled by index.
 //
-// A packet is a 48-byte plain record addressed by a 32-bit index into the pool; queues link
+// A packet is a 56-byte plain record addressed by a 32-bit index into the pool; queues link
 // packets through `next` (intrusive FIFOs), so enqueue/dequeue never allocate. A packet carries a
 // route id and a hop index into the shared flat route table instead of a path vector.
 // Invariant: in_use() == packets allocated and not yet released; it returns to 0 when a run
@@ -24,7 +24,8 @@ enum class PacketType : std::uint8_t { data, ack, nak, cnp, pause };
 
 struct Packet {
   Time sent;                 // data: when the sender emitted it; ACK/NAK: echo of that data time
-  std::uint32_t next = kNoPacket;  // intrusive queue link
+  Time due;                  // arrival time at the far end of the link it is on
+  std::uint32_t next = kNoPacket;  // intrusive link: egress queue, or the link's in-flight FIFO
   std::uint32_t qp = 0;      // QP id (data/ACK/NAK/CNP); pause: the paused data priority
   std::uint32_t psn = 0;     // data: PSN; ACK: next expected PSN (cumulative); NAK: expected PSN;
                              // pause: quanta (0 = resume / XON)

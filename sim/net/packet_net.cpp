@@ -157,9 +157,18 @@ void PacketNet::on_event(Simulator&, std::uint32_t kind, std::uint64_t arg) {
       try_transmit(p);
       break;
     }
-    case kArrive:
-      on_arrive(static_cast<std::uint32_t>(arg));
+    case kArrive: {
+      PortState& ps = ports_[arg];
+      const std::uint32_t pkt = ps.fly_head;
+      ps.fly_head = pool_[pkt].next;
+      if (ps.fly_head == kNoPacket) {
+        ps.fly_tail = kNoPacket;
+      } else {
+        sim_.schedule_at(pool_[ps.fly_head].due, this, kArrive, arg);
+      }
+      on_arrive(pkt);
       break;
+    }
     case kPauseEnd:
       settle_pauses(static_cast<PortId>(arg));
       try_transmit(static_cast<PortId>(arg));
@@ -312,7 +321,15 @@ void PacketNet::try_transmit(PortId port) {
   pc.tx_wire_bytes += p.wire;
   ++pc.tx_packets;
   ps.busy_until = now + serialization(ps, p.wire);
-  sim_.schedule_at(ps.busy_until + ps.latency, this, kArrive, pkt);
+  p.due = ps.busy_until + ps.latency;
+  p.next = kNoPacket;
+  if (ps.fly_tail == kNoPacket) {
+    ps.fly_head = pkt;
+    sim_.schedule_at(p.due, this, kArrive, port);
+  } else {
+    pool_[ps.fly_tail].next = pkt;
+  }
+  ps.fly_tail = pkt;
   if (has_work(ps)) {
     ps.txdone_pending = true;
     sim_.schedule_at(ps.busy_until, this, kTxDone, port);

@@ -4,8 +4,8 @@
 //   Link      : a frame of w wire bytes on a port of rate R occupies it for ser = ceil(8·w·1e12/R) ps
 //               and arrives at the peer ser + latency after it started. Each egress port has at
 //               most one pending "transmit done" event, scheduled only while frames wait behind
-//               the one on the wire (an idle port starts the next frame on enqueue); the arrival
-//               is one event per frame.
+//               the one on the wire (an idle port starts the next frame on enqueue). Frames in
+//               flight on a link form a FIFO; only its head has a pending arrival event.
 //   Data frame: w = payload + wire.data_overhead; payload = MTU except the QP's last packet.
 //   Egress    : queue classes MAC-control > control (ACK/NAK/CNP) > data (strict or DWRR).
 //   Switch MMU: per switch a shared pool S = buffer − Σ(reserve + headroom) over ingress
@@ -117,6 +117,9 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
     bool host = false;       // egress of an accelerator (NIC port): data is pulled from QPs
     bool peer_host = false;  // the peer is an accelerator
     Time busy_until{};       // end of the frame being serialized
+    std::uint32_t fly_head = kNoPacket;  // frames on the wire, in arrival order; only the head
+    std::uint32_t fly_tail = kNoPacket;  // has a kArrive event (htsim's economy: the event queue
+                                         // holds active links, not packets)
     std::uint32_t peer = 0;  // peer node
   };
 
