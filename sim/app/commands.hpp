@@ -15,5 +15,6 @@ struct CommandContext {
 
 // One line per subcommand; each is defined in <name>_command.cpp.
 void register_convert(CLI::App& app, CommandContext& ctx);
+void register_topo(CLI::App& app, CommandContext& ctx);
 
 }  // namespace rocesim::app

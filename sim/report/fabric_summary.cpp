@@ -124,12 +124,11 @@ FabricSummary summarize(const Fabric& f, const routing::Router& router) {
       p.dst = dst;
       p.hops = router.hop_count(src, dst);
       p.ecmp_paths = router.path_count(src, dst);
-      // The source's leaf: its lowest-numbered tier-1 neighbour.
-      for (const topology::Port& port : f.ports_of(src)) {
-        if (f.node(port.peer).role == NodeRole::fabric_switch) {
-          p.first_hop_width = router.candidates(port.peer, dst).count;
-          break;
-        }
+      // ECMP width at the first switch the flow enters (leaf or scale-up switch).
+      const routing::PortRange out = router.candidates(src, dst);
+      if (!out.empty()) {
+        const NodeId first_switch = f.port(out.first).peer;
+        if (first_switch != dst) p.first_hop_width = router.candidates(first_switch, dst).count;
       }
       s.diameter_hops = std::max(s.diameter_hops, p.hops);
       s.pairs.push_back(p);

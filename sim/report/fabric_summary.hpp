@@ -23,7 +23,7 @@
 //                      so these pairs stand for every pair of their class; no all-pairs loop runs,
 //                      which keeps the summary linear in fabric size (131,072 accelerators: ms).
 //   ecmp_paths       = routing::Router::path_count: distinct up-down port sequences end to end.
-//   first_hop_width  = ECMP candidates at the source's leaf (its uplink fan-out).
+//   first_hop_width  = ECMP candidates at the first switch the flow enters (leaf or scale-up).
 //   diameter_hops    = max hop count over the representative pairs (links traversed).
 // Thread safety: plain values.
 #pragma once
