@@ -1,6 +1,8 @@
 #include "routing/router.hpp"
 
+#include <algorithm>
 #include <array>
+#include <tuple>
 
 #include "core/rng.hpp"
 #include "routing/shortest_path_table.hpp"
@@ -41,6 +43,36 @@ constexpr int kMaxHops = 64;
 Router::Router(const Fabric& fabric, RoutingParams params)
     : fabric_(fabric), params_(params), seed_base_(derive_seed(params.seed, "ecmp")) {
   if (!fabric.structural()) table_ = std::make_shared<const ShortestPathTable>(fabric);
+  // Relay order, only when some endpoints share no top-tier domain (rail-only). Explicit graphs
+  // carry no addressing to compare: BFS decides there.
+  if (!fabric.structural()) return;
+  const auto top = static_cast<std::size_t>(fabric.max_tier());
+  bool split = false;
+  for (NodeId e = 1; e < fabric.endpoints() && !split; ++e) split = fabric.node(e).domain[top] != fabric.node(0).domain[top];
+  if (!split) return;
+  relay_.assign(fabric.port_count(), kNone);
+  for (NodeId n = 0; n < fabric.node_count(); ++n) {
+    const Node& s = fabric.node(n);
+    if (s.role != NodeRole::scale_up_switch) continue;
+    const auto first = relay_.begin() + s.first_port, last = first + s.port_count;
+    for (std::uint32_t i = 0; i < s.port_count; ++i) first[i] = s.first_port + i;
+    std::sort(first, last, [&](PortId x, PortId y) {
+      const Node& px = fabric.node(fabric.port(x).peer);
+      const Node& py = fabric.node(fabric.port(y).peer);
+      return std::tie(px.domain[top], x) < std::tie(py.domain[top], y);
+    });
+  }
+}
+
+PortRange Router::relay_candidates(NodeId node, NodeId dst) const {
+  const auto top = static_cast<std::size_t>(fabric_.max_tier());
+  const Node& self = fabric_.node(node);
+  const std::uint32_t want = fabric_.node(dst).domain[top];
+  const auto first = relay_.begin() + self.first_port, last = first + self.port_count;
+  const auto key = [&](PortId p) { return fabric_.node(fabric_.port(p).peer).domain[top]; };
+  const auto lo = std::partition_point(first, last, [&](PortId p) { return key(p) < want; });
+  const auto hi = std::partition_point(lo, last, [&](PortId p) { return key(p) == want; });
+  return PortRange{0, static_cast<std::uint32_t>(hi - lo), hi == lo ? nullptr : &*lo};
 }
 
 PortRange Router::explicit_candidates(NodeId node, NodeId dst) const {
@@ -81,14 +113,23 @@ PortRange Router::candidates(NodeId node, NodeId dst) const {
     case NodeRole::accelerator: {
       const bool same_scale_up = self.scale_up_domain != kNone && self.scale_up_domain == target.scale_up_domain;
       if (same_scale_up && up > first) return PortRange{first, up - first};
+      if (!relay_.empty()) {
+        const auto top = static_cast<std::size_t>(fabric_.max_tier());
+        // No scale-out path to dst: cross the scale-up domain first (empty without one).
+        if (self.domain[top] != target.domain[top]) return PortRange{first, up - first};
+      }
       return PortRange{up, end - up};
     }
-    case NodeRole::scale_up_switch:
-      return down_group(0, dst);
+    case NodeRole::scale_up_switch: {
+      const PortRange direct = down_group(0, dst);
+      if (!direct.empty() || relay_.empty()) return direct;
+      return relay_candidates(node, dst);
+    }
     case NodeRole::fabric_switch: {
       if (table_) return explicit_candidates(node, dst);
       const std::size_t t = self.tier;
-      if (self.domain[t] == target.domain[t] && self.plane == target.plane) return down_group(t - 1, target.domain[t - 1]);
+      const bool same_plane = fabric_.planes() > 1 || self.plane == target.plane;  // see the header
+      if (self.domain[t] == target.domain[t] && same_plane) return down_group(t - 1, target.domain[t - 1]);
       return PortRange{up, end - up};
     }
   }

@@ -9,6 +9,17 @@
 // (routing/shortest_path_table.hpp). Accelerators in the same scale-up domain talk over the
 // scale-up switch.
 //
+// Relay through the scale-up domain (rail-only fabrics, topology/catalog.hpp): when two endpoints'
+// top-tier domains differ (structural fabrics; T = fabric.max_tier(), src.domain[T] != dst.domain[T]), no scale-out
+// path joins them. The source then sends to its scale-up switch, which forwards to the
+// accelerators of its domain whose top-tier domain is dst's (ECMP over them); such a relay
+// accelerator sends on through its own NIC. The path reports this explicitly: scale-up hop,
+// relay accelerator, then the rail. Without a scale-up port there is no path (path() is false).
+// The relay order (each scale-up switch's ports sorted by the peer's top-tier domain) costs one
+// PortId per port, and exists only for fabrics with differing top-tier domains.
+// Multi-plane fabrics (fabric.planes() > 1) use plane-relative domain ids and a flow never leaves
+// its plane, so switches there ignore the endpoint's (first-leaf) plane label.
+//
 // Hashing: the flow key is the RoCEv2 5-tuple (src IP = src endpoint, dst IP = dst endpoint,
 // UDP source port chosen per QP, UDP destination port 4791, protocol 17). A switch picks
 // candidate  h(key, seed_s) mod |candidates|  where seed_s is the switch's seed:
@@ -97,11 +108,13 @@ class Router {
   std::uint64_t paths_from(NodeId node, NodeId dst, int depth) const;
 
   PortRange explicit_candidates(NodeId node, NodeId dst) const;
+  PortRange relay_candidates(NodeId scale_up_switch, NodeId dst) const;
 
   const topology::Fabric& fabric_;
   RoutingParams params_;
   std::uint64_t seed_base_;
   std::shared_ptr<const ShortestPathTable> table_;  // only for non-structural fabrics
+  std::vector<PortId> relay_;  // by absolute port id, scale-up switch ranges only; empty unless relaying
 };
 
 }  // namespace rocesim::routing
