@@ -4,7 +4,9 @@
 #include <limits>
 
 #include "core/json_reader.hpp"
+#include "topology/catalog.hpp"
 #include "topology/clos_plan.hpp"
+#include "topology/ns3_topology_reader.hpp"
 #include "topology/topology.hpp"
 
 namespace rocesim::topology {
@@ -176,7 +178,11 @@ RailOptimizedSpec parse_rail(JsonReader& r) {
 }  // namespace
 
 const std::vector<std::string>& generator_names() {
-  static const std::vector<std::string> names{"leaf_spine", "fat_tree", "clos3", "rail_optimized"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v{"leaf_spine", "fat_tree", "clos3", "rail_optimized"};
+    for (const auto& n : catalog_generator_names()) v.push_back(n);  // rail_only, multi_plane, ...
+    return v;
+  }();
   return names;
 }
 
@@ -214,6 +220,7 @@ TopologySpec parse_topology(const nlohmann::json& doc, const std::string& file_l
   if (gen == "fat_tree") spec.form = parse_fat_tree(form);
   if (gen == "clos3") spec.form = parse_clos3(form);
   if (gen == "rail_optimized") spec.form = parse_rail(form);
+  if (is_catalog_generator(gen)) parse_catalog_form(gen, form, r, spec);
   form.finish();
   r.finish();
   lower_spec(spec);  // throws on port arithmetic, radix and size errors
@@ -221,6 +228,7 @@ TopologySpec parse_topology(const nlohmann::json& doc, const std::string& file_l
 }
 
 TopologySpec load_topology_file(const std::string& path, const std::vector<std::string>& overrides) {
+  if (looks_like_ns3_topology(path)) return load_ns3_topology_spec(path, overrides);
   nlohmann::json doc = load_json_file(path);
   for (const auto& o : overrides) apply_override(doc, o);
   return parse_topology(doc, path);

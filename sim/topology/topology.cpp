@@ -1,6 +1,7 @@
 // TopologySpec helpers: effective-config JSON, the built-in default, build_fabric.
 #include "topology/topology.hpp"
 
+#include "topology/catalog.hpp"
 #include "topology/clos_plan.hpp"
 
 namespace rocesim::topology {
@@ -70,6 +71,10 @@ const char* TopologySpec::generator() const {
     case 0: return "leaf_spine";
     case 1: return "fat_tree";
     case 2: return "clos3";
+    case 4: return "rail_only";
+    case 5: return "multi_plane";
+    case 6: return "dual_tor";
+    case 7: return "explicit";
     default: return "rail_optimized";
   }
 }
@@ -84,6 +89,7 @@ std::uint64_t TopologySpec::endpoint_count() const {
         if constexpr (std::is_same_v<T, RailOptimizedSpec>) {
           return std::uint64_t{f.units} * f.servers_per_unit * accelerators_per_server;
         }
+        if constexpr (is_catalog_form_v<T>) return catalog_endpoint_count(*this);
         return 0;
       },
       form);
@@ -119,6 +125,7 @@ nlohmann::json default_topology_json() {
 }
 
 Fabric build_fabric(const TopologySpec& spec) {
+  if (is_catalog_spec(spec)) return build_catalog_fabric(spec);
   Fabric f = build_plan(lower_spec(spec));
   check_connected(f, spec.source);
   return f;

@@ -33,6 +33,7 @@
 
 #include "core/units.hpp"
 #include "topology/fabric.hpp"
+#include "topology/explicit_graph.hpp"
 
 namespace rocesim::topology {
 
@@ -118,7 +119,38 @@ struct ScaleUpSpec {
   bool operator==(const ScaleUpSpec&) const = default;
 };
 
-using GeneratorSpec = std::variant<LeafSpineSpec, FatTreeSpec, Clos3Spec, RailOptimizedSpec>;
+// Catalog forms (topology/catalog.hpp lowers and builds them; topologies/README.md documents them).
+// Rail-only (Wang et al., HOTI'24): like rail-optimized, but rail r's leaves link only to rail r's
+// spines; no tier joins rails, so cross-rail traffic first crosses the scale-up domain.
+struct RailOnlySpec {
+  std::uint32_t units = 0;
+  std::uint32_t servers_per_unit = 0;
+  std::uint32_t spines_per_rail = 0;  // 0: no spine tier (then units must be 1: one switch per rail)
+  LinkSpec nic_link;
+  SwitchTierSpec rail_leaf;           // rail_leaf.uplink: rail leaf ↔ rail spine links
+  std::uint32_t spine_radix = 0;
+  bool operator==(const RailOnlySpec&) const = default;
+};
+
+// Multi-plane: `planes` copies of one Clos fabric (`plane`, a generator object such as
+// {"generator": "rail_optimized", "rail_optimized": {...}}) sharing the endpoints; every NIC has one
+// port per plane and a flow stays in the plane it enters.
+struct MultiPlaneSpec {
+  std::uint32_t planes = 0;
+  std::uint32_t nic_ports = 0;  // per accelerator; must equal planes
+  nlohmann::json plane;         // effective JSON of the per-plane Clos form
+  bool operator==(const MultiPlaneSpec&) const = default;
+};
+
+// Dual-ToR: the `base` Clos form with every tier-1 switch doubled into a ToR pair; each NIC has two
+// ports, one to each ToR of its pair (non-stacked, both active).
+struct DualTorSpec {
+  nlohmann::json base;  // effective JSON of the single-ToR Clos form
+  bool operator==(const DualTorSpec&) const = default;
+};
+
+using GeneratorSpec = std::variant<LeafSpineSpec, FatTreeSpec, Clos3Spec, RailOptimizedSpec, RailOnlySpec,
+                                   MultiPlaneSpec, DualTorSpec, ExplicitGraphSpec>;
 
 struct TopologySpec {
   std::string name;
@@ -127,7 +159,8 @@ struct TopologySpec {
   ScaleUpSpec scale_up;
   GeneratorSpec form;
 
-  // "leaf_spine", "fat_tree", "clos3" or "rail_optimized".
+  // "leaf_spine", "fat_tree", "clos3", "rail_optimized", "rail_only", "multi_plane", "dual_tor" or
+  // "explicit".
   const char* generator() const;
   std::uint64_t endpoint_count() const;
 };
