@@ -103,9 +103,83 @@ struct Churn final : TransferSink {
   }
 };
 
+// --driver stream: the same step without materializing a DAG (memory O(accelerators)), for the
+// largest fabrics. Ring all-reduce per DP group as lower_ring does it with one channel and one
+// chunk: rank d sends ring step s to d+1 once it has sent step s−1 and received step s−1 from d−1;
+// step s moves piece (d − s) mod DP (reduce-scatter, s < DP−1) or (d + 1 − s') mod DP (all-gather,
+// s' = s − DP + 1) of the buffer. A rank done with its all-reduce starts its pairwise all-to-all
+// (if --moe): EP − 1 sends of moe/EP bytes to positions e+1, e+2, … of its EP group, one at a time.
+struct StreamStep final : TransferSink {
+  TransferBackend* net = nullptr;
+  std::uint32_t n = 0, dp = 0, ep = 0, steps = 0;
+  std::int64_t bytes = 0, moe_bytes = 0;
+  std::vector<std::uint32_t> sent, received, round;
+  std::vector<std::uint8_t> busy;
+  std::uint64_t transfers = 0, ar_done = 0, moe_done = 0;
+  Time ar_end{}, moe_end{};
+
+  static constexpr std::uint32_t kGroup = 128;  // TP 8 × PP 16 ranks per DP index
+  std::uint32_t at(std::uint32_t r, std::uint32_t d) const { return d * kGroup + r % kGroup; }
+  std::uint32_t pos(std::uint32_t r) const { return r / kGroup; }
+
+  void begin() {
+    steps = 2 * (dp - 1);
+    sent.assign(n, 0);
+    received.assign(n, 0);
+    round.assign(n, 0);
+    busy.assign(n, 0);
+    for (std::uint32_t r = 0; r < n; ++r) try_send(r);
+  }
+  void try_send(std::uint32_t r) {
+    const std::uint32_t s = sent[r];
+    if (busy[r] || s >= steps || received[r] < s) return;
+    const std::uint32_t d = pos(r);
+    const std::uint32_t idx = s < dp - 1 ? (d + dp - s) % dp : (d + 1 + dp - (s - (dp - 1)) % dp) % dp;
+    const std::int64_t b = workload::piece(bytes, dp, idx);
+    busy[r] = 1;
+    ++transfers;
+    net->start(TransferRequest{r, at(r, (d + 1) % dp), Bytes{b > 0 ? b : 1}, 0, 0, r});
+  }
+  void maybe_finished(std::uint32_t r, Time now) {
+    if (sent[r] != steps || received[r] != steps || round[r] != 0) return;
+    ++ar_done;
+    ar_end = now;
+    round[r] = 1;
+    send_a2a(r);
+  }
+  void send_a2a(std::uint32_t r) {
+    if (moe_bytes == 0 || round[r] >= ep) return;
+    const std::uint32_t d = pos(r), base = d / ep * ep, e = d - base;
+    ++transfers;
+    net->start(TransferRequest{r, at(r, base + (e + round[r]) % ep), Bytes{moe_bytes / ep}, 1, 0, n + std::uint64_t{r}});
+  }
+  void on_transfer_done(std::uint64_t tag, Time now) override {
+    if (tag >= n) {
+      const auto r = static_cast<std::uint32_t>(tag - n);
+      if (++round[r] < ep) {
+        send_a2a(r);
+      } else {
+        ++moe_done;
+        moe_end = now;
+      }
+      return;
+    }
+    const auto r = static_cast<std::uint32_t>(tag);
+    const std::uint32_t next = at(r, (pos(r) + 1) % dp);
+    busy[r] = 0;
+    ++sent[r];
+    ++received[next];
+    try_send(r);
+    try_send(next);
+    maybe_finished(r, now);
+    if (next != r) maybe_finished(next, now);
+  }
+};
+
 [[noreturn]] void usage() {
   std::fprintf(stderr,
                "usage: fluid_bench ACCELERATORS [--bytes B] [--channels C] [--moe BYTES] [--solver incremental|full]\n"
+               "                   [--driver dag|stream] [--churn K]\n"
                "  ACCELERATORS: a multiple of 2048 (or 256 up to 2048)\n");
   std::exit(2);
 }
@@ -119,12 +193,14 @@ int main(int argc, char** argv) {
   std::int64_t moe_bytes = 0;
   std::uint32_t channels = 1;
   std::uint32_t churn = 0;
+  bool stream = false;
   flow::FluidParams params;
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     const char* v = argv[i + 1];
     if (k == "--bytes") bytes = std::strtoll(v, nullptr, 10);
     else if (k == "--channels") channels = static_cast<std::uint32_t>(std::strtoul(v, nullptr, 10));
+    else if (k == "--driver") stream = std::strcmp(v, "stream") == 0;
     else if (k == "--churn") churn = static_cast<std::uint32_t>(std::strtoul(v, nullptr, 10));
     else if (k == "--moe") moe_bytes = std::strtoll(v, nullptr, 10);
     else if (k == "--solver") params.incremental = std::strcmp(v, "full") != 0;
@@ -169,6 +245,41 @@ int main(int argc, char** argv) {
   }
 
   const std::uint32_t tp = 8, pp = 16, dp = n / (tp * pp);
+  if (stream) {
+    Simulator sim;
+    flow::FluidNet net(sim, fabric, router, params);
+    StreamStep st;
+    st.net = &net;
+    st.n = n;
+    st.dp = dp;
+    st.ep = dp < 64 ? dp : 64;
+    st.bytes = bytes;
+    st.moe_bytes = moe_bytes;
+    net.set_sink(&st);
+    const double build_s = seconds_since(t_build);
+    const auto t_run = std::chrono::steady_clock::now();
+    const double cpu0 = cpu_seconds();
+    st.begin();
+    sim.run();
+    const double run_s = seconds_since(t_run);
+    const double run_cpu_s = cpu_seconds() - cpu0;
+    const bool ok = st.ar_done == n && (moe_bytes == 0 || st.moe_done == n);
+    const auto& ss = net.solver().stats();
+    std::printf(
+        "accelerators=%u mode=stream ports=%zu dp=%u transfers=%llu simulated_s=%.6f build_s=%.2f run_s=%.2f "
+        "run_cpu_s=%.2f total_cpu_s=%.2f events=%llu events_per_s=%.0f batches=%llu rate_updates=%llu "
+        "incidences_per_transfer=%.1f expansions=%llu peak_active=%zu peak_rss_mib=%ld ar_s=%.6f moe_s=%.6f "
+        "complete=%d\n",
+        n, fabric.port_count(), dp, static_cast<unsigned long long>(st.transfers), sim.now().seconds(), build_s, run_s,
+        run_cpu_s, cpu_seconds(), static_cast<unsigned long long>(sim.events_executed()),
+        static_cast<double>(sim.events_executed()) / run_cpu_s, static_cast<unsigned long long>(net.stats().batches),
+        static_cast<unsigned long long>(net.stats().rate_updates),
+        static_cast<double>(ss.incidences) / static_cast<double>(st.transfers),
+        static_cast<unsigned long long>(ss.expansions), net.stats().peak_active, peak_rss_mib(), st.ar_end.seconds(),
+        moe_bytes ? (st.moe_end - st.ar_end).seconds() : 0.0, ok ? 1 : 0);
+    return ok ? 0 : 1;
+  }
+
   workload::TransferDag dag;
   std::vector<std::uint32_t> node_of(n), rail_of(n), endpoint(n);
   for (std::uint32_t r = 0; r < n; ++r) {
