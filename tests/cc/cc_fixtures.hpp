@@ -52,3 +52,52 @@ inline double jain(const std::vector<double>& x) {
 }
 
 }  // namespace rocesim::cc::testing
+
+namespace rocesim::cc::testing {
+
+// Samples a running harness every `step` until `until` (or until every QP is done): per-QP
+// delivered bytes, bytes buffered in switches and the wire bytes a watched port has sent.
+struct Trace {
+  std::vector<Time> t;
+  std::vector<std::vector<std::int64_t>> delivered;  // [sample][qp]
+  std::vector<std::int64_t> buffered;
+  std::vector<std::uint64_t> port_tx;
+
+  // Index of the first sample at or after `at`.
+  std::size_t at(Time when) const {
+    std::size_t i = 0;
+    while (i + 1 < t.size() && t[i] < when) ++i;
+    return i;
+  }
+  // Goodput of `qp` in bit/s between samples i and j.
+  double rate(std::uint32_t qp, std::size_t i, std::size_t j) const {
+    return static_cast<double>(delivered[j][qp] - delivered[i][qp]) * 8 / (t[j] - t[i]).seconds();
+  }
+  std::int64_t max_buffered(std::size_t i, std::size_t j) const {
+    std::int64_t m = 0;
+    for (std::size_t k = i; k <= j; ++k) m = std::max(m, buffered[k]);
+    return m;
+  }
+  double mean_buffered(std::size_t i, std::size_t j) const {
+    double s = 0;
+    for (std::size_t k = i; k <= j; ++k) s += static_cast<double>(buffered[k]);
+    return s / static_cast<double>(j - i + 1);
+  }
+};
+
+inline Trace run_sampled(CcHarness& h, Time step, Time until, topology::PortId watch) {
+  Trace tr;
+  for (Time now = h.sim.now(); now <= until; now += step) {
+    h.sim.run_until(now);
+    tr.t.push_back(now);
+    std::vector<std::int64_t> d;
+    for (const net::QpRecord& r : h.net.qps()) d.push_back(r.delivered.n);
+    tr.delivered.push_back(std::move(d));
+    tr.buffered.push_back(h.net.buffered_bytes());
+    tr.port_tx.push_back(h.net.port_counters(watch).tx_wire_bytes);
+    if (!h.net.qps().empty() && h.net.active_qps() == 0) break;
+  }
+  return tr;
+}
+
+}  // namespace rocesim::cc::testing

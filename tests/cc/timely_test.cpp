@@ -1,5 +1,5 @@
 // TIMELY driven directly with synthetic RTT samples: the branches of Algorithm 1 (timely.hpp).
-// Fixture: line 100 Gb/s, min_rtt 20 us (explicit), t_low 50 us, t_high 500 us, delta 10 Mb/s,
+// Fixture: line 100 Gb/s, defaults: min_rtt 20 us, t_low 50 us, t_high 500 us, delta 10 Mb/s,
 // beta 0.8, alpha 0.875.
 #include <doctest/doctest.h>
 
@@ -15,12 +15,7 @@ namespace {
 struct Rig {
   Timely cc;
   net::CcControl ctl;
-  explicit Rig(TimelyParams p = with_min_rtt()) : cc(p) { cc.on_qp_start(qp_info(0), ctl); }
-  static TimelyParams with_min_rtt() {
-    TimelyParams p;
-    p.min_rtt = Time::from_us(20);
-    return p;
-  }
+  explicit Rig(TimelyParams p = {}) : cc(p) { cc.on_qp_start(qp_info(0), ctl); }
 };
 
 }  // namespace
