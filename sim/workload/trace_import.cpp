@@ -7,6 +7,7 @@
 #include "core/config_error.hpp"
 #include "workload/readers/chakra_reader.hpp"
 #include "workload/readers/flow_csv_reader.hpp"
+#include "workload/readers/simai_reader.hpp"
 
 namespace rocesim::workload {
 namespace {
@@ -82,7 +83,7 @@ std::optional<nlohmann::json> import_trace(const std::string& path, std::string_
   if (chosen == "native") return std::nullopt;
   if (chosen == "flows") return read_flow_csv(path);
   if (chosen == "chakra") return read_chakra(path);
-  throw ConfigError(path, "", "the " + chosen + " trace reader is not built yet");
+  return read_simai(path);
 }
 
 std::string import_report_summary(const nlohmann::json& doc) {

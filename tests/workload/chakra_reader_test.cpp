@@ -297,3 +297,23 @@ TEST_CASE("chakra: truncated, corrupt and inconsistent traces name the file and 
   write(dir + "/cyc.0.et", encode_trace({comp(1, 5, {2}), comp(2, 5, {1})}));
   CHECK(error_of([&] { read_chakra(dir + "/cyc.0.et"); }).find("dependency cycle") != std::string::npos);
 }
+
+TEST_CASE("chakra: broadcast gets root position 0; one-rank and zero-byte collectives are dropped, counted") {
+  const std::string dir = scratch("chakra-bcast");
+  for (int r = 0; r < 2; ++r) {
+    std::vector<TNode> nodes = {coll(1, 5 /* BROADCAST */, 256, "")};
+    if (r == 1) nodes.push_back(coll(2, kAllReduce, 64, "solo", {1}));  // only rank 1 is in "solo"
+    nodes.push_back(coll(3, kAllReduce, 0, "", {r == 1 ? 2u : 1u}));
+    nodes.push_back(comp(4, 1, {3}));
+    write(dir + "/b." + std::to_string(r) + ".et", encode_trace(nodes));
+  }
+  const json doc = read_chakra(dir);
+  const json* b = find_op(doc, "world_c0");
+  REQUIRE(b);
+  CHECK(*b == json::parse(R"({"id":"world_c0","type":"broadcast","group":"world","bytes":256,"root":0})"));
+  // Rank 1's compute reaches the broadcast through two dropped nodes.
+  CHECK((*find_op(doc, "r1_n4"))["deps"] == json::array({"world_c0"}));
+  CHECK(doc["import_report"]["dropped"] ==
+        json::parse(R"({"COMM_COLL_NODE on a one-rank communicator":1,"COMM_COLL_NODE with comm_size 0":2})"));
+  CHECK(doc["import_report"]["assumptions"].size() == 1);
+}

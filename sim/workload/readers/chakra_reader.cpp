@@ -112,6 +112,7 @@ void Converter::classify() {
           if (native_collective(*n.comm_type).empty()) { drop("COMM_COLL_NODE " + chakra_collective_name(*n.comm_type)); break; }
           if (!n.comm_size) { drop("COMM_COLL_NODE without comm_size"); break; }
           if (*n.comm_size < 0) fail(r, n, "negative comm_size");
+          if (*n.comm_size == 0) { drop("COMM_COLL_NODE with comm_size 0"); break; }
           auto& per_rank = collectives_[n.pg_name.value_or("")];
           per_rank.resize(ranks_.size());
           per_rank[r].push_back(i);
@@ -161,6 +162,11 @@ void Converter::build_collectives() {
     }
     const bool whole_world = members.size() == ranks_.size();
     communicators_.push_back({{"id", label}, {"pg_name", pg}, {"ranks", members}});
+    if (members.size() == 1) {
+      // A one-rank communicator moves no data; its nodes stay dropped and pass their deps on.
+      dropped_["COMM_COLL_NODE on a one-rank communicator"] += static_cast<std::int64_t>(count);
+      continue;
+    }
     for (std::size_t k = 0; k < count; ++k) {
       const std::size_t r0 = members.front();
       const ChakraNode& first = ranks_[r0].nodes[per_rank[r0][k]];
@@ -185,7 +191,7 @@ void Converter::build_collectives() {
         body["ranks"] = members;
       }
       if (type == "broadcast") {
-        body["root"] = r0;
+        body["root"] = 0;  // a position in the communicator: its lowest rank
         assume("BROADCAST root is not in Chakra traces: the lowest member rank is used");
       }
       const std::size_t op = add_op(label + "_c" + std::to_string(k), std::move(body));

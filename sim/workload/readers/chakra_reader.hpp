@@ -13,6 +13,7 @@
 //                     (types must agree). bytes = comm_size (per-rank input, PyTorch convention), times
 //                     the member count for ALL_GATHER (native all_gather bytes are the full buffer).
 //                     BROADCAST's root is not in the trace: the lowest member is used and reported.
+//                     Zero-byte collectives and one-rank communicators move nothing: counted as dropped.
 //   COMM_SEND_NODE / COMM_RECV_NODE → one "send" op: the k-th send from s to d with tag t (comm_dst,
 //                     comm_tag; tag 0 when absent) pairs with the k-th receive on d from s (comm_src)
 //                     with that tag; its deps are the union of both nodes' deps.
