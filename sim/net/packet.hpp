@@ -24,7 +24,7 @@ enum class PacketType : std::uint8_t { data, ack, nak, cnp, pause };
 
 struct Packet {
   Time sent;                 // data: when the sender emitted it; ACK/NAK: echo of that data time
-  Time due;                  // arrival time at the far end of the link it is on
+  Time next_due;             // in flight: arrival time of the frame behind it on the link
   std::uint32_t next = kNoPacket;  // intrusive link: egress queue, or the link's in-flight FIFO
   std::uint32_t qp = 0;      // QP id (data/ACK/NAK/CNP); pause: the paused data priority
   std::uint32_t psn = 0;     // data: PSN; ACK: next expected PSN (cumulative); NAK: expected PSN;

@@ -160,11 +160,12 @@ void PacketNet::on_event(Simulator&, std::uint32_t kind, std::uint64_t arg) {
     case kArrive: {
       PortState& ps = ports_[arg];
       const std::uint32_t pkt = ps.fly_head;
-      ps.fly_head = pool_[pkt].next;
+      const Packet& p = pool_[pkt];
+      ps.fly_head = p.next;
       if (ps.fly_head == kNoPacket) {
         ps.fly_tail = kNoPacket;
       } else {
-        sim_.schedule_at(pool_[ps.fly_head].due, this, kArrive, arg);
+        sim_.schedule_at(p.next_due, this, kArrive, arg);  // read here: the next frame stays cold
       }
       on_arrive(pkt);
       break;
@@ -321,13 +322,15 @@ void PacketNet::try_transmit(PortId port) {
   pc.tx_wire_bytes += p.wire;
   ++pc.tx_packets;
   ps.busy_until = now + serialization(ps, p.wire);
-  p.due = ps.busy_until + ps.latency;
+  const Time due = ps.busy_until + ps.latency;
   p.next = kNoPacket;
   if (ps.fly_tail == kNoPacket) {
     ps.fly_head = pkt;
-    sim_.schedule_at(p.due, this, kArrive, port);
+    sim_.schedule_at(due, this, kArrive, port);
   } else {
-    pool_[ps.fly_tail].next = pkt;
+    Packet& prev = pool_[ps.fly_tail];
+    prev.next = pkt;
+    prev.next_due = due;
   }
   ps.fly_tail = pkt;
   if (has_work(ps)) {

@@ -95,32 +95,33 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
  private:
   enum Kind : std::uint32_t { kTxDone, kArrive, kPauseEnd, kRto, kPace, kPfcRefresh, kStallCheck };
 
+  // Hot scalars first (one cache line per event on the common path), per-class arrays after.
   struct PortState {
-    std::array<std::uint32_t, kMaxClasses> head;  // intrusive FIFOs per class
-    std::array<std::uint32_t, kMaxClasses> tail;
-    std::array<std::int64_t, kMaxClasses> qbytes{};  // wire bytes queued per class
-    std::array<Time, kMaxClasses> paused_until{};
-    std::array<Time, kMaxClasses> pause_began{};
-    std::array<std::int64_t, kMaxClasses> deficit{};  // DWRR, data classes
-    std::array<std::uint32_t, kMaxDataClasses> ready_head;  // hosts: ready QPs per data class
-    std::array<std::uint32_t, kMaxDataClasses> ready_tail;
-    std::uint64_t tx_bytes = 0;  // telemetry: wire bytes sent so far
-    Rate rate{};
-    Time latency{};
-    Time ser_mtu{};      // serialization of a full data frame
-    Time ser_control{};  // serialization of an ACK/NAK/CNP
-    std::uint8_t paused_mask = 0;    // classes whose pause time is being accounted
-    std::uint8_t watchdog_off = 0;   // classes that ignore pause (PFC watchdog tripped)
-    std::uint8_t dwrr_cursor = 0;
-    bool dwrr_credited = false;      // the class under the cursor got this visit's quantum
-    bool txdone_pending = false;  // a kTxDone event is scheduled (at most one per port)
-    bool host = false;       // egress of an accelerator (NIC port): data is pulled from QPs
-    bool peer_host = false;  // the peer is an accelerator
     Time busy_until{};       // end of the frame being serialized
+    Time latency{};
+    Time ser_mtu{};          // serialization of a full data frame
+    Time ser_control{};      // serialization of an ACK/NAK/CNP
     std::uint32_t fly_head = kNoPacket;  // frames on the wire, in arrival order; only the head
     std::uint32_t fly_tail = kNoPacket;  // has a kArrive event (htsim's economy: the event queue
                                          // holds active links, not packets)
     std::uint32_t peer = 0;  // peer node
+    bool txdone_pending = false;  // a kTxDone event is scheduled (at most one per port)
+    bool host = false;       // egress of an accelerator (NIC port): data is pulled from QPs
+    bool peer_host = false;  // the peer is an accelerator
+    std::uint8_t paused_mask = 0;    // classes whose pause time is being accounted
+    std::uint8_t watchdog_off = 0;   // classes that ignore pause (PFC watchdog tripped)
+    std::uint8_t dwrr_cursor = 0;
+    bool dwrr_credited = false;      // the class under the cursor got this visit's quantum
+    Rate rate{};
+    std::uint64_t tx_bytes = 0;  // telemetry: wire bytes sent so far
+    std::array<std::uint32_t, kMaxClasses> head;  // intrusive FIFOs per class
+    std::array<std::uint32_t, kMaxClasses> tail;
+    std::array<std::int64_t, kMaxClasses> qbytes{};  // wire bytes queued per class
+    std::array<std::uint32_t, kMaxDataClasses> ready_head;  // hosts: ready QPs per data class
+    std::array<std::uint32_t, kMaxDataClasses> ready_tail;
+    std::array<Time, kMaxClasses> paused_until{};
+    std::array<Time, kMaxClasses> pause_began{};
+    std::array<std::int64_t, kMaxClasses> deficit{};  // DWRR, data classes
   };
 
   struct IngressState {  // per (upstream port, data class) at a switch
