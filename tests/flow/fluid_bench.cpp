@@ -179,7 +179,7 @@ struct StreamStep final : TransferSink {
 [[noreturn]] void usage() {
   std::fprintf(stderr,
                "usage: fluid_bench ACCELERATORS [--bytes B] [--channels C] [--moe BYTES] [--solver incremental|full]\n"
-               "                   [--driver dag|stream] [--churn K]\n"
+               "                   [--driver dag|stream] [--churn K] [--hash crc|uniform]\n"
                "  ACCELERATORS: a multiple of 2048 (or 256 up to 2048)\n");
   std::exit(2);
 }
@@ -194,12 +194,14 @@ int main(int argc, char** argv) {
   std::uint32_t channels = 1;
   std::uint32_t churn = 0;
   bool stream = false;
+  routing::RoutingParams routing_params;
   flow::FluidParams params;
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     const char* v = argv[i + 1];
     if (k == "--bytes") bytes = std::strtoll(v, nullptr, 10);
     else if (k == "--channels") channels = static_cast<std::uint32_t>(std::strtoul(v, nullptr, 10));
+    else if (k == "--hash") routing_params.hash = std::strcmp(v, "uniform") == 0 ? routing::HashKind::uniform : routing::HashKind::crc;
     else if (k == "--driver") stream = std::strcmp(v, "stream") == 0;
     else if (k == "--churn") churn = static_cast<std::uint32_t>(std::strtoul(v, nullptr, 10));
     else if (k == "--moe") moe_bytes = std::strtoll(v, nullptr, 10);
@@ -211,7 +213,7 @@ int main(int argc, char** argv) {
   const auto t_build = std::chrono::steady_clock::now();
   const topology::TopologySpec spec = topology::parse_topology(rail_fabric_json(n), "<bench>");
   const topology::Fabric fabric = topology::build_fabric(spec);
-  const routing::Router router(fabric, routing::RoutingParams{});
+  const routing::Router router(fabric, routing_params);
 
   if (churn > 0) {
     Simulator sim;
