@@ -134,3 +134,38 @@ TEST_CASE("same seed gives identical results; the ECN stream follows the seed") 
   // Marking draws come from the seed: another seed marks a different set of the same packets.
   CHECK(marks_a != marks_c);
 }
+
+TEST_CASE("receiver ACK coalescing: one ACK per ack_every in-order packets plus the last") {
+  NetParams p;
+  p.nic.ack_every = 4;
+  Harness h(leaf_spine(1, 2, 0), p);
+  h.send(0, 1, 102 * kMtu, 1);
+  h.sim.run();
+  // 102 packets: ACKs after packets 4, 8, ..., 100 (25 of them) and after the last, 102: 26.
+  CHECK(h.net.counters().acks_sent == 26);
+  // Coalescing does not delay delivery: same FCT as the one-QP case, 103·ser + 2 us.
+  CHECK(h.rec.done.at(1) == kSer * 103 + Time::from_us(2));
+  check_conservation(h.net, true);
+}
+
+TEST_CASE("CNPs answer ECN-marked data at most once per cnp_interval per QP") {
+  // 4:1 incast with Kmin = Kmax = 0: every data frame that finds a non-empty egress queue is
+  // marked, i.e. all but the first few. Each QP streams for T ≈ 4·250 frames·ser = 326.6 us, so
+  // with a 50 us interval each receiver QP sends floor(T/50 us) + 1 = 7 CNPs (±1 at the edges).
+  NetParams p;
+  p.ecn.kmin = Bytes{0};
+  p.ecn.kmax = Bytes{0};
+  p.pfc.threshold = PfcThreshold::fixed;
+  p.pfc.xoff = Bytes{60000};
+  p.pfc.xon = Bytes{40000};
+  Harness h(leaf_spine(1, 5, 0), p);
+  for (std::uint32_t s = 1; s <= 4; ++s) h.send(s, 0, 250 * kMtu, s);
+  h.sim.run();
+  check_conservation(h.net, true);
+  const double per_qp = static_cast<double>(h.net.counters().cnps_sent) / 4;
+  CHECK(per_qp >= 6.0);
+  CHECK(per_qp <= 8.0);
+  std::uint64_t marks = 0;
+  for (const auto& pc : h.net.all_port_counters()) marks += pc.ecn_marks;
+  CHECK(marks > 900);  // of 1000 frames, nearly all met a queue
+}
