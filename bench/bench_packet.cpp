@@ -3,7 +3,8 @@
 // events/s, FCT min/p50/p99/max and makespan. A flow starts at start_us or, when `after` is set,
 // when flow `after` completes (all bytes delivered and acknowledged: nic.complete_on = "ack").
 // This drives the backend directly because `rocesim run --backend packet` is not wired yet.
-// Usage: bench_packet TOPOLOGY.json FLOWS.csv [net.key=value ...]   (e.g. nic.qps_per_connection=4)
+// Usage: bench_packet TOPOLOGY.json FLOWS.csv [key=value ...]: PacketNet parameters such as
+// nic.qps_per_connection=4 or pfc.xoff=60000, and routing.seed=N / routing.hash=uniform.
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -103,10 +104,20 @@ int run(int argc, char** argv) {
     return 2;
   }
   const topology::Fabric fabric = topology::build_fabric(topology::load_topology_file(argv[1]));
-  const routing::Router router(fabric, routing::RoutingParams{});
   nlohmann::json doc = nlohmann::json::object();
   doc["nic"]["complete_on"] = "ack";
-  for (int a = 3; a < argc; ++a) apply_override(doc, argv[a]);
+  routing::RoutingParams rp;
+  for (int a = 3; a < argc; ++a) {
+    const std::string arg = argv[a];
+    if (arg.rfind("routing.seed=", 0) == 0) {
+      rp.seed = std::stoull(arg.substr(13));
+    } else if (arg == "routing.hash=uniform") {
+      rp.hash = routing::HashKind::uniform;
+    } else {
+      apply_override(doc, arg);
+    }
+  }
+  const routing::Router router(fabric, rp);
   JsonReader reader(doc, "--set");
   const net::NetParams params = net::read_net_params(reader);
 
