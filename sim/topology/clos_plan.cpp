@@ -178,7 +178,8 @@ std::uint32_t ClosPlan::leaf_of(std::uint32_t e) const {
 }
 
 std::uint32_t ClosPlan::group_of_leaf(std::uint32_t leaf) const {
-  return rail ? leaf / accelerators_per_server : leaf / leaves_per_pod;
+  // Rail fabrics without a core tier label endpoints by scalable unit; with one, by pod.
+  return rail && !tier3 ? leaf / accelerators_per_server : leaf / leaves_per_pod;
 }
 
 std::uint64_t ClosPlan::node_count() const {

@@ -52,7 +52,7 @@ struct ClosPlan {
   std::array<TierInfo, kMaxTier + 1> tiers{};
 
   std::uint32_t leaf_of(std::uint32_t endpoint) const;
-  // The pod / scalable-unit label reports group endpoints by.
+  // The pod label reports group endpoints by: the scalable unit of a 2-tier rail fabric, else the pod.
   std::uint32_t group_of_leaf(std::uint32_t leaf) const;
   std::uint64_t node_count() const;
   std::uint64_t link_count() const;

@@ -153,6 +153,8 @@ TEST_CASE("rail-optimized, 3 tiers: pods of units joined by cores in planes") {
   CHECK(count_links(f, LinkKind::fabric, 2) == 16 * 4);
   CHECK(count_links(f, LinkKind::fabric, 3) == 4 * 8);
   const routing::Router router(f, routing::RoutingParams{});
+  CHECK(f.node(16).pod == 0);                         // endpoints are labelled by pod (2 units)
+  CHECK(f.node(32).pod == 1);
   CHECK(router.path_count(0, 16) == 4 * 2);           // other unit, same pod: u1·p12
   CHECK(router.path_count(0, 32) == 4 * 8 * 1 * 2);   // other pod: u1·u2·p23·p12
   CHECK(router.hop_count(0, 32) == 6);
