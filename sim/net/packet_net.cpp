@@ -201,6 +201,7 @@ Time PacketNet::serialization(const PortState& ps, std::uint32_t wire) const {
 }
 
 bool PacketNet::class_eligible(const PortState& ps, int cls) const {
+  if (!(ps.paused_mask >> cls & 1)) return true;
   return ps.paused_until[static_cast<std::size_t>(cls)] <= sim_.now() || (ps.watchdog_off >> cls & 1) != 0;
 }
 
@@ -215,11 +216,9 @@ void PacketNet::enqueue(PortId port, std::uint32_t pkt) {
     pool_[ps.tail[c]].next = pkt;
   }
   ps.tail[c] = pkt;
+  ps.qmask = static_cast<std::uint8_t>(ps.qmask | (1u << c));
   ps.qbytes[c] += p.wire;
-  if (c >= kFirstDataClass) {
-    auto& pc = port_counters_[port];
-    pc.max_queue_bytes = std::max(pc.max_queue_bytes, ps.qbytes[c]);
-  }
+  if (c >= kFirstDataClass) ps.max_qbytes = std::max(ps.max_qbytes, ps.qbytes[c]);
 }
 
 std::uint32_t PacketNet::take_from_class(PortId port, int cls) {
@@ -229,7 +228,10 @@ std::uint32_t PacketNet::take_from_class(PortId port, int cls) {
   if (pkt != kNoPacket) {
     Packet& p = pool_[pkt];
     ps.head[c] = p.next;
-    if (ps.head[c] == kNoPacket) ps.tail[c] = kNoPacket;
+    if (ps.head[c] == kNoPacket) {
+      ps.tail[c] = kNoPacket;
+      ps.qmask = static_cast<std::uint8_t>(ps.qmask & ~(1u << c));
+    }
     ps.qbytes[c] -= p.wire;
     if (p.type == PacketType::data && !ps.host) {
       if (pool_.telemetry() && p.hops_recorded < kMaxTelemetryHops) {
@@ -247,8 +249,8 @@ std::uint32_t PacketNet::take_from_class(PortId port, int cls) {
 
 std::uint32_t PacketNet::select_packet(PortId port) {
   PortState& ps = ports_[port];
-  if (ps.head[kMacControlClass] != kNoPacket) return take_from_class(port, kMacControlClass);
-  if (ps.head[kControlClass] != kNoPacket) return take_from_class(port, kControlClass);
+  if (ps.qmask & (1u << kMacControlClass)) return take_from_class(port, kMacControlClass);
+  if (ps.qmask & (1u << kControlClass)) return take_from_class(port, kControlClass);
   if (params_.queues.scheduler == Scheduler::strict || data_classes_ == 1) {
     for (int c = kFirstDataClass; c < kFirstDataClass + data_classes_; ++c) {
       if (!class_eligible(ps, c)) continue;
@@ -289,9 +291,7 @@ std::uint32_t PacketNet::select_packet(PortId port) {
 }
 
 bool PacketNet::has_work(const PortState& ps) const {
-  for (int c = 0; c < kFirstDataClass + data_classes_; ++c) {
-    if (ps.head[static_cast<std::size_t>(c)] != kNoPacket) return true;
-  }
+  if (ps.qmask != 0) return true;
   if (ps.host) {
     for (int c = 0; c < data_classes_; ++c) {
       if (ps.ready_head[static_cast<std::size_t>(c)] != UINT32_MAX) return true;
@@ -318,9 +318,7 @@ void PacketNet::try_transmit(PortId port) {
   Packet& p = pool_[pkt];
   p.from_port = port;
   ps.tx_bytes += p.wire;
-  auto& pc = port_counters_[port];
-  pc.tx_wire_bytes += p.wire;
-  ++pc.tx_packets;
+  ++ps.tx_packets;
   ps.busy_until = now + serialization(ps, p.wire);
   const Time due = ps.busy_until + ps.latency;
   p.next = kNoPacket;
@@ -412,6 +410,21 @@ void PacketNet::settle_pauses(PortId port) {
       ps.paused_mask = static_cast<std::uint8_t>(ps.paused_mask & ~(1u << c));
     }
   }
+}
+
+PortCounters PacketNet::port_counters(PortId p) const {
+  PortCounters pc = port_counters_[p];
+  pc.tx_wire_bytes = ports_[p].tx_bytes;
+  pc.tx_packets = ports_[p].tx_packets;
+  pc.max_queue_bytes = ports_[p].max_qbytes;
+  return pc;
+}
+
+std::vector<PortCounters> PacketNet::all_port_counters() const {
+  std::vector<PortCounters> all;
+  all.reserve(ports_.size());
+  for (PortId p = 0; p < ports_.size(); ++p) all.push_back(port_counters(p));
+  return all;
 }
 
 std::int64_t PacketNet::buffered_bytes() const {

@@ -74,8 +74,9 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
 
   const NetParams& params() const { return params_; }
   const NetCounters& counters() const { return counters_; }
-  const PortCounters& port_counters(PortId p) const { return port_counters_[p]; }
-  std::span<const PortCounters> all_port_counters() const { return port_counters_; }
+  // Counters of egress port p (tx and max-queue fields live with the port's hot state).
+  PortCounters port_counters(PortId p) const;
+  std::vector<PortCounters> all_port_counters() const;
   std::span<const QpRecord> qps() const { return records_; }
   std::size_t transfer_count() const { return transfers_.size(); }
   std::size_t active_qps() const { return active_qps_; }
@@ -108,12 +109,15 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
     bool txdone_pending = false;  // a kTxDone event is scheduled (at most one per port)
     bool host = false;       // egress of an accelerator (NIC port): data is pulled from QPs
     bool peer_host = false;  // the peer is an accelerator
-    std::uint8_t paused_mask = 0;    // classes whose pause time is being accounted
+    std::uint8_t qmask = 0;          // classes with frames queued
+    std::uint8_t paused_mask = 0;    // classes paused (bit clear ⇒ paused_until <= now)
     std::uint8_t watchdog_off = 0;   // classes that ignore pause (PFC watchdog tripped)
     std::uint8_t dwrr_cursor = 0;
     bool dwrr_credited = false;      // the class under the cursor got this visit's quantum
     Rate rate{};
-    std::uint64_t tx_bytes = 0;  // telemetry: wire bytes sent so far
+    std::uint64_t tx_bytes = 0;  // wire bytes sent so far (counters, telemetry)
+    std::uint64_t tx_packets = 0;
+    std::int64_t max_qbytes = 0;  // peak data bytes queued in one class
     std::array<std::uint32_t, kMaxClasses> head;  // intrusive FIFOs per class
     std::array<std::uint32_t, kMaxClasses> tail;
     std::array<std::int64_t, kMaxClasses> qbytes{};  // wire bytes queued per class
