@@ -15,6 +15,7 @@ struct CommandContext {
 
 // One line per subcommand; each is defined in <name>_command.cpp.
 void register_convert(CLI::App& app, CommandContext& ctx);
+void register_run(CLI::App& app, CommandContext& ctx);
 void register_topo(CLI::App& app, CommandContext& ctx);
 
 }  // namespace rocesim::app

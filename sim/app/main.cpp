@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   rocesim::app::CommandContext ctx;
   // Subcommand registrations: one line each.
   rocesim::app::register_convert(app, ctx);
+  rocesim::app::register_run(app, ctx);
   rocesim::app::register_topo(app, ctx);
   try {
     app.parse(argc, argv);

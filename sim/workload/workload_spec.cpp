@@ -5,6 +5,7 @@
 
 #include "core/config_error.hpp"
 #include "core/json_reader.hpp"
+#include "workload/trace_import.hpp"
 
 namespace rocesim::workload {
 
@@ -314,7 +315,12 @@ nlohmann::json to_json(const WorkloadSpec& spec) {
   return json{{"name", spec.name}, {"jobs", jobs}};
 }
 
-WorkloadSpec load_workload_file(const std::string& path) { return parse_workload(load_json_file(path), path); }
+nlohmann::json load_workload_document(const std::string& path) {
+  if (std::optional<nlohmann::json> imported = import_trace(path)) return std::move(*imported);
+  return load_json_file(path);
+}
+
+WorkloadSpec load_workload_file(const std::string& path) { return parse_workload(load_workload_document(path), path); }
 
 nlohmann::json default_workload_json(std::uint32_t world) {
   return nlohmann::json::parse(R"({"name": "default-study", "jobs": [{"name": "job0", "world_size": )" +

@@ -66,8 +66,9 @@ struct WorkloadSpec {
 WorkloadSpec parse_workload(const nlohmann::json& doc, const std::string& file);
 nlohmann::json to_json(const WorkloadSpec& spec);
 
-// Loads a workload file. Native JSON is parsed directly; other formats go through the trace
-// importers when they are built (see workloads/traces.md).
+// The native document of a workload file: JSON is read as is; other formats (.csv flow lists,
+// Chakra .et, SimAI .txt; see workloads/traces.md) are converted by workload::import_trace.
+nlohmann::json load_workload_document(const std::string& path);
 WorkloadSpec load_workload_file(const std::string& path);
 
 // The built-in default study's traffic: a 64 MiB ring all-reduce over all ranks, then a 16 MiB

@@ -1,0 +1,153 @@
+#include "app/run_report.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/config_error.hpp"
+
+namespace rocesim::app {
+namespace {
+
+// The project version (CMakeLists.txt `project(rocesim VERSION ...)`).
+constexpr const char* kVersion = "0.1.0";
+
+double gbps_of(std::int64_t bytes, Time t) { return t.ps > 0 ? static_cast<double>(bytes) / t.seconds() * 1e-9 : 0.0; }
+
+// Rounds to 6 significant digits so reports do not carry floating-point noise.
+double tidy(double x) {
+  if (x == 0.0) return 0.0;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", x);
+  return std::strtod(buf, nullptr);
+}
+
+}  // namespace
+
+nlohmann::json build_run_summary(const RunFacts& facts, const workload::WorkloadSpec& spec,
+                                 const workload::LoweredWorkload& lw, const workload::DagExecutor& ex) {
+  using nlohmann::json;
+  using workload::DagExecutor;
+  json ops = json::array();
+  std::vector<Time> job_start(spec.jobs.size(), DagExecutor::kNever), job_end(spec.jobs.size(), Time{});
+  for (std::uint32_t i = 0; i < lw.ops.size(); ++i) {
+    const workload::OpRecord& rec = lw.ops[i];
+    const workload::OpSpec& op = spec.jobs[rec.job].ops[rec.spec_index];
+    const Time s = ex.op_start(i), e = ex.op_end(i);
+    const bool ran = s != DagExecutor::kNever && e != DagExecutor::kNever;
+    json o{{"job", spec.jobs[rec.job].name}, {"iteration", rec.iteration}, {"id", op.id}, {"type", to_string(op.type)}};
+    if (workload::is_collective(op.type)) {
+      o["algorithm"] = to_string(op.algorithm);
+      o["group"] = op.ranks ? "explicit" : op.group;
+    }
+    o["groups"] = rec.groups;
+    o["group_size"] = rec.group_size;
+    if (op.type != workload::OpType::compute) {
+      o["bytes"] = op.bytes.n;
+      o["transfers"] = rec.transfers;
+      o["wire_bytes"] = rec.wire_bytes;
+    }
+    o["completed"] = ran;
+    if (ran) {
+      const Time d = e - s;
+      o["start_us"] = tidy(s.us());
+      o["end_us"] = tidy(e.us());
+      o["duration_us"] = tidy(d.us());
+      if (op.type != workload::OpType::compute) {
+        const double algbw = gbps_of(op.bytes.n, d);
+        o["algbw_GBps"] = tidy(algbw);
+        o["busbw_GBps"] = tidy(algbw * workload::busbw_factor(op.type, rec.group_size));
+      }
+      job_start[rec.job] = std::min(job_start[rec.job], s);
+      job_end[rec.job] = std::max(job_end[rec.job], e);
+    }
+    ops.push_back(std::move(o));
+  }
+  json jobs = json::array();
+  for (std::uint32_t j = 0; j < spec.jobs.size(); ++j) {
+    const workload::JobRecord& jr = lw.jobs[j];
+    const auto first = lw.rank_endpoint.begin() + jr.rank_offset;
+    std::vector<std::int64_t> sent(ex.bytes_sent().begin() + jr.rank_offset,
+                                   ex.bytes_sent().begin() + jr.rank_offset + jr.world_size);
+    std::vector<std::int64_t> received(ex.bytes_received().begin() + jr.rank_offset,
+                                       ex.bytes_received().begin() + jr.rank_offset + jr.world_size);
+    json job{{"name", spec.jobs[j].name},
+             {"world_size", jr.world_size},
+             {"endpoints", std::vector<std::uint32_t>(first, first + jr.world_size)},
+             {"bytes_sent_per_rank", sent},
+             {"bytes_received_per_rank", received}};
+    if (job_start[j] != DagExecutor::kNever) {
+      job["start_us"] = tidy(job_start[j].us());
+      job["end_us"] = tidy(job_end[j].us());
+      job["duration_us"] = tidy((job_end[j] - job_start[j]).us());
+    }
+    jobs.push_back(std::move(job));
+  }
+  return json{{"version", kVersion},
+              {"seed", facts.seed},
+              {"backend", facts.backend},
+              {"effective_config", facts.effective_config},
+              {"run",
+               {{"completed", ex.finished()},
+                {"dag_nodes", lw.dag.size()},
+                {"transfers", lw.dag.transfer_count()},
+                {"sim_end_us", tidy(facts.sim_end.us())},
+                {"events", facts.events},
+                {"wall_time_s", tidy(facts.wall_time_s)},
+                {"events_per_wall_s", tidy(facts.wall_time_s > 0 ? static_cast<double>(facts.events) / facts.wall_time_s : 0.0)}}},
+              {"jobs", jobs},
+              {"ops", ops}};
+}
+
+std::string run_summary_text(const nlohmann::json& s) {
+  std::ostringstream out;
+  const auto& topo = s["effective_config"]["topology"];
+  out << "rocesim " << s["version"].get<std::string>() << "  backend " << s["backend"].get<std::string>() << "  seed "
+      << s["seed"].get<std::uint64_t>() << '\n';
+  out << "fabric  " << topo.value("name", std::string("?")) << " (" << topo.value("generator", std::string("?")) << ")\n";
+  out << "workload " << s["effective_config"]["workload"].value("name", std::string("?")) << ": "
+      << s["run"]["transfers"].get<std::uint64_t>() << " transfers\n";
+  char line[256];
+  std::snprintf(line, sizeof line, "%-10s %-4s %-14s %-15s %-18s %10s %12s %10s %10s\n", "job", "iter", "op", "type",
+                "algorithm", "group", "duration_us", "algbw_GBps", "busbw_GBps");
+  out << line;
+  std::size_t shown = 0;
+  for (const auto& o : s["ops"]) {
+    if (++shown > 20) {
+      out << "... " << s["ops"].size() - 20 << " more ops in summary.json\n";
+      break;
+    }
+    auto num = [&](const char* k) { return o.contains(k) ? o[k].get<double>() : 0.0; };
+    std::snprintf(line, sizeof line, "%-10.10s %-4u %-14.14s %-15s %-18s %10s %12.3f %10.3f %10.3f\n",
+                  o["job"].get<std::string>().c_str(), o["iteration"].get<unsigned>(), o["id"].get<std::string>().c_str(),
+                  o["type"].get<std::string>().c_str(), o.value("algorithm", std::string("-")).c_str(),
+                  o.value("group", std::string("-")).c_str(), num("duration_us"), num("algbw_GBps"), num("busbw_GBps"));
+    out << line;
+  }
+  std::snprintf(line, sizeof line, "simulated %.3f us, %llu events, wall %.3f s\n", s["run"]["sim_end_us"].get<double>(),
+                static_cast<unsigned long long>(s["run"]["events"].get<std::uint64_t>()),
+                s["run"]["wall_time_s"].get<double>());
+  out << line;
+  return out.str();
+}
+
+void write_file_atomically(const std::string& dir, const std::string& name, const std::string& text) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw ConfigError(dir, "", "cannot create the output directory: " + ec.message());
+  const std::filesystem::path final_path = std::filesystem::path(dir) / name;
+  const std::filesystem::path tmp = std::filesystem::path(dir) / ("." + name + ".tmp");
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw ConfigError(final_path.string(), "", "cannot open for writing");
+    f << text;
+    f.flush();
+    if (!f) throw ConfigError(final_path.string(), "", "write failed");
+  }
+  std::filesystem::rename(tmp, final_path, ec);
+  if (ec) throw ConfigError(final_path.string(), "", "cannot rename the finished file into place: " + ec.message());
+}
+
+}  // namespace rocesim::app

@@ -1,0 +1,42 @@
+// The `rocesim run` report: summary.json assembled from a finished run, and the stdout summary.
+//
+// summary.json keys (units in the key names): "version", "seed", "backend", "effective_config"
+// (topology, workload, routing, backend params, every default filled), "run" (simulated end time,
+// events, wall time), "jobs" (per job: placement, start/end, bytes sent and received per rank),
+// "ops" (per op and iteration: type, algorithm, group, start/end/duration, algbw and busbw per
+// NCCL-tests: algbw = bytes / duration in GB/s (1e9 B/s), busbw = algbw · factor).
+// Everything is deterministic for a given input and seed except run.wall_time_s and
+// run.events_per_wall_s. Kept in one file so it can move to sim/report.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "workload/dag_executor.hpp"
+#include "workload/lower_workload.hpp"
+#include "workload/workload_spec.hpp"
+
+namespace rocesim::app {
+
+struct RunFacts {
+  nlohmann::json effective_config;
+  std::uint64_t seed = 0;
+  std::string backend;
+  double wall_time_s = 0.0;
+  std::uint64_t events = 0;
+  Time sim_end{};
+};
+
+nlohmann::json build_run_summary(const RunFacts& facts, const workload::WorkloadSpec& spec,
+                                 const workload::LoweredWorkload& lowered, const workload::DagExecutor& executor);
+
+// A few lines for the terminal: fabric, backend, one line per op (first 20), totals.
+std::string run_summary_text(const nlohmann::json& summary);
+
+// Writes `text` to dir/name through a temporary file and a rename, so a reader never sees a
+// partial file. Throws ConfigError if the directory cannot be created or written.
+void write_file_atomically(const std::string& dir, const std::string& name, const std::string& text);
+
+}  // namespace rocesim::app

@@ -1,0 +1,97 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+
+using nlohmann::json;
+using rocesim::test::run_cli;
+using rocesim::test::scratch_dir;
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs `rocesim <args>` with `dir` as the working directory; returns the exit code.
+int run_in(const std::string& dir, const std::string& args) {
+  const std::string cmd = "cd '" + dir + "' && '" + std::string(ROCESIM_EXE) + "' " + args + " >stdout.txt 2>stderr.txt";
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+json without_wall_time(json s) {
+  s["run"].erase("wall_time_s");
+  s["run"].erase("events_per_wall_s");
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("rocesim run with no arguments runs the default study and writes ./rocesim-report/summary.json") {
+  const std::string dir = scratch_dir("run-default");
+  REQUIRE(run_in(dir, "run") == 0);
+  const std::string path = dir + "/rocesim-report/summary.json";
+  REQUIRE(std::filesystem::exists(path));
+  CHECK_FALSE(std::filesystem::exists(dir + "/rocesim-report/.summary.json.tmp"));
+  const json s = json::parse(slurp(path));
+  CHECK(s["backend"] == "analytic");
+  CHECK(s["seed"] == 1);
+  CHECK(s["version"].is_string());
+  CHECK(s["run"]["completed"] == true);
+  CHECK(s["effective_config"]["topology"]["generator"] == "rail_optimized");
+  const std::uint32_t n = s["jobs"][0]["world_size"];
+  REQUIRE(n == 128);  // the default topology's accelerators
+  REQUIRE(s["ops"].size() == 2);
+  const json& ar = s["ops"][0];
+  const json& a2a = s["ops"][1];
+  CHECK(ar["algorithm"] == "ring");
+  CHECK(a2a["algorithm"] == "pairwise");
+  // NCCL-tests: algbw = S / t (GB/s), busbw = algbw · 2(n−1)/n for all-reduce, (n−1)/n for all-to-all.
+  const double S_ar = 64.0 * 1024 * 1024;
+  CHECK(ar["algbw_GBps"].get<double>() == doctest::Approx(S_ar / (ar["duration_us"].get<double>() * 1e-6) * 1e-9).epsilon(1e-4));
+  CHECK(ar["busbw_GBps"].get<double>() == doctest::Approx(ar["algbw_GBps"].get<double>() * 2 * (n - 1) / n).epsilon(1e-4));
+  CHECK(a2a["busbw_GBps"].get<double>() == doctest::Approx(a2a["algbw_GBps"].get<double>() * (n - 1) / n).epsilon(1e-4));
+  // The all-to-all waits for the all-reduce.
+  CHECK(a2a["start_us"].get<double>() == doctest::Approx(ar["end_us"].get<double>()));
+  // Bytes per rank: ring all-reduce 2(n−1)/n·S plus all-to-all (n−1)/n·S, exactly (S divisible by n).
+  const std::int64_t N = n, expected = 2 * (N - 1) * (64 << 20) / N + (N - 1) * (16 << 20) / N;
+  for (std::uint32_t r = 0; r < n; ++r) CHECK(s["jobs"][0]["bytes_sent_per_rank"][r] == expected);
+  // The stdout summary names the algorithms.
+  const std::string out = slurp(dir + "/stdout.txt");
+  CHECK(out.find("ring") != std::string::npos);
+  CHECK(out.find("pairwise") != std::string::npos);
+}
+
+TEST_CASE("rocesim run is deterministic: same inputs and seed give the same summary (wall time aside)") {
+  const std::string a = scratch_dir("run-det-a"), b = scratch_dir("run-det-b");
+  REQUIRE(run_in(a, "run --quiet --seed 5 --out r") == 0);
+  REQUIRE(run_in(b, "run --quiet --seed 5 --out r") == 0);
+  const json sa = json::parse(slurp(a + "/r/summary.json")), sb = json::parse(slurp(b + "/r/summary.json"));
+  CHECK(without_wall_time(sa).dump() == without_wall_time(sb).dump());
+  CHECK(slurp(a + "/stdout.txt").empty());  // --quiet
+}
+
+TEST_CASE("rocesim run: bad input exits 2 with a clear message") {
+  const std::string dir = scratch_dir("run-bad");
+  rocesim::test::write_file(dir + "/cycle.json", R"({"jobs": [{"world_size": 2, "ops": [
+      {"id": "a", "type": "compute", "duration": "1us", "deps": ["b"]},
+      {"id": "b", "type": "compute", "duration": "1us", "deps": ["a"]}]}]})");
+  CHECK(run_in(dir, "run --workload cycle.json") == 2);
+  CHECK(slurp(dir + "/stderr.txt").find("cycle.json: /jobs/0/ops: dependency cycle: a -> b -> a") != std::string::npos);
+  CHECK(run_in(dir, "run --backend warp-drive") == 2);
+  CHECK(slurp(dir + "/stderr.txt").find("backend \"warp-drive\" is not available") != std::string::npos);
+  CHECK(run_in(dir, "run --set speed=3") == 2);  // the analytic tier has no parameters
+  CHECK(slurp(dir + "/stderr.txt").find("unknown key \"speed\"") != std::string::npos);
+  CHECK(run_in(dir, "run --set workload.jobs.0.world_size=999") == 2);  // not an object path: rejected
+  CHECK(run_in(dir, "run --workload no-such-file.json") == 2);
+  CHECK_FALSE(std::filesystem::exists(dir + "/rocesim-report/summary.json"));
+}
