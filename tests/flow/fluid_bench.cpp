@@ -130,6 +130,15 @@ struct StreamStep final : TransferSink {
     busy.assign(n, 0);
     for (std::uint32_t r = 0; r < n; ++r) try_send(r);
   }
+  Simulator* sim = nullptr;
+  double cpu0 = 0;
+  // Progress on stderr every 2^24 transfers, so a run cut short still yields its rate.
+  void progress() {
+    if ((transfers & ((1u << 24) - 1)) != 0) return;
+    std::fprintf(stderr, "progress transfers=%llu ar_done=%llu moe_done=%llu simulated_s=%.6f cpu_s=%.1f rss_mib=%ld\n",
+                 static_cast<unsigned long long>(transfers), static_cast<unsigned long long>(ar_done),
+                 static_cast<unsigned long long>(moe_done), sim->now().seconds(), cpu_seconds() - cpu0, peak_rss_mib());
+  }
   void try_send(std::uint32_t r) {
     const std::uint32_t s = sent[r];
     if (busy[r] || s >= steps || received[r] < s) return;
@@ -138,6 +147,7 @@ struct StreamStep final : TransferSink {
     const std::int64_t b = workload::piece(bytes, dp, idx);
     busy[r] = 1;
     ++transfers;
+    progress();
     net->start(TransferRequest{r, at(r, (d + 1) % dp), Bytes{b > 0 ? b : 1}, 0, 0, r});
   }
   void maybe_finished(std::uint32_t r, Time now) {
@@ -151,6 +161,7 @@ struct StreamStep final : TransferSink {
     if (moe_bytes == 0 || round[r] >= ep) return;
     const std::uint32_t d = pos(r), base = d / ep * ep, e = d - base;
     ++transfers;
+    progress();
     net->start(TransferRequest{r, at(r, base + (e + round[r]) % ep), Bytes{moe_bytes / ep}, 1, 0, n + std::uint64_t{r}});
   }
   void on_transfer_done(std::uint64_t tag, Time now) override {
@@ -257,6 +268,8 @@ int main(int argc, char** argv) {
     st.ep = dp < 64 ? dp : 64;
     st.bytes = bytes;
     st.moe_bytes = moe_bytes;
+    st.sim = &sim;
+    st.cpu0 = cpu_seconds();
     net.set_sink(&st);
     const double build_s = seconds_since(t_build);
     const auto t_run = std::chrono::steady_clock::now();
