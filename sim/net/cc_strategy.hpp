@@ -73,6 +73,8 @@ class CcStrategy {
     (void)host;
   }
   virtual bool wants_telemetry() const { return false; }
+  // Bytes each switch egress adds to a data frame when it appends its record (HPCC's INT header).
+  virtual std::uint32_t telemetry_bytes_per_hop() const { return 0; }
   virtual void on_qp_start(const QpInfo& info, CcControl& ctl) = 0;
   virtual void on_send(std::uint32_t qp, Bytes wire, Time now, CcControl& ctl) {
     (void)qp, (void)wire, (void)now, (void)ctl;

@@ -29,7 +29,8 @@ PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routi
       pool_(cc_->wants_telemetry()),
       data_classes_(params_.queues.data_classes),
       mtu_(static_cast<std::uint32_t>(params_.wire.mtu.n)),
-      data_wire_mtu_(static_cast<std::uint32_t>((params_.wire.mtu + params_.wire.data_overhead).n)) {
+      data_wire_mtu_(static_cast<std::uint32_t>((params_.wire.mtu + params_.wire.data_overhead).n)),
+      telemetry_bytes_(cc_->wants_telemetry() ? cc_->telemetry_bytes_per_hop() : 0) {
   validate(params_);
   if (fabric_.endpoints() >= (1u << 24)) throw ConfigError("", "/fabric", "packet backend supports < 2^24 endpoints");
   const std::size_t np = fabric_.port_count();
@@ -234,12 +235,14 @@ std::uint32_t PacketNet::take_from_class(PortId port, int cls) {
     }
     ps.qbytes[c] -= p.wire;
     if (p.type == PacketType::data && !ps.host) {
+      const std::uint32_t held = p.wire;  // the bytes the ingress accounted
       if (pool_.telemetry() && p.hops_recorded < kMaxTelemetryHops) {
         pool_.hops(pkt)[p.hops_recorded++] = HopTelemetry{sim_.now(), ps.qbytes[c], ps.tx_bytes, ps.rate};
+        p.wire += telemetry_bytes_;  // the record rides in the frame from here on
       }
       // May send an XON (allocating a frame): `p` must not be used after this.
       release(fabric_.port(port).node, p.from_port * static_cast<std::uint32_t>(data_classes_) + (cls - kFirstDataClass),
-              p.wire, cls - kFirstDataClass);
+              held, cls - kFirstDataClass);
     }
     return pkt;
   }

@@ -214,6 +214,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   int data_classes_;
   std::uint32_t mtu_;
   std::uint32_t data_wire_mtu_;
+  std::uint32_t telemetry_bytes_;  // per hop, when the CC strategy wants telemetry
 
   std::vector<PortState> ports_;
   std::vector<PortCounters> port_counters_;

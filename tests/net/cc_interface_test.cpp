@@ -21,6 +21,7 @@ class ProbeCc final : public CcStrategy {
   ProbeCc(Rate rate, Bytes window, bool telemetry) : rate_(rate), window_(window), telemetry_(telemetry) {}
   std::string_view name() const override { return "probe"; }
   bool wants_telemetry() const override { return telemetry_; }
+  std::uint32_t telemetry_bytes_per_hop() const override { return 42; }
   void on_qp_start(const QpInfo& info, CcControl& ctl) override {
     base_rtt = info.base_rtt;
     ctl.rate = rate_;
@@ -101,6 +102,9 @@ TEST_CASE("CC interface: switches append one telemetry record per hop when the s
   REQUIRE(h.cc->hop_counts.size() == 50u);
   for (std::size_t c : h.cc->hop_counts) CHECK(c == 3u);
   CHECK(h.cc->monotone_ts);
+  // Each record adds 42 B to the frame: the last link (leaf 1 → host 3) carries 50 frames of
+  // 4082 + 3·42 = 4208 B and nothing else (the ACKs flow the other way).
+  CHECK(h.net.port_counters(port_to(h.fabric, 5, 3)).tx_wire_bytes == 50u * 4208u);
   check_conservation(h.net, true);
 }
 
