@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "core/config_error.hpp"
+#include "net/make_packet_net.hpp"
 #include "net_fixtures.hpp"
 
 using namespace rocesim;
@@ -80,4 +81,21 @@ TEST_CASE("net params: a transfer naming a missing priority or endpoint is rejec
   CHECK_THROWS_AS(h.send(0, 0, 1000, 1), ConfigError);
   CHECK_THROWS_AS(h.send(0, 5, 1000, 1), ConfigError);
   CHECK_THROWS_AS(h.send(0, 1, 0, 1), ConfigError);
+}
+
+TEST_CASE("make_packet_net: builds from --set style JSON, rejects unknown CC names and keys") {
+  const auto f = testing::leaf_spine(1, 2, 0);
+  const routing::Router router(f, {});
+  Simulator sim;
+  const auto net = make_packet_net(sim, f, router, nlohmann::json::parse(R"({"cc": "none", "nic": {"ack_every": 2}})"));
+  CHECK(net->params().nic.ack_every == 2);
+  CHECK(net->name() == "packet");
+  CHECK_THROWS_AS(make_packet_net(sim, f, router, nlohmann::json::parse(R"({"cc": "dcqcn"})")), ConfigError);
+  CHECK_THROWS_AS(make_packet_net(sim, f, router, nlohmann::json::parse(R"({"pfc": {"xoff": 1, "bogus": 2}})")), ConfigError);
+  try {
+    make_packet_net(sim, f, router, nlohmann::json::parse(R"({"ecn": {"pmax": 2}})"));
+    FAIL("accepted Pmax = 2");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()).find("/backend/ecn/pmax") != std::string::npos);
+  }
 }

@@ -1,0 +1,30 @@
+#include "net/make_packet_net.hpp"
+
+#include "core/config_error.hpp"
+#include "core/json_reader.hpp"
+
+namespace rocesim::net {
+
+std::unique_ptr<PacketNet> make_packet_net(Simulator& sim, const topology::Fabric& fabric, const routing::Router& router,
+                                           const nlohmann::json& params, const std::string& file, const std::string& path,
+                                           CcFactory cc_factory) {
+  nlohmann::json doc = params.is_null() ? nlohmann::json::object() : params;
+  std::string cc_name = "none";
+  if (doc.is_object() && doc.contains("cc")) {
+    if (!doc["cc"].is_string()) throw ConfigError(file, path + "/cc", "expected a strategy name such as \"none\"");
+    cc_name = doc["cc"].get<std::string>();
+    doc.erase("cc");
+  }
+  JsonReader r(doc, file, path);
+  NetParams p = read_net_params(r);
+  std::unique_ptr<CcStrategy> cc = cc_factory ? cc_factory(cc_name) : nullptr;
+  if (!cc) {
+    if (cc_name != "none") {
+      throw ConfigError(file, path + "/cc", "unknown congestion control \"" + cc_name + "\" (built: none)");
+    }
+    cc = std::make_unique<NoCc>();
+  }
+  return std::make_unique<PacketNet>(sim, fabric, router, std::move(p), std::move(cc));
+}
+
+}  // namespace rocesim::net
