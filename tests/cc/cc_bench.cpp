@@ -1,0 +1,179 @@
+// Congestion-control benchmark driver (a program that prints figures, never a test): runs a
+// flow-list CSV (`id,src,dst,bytes,start_us,after`, the /work/shared/bench format) on a topology
+// file through PacketNet with the strategy the `cc` object selects, and prints wall time, events,
+// events/s, FCT min/p50/p99/max, makespan, pauses and CNPs.
+// Usage: cc_bench TOPOLOGY.json FLOWS.csv [key=value ...]; keys starting with "cc." go to the cc
+// object (cc.algorithm=hpcc, cc.hpcc.eta=0.9), "routing.seed=N" sets the ECMP seed, every other
+// key is a PacketNet parameter (pfc.xoff=60000). A flow starts at start_us or, when `after` is
+// set, when flow `after` completes (nic.complete_on = "ack").
+// `rocesim run --backend packet` will reach the same strategies through cc::read_cc once the
+// packet branch of sim/app/backends.cpp exists; this driver exists so the figures can be taken now.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cc/cc_factory.hpp"
+#include "core/config_error.hpp"
+#include "core/json_reader.hpp"
+#include "core/simulator.hpp"
+#include "net/packet_net.hpp"
+#include "routing/router.hpp"
+#include "topology/topology.hpp"
+
+namespace {
+
+using namespace rocesim;
+
+struct Flow {
+  std::uint32_t src = 0, dst = 0;
+  std::int64_t bytes = 0;
+  std::int64_t start_ps = -1;  // -1: starts after its parent
+  Time started{}, done{};
+};
+
+std::vector<Flow> read_flows(const std::string& path, std::vector<std::vector<std::uint32_t>>& children) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path, "", "cannot open flow list");
+  std::string line;
+  std::getline(in, line);  // header: id,src,dst,bytes,start_us,after
+  std::vector<Flow> flows;
+  std::map<std::string, std::uint32_t> index;
+  std::vector<std::pair<std::uint32_t, std::string>> after;
+  for (std::size_t lineno = 2; std::getline(in, line); ++lineno) {
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> col;
+    std::stringstream ss(line);
+    for (std::string c; std::getline(ss, c, ',');) col.push_back(c);
+    if (col.size() == 5) col.emplace_back();
+    if (col.size() != 6) throw ConfigError(path, "line " + std::to_string(lineno), "expected 6 columns");
+    Flow f;
+    f.src = static_cast<std::uint32_t>(std::stoul(col[1]));
+    f.dst = static_cast<std::uint32_t>(std::stoul(col[2]));
+    f.bytes = std::stoll(col[3]);
+    if (!col[4].empty()) f.start_ps = static_cast<std::int64_t>(std::stod(col[4]) * 1e6);
+    const auto id = static_cast<std::uint32_t>(flows.size());
+    index[col[0]] = id;
+    if (!col[5].empty()) after.emplace_back(id, col[5]);
+    flows.push_back(f);
+  }
+  children.assign(flows.size(), {});
+  for (const auto& [child, parent] : after) {
+    const auto it = index.find(parent);
+    if (it == index.end()) throw ConfigError(path, "flow " + std::to_string(child), "unknown `after` " + parent);
+    children[it->second].push_back(child);
+  }
+  return flows;
+}
+
+class Driver final : public EventHandler, public TransferSink {
+ public:
+  Driver(Simulator& sim, net::PacketNet& net, std::vector<Flow>& flows, const std::vector<std::vector<std::uint32_t>>& children)
+      : sim_(sim), net_(net), flows_(flows), children_(children) {}
+  void on_event(Simulator&, std::uint32_t, std::uint64_t arg) override { launch(static_cast<std::uint32_t>(arg)); }
+  void on_transfer_done(std::uint64_t tag, Time now) override {
+    flows_[tag].done = now;
+    ++done_;
+    for (std::uint32_t c : children_[tag]) launch(c);
+  }
+  void launch(std::uint32_t i) {
+    flows_[i].started = sim_.now();
+    net_.start(TransferRequest{flows_[i].src, flows_[i].dst, Bytes{flows_[i].bytes}, i, 0, i});
+  }
+  std::size_t done() const { return done_; }
+
+ private:
+  Simulator& sim_;
+  net::PacketNet& net_;
+  std::vector<Flow>& flows_;
+  const std::vector<std::vector<std::uint32_t>>& children_;
+  std::size_t done_ = 0;
+};
+
+int run(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: cc_bench TOPOLOGY.json FLOWS.csv [cc.key=value | routing.seed=N | net.key=value ...]\n");
+    return 2;
+  }
+  const topology::Fabric fabric = topology::build_fabric(topology::load_topology_file(argv[1]));
+  nlohmann::json net_doc = nlohmann::json::object();
+  net_doc["nic"]["complete_on"] = "ack";
+  nlohmann::json root = nlohmann::json::object();
+  root["cc"] = nlohmann::json::object();
+  routing::RoutingParams rp;
+  for (int a = 3; a < argc; ++a) {
+    const std::string arg = argv[a];
+    if (arg.rfind("routing.seed=", 0) == 0) {
+      rp.seed = std::stoull(arg.substr(13));
+    } else if (arg.rfind("cc.", 0) == 0) {
+      apply_override(root, arg);
+    } else {
+      apply_override(net_doc, arg);
+    }
+  }
+  const routing::Router router(fabric, rp);
+  JsonReader reader(net_doc, "--set");
+  const net::NetParams params = net::read_net_params(reader);
+  cc::CcSetup cc = cc::make_cc_strategy(root["cc"], "--set", cc::cc_context(params));
+
+  std::vector<std::vector<std::uint32_t>> children;
+  std::vector<Flow> flows = read_flows(argv[2], children);
+  Simulator sim;
+  net::PacketNet net(sim, fabric, router, params, std::move(cc.strategy));
+  Driver driver(sim, net, flows, children);
+  net.set_sink(&driver);
+  for (std::uint32_t i = 0; i < flows.size(); ++i) {
+    if (flows[i].start_ps >= 0) sim.schedule_at(Time{flows[i].start_ps}, &driver, 0, i);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::clock_t c0 = std::clock();
+  sim.run();
+  const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (net.stall().stalled) {
+    std::fprintf(stderr, "stalled: %s\n", net.stall_message().c_str());
+    return 1;
+  }
+  if (driver.done() != flows.size()) {
+    std::fprintf(stderr, "only %zu of %zu flows completed\n", driver.done(), flows.size());
+    return 1;
+  }
+  std::vector<double> fct;
+  Time makespan{};
+  for (const Flow& f : flows) {
+    fct.push_back((f.done - f.started).us());
+    makespan = std::max(makespan, f.done);
+  }
+  std::sort(fct.begin(), fct.end());
+  const auto pct = [&](double q) {
+    return fct[std::min(fct.size() - 1, static_cast<std::size_t>(q * static_cast<double>(fct.size())))];
+  };
+  const auto& c = net.counters();
+  std::printf("cc %s\n", cc.effective.dump().c_str());
+  std::printf("flows %zu  wall %.3f s  cpu %.3f s  events %llu  events/s %.2f M\n", flows.size(), wall, cpu,
+              static_cast<unsigned long long>(sim.events_executed()),
+              static_cast<double>(sim.events_executed()) / wall / 1e6);
+  std::printf("FCT us: min %.1f p50 %.1f p99 %.1f max %.1f  makespan %.3f ms\n", fct.front(), pct(0.5), pct(0.99),
+              fct.back(), makespan.seconds() * 1e3);
+  std::printf("packets sent %llu retransmitted %llu drops %llu pause frames %llu cnps %llu\n",
+              static_cast<unsigned long long>(c.data_packets_sent),
+              static_cast<unsigned long long>(c.retransmitted_packets), static_cast<unsigned long long>(c.drops),
+              static_cast<unsigned long long>(c.pause_frames), static_cast<unsigned long long>(c.cnps_sent));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const rocesim::ConfigError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return rocesim::kExitBadInput;
+  }
+}
