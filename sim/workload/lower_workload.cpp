@@ -33,6 +33,7 @@ class JobLowering {
 
   void run(std::uint32_t rank_offset) {
     offset_ = rank_offset;
+    for (std::uint32_t k = 0; k < job_.ops.size(); ++k) op_index_.emplace(job_.ops[k].id, k);
     NodeIndex iteration_start = kNoNode;
     std::vector<NodeIndex> op_end(job_.ops.size(), kNoNode), ends;
     for (std::uint32_t it = 0; it < job_.iterations; ++it) {
@@ -44,11 +45,7 @@ class JobLowering {
         out_.ops.push_back(OpRecord{job_index_, it, i, 0, 0, 0, 0});
         std::vector<NodeIndex> deps{iteration_start};
         if (op.start) deps[0] = out_.dag.add_delay(*op.start, kNoRank, kNoOp, {iteration_start});
-        for (const std::string& d : op.deps) {
-          for (std::uint32_t k = 0; k < job_.ops.size(); ++k) {
-            if (job_.ops[k].id == d) deps.push_back(op_end[k]);
-          }
-        }
+        for (const std::string& d : op.deps) deps.push_back(op_end[op_index_.at(d)]);
         const NodeIndex start = out_.dag.add_join(record, deps);
         const std::size_t before = out_.dag.size(), transfers_before = out_.dag.transfer_count();
         done_all_.clear();
@@ -157,6 +154,7 @@ class JobLowering {
   const std::vector<std::uint32_t>& node_of_;
   const std::vector<std::uint32_t>& rail_of_;
   std::uint32_t offset_ = 0;
+  std::map<std::string, std::uint32_t> op_index_;  // ids are unique and deps resolved by parse_workload
   std::map<std::string, std::vector<std::vector<std::uint32_t>>> group_cache_;
   std::vector<std::vector<std::uint32_t>> scratch_groups_;
   std::vector<NodeIndex> ready_, done_, done_all_;
