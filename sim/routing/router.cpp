@@ -43,6 +43,13 @@ constexpr int kMaxHops = 64;
 Router::Router(const Fabric& fabric, RoutingParams params)
     : fabric_(fabric), params_(params), seed_base_(derive_seed(params.seed, "ecmp")) {
   if (!fabric.structural()) table_ = std::make_shared<const ShortestPathTable>(fabric);
+  // WCMP only when rates within a (kind, tier) class differ.
+  std::array<std::array<std::uint64_t, kMaxTier + 1>, 3> class_rate{};
+  for (const topology::Link& l : fabric.links()) {
+    std::uint64_t& r = class_rate[static_cast<std::size_t>(l.kind)][l.tier];
+    if (r == 0) r = l.rate.bps;
+    weighted_ |= r != l.rate.bps;
+  }
   // Relay order, only when some endpoints share no top-tier domain (rail-only). Explicit graphs
   // carry no addressing to compare: BFS decides there.
   if (!fabric.structural()) return;
@@ -160,6 +167,16 @@ PortId Router::select(NodeId node, const FlowKey& key) const {
   const PortRange c = candidates(node, key.dst);
   if (c.empty()) return kNone;
   if (c.count == 1) return c.at(0);
+  if (weighted_) {
+    std::uint64_t total = 0;
+    for (std::uint32_t i = 0; i < c.count; ++i) total += std::max<std::uint64_t>(1, fabric_.port_rate(c.at(i)).bps / 1000000);
+    std::uint64_t x = hash(node, key) % total;
+    for (std::uint32_t i = 0; i < c.count; ++i) {
+      const std::uint64_t w = std::max<std::uint64_t>(1, fabric_.port_rate(c.at(i)).bps / 1000000);
+      if (x < w) return c.at(i);
+      x -= w;
+    }
+  }
   return c.at(hash(node, key) % c.count);
 }
 

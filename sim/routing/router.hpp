@@ -19,6 +19,9 @@
 // PortId per port, and exists only for fabrics with differing top-tier domains.
 // Multi-plane fabrics (fabric.planes() > 1) use plane-relative domain ids and a flow never leaves
 // its plane, so switches there ignore the endpoint's (first-leaf) plane label.
+// Weighted ECMP (WCMP): when links of one kind and tier differ in rate (a degraded link, see
+// topology/failures.hpp), select() picks candidate i with probability rate_i / Σ rate over the
+// candidates (h mod Σ, rates in Mb/s); otherwise h mod |candidates| as above.
 //
 // Hashing: the flow key is the RoCEv2 5-tuple (src IP = src endpoint, dst IP = dst endpoint,
 // UDP source port chosen per QP, UDP destination port 4791, protocol 17). A switch picks
@@ -114,6 +117,7 @@ class Router {
   RoutingParams params_;
   std::uint64_t seed_base_;
   std::shared_ptr<const ShortestPathTable> table_;  // only for non-structural fabrics
+  bool weighted_ = false;  // some links of one kind and tier differ in rate
   std::vector<PortId> relay_;  // by absolute port id, scale-up switch ranges only; empty unless relaying
 };
 
