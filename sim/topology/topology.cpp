@@ -104,6 +104,7 @@ nlohmann::json topology_to_json(const TopologySpec& spec) {
            {"rate", to_string(spec.scale_up.link.rate)},
            {"latency", to_string(spec.scale_up.link.latency)}}}};
   std::visit([&](const auto& f) { j[spec.generator()] = form_json(f); }, spec.form);
+  if (!spec.failures.empty()) j["failures"] = failures_to_json(spec.failures);
   return j;
 }
 
@@ -125,6 +126,11 @@ nlohmann::json default_topology_json() {
 }
 
 Fabric build_fabric(const TopologySpec& spec) {
+  if (!spec.failures.empty()) {  // what-if: the healthy fabric, then the failures applied to it
+    TopologySpec healthy = spec;
+    healthy.failures.clear();
+    return apply_failures(build_fabric(healthy), spec.failures, spec.source);
+  }
   if (is_catalog_spec(spec)) return build_catalog_fabric(spec);
   Fabric f = build_plan(lower_spec(spec));
   check_connected(f, spec.source);

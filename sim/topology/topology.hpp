@@ -34,6 +34,7 @@
 #include "core/units.hpp"
 #include "topology/fabric.hpp"
 #include "topology/explicit_graph.hpp"
+#include "topology/failures.hpp"
 
 namespace rocesim::topology {
 
@@ -158,6 +159,7 @@ struct TopologySpec {
   std::uint32_t accelerators_per_server = 1;  // each with its own NIC
   ScaleUpSpec scale_up;
   GeneratorSpec form;
+  std::vector<FailureSpec> failures;  // what-if failures at time zero (topology/failures.hpp)
 
   // "leaf_spine", "fat_tree", "clos3", "rail_optimized", "rail_only", "multi_plane", "dual_tor" or
   // "explicit".

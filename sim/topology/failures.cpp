@@ -1,0 +1,255 @@
+// Failures at time zero: reading, naming nodes, rebuilding the fabric, reachability (see header).
+#include "topology/failures.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <numeric>
+
+#include "core/config_error.hpp"
+
+namespace rocesim::topology {
+namespace {
+
+// Dense per-role / per-tier indices, so "t2.5" resolves in O(1).
+struct NodeNames {
+  std::vector<std::vector<NodeId>> tier;  // tier[t][j]: node id of the j-th tier-t switch
+  std::vector<NodeId> scale_up;
+  std::vector<std::uint32_t> index_of;    // node → its j
+
+  explicit NodeNames(const Fabric& f) : tier(kMaxTier + 1), index_of(f.node_count(), 0) {
+    for (NodeId n = 0; n < f.node_count(); ++n) {
+      const Node& node = f.node(n);
+      if (node.role == NodeRole::fabric_switch) {
+        index_of[n] = static_cast<std::uint32_t>(tier[node.tier].size());
+        tier[node.tier].push_back(n);
+      } else if (node.role == NodeRole::scale_up_switch) {
+        index_of[n] = static_cast<std::uint32_t>(scale_up.size());
+        scale_up.push_back(n);
+      }
+    }
+  }
+};
+
+bool parse_index(std::string_view s, std::uint64_t& v) {
+  if (s.empty()) return false;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc{} && end == s.data() + s.size();
+}
+
+// Node id for `name`, or kNone.
+NodeId resolve(const Fabric& f, const NodeNames& names, const std::string& name) {
+  std::uint64_t a = 0, b = 0;
+  if (name.rfind("acc", 0) == 0 && parse_index(std::string_view(name).substr(3), a)) {
+    return a < f.endpoints() ? static_cast<NodeId>(a) : kNone;
+  }
+  if (name.rfind("su", 0) == 0 && parse_index(std::string_view(name).substr(2), a)) {
+    return a < names.scale_up.size() ? names.scale_up[a] : kNone;
+  }
+  const auto dot = name.find('.');
+  if (name.size() > 1 && name[0] == 't' && dot != std::string::npos &&
+      parse_index(std::string_view(name).substr(1, dot - 1), a) && parse_index(std::string_view(name).substr(dot + 1), b)) {
+    if (a < 1 || a > kMaxTier || b >= names.tier[a].size()) return kNone;
+    return names.tier[a][b];
+  }
+  return kNone;
+}
+
+std::uint32_t find_root(std::vector<std::uint32_t>& p, std::uint32_t x) {
+  while (p[x] != x) {
+    p[x] = p[p[x]];
+    x = p[x];
+  }
+  return x;
+}
+
+std::string endpoint_label(const Fabric& f, NodeId e) {
+  const Node& n = f.node(e);
+  return "endpoint " + std::to_string(e) + " (acc" + std::to_string(e) + ", server " + std::to_string(n.server) + ")";
+}
+
+// See the header: every endpoint keeps a NIC, and the NIC switches form one switch component.
+void check_reachable(const Fabric& f, const std::string& file) {
+  bool one_domain = f.endpoints() > 0 && f.node(0).scale_up_domain != kNone;
+  for (NodeId e = 1; e < f.endpoints() && one_domain; ++e) one_domain = f.node(e).scale_up_domain == f.node(0).scale_up_domain;
+  if (one_domain) return;
+  std::vector<std::uint32_t> parent(f.node_count());
+  std::iota(parent.begin(), parent.end(), 0u);
+  for (const Link& l : f.links()) {
+    if (l.kind == LinkKind::fabric) parent[find_root(parent, l.a)] = find_root(parent, l.b);
+  }
+  NodeId first = kNone;
+  std::uint32_t first_root = kNone;
+  for (NodeId e = 0; e < f.endpoints(); ++e) {
+    NodeId nic_switch = kNone;
+    for (const Port& p : f.ports_of(e)) {
+      if (f.node(p.peer).role == NodeRole::fabric_switch) nic_switch = p.peer;
+    }
+    if (nic_switch == kNone) throw ConfigError(file, "/failures", "the failures leave " + endpoint_label(f, e) + " without any NIC link");
+    const std::uint32_t root = find_root(parent, nic_switch);
+    if (first == kNone) {
+      first = e;
+      first_root = root;
+    } else if (root != first_root) {
+      throw ConfigError(file, "/failures",
+                        "the failures disconnect " + endpoint_label(f, first) + " from " + endpoint_label(f, e));
+    }
+  }
+}
+
+}  // namespace
+
+std::string node_name(const Fabric& f, NodeId n) {
+  // snprintf rather than "acc" + to_string(...): the latter trips a GCC 12 -Wrestrict false positive.
+  const Node& node = f.node(n);
+  char buf[40];
+  if (node.role == NodeRole::accelerator) {
+    std::snprintf(buf, sizeof buf, "acc%u", n);
+    return buf;
+  }
+  std::uint32_t j = 0;
+  for (NodeId m = 0; m < n; ++m) {
+    const Node& o = f.node(m);
+    j += o.role == node.role && (node.role != NodeRole::fabric_switch || o.tier == node.tier);
+  }
+  if (node.role == NodeRole::scale_up_switch) {
+    std::snprintf(buf, sizeof buf, "su%u", j);
+  } else {
+    std::snprintf(buf, sizeof buf, "t%u.%u", static_cast<unsigned>(node.tier), j);
+  }
+  return buf;
+}
+
+std::vector<FailureSpec> parse_failures(JsonReader& top) {
+  std::vector<FailureSpec> out;
+  const nlohmann::json& list = top.array("failures");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    JsonReader r(list[i], top.file(), top.element_path("failures", i));
+    FailureSpec f;
+    if (r.has("at")) r.fail("at", "time-varying failures are not built yet: failures apply at time zero (omit \"at\")");
+    if (r.has("switch") == r.has("link")) r.fail_here("give exactly one of \"switch\" or \"link\"");
+    if (r.has("switch")) {
+      f.node = r.string("switch");
+      for (const char* k : {"index", "rate"}) {
+        if (r.has(k)) r.fail(k, "only links have \"" + std::string(k) + "\" (a failed switch is down)");
+      }
+    } else {
+      const nlohmann::json& ends = r.array("link");
+      if (ends.size() != 2 || !ends[0].is_string() || !ends[1].is_string()) {
+        r.fail("link", "expected two node names, such as [\"t1.0\", \"t2.3\"]");
+      }
+      f.node = ends[0].get<std::string>();
+      f.peer = ends[1].get<std::string>();
+      if (r.has("index")) f.index = static_cast<std::uint32_t>(r.integer("index", 0, 1 << 20));
+      if (r.has("rate")) {
+        f.rate = r.rate("rate");
+        if (f.rate->bps == 0) r.fail("rate", "a rate of 0 is a link down: omit \"rate\" instead");
+      }
+    }
+    r.finish();
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+nlohmann::json failures_to_json(const std::vector<FailureSpec>& failures) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const FailureSpec& f : failures) {
+    nlohmann::json j;
+    if (f.peer.empty()) {
+      j["switch"] = f.node;
+    } else {
+      j["link"] = {f.node, f.peer};
+      if (f.index) j["index"] = *f.index;
+      if (f.rate) j["rate"] = to_string(*f.rate);
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+Fabric apply_failures(const Fabric& healthy, const std::vector<FailureSpec>& failures, const std::string& file,
+                      FailureEffect* effect) {
+  const NodeNames names(healthy);
+  std::vector<Rate> rate(healthy.link_count());
+  for (LinkId l = 0; l < healthy.link_count(); ++l) rate[l] = healthy.link(l).rate;
+  std::vector<bool> down(healthy.link_count(), false);
+  FailureEffect fx;
+  bool any_down = false;
+  for (std::size_t i = 0; i < failures.size(); ++i) {
+    const FailureSpec& f = failures[i];
+    const std::string path = "/failures/" + std::to_string(i);
+    const NodeId a = resolve(healthy, names, f.node);
+    const std::string which = f.peer.empty() ? "/switch" : "/link/0";
+    if (a == kNone) {
+      throw ConfigError(file, path + which, "unknown node \"" + f.node + "\" (names: acc<i>, t<tier>.<j>, su<j>)");
+    }
+    if (f.peer.empty()) {
+      if (healthy.node(a).role != NodeRole::fabric_switch) throw ConfigError(file, path + "/switch", "\"" + f.node + "\" is not a switch");
+      ++fx.switches_down;
+      for (const Port& p : healthy.ports_of(a)) down[p.link] = true;
+      any_down = true;
+      continue;
+    }
+    const NodeId b = resolve(healthy, names, f.peer);
+    if (b == kNone) throw ConfigError(file, path + "/link/1", "unknown node \"" + f.peer + "\" (names: acc<i>, t<tier>.<j>, su<j>)");
+    std::vector<LinkId> between;
+    for (const Port& p : healthy.ports_of(a)) {
+      if (p.peer == b) between.push_back(p.link);
+    }
+    std::sort(between.begin(), between.end());
+    if (between.empty()) throw ConfigError(file, path + "/link", "no link joins " + f.node + " and " + f.peer);
+    if (f.index) {
+      if (*f.index >= between.size()) {
+        throw ConfigError(file, path + "/index", std::to_string(between.size()) + " parallel link(s) join " + f.node + " and " +
+                                                     f.peer + "; index " + std::to_string(*f.index) + " does not exist");
+      }
+      between = {between[*f.index]};
+    }
+    for (LinkId l : between) {
+      if (!f.rate) {
+        down[l] = true;
+        any_down = true;
+      } else if (*f.rate > healthy.link(l).rate) {
+        throw ConfigError(file, path + "/rate", "a degraded link cannot run faster than its healthy " + to_string(healthy.link(l).rate));
+      } else {
+        rate[l] = *f.rate;
+      }
+    }
+  }
+  if (any_down && healthy.generator() == "rail_only") {
+    throw ConfigError(file, "/failures", "links or switches down on a rail-only fabric are not supported (its cross-rail relay "
+                                         "needs structural routing); lower rates instead");
+  }
+
+  FabricBuilder b(healthy.name(), healthy.generator());
+  b.reserve(healthy.node_count(), healthy.link_count());
+  for (NodeId n = 0; n < healthy.node_count(); ++n) {
+    const Node& node = healthy.node(n);
+    if (node.role == NodeRole::accelerator) b.add_accelerator(node.server, node.local_index, node.scale_up_domain, node.pod);
+    if (node.role == NodeRole::fabric_switch) b.add_switch(node.tier, node.plane, node.domain, node.pod);
+    if (node.role == NodeRole::scale_up_switch) b.add_scale_up_switch(node.scale_up_domain);
+  }
+  for (LinkId l = 0; l < healthy.link_count(); ++l) {
+    const Link& link = healthy.link(l);
+    if (down[l]) {
+      ++fx.links_down;
+      fx.capacity_lost_bps += link.rate.bps;
+      continue;
+    }
+    if (rate[l] != link.rate) {
+      ++fx.links_degraded;
+      fx.capacity_lost_bps += link.rate.bps - rate[l].bps;
+    }
+    b.add_link(link.a, link.b, rate[l], link.latency, link.kind);
+  }
+  for (int t = 1; t <= healthy.max_tier(); ++t) b.set_tier_info(t, healthy.tier_info(t));
+  b.set_planes(healthy.planes());
+  b.set_structural(healthy.structural() && !any_down);
+  Fabric out = std::move(b).build();
+  check_reachable(out, file);
+  if (effect != nullptr) *effect = fx;
+  return out;
+}
+
+}  // namespace rocesim::topology
