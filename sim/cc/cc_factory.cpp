@@ -64,4 +64,29 @@ CcSetup make_cc_strategy(const nlohmann::json& cc, const std::string& file, cons
   return read_cc(r, ctx);
 }
 
+std::unique_ptr<net::PacketNet> make_packet_net_with_cc(Simulator& sim, const topology::Fabric& fabric,
+                                                        const routing::Router& router, const nlohmann::json& params,
+                                                        const std::string& file, const std::string& path,
+                                                        nlohmann::json* effective_cc) {
+  nlohmann::json doc = params.is_null() ? nlohmann::json::object() : params;
+  nlohmann::json cc = nlohmann::json::object();
+  if (doc.is_object() && doc.contains("cc")) {
+    const nlohmann::json& c = doc["cc"];
+    if (c.is_string()) {
+      cc["algorithm"] = c;
+    } else if (c.is_object()) {
+      cc = c;
+    } else {
+      throw ConfigError(file, path + "/cc", "expected an algorithm name or an object with \"algorithm\"");
+    }
+    doc.erase("cc");
+  }
+  JsonReader net_reader(doc, file, path);
+  net::NetParams p = net::read_net_params(net_reader);
+  JsonReader cc_reader(cc, file, path + "/cc");
+  CcSetup setup = read_cc(cc_reader, cc_context(p));
+  if (effective_cc != nullptr) *effective_cc = setup.effective;
+  return std::make_unique<net::PacketNet>(sim, fabric, router, std::move(p), std::move(setup.strategy));
+}
+
 }  // namespace rocesim::cc

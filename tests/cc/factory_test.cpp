@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "cc/cc_factory.hpp"
+#include "cc_fixtures.hpp"
 #include "cc/dcqcn.hpp"
 #include "cc/hpcc.hpp"
 #include "core/config_error.hpp"
@@ -86,4 +87,37 @@ TEST_CASE("cc factory: out-of-range and unknown input is a ConfigError naming th
   CHECK(error_of(R"({"algorithm": "hpcc", "extra": 1})").find("extra") != std::string::npos);
   CHECK(error_of(R"({"algorithm": "admission", "admission": {"inflight": "1KB"}})").find("below one data frame") !=
         std::string::npos);
+}
+
+TEST_CASE("make_packet_net_with_cc: the packet backend from --set JSON, cc as a name or an object") {
+  // A two-host star carrying 1 MB: HPCC (telemetry on) with eta set from the object form, DCQCN
+  // from the name form; each delivers every byte. Errors name the path under /backend/cc.
+  const topology::Fabric f = net::testing::leaf_spine(1, 2, 0);
+  const routing::Router router(f, {});
+  for (const char* text : {R"({"cc": {"algorithm": "hpcc", "hpcc": {"eta": 0.9}}, "wire": {"data_overhead": "124B"}})",
+                           R"({"cc": "dcqcn", "ecn": {"kmin": "5KB", "kmax": "200KB", "pmax": 0.01}})"}) {
+    Simulator sim;
+    nlohmann::json effective;
+    auto net = make_packet_net_with_cc(sim, f, router, nlohmann::json::parse(text), "--set", "/backend", &effective);
+    CHECK(effective["algorithm"] == (std::string(text).find("hpcc") != std::string::npos ? "hpcc" : "dcqcn"));
+    net::testing::Recorder rec;
+    net->set_sink(&rec);
+    net->start(TransferRequest{0, 1, Bytes{1'000'000}, 0, 0, 7});
+    sim.run();
+    CHECK(rec.done.count(7) == 1);
+    net::testing::check_conservation(*net, true);
+  }
+  Simulator sim;
+  const auto error_of = [&](const char* text) -> std::string {
+    try {
+      make_packet_net_with_cc(sim, f, router, nlohmann::json::parse(text));
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  CHECK(error_of(R"({"cc": {"algorithm": "hpcc", "hpcc": {"eta": 2}}})").find("/backend/cc/hpcc/eta") != std::string::npos);
+  CHECK(error_of(R"({"cc": "cubic"})").find("/backend/cc/algorithm") != std::string::npos);
+  CHECK(error_of(R"({"cc": 3})").find("/backend/cc") != std::string::npos);
+  CHECK(error_of(R"({"pfc": {"bogus": 1}})").find("bogus") != std::string::npos);
 }
