@@ -86,6 +86,7 @@ void run_topo(const TopoOptions& opt, CommandContext& ctx) {
   if (opt.json) {
     nlohmann::json j = report::to_json(summary);
     j["route_sample"] = {{"flows", rs.flows}, {"routed", rs.routed}, {"total_hops", rs.total_hops}, {"max_hops", rs.max_hops}};
+    j["seed"] = opt.seed;
     j["effective_config"] = topology::topology_to_json(spec);
     std::cout << j.dump(2) << '\n';
   } else {

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/config_error.hpp"
 #include "routing/router.hpp"
 #include "topology/topology.hpp"
 
@@ -204,4 +205,37 @@ TEST_CASE("the built-in default: 128 accelerators in 16 servers of 8, 400 Gb/s N
   for (const Link& l : f.links()) {
     if (l.kind == LinkKind::nic) CHECK(l.rate == Rate::gbps(400));
   }
+}
+
+TEST_CASE("leaf-spine with one leaf and no spines is a single-switch fabric") {
+  const Fabric f = build_fabric(parse_topology(leaf_spine(1, 6, 0, 1), "t"));
+  // 6 hosts, 1 switch, 6 links; every pair is 2 hops through the one leaf.
+  CHECK(f.endpoints() == 6);
+  CHECK(f.node_count() == 7);
+  CHECK(f.link_count() == 6);
+  CHECK(f.max_tier() == 1);
+  const routing::Router router(f, routing::RoutingParams{});
+  CHECK(router.hop_count(0, 5) == 2);
+  CHECK(router.path_count(0, 5) == 1);
+}
+
+TEST_CASE("uplink counts follow the rates: u = down·r_down·up/(down_ratio·r_up)") {
+  // 16 hosts at 400G under a ToR with 800G uplinks at 1:1 → 16·400/800 = 8 uplinks; over 4 aggs → 2 each.
+  json j{{"generator", "clos3"},
+         {"clos3",
+          {{"pods", 2}, {"tors_per_pod", 3}, {"hosts_per_tor", 16}, {"aggs_per_pod", 4},
+           {"tor", {{"uplink", {{"rate", "800Gbps"}}}}}, {"agg", {{"oversubscription", 1.5}}}}}};
+  const TopologySpec spec = parse_topology(j, "t");
+  CHECK(std::get<Clos3Spec>(spec.form).agg.oversubscription == Ratio{3, 2});  // 1.5 → 3:2
+  const Fabric f = build_fabric(spec);
+  const NodeId tor0 = f.endpoints(), agg0 = f.endpoints() + 2 * 3;
+  CHECK(f.up_port_count(tor0) == 8);
+  // Agg: 3 ToRs × 2 links = 6 down at 800G; 3:2 at 400G uplinks → 6·800·2/(3·400) = 8.
+  CHECK(f.down_port_count(agg0) == 6);
+  CHECK(f.up_port_count(agg0) == 8);
+  j["clos3"]["agg"] = {{"oversubscription", "4:3"}};  // 6·800·3/(4·400) = 9 uplinks
+  const Fabric g = build_fabric(parse_topology(j, "t"));
+  CHECK(g.up_port_count(agg0) == 9);
+  j["clos3"]["agg"] = {{"oversubscription", "5:1"}};  // 6·800/(5·400) = 2.4: not whole
+  CHECK_THROWS_WITH_AS(parse_topology(j, "t"), doctest::Contains("does not divide into whole ports"), ConfigError);
 }
