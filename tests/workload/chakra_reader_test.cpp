@@ -221,3 +221,37 @@ TEST_CASE("chakra: broadcast gets root position 0; one-rank and zero-byte collec
         json::parse(R"({"COMM_COLL_NODE on a one-rank communicator":1,"COMM_COLL_NODE with comm_size 0":2})"));
   CHECK(doc["import_report"]["assumptions"].size() == 1);
 }
+
+TEST_CASE("chakra: 2,000 random corruptions of a trace either convert or fail with ConfigError, never crash") {
+  // Deterministic mutations (xorshift): flip a byte, truncate, or insert garbage, in plain and gzip form.
+  const std::string good = four_rank_traces()[0];
+  const std::string dir = scratch("chakra-fuzz");
+  std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  int converted = 0, rejected = 0;
+  for (int i = 0; i < 2000; ++i) {
+    std::string bytes = good;
+    const std::size_t at = next() % bytes.size();
+    switch (next() % 3) {
+      case 0: bytes[at] = static_cast<char>(next() & 0xff); break;
+      case 1: bytes.resize(at); break;
+      default: bytes.insert(at, std::string(1 + next() % 8, static_cast<char>(next() & 0xff))); break;
+    }
+    if (i % 4 == 0) bytes = gzip(bytes);
+    if (i % 8 == 1) bytes = gzip(good).substr(0, at % gzip(good).size());
+    try {
+      (void)chakra_to_native({decode_chakra_bytes(bytes, "fuzz.0.et")}, "fuzz");
+      ++converted;
+    } catch (const ConfigError& e) {
+      CHECK(std::string(e.what()).rfind("fuzz", 0) == 0);  // every message names the file first
+      ++rejected;
+    }
+  }
+  CHECK(converted + rejected == 2000);
+  CHECK(rejected > 0);
+}
