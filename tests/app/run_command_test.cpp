@@ -95,3 +95,22 @@ TEST_CASE("rocesim run: bad input exits 2 with a clear message") {
   CHECK(run_in(dir, "run --workload no-such-file.json") == 2);
   CHECK_FALSE(std::filesystem::exists(dir + "/rocesim-report/summary.json"));
 }
+
+TEST_CASE("the commands shown in workloads/README.md run: shipped workloads on shipped and default topologies") {
+  const std::string a = scratch_dir("run-readme-a"), b = scratch_dir("run-readme-b");
+  const auto moe = run_cli("run --workload workloads/moe_alltoall_ep.json --quiet --out '" + a + "'");
+  CHECK(moe.exit_code == 0);
+  const json sa = json::parse(slurp(a + "/summary.json"));
+  CHECK(sa["run"]["completed"] == true);
+  CHECK(sa["ops"][3]["algorithm"] == "rail_aligned");
+  CHECK(sa["ops"][5]["algorithm"] == "hierarchical");
+  const auto mix = run_cli("run --topology topologies/rail_4su_32x8.json --workload workloads/multi_job_mix.json --out '" +
+                           b + "'");
+  CHECK(mix.exit_code == 0);
+  CHECK(mix.out.find("halving_doubling") != std::string::npos);
+  const json sb = json::parse(slurp(b + "/summary.json"));
+  CHECK(sb["jobs"].size() == 3);
+  // Job 2 is placed with stride 2 on the endpoints job 1 left free (64, 66, ...).
+  CHECK(sb["jobs"][1]["endpoints"][0] == 64);
+  CHECK(sb["jobs"][1]["endpoints"][1] == 66);
+}
