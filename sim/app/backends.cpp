@@ -2,12 +2,13 @@
 
 #include "core/config_error.hpp"
 #include "core/json_reader.hpp"
+#include "flow/fluid_net.hpp"
 #include "workload/analytic_backend.hpp"
 
 namespace rocesim::app {
 
 const std::vector<std::string>& backend_names() {
-  static const std::vector<std::string> names{"analytic"};
+  static const std::vector<std::string> names{"analytic", "fluid"};
   return names;
 }
 
@@ -16,13 +17,24 @@ std::unique_ptr<TransferBackend> make_backend(std::string_view name, Simulator& 
   (void)fabric;
   if (name == "analytic") {
     JsonReader r(params, "--set", "/backend");
-    r.finish();  // the analytic tier has no parameters
-    return std::make_unique<workload::AnalyticBackend>(sim, router);
+    const bool endpoint_fifo = r.boolean_or("endpoint_fifo", false);
+    r.finish();
+    return std::make_unique<workload::AnalyticBackend>(sim, router, endpoint_fifo);
+  }
+  if (name == "fluid") {
+    JsonReader r(params, "--set", "/backend");  // overhead, flow_rate_cap, solver (sim/flow/fluid_params.hpp)
+    return std::make_unique<flow::FluidNet>(sim, fabric, router, flow::read_fluid_params(r));
   }
   std::string list;
   for (const auto& n : backend_names()) list += (list.empty() ? "" : ", ") + n;
   throw ConfigError("--backend", std::string(name),
                     "backend \"" + std::string(name) + "\" is not available in this build (available: " + list + ")");
+}
+
+nlohmann::json effective_backend_params(std::string_view name, const nlohmann::json& params) {
+  nlohmann::json out = params;
+  if (name == "analytic" && !out.contains("endpoint_fifo")) out["endpoint_fifo"] = false;
+  return out;
 }
 
 }  // namespace rocesim::app
