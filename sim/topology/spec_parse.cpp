@@ -222,6 +222,7 @@ TopologySpec parse_topology(const nlohmann::json& doc, const std::string& file_l
   if (gen == "rail_optimized") spec.form = parse_rail(form);
   if (is_catalog_generator(gen)) parse_catalog_form(gen, form, r, spec);
   if (r.has("failures")) spec.failures = parse_failures(r);
+  if (r.has("cost")) spec.cost = parse_cost(r);
   form.finish();
   r.finish();
   lower_spec(spec);  // throws on port arithmetic, radix and size errors

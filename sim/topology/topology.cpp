@@ -105,6 +105,7 @@ nlohmann::json topology_to_json(const TopologySpec& spec) {
            {"latency", to_string(spec.scale_up.link.latency)}}}};
   std::visit([&](const auto& f) { j[spec.generator()] = form_json(f); }, spec.form);
   if (!spec.failures.empty()) j["failures"] = failures_to_json(spec.failures);
+  if (spec.cost.given) j["cost"] = cost_to_json(spec.cost);
   return j;
 }
 

@@ -33,6 +33,7 @@
 
 #include "core/units.hpp"
 #include "topology/fabric.hpp"
+#include "topology/cost_model.hpp"
 #include "topology/explicit_graph.hpp"
 #include "topology/failures.hpp"
 
@@ -160,6 +161,7 @@ struct TopologySpec {
   ScaleUpSpec scale_up;
   GeneratorSpec form;
   std::vector<FailureSpec> failures;  // what-if failures at time zero (topology/failures.hpp)
+  CostSpec cost;                      // per-port prices for the cost summary (topology/cost_model.hpp)
 
   // "leaf_spine", "fat_tree", "clos3", "rail_optimized", "rail_only", "multi_plane", "dual_tor" or
   // "explicit".
