@@ -239,3 +239,32 @@ TEST_CASE("uplink counts follow the rates: u = down·r_down·up/(down_ratio·r_u
   j["clos3"]["agg"] = {{"oversubscription", "5:1"}};  // 6·800/(5·400) = 2.4: not whole
   CHECK_THROWS_WITH_AS(parse_topology(j, "t"), doctest::Contains("does not divide into whole ports"), ConfigError);
 }
+
+TEST_CASE("rail-optimized, 3 tiers, several sizes: counts and cross-pod widths from the formulas") {
+  struct Case { std::uint32_t units, servers, g, upp, spines, cpp; std::string o2; };
+  for (const Case& c : {Case{2, 2, 2, 1, 2, 0, "1:1"}, Case{6, 4, 4, 3, 4, 2, "3:1"}, Case{8, 8, 8, 2, 8, 4, "2:1"}}) {
+    CAPTURE(c.units);
+    json j{{"generator", "rail_optimized"},
+           {"server", {{"accelerators", c.g}}},
+           {"rail_optimized",
+            {{"units", c.units}, {"servers_per_unit", c.servers}, {"spines", c.spines}, {"core", true},
+             {"units_per_pod", c.upp}, {"cores_per_plane", c.cpp}, {"spine", {{"oversubscription", c.o2}}}}}};
+    const Fabric f = build_fabric(parse_topology(j, "t"));
+    // E = U·N·G; pods = U/upp; leaves U·G; u1 = N; p12 = u1/S; spine down d2 = upp·G·p12;
+    // u2 = d2/o2; cores per plane C (default u2); p23 = u2/C; cores = S·C.
+    const std::uint32_t o2 = static_cast<std::uint32_t>(std::stoul(c.o2));
+    const std::uint32_t e = c.units * c.servers * c.g, pods = c.units / c.upp, u1 = c.servers, p12 = u1 / c.spines;
+    const std::uint32_t d2 = c.upp * c.g * p12, u2 = d2 / o2, cpp = c.cpp == 0 ? u2 : c.cpp, p23 = u2 / cpp;
+    CHECK(f.endpoints() == e);
+    CHECK(count_role(f, NodeRole::fabric_switch, 1) == c.units * c.g);
+    CHECK(count_role(f, NodeRole::fabric_switch, 2) == pods * c.spines);
+    CHECK(count_role(f, NodeRole::fabric_switch, 3) == c.spines * cpp);
+    CHECK(count_links(f, LinkKind::fabric, 2) == c.units * c.g * u1);
+    CHECK(count_links(f, LinkKind::fabric, 3) == pods * c.spines * u2);
+    const routing::Router router(f, routing::RoutingParams{});
+    const NodeId other_pod = c.upp * c.servers * c.g;  // first accelerator of pod 1 (rail 0)
+    CHECK(f.node(other_pod).pod == 1);
+    CHECK(router.path_count(0, other_pod) == std::uint64_t{u1} * u2 * p23 * p12);
+    CHECK(router.hop_count(0, other_pod) == 6);
+  }
+}
