@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "cc/admission.hpp"
 #include "cc_fixtures.hpp"
@@ -15,7 +16,7 @@ namespace {
 
 constexpr std::int64_t kFrame = 4082;  // 4000 B payload + 82 B overhead (NetParams defaults)
 
-// Admission plus an independent count of each QP's frames in flight (sent − acknowledged), taken
+// Admission plus an independent count of each (src, dst) pair's frames in flight (sent − acknowledged), taken
 // at every send: the bound must hold whatever the strategy believes. ack_every = 1 and a lossless
 // fabric make "frames acknowledged" = ceil(newly acked payload / MTU).
 class CheckedAdmission final : public net::CcStrategy {
@@ -23,24 +24,26 @@ class CheckedAdmission final : public net::CcStrategy {
   explicit CheckedAdmission(Bytes bound) : inner_(AdmissionParams{bound}, Bytes{kFrame}) {}
   std::string_view name() const override { return "checked-admission"; }
   void on_qp_start(const net::QpInfo& info, net::CcControl& ctl) override {
-    if (inflight_.size() <= info.qp) inflight_.resize(info.qp + 1);
+    if (pair_of_.size() <= info.qp) pair_of_.resize(info.qp + 1);
+    pair_of_[info.qp] = (static_cast<std::uint64_t>(info.src) << 32) | info.dst;
     inner_.on_qp_start(info, ctl);
   }
   void on_send(std::uint32_t qp, Bytes wire, Time now, net::CcControl& ctl) override {
-    max_frames_ = std::max(max_frames_, ++inflight_[qp]);
+    max_frames_ = std::max(max_frames_, ++inflight_[pair_of_[qp]]);
     inner_.on_send(qp, wire, now, ctl);
   }
   void on_ack(const net::AckSample& ack, net::CcControl& ctl) override {
-    inflight_[ack.qp] -= (ack.newly_acked.n + 3999) / 4000;
+    inflight_[pair_of_[ack.qp]] -= (ack.newly_acked.n + 3999) / 4000;
     inner_.on_ack(ack, ctl);
   }
   void on_qp_done(std::uint32_t qp) override { inner_.on_qp_done(qp); }
-  std::int64_t max_frames() const { return max_frames_; }
+  std::int64_t max_frames() const { return max_frames_; }  // per (src, dst) pair
   std::int64_t credits() const { return inner_.credits(); }
 
  private:
   Admission inner_;
-  std::vector<std::int64_t> inflight_;
+  std::vector<std::uint64_t> pair_of_;
+  std::map<std::uint64_t, std::int64_t> inflight_;  // test bookkeeping, per pair
   std::int64_t max_frames_ = 0;
 };
 
@@ -82,4 +85,22 @@ TEST_CASE("admission fabric: in-flight bytes per peer never exceed the bound; in
   CHECK(q_off > 8 * 16 * kFrame);
   CHECK(pauses_off > 0);
   CHECK(net::testing::within(span_on.seconds(), 32e6 * 4082 / 4000 * 8 / 100e9, 0.03));
+}
+
+TEST_CASE("admission fabric: the bound is per peer pair when a connection is striped over QPs") {
+  // 4 hosts send 4 MB each to host 4, each transfer striped over 2 QPs (nic.qps_per_connection =
+  // 2). Bound 64 KiB = 16 frames per pair, so each QP holds 8 while both run and the last one
+  // inherits 16. The QPs of a transfer start in one call, before the port can emit a second
+  // frame, so the pair never has more than 16 frames outstanding and reaches exactly 16.
+  net::NetParams p;
+  p.nic.qps_per_connection = 2;
+  auto owned = std::make_unique<CheckedAdmission>(Bytes{65536});
+  CheckedAdmission* checked = owned.get();
+  CcHarness h(net::testing::leaf_spine(1, 5, 0), p, std::move(owned));
+  for (std::uint32_t s = 0; s < 4; ++s) h.send(s, 4, 4'000'000, s);
+  h.sim.run();
+  net::testing::check_conservation(h.net, true);
+  CHECK(h.net.qps().size() == 8);
+  CHECK(checked->max_frames() == 16);
+  CHECK(h.net.port_counters(net::testing::port_to(h.fabric, 5, 4)).max_queue_bytes <= 4 * 16 * kFrame);
 }
