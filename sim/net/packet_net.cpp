@@ -171,10 +171,24 @@ void PacketNet::on_event(Simulator&, std::uint32_t kind, std::uint64_t arg) {
       on_arrive(pkt);
       break;
     }
-    case kPauseEnd:
-      settle_pauses(static_cast<PortId>(arg));
-      try_transmit(static_cast<PortId>(arg));
+    case kPauseEnd: {
+      const auto port = static_cast<PortId>(arg);
+      PortState& ps = ports_[port];
+      ps.pause_end_pending = false;
+      settle_pauses(port);
+      // Pauses refreshed since this was scheduled: wait for the earliest class still paused.
+      Time next = Time::max();
+      for (int c = kFirstDataClass; c < kFirstDataClass + data_classes_; ++c) {
+        if (ps.paused_mask >> c & 1) next = std::min(next, ps.paused_until[static_cast<std::size_t>(c)]);
+      }
+      if (next != Time::max()) {
+        ps.pause_end_pending = true;
+        ps.pause_end_at = next;
+        sim_.schedule_at(next, this, kPauseEnd, port);
+      }
+      try_transmit(port);
       break;
+    }
     case kRto:
       on_rto(static_cast<std::uint32_t>(arg));
       break;
@@ -184,9 +198,18 @@ void PacketNet::on_event(Simulator&, std::uint32_t kind, std::uint64_t arg) {
       make_ready(static_cast<std::uint32_t>(arg));
       break;
     }
-    case kPfcRefresh:
-      if (ingress_[arg].paused_upstream) send_pause(static_cast<std::uint32_t>(arg), true);
+    case kPfcRefresh: {
+      IngressState& g = ingress_[arg];
+      g.refresh_pending = false;
+      if (!g.paused_upstream) break;
+      if (sim_.now() >= g.refresh_due) {
+        send_pause(static_cast<std::uint32_t>(arg), true);
+      } else {
+        g.refresh_pending = true;
+        sim_.schedule_at(g.refresh_due, this, kPfcRefresh, arg);
+      }
       break;
+    }
     case kStallCheck:
       on_stall_check();
       break;
@@ -399,7 +422,11 @@ void PacketNet::on_pause_frame(std::uint32_t pkt) {
     try_transmit(target);
   }
   ps.paused_until[c] = now + serialization_time(Bytes{static_cast<std::int64_t>(quanta) * 64}, ps.rate);
-  sim_.schedule_at(ps.paused_until[c], this, kPauseEnd, target);
+  if (!ps.pause_end_pending || ps.pause_end_at > ps.paused_until[c]) {
+    ps.pause_end_pending = true;
+    ps.pause_end_at = ps.paused_until[c];
+    sim_.schedule_at(ps.paused_until[c], this, kPauseEnd, target);
+  }
 }
 
 // Closes the pause accounting of classes whose pause time ran out.

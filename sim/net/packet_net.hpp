@@ -26,6 +26,9 @@
 // Control frames (ACK/NAK/CNP) bypass the MMU (they are tiny and never paused) and are never
 // dropped. Stall detection: if no payload is delivered or acknowledged for stall_timeout while
 // QPs are active, the run stops and stall() lists the egress ports paused at that moment.
+// Pause expiry and XOFF refresh use at most one pending event per port / ingress (a later
+// deadline is re-checked when the earlier event fires), so pauses do not fill the event queue
+// with stale records.
 // Determinism: all order comes from the event queue's (time, seq); ECN draws use per-switch
 // streams derive_seed(seed, "ecn", node).
 // Thread safety: none; one PacketNet per Simulator.
@@ -114,6 +117,8 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
     std::uint8_t watchdog_off = 0;   // classes that ignore pause (PFC watchdog tripped)
     std::uint8_t dwrr_cursor = 0;
     bool dwrr_credited = false;      // the class under the cursor got this visit's quantum
+    bool pause_end_pending = false;  // a kPauseEnd event is scheduled (at most one per port)
+    Time pause_end_at{};             // its time
     Rate rate{};
     std::uint64_t tx_bytes = 0;  // wire bytes sent so far (counters, telemetry)
     std::uint64_t tx_packets = 0;
@@ -133,7 +138,8 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
     std::int64_t shared_used = 0;
     std::int64_t headroom_used = 0;
     bool paused_upstream = false;
-    TimerId refresh{};
+    bool refresh_pending = false;  // a kPfcRefresh event is scheduled (at most one per ingress)
+    Time refresh_due{};            // when the XOFF must be re-sent if still congested
   };
 
   struct SwitchState {

@@ -71,8 +71,7 @@ void PacketNet::release(NodeId node, std::uint32_t ingress, std::int64_t n, int 
                           : held <= std::max<std::int64_t>(0, dynamic_threshold(sw) - params_.pfc.xon_offset.n);
   (void)prio;
   if (resume) {
-    g.paused_upstream = false;
-    sim_.cancel(g.refresh);
+    g.paused_upstream = false;  // a pending refresh event finds this and does nothing
     send_pause(ingress, false);
   }
 }
@@ -95,10 +94,13 @@ void PacketNet::send_pause(std::uint32_t ingress, bool xoff) {
   if (xoff) {
     ++port_counters_[out].pauses_sent;
     IngressState& g = ingress_[ingress];
-    if (!g.refresh.valid()) g.refresh = sim_.make_timer(this, kPfcRefresh, ingress);
     // Refresh before the upstream's pause runs out: half the pause time of the link.
     const Time pause = serialization_time(Bytes{params_.pfc.quanta * 64}, ports_[upstream].rate);
-    sim_.arm(g.refresh, sim_.now() + Time{std::max<std::int64_t>(1, pause.ps / 2)});
+    g.refresh_due = sim_.now() + Time{std::max<std::int64_t>(1, pause.ps / 2)};
+    if (!g.refresh_pending) {
+      g.refresh_pending = true;
+      sim_.schedule_at(g.refresh_due, this, kPfcRefresh, ingress);
+    }
   } else {
     ++port_counters_[out].resumes_sent;
   }
