@@ -121,3 +121,16 @@ TEST_CASE("make_packet_net_with_cc: the packet backend from --set JSON, cc as a 
   CHECK(error_of(R"({"cc": 3})").find("/backend/cc") != std::string::npos);
   CHECK(error_of(R"({"pfc": {"bogus": 1}})").find("bogus") != std::string::npos);
 }
+
+TEST_CASE("cc factory: every algorithm's effective config reads back to itself") {
+  // Reports embed the effective config; feeding it back must give the same parameters.
+  for (const char* text : {R"({"algorithm": "hpcc", "hpcc": {"w_ai": "80B", "max_stage": 3}})",
+                           R"({"algorithm": "timely", "timely": {"t_low": "10us", "t_high": "100us", "delta": "100Mbps"}})",
+                           R"({"algorithm": "admission", "admission": {"inflight": "1MiB"}})",
+                           R"({"algorithm": "dcqcn", "dcqcn": {"byte_counter": 0, "clamp_target_rate": true}})"}) {
+    const CcSetup s = build(text);
+    const CcSetup again = make_cc_strategy(s.effective, "effective.json", CcContext{});
+    CHECK(again.effective == s.effective);
+    CHECK(again.strategy->name() == s.strategy->name());
+  }
+}
