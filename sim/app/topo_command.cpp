@@ -18,6 +18,8 @@
 #include "report/fabric_dot.hpp"
 #include "report/fabric_summary.hpp"
 #include "routing/router.hpp"
+#include "topology/cost_model.hpp"
+#include "topology/failures.hpp"
 #include "topology/topology.hpp"
 
 namespace rocesim::app {
@@ -83,14 +85,42 @@ void run_topo(const TopoOptions& opt, CommandContext& ctx) {
   const routing::Router router(fabric, routing::RoutingParams{routing::HashKind::crc, opt.seed, true});
   const report::FabricSummary summary = report::summarize(fabric, router);
   const RouteSample rs = route_sample(fabric, router, opt.route_sample, opt.seed);
+  // Catalog extras, when the file asks for them: what the failures took away (bisection of the
+  // healthy fabric minus that of the failed one; topology/failures.hpp) and the fabric's cost and
+  // power from the user's prices (topology/cost_model.hpp).
+  nlohmann::json extras = nlohmann::json::object();
+  std::string extras_text;
+  if (!spec.failures.empty()) {
+    topology::TopologySpec healthy_spec = spec;
+    healthy_spec.failures.clear();
+    const topology::Fabric healthy = topology::build_fabric(healthy_spec);
+    topology::FailureEffect fx;
+    topology::apply_failures(healthy, spec.failures, spec.source, &fx);
+    const routing::Router healthy_router(healthy, routing::RoutingParams{routing::HashKind::crc, opt.seed, true});
+    const std::uint64_t before = report::summarize(healthy, healthy_router).bisection_bps;
+    const std::uint64_t lost = before > summary.bisection_bps ? before - summary.bisection_bps : 0;
+    extras["failures"] = {{"links_down", fx.links_down},       {"links_degraded", fx.links_degraded},
+                          {"switches_down", fx.switches_down}, {"capacity_lost_bps", fx.capacity_lost_bps},
+                          {"healthy_bisection_bps", before},   {"bisection_lost_bps", lost}};
+    extras_text += "  failures: " + std::to_string(fx.links_down) + " links down, " + std::to_string(fx.links_degraded) +
+                   " degraded, " + std::to_string(fx.switches_down) + " switches down; bisection lost " +
+                   std::to_string(static_cast<double>(lost) * 1e-9) + " Gb/s of " +
+                   std::to_string(static_cast<double>(before) * 1e-9) + " Gb/s\n";
+  }
+  if (spec.cost.given) {
+    const topology::CostSummary cost = topology::summarize_cost(fabric, spec.cost);
+    extras["cost"] = topology::to_json(cost);
+    extras_text += topology::to_text(cost);
+  }
   if (opt.json) {
     nlohmann::json j = report::to_json(summary);
     j["route_sample"] = {{"flows", rs.flows}, {"routed", rs.routed}, {"total_hops", rs.total_hops}, {"max_hops", rs.max_hops}};
     j["seed"] = opt.seed;
+    j.update(extras);
     j["effective_config"] = topology::topology_to_json(spec);
     std::cout << j.dump(2) << '\n';
   } else {
-    std::cout << report::to_text(summary);
+    std::cout << report::to_text(summary) << extras_text;
     std::cout << "  sample routes: " << rs.routed << " of " << rs.flows << " flows routed";
     if (rs.routed > 0) {
       std::cout << ", mean " << static_cast<double>(rs.total_hops) / static_cast<double>(rs.routed) << " hops, max "
