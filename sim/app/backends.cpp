@@ -3,12 +3,13 @@
 #include "core/config_error.hpp"
 #include "core/json_reader.hpp"
 #include "flow/fluid_net.hpp"
+#include "net/make_packet_net.hpp"
 #include "workload/analytic_backend.hpp"
 
 namespace rocesim::app {
 
 const std::vector<std::string>& backend_names() {
-  static const std::vector<std::string> names{"analytic", "fluid"};
+  static const std::vector<std::string> names{"analytic", "fluid", "packet"};
   return names;
 }
 
@@ -24,6 +25,9 @@ std::unique_ptr<TransferBackend> make_backend(std::string_view name, Simulator& 
   if (name == "fluid") {
     JsonReader r(params, "--set", "/backend");  // overhead, flow_rate_cap, solver (sim/flow/fluid_params.hpp)
     return std::make_unique<flow::FluidNet>(sim, fabric, router, flow::read_fluid_params(r));
+  }
+  if (name == "packet") {
+    return net::make_packet_net(sim, fabric, router, params);  // "cc" + sim/net/net_params.hpp keys
   }
   std::string list;
   for (const auto& n : backend_names()) list += (list.empty() ? "" : ", ") + n;

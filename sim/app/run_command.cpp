@@ -118,7 +118,7 @@ void run(const RunOptions& opt, CommandContext& ctx) {
       {"workload", workload::to_json(wspec)},
       {"routing",
        {{"hash", rp.hash == routing::HashKind::crc ? "crc" : "uniform"}, {"per_switch_seed", rp.per_switch_seed}}},
-      {"backend", {{"name", facts.backend}, {"params", backend_params}}}};
+      {"backend", {{"name", facts.backend}, {"params", effective_backend_params(opt.backend, backend_params)}}}};
   const nlohmann::json summary = build_run_summary(facts, wspec, lowered, executor);
   write_file_atomically(opt.out, "summary.json", summary.dump(2) + "\n");
   if (!opt.quiet) std::cout << run_summary_text(summary) << "report: " << opt.out << "/summary.json\n";

@@ -6,6 +6,12 @@
 // dst, flow_label), so ECMP still decides which links are used (it matters for hop counts on
 // irregular fabrics), but transfers sharing a link do not slow each other. Results are therefore a
 // lower bound on any real completion time; the packet and fluid backends model the sharing.
+// Option `endpoint_fifo` (default off; `--set endpoint_fifo=true`): each accelerator's NIC sends one
+// transfer at a time and receives one at a time, in start order (FIFO, non-preemptive):
+//   t_tx = max(t_start, free_out[src], free_in[dst]);  free_out[src] = free_in[dst] = t_tx + bytes/rate
+//   t_done = t_tx + bytes/rate + latency
+// The fabric between the NICs stays contention-free. This keeps multi-channel rings and windowed
+// all-to-alls from exceeding the NIC's line rate, at the cost of FIFO (not fair-share) ordering.
 // Cost: one path query (O(hops · log ports)) and one event per transfer; no allocation per transfer
 // once the path buffer has grown.
 // Thread safety: none; belongs to one Simulator.
@@ -22,15 +28,16 @@ namespace rocesim::workload {
 
 class AnalyticBackend final : public TransferBackend, public EventHandler {
  public:
-  AnalyticBackend(Simulator& sim, const routing::Router& router);
+  AnalyticBackend(Simulator& sim, const routing::Router& router, bool endpoint_fifo = false);
 
   std::string_view name() const override { return "analytic"; }
   void set_sink(TransferSink* sink) override { sink_ = sink; }
   void start(const TransferRequest& request) override;
   void on_event(Simulator& sim, std::uint32_t kind, std::uint64_t arg) override;
 
-  // The completion delay start() would use for `request` (latency + bytes / bottleneck).
+  // The completion delay of `request` on an idle network (latency + bytes / bottleneck).
   Time transfer_time(const TransferRequest& request);
+  bool endpoint_fifo() const { return endpoint_fifo_; }
   std::uint64_t transfers_started() const { return started_; }
 
  private:
@@ -39,6 +46,9 @@ class AnalyticBackend final : public TransferBackend, public EventHandler {
   TransferSink* sink_ = nullptr;
   std::vector<topology::PortId> path_;
   std::uint64_t started_ = 0;
+  bool endpoint_fifo_;
+  Rate last_rate_{};
+  std::vector<Time> free_out_, free_in_;  // per endpoint, when endpoint_fifo_
 };
 
 }  // namespace rocesim::workload

@@ -234,3 +234,25 @@ TEST_CASE("rail-aligned and hierarchical reject groups whose nodes hold differen
                                         {Bytes{4096}}, Locality{node_of, rail_of}, ready, done),
                        doctest::Contains("valid: ring, direct"), LoweringError);
 }
+
+TEST_CASE("analytic endpoint_fifo: a NIC sends and receives one transfer at a time") {
+  // All-to-all with every send in flight at once (window n−1). Without the option the analytic tier
+  // has no contention: α + S/(nB). With it, step s = 1..n−1 pairs are disjoint (p → p+s), so each
+  // round occupies every NIC once: the last round ends after (n−1) serializations plus α.
+  const std::uint32_t n = 6;
+  const std::int64_t S = 6 << 20;
+  const auto f = test::star_fabric(n);
+  CollectiveArgs a{Bytes{S}};
+  a.max_concurrent = n - 1;
+  const TransferDag dag = lower_one(CollectiveKind::all_to_all, Algorithm::pairwise, n, a);
+  Simulator sim;
+  routing::Router router(f, routing::RoutingParams{});
+  AnalyticBackend backend(sim, router, true);
+  const auto ranks = test::identity(n);
+  DagExecutor ex(sim, backend, dag, ranks, 1);
+  ex.start();
+  sim.run();
+  REQUIRE(ex.finished());
+  CHECK(ex.last_completion() == kAlpha + ser(S / n) * (n - 1));
+  CHECK(test::run_analytic(f, dag).finish == kAlpha + ser(S / n));
+}
