@@ -10,6 +10,7 @@
 #include "core/config_error.hpp"
 #include "core/rng.hpp"
 #include "flow/fluid_net.hpp"
+#include "leaf_spine_fixture.hpp"
 
 using namespace rocesim;
 using namespace rocesim::topology;
@@ -18,22 +19,9 @@ using namespace rocesim::flow;
 
 namespace {
 
-constexpr Rate kLine = Rate::gbps(400);
-constexpr Time kHop = Time::from_ns(500);
-
-// 2-tier leaf-spine: `leaves` leaves of `hosts` hosts, `spines` spines, every leaf joined to every
-// spine; all links 400 Gb/s, 500 ns. spines == 0 leaves the leaves disconnected.
-Fabric leaf_spine(std::uint32_t leaves, std::uint32_t hosts, std::uint32_t spines) {
-  FabricBuilder b("leaf-spine", "hand");
-  for (std::uint32_t e = 0; e < leaves * hosts; ++e) b.add_accelerator(e, 0, kNone, 0);
-  std::vector<NodeId> leaf_ids, spine_ids;
-  for (std::uint32_t l = 0; l < leaves; ++l) leaf_ids.push_back(b.add_switch(1, 0, {kNone, l, 0, 0, 0}, 0));
-  for (std::uint32_t s = 0; s < spines; ++s) spine_ids.push_back(b.add_switch(2, 0, {kNone, kNone, 0, 0, 0}, 0));
-  for (std::uint32_t e = 0; e < leaves * hosts; ++e) b.add_link(e, leaf_ids[e / hosts], kLine, kHop, LinkKind::nic);
-  for (NodeId l : leaf_ids)
-    for (NodeId s : spine_ids) b.add_link(l, s, kLine, kHop, LinkKind::fabric);
-  return std::move(b).build();
-}
+using testing::kHop;
+using testing::kLine;
+using testing::leaf_spine;
 
 struct Recorder : TransferSink {
   std::vector<std::pair<std::uint64_t, Time>> done;

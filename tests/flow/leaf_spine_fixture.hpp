@@ -1,0 +1,29 @@
+// Shared test fixture: a hand-built 2-tier leaf-spine Fabric (400 Gb/s, 500 ns links everywhere).
+#pragma once
+
+#include <utility>
+#include <vector>
+
+#include "topology/fabric.hpp"
+
+namespace rocesim::flow::testing {
+
+inline constexpr Rate kLine = Rate::gbps(400);
+inline constexpr Time kHop = Time::from_ns(500);
+
+// `leaves` leaves of `hosts` hosts, `spines` spines, every leaf joined to every spine.
+// spines == 0 leaves the leaves disconnected.
+inline topology::Fabric leaf_spine(std::uint32_t leaves, std::uint32_t hosts, std::uint32_t spines) {
+  using namespace topology;
+  FabricBuilder b("leaf-spine", "hand");
+  for (std::uint32_t e = 0; e < leaves * hosts; ++e) b.add_accelerator(e, 0, kNone, 0);
+  std::vector<NodeId> leaf_ids, spine_ids;
+  for (std::uint32_t l = 0; l < leaves; ++l) leaf_ids.push_back(b.add_switch(1, 0, {kNone, l, 0, 0, 0}, 0));
+  for (std::uint32_t s = 0; s < spines; ++s) spine_ids.push_back(b.add_switch(2, 0, {kNone, kNone, 0, 0, 0}, 0));
+  for (std::uint32_t e = 0; e < leaves * hosts; ++e) b.add_link(e, leaf_ids[e / hosts], kLine, kHop, LinkKind::nic);
+  for (NodeId l : leaf_ids)
+    for (NodeId s : spine_ids) b.add_link(l, s, kLine, kHop, LinkKind::fabric);
+  return std::move(b).build();
+}
+
+}  // namespace rocesim::flow::testing
