@@ -15,6 +15,7 @@ HpccParams read_hpcc_params(JsonReader& r) {
   p.w_ai = r.bytes_or("w_ai", p.w_ai, 0);
   p.expected_flows = static_cast<int>(r.integer_or("expected_flows", p.expected_flows, 1, 100000000));
   p.min_rate = positive_rate(r, "min_rate", p.min_rate);
+  p.int_bytes_per_hop = static_cast<int>(r.integer_or("int_bytes_per_hop", p.int_bytes_per_hop, 0, 64));
   r.finish();
   return p;
 }
@@ -24,7 +25,8 @@ nlohmann::json to_json(const HpccParams& p) {
                         {"max_stage", p.max_stage},
                         {"w_ai", to_string(p.w_ai)},
                         {"expected_flows", p.expected_flows},
-                        {"min_rate", to_string(p.min_rate)}};
+                        {"min_rate", to_string(p.min_rate)},
+                        {"int_bytes_per_hop", p.int_bytes_per_hop}};
 }
 
 void Hpcc::on_qp_start(const net::QpInfo& info, net::CcControl& ctl) {

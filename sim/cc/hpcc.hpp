@@ -20,10 +20,11 @@
 // Defaults: eta = 0.95, max_stage = 5 (paper §5); W_AI = W_init·(1 − eta)/N with N =
 //   expected_flows = 100 when w_ai = 0 ("auto", the paper's bound that N flows' additive steps
 //   stay within the 1 − eta headroom), min_rate = 100 Mb/s (ns-3 lineage).
-// INT overhead the backend must carry: the HPCC INT header is 2 B plus 8 B per hop (B: 4 bit,
-//   ts: 24 bit, txBytes: 20 bit, qlen: 16 bit), i.e. 42 B for the 5-hop maximum the ns-3 lineage
-//   reserves on every data packet. The packet backend does not add it by itself; configure
-//   net.wire.data_overhead += int_overhead(5) (82 + 42 = 124 B) when running HPCC.
+// INT overhead: the HPCC INT header is 2 B plus 8 B per hop (B: 4 bit, ts: 24 bit, txBytes:
+//   20 bit, qlen: 16 bit); the ns-3 lineage reserves a fixed 42 B (5 hops) on every data packet.
+//   Here each switch egress grows the data frame by int_bytes_per_hop (8 B) as it appends its
+//   record (CcStrategy::telemetry_bytes_per_hop), so a frame pays for the hops it really
+//   crossed; the 2 B header itself is not modelled (0.05 % of a 4 KB frame).
 // Thread safety: none; one strategy per PacketNet.
 #pragma once
 
@@ -43,10 +44,8 @@ struct HpccParams {
   Bytes w_ai{0};                // additive window step, 0 = auto (W_init·(1 − eta)/expected_flows)
   int expected_flows = 100;     // N of the auto W_AI
   Rate min_rate = Rate::mbps(100);
+  int int_bytes_per_hop = 8;    // INT record each switch hop adds to a data frame
 };
-
-// Wire bytes of the INT header for `hops` switch hops: 2 B + 8 B per hop.
-constexpr Bytes int_overhead(int hops) { return Bytes{2 + 8 * static_cast<std::int64_t>(hops)}; }
 
 HpccParams read_hpcc_params(JsonReader& r);
 nlohmann::json to_json(const HpccParams& p);
@@ -57,6 +56,7 @@ class Hpcc final : public net::CcStrategy {
 
   std::string_view name() const override { return "hpcc"; }
   bool wants_telemetry() const override { return true; }
+  std::uint32_t telemetry_bytes_per_hop() const override { return static_cast<std::uint32_t>(p_.int_bytes_per_hop); }
   void on_qp_start(const net::QpInfo& info, net::CcControl& ctl) override;
   void on_ack(const net::AckSample& ack, net::CcControl& ctl) override;
 

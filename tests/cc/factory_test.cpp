@@ -94,7 +94,7 @@ TEST_CASE("make_packet_net_with_cc: the packet backend from --set JSON, cc as a 
   // from the name form; each delivers every byte. Errors name the path under /backend/cc.
   const topology::Fabric f = net::testing::leaf_spine(1, 2, 0);
   const routing::Router router(f, {});
-  for (const char* text : {R"({"cc": {"algorithm": "hpcc", "hpcc": {"eta": 0.9}}, "wire": {"data_overhead": "124B"}})",
+  for (const char* text : {R"({"cc": {"algorithm": "hpcc", "hpcc": {"eta": 0.9}}})",
                            R"({"cc": "dcqcn", "ecn": {"kmin": "5KB", "kmax": "200KB", "pmax": 0.01}})"}) {
     Simulator sim;
     nlohmann::json effective;

@@ -50,6 +50,7 @@ TEST_CASE("hpcc: starts at W_init = line x base RTT and rate = W / T = line rate
   CHECK(r.ctl.rate.bps == doctest::Approx(100e9));
   CHECK(r.cc.w_ai_bytes(0) == doctest::Approx(kWai));
   CHECK(r.cc.wants_telemetry());
+  CHECK(r.cc.telemetry_bytes_per_hop() == 8);  // one INT record per switch hop
 }
 
 TEST_CASE("hpcc: full link, empty queue: U = 1, W = W_init · eta/U + W_AI") {
@@ -128,7 +129,7 @@ TEST_CASE("hpcc: the hop with the highest utilization governs") {
   CHECK(r.cc.window_bytes(0) == doctest::Approx(kWinit / (1.2 / 0.95) + kWai));
 }
 
-TEST_CASE("hpcc: window floor min_rate x T and INT overhead") {
+TEST_CASE("hpcc: window floor min_rate x T") {
   // U = 10000 would give W = 125000/(10000/0.95) + 62.5 ≈ 74 B; the floor is 100 Mb/s · 10 us / 8
   // = 125 B.
   Rig r;
@@ -136,6 +137,4 @@ TEST_CASE("hpcc: window floor min_rate x T and INT overhead") {
   r.ack(Time::from_us(10), 10000.0, 0);
   CHECK(r.cc.window_bytes(0) == doctest::Approx(125.0));
   CHECK(r.ctl.window.n >= 1);
-  // INT: 2 B header + 8 B per hop; 42 B for the ns-3 lineage's 5 hops.
-  CHECK(int_overhead(5) == Bytes{42});
 }

@@ -28,10 +28,7 @@ TEST_CASE("victim flow: DCQCN and HPCC undo PFC head-of-line blocking") {
     p.ecn.pmax = 0.01;
     std::unique_ptr<net::CcStrategy> s;
     if (cc == 1) s = std::make_unique<Dcqcn>(DcqcnParams{});
-    if (cc == 2) {
-      p.wire.data_overhead = Bytes{82} + int_overhead(5);
-      s = std::make_unique<Hpcc>(HpccParams{});
-    }
+    if (cc == 2) s = std::make_unique<Hpcc>(HpccParams{});
     CcHarness h(net::testing::leaf_spine(3, 6, 1), p, std::move(s));
     for (std::uint32_t src : {0u, 1u, 7u, 8u, 9u, 10u}) h.send(src, 6, 8'000'000, src);
     h.sim.run_until(Time::from_us(500));
