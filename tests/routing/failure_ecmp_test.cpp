@@ -144,3 +144,23 @@ TEST_CASE("node names: acc<i>, t<tier>.<j>, su<j>") {
   CHECK(node_name(f, kL * kH) == "t1.0");
   CHECK(node_name(f, kL * kH + kL + 2) == "t2.2");
 }
+
+TEST_CASE("multi-plane with a spine down: the plane loses one path, flows still never cross planes") {
+  // P = 2 planes of leaf-spine (L leaves × H hosts, S = 2 spines). Plane 0's spines are t2.0 and
+  // t2.1, plane 1's t2.2 and t2.3 (node-id order). t2.0 down → (S - 1) + S paths across leaves.
+  const std::uint32_t s = 2;
+  const json plane{{"generator", "leaf_spine"}, {"leaf_spine", {{"leaves", kL}, {"hosts_per_leaf", kH}, {"spines", s}}}};
+  const json j{{"generator", "multi_plane"},
+               {"multi_plane", {{"planes", 2}, {"plane", plane}}},
+               {"failures", json::array({{{"switch", "t2.0"}}})}};
+  const Fabric f = build(j);
+  CHECK_FALSE(f.structural());
+  const Router r(f, RoutingParams{});
+  CHECK(r.path_count(0, kH) == (s - 1) + s);
+  for (std::uint32_t qp = 0; qp < 64; ++qp) {
+    std::vector<PortId> ports;
+    REQUIRE(r.path(FlowKey::for_qp(0, kH + 1, qp), ports));
+    const std::uint8_t p = f.node(f.port(ports[0]).peer).plane;
+    for (std::size_t i = 0; i + 1 < ports.size(); ++i) CHECK(f.node(f.port(ports[i]).peer).plane == p);
+  }
+}
