@@ -2,7 +2,7 @@
 # HPCC / DCQCN benchmark on the /work/shared/bench permutations (fat tree k=8 / k=16, 100 Gb/s,
 # 1 us per link, MTU 4000 B, per-flow ECMP, PFC as in the reference: static XOFF/XON 60000/48000 B,
 # no reserve) through tests/cc/cc_bench, which drives PacketNet with a strategy from cc::read_cc.
-#   hpcc : ECN off (HPCC reads INT, not ECN), data_overhead 82 + 42 B INT header (hpcc.hpp)
+#   hpcc : ECN off (HPCC reads INT, not ECN); each switch hop adds its 8 B INT record (hpcc.hpp)
 #   dcqcn: ECN on at the backend defaults (Kmin 100 KB, Kmax 400 KB, Pmax 0.2), CNP interval 50 us
 # Each (scenario, algorithm) runs RUNS times (default 3): every run (wall, CPU, peak RSS via
 # /usr/bin/time -v), then the medians. Usage:
@@ -18,7 +18,7 @@ cmake --build "$build" -j2 --target cc_bench >/dev/null
 bin=$build/tests/cc/cc_bench
 pfc=(pfc.threshold=static pfc.xoff=60000 pfc.xon=48000 mmu.reserve_per_port=0)
 declare -A cc_args=(
-  [hpcc]="cc.algorithm=hpcc ecn.enabled=false wire.data_overhead=124"
+  [hpcc]="cc.algorithm=hpcc ecn.enabled=false"
   [dcqcn]="cc.algorithm=dcqcn"
 )
 scenarios=(
