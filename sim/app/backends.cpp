@@ -3,6 +3,7 @@
 #include "core/config_error.hpp"
 #include "core/json_reader.hpp"
 #include "flow/fluid_net.hpp"
+#include "cc/cc_factory.hpp"
 #include "net/make_packet_net.hpp"
 #include "workload/analytic_backend.hpp"
 
@@ -27,7 +28,8 @@ std::unique_ptr<TransferBackend> make_backend(std::string_view name, Simulator& 
     return std::make_unique<flow::FluidNet>(sim, fabric, router, flow::read_fluid_params(r));
   }
   if (name == "packet") {
-    return net::make_packet_net(sim, fabric, router, params);  // "cc" + sim/net/net_params.hpp keys
+    // "cc" (a name or {algorithm, dcqcn: {...}, ...}: sim/cc/cc_factory.hpp) + sim/net/net_params.hpp keys
+    return cc::make_packet_net_with_cc(sim, fabric, router, params);
   }
   std::string list;
   for (const auto& n : backend_names()) list += (list.empty() ? "" : ", ") + n;

@@ -174,18 +174,13 @@ void PacketNet::on_event(Simulator&, std::uint32_t kind, std::uint64_t arg) {
     case kPauseEnd: {
       const auto port = static_cast<PortId>(arg);
       PortState& ps = ports_[port];
-      ps.pause_end_pending = false;
       settle_pauses(port);
-      // Pauses refreshed since this was scheduled: wait for the earliest class still paused.
+      // Pauses refreshed since this was armed: wait for the earliest class still paused.
       Time next = Time::max();
       for (int c = kFirstDataClass; c < kFirstDataClass + data_classes_; ++c) {
         if (ps.paused_mask >> c & 1) next = std::min(next, ps.paused_until[static_cast<std::size_t>(c)]);
       }
-      if (next != Time::max()) {
-        ps.pause_end_pending = true;
-        ps.pause_end_at = next;
-        sim_.schedule_at(next, this, kPauseEnd, port);
-      }
+      if (next != Time::max()) sim_.arm(ps.pause_end, next);
       try_transmit(port);
       break;
     }
@@ -200,13 +195,11 @@ void PacketNet::on_event(Simulator&, std::uint32_t kind, std::uint64_t arg) {
     }
     case kPfcRefresh: {
       IngressState& g = ingress_[arg];
-      g.refresh_pending = false;
       if (!g.paused_upstream) break;
       if (sim_.now() >= g.refresh_due) {
         send_pause(static_cast<std::uint32_t>(arg), true);
       } else {
-        g.refresh_pending = true;
-        sim_.schedule_at(g.refresh_due, this, kPfcRefresh, arg);
+        sim_.arm(g.refresh, g.refresh_due);
       }
       break;
     }
@@ -405,6 +398,7 @@ void PacketNet::on_pause_frame(std::uint32_t pkt) {
       ps.paused_mask = static_cast<std::uint8_t>(ps.paused_mask & ~(1u << cls));
     }
     ps.paused_until[c] = now;
+    if (ps.paused_mask == 0 && ps.pause_end.valid()) sim_.cancel(ps.pause_end);
     try_transmit(target);
     return;
   }
@@ -422,11 +416,8 @@ void PacketNet::on_pause_frame(std::uint32_t pkt) {
     try_transmit(target);
   }
   ps.paused_until[c] = now + serialization_time(Bytes{static_cast<std::int64_t>(quanta) * 64}, ps.rate);
-  if (!ps.pause_end_pending || ps.pause_end_at > ps.paused_until[c]) {
-    ps.pause_end_pending = true;
-    ps.pause_end_at = ps.paused_until[c];
-    sim_.schedule_at(ps.paused_until[c], this, kPauseEnd, target);
-  }
+  if (!ps.pause_end.valid()) ps.pause_end = sim_.make_timer(this, kPauseEnd, target);
+  if (!sim_.armed(ps.pause_end) || sim_.expiry(ps.pause_end) > ps.paused_until[c]) sim_.arm(ps.pause_end, ps.paused_until[c]);
 }
 
 // Closes the pause accounting of classes whose pause time ran out.

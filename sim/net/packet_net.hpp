@@ -26,9 +26,9 @@
 // Control frames (ACK/NAK/CNP) bypass the MMU (they are tiny and never paused) and are never
 // dropped. Stall detection: if no payload is delivered or acknowledged for stall_timeout while
 // QPs are active, the run stops and stall() lists the egress ports paused at that moment.
-// Pause expiry and XOFF refresh use at most one pending event per port / ingress (a later
-// deadline is re-checked when the earlier event fires), so pauses do not fill the event queue
-// with stale records.
+// Pause expiry and XOFF refresh use one timer per port / ingress (a later deadline is re-checked
+// when the earlier firing comes), so pauses neither fill the event queue with stale records nor
+// advance the clock after the last transfer; the stall check is cancelled when no QP is active.
 // Determinism: all order comes from the event queue's (time, seq); ECN draws use per-switch
 // streams derive_seed(seed, "ecn", node).
 // Thread safety: none; one PacketNet per Simulator.
@@ -117,8 +117,8 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
     std::uint8_t watchdog_off = 0;   // classes that ignore pause (PFC watchdog tripped)
     std::uint8_t dwrr_cursor = 0;
     bool dwrr_credited = false;      // the class under the cursor got this visit's quantum
-    bool pause_end_pending = false;  // a kPauseEnd event is scheduled (at most one per port)
-    Time pause_end_at{};             // its time
+    TimerId pause_end{};             // earliest pause expiry (made on first pause; cancelled
+                                     // when no class is paused, so it never outlives the run)
     Rate rate{};
     std::uint64_t tx_bytes = 0;  // wire bytes sent so far (counters, telemetry)
     std::uint64_t tx_packets = 0;
@@ -138,7 +138,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
     std::int64_t shared_used = 0;
     std::int64_t headroom_used = 0;
     bool paused_upstream = false;
-    bool refresh_pending = false;  // a kPfcRefresh event is scheduled (at most one per ingress)
+    TimerId refresh{};             // XOFF refresh (made on first pause; cancelled by XON)
     Time refresh_due{};            // when the XOFF must be re-sent if still congested
   };
 

@@ -71,7 +71,8 @@ void PacketNet::release(NodeId node, std::uint32_t ingress, std::int64_t n, int 
                           : held <= std::max<std::int64_t>(0, dynamic_threshold(sw) - params_.pfc.xon_offset.n);
   (void)prio;
   if (resume) {
-    g.paused_upstream = false;  // a pending refresh event finds this and does nothing
+    g.paused_upstream = false;
+    sim_.cancel(g.refresh);
     send_pause(ingress, false);
   }
 }
@@ -97,10 +98,8 @@ void PacketNet::send_pause(std::uint32_t ingress, bool xoff) {
     // Refresh before the upstream's pause runs out: half the pause time of the link.
     const Time pause = serialization_time(Bytes{params_.pfc.quanta * 64}, ports_[upstream].rate);
     g.refresh_due = sim_.now() + Time{std::max<std::int64_t>(1, pause.ps / 2)};
-    if (!g.refresh_pending) {
-      g.refresh_pending = true;
-      sim_.schedule_at(g.refresh_due, this, kPfcRefresh, ingress);
-    }
+    if (!g.refresh.valid()) g.refresh = sim_.make_timer(this, kPfcRefresh, ingress);
+    if (!sim_.armed(g.refresh)) sim_.arm(g.refresh, g.refresh_due);
   } else {
     ++port_counters_[out].resumes_sent;
   }

@@ -227,7 +227,7 @@ void PacketNet::on_ack_at_sender(std::uint32_t pkt) {
     sim_.cancel(q.rto);
     if (q.pace.valid()) sim_.cancel(q.pace);
     cc_->on_qp_done(id);
-    --active_qps_;
+    if (--active_qps_ == 0) sim_.cancel(stall_timer_);  // nothing to watch: let the run end here
     if (params_.nic.complete_on == CompleteOn::ack) qp_finished(id);
     return;
   }

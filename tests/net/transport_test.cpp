@@ -82,6 +82,11 @@ TEST_CASE("8:1 incast with PFC: lossless, line-rate makespan, pauses upstream at
   CHECK(std::abs(first.seconds() - expected_first) <= 2 * kSer.seconds());
   // The switch sent them: its ports toward the senders counted XOFF frames.
   CHECK(h.net.port_counters(port_to(h.fabric, n + 1, 1)).pauses_sent > 0);
+  // The clock stops at the last event that matters (the last ACK reaching its sender): pause
+  // expiry, XOFF refresh and stall-check timers never outlive the traffic.
+  Time last_ack{};
+  for (const QpRecord& r : h.net.qps()) last_ack = std::max(last_ack, r.acked_at);
+  CHECK(h.sim.now() == last_ack);
 }
 
 TEST_CASE("8:1 incast lossy (PFC off, small buffer): drops, go-back-N recovers every byte exactly once") {
