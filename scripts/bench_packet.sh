@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Packet-backend benchmark: the five /work/shared/bench scenarios (fat tree k=8 / k=16, 100 Gb/s,
 # 1 us per link, MTU 4000 B, PFC, no CC, per-flow ECMP) through bench/bench_packet, which drives
-# PacketNet directly from the flow-list CSV (`rocesim run --backend packet` is not wired yet).
+# PacketNet directly from the flow-list CSV. With ROCESIM_BENCH_CLI=1 the same runs go through
+# `rocesim run --backend packet` instead (figures read back from its summary.json; its wall time
+# includes loading and lowering the workload, and there is no CPU-time column).
 # PFC as in the reference: static per-ingress XOFF/XON of 15/12 packets (60000/48000 B), no
 # reserve, ECN off (no CC reads it). Each scenario runs RUNS times (default 3); prints every run
 # (wall, CPU, peak RSS via /usr/bin/time -v) and the medians. Usage:
@@ -12,7 +14,8 @@ build=${1:-build}
 runs=${2:-3}
 only=${3:-}
 bench=${ROCESIM_BENCH_DIR:-/work/shared/bench}
-cmake --build "$build" -j2 --target bench_packet >/dev/null
+cli=${ROCESIM_BENCH_CLI:-0}
+cmake --build "$build" -j2 --target bench_packet rocesim >/dev/null
 bin=$build/bench/bench_packet
 params=(pfc.threshold=static pfc.xoff=60000 pfc.xon=48000 mmu.reserve_per_port=0 ecn.enabled=false)
 scenarios=(
@@ -29,7 +32,23 @@ for s in "${scenarios[@]}"; do
   echo "== $name ($csv on $topo)"
   : >/tmp/rocesim_bench_packet_$name.txt
   for ((i = 1; i <= runs; i++)); do
-    /usr/bin/time -v "$bin" "$topo" "$bench/$csv" "${params[@]}" >/tmp/rocesim_bp_out.txt 2>/tmp/rocesim_bp_time.txt
+    if [[ "$cli" == 1 ]]; then
+      sets=()
+      for p in "${params[@]}" nic.complete_on=ack; do sets+=(--set "$p"); done
+      /usr/bin/time -v "$build/rocesim" run --topology "$topo" --workload "$bench/$csv" --backend packet "${sets[@]}" \
+        --quiet --out /tmp/rocesim_bp_report 2>/tmp/rocesim_bp_time.txt
+      python3 - /tmp/rocesim_bp_report/summary.json >/tmp/rocesim_bp_out.txt <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = sorted(o["duration_us"] for o in d["ops"])
+pct = lambda q: f[min(len(f) - 1, int(q * len(f)))]
+r = d["run"]
+print(f"flows {len(f)}  wall {r['wall_time_s']:.3f} s  cpu - s  events {r['events']}  events/s {r['events_per_wall_s'] / 1e6:.2f} M")
+print(f"FCT us: min {f[0]:.1f} p50 {pct(0.5):.1f} p99 {pct(0.99):.1f} max {f[-1]:.1f}  makespan {r['sim_end_us'] / 1e3:.3f} ms")
+PY
+    else
+      /usr/bin/time -v "$bin" "$topo" "$bench/$csv" "${params[@]}" >/tmp/rocesim_bp_out.txt 2>/tmp/rocesim_bp_time.txt
+    fi
     rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' /tmp/rocesim_bp_time.txt)
     wall=$(awk '/^flows/ {print $4}' /tmp/rocesim_bp_out.txt)
     cpu=$(awk '/^flows/ {print $7}' /tmp/rocesim_bp_out.txt)
