@@ -11,27 +11,39 @@ using topology::Node;
 using topology::NodeId;
 using topology::NodeRole;
 
+// Built with streams: GCC 12 -O2 gives -Wrestrict false positives on short std::string assignments.
 std::string node_name(const Fabric& f, NodeId n) {
+  char prefix = 'a';
   switch (f.node(n).role) {
-    case NodeRole::accelerator: return "a" + std::to_string(n);
-    case NodeRole::fabric_switch: return "s" + std::to_string(n);
-    case NodeRole::scale_up_switch: return "u" + std::to_string(n);
+    case NodeRole::accelerator: prefix = 'a'; break;
+    case NodeRole::fabric_switch: prefix = 's'; break;
+    case NodeRole::scale_up_switch: prefix = 'u'; break;
   }
-  return "x" + std::to_string(n);
+  std::ostringstream os;
+  os << prefix << n;
+  return os.str();
 }
 
 std::string label(const Fabric& f, NodeId n) {
   const Node& node = f.node(n);
+  std::ostringstream os;
   switch (node.role) {
     case NodeRole::accelerator:
-      return "acc " + std::to_string(n) + "\\nsrv " + std::to_string(node.server) + "." + std::to_string(node.local_index);
+      os << "acc " << n << "\\nsrv " << node.server << "." << node.local_index;
+      break;
     case NodeRole::fabric_switch: {
       const std::string& name = f.tier_info(node.tier).name;
-      return (name.empty() ? "tier" + std::to_string(node.tier) : name) + " " + std::to_string(n);
+      if (name.empty()) {
+        os << "tier" << static_cast<int>(node.tier);
+      } else {
+        os << name;
+      }
+      os << " " << n;
+      break;
     }
-    case NodeRole::scale_up_switch: return "scale-up " + std::to_string(node.scale_up_domain);
+    case NodeRole::scale_up_switch: os << "scale-up " << node.scale_up_domain; break;
   }
-  return "?";
+  return os.str();
 }
 
 }  // namespace
