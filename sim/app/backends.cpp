@@ -40,6 +40,7 @@ std::unique_ptr<TransferBackend> make_backend(std::string_view name, Simulator& 
 nlohmann::json effective_backend_params(std::string_view name, const nlohmann::json& params) {
   nlohmann::json out = params;
   if (name == "analytic" && !out.contains("endpoint_fifo")) out["endpoint_fifo"] = false;
+  if (name == "packet") out = net::effective_packet_params(params);
   return out;
 }
 

@@ -5,16 +5,35 @@
 
 namespace rocesim::net {
 
-std::unique_ptr<PacketNet> make_packet_net(Simulator& sim, const topology::Fabric& fabric, const routing::Router& router,
-                                           const nlohmann::json& params, const std::string& file, const std::string& path,
-                                           CcFactory cc_factory) {
-  nlohmann::json doc = params.is_null() ? nlohmann::json::object() : params;
+namespace {
+
+// Splits the "cc" name off a copy of `params` (NetParams has no such key).
+std::string take_cc(nlohmann::json& doc, const std::string& file, const std::string& path) {
   std::string cc_name = "none";
   if (doc.is_object() && doc.contains("cc")) {
     if (!doc["cc"].is_string()) throw ConfigError(file, path + "/cc", "expected a strategy name such as \"none\"");
     cc_name = doc["cc"].get<std::string>();
     doc.erase("cc");
   }
+  return cc_name;
+}
+
+}  // namespace
+
+nlohmann::json effective_packet_params(const nlohmann::json& params, const std::string& file, const std::string& path) {
+  nlohmann::json doc = params.is_null() ? nlohmann::json::object() : params;
+  const std::string cc_name = take_cc(doc, file, path);
+  JsonReader r(doc, file, path);
+  nlohmann::json out = to_json(read_net_params(r));
+  out["cc"] = cc_name;
+  return out;
+}
+
+std::unique_ptr<PacketNet> make_packet_net(Simulator& sim, const topology::Fabric& fabric, const routing::Router& router,
+                                           const nlohmann::json& params, const std::string& file, const std::string& path,
+                                           CcFactory cc_factory) {
+  nlohmann::json doc = params.is_null() ? nlohmann::json::object() : params;
+  const std::string cc_name = take_cc(doc, file, path);
   JsonReader r(doc, file, path);
   NetParams p = read_net_params(r);
   std::unique_ptr<CcStrategy> cc = cc_factory ? cc_factory(cc_name) : nullptr;

@@ -139,4 +139,47 @@ NetParams read_net_params(JsonReader& r) {
   return p;
 }
 
+nlohmann::json to_json(const NetParams& p) {
+  nlohmann::json lossless = nlohmann::json::array();
+  for (bool b : p.queues.lossless) lossless.push_back(b);
+  return {
+      {"wire",
+       {{"mtu", to_string(p.wire.mtu)},
+        {"data_overhead", to_string(p.wire.data_overhead)},
+        {"control_bytes", to_string(p.wire.control_bytes)},
+        {"pause_bytes", to_string(p.wire.pause_bytes)}}},
+      {"queues",
+       {{"data_classes", p.queues.data_classes},
+        {"lossless", lossless},
+        {"scheduler", p.queues.scheduler == Scheduler::dwrr ? "dwrr" : "strict"},
+        {"dwrr_quantum", to_string(p.queues.dwrr_quantum)},
+        {"dwrr_weights", p.queues.dwrr_weights}}},
+      {"mmu",
+       {{"buffer", to_string(p.mmu.buffer)},
+        {"reserve_per_port", to_string(p.mmu.reserve_per_port)},
+        {"headroom", to_string(p.mmu.headroom)},
+        {"lossy_alpha", p.mmu.lossy_alpha}}},
+      {"ecn", {{"enabled", p.ecn.enabled}, {"kmin", to_string(p.ecn.kmin)}, {"kmax", to_string(p.ecn.kmax)}, {"pmax", p.ecn.pmax}}},
+      {"pfc",
+       {{"enabled", p.pfc.enabled},
+        {"threshold", p.pfc.threshold == PfcThreshold::fixed ? "static" : "dynamic"},
+        {"alpha", p.pfc.alpha},
+        {"xoff", to_string(p.pfc.xoff)},
+        {"xon", to_string(p.pfc.xon)},
+        {"xon_offset", to_string(p.pfc.xon_offset)},
+        {"quanta", p.pfc.quanta},
+        {"watchdog", to_string(p.pfc.watchdog)}}},
+      {"nic",
+       {{"qps_per_connection", p.nic.qps_per_connection},
+        {"ack_every", p.nic.ack_every},
+        {"rto", to_string(p.nic.rto)},
+        {"cnp_interval", to_string(p.nic.cnp_interval)},
+        {"generate_cnp", p.nic.generate_cnp},
+        {"window", to_string(p.nic.window)},
+        {"complete_on", p.nic.complete_on == CompleteOn::ack ? "ack" : "delivery"}}},
+      {"stall_timeout", to_string(p.stall_timeout)},
+      {"seed", p.seed},
+  };
+}
+
 }  // namespace rocesim::net

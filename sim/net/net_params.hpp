@@ -105,4 +105,7 @@ void validate(const NetParams& p, const std::string& file = "<net params>");
 // Reads the object of `r` (all keys optional, unknown keys rejected) and validates.
 NetParams read_net_params(JsonReader& r);
 
+// Every parameter with its value (defaults filled in), in the form read_net_params() reads back.
+nlohmann::json to_json(const NetParams& p);
+
 }  // namespace rocesim::net

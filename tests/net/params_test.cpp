@@ -89,6 +89,10 @@ TEST_CASE("make_packet_net: builds from --set style JSON, rejects unknown CC nam
   Simulator sim;
   const auto net = make_packet_net(sim, f, router, nlohmann::json::parse(R"({"cc": "none", "nic": {"ack_every": 2}})"));
   CHECK(net->params().nic.ack_every == 2);
+  const nlohmann::json eff = effective_packet_params(nlohmann::json::parse(R"({"nic": {"ack_every": 2}})"));
+  CHECK(eff["cc"] == "none");
+  CHECK(eff["nic"]["ack_every"] == 2);
+  CHECK(eff["pfc"]["quanta"] == 65535);
   CHECK(net->name() == "packet");
   CHECK_THROWS_AS(make_packet_net(sim, f, router, nlohmann::json::parse(R"({"cc": "dcqcn"})")), ConfigError);
   CHECK_THROWS_AS(make_packet_net(sim, f, router, nlohmann::json::parse(R"({"pfc": {"xoff": 1, "bogus": 2}})")), ConfigError);
@@ -98,4 +102,17 @@ TEST_CASE("make_packet_net: builds from --set style JSON, rejects unknown CC nam
   } catch (const ConfigError& e) {
     CHECK(std::string(e.what()).find("/backend/ecn/pmax") != std::string::npos);
   }
+}
+
+TEST_CASE("net params: to_json lists every value and reads back to the same parameters") {
+  const NetParams a = read(R"({"queues": {"data_classes": 2, "lossless": [true, false]}, "pfc": {"threshold": "static",
+      "xoff": "50KB", "xon": "40KB"}, "nic": {"qps_per_connection": 4, "complete_on": "ack"}, "seed": 7})");
+  const nlohmann::json j = to_json(a);
+  CHECK(j["pfc"]["xoff"] == "50KB");
+  CHECK(j["wire"]["data_overhead"] == "82B");
+  JsonReader r(j, "effective");
+  const NetParams b = read_net_params(r);
+  CHECK(to_json(b) == j);
+  CHECK(b.queues.lossless == a.queues.lossless);
+  CHECK(b.nic.qps_per_connection == 4);
 }
