@@ -22,10 +22,15 @@ std::string take_cc(nlohmann::json& doc, const std::string& file, const std::str
 
 nlohmann::json effective_packet_params(const nlohmann::json& params, const std::string& file, const std::string& path) {
   nlohmann::json doc = params.is_null() ? nlohmann::json::object() : params;
-  const std::string cc_name = take_cc(doc, file, path);
+  // "cc" is the strategy's business (a name here, a parameter object for sim/cc): pass it through.
+  nlohmann::json cc = "none";
+  if (doc.is_object() && doc.contains("cc")) {
+    cc = doc["cc"];
+    doc.erase("cc");
+  }
   JsonReader r(doc, file, path);
   nlohmann::json out = to_json(read_net_params(r));
-  out["cc"] = cc_name;
+  out["cc"] = cc;
   return out;
 }
 

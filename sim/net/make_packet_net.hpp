@@ -22,8 +22,8 @@ std::unique_ptr<PacketNet> make_packet_net(Simulator& sim, const topology::Fabri
                                            const nlohmann::json& params, const std::string& file = "--set",
                                            const std::string& path = "/backend", CcFactory cc_factory = nullptr);
 
-// The parameters a run with `params` uses, every default filled in (for reports). Throws like
-// make_packet_net on bad input.
+// The parameters a run with `params` uses, every default filled in (for reports); "cc" is copied
+// as given (a name or a sim/cc parameter object). Throws ConfigError on bad NetParams keys.
 nlohmann::json effective_packet_params(const nlohmann::json& params, const std::string& file = "--set",
                                        const std::string& path = "/backend");
 

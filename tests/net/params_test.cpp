@@ -93,6 +93,9 @@ TEST_CASE("make_packet_net: builds from --set style JSON, rejects unknown CC nam
   CHECK(eff["cc"] == "none");
   CHECK(eff["nic"]["ack_every"] == 2);
   CHECK(eff["pfc"]["quanta"] == 65535);
+  // A CC parameter object (sim/cc's form) passes through untouched.
+  const nlohmann::json eff2 = effective_packet_params(nlohmann::json::parse(R"({"cc": {"algorithm": "dcqcn"}})"));
+  CHECK(eff2["cc"]["algorithm"] == "dcqcn");
   CHECK(net->name() == "packet");
   CHECK_THROWS_AS(make_packet_net(sim, f, router, nlohmann::json::parse(R"({"cc": "dcqcn"})")), ConfigError);
   CHECK_THROWS_AS(make_packet_net(sim, f, router, nlohmann::json::parse(R"({"pfc": {"xoff": 1, "bogus": 2}})")), ConfigError);
