@@ -125,6 +125,8 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   if (!executor.finished()) {
     std::cerr << "error: the run ended with " << lowered.dag.size() - executor.completed_nodes()
               << " DAG nodes not completed (backend \"" << facts.backend << "\" lost transfers)\n";
+    const std::string stall = backend->stall_report();
+    if (!stall.empty()) std::cerr << stall << '\n';
     ctx.exit_code = kExitIncomplete;
   }
 }

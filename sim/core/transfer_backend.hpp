@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "core/units.hpp"
@@ -42,6 +43,9 @@ class TransferBackend {
   virtual void set_sink(TransferSink* sink) = 0;
   // REQUIRES: src != dst, bytes > 0, both endpoints exist. Starts at sim.now().
   virtual void start(const TransferRequest& request) = 0;
+  // Why the backend stopped making progress (e.g. a PFC deadlock and the ports involved), or an
+  // empty string when it did not detect a stall.
+  virtual std::string stall_report() const { return {}; }
 };
 
 }  // namespace rocesim

@@ -90,6 +90,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   const StallReport& stall() const { return stall_; }
   // A readable account of the stall: time, active QPs and each paused port as "node a -> node b".
   std::string stall_message() const;
+  std::string stall_report() const override { return stall_.stalled ? stall_message() : std::string(); }
   // The egress ports QP `qp` uses, source first.
   std::span<const PortId> route_of(std::uint32_t qp) const;
 
