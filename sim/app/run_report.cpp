@@ -12,7 +12,7 @@ namespace rocesim::app {
 namespace {
 
 // The project version (CMakeLists.txt `project(rocesim VERSION ...)`).
-constexpr const char* kVersion = "0.1.0";
+constexpr const char* kVersion = ROCESIM_VERSION;  // from project() in CMakeLists.txt
 
 double gbps_of(std::int64_t bytes, Time t) { return t.ps > 0 ? static_cast<double>(bytes) / t.seconds() * 1e-9 : 0.0; }
 
