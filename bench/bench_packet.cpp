@@ -18,6 +18,7 @@
 #include "core/config_error.hpp"
 #include "core/json_reader.hpp"
 #include "core/simulator.hpp"
+#include "cc/cc_factory.hpp"
 #include "net/packet_net.hpp"
 #include "routing/router.hpp"
 #include "topology/topology.hpp"
@@ -100,12 +101,13 @@ class Driver final : public EventHandler, public TransferSink {
 
 int run(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: bench_packet TOPOLOGY.json FLOWS.csv [net.key=value ...]\n");
+    std::fprintf(stderr, "usage: bench_packet TOPOLOGY.json FLOWS.csv [cc.key=value | routing.seed=N | net.key=value ...]\n");
     return 2;
   }
   const topology::Fabric fabric = topology::build_fabric(topology::load_topology_file(argv[1]));
   nlohmann::json doc = nlohmann::json::object();
   doc["nic"]["complete_on"] = "ack";
+  nlohmann::json root = nlohmann::json::object();  // holds "cc" when any cc.* argument is given
   routing::RoutingParams rp;
   for (int a = 3; a < argc; ++a) {
     const std::string arg = argv[a];
@@ -113,6 +115,8 @@ int run(int argc, char** argv) {
       rp.seed = std::stoull(arg.substr(13));
     } else if (arg == "routing.hash=uniform") {
       rp.hash = routing::HashKind::uniform;
+    } else if (arg.rfind("cc.", 0) == 0) {
+      apply_override(root, arg);
     } else {
       apply_override(doc, arg);
     }
@@ -120,11 +124,13 @@ int run(int argc, char** argv) {
   const routing::Router router(fabric, rp);
   JsonReader reader(doc, "--set");
   const net::NetParams params = net::read_net_params(reader);
+  cc::CcSetup cc = cc::make_cc_strategy(root.contains("cc") ? root["cc"] : nlohmann::json(), "--set",
+                                        cc::cc_context(params));
 
   std::vector<std::vector<std::uint32_t>> children;
   std::vector<Flow> flows = read_flows(argv[2], children);
   Simulator sim;
-  net::PacketNet net(sim, fabric, router, params);
+  net::PacketNet net(sim, fabric, router, params, std::move(cc.strategy));
   Driver driver(sim, net, flows, children);
   net.set_sink(&driver);
   for (std::uint32_t i = 0; i < flows.size(); ++i) {
@@ -152,6 +158,7 @@ int run(int argc, char** argv) {
   std::sort(fct.begin(), fct.end());
   const auto pct = [&](double q) { return fct[std::min(fct.size() - 1, static_cast<std::size_t>(q * static_cast<double>(fct.size())))]; };
   const auto& c = net.counters();
+  if (root.contains("cc")) std::printf("cc %s\n", cc.effective.dump().c_str());
   std::uint64_t pauses = 0;
   for (const auto& pc : net.all_port_counters()) pauses += pc.pauses_sent;
   std::printf("flows %zu  wall %.3f s  cpu %.3f s  events %llu  events/s %.2f M\n", flows.size(), wall, cpu,
@@ -159,10 +166,11 @@ int run(int argc, char** argv) {
   std::printf("FCT us: min %.1f p50 %.1f p99 %.1f max %.1f  makespan %.3f ms\n", fct.front(), pct(0.5), pct(0.99),
               fct.back(), makespan.seconds() * 1e3);
   std::printf("packets sent %llu retransmitted %llu drops %llu lossless drops %llu pause frames %llu (XOFF %llu) "
-              "peak packets %zu\n",
+              "peak packets %zu cnps %llu\n",
               static_cast<unsigned long long>(c.data_packets_sent), static_cast<unsigned long long>(c.retransmitted_packets),
               static_cast<unsigned long long>(c.drops), static_cast<unsigned long long>(c.lossless_drops),
-              static_cast<unsigned long long>(c.pause_frames), static_cast<unsigned long long>(pauses), c.peak_packets_in_use);
+              static_cast<unsigned long long>(c.pause_frames), static_cast<unsigned long long>(pauses), c.peak_packets_in_use,
+              static_cast<unsigned long long>(c.cnps_sent));
   return 0;
 }
 

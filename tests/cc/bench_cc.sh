@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # HPCC / DCQCN benchmark on the /work/shared/bench permutations (fat tree k=8 / k=16, 100 Gb/s,
 # 1 us per link, MTU 4000 B, per-flow ECMP, PFC as in the reference: static XOFF/XON 60000/48000 B,
-# no reserve) through tests/cc/cc_bench, which drives PacketNet with a strategy from cc::read_cc.
+# no reserve) through bench/bench_packet, which drives PacketNet with a strategy from cc::read_cc.
 #   hpcc : ECN off (HPCC reads INT, not ECN); each switch hop adds its 8 B INT record (hpcc.hpp)
 #   dcqcn: ECN on at the backend defaults (Kmin 100 KB, Kmax 400 KB, Pmax 0.2), CNP interval 50 us
 # Each (scenario, algorithm) runs RUNS times (default 3): every run (wall, CPU, peak RSS via
@@ -14,8 +14,8 @@ runs=${2:-3}
 only=${3:-}
 only_cc=${4:-}
 bench=${ROCESIM_BENCH_DIR:-/work/shared/bench}
-cmake --build "$build" -j2 --target cc_bench >/dev/null
-bin=$build/tests/cc/cc_bench
+cmake --build "$build" -j2 --target bench_packet >/dev/null
+bin=$build/bench/bench_packet
 pfc=(pfc.threshold=static pfc.xoff=60000 pfc.xon=48000 mmu.reserve_per_port=0)
 declare -A cc_args=(
   [hpcc]="cc.algorithm=hpcc ecn.enabled=false"
