@@ -176,4 +176,14 @@ Fabric FabricBuilder::build() && {
   return std::move(f_);
 }
 
+Fabric Fabric::with_link_rates(std::span<const Rate> link_rates) const {
+  if (link_rates.size() != links_.size()) throw std::logic_error("Fabric::with_link_rates: one rate per link expected");
+  Fabric copy = *this;
+  for (std::size_t l = 0; l < links_.size(); ++l) {
+    if (link_rates[l].bps == 0) throw std::logic_error("Fabric::with_link_rates: rates must be positive");
+    copy.links_[l].rate = link_rates[l];
+  }
+  return copy;
+}
+
 }  // namespace rocesim::topology

@@ -107,6 +107,9 @@ class Fabric {
     return nodes_[n].first_port + nodes_[n].port_count - nodes_[n].up_begin;
   }
   Rate port_rate(PortId p) const { return links_[ports_[p].link].rate; }
+  // A copy with link l running at link_rates[l] (what-if studies, e.g. "this tier non-blocking");
+  // structure and ids are unchanged. REQUIRES: link_rates.size() == link_count(), every rate > 0.
+  Fabric with_link_rates(std::span<const Rate> link_rates) const;
   Time port_latency(PortId p) const { return links_[ports_[p].link].latency; }
 
  private:

@@ -1,0 +1,74 @@
+// RunRecord: everything a finished run measured, in one backend-neutral value that report
+// builders (sim/report) and writers read. Models never print; sim/observe turns a backend's
+// counters into this record after (or, for time series, during) a run.
+//
+// Units are in the field names or stated per field: time in integer ps (Time), bytes as counts.
+// Ports are egress ports of the Fabric (topology::PortId): port p carries node(p) → peer(p).
+// Fields a backend cannot measure stay at their defaults and the `has_*` flags say so, so a report
+// never presents "0 pauses" from a backend that has no PFC.
+// Determinism: vectors are indexed by ids or kept in completion order of the simulator (time, seq).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/units.hpp"
+#include "topology/fabric.hpp"
+
+namespace rocesim::observe {
+
+inline constexpr std::uint32_t kNoOpIndex = UINT32_MAX;
+
+// One point-to-point transfer as the DAG executor handed it to the backend.
+struct TransferRecord {
+  std::uint32_t src = 0;          // endpoint
+  std::uint32_t dst = 0;          // endpoint
+  std::uint32_t op = kNoOpIndex;  // index into LoweredWorkload::ops, kNoOpIndex for none
+  std::uint32_t flow_label = 0;
+  std::int64_t bytes = 0;         // payload
+  Time start{};                   // handed to the backend
+  Time end = Time::max();         // last byte delivered; Time::max() if it never completed
+};
+
+// Cumulative counters of one egress port over the whole run.
+struct PortRecord {
+  double tx_bytes = 0.0;             // bytes serialized (packet: wire bytes; fluid: payload)
+  Time paused{};                     // time a data class of this port was paused by PFC
+  std::uint64_t pauses_received = 0; // XOFF frames that paused this port
+  std::uint64_t ecn_marks = 0;
+  std::uint64_t drops = 0;
+  std::int64_t max_queue_bytes = 0;  // peak bytes queued at this egress
+};
+
+// Samples of selected ports every `interval` (utilization over the preceding interval, and the
+// queue depth at the sampling instant where the backend has queues).
+struct TimeSeries {
+  Time interval{};
+  std::vector<topology::PortId> ports;   // sampled ports
+  std::vector<Time> at;                  // sample instants, ascending
+  std::vector<double> utilization;       // [sample * ports.size() + k], 0..1
+  std::vector<std::int64_t> queue_bytes; // same layout; empty if the backend has no queues
+};
+
+struct RunRecord {
+  std::string backend;                   // "packet", "fluid", "analytic"
+  Time end{};                            // simulated time when the last event ran
+  Time last_completion{};                // last transfer / DAG node completion
+  std::uint64_t events = 0;
+  bool completed = false;                // every DAG node completed
+  std::vector<TransferRecord> transfers; // in start order (empty when recording is off)
+  std::vector<PortRecord> ports;         // indexed by PortId (empty if the backend has no per-port view)
+  bool has_pfc = false;                  // paused / pauses_received are measured
+  bool has_ecn = false;
+  bool has_drops = false;
+  bool has_queues = false;               // max_queue_bytes and TimeSeries::queue_bytes are measured
+  TimeSeries series;
+  // Conservation: payload bytes handed to the backend and delivered by it.
+  std::int64_t bytes_started = 0;
+  std::int64_t bytes_delivered = 0;
+  // Per op (index into LoweredWorkload::ops): first release and last completion, Time::max() if not.
+  std::vector<Time> op_start, op_end;
+};
+
+}  // namespace rocesim::observe
