@@ -119,7 +119,7 @@ void run(const RunOptions& opt, CommandContext& ctx) {
       {"routing",
        {{"hash", rp.hash == routing::HashKind::crc ? "crc" : "uniform"}, {"per_switch_seed", rp.per_switch_seed}}},
       {"backend", {{"name", facts.backend}, {"params", effective_backend_params(opt.backend, backend_params)}}}};
-  const nlohmann::json summary = build_run_summary(facts, wspec, lowered, executor);
+  const nlohmann::json summary = build_run_summary(facts, wspec, lowered, executor, RunContext{&fabric, &router, nullptr, {}, false});
   write_file_atomically(opt.out, "summary.json", summary.dump(2) + "\n");
   if (!opt.quiet) std::cout << run_summary_text(summary) << "report: " << opt.out << "/summary.json\n";
   if (!executor.finished()) {

@@ -27,7 +27,8 @@ double tidy(double x) {
 }  // namespace
 
 nlohmann::json build_run_summary(const RunFacts& facts, const workload::WorkloadSpec& spec,
-                                 const workload::LoweredWorkload& lw, const workload::DagExecutor& ex) {
+                                 const workload::LoweredWorkload& lw, const workload::DagExecutor& ex,
+                                 const RunContext& /*context*/) {
   using nlohmann::json;
   using workload::DagExecutor;
   json ops = json::array();

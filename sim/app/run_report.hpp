@@ -10,10 +10,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "observe/run_record.hpp"
+#include "routing/router.hpp"
+#include "topology/fabric.hpp"
 #include "workload/dag_executor.hpp"
 #include "workload/lower_workload.hpp"
 #include "workload/workload_spec.hpp"
@@ -29,8 +33,25 @@ struct RunFacts {
   Time sim_end{};
 };
 
+// Runs the same lowered workload on the fluid backend over `fabric` (same node/link/port ids as the
+// main run's fabric, e.g. a Fabric::with_link_rates copy) and returns what it measured. Used for
+// the ideal (non-blocking) time and the per-tier what-if of bottleneck attribution.
+using FluidRerun = std::function<observe::RunRecord(const topology::Fabric& fabric)>;
+
+// What the report builder may read beyond the executor: the fabric and router of the run, the
+// observation record (sim/observe), and a way to re-run on modified fabrics. Pointers may be null
+// and `rerun` empty (the corresponding sections are then omitted, never invented).
+struct RunContext {
+  const topology::Fabric* fabric = nullptr;
+  const routing::Router* router = nullptr;
+  const observe::RunRecord* record = nullptr;
+  FluidRerun rerun;
+  bool attribution = true;  // run the what-if re-runs
+};
+
 nlohmann::json build_run_summary(const RunFacts& facts, const workload::WorkloadSpec& spec,
-                                 const workload::LoweredWorkload& lowered, const workload::DagExecutor& executor);
+                                 const workload::LoweredWorkload& lowered, const workload::DagExecutor& executor,
+                                 const RunContext& context);
 
 // A few lines for the terminal: fabric, backend, one line per op (first 20), totals.
 std::string run_summary_text(const nlohmann::json& summary);
