@@ -53,6 +53,12 @@ routing::RoutingParams read_routing(const nlohmann::json& doc, std::uint64_t see
   routing::RoutingParams p;
   p.hash = r.choice_or("hash", {"crc", "uniform"}, "crc") == "crc" ? routing::HashKind::crc : routing::HashKind::uniform;
   p.per_switch_seed = r.boolean_or("per_switch_seed", true);
+  const std::string lb = r.choice_or("load_balancing", {"ecmp", "spray", "flowlet", "adaptive"}, "ecmp");
+  p.load_balancing = lb == "spray"     ? routing::LoadBalancing::spray
+                     : lb == "flowlet" ? routing::LoadBalancing::flowlet
+                     : lb == "adaptive" ? routing::LoadBalancing::adaptive
+                                        : routing::LoadBalancing::ecmp;
+  p.flowlet_gap = r.time_or("flowlet_gap", p.flowlet_gap);
   p.seed = derive_seed(seed, "routing");
   r.finish();
   return p;
@@ -117,7 +123,9 @@ void run(const RunOptions& opt, CommandContext& ctx) {
       {"topology", topology::topology_to_json(topo)},
       {"workload", workload::to_json(wspec)},
       {"routing",
-       {{"hash", rp.hash == routing::HashKind::crc ? "crc" : "uniform"}, {"per_switch_seed", rp.per_switch_seed}}},
+       {{"hash", rp.hash == routing::HashKind::crc ? "crc" : "uniform"}, {"per_switch_seed", rp.per_switch_seed},
+        {"load_balancing", routing::to_string(rp.load_balancing)},
+        {"flowlet_gap", to_string(rp.flowlet_gap)}}},
       {"backend", {{"name", facts.backend}, {"params", effective_backend_params(opt.backend, backend_params)}}}};
   const nlohmann::json summary = build_run_summary(facts, wspec, lowered, executor, RunContext{&fabric, &router, nullptr, {}, false});
   write_file_atomically(opt.out, "summary.json", summary.dump(2) + "\n");

@@ -8,6 +8,16 @@
 #include "routing/shortest_path_table.hpp"
 
 namespace rocesim::routing {
+
+const char* to_string(LoadBalancing lb) {
+  switch (lb) {
+    case LoadBalancing::ecmp: return "ecmp";
+    case LoadBalancing::spray: return "spray";
+    case LoadBalancing::flowlet: return "flowlet";
+    case LoadBalancing::adaptive: return "adaptive";
+  }
+  return "?";
+}
 namespace {
 
 using topology::Fabric;

@@ -63,10 +63,21 @@ class ShortestPathTable;
 
 enum class HashKind : std::uint8_t { uniform, crc };
 
+// How a switch spreads traffic over the ECMP candidates (the Router computes the candidates; each
+// backend applies the mode, since spraying and adaptive choice depend on its queue state):
+//   ecmp     : per flow, by hash of the 5-tuple (default; what RoCE fabrics run today)
+//   spray    : per packet, over all candidates (fluid: the flow's rate split evenly over them)
+//   flowlet  : per flow, re-picked when the gap since the flow's previous packet exceeds flowlet_gap
+//   adaptive : per packet, the candidate with the least queued bytes (fluid: least loaded)
+enum class LoadBalancing : std::uint8_t { ecmp, spray, flowlet, adaptive };
+const char* to_string(LoadBalancing lb);
+
 struct RoutingParams {
   HashKind hash = HashKind::crc;  // realistic switch hash by default
   std::uint64_t seed = 1;         // master seed for per-switch hash seeds
   bool per_switch_seed = true;    // false: all switches hash alike (polarization studies)
+  LoadBalancing load_balancing = LoadBalancing::ecmp;  // JSON "routing.load_balancing"
+  Time flowlet_gap = Time::from_us(4);                 // JSON "routing.flowlet_gap" (flowlet mode)
 };
 
 // The candidate ports at one node: a contiguous range of port ids (structural routing) or a list
