@@ -79,7 +79,6 @@ def read_columns(path, numeric=(), text=(), allow_empty=()):
     with the csv module, so a flows.csv of millions of rows costs only the columns asked for."""
     if not os.path.isfile(path):
         return None
-    name = os.path.basename(path)
     try:
         f = open(path, newline="", encoding="utf-8")
     except OSError as e:
@@ -116,7 +115,7 @@ def read_columns(path, numeric=(), text=(), allow_empty=()):
                     try:
                         nums[c].append(float(cell))
                     except ValueError:
-                        nums[c].append(_number(cell.strip(), name, line, c, empty_ok))
+                        nums[c].append(_number(cell.strip(), path, line, c, empty_ok))
                 for c, i in txt_idx:
                     index, codes = txts[c]
                     code = index.get(row[i])
