@@ -1,4 +1,4 @@
-// fluid_bench: wall time, memory and event rate of the fluid backend on generated rail-optimized
+// bench_fluid: wall time, memory and event rate of the fluid backend on generated rail-optimized
 // fabrics, for one data-parallel all-reduce step (and optionally an MoE all-to-all). A program
 // that prints figures (scripts/bench_fluid.sh tabulates them), never a unit test.
 //
@@ -189,7 +189,7 @@ struct StreamStep final : TransferSink {
 
 [[noreturn]] void usage() {
   std::fprintf(stderr,
-               "usage: fluid_bench ACCELERATORS [--bytes B] [--channels C] [--moe BYTES] [--solver incremental|full]\n"
+               "usage: bench_fluid ACCELERATORS [--bytes B] [--channels C] [--moe BYTES] [--solver incremental|full]\n"
                "                   [--driver dag|stream] [--churn K] [--hash crc|uniform]\n"
                "  ACCELERATORS: a multiple of 2048 (or 256 up to 2048)\n");
   std::exit(2);
@@ -242,7 +242,7 @@ int main(int argc, char** argv) {
     sim.run();
     const double run_s = seconds_since(t_run);
     const double run_cpu_s = cpu_seconds() - cpu0;
-    const auto& st = net.solver().stats();
+    const auto& st = net.solver_stats();
     std::printf(
         "accelerators=%u mode=churn solver=%s transfers=%llu simulated_s=%.6f build_s=%.2f run_s=%.2f "
         "run_cpu_s=%.2f events=%llu events_per_s=%.0f batches=%llu rate_updates=%llu filled_vars_per_batch=%.1f incidences_per_batch=%.1f "
@@ -279,7 +279,7 @@ int main(int argc, char** argv) {
     const double run_s = seconds_since(t_run);
     const double run_cpu_s = cpu_seconds() - cpu0;
     const bool ok = st.ar_done == n && (moe_bytes == 0 || st.moe_done == n);
-    const auto& ss = net.solver().stats();
+    const auto& ss = net.solver_stats();
     std::printf(
         "accelerators=%u mode=stream ports=%zu dp=%u transfers=%llu simulated_s=%.6f build_s=%.2f run_s=%.2f "
         "run_cpu_s=%.2f total_cpu_s=%.2f events=%llu events_per_s=%.0f batches=%llu rate_updates=%llu "
@@ -352,10 +352,10 @@ int main(int argc, char** argv) {
   const double run_s = seconds_since(t_run);
   const double run_cpu_s = cpu_seconds() - cpu0;
   if (!exec.finished()) {
-    std::fprintf(stderr, "fluid_bench: DAG did not finish\n");
+    std::fprintf(stderr, "bench_fluid: DAG did not finish\n");
     return 1;
   }
-  const auto& st = net.solver().stats();
+  const auto& st = net.solver_stats();
   std::printf(
       "accelerators=%u ports=%zu dp=%u channels=%u transfers=%zu simulated_s=%.6f build_s=%.2f run_s=%.2f "
       "run_cpu_s=%.2f total_cpu_s=%.2f events=%llu events_per_s=%.0f batches=%llu rate_updates=%llu filled_vars=%llu incidences=%llu "

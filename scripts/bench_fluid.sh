@@ -7,10 +7,10 @@
 #   131072 is supported but needs ~12 GB for the materialized DAG of 268 M transfers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${FLUID_BENCH_BIN:-build/tests/flow/fluid_bench}
+bin=${FLUID_BENCH_BIN:-build/bench/bench_fluid}
 if [ ! -x "$bin" ]; then
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build build -j 2 --target fluid_bench >/dev/null
+  cmake --build build -j 2 --target bench_fluid >/dev/null
 fi
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(4096 16384 65536)

@@ -12,16 +12,31 @@ namespace rocesim::flow {
 namespace {
 
 constexpr double kPsPerSecond = 1e12;
+constexpr std::uint32_t kNoCache = UINT32_MAX;
 
 }  // namespace
 
 FluidNet::FluidNet(Simulator& sim, const topology::Fabric& fabric, const routing::Router& router, FluidParams params)
-    : sim_(sim), fabric_(fabric), router_(router), params_(params), solver_(kMaxPath) {
-  // One constraint per port: constraint id == port id.
-  for (topology::PortId p = 0; p < fabric_.port_count(); ++p)
-    solver_.add_constraint(static_cast<double>(fabric_.port_rate(p).bps));
-  carried_.assign(fabric_.port_count(), 0.0);
+    : sim_(sim), fabric_(fabric), router_(router), params_(params), spreader_(fabric, router) {
+  classes_.resize(256);
   timer_ = sim_.make_timer(this, kComplete);
+}
+
+FluidNet::~FluidNet() = default;
+
+FluidNet::Class& FluidNet::class_for(std::uint8_t priority) {
+  auto& slot = classes_[priority];
+  if (slot) return *slot;
+  slot = std::make_unique<Class>();
+  // Constraint id == port id; the capacity is what the higher classes leave (header comment).
+  for (topology::PortId p = 0; p < fabric_.port_count(); ++p) {
+    double cap = static_cast<double>(fabric_.port_rate(p).bps);
+    for (std::uint8_t k : class_order_)
+      if (k < priority) cap -= classes_[k]->solver.load(p);
+    slot->solver.add_constraint(std::max(0.0, cap));
+  }
+  class_order_.insert(std::upper_bound(class_order_.begin(), class_order_.end(), priority), priority);
+  return *slot;
 }
 
 std::uint32_t FluidNet::allocate_flow() {
@@ -38,33 +53,67 @@ std::uint32_t FluidNet::allocate_flow() {
   last_.push_back(0);
   version_.push_back(0);
   var_.push_back(kNoId);
-  path_len_.push_back(0);
-  path_.resize(path_.size() + kMaxPath, topology::kNone);
+  shares_len_.push_back(0);
+  class_.push_back(0);
+  shares_.emplace_back();
   return f;
 }
 
-void FluidNet::start(const TransferRequest& request) {
-  if (request.src >= fabric_.endpoints() || request.dst >= fabric_.endpoints() || request.src == request.dst ||
-      request.bytes.n <= 0)
-    throw std::logic_error("FluidNet::start: invalid request (see TransferBackend::start)");
+Time FluidNet::ecmp_path(const TransferRequest& request) {
+  const std::uint32_t s = request.src;
+  if (cache_dst_.empty()) {
+    cache_dst_.assign(fabric_.endpoints(), kNoCache);
+    cache_label_.assign(fabric_.endpoints(), 0);
+    cache_len_.assign(fabric_.endpoints(), 0);
+    cache_latency_.assign(fabric_.endpoints(), Time::zero());
+    cache_path_.assign(static_cast<std::size_t>(fabric_.endpoints()) * kMaxPath, topology::kNone);
+  }
   scratch_path_.clear();
+  const std::size_t base = static_cast<std::size_t>(s) * kMaxPath;
+  if (cache_dst_[s] == request.dst && cache_label_[s] == request.flow_label) {
+    ++stats_.path_cache_hits;
+    scratch_path_.assign(cache_path_.begin() + static_cast<std::ptrdiff_t>(base),
+                         cache_path_.begin() + static_cast<std::ptrdiff_t>(base + cache_len_[s]));
+    return cache_latency_[s];
+  }
   if (!router_.path(routing::FlowKey::for_qp(request.src, request.dst, request.flow_label), scratch_path_) ||
       scratch_path_.empty() || scratch_path_.size() > kMaxPath) {
     throw ConfigError("", "", "no path from endpoint " + std::to_string(request.src) + " to endpoint " +
                                   std::to_string(request.dst) + " (flow label " +
                                   std::to_string(request.flow_label) + ") in fabric '" + fabric_.name() + "'");
   }
+  Time latency = Time::zero();
+  for (topology::PortId p : scratch_path_) latency += fabric_.port_latency(p);
+  cache_dst_[s] = request.dst;
+  cache_label_[s] = request.flow_label;
+  cache_len_[s] = static_cast<std::uint32_t>(scratch_path_.size());
+  cache_latency_[s] = latency;
+  std::copy(scratch_path_.begin(), scratch_path_.end(), cache_path_.begin() + static_cast<std::ptrdiff_t>(base));
+  return latency;
+}
+
+void FluidNet::start(const TransferRequest& request) {
+  if (request.src >= fabric_.endpoints() || request.dst >= fabric_.endpoints() || request.src == request.dst ||
+      request.bytes.n <= 0)
+    throw std::logic_error("FluidNet::start: invalid request (see TransferBackend::start)");
+  const Time latency = params_.overhead + ecmp_path(request);
+  scratch_ports_.clear();
+  scratch_coefs_.clear();
+  spreader_.spread(routing::FlowKey::for_qp(request.src, request.dst, request.flow_label), scratch_path_,
+                   scratch_ports_, scratch_coefs_);
+  class_for(request.priority);  // the class exists before its first flow activates
   const std::uint32_t f = allocate_flow();
   tag_[f] = request.tag;
   total_[f] = static_cast<double>(request.bytes.n);
   remaining_[f] = total_[f];
   rate_[f] = 0.0;
-  path_len_[f] = static_cast<std::uint32_t>(scratch_path_.size());
-  Time latency = params_.overhead;
-  for (std::size_t i = 0; i < scratch_path_.size(); ++i) {
-    path_[static_cast<std::size_t>(f) * kMaxPath + i] = scratch_path_[i];
-    latency += fabric_.port_latency(scratch_path_[i]);
-  }
+  class_[f] = request.priority;
+  const auto n = static_cast<std::uint32_t>(scratch_ports_.size());
+  shares_len_[f] = n;
+  shares_[f] = share_pool_.allocate(n);
+  PortShare* out = share_pool_.data(shares_[f]);
+  for (std::uint32_t i = 0; i < n; ++i) out[i] = PortShare{scratch_ports_[i], scratch_coefs_[i]};
+  stats_.incidences += n;
   ++stats_.started;
   if (latency == Time::zero()) {
     activate(f);
@@ -75,12 +124,25 @@ void FluidNet::start(const TransferRequest& request) {
 
 void FluidNet::activate(std::uint32_t f) {
   const double cap = params_.flow_rate_cap.bps ? static_cast<double>(params_.flow_rate_cap.bps) : kUnbounded;
-  const VarId v = solver_.add_variable(path_of(f), 1.0, cap);
-  if (v >= flow_of_var_.size()) flow_of_var_.resize(v + 1, kNoId);
-  flow_of_var_[v] = f;
+  const std::uint32_t n = shares_len_[f];
+  scratch_ports_.resize(n);
+  scratch_coefs_.resize(n);
+  const PortShare* in = share_pool_.data(shares_[f]);
+  bool pinned = true;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    scratch_ports_[i] = in[i].port;
+    scratch_coefs_[i] = in[i].coef;
+    pinned &= in[i].coef == 1.0;
+  }
+  share_pool_.release(shares_[f]);
+  Class& cls = *classes_[class_[f]];
+  const VarId v = pinned ? cls.solver.add_variable(scratch_ports_, 1.0, cap)
+                         : cls.solver.add_variable(scratch_ports_, scratch_coefs_, 1.0, cap);
+  if (v >= cls.flow_of_var.size()) cls.flow_of_var.resize(v + 1, kNoFlow);
+  cls.flow_of_var[v] = f;
   var_[f] = v;
   last_[f] = sim_.now().ps;
-  stats_.peak_active = std::max(stats_.peak_active, solver_.live_variables());
+  stats_.peak_active = std::max(stats_.peak_active, active_flows());
   request_solve();
 }
 
@@ -119,20 +181,33 @@ void FluidNet::push_completion(std::uint32_t f) {
 void FluidNet::solve() {
   solve_pending_ = false;
   const std::int64_t now = sim_.now().ps;
-  const std::span<const VarId> changed = params_.incremental ? solver_.solve() : solver_.solve_full();
-  ++stats_.batches;
-  stats_.rate_updates += changed.size();
-  for (VarId v : changed) {
-    const std::uint32_t f = flow_of_var_[v];
-    // Drain at the old rate up to now, then continue at the new one.
-    remaining_[f] -= rate_[f] * static_cast<double>(now - last_[f]) / (8.0 * kPsPerSecond);
-    last_[f] = now;
-    rate_[f] = solver_.rate(v);
-    ++version_[f];
-    push_completion(f);
+  for (std::size_t i = 0; i < class_order_.size(); ++i) {
+    Class& cls = *classes_[class_order_[i]];
+    const std::span<const VarId> changed = params_.incremental ? cls.solver.solve() : cls.solver.solve_full();
+    stats_.rate_updates += changed.size();
+    for (VarId v : changed) {
+      const std::uint32_t f = cls.flow_of_var[v];
+      // Drain at the old rate up to now, then continue at the new one.
+      remaining_[f] -= rate_[f] * static_cast<double>(now - last_[f]) / (8.0 * kPsPerSecond);
+      last_[f] = now;
+      rate_[f] = cls.solver.rate(v);
+      ++version_[f];
+      push_completion(f);
+    }
+    if (i + 1 == class_order_.size()) break;
+    // Strict priority: the next class gets what this one leaves. Leftovers below the solver's
+    // tolerance are rounding, not capacity (they would give a lower flow a rate of ~0).
+    MaxMinSolver& lower = classes_[class_order_[i + 1]]->solver;
+    for (ConstraintId c : cls.solver.touched()) {
+      const double cap = cls.solver.capacity(c);
+      double left = cap - cls.solver.load(c);
+      if (left <= MaxMinSolver::kRelTol * cap) left = 0.0;
+      lower.set_capacity(c, left);
+    }
   }
+  ++stats_.batches;
   // Stale heap entries are dropped lazily; compact when they dominate.
-  if (heap_.size() > 4 * solver_.live_variables() + 1024) {
+  if (heap_.size() > 4 * active_flows() + 1024) {
     std::erase_if(heap_, [&](const Completion& c) { return var_[c.flow] == kNoId || c.version != version_[c.flow]; });
     std::make_heap(heap_.begin(), heap_.end(), std::greater<>{});
   }
@@ -161,9 +236,9 @@ void FluidNet::complete_due() {
     heap_.pop_back();
     const std::uint32_t f = c.flow;
     if (var_[f] == kNoId || c.version != version_[f]) continue;
-    for (topology::PortId p : path_of(f)) carried_[p] += total_[f];
-    solver_.remove_variable(var_[f]);
-    flow_of_var_[var_[f]] = kNoId;
+    Class& cls = *classes_[class_[f]];
+    cls.solver.remove_variable(var_[f], total_[f]);  // credits total_ bytes to every port crossed
+    cls.flow_of_var[var_[f]] = kNoFlow;
     var_[f] = kNoId;
     ++version_[f];
     done_tags_.push_back(tag_[f]);
@@ -178,21 +253,54 @@ void FluidNet::complete_due() {
   }
 }
 
+SolveStats FluidNet::solver_stats() const {
+  SolveStats sum;
+  for (std::uint8_t k : class_order_) {
+    const SolveStats& s = classes_[k]->solver.stats();
+    sum.solves += s.solves;
+    sum.rounds += s.rounds;
+    sum.filled_vars += s.filled_vars;
+    sum.incidences += s.incidences;
+    sum.expansions += s.expansions;
+  }
+  return sum;
+}
+
+std::size_t FluidNet::active_flows() const {
+  std::size_t n = 0;
+  for (std::uint8_t k : class_order_) n += classes_[k]->solver.live_variables();
+  return n;
+}
+
 double FluidNet::aggregate_rate() const {
   double sum = 0.0;
   for (std::uint32_t f = 0; f < var_.size(); ++f)
-    if (var_[f] != kNoId) sum += solver_.rate(var_[f]);
+    if (var_[f] != kNoId) sum += rate_[f];
+  return sum;
+}
+
+double FluidNet::rate_of(std::uint64_t tag) const {
+  for (std::uint32_t f = 0; f < var_.size(); ++f)
+    if (var_[f] != kNoId && tag_[f] == tag) return rate_[f];
+  return -1.0;
+}
+
+double FluidNet::port_load(topology::PortId p) const {
+  double sum = 0.0;
+  for (std::uint8_t k : class_order_) sum += classes_[k]->solver.load(p);
   return sum;
 }
 
 std::vector<double> FluidNet::port_bytes() const {
-  std::vector<double> bytes = carried_;
+  std::vector<double> bytes(fabric_.port_count(), 0.0);
+  for (std::uint8_t k : class_order_)
+    for (topology::PortId p = 0; p < bytes.size(); ++p) bytes[p] += classes_[k]->solver.accumulated(p);
   const std::int64_t now = sim_.now().ps;
   for (std::uint32_t f = 0; f < var_.size(); ++f) {
     if (var_[f] == kNoId) continue;
     const double left = remaining_[f] - rate_[f] * static_cast<double>(now - last_[f]) / (8.0 * kPsPerSecond);
     const double sent = std::clamp(total_[f] - left, 0.0, total_[f]);
-    for (topology::PortId p : path_of(f)) bytes[p] += sent;
+    for (const Incidence& inc : classes_[class_[f]]->solver.incidences_of(var_[f])) bytes[inc.c] += inc.coef * sent;
   }
   return bytes;
 }

@@ -4,36 +4,60 @@
 // integer picoseconds on the shared Simulator.
 // Model and equations:
 //   path      = Router::path(FlowKey::for_qp(src, dst, flow_label)): the exact per-flow ECMP path
-//               the packet backend's switches pick (same hash, same seeds).
+//               the packet backend's switches pick (same hash, same seeds). The last path of each
+//               source is cached (a ring sends every step to the same peer on the same label).
+//   spreading : a flow crosses port p with a coefficient a_p (MaxMinSolver), per
+//               routing.load_balancing (flow/spread.hpp has the derivation):
+//                 ecmp     a_p = 1 on the path above, 0 elsewhere;
+//                 spray    the packet tier's per-packet hash, in the fluid limit: at every fabric
+//                          switch n the fraction φ_n of the flow reaching n splits over the ECMP
+//                          candidates K_n in proportion to their rates (evenly on a healthy
+//                          fabric): a_p = Σ_n φ_n · r_p / Σ_{q∈K_n} r_q; a port carries rate·a_p;
+//                 adaptive the fluid limit of least-queue choice among backlogged candidates:
+//                          queues grow alike, so traffic splits in proportion to drain rates —
+//                          the same coefficients as spray. Load that other flows put on a
+//                          candidate is not steered around (an approximation, stated);
+//                 flowlet  rejected with a ConfigError: flowlets are cut by packet gaps, which a
+//                          fluid flow does not have.
+//               The source's first hop and paths relayed through a scale-up domain stay on their
+//               ECMP choice in every mode, as in the packet tier (sim/net/load_balancing.hpp).
 //   start     : a transfer requested at t0 joins the solver at t0 + Σ_path latency + overhead
 //               (propagation of the first byte plus the fixed per-transfer cost), so a lone
 //               transfer of B bytes on a path whose narrowest port is R completes at
 //               t0 + Σ latency + overhead + ceil(8·B·1e12 / R) ps.
-//   rates     : x = weighted max-min fair allocation (MaxMinSolver) with one constraint per port
-//               (egress direction of a full-duplex link, capacity = link rate; the first port is the
-//               NIC, so the NIC line rate is a constraint too) and an optional per-flow cap.
+//   rates     : strict priority between traffic classes (TransferRequest::priority; 0 is the
+//               lossless data class and the highest, as the packet tier's strict scheduler serves
+//               data priority 0 first). Class k is a weighted max-min fair allocation
+//               (MaxMinSolver) with one constraint per port (egress direction of a full-duplex
+//               link; the first port is the NIC, so the NIC line rate is a constraint too) of
+//               capacity  C_p^k = r_p − Σ_{j<k} load_p^j  (what the higher classes leave), and an
+//               optional per-flow cap. Classes are solved in order 0, 1, …; a change in class j's
+//               load on p updates C_p^k of the classes below, which re-solve only those ports.
 //   draining  : remaining_f(t) = remaining_f(t_f) − x_f·(t − t_f)/8, brought up to date only
 //               when x_f changes; finish_f = t_f + ceil(8·remaining_f·1e12 / x_f) ps.
-//   batching  : activations and completions at one instant are applied to the solver, then a
+//   batching  : activations and completions at one instant are applied to the solvers, then a
 //               single solve event (scheduled at the same instant, after them) re-solves once.
 //   events    : one completion timer for the whole backend, armed at the earliest finish_f
 //               (a lazy min-heap of (finish, flow, version) holds the candidates).
-//   reports   : port_bytes(p) = ∫ load_p dt = Σ_f bytes f has pushed through p (exact: completed
-//               flows at completion, in-flight flows by their drained bytes);
-//               utilization_p = 8·port_bytes(p) / (rate_p · elapsed).
+//   reports   : port_bytes(p) = ∫ load_p dt = Σ_f a_fp · bytes f has pushed (exact: completed flows
+//               at completion via the solver's accumulators, in-flight flows by their drained
+//               bytes); utilization_p = 8·port_bytes(p) / (rate_p · elapsed).
 // Not modelled (by design, see the packet backend): queueing delay, PFC pauses, incast transients,
-// congestion-control dynamics; priority classes share links max-min fairly (priority is ignored).
+// congestion-control dynamics, DWRR between classes (priorities are strict here).
 // Thread safety: none; driven by the Simulator's thread.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
 #include "core/simulator.hpp"
 #include "core/transfer_backend.hpp"
+#include "flow/block_pool.hpp"
 #include "flow/fluid_params.hpp"
 #include "flow/max_min_solver.hpp"
+#include "flow/spread.hpp"
 #include "routing/router.hpp"
 
 namespace rocesim::flow {
@@ -43,13 +67,17 @@ struct FluidStats {
   std::uint64_t completed = 0;   // transfers reported done
   std::uint64_t batches = 0;     // solve events (one per instant with changes)
   std::uint64_t rate_updates = 0;  // flows whose rate changed, summed over batches
-  std::size_t peak_active = 0;   // most flows in the solver at once
+  std::uint64_t incidences = 0;  // flow-port incidences of the started transfers
+  std::uint64_t path_cache_hits = 0;  // ECMP paths reused from the per-source cache
+  std::size_t peak_active = 0;   // most flows in the solvers at once
 };
 
 class FluidNet final : public TransferBackend, public EventHandler {
  public:
   // REQUIRES: fabric and router outlive the backend; router routes over `fabric`.
+  // Throws ConfigError for a load-balancing mode the fluid tier does not model (flowlet).
   FluidNet(Simulator& sim, const topology::Fabric& fabric, const routing::Router& router, FluidParams params);
+  ~FluidNet() override;
 
   std::string_view name() const override { return "fluid"; }
   void set_sink(TransferSink* sink) override { sink_ = sink; }
@@ -59,12 +87,15 @@ class FluidNet final : public TransferBackend, public EventHandler {
 
   const FluidParams& params() const { return params_; }
   const FluidStats& stats() const { return stats_; }
-  const MaxMinSolver& solver() const { return solver_; }
-  std::size_t active_flows() const { return solver_.live_variables(); }
+  // Solver work summed over the priority classes.
+  SolveStats solver_stats() const;
+  std::size_t active_flows() const;
   // Sum of the current rates of all active flows (bit/s).
   double aggregate_rate() const;
-  // Current load of a port (bit/s).
-  double port_load(topology::PortId p) const { return solver_.load(p); }
+  // Current rate of the transfer with `tag` if it is active (bit/s), else -1 (linear scan: tests).
+  double rate_of(std::uint64_t tag) const;
+  // Current load of a port over all classes (bit/s).
+  double port_load(topology::PortId p) const;
   // Bytes every port has carried up to sim.now(), indexed by port id.
   std::vector<double> port_bytes() const;
   // 8·bytes / (rate · window) per port; REQUIRES: window > 0.
@@ -78,41 +109,60 @@ class FluidNet final : public TransferBackend, public EventHandler {
     std::uint32_t version;
     bool operator>(const Completion& o) const { return at != o.at ? at > o.at : flow > o.flow; }
   };
+  // One strict-priority class: its solver (constraint id == port id) and its flows by variable.
+  struct Class {
+    MaxMinSolver solver;
+    std::vector<std::uint32_t> flow_of_var;
+  };
+  struct PortShare {
+    topology::PortId port;
+    double coef;
+  };
 
   std::uint32_t allocate_flow();
+  Class& class_for(std::uint8_t priority);
   void activate(std::uint32_t f);
   void request_solve();
   void solve();
   void complete_due();
   void arm_next();
   void push_completion(std::uint32_t f);
-  std::span<const topology::PortId> path_of(std::uint32_t f) const {
-    return {path_.data() + static_cast<std::size_t>(f) * kMaxPath, path_len_[f]};
-  }
+  // The ECMP path and its latency for (src, dst, label) into scratch_path_ (cached per source).
+  Time ecmp_path(const TransferRequest& request);
 
   static constexpr std::uint32_t kMaxPath = 16;
+  static constexpr std::uint32_t kNoFlow = UINT32_MAX;
 
   Simulator& sim_;
   const topology::Fabric& fabric_;
   const routing::Router& router_;
   FluidParams params_;
   TransferSink* sink_ = nullptr;
-  MaxMinSolver solver_;
+  std::vector<std::unique_ptr<Class>> classes_;  // by priority; null until used
+  std::vector<std::uint8_t> class_order_;        // priorities in use, ascending
   TimerId timer_;
   bool solve_pending_ = false;
+  Spreader spreader_;
 
   // Flows, struct of arrays indexed by flow slot (slots are reused).
   std::vector<std::uint64_t> tag_;
   std::vector<double> total_, remaining_, rate_;
   std::vector<std::int64_t> last_;  // ps at which remaining_ was last brought up to date
-  std::vector<std::uint32_t> version_, var_, path_len_;
-  std::vector<topology::PortId> path_;  // stride kMaxPath
+  std::vector<std::uint32_t> version_, var_, shares_len_;
+  std::vector<std::uint8_t> class_;
+  std::vector<BlockPool<PortShare>::Block> shares_;  // ports and coefficients until activation
+  BlockPool<PortShare> share_pool_;
   std::vector<std::uint32_t> free_flows_;
-  std::vector<std::uint32_t> flow_of_var_;
+
+  // Per-source ECMP path cache (stride kMaxPath).
+  std::vector<std::uint32_t> cache_dst_, cache_label_, cache_len_;
+  std::vector<Time> cache_latency_;
+  std::vector<topology::PortId> cache_path_;
 
   std::vector<Completion> heap_;
-  std::vector<double> carried_;  // bytes of completed flows per port
   std::vector<topology::PortId> scratch_path_;
+  std::vector<ConstraintId> scratch_ports_;
+  std::vector<double> scratch_coefs_;
   std::vector<std::uint64_t> done_tags_;
   FluidStats stats_;
 };

@@ -1,33 +1,30 @@
 #include "flow/max_min_solver.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <functional>
 #include <stdexcept>
 
 namespace rocesim::flow {
 
-MaxMinSolver::MaxMinSolver(std::uint32_t max_degree) : max_degree_(max_degree) {
-  if (max_degree == 0) throw std::logic_error("MaxMinSolver: max_degree must be positive");
-}
-
 ConstraintId MaxMinSolver::add_constraint(double capacity) {
   if (!(capacity >= 0.0)) throw std::logic_error("MaxMinSolver: negative constraint capacity");
-  const auto c = static_cast<ConstraintId>(capacity_.size());
-  capacity_.push_back(capacity);
-  load_.push_back(0.0);
+  const auto c = static_cast<ConstraintId>(cons_.size());
+  cons_.emplace_back();
+  cons_.back().capacity = capacity;
   members_.emplace_back();
+  accum_.push_back(0.0);
   pending_mark_.push_back(0);
-  d_mark_.push_back(0);
-  b_mark_.push_back(0);
   need_mark_.push_back(0);
-  residual_.push_back(0.0);
-  wsum_.push_back(0.0);
-  old_sum_.push_back(0.0);
-  new_sum_.push_back(0.0);
-  unfixed_.push_back(0);
-  version_.push_back(0);
+  fm_begin_.push_back(0);
+  fm_end_.push_back(0);
   return c;
+}
+
+void MaxMinSolver::set_capacity(ConstraintId c, double capacity) {
+  if (!(capacity >= 0.0)) throw std::logic_error("MaxMinSolver: negative constraint capacity");
+  if (cons_[c].capacity == capacity) return;
+  cons_[c].capacity = capacity;
+  if (!members_[c].empty()) mark_dirty(c);
 }
 
 void MaxMinSolver::mark_dirty(ConstraintId c) {
@@ -37,41 +34,39 @@ void MaxMinSolver::mark_dirty(ConstraintId c) {
   }
 }
 
-VarId MaxMinSolver::add_variable(std::span<const ConstraintId> constraints, double weight, double bound) {
-  if (constraints.empty() || constraints.size() > max_degree_)
-    throw std::logic_error("MaxMinSolver: a variable needs 1..max_degree constraints");
+VarId MaxMinSolver::add_variable(std::span<const ConstraintId> constraints, std::span<const double> coefs, double weight,
+                                 double bound) {
+  if (constraints.empty() && bound == kUnbounded)
+    throw std::logic_error("MaxMinSolver: a variable without constraints needs a finite bound");
+  if (!coefs.empty() && coefs.size() != constraints.size())
+    throw std::logic_error("MaxMinSolver: one coefficient per constraint");
   if (!(weight > 0.0) || !(bound > 0.0)) throw std::logic_error("MaxMinSolver: weight and bound must be positive");
   VarId v;
   if (!free_ids_.empty()) {
     v = free_ids_.back();
     free_ids_.pop_back();
   } else {
-    v = static_cast<VarId>(weight_.size());
-    weight_.push_back(0.0);
-    bound_.push_back(0.0);
-    rate_.push_back(0.0);
-    bottleneck_.push_back(kNoId);
-    degree_.push_back(0);
-    alive_.push_back(0);
-    v_mark_.push_back(0);
-    new_rate_.push_back(0.0);
-    new_bn_.push_back(kNoId);
-    fixed_.push_back(0);
-    cons_.resize(cons_.size() + max_degree_, kNoId);
-    slot_.resize(slot_.size() + max_degree_, 0);
+    v = static_cast<VarId>(vars_.size());
+    vars_.emplace_back();
   }
-  weight_[v] = weight;
-  bound_[v] = bound;
-  rate_[v] = 0.0;
-  bottleneck_[v] = kNoId;
-  degree_[v] = static_cast<std::uint32_t>(constraints.size());
-  alive_[v] = 1;
-  const std::size_t base = static_cast<std::size_t>(v) * max_degree_;
-  for (std::size_t i = 0; i < constraints.size(); ++i) {
+  Var& var = vars_[v];
+  const auto degree = static_cast<std::uint32_t>(constraints.size());
+  var.block = inc_.allocate(degree);
+  var.weight = weight;
+  var.bound = bound;
+  var.rate = 0.0;
+  var.new_rate = 0.0;
+  var.bottleneck = kNoId;
+  var.new_bn = kNoId;
+  var.degree = degree;
+  var.alive = 1;
+  var.fixed = 0;
+  for (std::uint32_t i = 0; i < degree; ++i) {
     const ConstraintId c = constraints[i];
-    if (c >= capacity_.size()) throw std::logic_error("MaxMinSolver: unknown constraint");
-    cons_[base + i] = c;
-    slot_[base + i] = static_cast<std::uint32_t>(members_[c].size());
+    if (c >= cons_.size()) throw std::logic_error("MaxMinSolver: unknown constraint");
+    const double a = coefs.empty() ? 1.0 : coefs[i];
+    if (!(a > 0.0)) throw std::logic_error("MaxMinSolver: coefficients must be positive");
+    inc_.data(var.block)[i] = Incidence{c, static_cast<std::uint32_t>(members_[c].size()), a};
     members_[c].push_back(v);
     mark_dirty(c);
   }
@@ -79,33 +74,36 @@ VarId MaxMinSolver::add_variable(std::span<const ConstraintId> constraints, doub
   return v;
 }
 
-void MaxMinSolver::remove_variable(VarId v) {
+void MaxMinSolver::remove_variable(VarId v, double credit) {
   if (!alive(v)) throw std::logic_error("MaxMinSolver: removing a dead variable");
-  const std::size_t base = static_cast<std::size_t>(v) * max_degree_;
-  for (std::uint32_t i = 0; i < degree_[v]; ++i) {
-    const ConstraintId c = cons_[base + i];
-    load_[c] = std::max(0.0, load_[c] - rate_[v]);
+  Var& var = vars_[v];
+  for (std::uint32_t i = 0; i < var.degree; ++i) {
+    const Incidence inc = inc_.data(var.block)[i];
+    Cons& k = cons_[inc.c];
+    k.load = std::max(0.0, k.load - inc.coef * var.rate);
+    accum_[inc.c] += inc.coef * credit;
     // Swap-remove from the member list, fixing the moved variable's back-pointer.
-    auto& m = members_[c];
-    const std::uint32_t pos = slot_[base + i];
+    auto& m = members_[inc.c];
     const VarId moved = m.back();
-    m[pos] = moved;
+    m[inc.slot] = moved;
     m.pop_back();
     if (moved != v) {
-      const std::size_t mb = static_cast<std::size_t>(moved) * max_degree_;
-      for (std::uint32_t k = 0; k < degree_[moved]; ++k) {
-        if (cons_[mb + k] == c) {
-          slot_[mb + k] = pos;
+      const Var& mv = vars_[moved];
+      Incidence* mi = inc_.data(mv.block);
+      for (std::uint32_t j = 0; j < mv.degree; ++j) {
+        if (mi[j].c == inc.c) {
+          mi[j].slot = inc.slot;
           break;
         }
       }
     }
-    mark_dirty(c);
+    mark_dirty(inc.c);
   }
-  alive_[v] = 0;
-  degree_[v] = 0;
-  rate_[v] = 0.0;
-  bottleneck_[v] = kNoId;
+  inc_.release(var.block);
+  var.alive = 0;
+  var.degree = 0;
+  var.rate = 0.0;
+  var.bottleneck = kNoId;
   free_ids_.push_back(v);
   --live_count_;
 }
@@ -116,8 +114,9 @@ std::span<const VarId> MaxMinSolver::solve_full() { return run(true); }
 
 std::span<const VarId> MaxMinSolver::run(bool full) {
   changed_.clear();
+  touched_.clear();
   if (full) {
-    for (ConstraintId c = 0; c < capacity_.size(); ++c)
+    for (ConstraintId c = 0; c < cons_.size(); ++c)
       if (!members_[c].empty()) mark_dirty(c);
   }
   if (pending_.empty()) return changed_;
@@ -126,7 +125,7 @@ std::span<const VarId> MaxMinSolver::run(bool full) {
   dirty_.clear();
   for (ConstraintId c : pending_) {
     pending_mark_[c] = 0;
-    d_mark_[c] = solve_epoch_;
+    cons_[c].d_mark = solve_epoch_;
     dirty_.push_back(c);
   }
   pending_.clear();
@@ -147,17 +146,18 @@ void MaxMinSolver::gather() {
   for (ConstraintId c : dirty_) {
     stats_.incidences += members_[c].size();
     for (VarId v : members_[c]) {
-      if (v_mark_[v] != round_) {
-        v_mark_[v] = round_;
+      if (vars_[v].mark != round_) {
+        vars_[v].mark = round_;
         f_.push_back(v);
       }
     }
   }
   for (VarId v : f_) {
-    for (ConstraintId c : constraints_of(v)) {
-      if (d_mark_[c] != solve_epoch_ && b_mark_[c] != round_) {
-        b_mark_[c] = round_;
-        b_.push_back(c);
+    for (const Incidence& inc : incidences_of(v)) {
+      Cons& k = cons_[inc.c];
+      if (k.d_mark != solve_epoch_ && k.b_mark != round_) {
+        k.b_mark = round_;
+        b_.push_back(inc.c);
       }
     }
   }
@@ -165,19 +165,21 @@ void MaxMinSolver::gather() {
 }
 
 void MaxMinSolver::fix(VarId v, double level, std::uint32_t bottleneck, ConstraintId skip) {
-  fixed_[v] = 1;
-  const double w = weight_[v];
-  const double x = std::min(w * level, bound_[v]);
-  new_rate_[v] = x;
-  new_bn_[v] = bottleneck;
-  for (ConstraintId c : constraints_of(v)) {
-    residual_[c] -= x;
-    wsum_[c] -= w;
-    --unfixed_[c];
-    if (unfixed_[c] > 0 && c != skip) {
+  Var& var = vars_[v];
+  var.fixed = 1;
+  const double w = var.weight;
+  const double x = std::min(w * level, var.bound);
+  var.new_rate = x;
+  var.new_bn = bottleneck;
+  for (const Incidence& inc : incidences_of(v)) {
+    Cons& k = cons_[inc.c];
+    k.residual -= inc.coef * x;
+    k.wsum -= inc.coef * w;
+    --k.unfixed;
+    if (k.unfixed > 0 && inc.c != skip) {
       // Saturation levels only grow as variables fix below them; the max() absorbs rounding.
-      const double t = wsum_[c] > 0.0 ? std::max(level, std::max(0.0, residual_[c]) / wsum_[c]) : level;
-      heap_.push_back(HeapEntry{t, c, ++version_[c]});
+      const double t = k.wsum > 0.0 ? std::max(level, std::max(0.0, k.residual) / k.wsum) : level;
+      heap_.push_back(HeapEntry{t, inc.c, ++k.version});
       std::push_heap(heap_.begin(), heap_.end(), std::greater<>{});
     }
   }
@@ -185,31 +187,48 @@ void MaxMinSolver::fix(VarId v, double level, std::uint32_t bottleneck, Constrai
 
 void MaxMinSolver::fill() {
   const auto prepare = [&](ConstraintId c) {
-    wsum_[c] = 0.0;
-    unfixed_[c] = 0;
-    old_sum_[c] = 0.0;
+    Cons& k = cons_[c];
+    k.wsum = 0.0;
+    k.unfixed = 0;
+    k.old_sum = 0.0;
   };
   for (ConstraintId c : dirty_) prepare(c);
   for (ConstraintId c : b_) prepare(c);
   for (VarId v : f_) {
-    fixed_[v] = 0;
-    for (ConstraintId c : constraints_of(v)) {
-      wsum_[c] += weight_[v];
-      ++unfixed_[c];
-      old_sum_[c] += rate_[v];
+    Var& var = vars_[v];
+    var.fixed = 0;
+    for (const Incidence& inc : incidences_of(v)) {
+      Cons& k = cons_[inc.c];
+      k.wsum += inc.coef * var.weight;
+      ++k.unfixed;
+      k.old_sum += inc.coef * var.rate;
     }
-    stats_.incidences += degree_[v];
+    stats_.incidences += var.degree;
   }
+  // The F members of each constraint, contiguous (CSR), so a saturating constraint visits only
+  // them and not its frozen members (a spine port may carry thousands of frozen flows).
+  std::uint32_t total = 0;
+  const auto place = [&](ConstraintId c) {
+    fm_begin_[c] = fm_end_[c] = total;
+    total += cons_[c].unfixed;
+  };
+  for (ConstraintId c : dirty_) place(c);
+  for (ConstraintId c : b_) place(c);
+  f_members_.resize(total);
+  for (VarId v : f_)
+    for (const Incidence& inc : incidences_of(v)) f_members_[fm_end_[inc.c]++] = v;
+
   heap_.clear();
   const auto seed = [&](ConstraintId c) {
+    Cons& k = cons_[c];
     // Capacity left to F once the frozen variables keep their rates.
-    residual_[c] = std::max(0.0, capacity_[c] - std::max(0.0, load_[c] - old_sum_[c]));
-    if (unfixed_[c] > 0) heap_.push_back(HeapEntry{residual_[c] / wsum_[c], c, ++version_[c]});
+    k.residual = std::max(0.0, k.capacity - std::max(0.0, k.load - k.old_sum));
+    if (k.unfixed > 0) heap_.push_back(HeapEntry{k.residual / k.wsum, c, ++k.version});
   };
   for (ConstraintId c : dirty_) seed(c);
   for (ConstraintId c : b_) seed(c);
   for (VarId v : f_)
-    if (bound_[v] != kUnbounded) heap_.push_back(HeapEntry{bound_[v] / weight_[v], v, kNoId});
+    if (vars_[v].bound != kUnbounded) heap_.push_back(HeapEntry{vars_[v].bound / vars_[v].weight, v, kNoId});
   std::make_heap(heap_.begin(), heap_.end(), std::greater<>{});
 
   while (!heap_.empty()) {
@@ -217,45 +236,52 @@ void MaxMinSolver::fill() {
     const HeapEntry e = heap_.back();
     heap_.pop_back();
     if (e.version == kNoId) {
-      if (!fixed_[e.id]) fix(e.id, e.level, kBoundBottleneck, kNoId);
+      if (!vars_[e.id].fixed) fix(e.id, e.level, kBoundBottleneck, kNoId);
       continue;
     }
     const ConstraintId c = e.id;
-    if (version_[c] != e.version || unfixed_[c] == 0) continue;
-    for (VarId v : members_[c])
-      if (v_mark_[v] == round_ && !fixed_[v]) fix(v, e.level, c, c);
+    const Cons& k = cons_[c];
+    if (k.version != e.version || k.unfixed == 0) continue;
+    // Every F member of c that is still unfixed fixes here.
+    for (std::uint32_t i = fm_begin_[c], end = fm_end_[c]; i < end; ++i) {
+      const VarId v = f_members_[i];
+      if (!vars_[v].fixed) fix(v, e.level, c, c);
+    }
   }
 
-  for (ConstraintId c : dirty_) new_sum_[c] = 0.0;
-  for (ConstraintId c : b_) new_sum_[c] = 0.0;
+  for (ConstraintId c : dirty_) cons_[c].new_sum = 0.0;
+  for (ConstraintId c : b_) cons_[c].new_sum = 0.0;
   for (VarId v : f_)
-    for (ConstraintId c : constraints_of(v)) new_sum_[c] += new_rate_[v];
+    for (const Incidence& inc : incidences_of(v)) cons_[inc.c].new_sum += inc.coef * vars_[v].new_rate;
 }
 
 bool MaxMinSolver::check_boundary() {
   for (VarId v : f_) {
-    const std::uint32_t bn = new_bn_[v];
-    if (bn < kBoundBottleneck && b_mark_[bn] == round_) need_mark_[bn] = round_;
-    if (new_rate_[v] != rate_[v]) {
-      for (ConstraintId c : constraints_of(v))
-        if (b_mark_[c] == round_) need_mark_[c] = round_;
+    const Var& var = vars_[v];
+    const std::uint32_t bn = var.new_bn;
+    if (bn < kBoundBottleneck && cons_[bn].b_mark == round_) need_mark_[bn] = round_;
+    if (var.new_rate != var.rate) {
+      for (const Incidence& inc : incidences_of(v))
+        if (cons_[inc.c].b_mark == round_) need_mark_[inc.c] = round_;
     }
   }
   bool grew = false;
   for (ConstraintId c : b_) {
     if (need_mark_[c] != round_) continue;
-    const double new_load = load_[c] - old_sum_[c] + new_sum_[c];
-    const bool saturated = !less_than(new_load, capacity_[c]);
+    Cons& k = cons_[c];
+    const double new_load = k.load - k.old_sum + k.new_sum;
+    const bool saturated = !less_than(new_load, k.capacity);
     double max_f = -1.0, min_f_bn = kUnbounded, max_frozen = -1.0, min_frozen_bn = kUnbounded;
     for (VarId v : members_[c]) {
-      if (v_mark_[v] == round_) {
-        const double l = new_rate_[v] / weight_[v];
+      const Var& var = vars_[v];
+      if (var.mark == round_) {
+        const double l = var.new_rate / var.weight;
         max_f = std::max(max_f, l);
-        if (new_bn_[v] == c) min_f_bn = std::min(min_f_bn, l);
+        if (var.new_bn == c) min_f_bn = std::min(min_f_bn, l);
       } else {
-        const double l = rate_[v] / weight_[v];
+        const double l = var.rate / var.weight;
         max_frozen = std::max(max_frozen, l);
-        if (bottleneck_[v] == c) min_frozen_bn = std::min(min_frozen_bn, l);
+        if (var.bottleneck == c) min_frozen_bn = std::min(min_frozen_bn, l);
       }
     }
     stats_.incidences += members_[c].size();
@@ -264,7 +290,7 @@ bool MaxMinSolver::check_boundary() {
     const bool bad_a = min_f_bn != kUnbounded && less_than(min_f_bn, max_frozen);
     const bool bad_b = min_frozen_bn != kUnbounded && (!saturated || less_than(min_frozen_bn, max_f));
     if (bad_a || bad_b) {
-      d_mark_[c] = solve_epoch_;
+      k.d_mark = solve_epoch_;
       dirty_.push_back(c);
       ++stats_.expansions;
       grew = true;
@@ -274,13 +300,19 @@ bool MaxMinSolver::check_boundary() {
 }
 
 void MaxMinSolver::commit() {
-  for (ConstraintId c : dirty_) load_[c] = new_sum_[c];  // every variable on c was re-filled
-  for (ConstraintId c : b_) load_[c] = std::max(0.0, load_[c] - old_sum_[c] + new_sum_[c]);
+  for (ConstraintId c : dirty_) cons_[c].load = cons_[c].new_sum;  // every variable on c was re-filled
+  for (ConstraintId c : b_) {
+    Cons& k = cons_[c];
+    k.load = std::max(0.0, k.load - k.old_sum + k.new_sum);
+  }
+  touched_.insert(touched_.end(), dirty_.begin(), dirty_.end());
+  touched_.insert(touched_.end(), b_.begin(), b_.end());
   std::sort(f_.begin(), f_.end());
   for (VarId v : f_) {
-    if (new_rate_[v] != rate_[v]) changed_.push_back(v);
-    rate_[v] = new_rate_[v];
-    bottleneck_[v] = new_bn_[v];
+    Var& var = vars_[v];
+    if (var.new_rate != var.rate) changed_.push_back(v);
+    var.rate = var.new_rate;
+    var.bottleneck = var.new_bn;
   }
 }
 

@@ -1,39 +1,47 @@
-// MaxMinSolver: a network-agnostic weighted max-min fair allocation kernel, solved incrementally.
+// MaxMinSolver: a network-agnostic weighted max-min fair allocation kernel with per-incidence
+// coefficients, solved incrementally.
 //
 // The math. Variables v (flows) with weight w_v > 0 and an optional upper bound u_v (e.g. a NIC or
-// QP rate cap); constraints c (links) with capacity C_c >= 0; incidence v ∈ c. An allocation x is
-//   feasible      iff  Σ_{v∈c} x_v <= C_c for every c, and 0 <= x_v <= u_v;
+// QP rate cap); constraints c (links) with capacity C_c >= 0; incidences (v, c) with a coefficient
+// a_vc > 0 (the fraction of v's rate that crosses c: 1 for a flow pinned to one path, 1/k for a
+// flow sprayed over k links). An allocation x is
+//   feasible      iff  Σ_{v∋c} a_vc·x_v <= C_c for every c, and 0 <= x_v <= u_v;
 //   max-min fair  iff  feasible and no x_v can grow without shrinking some x_w with x_w/w_w <= x_v/w_v.
-// Write λ_v = x_v / w_v (the flow's level). The max-min fair x exists and is unique; it is
-// characterised by bottlenecks: every v has x_v = u_v, or a constraint b ∋ v that is saturated
-// (Σ_{w∈b} x_w = C_b) on which v's level is the largest (λ_v >= λ_w for all w ∈ b).
+// Write λ_v = x_v / w_v (the flow's level). Because every a_vc > 0, raising x_v raises the load of
+// every c it crosses, so the max-min fair x exists and is unique, and is characterised by
+// bottlenecks: every v has x_v = u_v, or a constraint b ∋ v that is saturated
+// (Σ_{w∈b} a_wb·x_w = C_b) on which v's level is the largest (λ_v >= λ_w for all w ∈ b).
 //
 // Progressive filling (water-filling) computes it: raise a common level t for all unfixed
 // variables from 0; constraint c saturates at
-//     t_c = (C_c − Σ_{fixed w∈c} x_w) / Σ_{unfixed w∈c} w_w ,
+//     t_c = (C_c − Σ_{fixed w∈c} a_wc·x_w) / Σ_{unfixed w∈c} a_wc·w_w ,
 // and a bound at t = u_v / w_v. Take the smallest; fix its unfixed variables at x = w·t (they have
 // found their bottleneck level), update t_c of the constraints they cross, repeat. When a variable
 // fixes at t, every t_c it touches can only grow, so a min-heap with lazy invalidation orders the
-// bottleneck levels: O(I log I) for I incidences.
+// bottleneck levels: O(I log I) for I incidences. With all a_vc = 1 this is the textbook case.
 //
-// Incremental re-solve. A start or finish marks its constraints dirty (set D). The solver fills the
-// subproblem of the variables F crossing D, on all constraints they touch, with every other
-// variable frozen at its current rate (its load subtracted from the capacity). The result is the
-// global max-min allocation iff every variable still has a valid bottleneck, and only constraints
-// on the boundary B (touched by F, not in D) whose state changed can break that:
+// Incremental re-solve. A start, a finish or a capacity change marks its constraints dirty (set D).
+// The solver fills the subproblem of the variables F crossing D, on all constraints they touch,
+// with every other variable frozen at its current rate (its load subtracted from the capacity).
+// The result is the global max-min allocation iff every variable still has a valid bottleneck, and
+// only constraints on the boundary B (touched by F, not in D) whose state changed can break that:
 //   (a) f ∈ F bottlenecked at c ∈ B needs λ_f >= λ_g for every frozen g ∈ c;
 //   (b) a frozen g whose recorded bottleneck is c ∈ B needs c still saturated and λ_g >= λ_f for
 //       every f ∈ F on c (frozen rates on c did not change, so they stay comparable).
 // Every violating c joins D and the subproblem is re-filled; otherwise the result is committed.
-// Frozen variables with bottlenecks outside D ∪ B are untouched, so they stay valid. The
-// recorded-bottleneck bookkeeping is what keeps work bounded in the "giant component" (ECMP through
-// a shared spine tier connects almost every flow): a change propagates only as far as it changes
-// some link's fair share, not as far as links are connected. Checks use a relative tolerance
-// kRelTol; rates agree with a full re-solve to about that precision (tested).
+// Frozen variables with bottlenecks outside D ∪ B are untouched, so they stay valid. The rule uses
+// only levels and saturation, so it holds unchanged with coefficients. The recorded-bottleneck
+// bookkeeping is what keeps work bounded in the "giant component" (ECMP through a shared spine
+// tier connects almost every flow): a change propagates only as far as it changes some link's
+// fair share, not as far as links are connected. Checks use a relative tolerance kRelTol; rates
+// agree with a full re-solve to about that precision (tested).
 //
-// Starts and finishes between two solve() calls form one batch with one re-solve.
-// Memory: struct of arrays; a variable crosses at most max_degree constraints (fixed stride).
-// Ids of removed variables are reused (lowest-first is not guaranteed; ids are stable while alive).
+// Starts, finishes and capacity changes between two solve() calls form one batch with one re-solve.
+// Memory layout (the cost at 10^6 constraints is cache misses, not arithmetic): everything a fill
+// touches per constraint sits in one 64-byte record, everything per variable in another; a
+// variable's incidences are one contiguous block of a pooled array (power-of-two size classes with
+// free lists, so a warm solver allocates nothing per start or finish).
+// Ids of removed variables are reused (ids are stable while alive).
 // Thread safety: none.
 #pragma once
 
@@ -41,6 +49,8 @@
 #include <limits>
 #include <span>
 #include <vector>
+
+#include "flow/block_pool.hpp"
 
 namespace rocesim::flow {
 
@@ -50,6 +60,14 @@ inline constexpr std::uint32_t kNoId = UINT32_MAX;
 // Recorded bottleneck of a variable held by its own upper bound.
 inline constexpr std::uint32_t kBoundBottleneck = UINT32_MAX - 1;
 inline constexpr double kUnbounded = std::numeric_limits<double>::infinity();
+
+// One (variable, constraint) pair: the constraint, the fraction a > 0 of the variable's rate that
+// crosses it, and the variable's position in the constraint's member list (for O(1) removal).
+struct Incidence {
+  ConstraintId c;
+  std::uint32_t slot;
+  double coef;
+};
 
 struct SolveStats {
   std::uint64_t solves = 0;          // solve() calls that had work
@@ -63,43 +81,69 @@ class MaxMinSolver {
  public:
   static constexpr double kRelTol = 1e-9;
 
-  explicit MaxMinSolver(std::uint32_t max_degree = 16);
+  MaxMinSolver() = default;
 
   // Constraints are permanent. REQUIRES: capacity >= 0.
   ConstraintId add_constraint(double capacity);
-  std::size_t constraint_count() const { return capacity_.size(); }
+  // Changes a capacity; takes effect at the next solve(). REQUIRES: capacity >= 0.
+  void set_capacity(ConstraintId c, double capacity);
+  std::size_t constraint_count() const { return cons_.size(); }
 
-  // A new variable at rate 0 until the next solve(). REQUIRES: weight > 0, bound > 0,
-  // 1 <= constraints.size() <= max_degree (or constraints empty and bound finite), ids distinct.
-  VarId add_variable(std::span<const ConstraintId> constraints, double weight = 1.0, double bound = kUnbounded);
-  // Removes a live variable; its capacity is released at the next solve().
-  void remove_variable(VarId v);
+  // A new variable at rate 0 until the next solve(). `coefs` (empty: all 1) gives a_vc per
+  // constraint. REQUIRES: weight > 0, bound > 0, coefficients > 0, constraints distinct and
+  // non-empty (or empty and bound finite).
+  VarId add_variable(std::span<const ConstraintId> constraints, std::span<const double> coefs, double weight = 1.0,
+                     double bound = kUnbounded);
+  VarId add_variable(std::span<const ConstraintId> constraints, double weight = 1.0, double bound = kUnbounded) {
+    return add_variable(constraints, {}, weight, bound);
+  }
+  // Removes a live variable; its capacity is released at the next solve(). `credit` is added,
+  // times a_vc, to the accumulator of every constraint v crosses (e.g. the bytes a finished flow
+  // carried over each link), in the same memory touch as the load update.
+  void remove_variable(VarId v, double credit = 0.0);
 
   // Re-solves what changed since the last solve (see the header comment). Returns the variables
   // whose rate changed, in ascending id order (valid until the next mutating call).
   std::span<const VarId> solve();
   // Re-solves everything from scratch (reference and fallback); same return convention.
   std::span<const VarId> solve_full();
+  // Constraints whose load may have changed in the last solve (D ∪ B), in no particular order.
+  std::span<const ConstraintId> touched() const { return touched_; }
 
-  bool alive(VarId v) const { return v < alive_.size() && alive_[v] != 0; }
-  double rate(VarId v) const { return rate_[v]; }
-  double weight(VarId v) const { return weight_[v]; }
+  bool alive(VarId v) const { return v < vars_.size() && vars_[v].alive != 0; }
+  double rate(VarId v) const { return vars_[v].rate; }
+  double weight(VarId v) const { return vars_[v].weight; }
   // Constraint id, kBoundBottleneck, or kNoId (not yet solved).
-  std::uint32_t bottleneck(VarId v) const { return bottleneck_[v]; }
-  std::span<const ConstraintId> constraints_of(VarId v) const {
-    return {cons_.data() + static_cast<std::size_t>(v) * max_degree_, degree_[v]};
-  }
-  double capacity(ConstraintId c) const { return capacity_[c]; }
-  double load(ConstraintId c) const { return load_[c]; }
+  std::uint32_t bottleneck(VarId v) const { return vars_[v].bottleneck; }
+  std::span<const Incidence> incidences_of(VarId v) const { return {inc_.data(vars_[v].block), vars_[v].degree}; }
+  double capacity(ConstraintId c) const { return cons_[c].capacity; }
+  double load(ConstraintId c) const { return cons_[c].load; }
+  double accumulated(ConstraintId c) const { return accum_[c]; }
   std::span<const VarId> vars_of(ConstraintId c) const { return members_[c]; }
   std::size_t live_variables() const { return live_count_; }
   const SolveStats& stats() const { return stats_; }
 
  private:
+  // Per-constraint state a fill touches, in one cache line.
+  struct alignas(64) Cons {
+    double capacity = 0, load = 0, residual = 0, wsum = 0, old_sum = 0, new_sum = 0;
+    std::uint32_t unfixed = 0, version = 0;
+    std::uint32_t d_mark = 0;  // == solve_epoch_: c in D
+    std::uint32_t b_mark = 0;  // == round_: c in B
+  };
+  // Per-variable state, in one cache line.
+  struct alignas(64) Var {
+    double weight = 0, bound = 0, rate = 0, new_rate = 0;
+    std::uint32_t bottleneck = kNoId, new_bn = kNoId;
+    BlockPool<Incidence>::Block block;  // its incidences: inc_.data(block)[0, degree)
+    std::uint32_t degree = 0;
+    std::uint32_t mark = 0;             // == round_: v in F
+    std::uint8_t alive = 0, fixed = 0;
+  };
   struct HeapEntry {
     double level;
     std::uint32_t id;       // constraint id, or variable id for a bound
-    std::uint32_t version;  // constraint entries: must equal version_[id]; bounds: kNoId
+    std::uint32_t version;  // constraint entries: must equal cons_[id].version; bounds: kNoId
     bool operator>(const HeapEntry& o) const {
       if (level != o.level) return level > o.level;
       if ((version == kNoId) != (o.version == kNoId)) return version == kNoId;  // constraints first
@@ -118,36 +162,26 @@ class MaxMinSolver {
     return a < b - kRelTol * (a > b ? a : b);
   }
 
-  std::uint32_t max_degree_;
-  // Constraints.
-  std::vector<double> capacity_, load_;
+  std::vector<Cons> cons_;
   std::vector<std::vector<VarId>> members_;
-  // Variables (stride max_degree_ for incidence arrays).
-  std::vector<double> weight_, bound_, rate_;
-  std::vector<std::uint32_t> bottleneck_, degree_;
-  std::vector<ConstraintId> cons_;
-  std::vector<std::uint32_t> slot_;  // position of the variable in members_[cons_[i]]
-  std::vector<std::uint8_t> alive_;
+  std::vector<double> accum_;
+  std::vector<std::uint8_t> pending_mark_;
+  std::vector<std::uint32_t> need_mark_;    // need_mark_[c] == round_: c in B must be checked
+  std::vector<Var> vars_;
+  BlockPool<Incidence> inc_;
   std::vector<VarId> free_ids_;
   std::size_t live_count_ = 0;
 
   // Per-solve scratch (sized with the problem, reused: no allocation per event once warm).
   std::vector<ConstraintId> pending_;       // constraints touched since the last solve
-  std::vector<std::uint8_t> pending_mark_;
   std::vector<ConstraintId> dirty_;         // D of the current solve
-  std::vector<std::uint32_t> d_mark_;       // d_mark_[c] == solve_epoch_: c in D
-  std::vector<std::uint32_t> b_mark_;       // b_mark_[c] == round_: c in B
-  std::vector<std::uint32_t> need_mark_;    // need_mark_[c] == round_: c in B must be checked
-  std::vector<std::uint32_t> v_mark_;       // v_mark_[v] == round_: v in F
   std::uint32_t solve_epoch_ = 0;
   std::uint32_t round_ = 0;
   std::vector<VarId> f_;                    // F (sorted ascending before commit)
   std::vector<ConstraintId> b_;             // B
-  std::vector<double> residual_, wsum_, old_sum_, new_sum_;
-  std::vector<std::uint32_t> unfixed_, version_;
-  std::vector<double> new_rate_;  // by variable id
-  std::vector<std::uint32_t> new_bn_;
-  std::vector<std::uint8_t> fixed_;
+  std::vector<ConstraintId> touched_;       // D ∪ B of the last solve
+  std::vector<std::uint32_t> fm_begin_, fm_end_;  // by constraint: its F members in f_members_
+  std::vector<VarId> f_members_;
   std::vector<HeapEntry> heap_;
   std::vector<VarId> changed_;
   SolveStats stats_;

@@ -295,7 +295,7 @@ ChurnRun churn(const Fabric& f, const Router& router, bool incremental, std::uin
   net.set_sink(&sink);
   for (std::uint32_t s = 0; s < sink.n; ++s) sink.send(s);
   sim.run();
-  return ChurnRun{sink.done, net.solver().stats(), net.stats(), sink.active_sum / static_cast<double>(sink.samples)};
+  return ChurnRun{sink.done, net.solver_stats(), net.stats(), sink.active_sum / static_cast<double>(sink.samples)};
 }
 
 }  // namespace

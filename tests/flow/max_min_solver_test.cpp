@@ -19,9 +19,10 @@ std::vector<ConstraintId> ids(std::initializer_list<ConstraintId> l) { return st
 
 // Independent reference: progressive filling by brute force, O(vars · constraints) per level.
 // Raise the level t of all unfixed variables; the next event is the smallest of the constraint
-// saturation levels (C − fixed load)/Σ unfixed weights and the bounds u/w; fix what it binds.
+// saturation levels (C − Σ fixed a·x)/Σ unfixed a·w and the bounds u/w; fix what it binds.
 std::vector<double> naive_max_min(const std::vector<double>& cap, const std::vector<std::vector<ConstraintId>>& var_cons,
-                                  const std::vector<double>& w, const std::vector<double>& bound) {
+                                  const std::vector<std::vector<double>>& coef, const std::vector<double>& w,
+                                  const std::vector<double>& bound) {
   const std::size_t n = var_cons.size();
   std::vector<double> x(n, 0.0);
   std::vector<bool> fixed(n, false);
@@ -29,7 +30,8 @@ std::vector<double> naive_max_min(const std::vector<double>& cap, const std::vec
   while (left > 0) {
     std::vector<double> fixed_load(cap.size(), 0.0), wsum(cap.size(), 0.0);
     for (std::size_t v = 0; v < n; ++v)
-      for (ConstraintId c : var_cons[v]) (fixed[v] ? fixed_load[c] += x[v] : wsum[c] += w[v]);
+      for (std::size_t i = 0; i < var_cons[v].size(); ++i)
+        (fixed[v] ? fixed_load[var_cons[v][i]] += coef[v][i] * x[v] : wsum[var_cons[v][i]] += coef[v][i] * w[v]);
     double t = INFINITY;
     for (std::size_t c = 0; c < cap.size(); ++c)
       if (wsum[c] > 0) t = std::min(t, std::max(0.0, cap[c] - fixed_load[c]) / wsum[c]);
@@ -170,11 +172,14 @@ TEST_CASE("incremental re-solve equals a full re-solve and a naive reference on 
   // heavily shared "spine" constraints (a giant component). After every batch the incremental
   // rates must match (i) a full re-solve of a copy and (ii) brute-force progressive filling, to
   // relative 1e-7; and the allocation must be feasible: A·x <= C for the incidence matrix A.
+  // A third of the variables are "sprayed": each incidence carries a coefficient a in
+  // {1, 1/2, 1/3, 1/4} (the fraction of the rate crossing that constraint), so the kernel is
+  // checked on the weighted incidence as well as on 0/1 paths.
   int instances = 0;
   std::uint64_t total_expansions = 0;
   for (std::uint64_t seed = 1; seed <= 40; ++seed) {
     Rng rng(derive_seed(seed, "maxmin-test"));
-    MaxMinSolver s(6);
+    MaxMinSolver s;
     const int nics = 24, spines = 3 + static_cast<int>(rng.below(4));
     std::vector<double> cap;
     for (int i = 0; i < nics + spines; ++i) {
@@ -204,17 +209,25 @@ TEST_CASE("incremental re-solve equals a full re-solve and a naive reference on 
         if (std::find(path.begin(), path.end(), dst) == path.end()) path.push_back(dst);
         const double w = 1.0 + static_cast<double>(rng.below(3));
         const double bound = rng.below(4) == 0 ? 2.0 + static_cast<double>(rng.below(8)) : kUnbounded;
-        live.push_back(s.add_variable(path, w, bound));
+        std::vector<double> coefs(path.size(), 1.0);
+        if (rng.below(3) == 0)
+          for (double& a : coefs) a = 1.0 / static_cast<double>(1 + rng.below(4));
+        live.push_back(s.add_variable(path, coefs, w, bound));
         live_bound.push_back(bound);
       }
       s.solve();
       MaxMinSolver full = s;
       full.solve_full();
       std::vector<std::vector<ConstraintId>> vc;
+      std::vector<std::vector<double>> va;
       std::vector<double> ws;
       for (VarId v : live) {
-        const auto cs = s.constraints_of(v);
-        vc.emplace_back(cs.begin(), cs.end());
+        vc.emplace_back();
+        va.emplace_back();
+        for (const Incidence& inc : s.incidences_of(v)) {
+          vc.back().push_back(inc.c);
+          va.back().push_back(inc.coef);
+        }
         ws.push_back(s.weight(v));
       }
       Eigen::MatrixXd A = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(cap.size()), static_cast<Eigen::Index>(live.size()));
@@ -224,14 +237,15 @@ TEST_CASE("incremental re-solve equals a full re-solve and a naive reference on 
         const double xf = full.rate(live[i]);
         CHECK(std::abs(xi - xf) <= 1e-7 * std::max(1.0, xf));
         x(static_cast<Eigen::Index>(i)) = xi;
-        for (ConstraintId c : vc[i]) A(static_cast<Eigen::Index>(c), static_cast<Eigen::Index>(i)) = 1.0;
+        for (std::size_t k = 0; k < vc[i].size(); ++k)
+          A(static_cast<Eigen::Index>(vc[i][k]), static_cast<Eigen::Index>(i)) = va[i][k];
       }
       const Eigen::VectorXd load = A * x;
       for (std::size_t c = 0; c < cap.size(); ++c) {
         CHECK(load(static_cast<Eigen::Index>(c)) <= cap[c] * (1 + 1e-9));
         CHECK(load(static_cast<Eigen::Index>(c)) == doctest::Approx(s.load(static_cast<ConstraintId>(c))).epsilon(1e-7));
       }
-      const std::vector<double> ref = naive_max_min(cap, vc, ws, live_bound);
+      const std::vector<double> ref = naive_max_min(cap, vc, va, ws, live_bound);
       for (std::size_t i = 0; i < live.size(); ++i) CHECK(std::abs(s.rate(live[i]) - ref[i]) <= 1e-7 * std::max(1.0, ref[i]));
       ++instances;
     }
@@ -240,4 +254,50 @@ TEST_CASE("incremental re-solve equals a full re-solve and a naive reference on 
   CHECK(instances == 40 * 60);
   // The boundary rule must actually have fired (otherwise the test would not exercise it).
   CHECK(total_expansions > 0);
+}
+
+TEST_CASE("coefficients: a flow sprayed over two links loads each with half its rate") {
+  // Links L1, L2 of capacity 10 each. Flow s is split evenly over them (a = 1/2 on each) and also
+  // crosses its NIC N of capacity 100; flow p is pinned to L1 (a = 1). Filling: L1 saturates
+  // when x_p + x_s/2 = 10 at the common level t: t + t/2 = 10, t = 20/3, before L2 (t/2 = 10,
+  // t = 20). Both fix at 20/3: loads L1 = 20/3 + 10/3 = 10 (saturated), L2 = 10/3.
+  MaxMinSolver s;
+  const ConstraintId l1 = s.add_constraint(10.0), l2 = s.add_constraint(10.0), nic = s.add_constraint(100.0);
+  const std::vector<ConstraintId> spray{nic, l1, l2};
+  const std::vector<double> halves{1.0, 0.5, 0.5};
+  const VarId sp = s.add_variable(spray, halves);
+  const VarId p = s.add_variable(ids({l1}));
+  s.solve();
+  CHECK(s.rate(sp) == doctest::Approx(20.0 / 3));
+  CHECK(s.rate(p) == doctest::Approx(20.0 / 3));
+  CHECK(s.load(l1) == doctest::Approx(10.0));
+  CHECK(s.load(l2) == doctest::Approx(10.0 / 3));
+  CHECK(s.load(nic) == doctest::Approx(20.0 / 3));
+  // Without p, the sprayed flow is limited by L1 and L2 together: x/2 = 10, x = 20.
+  s.remove_variable(p);
+  s.solve();
+  CHECK(s.rate(sp) == doctest::Approx(20.0));
+}
+
+TEST_CASE("set_capacity re-solves the constraints it changes, and the removal credit accumulates") {
+  // Two flows share a link of 12 (6 each). Lowering it to 4 gives 2 each; raising it to 20 gives
+  // 10 each. Removing a flow with credit 5 adds 5·a = 5 to the link's accumulator.
+  MaxMinSolver s;
+  const ConstraintId l = s.add_constraint(12.0);
+  const VarId a = s.add_variable(ids({l}));
+  const VarId b = s.add_variable(ids({l}));
+  s.solve();
+  CHECK(s.rate(a) == doctest::Approx(6.0));
+  s.set_capacity(l, 4.0);
+  s.solve();
+  CHECK(s.rate(a) == doctest::Approx(2.0));
+  CHECK(s.rate(b) == doctest::Approx(2.0));
+  s.set_capacity(l, 20.0);
+  const auto changed = s.solve();
+  CHECK(changed.size() == 2);
+  CHECK(s.rate(b) == doctest::Approx(10.0));
+  s.remove_variable(a, 5.0);
+  CHECK(s.accumulated(l) == doctest::Approx(5.0));
+  s.solve();
+  CHECK(s.rate(b) == doctest::Approx(20.0));
 }

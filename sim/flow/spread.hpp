@@ -1,0 +1,59 @@
+// Spreader: the fraction of a flow's rate that crosses each port under spray and adaptive load
+// balancing (routing.load_balancing), for the fluid backend's weighted incidence.
+//
+// Equations. Let K_n = Router::candidates(n, dst) at a fabric switch n, r_p the rate of port p
+// and φ_n the fraction of the flow that reaches n (φ = 1 at the first switch). In the fluid limit
+// of per-packet spraying (the packet tier hashes each packet's PSN, picking C[i] with probability
+// r_i / Σ r, i.e. evenly when the rates are equal), n forwards
+//     φ_n · r_p / Σ_{q∈K_n} r_q   over each p ∈ K_n,
+// so the coefficient of port p is a_p = φ_n(p) · r_p / Σ_{q∈K_n(p)} r_q and the peer of p receives
+// that much: φ_m = Σ_{p into m} a_p. Up-down routes are shortest paths, so the switches a flow
+// reaches form a DAG visited level by level; Σ over the ports into dst of a_p = 1.
+// Adaptive (least-queue choice per packet) uses the same coefficients: when every candidate of n
+// is backlogged, least-queue keeps their queues equal, so each receives traffic at its drain rate
+// r_p and the split is r_p / Σ r_q. When other flows load some candidates more than others, real
+// adaptive routing steers around them and this model does not (it would need the flows' splits
+// to depend on the solution: a multipath max-min problem); so adaptive here equals spray, exact
+// when the spread flows are what loads the candidates.
+// Kept on their ECMP choice, as in the packet tier: the first hop (the source NIC's port), hops
+// at non-switch nodes, and the whole path when it is relayed through a scale-up domain.
+// Flowlet switching is rejected: it cuts a flow at packet gaps, which a fluid flow does not
+// have (a flow sending at line rate never has a gap and stays ECMP; between that and spray the
+// split depends on the packet timing the fluid tier does not model).
+// Cost: O(ports the flow reaches) per start; scratch arrays of one double per node and per port
+// exist only when the mode spreads.
+// Thread safety: none.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "flow/max_min_solver.hpp"
+#include "routing/router.hpp"
+
+namespace rocesim::flow {
+
+class Spreader {
+ public:
+  // Throws ConfigError for load-balancing modes the fluid tier does not model (flowlet).
+  Spreader(const topology::Fabric& fabric, const routing::Router& router);
+
+  routing::LoadBalancing mode() const { return mode_; }
+  bool spreads() const { return mode_ != routing::LoadBalancing::ecmp; }
+
+  // The ports and coefficients of a flow with `key` whose ECMP path is `path` (non-empty):
+  // the path with coefficients 1 in ecmp mode, else the spread described above. Appends to
+  // ports/coefs; ports are distinct, in a deterministic order.
+  void spread(const routing::FlowKey& key, std::span<const topology::PortId> path, std::vector<ConstraintId>& ports,
+              std::vector<double>& coefs);
+
+ private:
+  const topology::Fabric& fabric_;
+  const routing::Router& router_;
+  routing::LoadBalancing mode_;
+  std::vector<double> node_frac_, port_frac_;
+  std::vector<topology::NodeId> level_, next_;
+};
+
+}  // namespace rocesim::flow
