@@ -183,7 +183,12 @@ void Dcqcn::on_event(Simulator& sim, std::uint32_t kind, std::uint64_t arg) {
   switch (kind) {
     case kDecrease:
       q.dec_ticks = (now - q.t0).ps / p_.decrease_interval.ps;
-      if (q.dec_flag) decrease(id, now);  // applies from the QP's next packet (see header)
+      if (q.dec_flag) {
+        decrease(id, now);
+        // Applies at once: the NIC re-paces the QP's next packet at the lower rate.
+        host_->control(id).rate = Rate{static_cast<std::uint64_t>(q.rc)};
+        host_->cc_changed(id);
+      }
       break;
     case kIncrease:
       increase_event(id, true, now);

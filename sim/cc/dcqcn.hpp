@@ -31,10 +31,10 @@
 // CNP or a decrease, all ticks up to now are applied in closed form, (1 − g)^n for n silent
 // ticks — so an idle QP costs no events; the decrease check is armed only on a grid tick after a
 // CNP; the increase timer stops once Rc = Rt = line rate (further events could only clamp).
-// Known difference: CcStrategy cannot rewrite a QP's pacing gap from a timer, so a timer-driven
-// decrease takes effect from the QP's next packet (the gap already scheduled keeps the old rate,
-// at most one packet), and an increase re-paces through CcHost::cc_changed at the exact time the
-// next packet is due at the new rate.
+// Timer-driven changes reach the NIC at once: a decrease writes the rate through
+// CcHost::control(qp) and calls cc_changed, so the packet already waiting is re-paced at the
+// lower rate (due w·8/Rc after the previous one); an increase calls cc_changed at the exact time
+// the next packet is due at the new rate.
 // Thread safety: none; one strategy per PacketNet.
 #pragma once
 

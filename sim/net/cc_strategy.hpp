@@ -4,8 +4,11 @@
 // QP id) and steers each QP through CcControl: `rate` paces the QP's packets (a QP emits a packet
 // of w wire bytes and then waits w·8/rate), `window` bounds its unacknowledged bytes (0 = none).
 // The NIC calls the hooks below from its hot path without allocation; strategies that need
-// timers (DCQCN's alpha and rate-increase timers) make them once with Simulator::make_timer and
-// call CcHost::cc_changed(qp) when a timer changes a QP's rate or window outside an ACK.
+// timers (DCQCN's alpha and rate-increase timers) make them once with Simulator::make_timer; a
+// timer that changes a QP's rate or window writes it through CcHost::control(qp) and calls
+// CcHost::cc_changed(qp), and the NIC applies it at once: the QP's next packet is re-paced from
+// its last one at the new rate (a decrease delays a packet already due later, an increase
+// brings it forward).
 // Events a strategy sees:
 //   on_qp_start : once per QP, with line rate and base RTT (set the initial rate/window)
 //   on_send     : every data packet sent (byte counters, DCQCN's rate-increase byte counter)
@@ -58,6 +61,8 @@ class CcHost {
  public:
   // The strategy changed qp's CcControl outside a hook (e.g. from a timer).
   virtual void cc_changed(std::uint32_t qp) = 0;
+  // The QP's control block, for changes outside a hook (then call cc_changed).
+  virtual CcControl& control(std::uint32_t qp) = 0;
 
  protected:
   ~CcHost() = default;

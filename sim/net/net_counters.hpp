@@ -31,10 +31,13 @@ struct NetCounters {
   std::uint64_t data_packets_sent = 0;   // including retransmissions
   std::uint64_t retransmitted_packets = 0;
   std::uint64_t data_packets_delivered = 0;  // in order, first time
-  std::uint64_t out_of_order_packets = 0;    // discarded by the receiver (go-back-N)
+  std::uint64_t out_of_order_packets = 0;    // ahead of the expected PSN and discarded (go_back_n; beyond
+                                             // the window for reorder_tolerant)
+  std::uint64_t placed_out_of_order = 0;     // reorder_tolerant: accepted ahead of a gap
+  std::uint64_t reorder_timeouts = 0;        // reorder_tolerant: gaps that outlived reorder_timeout
   std::uint64_t duplicate_packets = 0;       // already delivered, discarded
   std::uint64_t acks_sent = 0;
-  std::uint64_t naks_sent = 0;
+  std::uint64_t naks_sent = 0;               // go-back-N and selective
   std::uint64_t cnps_sent = 0;
   std::uint64_t timeouts = 0;
   std::uint64_t drops = 0;                   // all classes

@@ -50,6 +50,10 @@ void validate(const NetParams& p, const std::string& file) {
   if (n.rto.ps <= 0) fail("/nic/rto", "retransmission timeout must be positive");
   if (n.window.n < 0) fail("/nic/window", "must be >= 0");
   if (n.window.n > 0 && n.window < data_wire) fail("/nic/window", "a window below one MTU can never send");
+  if (n.reorder_timeout.ps <= 0) fail("/nic/reorder_timeout", "must be positive");
+  if (n.reorder_window < 64 || n.reorder_window > (1 << 20) || n.reorder_window % 64 != 0) {
+    fail("/nic/reorder_window", "must be a multiple of 64 in [64, 1048576] PSNs");
+  }
   if (p.stall_timeout <= n.rto) {
     fail("/stall_timeout", "must exceed the retransmission timeout (" + to_string(n.rto) + ")");
   }
@@ -125,6 +129,11 @@ NetParams read_net_params(JsonReader& r) {
     p.nic.window = n->bytes_or("window", p.nic.window);
     p.nic.complete_on = n->choice_or("complete_on", {"delivery", "ack"}, "delivery") == "ack" ? CompleteOn::ack
                                                                                            : CompleteOn::delivery;
+    p.nic.receiver = n->choice_or("receiver", {"go_back_n", "reorder_tolerant"}, "go_back_n") == "reorder_tolerant"
+                         ? Receiver::reorder_tolerant
+                         : Receiver::go_back_n;
+    p.nic.reorder_timeout = n->time_or("reorder_timeout", p.nic.reorder_timeout);
+    p.nic.reorder_window = static_cast<int>(n->integer_or("reorder_window", p.nic.reorder_window, INT32_MIN, INT32_MAX));
     n->finish();
   }
   p.stall_timeout = r.time_or("stall_timeout", p.stall_timeout);
@@ -176,7 +185,10 @@ nlohmann::json to_json(const NetParams& p) {
         {"cnp_interval", to_string(p.nic.cnp_interval)},
         {"generate_cnp", p.nic.generate_cnp},
         {"window", to_string(p.nic.window)},
-        {"complete_on", p.nic.complete_on == CompleteOn::ack ? "ack" : "delivery"}}},
+        {"complete_on", p.nic.complete_on == CompleteOn::ack ? "ack" : "delivery"},
+        {"receiver", p.nic.receiver == Receiver::reorder_tolerant ? "reorder_tolerant" : "go_back_n"},
+        {"reorder_timeout", to_string(p.nic.reorder_timeout)},
+        {"reorder_window", p.nic.reorder_window}}},
       {"stall_timeout", to_string(p.stall_timeout)},
       {"seed", p.seed},
   };

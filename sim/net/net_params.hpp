@@ -72,6 +72,23 @@ struct PfcParams {
 
 enum class CompleteOn : std::uint8_t { delivery, ack };
 
+// What a receiving NIC does with a data packet that arrives ahead of the next expected PSN:
+//   go_back_n        : discard it and NAK the expected PSN once per gap; the sender rewinds to it
+//                      and resends everything from there (RoCEv2 RC as most NICs run it). Under
+//                      packet spraying or adaptive routing every reordering costs a NAK and a
+//                      window of retransmissions: the punishment those modes get without support.
+//   reorder_tolerant : place it into memory at once (out-of-order placement, as NVIDIA CX-7 in
+//                      adaptive-routing mode and UEC transports do) and mark its PSN in a per-QP
+//                      bitmap of reorder_window PSNs after the expected one (allocated once per
+//                      QP). ACKs stay cumulative (the expected PSN). Retransmission is requested
+//                      only when a gap persists: if the expected PSN has not arrived
+//                      reorder_timeout after the gap opened, a selective NAK asks for that one
+//                      PSN (the sender resends just it); a packet beyond the window is discarded
+//                      and answered by a go-back-N NAK of the expected PSN.
+// The default is go_back_n whatever routing.load_balancing says: set nic.receiver explicitly
+// (the effective config always shows the receiver used).
+enum class Receiver : std::uint8_t { go_back_n, reorder_tolerant };
+
 struct NicParams {
   int qps_per_connection = 1;      // QPs a transfer is striped over, each with its own UDP source port
   int ack_every = 1;               // receiver ACKs every n-th in-order packet (and always the last)
@@ -81,6 +98,9 @@ struct NicParams {
   bool generate_cnp = true;        // receiver answers ECN-marked data with CNPs
   Bytes window{0};                 // per-QP in-flight limit (0 = none)
   CompleteOn complete_on = CompleteOn::delivery;  // when a transfer counts as done
+  Receiver receiver = Receiver::go_back_n;  // out-of-order handling (see Receiver above)
+  Time reorder_timeout = Time::from_us(100);  // reorder_tolerant: a gap older than this is NAKed
+  int reorder_window = 1024;       // reorder_tolerant: PSNs tracked past the expected one (multiple of 64)
 };
 
 struct NetParams {

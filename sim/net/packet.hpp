@@ -2,7 +2,10 @@
 //
 // A packet is a 56-byte plain record addressed by a 32-bit index into the pool; queues link
 // packets through `next` (intrusive FIFOs), so enqueue/dequeue never allocate. A packet carries a
-// route id and a hop index into the shared flat route table instead of a path vector.
+// route id and a hop index into the shared flat route table instead of a path vector; a data
+// packet routed per hop (spray, flowlet, adaptive: `steer` != route) carries no route at all:
+// each switch picks its egress from the packet's QP (which names the destination), its
+// `entropy` and the switch's own state.
 // Invariant: in_use() == packets allocated and not yet released; it returns to 0 when a run
 // drains, which the conservation checks assert.
 // Per-hop telemetry (for HPCC-style CC) lives in a side array of kMaxTelemetryHops records per
@@ -20,7 +23,12 @@ namespace rocesim::net {
 inline constexpr std::uint32_t kNoPacket = UINT32_MAX;
 inline constexpr int kMaxTelemetryHops = 8;
 
-enum class PacketType : std::uint8_t { data, ack, nak, cnp, pause };
+// nak: go-back-N (resend from psn on); selective_nak: resend PSN psn only (reorder_tolerant).
+enum class PacketType : std::uint8_t { data, ack, nak, cnp, pause, selective_nak };
+
+// How switches forward a data packet (load_balancing.hpp): along its precomputed route, by a
+// per-hop hash of (QP, entropy), or to the least-queued candidate.
+enum class Steer : std::uint8_t { route, hashed, adaptive };
 
 struct Packet {
   Time sent;                 // data: when the sender emitted it; ACK/NAK: echo of that data time
@@ -33,12 +41,15 @@ struct Packet {
   std::uint32_t wire = 0;    // bytes of link time (payload + all overheads)
   std::uint32_t payload = 0; // payload bytes (data only)
   std::uint32_t from_port = 0;  // port that last transmitted it (ingress accounting, pause target)
+  std::uint32_t entropy = 0; // Steer::hashed: PSN (spray) or the QP's flowlet number (flowlet)
   std::uint16_t hop = 0;     // index in the route of the port it is on / was last sent from
   PacketType type = PacketType::data;
   std::uint8_t cls = 0;      // queue class (net_params.hpp: kControlClass, kFirstDataClass + prio)
   std::uint8_t ecn = 0;      // CE mark (data); ECN echo on ACKs
   std::uint8_t hops_recorded = 0;  // telemetry records filled
+  Steer steer = Steer::route;
 };
+static_assert(sizeof(Packet) == 56, "Packet grew: keep the per-packet record small");
 
 // Telemetry one switch egress appends to a data packet (HPCC INT): queue length, bytes sent so
 // far, timestamp, line rate.

@@ -30,8 +30,12 @@ PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routi
       data_classes_(params_.queues.data_classes),
       mtu_(static_cast<std::uint32_t>(params_.wire.mtu.n)),
       data_wire_mtu_(static_cast<std::uint32_t>((params_.wire.mtu + params_.wire.data_overhead).n)),
-      telemetry_bytes_(cc_->wants_telemetry() ? cc_->telemetry_bytes_per_hop() : 0) {
+      telemetry_bytes_(cc_->wants_telemetry() ? cc_->telemetry_bytes_per_hop() : 0),
+      lb_(fabric, router) {
   validate(params_);
+  if (params_.nic.receiver == Receiver::reorder_tolerant) {
+    rcv_words_ = static_cast<std::uint32_t>(params_.nic.reorder_window / 64);
+  }
   if (fabric_.endpoints() >= (1u << 24)) throw ConfigError("", "/fabric", "packet backend supports < 2^24 endpoints");
   const std::size_t np = fabric_.port_count();
   ports_.resize(np);
@@ -94,6 +98,28 @@ void PacketNet::pin_path(std::uint32_t src, std::uint32_t dst, std::uint32_t qp,
   pinned_[route_key(src, dst, qp)] = std::move(ports);
 }
 
+// Per-hop steering needs every node after the source, except dst, to be a switch: a path
+// relayed through an accelerator of the scale-up domain keeps its route.
+Steer PacketNet::steer_for(std::uint32_t route) const {
+  const Steer s = lb_.steer();
+  if (s == Steer::route) return s;
+  for (std::uint32_t k = route_begin_[route]; k + 1 < route_begin_[route + 1]; ++k) {
+    if (ports_[route_ports_[k]].peer_host) return Steer::route;
+  }
+  return s;
+}
+
+PortId PacketNet::data_egress(std::uint32_t pkt, NodeId node) {
+  const Packet& p = pool_[pkt];
+  const NodeId dst = records_[p.qp].dst;
+  if (p.steer == Steer::hashed) return lb_.hashed(node, dst, p.qp, p.entropy);
+  const std::size_t cls = p.cls;
+  const Time now = sim_.now();
+  return lb_.least_queued(node, dst, p.qp, p.psn, [&](PortId out) {
+    return 2 * ports_[out].qbytes[cls] + (ports_[out].busy_until > now ? 1 : 0);
+  });
+}
+
 std::span<const PortId> PacketNet::route_of(std::uint32_t qp) const {
   const std::uint32_t r = qp_[qp].route_fwd;
   return {route_ports_.data() + route_begin_[r], route_begin_[r + 1] - route_begin_[r]};
@@ -125,12 +151,14 @@ void PacketNet::start(const TransferRequest& req) {
     q.route_fwd = route_for(req.src, req.dst, qp_number);
     q.route_rev = route_for(req.dst, req.src, qp_number);
     q.port = route_ports_[route_begin_[q.route_fwd]];
+    q.steer = pinned_.count(route_key(req.src, req.dst, qp_number)) != 0 ? Steer::route : steer_for(q.route_fwd);
     q.total_pkts = static_cast<std::uint32_t>(pkts);
     q.prio = req.priority;
     q.last_progress = sim_.now();
     q.rto = sim_.make_timer(this, kRto, id);
     qp_.push_back(q);
     qp_bytes_last_.push_back(static_cast<std::uint32_t>(bytes - (pkts - 1) * mtu_));
+    rcv_bits_.resize(rcv_bits_.size() + rcv_words_);  // once per QP, zeroed
     records_.push_back(QpRecord{req.src, req.dst, tid, Bytes{bytes}, Bytes{}, Bytes{}, sim_.now(), Time::max(), Time::max()});
     // Base RTT on an idle fabric: one full frame out, one control frame back.
     Time base_rtt{};
@@ -205,6 +233,9 @@ void PacketNet::on_event(Simulator&, std::uint32_t kind, std::uint64_t arg) {
     }
     case kStallCheck:
       on_stall_check();
+      break;
+    case kReorder:
+      on_reorder_timer(static_cast<std::uint32_t>(arg));
       break;
     default:
       break;

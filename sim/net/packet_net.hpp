@@ -18,13 +18,19 @@
 //               egress class for q·512 bit times; XOFF is refreshed every half pause while needed.
 //   ECN (RED) : at enqueue, with egress class queue q: P(mark) = 0 below Kmin,
 //               Pmax·(q−Kmin)/(Kmax−Kmin) up to Kmax, 1 above.
-//   NIC       : each QP is a go-back-N RoCE sender/receiver; a host port pulls its next data
-//               packet from a round-robin ring of ready QPs (O(1) per packet, not O(#QPs)); a
-//               QP paced below line rate waits in a timer. Receivers ACK every ack_every
-//               in-order packets and the last one, NAK the first out-of-order packet, and send a
-//               CNP for CE-marked data at most once per cnp_interval per QP.
-// Control frames (ACK/NAK/CNP) bypass the MMU (they are tiny and never paused) and are never
-// dropped. Stall detection: if no payload is delivered or acknowledged for stall_timeout while
+//   NIC       : each QP is a RoCE sender/receiver; a host port pulls its next data packet from
+//               a round-robin ring of ready QPs (O(1) per packet, not O(#QPs)); a QP paced at
+//               rate r < line sends its next packet w·8/r after its last one (w its wire bytes)
+//               and waits in a timer meanwhile. Receivers ACK every ack_every in-order packets
+//               and the last one and send a CNP for CE-marked data at most once per
+//               cnp_interval per QP. Out-of-order data (net_params.hpp, Receiver): go_back_n
+//               discards it and NAKs the expected PSN once per gap (default); reorder_tolerant
+//               places it, ACKs cumulatively and sends a selective NAK for a gap older than
+//               reorder_timeout (reorder_receiver.cpp).
+//   Routing   : routing.load_balancing (load_balancing.hpp): ecmp follows the QP's precomputed
+//               route; spray / flowlet / adaptive choose each data packet's egress at each switch.
+// Control frames (ACK/NAK/CNP) follow the reverse path's per-flow ECMP route in every mode,
+// bypass the MMU (they are tiny and never paused) and are never dropped. Stall detection: if no payload is delivered or acknowledged for stall_timeout while
 // QPs are active, the run stops and stall() lists the egress ports paused at that moment.
 // Pause expiry and XOFF refresh use one timer per port / ingress (a later deadline is re-checked
 // when the earlier firing comes), so pauses neither fill the event queue with stale records nor
@@ -46,6 +52,7 @@
 #include "core/simulator.hpp"
 #include "core/transfer_backend.hpp"
 #include "net/cc_strategy.hpp"
+#include "net/load_balancing.hpp"
 #include "net/net_counters.hpp"
 #include "net/net_params.hpp"
 #include "net/packet.hpp"
@@ -95,10 +102,13 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   std::span<const PortId> route_of(std::uint32_t qp) const;
 
   void on_event(Simulator& sim, std::uint32_t kind, std::uint64_t arg) override;
+  // The QP's next packet becomes due w·8/rate after its last one at the current rate (earlier or
+  // later than before), and a wider window may let it send.
   void cc_changed(std::uint32_t qp) override;
+  CcControl& control(std::uint32_t qp) override { return qp_[qp].cc; }
 
  private:
-  enum Kind : std::uint32_t { kTxDone, kArrive, kPauseEnd, kRto, kPace, kPfcRefresh, kStallCheck };
+  enum Kind : std::uint32_t { kTxDone, kArrive, kPauseEnd, kRto, kPace, kPfcRefresh, kStallCheck, kReorder };
 
   // Hot scalars first (one cache line per event on the common path), per-class arrays after.
   struct PortState {
@@ -158,18 +168,27 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
     std::uint32_t snd_una = 0;    // oldest unacknowledged PSN
     std::uint32_t max_sent = 0;   // one past the highest PSN ever sent
     std::uint32_t ready_next = UINT32_MAX;
+    std::uint32_t rtx_psn = 0;    // PSN a selective NAK asked for (when rtx_pending)
+    std::uint32_t last_wire = 0;  // wire bytes of the last data packet sent (0: none yet)
+    std::uint32_t flowlet = 0;    // flowlet number (flowlet mode)
     std::uint8_t prio = 0;
+    Steer steer = Steer::route;   // how switches forward this QP's data packets
     bool in_ready = false;
+    bool rtx_pending = false;
     bool sender_done = false;
     bool receiver_done = false;
     bool nak_sent = false;
     std::uint32_t rcv_next = 0;   // receiver: next expected PSN
+    std::uint32_t rcv_high = 0;   // receiver (reorder_tolerant): one past the highest PSN placed
     std::uint32_t unacked = 0;    // receiver: in-order packets since the last ACK
     Time next_allowed{};          // pacing
+    Time last_sent{};             // when the last data packet was sent (pacing, flowlets)
     Time last_progress{};
     Time last_cnp = Time::max();
+    Time gap_since{};             // receiver (reorder_tolerant): when the current gap at rcv_next opened
     TimerId rto{};
     TimerId pace{};
+    TimerId reorder{};            // receiver (reorder_tolerant): gap timer, made at the first gap
     CcControl cc;
   };
 
@@ -204,6 +223,16 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   std::int64_t bytes_before(std::uint32_t qp, std::uint32_t psn) const;
   void on_host_arrival(std::uint32_t pkt);
   void on_data_at_receiver(std::uint32_t pkt);
+  void accept_payload(std::uint32_t qp, std::uint32_t payload);
+  void finish_receive(std::uint32_t qp);  // may call the sink
+  // reorder_receiver.cpp: out-of-order placement, bitmap, gap timer
+  void on_data_reorder_tolerant(std::uint32_t pkt);
+  void on_reorder_timer(std::uint32_t qp);
+  bool placed(std::uint32_t qp, std::uint32_t psn) const;
+  void mark_placed(std::uint32_t qp, std::uint32_t psn, bool on);
+  // load_balancing.hpp: per-hop egress of a data packet at a switch (kNone: no way on)
+  PortId data_egress(std::uint32_t pkt, topology::NodeId node);
+  Steer steer_for(std::uint32_t route) const;
   void on_ack_at_sender(std::uint32_t pkt);
   void send_control(std::uint32_t qp, PacketType type, std::uint32_t psn, const Packet* trigger);
   void on_rto(std::uint32_t qp);
@@ -228,6 +257,9 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   std::vector<IngressState> ingress_;  // index: upstream port * data_classes + prio
   std::vector<SwitchState> switches_;  // index: node id (accelerators unused)
   std::vector<Rng> ecn_rng_;           // index: node id
+  LoadBalancer lb_;
+  std::vector<std::uint64_t> rcv_bits_;  // reorder_tolerant: per QP, reorder_window bits (PSN mod window)
+  std::uint32_t rcv_words_ = 0;          // 64-bit words per QP in rcv_bits_
 
   std::vector<PortId> route_ports_;    // flat route table
   std::vector<std::uint32_t> route_begin_;  // route r = [route_begin_[r], route_begin_[r+1])

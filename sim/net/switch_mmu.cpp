@@ -109,10 +109,16 @@ void PacketNet::send_pause(std::uint32_t ingress, bool xoff) {
 void PacketNet::on_switch_data(std::uint32_t pkt, NodeId node) {
   Packet& p = pool_[pkt];
   ++p.hop;
-  const PortId out = route_ports_[route_begin_[p.route] + p.hop];
+  const PortId out = p.steer == Steer::route ? route_ports_[route_begin_[p.route] + p.hop] : data_egress(pkt, node);
   const int prio = p.cls - kFirstDataClass;
   const std::uint32_t ingress = p.from_port * static_cast<std::uint32_t>(data_classes_) + static_cast<std::uint32_t>(prio);
   const std::int64_t n = p.wire;
+  if (out == topology::kNone) {  // per-hop steering found no way on (cannot happen on a routable fabric)
+    ++counters_.drops;
+    if (params_.lossless(prio)) ++counters_.lossless_drops;
+    pool_.release(pkt);
+    return;
+  }
   if (!admit(node, ingress, n, prio, out)) {
     ++counters_.drops;
     ++port_counters_[out].drops;

@@ -1,5 +1,7 @@
-// NIC side of PacketNet: the ready-QP scheduler, packetisation, pacing, the go-back-N RoCE
-// sender/receiver (ACK coalescing, NAK, RTO) and CNP generation.
+// NIC side of PacketNet: the ready-QP scheduler, packetisation, pacing, flowlet numbering, the
+// RoCE sender (go-back-N on NAK and RTO, selective resend on a selective NAK), the go-back-N
+// receiver (ACK coalescing, NAK) and CNP generation. The reorder-tolerant receiver is in
+// reorder_receiver.cpp.
 // Sender invariants per QP: snd_una <= snd_nxt <= total_pkts after any event; snd_una <= max_sent;
 // PSN i carries bytes [i·MTU, min((i+1)·MTU, bytes)). Receiver: rcv_next packets were accepted,
 // each exactly once, in order.
@@ -20,6 +22,7 @@ std::int64_t PacketNet::bytes_before(std::uint32_t qp, std::uint32_t psn) const 
 }
 
 bool PacketNet::sendable(const Qp& q) const {
+  if (q.rtx_pending) return true;  // a resend adds nothing in flight
   if (q.snd_nxt >= q.total_pkts) return false;
   if (q.cc.window.n > 0 && static_cast<std::int64_t>(q.snd_nxt - q.snd_una) * data_wire_mtu_ >= q.cc.window.n) return false;
   return true;
@@ -49,12 +52,18 @@ void PacketNet::make_ready(std::uint32_t id) {
 
 void PacketNet::cc_changed(std::uint32_t id) {
   Qp& q = qp_[id];
-  // A higher rate may allow an earlier next packet than the pacing timer holds.
-  if (q.pace.valid() && sim_.armed(q.pace)) {
-    sim_.cancel(q.pace);
-    q.next_allowed = sim_.now();
+  if (q.last_wire != 0) {
+    const bool paced = q.cc.rate.bps > 0 && q.cc.rate < ports_[q.port].rate;
+    q.next_allowed = paced ? q.last_sent + serialization_time(Bytes{q.last_wire}, q.cc.rate) : q.last_sent;
   }
-  make_ready(id);
+  if (q.pace.valid() && sim_.armed(q.pace)) {
+    if (q.next_allowed > sim_.now()) {
+      sim_.arm(q.pace, q.next_allowed);
+    } else {
+      sim_.cancel(q.pace);
+    }
+  }
+  make_ready(id);  // a QP already on the ready ring but now due later is re-timed by pull_data
 }
 
 // Round robin over the ready QPs of (port, prio): the head QP emits one packet and goes to the
@@ -69,9 +78,19 @@ std::uint32_t PacketNet::pull_data(PortId port, int prio) {
     ps.ready_head[c] = q.ready_next;
     if (ps.ready_head[c] == UINT32_MAX) ps.ready_tail[c] = UINT32_MAX;
     q.in_ready = false;
-    if (q.sender_done || !sendable(q) || q.next_allowed > sim_.now()) continue;
+    if (q.sender_done || !sendable(q)) continue;
+    if (q.next_allowed > sim_.now()) {  // slowed down while on the ring (cc_changed)
+      make_ready(id);
+      continue;
+    }
     const Time now = sim_.now();
-    const std::uint32_t psn = q.snd_nxt++;
+    std::uint32_t psn;
+    if (q.rtx_pending) {
+      q.rtx_pending = false;
+      psn = q.rtx_psn;
+    } else {
+      psn = q.snd_nxt++;
+    }
     if (q.snd_una >= q.max_sent) q.last_progress = now;  // nothing was outstanding: RTO counts from here
     if (psn < q.max_sent) {
       ++counters_.retransmitted_packets;
@@ -90,7 +109,16 @@ std::uint32_t PacketNet::pull_data(PortId port, int prio) {
     p.payload = payload_of(id, psn);
     p.wire = p.payload + static_cast<std::uint32_t>(params_.wire.data_overhead.n);
     p.sent = now;
+    p.steer = q.steer;
+    if (lb_.mode() == routing::LoadBalancing::flowlet) {
+      if (q.last_wire != 0 && now - q.last_sent > lb_.flowlet_gap()) ++q.flowlet;
+      p.entropy = q.flowlet;
+    } else {
+      p.entropy = psn;
+    }
     const std::uint32_t wire = p.wire;
+    q.last_sent = now;
+    q.last_wire = wire;
     counters_.peak_packets_in_use = std::max(counters_.peak_packets_in_use, pool_.in_use());
     cc_->on_send(id, Bytes{wire}, now, q.cc);
     if (q.cc.rate.bps > 0 && q.cc.rate < ps.rate) q.next_allowed = now + serialization_time(Bytes{wire}, q.cc.rate);
@@ -108,6 +136,7 @@ void PacketNet::on_host_arrival(std::uint32_t pkt) {
       return;
     case PacketType::ack:
     case PacketType::nak:
+    case PacketType::selective_nak:
       on_ack_at_sender(pkt);
       return;
     case PacketType::cnp: {
@@ -161,15 +190,15 @@ void PacketNet::on_data_at_receiver(std::uint32_t pkt) {
     ++counters_.cnps_sent;
     send_control(id, PacketType::cnp, psn, nullptr);
   }
+  if (params_.nic.receiver == Receiver::reorder_tolerant) {
+    on_data_reorder_tolerant(pkt);
+    return;
+  }
   if (psn == q.rcv_next) {
-    const std::uint32_t payload = pool_[pkt].payload;
+    accept_payload(id, pool_[pkt].payload);
     ++q.rcv_next;
     q.nak_sent = false;
     ++q.unacked;
-    ++counters_.data_packets_delivered;
-    counters_.payload_bytes_delivered += payload;
-    progress_ += payload;
-    records_[id].delivered += Bytes{payload};
     const bool last = q.rcv_next == q.total_pkts;
     if (last || q.unacked >= static_cast<std::uint32_t>(params_.nic.ack_every)) {
       q.unacked = 0;
@@ -177,11 +206,7 @@ void PacketNet::on_data_at_receiver(std::uint32_t pkt) {
       send_control(id, PacketType::ack, q.rcv_next, &pool_[pkt]);
     }
     pool_.release(pkt);
-    if (last) {
-      q.receiver_done = true;
-      records_[id].delivered_at = now;
-      if (params_.nic.complete_on == CompleteOn::delivery) qp_finished(id);
-    }
+    if (last) finish_receive(id);
     return;
   }
   if (psn > q.rcv_next) {
@@ -198,6 +223,20 @@ void PacketNet::on_data_at_receiver(std::uint32_t pkt) {
     send_control(id, PacketType::ack, q.rcv_next, &pool_[pkt]);
   }
   pool_.release(pkt);
+}
+
+// Payload accepted by the receiver for the first time (in order, or placed out of order).
+void PacketNet::accept_payload(std::uint32_t id, std::uint32_t payload) {
+  ++counters_.data_packets_delivered;
+  counters_.payload_bytes_delivered += payload;
+  progress_ += payload;
+  records_[id].delivered += Bytes{payload};
+}
+
+void PacketNet::finish_receive(std::uint32_t id) {
+  qp_[id].receiver_done = true;
+  records_[id].delivered_at = sim_.now();
+  if (params_.nic.complete_on == CompleteOn::delivery) qp_finished(id);
 }
 
 void PacketNet::on_ack_at_sender(std::uint32_t pkt) {
@@ -218,7 +257,14 @@ void PacketNet::on_ack_at_sender(std::uint32_t pkt) {
     if (q.snd_nxt < q.snd_una) q.snd_nxt = q.snd_una;
   }
   if (nak && psn < q.snd_nxt) q.snd_nxt = psn;  // go back N
-  if (!q.sender_done) cc_->on_ack(sample, q.cc);
+  if (q.rtx_pending && q.rtx_psn < q.snd_una) q.rtx_pending = false;  // acknowledged meanwhile
+  // Selective NAK: resend that PSN only (unless a go-back-N rewind will resend it anyway).
+  if (p.type == PacketType::selective_nak && psn >= q.snd_una && psn < q.snd_nxt) {
+    q.rtx_pending = true;
+    q.rtx_psn = psn;
+  }
+  // A selective NAK is timer-driven and echoes no data packet: it carries no RTT sample.
+  if (!q.sender_done && p.type != PacketType::selective_nak) cc_->on_ack(sample, q.cc);
   pool_.release(pkt);
   if (q.sender_done) return;
   if (q.snd_una == q.total_pkts) {
@@ -244,6 +290,7 @@ void PacketNet::on_rto(std::uint32_t id) {
   }
   ++counters_.timeouts;
   q.snd_nxt = q.snd_una;
+  q.rtx_pending = false;  // everything from snd_una is resent
   q.last_progress = now;
   sim_.arm(q.rto, now + params_.nic.rto);
   make_ready(id);

@@ -12,10 +12,13 @@
 
 namespace rocesim::cc::testing {
 
-// Records cc_changed() calls (timer-driven changes the NIC must act on).
+// Records cc_changed() calls (timer-driven changes the NIC must act on); control(qp) is the one
+// control block `ctl` points at (unit tests drive a single QP).
 struct RecordingHost final : net::CcHost {
   std::vector<std::uint32_t> changed;
+  net::CcControl* ctl = nullptr;
   void cc_changed(std::uint32_t qp) override { changed.push_back(qp); }
+  net::CcControl& control(std::uint32_t) override { return *ctl; }
 };
 
 inline net::QpInfo qp_info(std::uint32_t qp, Rate line = Rate::gbps(100), Time base_rtt = Time::from_us(10),

@@ -20,6 +20,7 @@ struct Rig {
   Dcqcn cc;
   net::CcControl ctl;
   explicit Rig(DcqcnParams p = {}) : cc(p) {
+    host.ctl = &ctl;
     cc.attach(sim, host);
     cc.on_qp_start(qp_info(0), ctl);
   }
@@ -74,11 +75,14 @@ TEST_CASE("dcqcn: later CNPs act at the next rate-decrease check, once per check
   CHECK(r.cc.current_rate_bps(0) == doctest::Approx(50e9));
   r.sim.run_until(Time::from_us(4));
   CHECK(r.cc.current_rate_bps(0) == doctest::Approx(25e9));
-  // No decrease without a CNP at the next checks; the new rate reaches the NIC at the next send.
+  // The timer-driven decrease reaches the NIC's control block at the check itself (CcHost::
+  // control), not at the QP's next send, and the NIC is told to re-pace (one cc_changed).
+  CHECK(r.gbps() == doctest::Approx(25.0));
+  CHECK(r.host.changed.size() == 1);
+  // No decrease without a CNP at the next checks.
   r.sim.run_until(Time::from_us(12));
   CHECK(r.cc.current_rate_bps(0) == doctest::Approx(25e9));
-  r.cc.on_send(0, Bytes{4082}, Time::from_us(12), r.ctl);
-  CHECK(r.gbps() == doctest::Approx(25.0));
+  CHECK(r.host.changed.size() == 1);
 }
 
 TEST_CASE("dcqcn: timer-driven fast recovery, additive and hyper increase") {
