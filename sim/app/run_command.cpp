@@ -1,7 +1,18 @@
 // `rocesim run [--topology T] [--workload W] [--backend B] [--set key=value ...] [--seed N]
-//              [--out DIR] [--quiet]`
-// Builds the fabric, lowers the workload to a transfer DAG, runs it on the chosen backend and
-// writes DIR/summary.json (app/run_report.hpp) plus a short summary on stdout.
+//              [--out DIR] [--quiet] [--flows on|off|auto] [--sample-interval T|auto]
+//              [--attribution on|off|auto] [--plots]`
+// Builds the fabric, lowers the workload to a transfer DAG, runs it on the chosen backend through
+// the observed pipeline (app/run_pipeline.hpp) and writes DIR/summary.json (app/run_report.hpp),
+// collectives.csv, flows.csv, links.csv, timeseries.csv (report/csv_writers.hpp) and trace.json
+// (report/chrome_trace.hpp), each through a temporary name and a rename, plus a short summary on
+// stdout and, on a terminal without --quiet, a progress line on stderr (app/progress.hpp).
+// --attribution auto (default): the summary's fluid what-if re-runs (ideal time, per-tier
+// speedup) run when the DAG has at most kAutoAttributionLimit transfers, whatever the backend: a
+// fluid re-run costs far less than a packet run of the same DAG, and one re-run per tier plus
+// the ideal is what attribution needs; above the limit they would dominate the wall time.
+// --plots runs scripts/plot_report.py DIR with python3 if python3 and matplotlib are present
+// (the script is found from $ROCESIM_SOURCE_DIR, the source tree this binary was compiled from,
+// or upward from the executable); otherwise it prints a note. It never fails the run.
 // With no arguments it runs the built-in default study: the default topology (rail-optimized,
 // 128 accelerators) with a ring all-reduce and a pairwise all-to-all over every accelerator, and
 // writes ./rocesim-report/summary.json.
@@ -12,6 +23,9 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -19,10 +33,14 @@
 
 #include "app/backends.hpp"
 #include "app/commands.hpp"
+#include "app/progress.hpp"
+#include "app/run_pipeline.hpp"
 #include "app/run_report.hpp"
 #include "core/config_error.hpp"
 #include "core/json_reader.hpp"
 #include "core/rng.hpp"
+#include "report/chrome_trace.hpp"
+#include "report/csv_writers.hpp"
 #include "topology/topology.hpp"
 #include "workload/lower_workload.hpp"
 #include "workload/trace_import.hpp"
@@ -38,9 +56,76 @@ struct RunOptions {
   std::uint64_t seed = 1;
   std::string out = "rocesim-report";
   bool quiet = false;
+  bool plots = false;
+  std::string attribution = "auto";
+  std::string flows = "auto";
+  std::string sample_interval = "auto";
 };
 
 constexpr int kExitIncomplete = 3;
+// --attribution auto: the fluid what-if re-runs run up to this many transfers.
+constexpr std::size_t kAutoAttributionLimit = 200'000;
+
+PipelineOptions pipeline_options(const RunOptions& opt, const nlohmann::json& backend_params) {
+  PipelineOptions p;
+  p.backend = opt.backend;
+  p.backend_params = backend_params;
+  p.flows = opt.flows == "on" ? FlowRecording::on : opt.flows == "off" ? FlowRecording::off : FlowRecording::automatic;
+  if (opt.sample_interval != "auto") {
+    try {
+      p.sample_interval = parse_time(opt.sample_interval);
+    } catch (const std::exception& e) {
+      throw ConfigError("--sample-interval", "", std::string(e.what()) + " (expected a time such as 10us, or auto)");
+    }
+    if (p.sample_interval.ps <= 0) throw ConfigError("--sample-interval", "", "expected a time > 0, or auto");
+  }
+  p.progress = !opt.quiet && stderr_is_terminal();
+  return p;
+}
+
+// scripts/plot_report.py of the source tree: $ROCESIM_SOURCE_DIR, the tree this file was compiled
+// from (__FILE__ is absolute under CMake), or a parent of the executable's directory.
+std::filesystem::path find_plot_script() {
+  namespace fs = std::filesystem;
+  const fs::path rel = fs::path("scripts") / "plot_report.py";
+  std::vector<fs::path> roots;
+  if (const char* env = std::getenv("ROCESIM_SOURCE_DIR")) roots.emplace_back(env);
+  roots.push_back(fs::path(__FILE__).parent_path().parent_path().parent_path());
+  std::error_code ec;
+  for (fs::path dir = fs::read_symlink("/proc/self/exe", ec).parent_path(); !ec && !dir.empty();
+       dir = dir.parent_path()) {
+    roots.push_back(dir);
+    if (dir == dir.root_path()) break;
+  }
+  for (const fs::path& root : roots) {
+    if (fs::is_regular_file(root / rel, ec)) return root / rel;
+  }
+  return {};
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+void run_plots(const std::string& out_dir, bool quiet) {
+  const std::filesystem::path script = find_plot_script();
+  if (script.empty()) {
+    std::cerr << "note: --plots: scripts/plot_report.py not found (set ROCESIM_SOURCE_DIR to the rocesim source tree)\n";
+    return;
+  }
+  if (std::system("python3 -c 'import matplotlib' >/dev/null 2>&1") != 0) {
+    std::cerr << "note: --plots: python3 with matplotlib is not available (Debian: apt-get install python3-matplotlib)\n";
+    return;
+  }
+  const std::string cmd = "python3 " + shell_quote(script.string()) + " " + shell_quote(out_dir) + (quiet ? " >/dev/null" : "");
+  if (std::system(cmd.c_str()) != 0) {
+    std::cerr << "note: --plots: " << script.string() << " failed; the report files are complete\n";
+  } else if (!quiet) {
+    std::cout << "plots: " << out_dir << "\n";
+  }
+}
 
 bool take_prefix(std::string& s, std::string_view prefix) {
   if (s.rfind(prefix, 0) != 0) return false;
@@ -64,8 +149,25 @@ routing::RoutingParams read_routing(const nlohmann::json& doc, std::uint64_t see
   return p;
 }
 
+// Fails before the run, not after it, when the report directory cannot be written.
+void require_writable_dir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir, ec)) {
+    throw ConfigError("--out", "", "cannot create the report directory \"" + dir + "\"" + (ec ? ": " + ec.message() : ""));
+  }
+  const fs::path probe = fs::path(dir) / ".rocesim-write-test";
+  {
+    std::ofstream f(probe);
+    if (!f) throw ConfigError("--out", "", "the report directory \"" + dir + "\" is not writable");
+  }
+  fs::remove(probe, ec);
+}
+
 void run(const RunOptions& opt, CommandContext& ctx) {
   const auto wall_start = std::chrono::steady_clock::now();
+  require_writable_dir(opt.out);
   std::vector<std::string> topo_overrides, workload_overrides;
   nlohmann::json routing_doc = nlohmann::json::object(), backend_params = nlohmann::json::object();
   for (std::string o : opt.overrides) {
@@ -105,20 +207,18 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   for (const auto& o : workload_overrides) apply_override(wdoc, o);
   const workload::WorkloadSpec wspec = workload::parse_workload(wdoc, wfile);
   const workload::LoweredWorkload lowered = workload::lower_workload(wspec, fabric);
-  // Run.
-  Simulator sim;
-  std::unique_ptr<TransferBackend> backend = make_backend(opt.backend, sim, fabric, router, backend_params);
-  workload::DagExecutor executor(sim, *backend, lowered.dag, lowered.rank_endpoint, lowered.ops.size());
-  executor.start();
-  sim.run();
+  // Run, observed.
+  const PipelineOptions popt = pipeline_options(opt, backend_params);
+  PipelineRun run = run_pipeline(fabric, router, lowered, popt);
+  const workload::DagExecutor& executor = *run.executor;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
   RunFacts facts;
   facts.seed = opt.seed;
-  facts.backend = std::string(backend->name());
+  facts.backend = std::string(run.backend->name());
   facts.wall_time_s = wall;
-  facts.events = sim.events_executed();
-  facts.sim_end = sim.now();
+  facts.events = run.record.events;
+  facts.sim_end = run.record.end;
   facts.effective_config = {
       {"topology", topology::topology_to_json(topo)},
       {"workload", workload::to_json(wspec)},
@@ -127,13 +227,29 @@ void run(const RunOptions& opt, CommandContext& ctx) {
         {"load_balancing", routing::to_string(rp.load_balancing)},
         {"flowlet_gap", to_string(rp.flowlet_gap)}}},
       {"backend", {{"name", facts.backend}, {"params", effective_backend_params(opt.backend, backend_params)}}}};
-  const nlohmann::json summary = build_run_summary(facts, wspec, lowered, executor, RunContext{&fabric, &router, nullptr, {}, false});
+  RunContext context{&fabric, &router, &run.record, {}, false};
+  context.attribution = opt.attribution == "on" ||
+                        (opt.attribution == "auto" && lowered.dag.transfer_count() <= kAutoAttributionLimit);
+  if (context.attribution) {
+    context.rerun = make_fluid_rerun(lowered, rp, opt.backend == "fluid" ? backend_params : nlohmann::json::object());
+  }
+  const nlohmann::json summary = build_run_summary(facts, wspec, lowered, executor, context);
   write_file_atomically(opt.out, "summary.json", summary.dump(2) + "\n");
-  if (!opt.quiet) std::cout << run_summary_text(summary) << "report: " << opt.out << "/summary.json\n";
+  write_file_atomically(opt.out, "collectives.csv", report::collectives_csv(summary));
+  write_file_atomically(opt.out, "flows.csv", report::flows_csv(run.record));
+  write_file_atomically(opt.out, "links.csv", report::links_csv(run.record, fabric));
+  write_file_atomically(opt.out, "timeseries.csv", report::timeseries_csv(run.record, fabric));
+  write_file_atomically(opt.out, "trace.json", report::chrome_trace_json(summary, lowered, run.record));
+  if (!opt.quiet) {
+    std::cout << run_summary_text(summary);
+    for (const std::string& note : run.record.notes) std::cout << "note: " << note << '\n';
+    std::cout << "report: " << opt.out << "/summary.json (+ collectives.csv flows.csv links.csv timeseries.csv trace.json)\n";
+  }
+  if (opt.plots) run_plots(opt.out, opt.quiet);
   if (!executor.finished()) {
     std::cerr << "error: the run ended with " << lowered.dag.size() - executor.completed_nodes()
               << " DAG nodes not completed (backend \"" << facts.backend << "\" lost transfers)\n";
-    const std::string stall = backend->stall_report();
+    const std::string stall = run.backend->stall_report();
     if (!stall.empty()) std::cerr << stall << '\n';
     ctx.exit_code = kExitIncomplete;
   }
@@ -155,7 +271,15 @@ void register_run(CLI::App& app, CommandContext& ctx) {
                   "key=value override: topology.<key>, workload.<key>, routing.<key>, or a backend parameter");
   cmd->add_option("--seed", opt->seed, "Master seed (default 1)");
   cmd->add_option("--out", opt->out, "Report directory (default ./rocesim-report)");
-  cmd->add_flag("--quiet", opt->quiet, "No stdout summary");
+  cmd->add_flag("--quiet", opt->quiet, "No stdout summary and no progress line");
+  cmd->add_flag("--plots", opt->plots, "Then run scripts/plot_report.py on the report directory (needs python3-matplotlib)");
+  cmd->add_option("--attribution", opt->attribution,
+                  "Fluid what-if re-runs for ideal time and bottleneck attribution: on|off|auto (auto: up to 200,000 transfers)")
+      ->check(CLI::IsMember({"on", "off", "auto"}));
+  cmd->add_option("--flows", opt->flows, "Record every transfer (flows.csv, FCT, trace): on|off|auto (auto: up to 2,000,000)")
+      ->check(CLI::IsMember({"on", "off", "auto"}));
+  cmd->add_option("--sample-interval", opt->sample_interval,
+                  "First time-series interval, e.g. 10us (doubles to fit the run), or auto (default)");
   cmd->callback([opt, &ctx] { run(*opt, ctx); });
 }
 

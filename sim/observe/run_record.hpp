@@ -42,13 +42,17 @@ struct PortRecord {
 };
 
 // Samples of selected ports every `interval` (utilization over the preceding interval, and the
-// queue depth at the sampling instant where the backend has queues).
+// queue depth at the sampling instant where the backend has queues). sim/observe/port_sampler.hpp
+// says how ports and the interval are chosen. On fabrics too large to keep every port's history,
+// the series are per-tier aggregates instead: `tiers` names them and `ports` is empty.
 struct TimeSeries {
   Time interval{};
   std::vector<topology::PortId> ports;   // sampled ports
-  std::vector<Time> at;                  // sample instants, ascending
-  std::vector<double> utilization;       // [sample * ports.size() + k], 0..1
+  std::vector<std::string> tiers;        // aggregate series ("<tier> up|down"), when ports is empty
+  std::vector<Time> at;                  // sample instants, ascending; the last may close a shorter interval
+  std::vector<double> utilization;       // [sample * series + k], 0..1 (mean over the tier's ports)
   std::vector<std::int64_t> queue_bytes; // same layout; empty if the backend has no queues
+  std::size_t series() const { return ports.empty() ? tiers.size() : ports.size(); }
 };
 
 struct RunRecord {
@@ -58,6 +62,7 @@ struct RunRecord {
   std::uint64_t events = 0;
   bool completed = false;                // every DAG node completed
   std::vector<TransferRecord> transfers; // in start order (empty when recording is off)
+  bool transfers_recorded = false;       // false: recording was off (see notes), not "no transfers"
   std::vector<PortRecord> ports;         // indexed by PortId (empty if the backend has no per-port view)
   bool has_pfc = false;                  // paused / pauses_received are measured
   bool has_ecn = false;
@@ -69,6 +74,9 @@ struct RunRecord {
   std::int64_t bytes_delivered = 0;
   // Per op (index into LoweredWorkload::ops): first release and last completion, Time::max() if not.
   std::vector<Time> op_start, op_end;
+  // What observation left out or approximated, one sentence each (e.g. transfer recording turned
+  // off above a size), for the report and the terminal.
+  std::vector<std::string> notes;
 };
 
 }  // namespace rocesim::observe

@@ -1,0 +1,50 @@
+#include "app/progress.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace rocesim::app {
+
+bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
+
+std::string format_progress(Time sim_now, double wall_s, std::uint64_t events, double done_fraction) {
+  char buf[160];
+  const double rate = wall_s > 0 ? static_cast<double>(events) / wall_s : 0.0;
+  int n = std::snprintf(buf, sizeof buf, "sim %.3f ms | wall %.1f s | %.2f M events/s", sim_now.us() * 1e-3, wall_s,
+                        rate * 1e-6);
+  if (done_fraction >= 0.0 && n > 0 && static_cast<std::size_t>(n) < sizeof buf) {
+    const double pct = done_fraction * 100.0;
+    if (done_fraction > 0.0) {
+      const double eta = wall_s * (1.0 - done_fraction) / done_fraction;
+      std::snprintf(buf + n, sizeof buf - static_cast<std::size_t>(n), " | %.0f%% | ETA %.0f s", pct, eta);
+    } else {
+      std::snprintf(buf + n, sizeof buf - static_cast<std::size_t>(n), " | %.0f%%", pct);
+    }
+  }
+  return buf;
+}
+
+ProgressLine::ProgressLine(std::ostream& out, bool enabled, double quiet_s, double refresh_s)
+    : out_(out), enabled_(enabled), quiet_s_(quiet_s), refresh_s_(refresh_s), start_(std::chrono::steady_clock::now()), last_(start_) {}
+
+void ProgressLine::update(Time sim_now, std::uint64_t events, double done_fraction) {
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  const double wall = std::chrono::duration<double>(now - start_).count();
+  if (wall < quiet_s_ || (drawn_ && std::chrono::duration<double>(now - last_).count() < refresh_s_)) return;
+  last_ = now;
+  const std::string line = format_progress(sim_now, wall, events, done_fraction);
+  // Pad over a longer previous line instead of relying on terminal escape codes.
+  out_ << '\r' << line << std::string(width_ > line.size() ? width_ - line.size() : 0, ' ') << std::flush;
+  width_ = line.size();
+  drawn_ = true;
+}
+
+void ProgressLine::finish() {
+  if (!drawn_) return;
+  out_ << '\r' << std::string(width_, ' ') << '\r' << std::flush;
+  drawn_ = false;
+}
+
+}  // namespace rocesim::app

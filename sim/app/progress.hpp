@@ -1,0 +1,48 @@
+// ProgressLine: one self-overwriting status line on a terminal while a long run goes on.
+//
+// Shows simulated time, wall time, events per wall second and, when a done fraction f is known
+// (DAG nodes completed / nodes), ETA = wall · (1 − f) / f. It stays silent for the first
+// kQuietSeconds of wall time (short runs print nothing) and redraws at most every
+// kRefreshSeconds. The caller decides whether it is enabled (stderr is a terminal and not
+// --quiet) and calls update() between simulation chunks, so it costs nothing per event.
+// Thread safety: none.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <ostream>
+#include <string>
+
+#include "core/units.hpp"
+
+namespace rocesim::app {
+
+inline constexpr double kQuietSeconds = 2.0;
+inline constexpr double kRefreshSeconds = 0.25;
+
+// True if file descriptor 2 is a terminal.
+bool stderr_is_terminal();
+
+// "sim 1.234 ms | wall 3.2 s | 12.3 M events/s | 45% | ETA 4 s" (f < 0: no percentage or ETA).
+std::string format_progress(Time sim_now, double wall_s, std::uint64_t events, double done_fraction);
+
+class ProgressLine {
+ public:
+  // quiet_s / refresh_s: the silent start and the minimum redraw period (tests pass 0).
+  ProgressLine(std::ostream& out, bool enabled, double quiet_s = kQuietSeconds, double refresh_s = kRefreshSeconds);
+  bool enabled() const { return enabled_; }
+  void update(Time sim_now, std::uint64_t events, double done_fraction);
+  // Erases the line if one was drawn.
+  void finish();
+
+ private:
+  std::ostream& out_;
+  bool enabled_;
+  double quiet_s_, refresh_s_;
+  bool drawn_ = false;
+  std::size_t width_ = 0;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+}  // namespace rocesim::app

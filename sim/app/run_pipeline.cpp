@@ -1,0 +1,180 @@
+#include "app/run_pipeline.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+
+#include "app/backends.hpp"
+#include "app/progress.hpp"
+#include "observe/backend_observer.hpp"
+#include "observe/port_sampler.hpp"
+#include "report/link_tiers.hpp"
+
+namespace rocesim::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Stops the simulator when the DAG's last node completes through a transfer, so the driving
+// loop can finish the backend's trailing events without a chunk limit bumping the clock.
+class FinishWatch final : public TransferSink {
+ public:
+  FinishWatch(Simulator& sim, workload::DagExecutor& executor) : sim_(sim), executor_(executor) {}
+  void on_transfer_done(std::uint64_t tag, Time now) override {
+    executor_.on_transfer_done(tag, now);
+    if (executor_.finished()) {
+      fired_ = true;
+      sim_.stop();
+    }
+  }
+  bool fired() const { return fired_; }
+
+ private:
+  Simulator& sim_;
+  workload::DagExecutor& executor_;
+  bool fired_ = false;
+};
+
+// Tier groups ("<tier> up|down") for the sampler's aggregate mode, in first-seen port order.
+void tier_groups(const topology::Fabric& fabric, std::vector<std::uint32_t>& group_of_port,
+                 std::vector<std::string>& names) {
+  group_of_port.assign(fabric.port_count(), 0);
+  for (topology::PortId p = 0; p < fabric.port_count(); ++p) {
+    const std::string name = report::link_tier_name(fabric, fabric.port(p).link) +
+                             (report::port_goes_up(fabric, p) ? " up" : " down");
+    const auto it = std::find(names.begin(), names.end(), name);
+    group_of_port[p] = static_cast<std::uint32_t>(it - names.begin());
+    if (it == names.end()) names.push_back(name);
+  }
+}
+
+// Automatic first interval: the run cannot be shorter than all bytes through all NICs at line
+// rate (T_min = Σ bytes · 8 / (endpoints · NIC rate)), so starting at T_min / max_samples leaves
+// only the doublings the run's inefficiency needs (each doubling re-reads every port S/2 times).
+Time first_interval(const topology::Fabric& fabric, const workload::LoweredWorkload& lowered,
+                    const observe::SamplerConfig& cfg) {
+  double bytes = 0.0;
+  for (const workload::OpRecord& op : lowered.ops) bytes += static_cast<double>(op.wire_bytes);
+  if (fabric.endpoints() == 0 || fabric.node(0).port_count == 0) return observe::kAutoFirstInterval;
+  const double nic_bps = static_cast<double>(fabric.port_rate(fabric.node(0).first_port).bps);
+  const double t_min_ps = bytes * 8.0 / (static_cast<double>(fabric.endpoints()) * nic_bps) * 1e12;
+  const auto ps = static_cast<std::int64_t>(t_min_ps / static_cast<double>(cfg.max_samples));
+  return std::max(observe::kAutoFirstInterval, Time{ps});
+}
+
+bool record_flows(FlowRecording mode, std::size_t transfers, observe::RunRecord& record) {
+  if (mode == FlowRecording::on) return true;
+  if (mode == FlowRecording::off) {
+    record.notes.push_back("transfer recording off (--flows off): no flows.csv rows, FCT or per-transfer trace");
+    return false;
+  }
+  if (transfers <= kAutoFlowLimit) return true;
+  record.notes.push_back("transfer recording off: " + std::to_string(transfers) + " transfers exceed " +
+                         std::to_string(kAutoFlowLimit) + " (--flows on forces it, 48 B per transfer)");
+  return false;
+}
+
+}  // namespace
+
+PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& router,
+                         const workload::LoweredWorkload& lowered, const PipelineOptions& opt) {
+  PipelineRun run;
+  run.sim = std::make_unique<Simulator>();
+  Simulator& sim = *run.sim;
+  run.backend = make_backend(opt.backend, sim, fabric, router, opt.backend_params);
+  observe::RunRecord& rec = run.record;
+  rec.backend = std::string(run.backend->name());
+  const bool flows = record_flows(opt.flows, lowered.dag.transfer_count(), rec);
+  run.recorder = std::make_unique<observe::TransferRecorder>(sim, *run.backend, lowered.dag, flows);
+  const std::unique_ptr<observe::PortProbe> probe = observe::make_port_probe(*run.backend);
+  if (!probe) run.recorder->account_paths(router);  // analytic: bytes per port from routed paths
+  run.executor = std::make_unique<workload::DagExecutor>(sim, *run.recorder, lowered.dag, lowered.rank_endpoint,
+                                                         lowered.ops.size());
+  FinishWatch watch(sim, *run.executor);
+  run.recorder->set_sink(&watch);
+
+  std::unique_ptr<observe::PortSampler> sampler;
+  if (opt.sample && probe) {
+    std::vector<std::uint32_t> group_of_port;
+    std::vector<std::string> groups;
+    tier_groups(fabric, group_of_port, groups);
+    observe::SamplerConfig cfg;
+    cfg.interval = opt.sample_interval.ps > 0 ? opt.sample_interval : first_interval(fabric, lowered, cfg);
+    sampler = std::make_unique<observe::PortSampler>(fabric, *probe, cfg, std::move(group_of_port), std::move(groups));
+    if (!sampler->per_port()) {
+      rec.notes.push_back("time series per tier: " + std::to_string(fabric.port_count()) +
+                          " ports exceed the per-port sampling budget");
+    }
+    if (!probe->has_queues() && rec.backend == "packet") {
+      rec.notes.push_back("time series without queue depth: the packet backend exposes no per-port queue accessor");
+    }
+  } else if (opt.sample) {
+    rec.notes.push_back("no time series: the " + rec.backend + " backend has no time-varying per-port load");
+  }
+
+  ProgressLine progress(std::cerr, opt.progress);
+  const auto wall_start = Clock::now();
+  run.executor->start();
+  Time chunk = Time::from_us(1);
+  const double nodes = static_cast<double>(std::max<std::size_t>(1, lowered.dag.size()));
+  bool chunked = false;  // a chunk limit may have moved the clock past the last live event
+  for (;;) {
+    Time limit = Time::max();
+    if (sampler) limit = sampler->next_at();
+    if (progress.enabled()) limit = std::min(limit, sim.now() + chunk);
+    chunked = chunked || limit != Time::max();
+    const auto chunk_start = Clock::now();
+    sim.run_until(limit);
+    if (sim.stopped() || sim.pending() == 0) break;
+    if (sampler && sim.now() == sampler->next_at()) sampler->sample(sim.now());
+    if (progress.enabled()) {
+      // Keep one chunk near 0.1 s of wall time so the line refreshes a few times per second.
+      const double took = std::chrono::duration<double>(Clock::now() - chunk_start).count();
+      if (took < 0.05) chunk = chunk + chunk;
+      else if (took > 0.2 && chunk.ps > 1) chunk = Time{chunk.ps / 2};
+      progress.update(sim.now(), sim.events_executed(), static_cast<double>(run.executor->completed_nodes()) / nodes);
+    }
+  }
+  if (run.executor->finished()) sim.run();  // the backend's trailing events (ACKs, same-instant solves)
+  progress.finish();
+  run.wall_time_s = std::chrono::duration<double>(Clock::now() - wall_start).count();
+
+  run.recorder->set_sink(run.executor.get());  // `watch` dies here
+  rec.end = sim.now();
+  if (run.executor->finished() && !watch.fired() && chunked) {
+    rec.end = run.executor->last_completion();  // the DAG ended with a delay (header)
+  }
+  rec.last_completion = run.executor->last_completion();
+  rec.events = sim.events_executed();
+  rec.completed = run.executor->finished();
+  rec.transfers_recorded = flows;
+  rec.transfers = run.recorder->take_records();
+  rec.bytes_started = run.recorder->bytes_started();
+  rec.bytes_delivered = run.recorder->bytes_delivered();
+  observe::collect_ports(*run.backend, *run.recorder, rec);
+  if (sampler) rec.series = sampler->finish(rec.end);
+  rec.op_start.resize(lowered.ops.size());
+  rec.op_end.resize(lowered.ops.size());
+  for (std::uint32_t i = 0; i < lowered.ops.size(); ++i) {
+    rec.op_start[i] = run.executor->op_start(i);
+    rec.op_end[i] = run.executor->op_end(i);
+  }
+  return run;
+}
+
+FluidRerun make_fluid_rerun(const workload::LoweredWorkload& lowered, const routing::RoutingParams& routing,
+                            nlohmann::json fluid_params) {
+  return [&lowered, routing, params = std::move(fluid_params)](const topology::Fabric& fabric) {
+    const routing::Router router(fabric, routing);
+    PipelineOptions opt;
+    opt.backend = "fluid";
+    opt.backend_params = params;
+    opt.flows = FlowRecording::off;
+    opt.sample = false;
+    PipelineRun run = run_pipeline(fabric, router, lowered, opt);
+    run.record.notes.clear();  // "recording off" is by design here
+    return std::move(run.record);
+  };
+}
+
+}  // namespace rocesim::app

@@ -1,0 +1,68 @@
+// The run pipeline: one lowered workload on one backend over a fabric and router, observed.
+//
+// run_pipeline() builds a Simulator, the backend (app/backends.hpp), a TransferRecorder between
+// the DagExecutor and the backend (sim/observe), runs to completion and returns the executor
+// (for the summary) and an observe::RunRecord: transfers (when recorded), per-port counters, the
+// sampled time series, conservation and per-op start/end. `rocesim run` uses it, and so does the
+// fluid re-run of the summary (make_fluid_rerun), so both measure the same way.
+// How the run is driven: Simulator::run_until in chunks ending at the sampler's next instant (and,
+// with a progress line, at short simulated-time steps sized to ~0.1 s of wall time), so neither
+// sampling nor progress puts an event in the queue; the recorder stops the loop when the DAG's
+// last transfer completes, then the backend's trailing events run as in a plain run, so the
+// simulated end equals an unobserved run's (exception: if the DAG ends with a compute delay while
+// the packet backend holds cancelled timers, record.end is the DAG's last completion).
+// Transfer recording: on, off, or auto (off above kAutoFlowLimit transfers, with a note).
+// Thread safety: none; each call owns its Simulator, so calls may run on different threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "app/run_report.hpp"
+#include "core/simulator.hpp"
+#include "core/transfer_backend.hpp"
+#include "observe/run_record.hpp"
+#include "observe/transfer_recorder.hpp"
+#include "routing/router.hpp"
+#include "topology/fabric.hpp"
+#include "workload/dag_executor.hpp"
+#include "workload/lower_workload.hpp"
+
+namespace rocesim::app {
+
+enum class FlowRecording { on, off, automatic };
+// Above this many transfers `--flows auto` turns recording off (48 B per transfer).
+inline constexpr std::size_t kAutoFlowLimit = 2'000'000;
+
+struct PipelineOptions {
+  std::string backend = "analytic";
+  nlohmann::json backend_params = nlohmann::json::object();
+  FlowRecording flows = FlowRecording::automatic;
+  bool sample = true;        // time series (observe::PortSampler)
+  Time sample_interval{};    // first interval; Time{} = automatic
+  bool progress = false;     // progress line on stderr (the caller decides: a terminal, not quiet)
+};
+
+struct PipelineRun {
+  std::unique_ptr<Simulator> sim;
+  std::unique_ptr<TransferBackend> backend;
+  std::unique_ptr<observe::TransferRecorder> recorder;
+  std::unique_ptr<workload::DagExecutor> executor;
+  observe::RunRecord record;
+  double wall_time_s = 0.0;  // the run itself (not building inputs or writing reports)
+};
+
+// Throws ConfigError for a bad backend name or parameters (before anything runs).
+PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& router,
+                         const workload::LoweredWorkload& lowered, const PipelineOptions& options);
+
+// A FluidRerun for the summary: builds a Router with `routing` over the given fabric (a
+// Fabric::with_link_rates copy of the run's) and runs `lowered` on the fluid backend with
+// `fluid_params`, without transfer recording, sampling or progress. `lowered` must outlive it.
+FluidRerun make_fluid_rerun(const workload::LoweredWorkload& lowered, const routing::RoutingParams& routing,
+                            nlohmann::json fluid_params);
+
+}  // namespace rocesim::app

@@ -1,0 +1,83 @@
+#include "observe/backend_observer.hpp"
+
+#include "flow/fluid_net.hpp"
+#include "net/packet_net.hpp"
+
+namespace rocesim::observe {
+namespace {
+
+// True once PacketNet exposes the current queue depth of a port (a dependent expression, so a
+// missing member is "false", not an error).
+template <class Net>
+constexpr bool kHasQueueBytes = requires(const Net& n) { n.queue_bytes(topology::PortId{}); };
+
+template <class Net>
+class PacketProbe final : public PortProbe {
+ public:
+  explicit PacketProbe(const Net& net) : net_(net) {}
+  void tx_bytes(std::span<double> out) const override {
+    for (topology::PortId p = 0; p < out.size(); ++p) out[p] = static_cast<double>(net_.port_counters(p).tx_wire_bytes);
+  }
+  bool has_queues() const override { return kHasQueueBytes<Net>; }
+  void queue_bytes(std::span<std::int64_t> out) const override {
+    if constexpr (kHasQueueBytes<Net>) {
+      for (topology::PortId p = 0; p < out.size(); ++p) out[p] = net_.queue_bytes(p);
+    }
+  }
+
+ private:
+  const Net& net_;
+};
+
+class FluidProbe final : public PortProbe {
+ public:
+  explicit FluidProbe(const flow::FluidNet& net) : net_(net) {}
+  void tx_bytes(std::span<double> out) const override {
+    const std::vector<double> bytes = net_.port_bytes();  // once per sample, not per event
+    std::copy(bytes.begin(), bytes.end(), out.begin());
+  }
+
+ private:
+  const flow::FluidNet& net_;
+};
+
+}  // namespace
+
+std::unique_ptr<PortProbe> make_port_probe(const TransferBackend& backend) {
+  if (const auto* packet = dynamic_cast<const net::PacketNet*>(&backend)) {
+    return std::make_unique<PacketProbe<net::PacketNet>>(*packet);
+  }
+  if (const auto* fluid = dynamic_cast<const flow::FluidNet*>(&backend)) return std::make_unique<FluidProbe>(*fluid);
+  return nullptr;
+}
+
+void collect_ports(const TransferBackend& backend, const TransferRecorder& recorder, RunRecord& record) {
+  record.ports.clear();
+  if (const auto* packet = dynamic_cast<const net::PacketNet*>(&backend)) {
+    const std::vector<net::PortCounters> counters = packet->all_port_counters();
+    record.ports.resize(counters.size());
+    for (std::size_t p = 0; p < counters.size(); ++p) {
+      const net::PortCounters& c = counters[p];
+      PortRecord& r = record.ports[p];
+      r.tx_bytes = static_cast<double>(c.tx_wire_bytes);
+      r.paused = c.paused_time;
+      r.pauses_received = c.pauses_received;
+      r.ecn_marks = c.ecn_marks;
+      r.drops = c.drops;
+      r.max_queue_bytes = c.max_queue_bytes;
+    }
+    record.has_pfc = record.has_ecn = record.has_drops = record.has_queues = true;
+    return;
+  }
+  std::vector<double> bytes;
+  if (const auto* fluid = dynamic_cast<const flow::FluidNet*>(&backend)) {
+    bytes = fluid->port_bytes();
+  } else {
+    bytes = recorder.path_bytes();
+  }
+  record.ports.resize(bytes.size());
+  for (std::size_t p = 0; p < bytes.size(); ++p) record.ports[p].tx_bytes = bytes[p];
+  record.has_pfc = record.has_ecn = record.has_drops = record.has_queues = false;
+}
+
+}  // namespace rocesim::observe

@@ -1,0 +1,123 @@
+#include "observe/port_sampler.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <stdexcept>
+
+namespace rocesim::observe {
+
+PortSampler::PortSampler(const topology::Fabric& fabric, const PortProbe& probe, SamplerConfig config,
+                         std::vector<std::uint32_t> group_of_port, std::vector<std::string> group_names)
+    : fabric_(fabric),
+      probe_(probe),
+      config_(config),
+      group_of_port_(std::move(group_of_port)),
+      group_names_(std::move(group_names)) {
+  const std::size_t ports = fabric.port_count();
+  if (group_of_port_.size() != ports) throw std::logic_error("PortSampler: one group per port");
+  queues_ = probe.has_queues();
+  const std::size_t per_port_cap = ports > 0 ? config_.budget_cells / ports : config_.max_samples;
+  per_port_ = per_port_cap >= config_.min_samples;
+  width_ = per_port_ ? ports : group_names_.size();
+  capacity_ = per_port_ ? std::min(config_.max_samples, per_port_cap) : config_.max_samples;
+  capacity_ = std::max<std::size_t>(2, capacity_ & ~std::size_t{1});  // merging needs pairs
+  interval_ = config_.interval.ps > 0 ? config_.interval : kAutoFirstInterval;
+  at_.reserve(capacity_);
+  delta_.reserve(capacity_ * width_);
+  if (queues_) queue_.reserve(capacity_ * width_);
+  last_.assign(ports, 0.0);
+  cum_.assign(ports, 0.0);
+  if (queues_) qnow_.assign(ports, 0);
+}
+
+void PortSampler::sample(Time now) {
+  take(now);
+  if (at_.size() == capacity_) merge_pairs();
+}
+
+void PortSampler::take(Time now) {
+  probe_.tx_bytes(cum_);
+  if (queues_) probe_.queue_bytes(qnow_);
+  const std::size_t row = delta_.size();
+  delta_.resize(row + width_, 0.0f);
+  if (queues_) queue_.resize(row + width_, 0.0f);
+  for (std::size_t p = 0; p < cum_.size(); ++p) {
+    const std::size_t col = per_port_ ? p : group_of_port_[p];
+    delta_[row + col] += static_cast<float>(cum_[p] - last_[p]);
+    if (queues_) queue_[row + col] = std::max(queue_[row + col], static_cast<float>(qnow_[p]));
+  }
+  last_.swap(cum_);
+  at_.push_back(now);
+  last_at_ = now;
+}
+
+void PortSampler::merge_pairs() {
+  const std::size_t half = at_.size() / 2;
+  for (std::size_t i = 0; i < half; ++i) {
+    const std::size_t a = 2 * i * width_, b = a + width_, out = i * width_;
+    for (std::size_t c = 0; c < width_; ++c) {
+      delta_[out + c] = delta_[a + c] + delta_[b + c];
+      if (queues_) queue_[out + c] = std::max(queue_[a + c], queue_[b + c]);
+    }
+    at_[i] = at_[2 * i + 1];
+  }
+  at_.resize(half);
+  delta_.resize(half * width_);
+  if (queues_) queue_.resize(half * width_);
+  interval_ = interval_ + interval_;
+}
+
+TimeSeries PortSampler::finish(Time end) {
+  if (end > last_at_) take(end);
+  TimeSeries ts;
+  ts.interval = interval_;
+  ts.at = at_;
+  const std::size_t ports = fabric_.port_count();
+  // Columns to keep and their capacity (bit/s) for the utilization.
+  std::vector<std::size_t> columns;
+  std::vector<double> capacity(width_, 0.0);
+  for (std::size_t p = 0; p < ports; ++p) {
+    capacity[per_port_ ? p : group_of_port_[p]] += static_cast<double>(fabric_.port_rate(static_cast<topology::PortId>(p)).bps);
+  }
+  if (per_port_) {
+    std::vector<std::size_t> carried;
+    for (std::size_t p = 0; p < ports; ++p) {
+      if (last_[p] > 0.0) carried.push_back(p);
+    }
+    // Whole-run utilization ∝ bytes / rate; ties by port id so the choice is deterministic.
+    const auto hotter = [&](std::size_t a, std::size_t b) {
+      const double ua = last_[a] / capacity[a], ub = last_[b] / capacity[b];
+      return ua != ub ? ua > ub : a < b;
+    };
+    const std::size_t keep = std::min(config_.top_ports, carried.size());
+    std::partial_sort(carried.begin(), carried.begin() + static_cast<std::ptrdiff_t>(keep), carried.end(), hotter);
+    carried.resize(keep);
+    std::sort(carried.begin(), carried.end());
+    columns = carried;
+    for (std::size_t p : columns) ts.ports.push_back(static_cast<topology::PortId>(p));
+  } else {
+    std::vector<double> total(width_, 0.0);
+    for (std::size_t p = 0; p < ports; ++p) total[group_of_port_[p]] += last_[p];
+    for (std::size_t g = 0; g < width_; ++g) {
+      if (total[g] > 0.0) {
+        columns.push_back(g);
+        ts.tiers.push_back(group_names_[g]);
+      }
+    }
+  }
+  ts.utilization.reserve(at_.size() * columns.size());
+  if (queues_) ts.queue_bytes.reserve(at_.size() * columns.size());
+  Time prev{};
+  for (std::size_t k = 0; k < at_.size(); ++k) {
+    const double dt_s = (at_[k] - prev).seconds();
+    prev = at_[k];
+    for (std::size_t c : columns) {
+      const double bytes = delta_[k * width_ + c];
+      ts.utilization.push_back(dt_s > 0.0 ? 8.0 * bytes / (capacity[c] * dt_s) : 0.0);
+      if (queues_) ts.queue_bytes.push_back(static_cast<std::int64_t>(queue_[k * width_ + c]));
+    }
+  }
+  return ts;
+}
+
+}  // namespace rocesim::observe

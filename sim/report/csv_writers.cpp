@@ -1,0 +1,145 @@
+#include "report/csv_writers.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+#include "report/link_tiers.hpp"
+#include "topology/failures.hpp"
+
+namespace rocesim::report {
+namespace {
+
+std::string no_commas(std::string s) {
+  for (char& c : s) {
+    if (c == ',') c = ';';
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return s;
+}
+
+// A JSON value as a cell: empty for missing/null, strings without commas, numbers as numbers.
+std::string cell(const nlohmann::json& obj, const char* key) {
+  const auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return {};
+  if (it->is_string()) return no_commas(it->get<std::string>());
+  if (it->is_boolean()) return it->get<bool>() ? "true" : "false";
+  if (it->is_number_integer() || it->is_number_unsigned()) return it->dump();
+  if (it->is_number_float()) return format_real(it->get<double>());
+  return {};
+}
+
+}  // namespace
+
+std::string format_us(Time t) {
+  const std::int64_t ps = t.ps;
+  const bool neg = ps < 0;
+  const std::uint64_t a = neg ? static_cast<std::uint64_t>(-ps) : static_cast<std::uint64_t>(ps);
+  char buf[48];
+  int n = std::snprintf(buf, sizeof buf, "%s%llu.%06llu", neg ? "-" : "", static_cast<unsigned long long>(a / 1000000),
+                        static_cast<unsigned long long>(a % 1000000));
+  while (n > 0 && buf[n - 1] == '0') --n;
+  if (n > 0 && buf[n - 1] == '.') --n;
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+std::string format_real(double x) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::general, 6);
+  return std::string(buf, r.ptr);
+}
+
+std::string collectives_csv(const nlohmann::json& summary) {
+  std::string out =
+      "job,iteration,op_id,type,algorithm,group_size,groups,bytes[B],start[us],end[us],duration[us],algbw[GB/s],"
+      "busbw[GB/s],ideal[us],efficiency,bottleneck_tier\n";
+  if (!summary.contains("ops")) return out;
+  for (const nlohmann::json& op : summary["ops"]) {
+    for (const char* key : {"job", "iteration", "id", "type", "algorithm", "group_size", "groups", "bytes", "start_us",
+                            "end_us", "duration_us", "algbw_GBps", "busbw_GBps", "ideal_us", "efficiency"}) {
+      out += cell(op, key);
+      out += ',';
+    }
+    if (op.contains("attribution") && op["attribution"].is_object()) out += cell(op["attribution"], "bottleneck_tier");
+    out += '\n';
+  }
+  return out;
+}
+
+std::string flows_csv(const observe::RunRecord& rec) {
+  std::string out = "transfer,src,dst,op,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s]\n";
+  out.reserve(out.size() + rec.transfers.size() * 64);
+  for (std::size_t i = 0; i < rec.transfers.size(); ++i) {
+    const observe::TransferRecord& t = rec.transfers[i];
+    out += std::to_string(i) + ',' + std::to_string(t.src) + ',' + std::to_string(t.dst) + ',';
+    if (t.op != observe::kNoOpIndex) out += std::to_string(t.op);
+    out += ',' + std::to_string(t.flow_label) + ',' + std::to_string(t.bytes) + ',' + format_us(t.start) + ',';
+    if (t.end != Time::max()) {
+      const Time fct = t.end - t.start;
+      out += format_us(t.end) + ',' + format_us(fct) + ',';
+      if (fct.ps > 0) out += format_real(8.0 * static_cast<double>(t.bytes) / fct.seconds() * 1e-9);
+    } else {
+      out += ",,";
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+std::string links_csv(const observe::RunRecord& rec, const topology::Fabric& fabric) {
+  std::string out =
+      "port,from,to,tier,direction,rate[Gb/s],bytes[B],utilization,paused[us],pause_frames,ecn_marks,drops,"
+      "max_queue[B]\n";
+  const double end_s = rec.end.seconds();
+  for (topology::PortId p = 0; p < rec.ports.size() && p < fabric.port_count(); ++p) {
+    const observe::PortRecord& r = rec.ports[p];
+    if (r.tx_bytes <= 0.0) continue;
+    const topology::Port& port = fabric.port(p);
+    const double bps = static_cast<double>(fabric.port_rate(p).bps);
+    out += std::to_string(p) + ',' + topology::node_name(fabric, port.node) + ',' + topology::node_name(fabric, port.peer) +
+           ',' + link_tier_name(fabric, port.link) + ',' + (port_goes_up(fabric, p) ? "up" : "down") + ',' +
+           format_real(bps * 1e-9) + ',' + std::to_string(std::llround(r.tx_bytes)) + ',' +
+           (end_s > 0 ? format_real(8.0 * r.tx_bytes / (bps * end_s)) : std::string()) + ',';
+    if (rec.has_pfc) out += format_us(r.paused) + ',' + std::to_string(r.pauses_received);
+    else out += ',';
+    out += ',';
+    if (rec.has_ecn) out += std::to_string(r.ecn_marks);
+    out += ',';
+    if (rec.has_drops) out += std::to_string(r.drops);
+    out += ',';
+    if (rec.has_queues) out += std::to_string(r.max_queue_bytes);
+    out += '\n';
+  }
+  return out;
+}
+
+std::string timeseries_csv(const observe::RunRecord& rec, const topology::Fabric& fabric) {
+  std::string out = "time[us],port,from,to,tier,utilization,queue[B]\n";
+  const observe::TimeSeries& ts = rec.series;
+  const std::size_t width = ts.series();
+  const bool queues = !ts.queue_bytes.empty();
+  // Row prefixes do not change from sample to sample.
+  std::vector<std::string> prefix(width);
+  for (std::size_t k = 0; k < width; ++k) {
+    if (ts.ports.empty()) {
+      prefix[k] = ",,," + no_commas(ts.tiers[k]) + ',';
+    } else {
+      const topology::PortId p = ts.ports[k];
+      const topology::Port& port = fabric.port(p);
+      prefix[k] = std::to_string(p) + ',' + topology::node_name(fabric, port.node) + ',' +
+                  topology::node_name(fabric, port.peer) + ',' + link_tier_name(fabric, port.link) + ',';
+    }
+  }
+  for (std::size_t s = 0; s < ts.at.size(); ++s) {
+    const std::string t = format_us(ts.at[s]);
+    for (std::size_t k = 0; k < width; ++k) {
+      const std::size_t i = s * width + k;
+      out += t + ',' + prefix[k] + format_real(ts.utilization[i]) + ',';
+      if (queues) out += std::to_string(ts.queue_bytes[i]);
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+}  // namespace rocesim::report
