@@ -2,9 +2,12 @@
 // /work/shared/bench format) on a topology file through PacketNet and prints wall time, events,
 // events/s, FCT min/p50/p99/max and makespan. A flow starts at start_us or, when `after` is set,
 // when flow `after` completes (all bytes delivered and acknowledged: nic.complete_on = "ack").
-// This drives the backend directly because `rocesim run --backend packet` is not wired yet.
+// It drives the backend directly (`rocesim run --backend packet` runs the same flows through the
+// workload layer, with its own flow labels).
 // Usage: bench_packet TOPOLOGY.json FLOWS.csv [key=value ...]: PacketNet parameters such as
-// nic.qps_per_connection=4 or pfc.xoff=60000, and routing.seed=N / routing.hash=uniform.
+// nic.qps_per_connection=4, pfc.xoff=60000 or nic.receiver=reorder_tolerant; routing.seed=N,
+// routing.hash=uniform, routing.load_balancing=ecmp|spray|flowlet|adaptive and
+// routing.flowlet_gap=TIME (e.g. 4us); cc.* for the congestion control.
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -115,6 +118,25 @@ int run(int argc, char** argv) {
       rp.seed = std::stoull(arg.substr(13));
     } else if (arg == "routing.hash=uniform") {
       rp.hash = routing::HashKind::uniform;
+    } else if (arg.rfind("routing.load_balancing=", 0) == 0) {
+      const std::string lb = arg.substr(23);
+      if (lb == "ecmp") {
+        rp.load_balancing = routing::LoadBalancing::ecmp;
+      } else if (lb == "spray") {
+        rp.load_balancing = routing::LoadBalancing::spray;
+      } else if (lb == "flowlet") {
+        rp.load_balancing = routing::LoadBalancing::flowlet;
+      } else if (lb == "adaptive") {
+        rp.load_balancing = routing::LoadBalancing::adaptive;
+      } else {
+        throw ConfigError("--set", "/routing/load_balancing", "expected ecmp, spray, flowlet or adaptive, got \"" + lb + "\"");
+      }
+    } else if (arg.rfind("routing.flowlet_gap=", 0) == 0) {
+      nlohmann::json gap = nlohmann::json::object();
+      apply_override(gap, "flowlet_gap=" + arg.substr(20));
+      JsonReader r(gap, "--set", "/routing");
+      rp.flowlet_gap = r.time_or("flowlet_gap", rp.flowlet_gap);
+      r.finish();
     } else if (arg.rfind("cc.", 0) == 0) {
       apply_override(root, arg);
     } else {
@@ -151,9 +173,11 @@ int run(int argc, char** argv) {
   }
   std::vector<double> fct;
   Time makespan{};
+  double total_bytes = 0;
   for (const Flow& f : flows) {
     fct.push_back((f.done - f.started).us());
     makespan = std::max(makespan, f.done);
+    total_bytes += static_cast<double>(f.bytes);
   }
   std::sort(fct.begin(), fct.end());
   const auto pct = [&](double q) { return fct[std::min(fct.size() - 1, static_cast<std::size_t>(q * static_cast<double>(fct.size())))]; };
@@ -163,11 +187,13 @@ int run(int argc, char** argv) {
   for (const auto& pc : net.all_port_counters()) pauses += pc.pauses_sent;
   std::printf("flows %zu  wall %.3f s  cpu %.3f s  events %llu  events/s %.2f M\n", flows.size(), wall, cpu,
               static_cast<unsigned long long>(sim.events_executed()), static_cast<double>(sim.events_executed()) / wall / 1e6);
-  std::printf("FCT us: min %.1f p50 %.1f p99 %.1f max %.1f  makespan %.3f ms\n", fct.front(), pct(0.5), pct(0.99),
-              fct.back(), makespan.seconds() * 1e3);
-  std::printf("packets sent %llu retransmitted %llu drops %llu lossless drops %llu pause frames %llu (XOFF %llu) "
-              "peak packets %zu cnps %llu\n",
+  std::printf("FCT us: min %.1f p50 %.1f p99 %.1f max %.1f  makespan %.3f ms  throughput %.1f Gb/s (%s)\n", fct.front(),
+              pct(0.5), pct(0.99), fct.back(), makespan.seconds() * 1e3, total_bytes * 8 / makespan.seconds() / 1e9,
+              routing::to_string(rp.load_balancing));
+  std::printf("packets sent %llu retransmitted %llu naks %llu placed out of order %llu drops %llu lossless drops %llu "
+              "pause frames %llu (XOFF %llu) peak packets %zu cnps %llu\n",
               static_cast<unsigned long long>(c.data_packets_sent), static_cast<unsigned long long>(c.retransmitted_packets),
+              static_cast<unsigned long long>(c.naks_sent), static_cast<unsigned long long>(c.placed_out_of_order),
               static_cast<unsigned long long>(c.drops), static_cast<unsigned long long>(c.lossless_drops),
               static_cast<unsigned long long>(c.pause_frames), static_cast<unsigned long long>(pauses), c.peak_packets_in_use,
               static_cast<unsigned long long>(c.cnps_sent));

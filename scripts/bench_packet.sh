@@ -8,6 +8,9 @@
 # reserve, ECN off (no CC reads it). Each scenario runs RUNS times (default 3); prints every run
 # (wall, CPU, peak RSS via /usr/bin/time -v) and the medians. Usage:
 #   bash scripts/bench_packet.sh [BUILD_DIR] [RUNS] [scenario-substring]
+# ROCESIM_BENCH_EXTRA adds key=value parameters to every run, e.g. load balancing:
+#   ROCESIM_BENCH_EXTRA="routing.load_balancing=spray nic.receiver=reorder_tolerant" \
+#     bash scripts/bench_packet.sh build 3 perm
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -18,6 +21,10 @@ cli=${ROCESIM_BENCH_CLI:-0}
 cmake --build "$build" -j2 --target bench_packet rocesim >/dev/null
 bin=$build/bench/bench_packet
 params=(pfc.threshold=static pfc.xoff=60000 pfc.xon=48000 mmu.reserve_per_port=0 ecn.enabled=false)
+if [[ -n "${ROCESIM_BENCH_EXTRA:-}" ]]; then
+  read -ra extra <<<"$ROCESIM_BENCH_EXTRA"
+  params+=("${extra[@]}")
+fi
 scenarios=(
   "perm128 topologies/fat_tree_k8.json perm_128n_128c_2MB.csv"
   "incast127 topologies/fat_tree_k8.json incast_128n_127c_2MB.csv"

@@ -13,7 +13,8 @@
 //              packet exceeded flowlet_gap, so a flowlet keeps one path at every hop and a new one
 //              gets a fresh hashed choice at each hop. (Real switches detect gaps in their own
 //              flowlet tables; measuring at the source is exact for the first hop and close for
-//              the later ones, whose gaps differ only by queueing jitter.)
+//              the later ones, whose gaps differ only by queueing jitter.) Flowlet state is per
+//              QP and every transfer gets its own QPs, so each transfer starts a new flowlet.
 //   adaptive : per packet, at each switch the candidate with the fewest bytes queued in the
 //              packet's class (PacketNet's egress queue, wire bytes; switch-local adaptive
 //              routing); ties go to the first met scanning C cyclically from index h mod n, h the
