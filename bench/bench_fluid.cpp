@@ -2,7 +2,8 @@
 // fabrics, for one data-parallel all-reduce step (and optionally an MoE all-to-all). A program
 // that prints figures (scripts/bench_fluid.sh tabulates them), never a unit test.
 //
-// Fabric (1:1 everywhere, 400 Gb/s NICs and fabric links, 8 accelerators per server on an
+// Fabric: --topology FILE (with --set overrides, e.g. rail_optimized.units=32 to scale the
+// 131,072-accelerator example topologies/rail_131k.json down by whole units), or generated (1:1 everywhere, 400 Gb/s NICs and fabric links, 8 accelerators per server on an
 // 8-way scale-up switch): rail-optimized, 32 servers per scalable unit, rail leaves of radix 64
 // (32 down, 32 up), 8 units per pod with 32 spines of radix 128, and a core tier of 64 cores
 // per spine plane joining the pods (N / 2048 pods).
@@ -190,8 +191,10 @@ struct StreamStep final : TransferSink {
 [[noreturn]] void usage() {
   std::fprintf(stderr,
                "usage: bench_fluid ACCELERATORS [--bytes B] [--channels C] [--moe BYTES] [--solver incremental|full]\n"
-               "                   [--driver dag|stream] [--churn K] [--hash crc|uniform]\n"
-               "  ACCELERATORS: a multiple of 2048 (or 256 up to 2048)\n");
+               "                   [--driver dag|stream] [--churn K] [--hash crc|uniform] [--lb ecmp|spray]\n"
+               "                   [--topology FILE [--set key=value]...]\n"
+               "  ACCELERATORS: a multiple of 2048 (or 256 up to 2048); with --topology, ignored (write 0):\n"
+               "  the fabric's endpoints, a multiple of 128\n");
   std::exit(2);
 }
 
@@ -199,7 +202,9 @@ struct StreamStep final : TransferSink {
 
 int main(int argc, char** argv) {
   if (argc < 2) usage();
-  const auto n = static_cast<std::uint32_t>(std::strtoul(argv[1], nullptr, 10));
+  auto n = static_cast<std::uint32_t>(std::strtoul(argv[1], nullptr, 10));
+  std::string topology_file;
+  std::vector<std::string> overrides;
   std::int64_t bytes = 1LL << 30;
   std::int64_t moe_bytes = 0;
   std::uint32_t channels = 1;
@@ -217,13 +222,18 @@ int main(int argc, char** argv) {
     else if (k == "--churn") churn = static_cast<std::uint32_t>(std::strtoul(v, nullptr, 10));
     else if (k == "--moe") moe_bytes = std::strtoll(v, nullptr, 10);
     else if (k == "--solver") params.incremental = std::strcmp(v, "full") != 0;
+    else if (k == "--topology") topology_file = v;
+    else if (k == "--set") overrides.emplace_back(v);
+    else if (k == "--lb") routing_params.load_balancing = std::strcmp(v, "spray") == 0 ? routing::LoadBalancing::spray : routing::LoadBalancing::ecmp;
     else usage();
   }
-  if (n < 256 || n % 256 != 0 || (n > 2048 && n % 2048 != 0)) usage();
-
   const auto t_build = std::chrono::steady_clock::now();
-  const topology::TopologySpec spec = topology::parse_topology(rail_fabric_json(n), "<bench>");
+  if (topology_file.empty() && (n < 256 || n % 256 != 0 || (n > 2048 && n % 2048 != 0))) usage();
+  const topology::TopologySpec spec = topology_file.empty() ? topology::parse_topology(rail_fabric_json(n), "<bench>")
+                                                            : topology::load_topology_file(topology_file, overrides);
   const topology::Fabric fabric = topology::build_fabric(spec);
+  if (!topology_file.empty()) n = fabric.endpoints();
+  if (n < 256 || n % 128 != 0) usage();
   const routing::Router router(fabric, routing_params);
 
   if (churn > 0) {
@@ -281,14 +291,16 @@ int main(int argc, char** argv) {
     const bool ok = st.ar_done == n && (moe_bytes == 0 || st.moe_done == n);
     const auto& ss = net.solver_stats();
     std::printf(
-        "accelerators=%u mode=stream ports=%zu dp=%u transfers=%llu simulated_s=%.6f build_s=%.2f run_s=%.2f "
+        "accelerators=%u mode=stream fabric=%s ports=%zu dp=%u transfers=%llu simulated_s=%.6f build_s=%.2f run_s=%.2f "
         "run_cpu_s=%.2f total_cpu_s=%.2f events=%llu events_per_s=%.0f batches=%llu rate_updates=%llu "
-        "incidences_per_transfer=%.1f expansions=%llu peak_active=%zu peak_rss_mib=%ld ar_s=%.6f moe_s=%.6f "
-        "complete=%d\n",
-        n, fabric.port_count(), dp, static_cast<unsigned long long>(st.transfers), sim.now().seconds(), build_s, run_s,
+        "flow_incidences=%llu incidences=%llu incidences_per_transfer=%.1f expansions=%llu peak_active=%zu "
+        "peak_rss_mib=%ld ar_s=%.6f moe_s=%.6f complete=%d\n",
+        n, fabric.name().c_str(), fabric.port_count(), dp, static_cast<unsigned long long>(st.transfers),
+        sim.now().seconds(), build_s, run_s,
         run_cpu_s, cpu_seconds(), static_cast<unsigned long long>(sim.events_executed()),
         static_cast<double>(sim.events_executed()) / run_cpu_s, static_cast<unsigned long long>(net.stats().batches),
         static_cast<unsigned long long>(net.stats().rate_updates),
+        static_cast<unsigned long long>(net.stats().incidences), static_cast<unsigned long long>(ss.incidences),
         static_cast<double>(ss.incidences) / static_cast<double>(st.transfers),
         static_cast<unsigned long long>(ss.expansions), net.stats().peak_active, peak_rss_mib(), st.ar_end.seconds(),
         moe_bytes ? (st.moe_end - st.ar_end).seconds() : 0.0, ok ? 1 : 0);

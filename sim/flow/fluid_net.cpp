@@ -123,27 +123,47 @@ void FluidNet::start(const TransferRequest& request) {
 }
 
 void FluidNet::activate(std::uint32_t f) {
-  const double cap = params_.flow_rate_cap.bps ? static_cast<double>(params_.flow_rate_cap.bps) : kUnbounded;
-  const std::uint32_t n = shares_len_[f];
-  scratch_ports_.resize(n);
-  scratch_coefs_.resize(n);
-  const PortShare* in = share_pool_.data(shares_[f]);
-  bool pinned = true;
-  for (std::uint32_t i = 0; i < n; ++i) {
-    scratch_ports_[i] = in[i].port;
-    scratch_coefs_[i] = in[i].coef;
-    pinned &= in[i].coef == 1.0;
-  }
-  share_pool_.release(shares_[f]);
-  Class& cls = *classes_[class_[f]];
-  const VarId v = pinned ? cls.solver.add_variable(scratch_ports_, 1.0, cap)
-                         : cls.solver.add_variable(scratch_ports_, scratch_coefs_, 1.0, cap);
-  if (v >= cls.flow_of_var.size()) cls.flow_of_var.resize(v + 1, kNoFlow);
-  cls.flow_of_var[v] = f;
-  var_[f] = v;
-  last_[f] = sim_.now().ps;
-  stats_.peak_active = std::max(stats_.peak_active, active_flows());
+  to_add_.push_back(f);
   request_solve();
+}
+
+void FluidNet::add_activated() {
+  const double cap = params_.flow_rate_cap.bps ? static_cast<double>(params_.flow_rate_cap.bps) : kUnbounded;
+  const std::int64_t now = sim_.now().ps;
+  constexpr std::size_t kAhead = 8;
+  const auto prefetch = [&](std::size_t i) {
+    const std::uint32_t g = to_add_[i];
+    const PortShare* in = share_pool_.data(shares_[g]);
+    for (std::uint32_t k = 0; k < shares_len_[g]; ++k) {
+      __builtin_prefetch(&in[k]);
+      classes_[class_[g]]->solver.prefetch_constraints(std::span<const ConstraintId>(&in[k].port, 1));
+    }
+  };
+  for (std::size_t i = 0; i < to_add_.size() && i < kAhead; ++i) prefetch(i);
+  for (std::size_t i = 0; i < to_add_.size(); ++i) {
+    if (i + kAhead < to_add_.size()) prefetch(i + kAhead);
+    const std::uint32_t f = to_add_[i];
+    const std::uint32_t n = shares_len_[f];
+    scratch_ports_.resize(n);
+    scratch_coefs_.resize(n);
+    const PortShare* in = share_pool_.data(shares_[f]);
+    bool pinned = true;
+    for (std::uint32_t k = 0; k < n; ++k) {
+      scratch_ports_[k] = in[k].port;
+      scratch_coefs_[k] = in[k].coef;
+      pinned &= in[k].coef == 1.0;
+    }
+    share_pool_.release(shares_[f]);
+    Class& cls = *classes_[class_[f]];
+    const VarId v = pinned ? cls.solver.add_variable(scratch_ports_, 1.0, cap)
+                           : cls.solver.add_variable(scratch_ports_, scratch_coefs_, 1.0, cap);
+    if (v >= cls.flow_of_var.size()) cls.flow_of_var.resize(v + 1, kNoFlow);
+    cls.flow_of_var[v] = f;
+    var_[f] = v;
+    last_[f] = now;
+  }
+  to_add_.clear();
+  stats_.peak_active = std::max(stats_.peak_active, active_flows());
 }
 
 void FluidNet::request_solve() {
@@ -180,6 +200,7 @@ void FluidNet::push_completion(std::uint32_t f) {
 
 void FluidNet::solve() {
   solve_pending_ = false;
+  add_activated();
   const std::int64_t now = sim_.now().ps;
   for (std::size_t i = 0; i < class_order_.size(); ++i) {
     Class& cls = *classes_[class_order_[i]];
@@ -230,17 +251,32 @@ void FluidNet::arm_next() {
 void FluidNet::complete_due() {
   const std::int64_t now = sim_.now().ps;
   done_tags_.clear();
+  done_flows_.clear();
   while (!heap_.empty() && heap_.front().at <= now) {
     const Completion c = heap_.front();
     std::pop_heap(heap_.begin(), heap_.end(), std::greater<>{});
     heap_.pop_back();
     const std::uint32_t f = c.flow;
     if (var_[f] == kNoId || c.version != version_[f]) continue;
-    Class& cls = *classes_[class_[f]];
-    cls.solver.remove_variable(var_[f], total_[f]);  // credits total_ bytes to every port crossed
-    cls.flow_of_var[var_[f]] = kNoFlow;
+    ++version_[f];  // later heap entries of f are stale from here on
+    done_flows_.push_back(f);
+  }
+  // Removal per class, in completion order; the solver credits total_ bytes to every port crossed.
+  for (std::uint8_t k : class_order_) {
+    done_vars_.clear();
+    done_credits_.clear();
+    for (std::uint32_t f : done_flows_) {
+      if (class_[f] != k) continue;
+      done_vars_.push_back(var_[f]);
+      done_credits_.push_back(total_[f]);
+    }
+    if (done_vars_.empty()) continue;
+    Class& cls = *classes_[k];
+    cls.solver.remove_variables(done_vars_, done_credits_);
+    for (VarId v : done_vars_) cls.flow_of_var[v] = kNoFlow;
+  }
+  for (std::uint32_t f : done_flows_) {
     var_[f] = kNoId;
-    ++version_[f];
     done_tags_.push_back(tag_[f]);
     free_flows_.push_back(f);
   }

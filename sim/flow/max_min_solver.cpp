@@ -17,6 +17,9 @@ ConstraintId MaxMinSolver::add_constraint(double capacity) {
   need_mark_.push_back(0);
   fm_begin_.push_back(0);
   fm_end_.push_back(0);
+  bn_count_.push_back(0);
+  f_old_bn_.push_back(0);
+  newbn_mark_.push_back(0);
   return c;
 }
 
@@ -99,6 +102,7 @@ void MaxMinSolver::remove_variable(VarId v, double credit) {
     }
     mark_dirty(inc.c);
   }
+  if (var.bottleneck < kBoundBottleneck) --bn_count_[var.bottleneck];
   inc_.release(var.block);
   var.alive = 0;
   var.degree = 0;
@@ -106,6 +110,28 @@ void MaxMinSolver::remove_variable(VarId v, double credit) {
   var.bottleneck = kNoId;
   free_ids_.push_back(v);
   --live_count_;
+}
+
+void MaxMinSolver::remove_variables(std::span<const VarId> vs, std::span<const double> credits) {
+  // Three dependent loads per incidence (variable -> incidence block -> constraint and member
+  // list); issuing them for a chunk of variables before using them lets the misses overlap.
+  constexpr std::size_t kChunk = 16;
+  for (std::size_t i = 0; i < vs.size() && i < kChunk; ++i) __builtin_prefetch(&vars_[vs[i]]);
+  for (std::size_t base = 0; base < vs.size(); base += kChunk) {
+    const std::size_t end = std::min(vs.size(), base + kChunk);
+    for (std::size_t i = end; i < vs.size() && i < end + kChunk; ++i) __builtin_prefetch(&vars_[vs[i]]);
+    for (std::size_t i = base; i < end; ++i) __builtin_prefetch(inc_.data(vars_[vs[i]].block));
+    for (std::size_t i = base; i < end; ++i) {
+      for (const Incidence& inc : incidences_of(vs[i])) {
+        __builtin_prefetch(&cons_[inc.c]);
+        __builtin_prefetch(&accum_[inc.c]);
+        __builtin_prefetch(&members_[inc.c]);
+      }
+    }
+    for (std::size_t i = base; i < end; ++i)
+      for (const Incidence& inc : incidences_of(vs[i])) __builtin_prefetch(members_[inc.c].data() + inc.slot);
+    for (std::size_t i = base; i < end; ++i) remove_variable(vs[i], credits[i]);
+  }
 }
 
 std::span<const VarId> MaxMinSolver::solve() { return run(false); }
@@ -256,10 +282,21 @@ void MaxMinSolver::fill() {
 }
 
 bool MaxMinSolver::check_boundary() {
+  // Frozen variables recorded as bottlenecked at c number bn_count_[c] − f_old_bn_[c]; a boundary
+  // constraint with none of them and no F variable newly bottlenecked there cannot violate (a)
+  // or (b), so its member scan is skipped (most boundary ports are unsaturated NIC ports).
+  for (ConstraintId c : b_) f_old_bn_[c] = 0;
+  for (VarId v : f_) {
+    const Var& var = vars_[v];
+    if (var.bottleneck < kBoundBottleneck && cons_[var.bottleneck].b_mark == round_) ++f_old_bn_[var.bottleneck];
+  }
   for (VarId v : f_) {
     const Var& var = vars_[v];
     const std::uint32_t bn = var.new_bn;
-    if (bn < kBoundBottleneck && cons_[bn].b_mark == round_) need_mark_[bn] = round_;
+    if (bn < kBoundBottleneck && cons_[bn].b_mark == round_) {
+      need_mark_[bn] = round_;
+      newbn_mark_[bn] = round_;
+    }
     if (var.new_rate != var.rate) {
       for (const Incidence& inc : incidences_of(v))
         if (cons_[inc.c].b_mark == round_) need_mark_[inc.c] = round_;
@@ -268,6 +305,7 @@ bool MaxMinSolver::check_boundary() {
   bool grew = false;
   for (ConstraintId c : b_) {
     if (need_mark_[c] != round_) continue;
+    if (newbn_mark_[c] != round_ && bn_count_[c] == f_old_bn_[c]) continue;
     Cons& k = cons_[c];
     const double new_load = k.load - k.old_sum + k.new_sum;
     const bool saturated = !less_than(new_load, k.capacity);
@@ -312,6 +350,10 @@ void MaxMinSolver::commit() {
     Var& var = vars_[v];
     if (var.new_rate != var.rate) changed_.push_back(v);
     var.rate = var.new_rate;
+    if (var.bottleneck != var.new_bn) {
+      if (var.bottleneck < kBoundBottleneck) --bn_count_[var.bottleneck];
+      if (var.new_bn < kBoundBottleneck) ++bn_count_[var.new_bn];
+    }
     var.bottleneck = var.new_bn;
   }
 }

@@ -33,8 +33,10 @@
 // only levels and saturation, so it holds unchanged with coefficients. The recorded-bottleneck
 // bookkeeping is what keeps work bounded in the "giant component" (ECMP through a shared spine
 // tier connects almost every flow): a change propagates only as far as it changes some link's
-// fair share, not as far as links are connected. Checks use a relative tolerance kRelTol; rates
-// agree with a full re-solve to about that precision (tested).
+// fair share, not as far as links are connected. A count of the variables recorded as
+// bottlenecked at each constraint lets the check skip boundary constraints where neither (a) nor
+// (b) can apply. Checks use a relative tolerance kRelTol; rates agree with a full re-solve to
+// about that precision (tested).
 //
 // Starts, finishes and capacity changes between two solve() calls form one batch with one re-solve.
 // Memory layout (the cost at 10^6 constraints is cache misses, not arithmetic): everything a fill
@@ -101,6 +103,17 @@ class MaxMinSolver {
   // times a_vc, to the accumulator of every constraint v crosses (e.g. the bytes a finished flow
   // carried over each link), in the same memory touch as the load update.
   void remove_variable(VarId v, double credit = 0.0);
+  // remove_variable(vs[i], credits[i]) for i = 0, 1, … in order (same result), with the memory
+  // each removal touches prefetched a chunk ahead, so the cache misses of a batch overlap.
+  void remove_variables(std::span<const VarId> vs, std::span<const double> credits);
+  // Prefetches what add_variable(constraints, …) will touch (a caller adding a batch calls this
+  // for the next few variables first).
+  void prefetch_constraints(std::span<const ConstraintId> constraints) const {
+    for (ConstraintId c : constraints) {
+      __builtin_prefetch(&cons_[c]);
+      __builtin_prefetch(&members_[c]);
+    }
+  }
 
   // Re-solves what changed since the last solve (see the header comment). Returns the variables
   // whose rate changed, in ascending id order (valid until the next mutating call).
@@ -167,6 +180,9 @@ class MaxMinSolver {
   std::vector<double> accum_;
   std::vector<std::uint8_t> pending_mark_;
   std::vector<std::uint32_t> need_mark_;    // need_mark_[c] == round_: c in B must be checked
+  std::vector<std::uint32_t> newbn_mark_;   // == round_: some F variable's new bottleneck is c
+  std::vector<std::uint32_t> bn_count_;     // live variables whose recorded bottleneck is c
+  std::vector<std::uint32_t> f_old_bn_;     // per round: F variables whose old bottleneck is c
   std::vector<Var> vars_;
   BlockPool<Incidence> inc_;
   std::vector<VarId> free_ids_;
