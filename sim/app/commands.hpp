@@ -14,8 +14,10 @@ struct CommandContext {
 };
 
 // One line per subcommand; each is defined in <name>_command.cpp.
+void register_compare(CLI::App& app, CommandContext& ctx);
 void register_convert(CLI::App& app, CommandContext& ctx);
 void register_run(CLI::App& app, CommandContext& ctx);
+void register_sweep(CLI::App& app, CommandContext& ctx);
 void register_topo(CLI::App& app, CommandContext& ctx);
 
 }  // namespace rocesim::app

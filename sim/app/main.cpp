@@ -11,8 +11,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   rocesim::app::CommandContext ctx;
   // Subcommand registrations: one line each.
+  rocesim::app::register_compare(app, ctx);
   rocesim::app::register_convert(app, ctx);
   rocesim::app::register_run(app, ctx);
+  rocesim::app::register_sweep(app, ctx);
   rocesim::app::register_topo(app, ctx);
   try {
     app.parse(argc, argv);

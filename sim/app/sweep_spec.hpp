@@ -1,0 +1,64 @@
+// The `rocesim sweep` spec: a base run plus axes, expanded into points.
+//
+// Spec JSON (unknown keys are errors; paths are relative to the spec file):
+//   { "base":    {"topology": path, "workload": path, "backend": name, "seed": n, "set": {key: value}},
+//     "axes":    [{"key": K, "values": [v, ...]}, ...],
+//     "mode":    "grid" (default) | "zip",
+//     "metrics": [JSON pointer into summary.json, ...] }
+// An axis key is any `rocesim run --set` key (topology.*, workload.*, routing.*, or a backend
+// parameter), or one of the special axes "backend", "seed", "topology" and "workload" (the last two
+// take file paths). Grid points enumerate like nested loops over the axes in the order listed, the
+// last axis varying fastest; zip points take the i-th value of every axis (all axes equally long).
+// A metric pointer may contain "*" segments that expand over an array (column named by the
+// element's id, see sweep_table.hpp).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace rocesim::app {
+
+struct SweepAxis {
+  std::string key;
+  std::vector<nlohmann::json> values;
+};
+
+struct SweepSpec {
+  std::string file;      // the spec, as given on the command line
+  std::string base_dir;  // directory that relative paths in the spec are resolved against
+  std::string topology;  // as written in the spec ("" = built-in default)
+  std::string workload;
+  std::string backend;  // "" = rocesim run's default
+  std::int64_t seed = -1;  // < 0: rocesim run's default
+  std::vector<std::pair<std::string, nlohmann::json>> set;  // sorted by key
+  std::vector<SweepAxis> axes;
+  bool zip = false;
+  std::vector<std::string> metrics;
+};
+
+// One run of the sweep: its `rocesim run` arguments and what identifies it for resuming.
+struct SweepPoint {
+  std::size_t index = 0;
+  std::vector<nlohmann::json> axis_values;  // parallel to SweepSpec::axes
+  std::string dir_name;                     // "<index>-<slug>", unique and filesystem-safe
+  std::vector<std::string> run_args;        // after "run": --quiet, --topology, ..., without --out
+  nlohmann::json inputs;  // args plus a content hash of every input file; equal inputs → same result
+};
+
+// Metrics written to sweep.csv when the spec names none.
+const std::vector<std::string>& default_sweep_metrics();
+
+// Reads and validates a spec file. Throws ConfigError (file, JSON path, what was expected).
+SweepSpec load_sweep_spec(const std::string& file);
+SweepSpec parse_sweep_spec(const nlohmann::json& doc, const std::string& file);
+
+// All points in point order. Throws ConfigError for an input file that cannot be read.
+std::vector<SweepPoint> expand_sweep(const SweepSpec& spec);
+
+// An axis value as a CSV cell / slug fragment: strings raw, everything else as compact JSON.
+std::string axis_value_text(const nlohmann::json& v);
+
+}  // namespace rocesim::app
