@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Fluid backend scaling: one DP all-reduce step (Llama-3-405B-like TP 8 / PP 16 / DP N/128, ring,
-# 1 GiB per rank) on generated 1:1 rail-optimized fabrics of growing size, then the churn
-# benchmark (asynchronous random transfers) comparing incremental and full re-solve work per batch.
-# Prints one key=value line per run and a markdown table. Release build in build/ (scripts/build.sh).
-# Usage: scripts/bench_fluid.sh [SIZES...]   (default: 4096 16384 65536)
-#   131072 is supported but needs ~12 GB for the materialized DAG of 268 M transfers.
+# Fluid backend scaling (bench/bench_fluid.cpp), Release build in build/ (scripts/build.sh).
+#
+# 1. Scaling on the 131,072-accelerator example (topologies/rail_131k.json: rail-optimized, 64
+#    servers of 8 per unit, 8 units per pod, 4:1 spine uplinks, core tier) and the same design
+#    cut to fewer units: 4,096 / 16,384 / 65,536 / 131,072 accelerators (units 8 / 32 / 128 / 256).
+#    Workload: one full step of every DP group (TP 8, PP 16, DP N/128: ring all-reduce of 256 MiB
+#    per rank, 2(DP−1) ring steps) then MoE all-to-all of 256 MiB per rank in EP groups of 64
+#    (pairwise, one peer at a time), streamed (no materialized DAG). Runs shorter than a minute
+#    are repeated REPEAT times (default 3) and the median wall time is reported; longer ones once.
+# 2. Churn (asynchronous random transfers through the shared spine tier): incremental against
+#    full re-solve work per batch.
+# Prints one key=value line per run, the load average before each run, and markdown tables.
+# Usage: scripts/bench_fluid.sh [SIZES...]   (default: 4096 16384 65536 131072)
+#   REPEAT=N (default 3); CHURN=0 skips the churn runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${FLUID_BENCH_BIN:-build/bench/bench_fluid}
@@ -13,27 +21,55 @@ if [ ! -x "$bin" ]; then
   cmake --build build -j 2 --target bench_fluid >/dev/null
 fi
 sizes=("$@")
-[ ${#sizes[@]} -gt 0 ] || sizes=(4096 16384 65536)
+[ ${#sizes[@]} -gt 0 ] || sizes=(4096 16384 65536 131072)
+repeat=${REPEAT:-3}
 out=/tmp/rocesim_bench_fluid.txt
 : > "$out"
-for n in "${sizes[@]}"; do
-  /usr/bin/time -f "wall_s=%e max_rss_kib=%M" "$bin" "$n" --bytes 1073741824 2>&1 | tr '\n' ' ' | tee -a "$out"
-  echo | tee -a "$out"
-done
-# Churn: 10 transfers per accelerator; full re-solve only at the smallest size (it is quadratic).
-for n in 1024 4096 16384; do
-  "$bin" "$n" --churn 10 --bytes 16777216 | tee -a "$out"
-done
-"$bin" 1024 --churn 10 --bytes 16777216 --solver full | tee -a "$out"
 get() { sed -n "s/.*[[:space:]^]$1=\([^ ]*\).*/\1/p" <<< " $2"; }
+run_one() {  # one line: the bench's key=value output, wall time, peak RSS and the load before
+  local load tmp
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  tmp=$(mktemp)
+  /usr/bin/time -f "wall_s=%e max_rss_kib=%M" "$@" > "$tmp.out" 2> "$tmp.err"
+  echo "$(tr '\n' ' ' < "$tmp.out")$(grep -v '^progress' "$tmp.err" | tr '\n' ' ')load_before=$load"
+  rm -f "$tmp" "$tmp.out" "$tmp.err"
+}
+for n in "${sizes[@]}"; do
+  units=$(( n / 512 ))
+  cmd=("$bin" 0 --topology topologies/rail_131k.json --set "rail_optimized.units=$units" --driver stream
+       --bytes 268435456 --moe 268435456)
+  first=$(run_one "${cmd[@]}")
+  echo "$first"
+  lines=("$first")
+  if awk "BEGIN{exit !($(get wall_s "$first") < 60)}"; then
+    for ((i = 1; i < repeat; ++i)); do
+      line=$(run_one "${cmd[@]}")
+      echo "$line"
+      lines+=("$line")
+    done
+  fi
+  # Keep the run with the median wall time.
+  printf '%s\n' "${lines[@]}" | awk '{for(i=1;i<=NF;i++) if($i ~ /^wall_s=/){split($i,a,"="); print a[2]"\t"$0}}' |
+    sort -n | awk -v k=$(( (${#lines[@]} + 1) / 2 )) 'NR==k' | cut -f2- >> "$out"
+done
+if [ "${CHURN:-1}" != 0 ]; then
+  for n in 1024 4096 16384; do
+    "$bin" "$n" --churn 10 --bytes 16777216 | tee -a "$out"
+  done
+  "$bin" 1024 --churn 10 --bytes 16777216 --solver full | tee -a "$out"
+fi
 echo
-echo "| accelerators | transfers | CPU s (total) | CPU s (simulation) | wall s | peak RSS MiB | events / CPU s | incidences / transfer | simulated step s |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| accelerators | runs | wall s (median) | CPU s | peak RSS MiB | transfers | flow-link incidences | incidences touched by the solver | touched / transfer | events | simulated s (DP + MoE) | load before |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 grep -v 'mode=churn' "$out" | while read -r line; do
   [ -n "$line" ] || continue
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(get accelerators "$line")" "$(get transfers "$line")" \
-    "$(get total_cpu_s "$line")" "$(get run_cpu_s "$line")" "$(get wall_s "$line")" "$(( $(get max_rss_kib "$line") / 1024 ))" \
-    "$(get events_per_s "$line")" "$(get incidences_per_transfer "$line")" "$(get simulated_s "$line")"
+  n=$(get accelerators "$line")
+  runs=1
+  awk "BEGIN{exit !($(get wall_s "$line") < 60)}" && runs=$repeat
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s + %s | %s |\n' "$n" "$runs" "$(get wall_s "$line")" \
+    "$(get total_cpu_s "$line")" "$(( $(get max_rss_kib "$line") / 1024 ))" "$(get transfers "$line")" \
+    "$(get flow_incidences "$line")" "$(get incidences "$line")" "$(get incidences_per_transfer "$line")" \
+    "$(get events "$line")" "$(get ar_s "$line")" "$(get moe_s "$line")" "$(get load_before "$line")"
 done
 echo
 echo "| churn: accelerators | transfers | solver | batches | filled vars / batch | incidences / batch | CPU s |"
