@@ -64,8 +64,11 @@ def utilization_heatmap(run, out_dir, fmt):
     keys = sorted(rows, key=lambda k: (-order.index(k[0]), tiers.direction_rank(k[1])))  # top tier first
     columns = min(HEAT_COLUMNS, max(len(v) for v in rows.values()))
     matrix = np.array([_bin_sorted(rows[k], columns) for k in keys])
+    # Backends without contention (analytic) can offer a link more than its line rate: widen the
+    # scale rather than clip, so an overloaded link still stands out.
+    vmax = max(1.0, float(np.nanmax(matrix)))
     fig, ax = plt.subplots(figsize=(9, 1.2 + 0.42 * len(keys)))
-    im = ax.imshow(matrix, aspect="auto", cmap="viridis", vmin=0.0, vmax=1.0, interpolation="nearest",
+    im = ax.imshow(matrix, aspect="auto", cmap="viridis", vmin=0.0, vmax=vmax, interpolation="nearest",
                    extent=(0, 100, len(keys), 0))
     ax.set_yticks(np.arange(len(keys)) + 0.5)
     ax.set_yticklabels(["%s %s · %d ports · mean %.0f%%" % (t, d, len(rows[(t, d)]), 100 * rows[(t, d)].mean())
@@ -78,6 +81,9 @@ def utilization_heatmap(run, out_dir, fmt):
                "left) and averaged into %d bins, so a flat row means ECMP spread the load evenly and a "
                "bright left edge means a few hot links. Ports sorted rather than time on the x axis "
                "because links.csv covers every port, while timeseries.csv samples only the hottest." % columns)
+    if vmax > 1.0:
+        caption += (" Utilization above 1 (up to %.2f) is load offered beyond line rate: this backend "
+                    "does not make flows on one link slow each other down." % vmax)
     return Chart("Utilization per tier", _save(fig, out_dir, "utilization_heatmap", fmt), caption)
 
 
@@ -106,11 +112,11 @@ def fct_cdf(run, out_dir, fmt):
     ops = flows["op"]
     if 2 <= len(ops.values) <= 8:  # a few collectives: one curve each tells them apart
         colors = plt.get_cmap("tab10")
-        for code, name in enumerate(ops.values):
+        names = _op_names(ops.values, run["summary"])
+        for code in sorted(range(len(ops.values)), key=lambda c: _natural(ops.values[c])):
             sel = np.sort(fct[ok & (ops.codes == code)])
             if len(sel):
-                stride = max(stride, _cdf_curve(ax, sel, "op %s (%d)" % (name or "none", len(sel)),
-                                                colors(code), 1.2))
+                stride = max(stride, _cdf_curve(ax, sel, "%s (%d)" % (names[code], len(sel)), colors(code % 10), 1.2))
     for q in (50, 90, 99):
         x = _percentile(all_sorted, q)
         ax.axvline(x, color="gray", linestyle=":", linewidth=1)
@@ -129,6 +135,16 @@ def fct_cdf(run, out_dir, fmt):
     if dropped:
         caption += " %d flow(s) without a positive FCT left out (log axis)." % dropped
     return Chart("Flow completion times", _save(fig, out_dir, "fct_cdf", fmt), caption)
+
+
+def _op_names(values, summary):
+    """flows.csv's op is an index into summary.json's ops (as TransferRecord::op); name the curve
+    after that op when every value is such an index, else show the value as it is."""
+    ops = get(summary, "/ops", "list") or []
+    indices = [int(v) if v.isdigit() else -1 for v in values]
+    if all(0 <= i < len(ops) and isinstance(ops[i], dict) for i in indices):
+        return ["op %d: %s %s" % (i, ops[i].get("id", ""), ops[i].get("type", "")) for i in indices]
+    return ["op %s" % (v or "none") for v in values]
 
 
 def _cdf_curve(ax, sorted_values, label, color, width):
@@ -230,7 +246,7 @@ def _record(job, iteration, op_id, type_, algorithm, nbytes, duration, busbw, id
         ideal_busbw = busbw / efficiency
     else:
         ideal_busbw = math.nan
-    name = "#%d" % op_id if math.isfinite(op_id) else "#?"
+    name = op_id or "?"
     it = "iter %d" % iteration if math.isfinite(iteration) else ""
     return {"job": job, "op_id": op_id, "name": name, "iter": it, "type": type_, "algorithm": algorithm, "bytes": nbytes,
             "busbw": busbw if math.isfinite(busbw) else 0.0, "ideal_busbw": ideal_busbw, "tier": tier or "none",
@@ -245,7 +261,7 @@ def _efficiency(r):
 def _mean_over_iterations(records):
     groups = {}
     for r in records:
-        groups.setdefault((r["job"], r["op_id"] if math.isfinite(r["op_id"]) else r["name"]), []).append(r)
+        groups.setdefault((r["job"], r["op_id"]), []).append(r)
     out = []
     for rs in groups.values():
         first = dict(rs[0])
@@ -273,7 +289,7 @@ def hot_links_over_time(run, out_dir, fmt):
     if ts is None:
         raise Skip("timeseries.csv is missing: no sampled queue depth or utilization to draw")
     if len(ts["port"]) == 0:
-        raise Skip("timeseries.csv has no samples")
+        raise Skip("timeseries.csv has no samples (this backend records no time series)")
     t, util, queue, port = ts["time[us]"], ts["utilization"], ts["queue[B]"], ts["port"].codes
     has_queue = bool(np.isfinite(queue).any())
     metric = queue if has_queue else util
@@ -284,34 +300,41 @@ def hot_links_over_time(run, out_dir, fmt):
              for g in groups]
     score.sort(key=lambda s: (s[0], _natural(s[1])))
     hottest = score[:HOT_SERIES]
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    decimated = False
-    for _, name, g in hottest:
+    # One panel per port on a shared time axis: overlaid lines of saturated links hide each other.
+    fig, axes = plt.subplots(len(hottest), 1, sharex=True, sharey=True, squeeze=False,
+                             figsize=(9, 1.0 + 1.15 * len(hottest)))
+    decimated, top = False, 0.0
+    for ax, (_, name, g) in zip(axes[:, 0], hottest):
         g = g[np.argsort(t[g], kind="stable")]
         x, y = t[g], (queue[g] / 1024.0 if has_queue else util[g])
         if len(x) > MAX_SERIES_POINTS:
             x, y = _decimate_max(x, y, MAX_SERIES_POINTS)
             decimated = True
+        top = max(top, float(np.nanmax(y)) if np.isfinite(y).any() else 0.0)
         first = g[0]
-        label = "port %s %s→%s (%s)" % (name, ts["from"][first], ts["to"][first], ts["tier"][first])
-        if has_queue:
-            ax.plot(x, y, label=label, linewidth=1.2)
-        else:  # utilization is the mean over the interval ending at each sample
-            ax.step(x, y, where="pre", label=label, linewidth=1.2)
-    ax.set_xlabel("simulated time [us]")
+        ax.set_title("port %s  %s→%s  (%s)" % (name, ts["from"][first], ts["to"][first], ts["tier"][first]),
+                     loc="left", fontsize=8, pad=2)
+        # Queue depth is an instant; utilization the mean over the interval ending at the sample.
+        step = None if has_queue else "pre"
+        ax.fill_between(x, np.nan_to_num(y), step=step, color="tab:blue", alpha=0.35, linewidth=0)
+        ax.plot(x, y, color="tab:blue", linewidth=0.9, drawstyle="default" if has_queue else "steps-pre")
+    axes[-1, 0].set_xlabel("simulated time [us]")
     if has_queue:
-        ax.set_ylabel("queue depth [KiB]")
-        ax.set_title("Queue depth of the %d hottest ports" % len(hottest))
-        caption = "Egress queue depth over time of the %d sampled ports with the highest peak queue (timeseries.csv)." % len(hottest)
+        fig.supylabel("queue depth [KiB]", fontsize=9)
+        axes[0, 0].set_ylim(0, max(top, 1.0) * 1.1)
+        fig.suptitle("Queue depth of the %d hottest ports" % len(hottest))
+        caption = ("Egress queue depth over time of the %d sampled ports with the highest peak queue "
+                   "(timeseries.csv), one panel each on the same scales." % len(hottest))
     else:
-        ax.set_ylabel("utilization")
-        ax.set_ylim(0, 1.05)
-        ax.set_title("Utilization of the %d hottest ports (no queue data: utilization instead)" % len(hottest))
+        fig.supylabel("utilization", fontsize=9)
+        axes[0, 0].set_ylim(0, max(1.0, top) * 1.05)  # above 1: offered load beyond line rate
+        fig.suptitle("Utilization of the %d hottest ports (no queue data: utilization instead)" % len(hottest))
         caption = ("timeseries.csv has no queue depth (this backend models no queues), so this shows the "
-                   "utilization over time of the %d sampled ports with the highest mean utilization." % len(hottest))
+                   "utilization over time of the %d sampled ports with the highest mean utilization, one "
+                   "panel each on the same scales." % len(hottest))
     if decimated:
         caption += " Long series are cut into %d equal runs of samples, each drawn at its maximum." % MAX_SERIES_POINTS
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: never hides a line
+    fig.tight_layout()
     return Chart("Hottest ports over time", _save(fig, out_dir, "hot_links_over_time", fmt), caption)
 
 

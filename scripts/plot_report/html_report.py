@@ -64,8 +64,10 @@ def note(text):
     return '<p class="note">%s</p>' % esc(text)
 
 
-def _missing(key):
-    return note("Not in summary.json (%s): this rocesim version or backend does not report it." % key)
+def _missing(summary, key):
+    if key in summary:  # present but null: the backend could not measure it
+        return note("Not measured in this run (%s is null in summary.json)." % key)
+    return note("Not in summary.json (%s): this rocesim version does not report it." % key)
 
 
 def _section(title, body):
@@ -102,7 +104,7 @@ def get_any(summary, pointer):
 def bottleneck(s):
     b = get(s, "/bottleneck", "dict")
     if b is None:
-        return _missing("bottleneck")
+        return _missing(s, "bottleneck")
     sentence = b.get("summary") or "No bottleneck summary."
     tier = b.get("tier")
     extra = " (tier: %s)" % tier if tier else ""
@@ -112,7 +114,7 @@ def bottleneck(s):
 def jobs(s):
     rows = get(s, "/jobs", "list")
     if not rows:
-        return _missing("jobs")
+        return _missing(s, "jobs")
     return table(rows, [("name", "job"), ("world_size", "world size"), ("endpoints", "endpoints"),
                         ("start_us", "start [us]"), ("end_us", "end [us]"), ("duration_us", "duration [us]")])
 
@@ -120,7 +122,7 @@ def jobs(s):
 def ops(s):
     rows = get(s, "/ops", "list")
     if not rows:
-        return _missing("ops")
+        return _missing(s, "ops")
     rows = [r for r in rows if isinstance(r, dict)]
     attr = lambda k: lambda r: (r.get("attribution") or {}).get(k) if isinstance(r.get("attribution"), dict) else None  # noqa: E731
     speedup = lambda r: ", ".join("%s ×%s" % (t, fmt(f)) for t, f in sorted((attr("speedup_if_nonblocking")(r) or {}).items()))  # noqa: E731
@@ -128,7 +130,8 @@ def ops(s):
             ("group_size", "group size"), ("bytes", "bytes [B]"), ("duration_us", "duration [us]"),
             ("algbw_GBps", "algbw [GB/s]"), ("busbw_GBps", "busbw [GB/s]"), ("ideal_us", "ideal [us]"),
             ("efficiency", "efficiency"), (attr("bottleneck_tier"), "bottleneck tier"),
-            (lambda r: speedup(r) or None, "speedup if non-blocking")]
+            (lambda r: speedup(r) or None, "speedup if non-blocking"),
+            (lambda r: _links_text(attr("critical_links")(r)), "critical links")]
     body = table(rows[:MAX_OP_ROWS], cols)
     if len(rows) > MAX_OP_ROWS:
         body += note("First %d of %d collectives; all of them are in summary.json and collectives.csv."
@@ -136,10 +139,25 @@ def ops(s):
     return body
 
 
+def _links_text(links, limit=3):
+    """Critical links as "from→to 97%" (the first few), whatever detail the summary gives."""
+    if not isinstance(links, list) or not links:
+        return None
+    parts = []
+    for link in links[:limit]:
+        if isinstance(link, dict) and "from" in link and "to" in link:
+            util = link.get("utilization")
+            pct = " %.0f%%" % (100 * util) if isinstance(util, (int, float)) and not isinstance(util, bool) else ""
+            parts.append("%s→%s%s" % (link["from"], link["to"], pct))
+        else:
+            parts.append(fmt(link))
+    return ", ".join(parts) + (" (+%d)" % (len(links) - limit) if len(links) > limit else "")
+
+
 def tiers_table(s):
     rows = get(s, "/tiers", "list")
     if rows is None:
-        return _missing("tiers")
+        return _missing(s, "tiers")
     return table(rows, [("tier", "tier"), ("direction", "direction"), ("ports", "ports"), ("bytes", "bytes [B]"),
                         ("util_mean", "util mean"), ("util_p50", "p50"), ("util_p99", "p99"), ("util_max", "max"),
                         ("paused_us", "paused [us]"), ("pause_frames", "pause frames"), ("ecn_marks", "ECN marks"),
@@ -149,7 +167,7 @@ def tiers_table(s):
 def hot_links(s):
     rows = get(s, "/hot_links", "list")
     if rows is None:
-        return _missing("hot_links")
+        return _missing(s, "hot_links")
     return table(rows, [("port", "port"), ("from", "from"), ("to", "to"), ("tier", "tier"), ("direction", "dir"),
                         ("utilization", "utilization"), ("bytes", "bytes [B]"), ("paused_us", "paused [us]"),
                         ("ecn_marks", "ECN marks"), ("drops", "drops"), ("max_queue_bytes", "max queue [B]")])
@@ -158,7 +176,7 @@ def hot_links(s):
 def fct(s):
     f = get(s, "/fct", "dict")
     if f is None:
-        return _missing("fct")
+        return _missing(s, "fct")
     return table([f], [("count", "flows"), ("mean_us", "mean [us]"), ("p50_us", "p50 [us]"), ("p90_us", "p90 [us]"),
                        ("p99_us", "p99 [us]"), ("max_us", "max [us]")])
 
@@ -167,7 +185,7 @@ def pfc_drops(s):
     parts = []
     pfc, drops = get(s, "/pfc", "dict"), get(s, "/drops", "dict")
     if pfc is None:
-        parts.append(_missing("pfc"))
+        parts.append(_missing(s, "pfc"))
     elif not pfc.get("measured", True):
         parts.append(note("PFC: not measured by this backend."))
     else:
@@ -182,7 +200,7 @@ def pfc_drops(s):
         elif per_tier:
             parts.append("<p>per tier: %s</p>" % esc(fmt(per_tier)))
     if drops is None:
-        parts.append(_missing("drops"))
+        parts.append(_missing(s, "drops"))
     elif not drops.get("measured", True):
         parts.append(note("Drops: not measured by this backend."))
     else:
@@ -193,7 +211,7 @@ def pfc_drops(s):
 def conservation(s):
     c = get(s, "/conservation", "dict")
     if c is None:
-        return _missing("conservation")
+        return _missing(s, "conservation")
     ok = c.get("ok")
     verdict = '<span class="ok">OK</span>' if ok is True else '<span class="bad">MISMATCH</span>' if ok is False else "—"
     return "<p>Bytes started %s, delivered %s: %s</p>" % (esc(fmt(c.get("bytes_started"))),

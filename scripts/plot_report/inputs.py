@@ -158,10 +158,9 @@ def load_run(run_dir):
         "flows": read_columns(p("flows.csv"), numeric=["fct[us]"], text=["op"]),
         "collectives": read_columns(
             p("collectives.csv"),
-            numeric=["iteration", "op_id", "group_size", "bytes[B]", "duration[us]", "busbw[GB/s]",
-                     "ideal[us]", "efficiency"],
-            text=["job", "type", "algorithm", "bottleneck_tier"],
-            allow_empty=["iteration", "op_id", "group_size", "bytes[B]", "duration[us]", "busbw[GB/s]",
+            numeric=["iteration", "group_size", "bytes[B]", "duration[us]", "busbw[GB/s]", "ideal[us]", "efficiency"],
+            text=["job", "op_id", "type", "algorithm", "bottleneck_tier"],  # op ids are names ("allreduce")
+            allow_empty=["iteration", "group_size", "bytes[B]", "duration[us]", "busbw[GB/s]",
                          "ideal[us]", "efficiency"]),
         "timeseries": read_columns(p("timeseries.csv"), numeric=["time[us]", "utilization", "queue[B]"],
                                    text=["port", "from", "to", "tier"], allow_empty=["queue[B]"]),
