@@ -7,6 +7,9 @@
 #include <sstream>
 
 #include "core/config_error.hpp"
+#include "report/attribution.hpp"
+#include "report/run_analysis.hpp"
+#include "report/tidy.hpp"
 
 namespace rocesim::app {
 namespace {
@@ -16,19 +19,53 @@ constexpr const char* kVersion = ROCESIM_VERSION;  // from project() in CMakeLis
 
 double gbps_of(std::int64_t bytes, Time t) { return t.ps > 0 ? static_cast<double>(bytes) / t.seconds() * 1e-9 : 0.0; }
 
-// Rounds to 6 significant digits so reports do not carry floating-point noise.
-double tidy(double x) {
-  if (x == 0.0) return 0.0;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", x);
-  return std::strtod(buf, nullptr);
+using report::tidy;
+
+// Payload bytes of every transfer the workload lowered to (the conservation check's expectation).
+std::int64_t dag_payload_bytes(const workload::TransferDag& dag) {
+  std::int64_t sum = 0;
+  for (workload::NodeIndex v = 0; v < dag.size(); ++v) {
+    if (dag.node(v).kind == workload::DagNodeKind::transfer) sum += dag.node(v).amount;
+  }
+  return sum;
+}
+
+// The measured sections and the attribution, merged into the summary. Sections the context
+// cannot support are left out (report/run_analysis.hpp, report/attribution.hpp).
+void add_analysis(nlohmann::json& summary, const RunFacts& facts, const workload::WorkloadSpec& spec,
+                  const workload::LoweredWorkload& lw, const workload::DagExecutor& ex, const RunContext& ctx) {
+  if (ctx.fabric == nullptr) return;
+  if (ctx.record != nullptr) {
+    nlohmann::json sections =
+        report::run_analysis_sections(*ctx.fabric, *ctx.record, facts.sim_end, dag_payload_bytes(lw.dag));
+    for (auto& [key, value] : sections.items()) summary[key] = std::move(value);
+  }
+  const bool links = ctx.router != nullptr && ctx.record != nullptr && !ctx.record->transfers.empty();
+  const bool reruns = ctx.attribution && static_cast<bool>(ctx.rerun);
+  if (!links && !reruns) return;
+  report::AttributionInput in;
+  in.fabric = ctx.fabric;
+  in.router = ctx.router;
+  in.record = ctx.record;
+  if (reruns) in.rerun = ctx.rerun;
+  in.main_is_fluid = facts.backend == "fluid";
+  for (std::uint32_t i = 0; i < lw.ops.size(); ++i) {
+    const workload::OpSpec& op = spec.jobs[lw.ops[i].job].ops[lw.ops[i].spec_index];
+    in.ops.push_back(report::OpInput{op.id, to_string(op.type), op.type != workload::OpType::compute, ex.op_start(i),
+                                     ex.op_end(i)});
+  }
+  report::AttributionResult res = report::attribute(in);
+  for (std::size_t i = 0; i < res.op_fields.size(); ++i) {
+    for (auto& [key, value] : res.op_fields[i].items()) summary["ops"][i][key] = std::move(value);
+  }
+  if (!res.bottleneck.is_null()) summary["bottleneck"] = std::move(res.bottleneck);
 }
 
 }  // namespace
 
 nlohmann::json build_run_summary(const RunFacts& facts, const workload::WorkloadSpec& spec,
                                  const workload::LoweredWorkload& lw, const workload::DagExecutor& ex,
-                                 const RunContext& /*context*/) {
+                                 const RunContext& context) {
   using nlohmann::json;
   using workload::DagExecutor;
   json ops = json::array();
@@ -86,7 +123,7 @@ nlohmann::json build_run_summary(const RunFacts& facts, const workload::Workload
     }
     jobs.push_back(std::move(job));
   }
-  return json{{"version", kVersion},
+  json summary{{"version", kVersion},
               {"seed", facts.seed},
               {"backend", facts.backend},
               {"effective_config", facts.effective_config},
@@ -100,6 +137,8 @@ nlohmann::json build_run_summary(const RunFacts& facts, const workload::Workload
                 {"events_per_wall_s", tidy(facts.wall_time_s > 0 ? static_cast<double>(facts.events) / facts.wall_time_s : 0.0)}}},
               {"jobs", jobs},
               {"ops", ops}};
+  add_analysis(summary, facts, spec, lw, ex, context);
+  return summary;
 }
 
 std::string run_summary_text(const nlohmann::json& s) {
@@ -111,8 +150,8 @@ std::string run_summary_text(const nlohmann::json& s) {
   out << "workload " << s["effective_config"]["workload"].value("name", std::string("?")) << ": "
       << s["run"]["transfers"].get<std::uint64_t>() << " transfers\n";
   char line[256];
-  std::snprintf(line, sizeof line, "%-10s %-4s %-14s %-15s %-18s %10s %12s %10s %10s\n", "job", "iter", "op", "type",
-                "algorithm", "group", "duration_us", "algbw_GBps", "busbw_GBps");
+  std::snprintf(line, sizeof line, "%-10s %-4s %-14s %-15s %-18s %10s %12s %10s %10s %10s\n", "job", "iter", "op",
+                "type", "algorithm", "group", "duration_us", "algbw_GBps", "busbw_GBps", "efficiency");
   out << line;
   std::size_t shown = 0;
   for (const auto& o : s["ops"]) {
@@ -121,12 +160,23 @@ std::string run_summary_text(const nlohmann::json& s) {
       break;
     }
     auto num = [&](const char* k) { return o.contains(k) ? o[k].get<double>() : 0.0; };
-    std::snprintf(line, sizeof line, "%-10.10s %-4u %-14.14s %-15s %-18s %10s %12.3f %10.3f %10.3f\n",
+    char eff[16] = "-";
+    if (o.contains("efficiency")) std::snprintf(eff, sizeof eff, "%.3f", o["efficiency"].get<double>());
+    std::snprintf(line, sizeof line, "%-10.10s %-4u %-14.14s %-15s %-18s %10s %12.3f %10.3f %10.3f %10s\n",
                   o["job"].get<std::string>().c_str(), o["iteration"].get<unsigned>(), o["id"].get<std::string>().c_str(),
                   o["type"].get<std::string>().c_str(), o.value("algorithm", std::string("-")).c_str(),
-                  o.value("group", std::string("-")).c_str(), num("duration_us"), num("algbw_GBps"), num("busbw_GBps"));
+                  o.value("group", std::string("-")).c_str(), num("duration_us"), num("algbw_GBps"), num("busbw_GBps"), eff);
     out << line;
   }
+  if (s.contains("tiers")) {
+    out << "link utilization per tier (mean / max over the run):\n";
+    for (const auto& t : s["tiers"]) {
+      std::snprintf(line, sizeof line, "  %-24s %-4s %6.3f / %6.3f\n", t["tier"].get<std::string>().c_str(),
+                    t["direction"].get<std::string>().c_str(), t["util_mean"].get<double>(), t["util_max"].get<double>());
+      out << line;
+    }
+  }
+  if (s.contains("bottleneck")) out << "bottleneck: " << s["bottleneck"]["summary"].get<std::string>() << '\n';
   std::snprintf(line, sizeof line, "simulated %.3f us, %llu events, wall %.3f s\n", s["run"]["sim_end_us"].get<double>(),
                 static_cast<unsigned long long>(s["run"]["events"].get<std::uint64_t>()),
                 s["run"]["wall_time_s"].get<double>());

@@ -5,6 +5,13 @@
 // events, wall time), "jobs" (per job: placement, start/end, bytes sent and received per rank),
 // "ops" (per op and iteration: type, algorithm, group, start/end/duration, algbw and busbw per
 // NCCL-tests: algbw = bytes / duration in GB/s (1e9 B/s), busbw = algbw · factor).
+// With a RunContext, more sections (each omitted when the context cannot support it):
+//   from the record (report/run_analysis.hpp, utilization over run.sim_end_us): "tiers",
+//   "hot_links", "fct", "pfc", "drops", "conservation";
+//   from the fluid re-runs and the record (report/attribution.hpp): per op "ideal_us",
+//   "efficiency" and "attribution" {"bottleneck_tier", "speedup_if_nonblocking",
+//   "critical_links", "ecmp_collisions"}, and the global "bottleneck" {"tier", "summary",
+//   "fluid_reruns"}. Re-runs happen only when context.attribution is true and rerun is set.
 // Everything is deterministic for a given input and seed except run.wall_time_s and
 // run.events_per_wall_s. Kept in one file so it can move to sim/report.
 #pragma once

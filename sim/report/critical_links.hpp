@@ -1,0 +1,57 @@
+// Critical links of an op: the ports its transfers cross, and how loaded they were while it ran.
+//
+// Units: bytes, seconds; utilization is dimensionless.
+// Paths: each recorded transfer's path is routing::Router::path(FlowKey::for_qp(src, dst,
+// flow_label)), the per-flow ECMP path every backend uses (under spray/adaptive load balancing the
+// real traffic spreads over the ECMP set, so these are the nominal paths).
+// Window load (an estimate, since the record keeps whole-run port counters only): a transfer that
+// was handed to the backend at s and delivered at e is taken to move its b bytes at the uniform
+// rate b/(e − s), so it puts b·|[s, e] ∩ [ws, we]| / (e − s) bytes on every port of its path
+// inside the op's window [ws, we]. A transfer that never completed counts up to the record's end.
+// Every transfer counts, not only the op's own: cross traffic from concurrent ops loads the same
+// ports. Then for port p:  utilization_p = 8·bytes_p / (R_p · (we − ws)). The estimate can exceed
+// 1 slightly when bytes moved faster than uniformly near a window edge; it is not clipped.
+// Scope of a tier (for the ECMP-imbalance check): for every switch n on the op's paths, n's up
+// ports and the down ports into n (the reverse directions), i.e. every alternative ECMP could have
+// picked at and into those switches. scope_mean(tier, dir) = 8·Σ bytes / (Σ R · window) over the
+// scope ports of that tier and direction.
+// Cost: two Router::path calls per recorded transfer per op window it overlaps; memory O(ports of
+// the op's paths and scopes).
+// Thread safety: pure function of its inputs.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "observe/run_record.hpp"
+#include "routing/router.hpp"
+
+namespace rocesim::report {
+
+struct PortLoad {
+  topology::PortId port = 0;
+  double bytes = 0;        // in the window
+  double utilization = 0;  // 8·bytes / (rate · window)
+};
+
+struct ScopeLoad {
+  std::string tier;        // link tier label (report/link_tiers.hpp)
+  bool up = true;
+  double mean_utilization = 0;
+  double max_path_utilization = 0;  // hottest port of this group on the op's own paths
+};
+
+struct OpLinkLoad {
+  std::vector<PortLoad> path_ports;  // ports of the op's own transfers, hottest first (ties: port id)
+  std::vector<ScopeLoad> scopes;     // switch-to-switch tiers only, bottom-up
+};
+
+// One entry per op in `windows` ([start, end) from the main run; an op with start == Time::max()
+// or end <= start gets an empty result).
+std::vector<OpLinkLoad> op_link_loads(const topology::Fabric& fabric, const routing::Router& router,
+                                      const observe::RunRecord& record, std::span<const Time> op_start,
+                                      std::span<const Time> op_end);
+
+}  // namespace rocesim::report
