@@ -170,7 +170,7 @@ def _fmt_us(us):
 def busbw_vs_ideal(run, out_dir, fmt):
     records, source = _collective_records(run)
     if not records:
-        raise Skip("no collectives: collectives.csv is missing and summary.json has no ops")
+        raise Skip("no collectives in %s" % source)
     note = ""
     if len(records) > MAX_BARS:  # many iterations of the same ops: one bar per op, averaged
         records = _mean_over_iterations(records)
@@ -228,7 +228,7 @@ def _collective_records(run):
                                c["bytes[B]"][i], c["duration[us]"][i], c["busbw[GB/s]"][i], c["ideal[us]"][i],
                                c["efficiency"][i], c["bottleneck_tier"][i]))
         return out, "collectives.csv"
-    for i, op in enumerate(get(run["summary"], "/ops", "list") or []):
+    for op in get(run["summary"], "/ops", "list") or []:
         if not isinstance(op, dict):
             continue
         num = lambda k: op[k] if isinstance(op.get(k), (int, float)) and not isinstance(op.get(k), bool) else math.nan  # noqa: E731

@@ -66,7 +66,7 @@ def note(text):
 
 def _missing(summary, key):
     if key in summary:  # present but null: the backend could not measure it
-        return note("Not measured in this run (%s is null in summary.json)." % key)
+        return note("Not reported for this run (%s is null in summary.json)." % key)
     return note("Not in summary.json (%s): this rocesim version does not report it." % key)
 
 
