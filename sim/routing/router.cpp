@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "core/rng.hpp"
+#include "routing/failure_routes.hpp"
 #include "routing/shortest_path_table.hpp"
 
 namespace rocesim::routing {
@@ -55,7 +56,9 @@ Router::Router(const Fabric& fabric, RoutingParams params)
   if (!fabric.structural()) table_ = std::make_shared<const ShortestPathTable>(fabric);
   // WCMP only when rates within a (kind, tier) class differ.
   std::array<std::array<std::uint64_t, kMaxTier + 1>, 3> class_rate{};
-  for (const topology::Link& l : fabric.links()) {
+  for (topology::LinkId id = 0; id < fabric.link_count(); ++id) {
+    const topology::Link& l = fabric.link(id);
+    if (!fabric.link_up(id)) continue;  // a down link carries nothing, whatever its rate
     std::uint64_t& r = class_rate[static_cast<std::size_t>(l.kind)][l.tier];
     if (r == 0) r = l.rate.bps;
     weighted_ |= r != l.rate.bps;
@@ -66,6 +69,7 @@ Router::Router(const Fabric& fabric, RoutingParams params)
   const auto top = static_cast<std::size_t>(fabric.max_tier());
   bool split = false;
   for (NodeId e = 1; e < fabric.endpoints() && !split; ++e) split = fabric.node(e).domain[top] != fabric.node(0).domain[top];
+  if (fabric.links_down() > 0) failures_ = std::make_shared<const FailureRoutes>(fabric, fabric.link_down_mask(), split);
   if (!split) return;
   relay_.assign(fabric.port_count(), kNone);
   for (NodeId n = 0; n < fabric.node_count(); ++n) {
@@ -96,7 +100,7 @@ PortRange Router::explicit_candidates(NodeId node, NodeId dst) const {
   // A switch adjacent to dst delivers directly; otherwise one hop closer along shortest paths.
   const Node& self = fabric_.node(node);
   for (PortId p = self.first_port; p < self.first_port + self.port_count; ++p) {
-    if (fabric_.port(p).peer == dst) return PortRange{p, 1, nullptr};
+    if (fabric_.port(p).peer == dst && fabric_.port_up(p)) return PortRange{p, 1, nullptr};
   }
   std::uint32_t count = 0;
   const PortId* hops = table_->next_hops(node, dst, count);
@@ -107,47 +111,80 @@ std::uint64_t Router::switch_seed(NodeId node) const {
   return params_.per_switch_seed ? splitmix64(seed_base_ + node) : seed_base_;
 }
 
+PortRange Router::down_group(NodeId node, std::size_t below, std::uint32_t want) const {
+  return structural_down_group(fabric_, node, below, want);
+}
+
+bool Router::scale_up_direct(NodeId src, NodeId dst) const {
+  // src → its scale-up switch → dst, both links up (one scale-up port per accelerator).
+  const Node& self = fabric_.node(src);
+  if (self.up_begin == self.first_port || !failures_->port_up(self.first_port)) return false;
+  const PortRange last = down_group(fabric_.port(self.first_port).peer, 0, dst);
+  return !last.empty() && failures_->port_up(last.first);
+}
+
+PortRange Router::up_set(NodeId node, NodeId dst) const {
+  const Node& self = fabric_.node(node);
+  const PortRange all{self.up_begin, self.first_port + self.port_count - self.up_begin};
+  if (!failures_) return all;
+  const int turn = turn_tier(fabric_, node, dst);
+  if (turn == 0) return PortRange{};  // no tier joins them: going up cannot help
+  PortRange pruned;
+  return failures_->climbing(node, dst, turn, pruned) ? pruned : all;
+}
+
 PortRange Router::candidates(NodeId node, NodeId dst) const {
   const Node& self = fabric_.node(node);
   const Node& target = fabric_.node(dst);
   const PortId first = self.first_port;
   const PortId up = self.up_begin;
-  const PortId end = self.first_port + self.port_count;
-
-  const auto down_group = [&](std::size_t below, std::uint32_t want) -> PortRange {
-    // Down ports are sorted by peer.domain[below]; find the equal range.
-    PortId lo = first, hi = up;
-    while (lo < hi) {
-      const PortId mid = lo + (hi - lo) / 2;
-      if (fabric_.node(fabric_.port(mid).peer).domain[below] < want) lo = mid + 1; else hi = mid;
-    }
-    PortId e = lo;
-    while (e < up && fabric_.node(fabric_.port(e).peer).domain[below] == want) ++e;
-    return PortRange{lo, e - lo};
-  };
 
   switch (self.role) {
     case NodeRole::accelerator: {
       const bool same_scale_up = self.scale_up_domain != kNone && self.scale_up_domain == target.scale_up_domain;
-      if (same_scale_up && up > first) return PortRange{first, up - first};
+      if (same_scale_up && up > first && (!failures_ || scale_up_direct(node, dst))) return PortRange{first, up - first};
+      if (table_) {
+        std::uint32_t count = 0;
+        const PortId* live = table_->live_uplinks(node, count);
+        if (live != nullptr) return PortRange{0, count, count == 0 ? nullptr : live};
+        return PortRange{up, self.first_port + self.port_count - up};
+      }
       if (!relay_.empty()) {
         const auto top = static_cast<std::size_t>(fabric_.max_tier());
         // No scale-out path to dst: cross the scale-up domain first (empty without one).
-        if (self.domain[top] != target.domain[top]) return PortRange{first, up - first};
+        if (self.domain[top] != target.domain[top]) {
+          if (failures_ && (up == first || !failures_->port_up(first))) return PortRange{};
+          return PortRange{first, up - first};
+        }
       }
-      return PortRange{up, end - up};
+      return up_set(node, dst);
     }
     case NodeRole::scale_up_switch: {
-      const PortRange direct = down_group(0, dst);
-      if (!direct.empty() || relay_.empty()) return direct;
-      return relay_candidates(node, dst);
+      const PortRange direct = down_group(node, 0, dst);
+      if (!failures_) {
+        if (!direct.empty() || relay_.empty()) return direct;
+        return relay_candidates(node, dst);
+      }
+      if (!direct.empty() && failures_->port_up(direct.first)) return direct;
+      if (relay_.empty()) return PortRange{};
+      const PortRange relays = relay_candidates(node, dst);
+      if (relays.empty()) return relays;
+      // Every relay toward one rail hangs off the same rail leaf, so they share one turn tier.
+      const int turn = turn_tier(fabric_, fabric_.port(relays.at(0)).peer, dst);
+      if (turn == 0) return PortRange{};
+      PortRange pruned;
+      return failures_->relay(node, dst, turn, pruned) ? pruned : relays;
     }
     case NodeRole::fabric_switch: {
       if (table_) return explicit_candidates(node, dst);
       const std::size_t t = self.tier;
       const bool same_plane = fabric_.planes() > 1 || self.plane == target.plane;  // see the header
-      if (self.domain[t] == target.domain[t] && same_plane) return down_group(t - 1, target.domain[t - 1]);
-      return PortRange{up, end - up};
+      if (self.domain[t] == target.domain[t] && same_plane) {
+        PortRange pruned;
+        if (failures_ && failures_->covering(node, dst, pruned)) return pruned;
+        return down_group(node, t - 1, target.domain[t - 1]);
+      }
+      return up_set(node, dst);
     }
   }
   return PortRange{};

@@ -19,6 +19,11 @@
 // PortId per port, and exists only for fabrics with differing top-tier domains.
 // Multi-plane fabrics (fabric.planes() > 1) use plane-relative domain ids and a flow never leaves
 // its plane, so switches there ignore the endpoint's (first-leaf) plane label.
+// Failures (topology/failures.hpp): links marked down keep their ids. Structural fabrics keep
+// up-down routing and prune each ECMP set to the candidates that still reach the destination
+// (routing/failure_routes.hpp); a same-scale-up-domain pair whose scale-up link is down goes over
+// the scale-out fabric; rail-only relays skip relays whose scale-up link or rail path is down.
+// Explicit graphs compute their BFS tables over the links that are up.
 // Weighted ECMP (WCMP): when links of one kind and tier differ in rate (a degraded link, see
 // topology/failures.hpp), select() picks candidate i with probability rate_i / Σ rate over the
 // candidates (h mod Σ, rates in Mb/s); otherwise h mod |candidates| as above.
@@ -60,6 +65,7 @@ struct FlowKey {
 };
 
 class ShortestPathTable;
+class FailureRoutes;
 
 enum class HashKind : std::uint8_t { uniform, crc };
 
@@ -117,17 +123,24 @@ class Router {
   // Hops (links) on the path between two endpoints; -1 if unreachable.
   int hop_count(NodeId src, NodeId dst) const;
 
+  // The pruned-set index when the fabric has links down and is structural; null otherwise.
+  const FailureRoutes* failure_routes() const { return failures_.get(); }
+
  private:
   std::uint64_t switch_seed(NodeId node) const;
   std::uint64_t paths_from(NodeId node, NodeId dst, int depth) const;
 
   PortRange explicit_candidates(NodeId node, NodeId dst) const;
   PortRange relay_candidates(NodeId scale_up_switch, NodeId dst) const;
+  PortRange down_group(NodeId node, std::size_t below, std::uint32_t want) const;
+  bool scale_up_direct(NodeId src, NodeId dst) const;
+  PortRange up_set(NodeId node, NodeId dst) const;
 
   const topology::Fabric& fabric_;
   RoutingParams params_;
   std::uint64_t seed_base_;
   std::shared_ptr<const ShortestPathTable> table_;  // only for non-structural fabrics
+  std::shared_ptr<const FailureRoutes> failures_;   // only for structural fabrics with links down
   bool weighted_ = false;  // some links of one kind and tier differ in rate
   std::vector<PortId> relay_;  // by absolute port id, scale-up switch ranges only; empty unless relaying
 };

@@ -47,7 +47,7 @@ ShortestPathTable::ShortestPathTable(const Fabric& fabric) {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
   for (NodeId s : switches) {
     for (const auto& p : fabric.ports_of(s)) {
-      if (switch_index_[p.peer] != kNone) edges.emplace_back(switch_index_[s], switch_index_[p.peer]);
+      if (switch_index_[p.peer] != kNone && fabric.link_up(p.link)) edges.emplace_back(switch_index_[s], switch_index_[p.peer]);
     }
   }
   std::sort(edges.begin(), edges.end());  // deterministic adjacency order
@@ -59,8 +59,18 @@ ShortestPathTable::ShortestPathTable(const Fabric& fabric) {
   group_of_.assign(fabric.endpoints(), kNone);
   for (NodeId e = 0; e < fabric.endpoints(); ++e) {
     std::vector<std::uint32_t> attach;
+    bool some_down = false;
     for (const auto& p : fabric.ports_of(e)) {
-      if (switch_index_[p.peer] != kNone) attach.push_back(switch_index_[p.peer]);
+      if (switch_index_[p.peer] == kNone) continue;
+      if (fabric.link_up(p.link)) attach.push_back(switch_index_[p.peer]); else some_down = true;
+    }
+    if (some_down) {
+      const Entry live{static_cast<std::uint32_t>(hops_.size()), 0};
+      const topology::Node& node = fabric.node(e);
+      for (PortId p = node.up_begin; p < node.first_port + node.port_count; ++p) {
+        if (fabric.port_up(p)) hops_.push_back(p);
+      }
+      live_uplinks_.emplace_back(e, Entry{live.offset, static_cast<std::uint32_t>(hops_.size()) - live.offset});
     }
     std::sort(attach.begin(), attach.end());
     attach.erase(std::unique(attach.begin(), attach.end()), attach.end());
@@ -91,11 +101,19 @@ ShortestPathTable::ShortestPathTable(const Fabric& fabric) {
       const NodeId s = switches[si];
       for (PortId p = fabric.node(s).first_port; p < fabric.node(s).first_port + fabric.node(s).port_count; ++p) {
         const std::uint32_t peer = switch_index_[fabric.port(p).peer];
-        if (peer != kNone && dist[peer] + 1 == dist[si]) hops_.push_back(p);
+        if (peer != kNone && dist[peer] + 1 == dist[si] && fabric.port_up(p)) hops_.push_back(p);
       }
       entry.count = static_cast<std::uint32_t>(hops_.size()) - entry.offset;
     }
   }
+}
+
+const PortId* ShortestPathTable::live_uplinks(NodeId e, std::uint32_t& count) const {
+  const auto it = std::lower_bound(live_uplinks_.begin(), live_uplinks_.end(), e,
+                                   [](const std::pair<NodeId, Entry>& x, NodeId v) { return x.first < v; });
+  if (it == live_uplinks_.end() || it->first != e) return nullptr;
+  count = it->second.count;
+  return hops_.data() + it->second.offset;
 }
 
 const PortId* ShortestPathTable::next_hops(NodeId node, NodeId dst, std::uint32_t& count) const {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "topology/fabric.hpp"
@@ -27,6 +28,9 @@ class ShortestPathTable {
   // REQUIRES: node is a fabric switch, dst an endpoint.
   const topology::PortId* next_hops(topology::NodeId node, topology::NodeId dst, std::uint32_t& count) const;
 
+  // The NIC ports of endpoint e that are up, or nullptr when all are (then count is unset).
+  const topology::PortId* live_uplinks(topology::NodeId e, std::uint32_t& count) const;
+
  private:
   struct Entry {
     std::uint32_t offset = 0;
@@ -37,6 +41,7 @@ class ShortestPathTable {
   std::uint32_t groups_ = 0;
   std::vector<Entry> table_;                   // [switch index × groups + group]
   std::vector<topology::PortId> hops_;
+  std::vector<std::pair<topology::NodeId, Entry>> live_uplinks_;  // endpoints with a NIC link down, sorted
 };
 
 }  // namespace rocesim::routing

@@ -186,4 +186,17 @@ Fabric Fabric::with_link_rates(std::span<const Rate> link_rates) const {
   return copy;
 }
 
+Fabric Fabric::with_link_state(std::span<const Rate> link_rates, std::span<const std::uint8_t> down) const {
+  if (!down.empty() && down.size() != links_.size()) throw std::logic_error("Fabric::with_link_state: one state per link expected");
+  Fabric copy = with_link_rates(link_rates);
+  copy.link_down_.clear();
+  copy.links_down_ = 0;
+  for (const std::uint8_t d : down) copy.links_down_ += d != 0;
+  if (copy.links_down_ > 0) {
+    copy.link_down_.resize(links_.size());
+    for (std::size_t l = 0; l < links_.size(); ++l) copy.link_down_[l] = down[l] != 0 ? 1 : 0;
+  }
+  return copy;
+}
+
 }  // namespace rocesim::topology

@@ -15,6 +15,10 @@
 // Ports of a node are contiguous: [first_port, up_begin) lead down or sideways (sorted by the
 // peer's domain at the tier below, so a down group is a contiguous range found by binary search),
 // [up_begin, first_port + port_count) lead up.
+// Link state (failures, topology/failures.hpp): a link that is down keeps its id, its ports and its
+// healthy rate; link_up(l) is false. Node, link and port ids are therefore the same with and without
+// failures, and routing (routing/router.hpp) steers around down links. Code that sums capacity or
+// counts cables of the working fabric skips links with !link_up(l).
 // Invariants (checked by FabricBuilder::build): accelerators first; every link joins two distinct
 // existing nodes; rates > 0.
 // Thread safety: immutable after build; share freely between threads.
@@ -112,6 +116,16 @@ class Fabric {
   Fabric with_link_rates(std::span<const Rate> link_rates) const;
   Time port_latency(PortId p) const { return links_[ports_[p].link].latency; }
 
+  // False for a link marked down by failures. O(1).
+  bool link_up(LinkId l) const { return link_down_.empty() || link_down_[l] == 0; }
+  bool port_up(PortId p) const { return link_up(ports_[p].link); }
+  std::uint64_t links_down() const { return links_down_; }
+  // One byte per link (1 = down), or empty when every link is up.
+  std::span<const std::uint8_t> link_down_mask() const { return link_down_; }
+  // A copy with link l at link_rates[l] and down where down[l] != 0 (an empty `down` leaves every
+  // link up). REQUIRES: link_rates.size() == link_count(), rates > 0, down empty or link_count().
+  Fabric with_link_state(std::span<const Rate> link_rates, std::span<const std::uint8_t> down) const;
+
  private:
   friend class FabricBuilder;
   std::string name_;
@@ -124,6 +138,8 @@ class Fabric {
   std::vector<Node> nodes_;
   std::vector<Link> links_;
   std::vector<Port> ports_;
+  std::vector<std::uint8_t> link_down_;  // empty: all links up
+  std::uint64_t links_down_ = 0;
 };
 
 // Builds a Fabric. Add every accelerator first, then switches, then links; build() lays out the

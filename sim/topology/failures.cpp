@@ -1,10 +1,9 @@
-// Failures at time zero: reading, naming nodes, rebuilding the fabric, reachability (see header).
+// Failures at time zero: reading, naming nodes, marking links down or slower (see header).
 #include "topology/failures.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
-#include <numeric>
 
 #include "core/config_error.hpp"
 
@@ -53,48 +52,6 @@ NodeId resolve(const Fabric& f, const NodeNames& names, const std::string& name)
     return names.tier[a][b];
   }
   return kNone;
-}
-
-std::uint32_t find_root(std::vector<std::uint32_t>& p, std::uint32_t x) {
-  while (p[x] != x) {
-    p[x] = p[p[x]];
-    x = p[x];
-  }
-  return x;
-}
-
-std::string endpoint_label(const Fabric& f, NodeId e) {
-  const Node& n = f.node(e);
-  return "endpoint " + std::to_string(e) + " (acc" + std::to_string(e) + ", server " + std::to_string(n.server) + ")";
-}
-
-// See the header: every endpoint keeps a NIC, and the NIC switches form one switch component.
-void check_reachable(const Fabric& f, const std::string& file) {
-  bool one_domain = f.endpoints() > 0 && f.node(0).scale_up_domain != kNone;
-  for (NodeId e = 1; e < f.endpoints() && one_domain; ++e) one_domain = f.node(e).scale_up_domain == f.node(0).scale_up_domain;
-  if (one_domain) return;
-  std::vector<std::uint32_t> parent(f.node_count());
-  std::iota(parent.begin(), parent.end(), 0u);
-  for (const Link& l : f.links()) {
-    if (l.kind == LinkKind::fabric) parent[find_root(parent, l.a)] = find_root(parent, l.b);
-  }
-  NodeId first = kNone;
-  std::uint32_t first_root = kNone;
-  for (NodeId e = 0; e < f.endpoints(); ++e) {
-    NodeId nic_switch = kNone;
-    for (const Port& p : f.ports_of(e)) {
-      if (f.node(p.peer).role == NodeRole::fabric_switch) nic_switch = p.peer;
-    }
-    if (nic_switch == kNone) throw ConfigError(file, "/failures", "the failures leave " + endpoint_label(f, e) + " without any NIC link");
-    const std::uint32_t root = find_root(parent, nic_switch);
-    if (first == kNone) {
-      first = e;
-      first_root = root;
-    } else if (root != first_root) {
-      throw ConfigError(file, "/failures",
-                        "the failures disconnect " + endpoint_label(f, first) + " from " + endpoint_label(f, e));
-    }
-  }
 }
 
 }  // namespace
@@ -173,9 +130,8 @@ Fabric apply_failures(const Fabric& healthy, const std::vector<FailureSpec>& fai
   const NodeNames names(healthy);
   std::vector<Rate> rate(healthy.link_count());
   for (LinkId l = 0; l < healthy.link_count(); ++l) rate[l] = healthy.link(l).rate;
-  std::vector<bool> down(healthy.link_count(), false);
+  std::vector<std::uint8_t> down(healthy.link_count(), 0);
   FailureEffect fx;
-  bool any_down = false;
   for (std::size_t i = 0; i < failures.size(); ++i) {
     const FailureSpec& f = failures[i];
     const std::string path = "/failures/" + std::to_string(i);
@@ -187,8 +143,7 @@ Fabric apply_failures(const Fabric& healthy, const std::vector<FailureSpec>& fai
     if (f.peer.empty()) {
       if (healthy.node(a).role != NodeRole::fabric_switch) throw ConfigError(file, path + "/switch", "\"" + f.node + "\" is not a switch");
       ++fx.switches_down;
-      for (const Port& p : healthy.ports_of(a)) down[p.link] = true;
-      any_down = true;
+      for (const Port& p : healthy.ports_of(a)) down[p.link] = 1;
       continue;
     }
     const NodeId b = resolve(healthy, names, f.peer);
@@ -208,8 +163,7 @@ Fabric apply_failures(const Fabric& healthy, const std::vector<FailureSpec>& fai
     }
     for (LinkId l : between) {
       if (!f.rate) {
-        down[l] = true;
-        any_down = true;
+        down[l] = 1;
       } else if (*f.rate > healthy.link(l).rate) {
         throw ConfigError(file, path + "/rate", "a degraded link cannot run faster than its healthy " + to_string(healthy.link(l).rate));
       } else {
@@ -217,38 +171,35 @@ Fabric apply_failures(const Fabric& healthy, const std::vector<FailureSpec>& fai
       }
     }
   }
-  if (any_down && healthy.generator() == "rail_only") {
-    throw ConfigError(file, "/failures", "links or switches down on a rail-only fabric are not supported (its cross-rail relay "
-                                         "needs structural routing); lower rates instead");
-  }
-
-  FabricBuilder b(healthy.name(), healthy.generator());
-  b.reserve(healthy.node_count(), healthy.link_count());
-  for (NodeId n = 0; n < healthy.node_count(); ++n) {
-    const Node& node = healthy.node(n);
-    if (node.role == NodeRole::accelerator) b.add_accelerator(node.server, node.local_index, node.scale_up_domain, node.pod);
-    if (node.role == NodeRole::fabric_switch) b.add_switch(node.tier, node.plane, node.domain, node.pod);
-    if (node.role == NodeRole::scale_up_switch) b.add_scale_up_switch(node.scale_up_domain);
-  }
   for (LinkId l = 0; l < healthy.link_count(); ++l) {
-    const Link& link = healthy.link(l);
+    const std::uint64_t healthy_bps = healthy.link(l).rate.bps;
     if (down[l]) {
       ++fx.links_down;
-      fx.capacity_lost_bps += link.rate.bps;
-      continue;
-    }
-    if (rate[l] != link.rate) {
+      fx.capacity_lost_bps += healthy_bps;
+    } else if (rate[l].bps != healthy_bps) {
       ++fx.links_degraded;
-      fx.capacity_lost_bps += link.rate.bps - rate[l].bps;
+      fx.capacity_lost_bps += healthy_bps - rate[l].bps;
     }
-    b.add_link(link.a, link.b, rate[l], link.latency, link.kind);
   }
-  for (int t = 1; t <= healthy.max_tier(); ++t) b.set_tier_info(t, healthy.tier_info(t));
-  b.set_planes(healthy.planes());
-  b.set_structural(healthy.structural() && !any_down);
-  Fabric out = std::move(b).build();
-  check_reachable(out, file);
-  if (effect != nullptr) *effect = fx;
+  Fabric failed = healthy.with_link_state(rate, down);
+  if (effect != nullptr) {
+    fx.healthy_bisection_bps = bisection_bps(healthy);
+    fx.bisection_bps = bisection_bps(failed);
+    *effect = fx;
+  }
+  return failed;
+}
+
+std::uint64_t bisection_bps(const Fabric& f) {
+  if (f.max_tier() < 1) return 0;
+  std::vector<std::uint64_t> level(static_cast<std::size_t>(f.max_tier()) + 1, 0);  // [1..T]
+  for (LinkId l = 0; l < f.link_count(); ++l) {
+    const Link& link = f.link(l);
+    if (!f.link_up(l) || link.kind == LinkKind::scale_up) continue;
+    level[link.kind == LinkKind::nic ? 1 : link.tier] += link.rate.bps;
+  }
+  std::uint64_t out = UINT64_MAX;
+  for (std::size_t t = 1; t < level.size(); ++t) out = std::min(out, level[t] / 2);
   return out;
 }
 

@@ -10,18 +10,17 @@
 // layout), "su<j>" for the j-th scale-up switch. Time-varying failures ("at") are not built: the
 // key is rejected rather than ignored.
 //
-// Effect on the Fabric: apply_failures() rebuilds it without the down links (a down switch keeps
-// its node but loses every link) and with the lowered rates. Routing then recomputes:
-//   links or switches down → the fabric is rebuilt non-structural, so routing uses BFS
-//                            all-shortest-paths over what is left (routing/shortest_path_table):
-//                            ECMP sets shrink to the surviving shortest paths.
-//   rates lowered only     → structure is intact and stays structural; the router weights each
-//                            ECMP candidate by its link rate (routing/router.hpp, WCMP).
-// Reachability after failures (what BFS routing can use: accelerators never forward): every
-// endpoint must keep a NIC link, and all endpoints' NIC switches must lie in one component of the
-// switch graph, unless every endpoint shares one scale-up domain. Otherwise ConfigError names two
-// endpoints that can no longer reach each other (or the endpoint that lost every NIC link).
-// Failures on a rail-only fabric are rejected: its cross-rail relay needs structural routing.
+// Effect on the Fabric: apply_failures() returns a copy of the healthy fabric with the same node,
+// link and port ids, in which down links are marked (Fabric::link_up false; a down switch is a
+// switch all of whose links are down) and degraded links carry their lowered rate. The fabric stays
+// structural, so routing keeps valley-free up-down ECMP and prunes from each ECMP set the
+// candidates that can no longer reach the destination, weighting candidates by rate where rates
+// now differ (routing/router.hpp, routing/failure_routes.hpp). Explicit graphs keep BFS tables,
+// computed over the links that are up. Rail-only fabrics keep their scale-up relay, which skips
+// relays whose scale-up or rail path is down.
+// Reachability is not checked here: a failure may cut endpoints off. Whoever knows which endpoints
+// talk checks them (routing/route_check.hpp: require_reachable for a workload's endpoints;
+// `rocesim topo` reports the endpoints cut off).
 // Thread safety: pure functions.
 #pragma once
 
@@ -51,8 +50,16 @@ struct FailureEffect {
   std::uint64_t links_down = 0;
   std::uint64_t links_degraded = 0;
   std::uint64_t switches_down = 0;
-  std::uint64_t capacity_lost_bps = 0;  // Σ (healthy − failed) link rate over affected links
+  std::uint64_t capacity_lost_bps = 0;      // Σ (healthy − failed) link rate over affected links
+  std::uint64_t healthy_bisection_bps = 0;  // bisection_bps of the healthy fabric
+  std::uint64_t bisection_bps = 0;          // bisection_bps with the failures
 };
+
+// Bisection bandwidth of the working fabric, as report/fabric_summary.hpp defines it: the minimum
+// over levels ℓ = 1..T of ½·C_ℓ, where C_1 is the capacity (bit/s, one direction) of the NIC links
+// and C_t (t ≥ 2) that of the links between tiers t-1 and t; scale-up links are not counted, and
+// neither are links that are down. Degraded links count at their lowered rate.
+std::uint64_t bisection_bps(const Fabric& f);
 
 // Reads the top-level "failures" array. Throws ConfigError with the entry's JSON path.
 std::vector<FailureSpec> parse_failures(JsonReader& top);
@@ -61,9 +68,9 @@ nlohmann::json failures_to_json(const std::vector<FailureSpec>& failures);
 // The name failures use for node n (see above).
 std::string node_name(const Fabric& f, NodeId n);
 
-// Rebuilds `healthy` with `failures` applied. Unknown node names, links that do not exist, an index
-// beyond the parallel links, a rate above the healthy one, or a disconnected result: ConfigError
-// (file_label, "/failures/<i>", ...). `effect` (optional) receives the counts.
+// `healthy` with `failures` applied (see above). Unknown node names, links that do not exist, an
+// index beyond the parallel links or a rate above the healthy one: ConfigError (file_label,
+// "/failures/<i>", ...). `effect` (optional) receives the counts.
 Fabric apply_failures(const Fabric& healthy, const std::vector<FailureSpec>& failures, const std::string& file_label,
                       FailureEffect* effect = nullptr);
 

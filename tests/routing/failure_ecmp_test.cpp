@@ -1,5 +1,6 @@
-// Failures at time zero: ECMP sets after spine and link failures, weighted ECMP on a degraded
-// link, dual-ToR bandwidth after one NIC link fails, and every bad failure entry.
+// Failures at time zero: ECMP sets after spine and link failures (structural routing, ids kept),
+// weighted ECMP on a degraded link, dual-ToR bandwidth after one NIC link fails, and every bad
+// failure entry.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -56,7 +57,10 @@ TEST_CASE("a spine down: ECMP across leaves shrinks from S to S-1 and avoids the
   CHECK(hr.path_count(0, kH) == kS);
   FailureEffect fx;
   const Fabric f = apply_failures(healthy, {FailureSpec{"t2.1", "", std::nullopt, std::nullopt}}, "f.json", &fx);
-  CHECK_FALSE(f.structural());
+  // Ids stay: the spine keeps its ports, its links are marked down, routing stays structural.
+  CHECK(f.structural());
+  CHECK(f.port_count() == healthy.port_count());
+  CHECK(f.links_down() == kL);
   CHECK(fx.switches_down == 1);
   CHECK(fx.links_down == kL);                                   // one link per leaf
   CHECK(fx.capacity_lost_bps == kL * Rate::gbps(400).bps);
@@ -107,7 +111,7 @@ TEST_CASE("dual-ToR: one NIC link down halves that NIC's bandwidth and its ECMP 
   const Fabric healthy = build(j);
   auto nic_bps = [](const Fabric& f, NodeId e) {
     std::uint64_t bps = 0;
-    for (PortId p = f.node(e).up_begin; p < f.node(e).first_port + f.node(e).port_count; ++p) bps += f.port_rate(p).bps;
+    for (PortId p = f.node(e).up_begin; p < f.node(e).first_port + f.node(e).port_count; ++p) bps += f.port_up(p) ? f.port_rate(p).bps : 0;
     return bps;
   };
   j["failures"] = json::array({{{"link", {"acc0", "t1.0"}}}});  // ToR pair 0 is t1.0 and t1.1
@@ -132,10 +136,10 @@ TEST_CASE("bad failure entries name /failures/<i>") {
   expect_error(json::array({{{"switch", "t2.0"}, {"at", "10us"}}}), "/failures/0/at", "not built");
   expect_error(json::array({{{"link", {"t1.0", "t2.0"}}, {"rate", "800Gbps"}}}), "/failures/0/rate", "faster");
   expect_error(json::array({{{"link", {"t1.0", "t2.0"}}, {"speed", "1G"}}}), "/failures/0/speed", "unknown key");
-  // All spines down: the leaves fall apart; the error names two endpoints.
-  expect_error(json::array({{{"switch", "t2.0"}}, {{"switch", "t2.1"}}, {{"switch", "t2.2"}}, {{"switch", "t2.3"}}}),
-               "/failures", "disconnect endpoint 0 (acc0, server 0) from endpoint 4 (acc4, server 4)");
-  expect_error(json::array({{{"link", {"acc2", "t1.0"}}}}), "/failures", "endpoint 2 (acc2, server 2) without any NIC link");
+  // Cutting endpoints off is not an error of the topology (routing/route_check.hpp decides what a
+  // workload needs; tests/routing/reachability_test.cpp).
+  CHECK_NOTHROW(build(leaf_spine(json::array({{{"switch", "t2.0"}}, {{"switch", "t2.1"}}, {{"switch", "t2.2"}}, {{"switch", "t2.3"}}}))));
+  CHECK_NOTHROW(build(leaf_spine(json::array({{{"link", {"acc2", "t1.0"}}}}))));
 }
 
 TEST_CASE("node names: acc<i>, t<tier>.<j>, su<j>") {
@@ -154,7 +158,7 @@ TEST_CASE("multi-plane with a spine down: the plane loses one path, flows still 
                {"multi_plane", {{"planes", 2}, {"plane", plane}}},
                {"failures", json::array({{{"switch", "t2.0"}}})}};
   const Fabric f = build(j);
-  CHECK_FALSE(f.structural());
+  CHECK(f.structural());
   const Router r(f, RoutingParams{});
   CHECK(r.path_count(0, kH) == (s - 1) + s);
   for (std::uint32_t qp = 0; qp < 64; ++qp) {
