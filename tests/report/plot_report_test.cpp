@@ -4,6 +4,8 @@
 // clear errors (exit 2) on bad input. CI installs python3-matplotlib; without it these tests fail.
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -275,6 +277,34 @@ TEST_CASE("plot_report: a large flows.csv is drawn with a deterministic stride, 
   const std::string html = slurp(run / "report.html");
   CHECK(html.find("FCT of 10000 flows") != std::string::npos);
   CHECK(html.find("one sorted value in every 3 (a deterministic stride") != std::string::npos);
+}
+
+TEST_CASE("plot_report: reads what `rocesim run` writes (the schema contract between the C++ writers and the script)") {
+  // The fluid backend writes every file, including time series; each CSV present must give its chart.
+  const fs::path work = scratch("real"), run = work / "run";
+  const fs::path exe = fs::path(ROCESIM_BINARY_DIR) / "rocesim";
+  REQUIRE_MESSAGE(fs::exists(exe), "build the rocesim executable first (" << exe.string() << ")");
+  const std::string cmd = q(exe) + " run --backend fluid --quiet --out " + q(run) + " >/dev/null 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  const Result r = plot(work, q(run));
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  const std::string html = slurp(run / "report.html");
+  check_self_contained(html);
+  const std::pair<const char*, const char*> chart_of[] = {{"links.csv", "utilization_heatmap"},
+                                                           {"flows.csv", "fct_cdf"},
+                                                           {"collectives.csv", "busbw_vs_ideal"}};
+  for (const auto& [csv, chart] : chart_of) {
+    INFO(csv);
+    CHECK(fs::exists(run / "plots" / (std::string(chart) + ".png")) == fs::exists(run / csv));
+  }
+  CHECK(fs::exists(run / "plots" / "busbw_vs_ideal.png"));  // from collectives.csv or summary.json's ops
+  const auto summary = nlohmann::json::parse(slurp(run / "summary.json"));
+  if (summary.contains("bottleneck") && summary["bottleneck"].is_object() && summary["bottleneck"]["summary"].is_string()) {
+    // The sentence is HTML-escaped in the page; compare up to its first character that escaping changes.
+    const std::string sentence = summary["bottleneck"]["summary"];
+    CHECK(html.find(sentence.substr(0, sentence.find_first_of("&<>\"'"))) != std::string::npos);
+  }
 }
 
 TEST_CASE("plot_report: bad input exits 2 with a message naming the file, never a traceback") {
