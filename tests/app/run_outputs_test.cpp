@@ -1,0 +1,240 @@
+// rocesim run --out DIR: the report files (summary.json, collectives.csv, flows.csv, links.csv,
+// timeseries.csv, trace.json), their schema, their consistency with each other, determinism and
+// the failure modes (unwritable directory, no progress line without a terminal).
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+
+using nlohmann::json;
+using rocesim::test::run_cli;
+using rocesim::test::scratch_dir;
+using rocesim::test::write_file;
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::vector<std::string>> read_csv(const std::string& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(slurp(path));
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::string cell;
+    std::istringstream ls(line);
+    while (std::getline(ls, cell, ',')) cells.push_back(cell);
+    if (!line.empty() && line.back() == ',') cells.emplace_back();
+    rows.push_back(std::move(cells));
+  }
+  return rows;
+}
+
+std::string header(const std::string& path) {
+  std::istringstream in(slurp(path));
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// 16 ranks on the k=8 fat tree (128 hosts): a compute step, a ring all-reduce of 1 MiB and a
+// pairwise all-to-all of 256 KiB. Ring all-reduce: 2(n−1) steps of n transfers = 480; pairwise
+// all-to-all: n(n−1) = 240; 720 transfers in all.
+std::string small_workload(const std::string& dir) {
+  const std::string path = dir + "/small.json";
+  write_file(path, R"({"name": "small", "jobs": [{"name": "j", "world_size": 16, "ops": [
+    {"id": "c0", "type": "compute", "duration": "5us"},
+    {"id": "ar", "type": "all_reduce", "bytes": "1MiB", "algorithm": "ring", "deps": ["c0"]},
+    {"id": "a2a", "type": "all_to_all", "bytes": "256KiB", "deps": ["ar"]}]}]})");
+  return path;
+}
+
+std::string run_args(const std::string& workload, const std::string& backend, const std::string& out) {
+  return "run --topology topologies/fat_tree_k8.json --workload '" + workload + "' --backend " + backend + " --out '" +
+         out + "' --quiet";
+}
+
+}  // namespace
+
+TEST_CASE("rocesim run --out writes every report file with the schema's header row") {
+  const std::string dir = scratch_dir("outputs-schema");
+  const std::string out = dir + "/report";
+  const auto r = run_cli(run_args(small_workload(dir), "fluid", out));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  for (const char* f : {"summary.json", "collectives.csv", "flows.csv", "links.csv", "timeseries.csv", "trace.json"}) {
+    CHECK_MESSAGE(std::filesystem::exists(out + "/" + f), f);
+    CHECK_FALSE(std::filesystem::exists(out + "/." + std::string(f) + ".tmp"));
+  }
+  CHECK(header(out + "/collectives.csv") ==
+        "job,iteration,op_id,type,algorithm,group_size,groups,bytes[B],start[us],end[us],duration[us],algbw[GB/s],"
+        "busbw[GB/s],ideal[us],efficiency,bottleneck_tier");
+  CHECK(header(out + "/flows.csv") == "transfer,src,dst,op,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s]");
+  CHECK(header(out + "/links.csv") ==
+        "port,from,to,tier,direction,rate[Gb/s],bytes[B],utilization,paused[us],pause_frames,ecn_marks,drops,"
+        "max_queue[B]");
+  CHECK(header(out + "/timeseries.csv") == "time[us],port,from,to,tier,utilization,queue[B]");
+
+  const json s = json::parse(slurp(out + "/summary.json"));
+  REQUIRE(s["run"]["transfers"] == 720);
+  // collectives.csv: one row per ops[] entry, same durations.
+  const auto coll = read_csv(out + "/collectives.csv");
+  REQUIRE(coll.size() == 1 + s["ops"].size());
+  for (std::size_t i = 0; i < s["ops"].size(); ++i) {
+    REQUIRE(coll[1 + i].size() == 16);
+    CHECK(coll[1 + i][2] == s["ops"][i]["id"].get<std::string>());
+    CHECK(std::stod(coll[1 + i][10]) == doctest::Approx(s["ops"][i]["duration_us"].get<double>()));
+  }
+  // flows.csv: one row per transfer; fct = end − start.
+  const auto flows = read_csv(out + "/flows.csv");
+  REQUIRE(flows.size() == 1 + 720);
+  double flow_bytes = 0.0;
+  for (std::size_t i = 1; i < flows.size(); ++i) {
+    REQUIRE(flows[i].size() == 10);
+    flow_bytes += std::stod(flows[i][5]);
+    CHECK(std::stod(flows[i][8]) == doctest::Approx(std::stod(flows[i][7]) - std::stod(flows[i][6])));
+  }
+  // Ring all-reduce moves 2(n−1)/n · S per rank: 16 · 2 · 15/16 · 1 MiB = 30 MiB; the all-to-all
+  // moves n(n−1) blocks of S/n: 16 · 15 · 16 KiB = 3.75 MiB.
+  CHECK(flow_bytes == doctest::Approx(30.0 * 1048576 + 3.75 * 1048576));
+  // timeseries.csv: fluid has no queues, so the queue column is empty.
+  const auto ts = read_csv(out + "/timeseries.csv");
+  REQUIRE(ts.size() > 1);
+  for (std::size_t i = 1; i < ts.size(); ++i) {
+    REQUIRE(ts[i].size() == 7);
+    CHECK(ts[i][6].empty());
+    const bool node_name = ts[i][2].rfind("acc", 0) == 0 || ts[i][2].rfind("t", 0) == 0;
+    CHECK(node_name);
+  }
+}
+
+TEST_CASE("links.csv conserves bytes: NIC up-ports carry exactly the bytes started (analytic and fluid)") {
+  const std::string dir = scratch_dir("outputs-links");
+  const std::string wl = small_workload(dir);
+  for (const char* backend : {"analytic", "fluid"}) {
+    CAPTURE(backend);
+    const std::string out = dir + "/" + backend;
+    const auto r = run_cli(run_args(wl, backend, out));
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    const auto links = read_csv(out + "/links.csv");
+    double nic_up = 0.0;
+    long previous = -1;
+    for (std::size_t i = 1; i < links.size(); ++i) {
+      REQUIRE(links[i].size() == 13);
+      CHECK(std::stol(links[i][0]) > previous);  // ascending port id
+      previous = std::stol(links[i][0]);
+      if (links[i][3] == "nic" && links[i][4] == "up") nic_up += std::stod(links[i][6]);
+      CHECK(links[i][8].empty());  // no PFC in these tiers: pause columns empty, not 0
+      const double u = std::stod(links[i][7]);
+      CHECK(u > 0.0);
+      CHECK(u <= 1.0 + 1e-6);
+    }
+    const json s = json::parse(slurp(out + "/summary.json"));
+    CHECK(nic_up == doctest::Approx(33.75 * 1048576));  // = Σ flows.csv bytes (test above)
+    if (s.contains("conservation")) CHECK(s["conservation"]["ok"] == true);
+  }
+}
+
+TEST_CASE("trace.json parses and holds one event per track, per (op, rank) and per transfer") {
+  const std::string dir = scratch_dir("outputs-trace");
+  const std::string out = dir + "/report";
+  const auto r = run_cli(run_args(small_workload(dir), "analytic", out));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const json t = json::parse(slurp(out + "/trace.json"));
+  CHECK(t["displayTimeUnit"] == "ns");
+  const json& ev = t["traceEvents"];
+  std::size_t meta = 0, ops = 0, transfers = 0;
+  for (const json& e : ev) {
+    if (e["ph"] == "M") ++meta;
+    if (e["ph"] == "X" && e["cat"] == "transfer") ++transfers;
+    else if (e["ph"] == "X") ++ops;
+    if (e["ph"] == "X") {
+      CHECK(e["pid"] == 0);
+      CHECK(e["tid"].get<int>() < 16);
+      CHECK(e["dur"].get<double>() >= 0.0);
+    }
+  }
+  CHECK(meta == 1 + 16);       // the job's process name + one thread name per rank
+  CHECK(ops == 3 * 16);        // compute, all-reduce and all-to-all on each of the 16 ranks
+  CHECK(transfers == 720);
+}
+
+TEST_CASE("the same run twice writes byte-identical files (summary.json up to wall time)") {
+  const std::string dir = scratch_dir("outputs-determinism");
+  const std::string wl = small_workload(dir);
+  for (const char* backend : {"fluid", "packet"}) {
+    CAPTURE(backend);
+    const std::string a = dir + "/a-" + backend, b = dir + "/b-" + backend;
+    REQUIRE(run_cli(run_args(wl, backend, a)).exit_code == 0);
+    REQUIRE(run_cli(run_args(wl, backend, b)).exit_code == 0);
+    for (const char* f : {"collectives.csv", "flows.csv", "links.csv", "timeseries.csv", "trace.json"}) {
+      CHECK_MESSAGE(slurp(a + "/" + f) == slurp(b + "/" + f), f);
+    }
+    json sa = json::parse(slurp(a + "/summary.json")), sb = json::parse(slurp(b + "/summary.json"));
+    for (json* s : {&sa, &sb}) {
+      (*s)["run"].erase("wall_time_s");
+      (*s)["run"].erase("events_per_wall_s");
+    }
+    CHECK(sa == sb);
+  }
+}
+
+TEST_CASE("packet runs fill the PFC/ECN/queue columns and the time series' queue depth column exists") {
+  const std::string dir = scratch_dir("outputs-packet");
+  const std::string out = dir + "/report";
+  const auto r = run_cli("run --topology topologies/fat_tree_k8.json --workload workloads/traces/incast_4to1.csv "
+                         "--backend packet --quiet --out '" + out + "'");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const auto links = read_csv(out + "/links.csv");
+  REQUIRE(links.size() > 1);
+  std::int64_t max_queue = 0;
+  for (std::size_t i = 1; i < links.size(); ++i) {
+    REQUIRE(links[i].size() == 13);
+    CHECK_FALSE(links[i][9].empty());   // pause_frames measured
+    CHECK_FALSE(links[i][12].empty());  // max_queue measured
+    max_queue = std::max<std::int64_t>(max_queue, std::stoll(links[i][12]));
+  }
+  CHECK(max_queue > 0);  // 3 senders at line rate into one receiver port queue up
+  const auto flows = read_csv(out + "/flows.csv");
+  CHECK(flows.size() == 1 + 5);  // the five rows of incast_4to1.csv
+}
+
+TEST_CASE("--out that cannot be created: exit 2 before running, no file left behind") {
+  const std::string dir = scratch_dir("outputs-unwritable");
+  write_file(dir + "/blocker", "a file where the report directory should go\n");
+  const auto r = run_cli("run --quiet --out '" + dir + "/blocker/report'");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--out") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir + "/blocker/report"));
+  CHECK(slurp(dir + "/blocker") == "a file where the report directory should go\n");
+}
+
+TEST_CASE("no progress line when stderr is not a terminal; bad option values exit 2") {
+  const std::string dir = scratch_dir("outputs-progress");
+  const auto r = run_cli(run_args(small_workload(dir), "analytic", dir + "/report"));
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find('\r') == std::string::npos);
+  CHECK(r.err.find("events/s") == std::string::npos);
+  CHECK(run_cli("run --quiet --flows maybe --out '" + dir + "/x'").exit_code == 2);
+  CHECK(run_cli("run --quiet --attribution sometimes --out '" + dir + "/x'").exit_code == 2);
+  CHECK(run_cli("run --quiet --sample-interval 5parsecs --out '" + dir + "/x'").exit_code == 2);
+  CHECK(run_cli("run --quiet --sample-interval 0us --out '" + dir + "/x'").exit_code == 2);
+}
+
+TEST_CASE("--flows off: flows.csv has only its header and the summary says why") {
+  const std::string dir = scratch_dir("outputs-flows-off");
+  const std::string out = dir + "/report";
+  const auto r = run_cli("run --topology topologies/fat_tree_k8.json --workload '" + small_workload(dir) +
+                         "' --flows off --out '" + out + "'");
+  REQUIRE(r.exit_code == 0);
+  CHECK(read_csv(out + "/flows.csv").size() == 1);
+  CHECK(r.out.find("note: transfer recording off") != std::string::npos);
+}
