@@ -243,7 +243,7 @@ bool FailureRoutes::find(const std::vector<Entry>& v, std::uint64_t key, std::ui
   const Entry probe{key, key2, 0, 0};
   const auto it = std::lower_bound(v.begin(), v.end(), probe);
   if (it == v.end() || it->key != key || it->key2 != key2) return false;
-  out = PortRange{0, it->count, it->count == 0 ? nullptr : lists_.data() + it->offset};
+  out = PortRange::of_list(lists_.data() + it->offset, it->count);
   return true;
 }
 

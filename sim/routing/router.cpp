@@ -93,7 +93,7 @@ PortRange Router::relay_candidates(NodeId node, NodeId dst) const {
   const auto key = [&](PortId p) { return fabric_.node(fabric_.port(p).peer).domain[top]; };
   const auto lo = std::partition_point(first, last, [&](PortId p) { return key(p) < want; });
   const auto hi = std::partition_point(lo, last, [&](PortId p) { return key(p) == want; });
-  return PortRange{0, static_cast<std::uint32_t>(hi - lo), hi == lo ? nullptr : &*lo};
+  return hi == lo ? PortRange{} : PortRange::of_list(&*lo, static_cast<std::uint32_t>(hi - lo));
 }
 
 PortRange Router::explicit_candidates(NodeId node, NodeId dst) const {
@@ -104,7 +104,7 @@ PortRange Router::explicit_candidates(NodeId node, NodeId dst) const {
   }
   std::uint32_t count = 0;
   const PortId* hops = table_->next_hops(node, dst, count);
-  return PortRange{0, count, hops};
+  return PortRange::of_list(hops, count);
 }
 
 std::uint64_t Router::switch_seed(NodeId node) const {
@@ -146,7 +146,7 @@ PortRange Router::candidates(NodeId node, NodeId dst) const {
       if (table_) {
         std::uint32_t count = 0;
         const PortId* live = table_->live_uplinks(node, count);
-        if (live != nullptr) return PortRange{0, count, count == 0 ? nullptr : live};
+        if (live != nullptr) return PortRange::of_list(live, count);
         return PortRange{up, self.first_port + self.port_count - up};
       }
       if (!relay_.empty()) {

@@ -89,11 +89,14 @@ struct RoutingParams {
 // The candidate ports at one node: a contiguous range of port ids (structural routing) or a list
 // (shortest-path tables). Read them with at(i), 0 <= i < count.
 struct PortRange {
-  PortId first = 0;
+  PortId first = 0;  // the first candidate (for a list too: list[0]) when not empty
   std::uint32_t count = 0;
   const PortId* list = nullptr;
   bool empty() const { return count == 0; }
   PortId at(std::uint32_t i) const { return list != nullptr ? list[i] : first + i; }
+  static PortRange of_list(const PortId* list, std::uint32_t count) {
+    return count == 0 ? PortRange{} : PortRange{list[0], count, list};
+  }
 };
 
 class Router {

@@ -37,6 +37,7 @@ void enumerate(const Router& r, NodeId at, NodeId dst, Path& cur, std::vector<Pa
   }
   if (cur.size() >= 16) return;
   const PortRange c = r.candidates(at, dst);
+  if (!c.empty() && c.first != c.at(0)) FAIL("PortRange::first is not the first candidate");
   for (std::uint32_t i = 0; i < c.count; ++i) {
     cur.push_back(c.at(i));
     enumerate(r, r.fabric().port(c.at(i)).peer, dst, cur, out);
