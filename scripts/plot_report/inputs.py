@@ -34,7 +34,15 @@ def load_summary(run_dir):
         raise InputError("%s: line %d: expected JSON: %s" % (path, e.lineno, e.msg))
     if not isinstance(summary, dict):
         raise InputError("%s: expected a JSON object at the top level" % path)
-    return summary
+    return Summary(summary, path)
+
+
+class Summary(dict):
+    """summary.json's object, remembering its path for error messages."""
+
+    def __init__(self, values, path):
+        super().__init__(values)
+        self.path = path
 
 
 def get(summary, pointer, kind):
@@ -52,8 +60,8 @@ def get(summary, pointer, kind):
         return None
     expected = {"dict": dict, "list": list, "str": str, "number": (int, float)}[kind]
     if not isinstance(node, expected) or (kind == "number" and isinstance(node, bool)):
-        raise InputError("summary.json: %s: expected %s, got %s"
-                         % (pointer, _KIND_TEXT[kind], json.dumps(node)[:60]))
+        raise InputError("%s: %s: expected %s, got %s" % (getattr(summary, "path", "summary.json"), pointer,
+                                                          _KIND_TEXT[kind], json.dumps(node)[:60]))
     return node
 
 

@@ -331,6 +331,13 @@ TEST_CASE("plot_report: bad input exits 2 with a message naming the file, never 
     CHECK(r.err.find("expected JSON") != std::string::npos);
     CHECK(r.err.find("Traceback") == std::string::npos);
   }
+  SUBCASE("a summary.json section of the wrong kind names the file and its JSON path") {
+    write(work / "run" / "summary.json", "{\"version\":\"x\",\"ops\":{\"id\":1}}\n");
+    const Result r = plot(work, q(work / "run"));
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("summary.json: /ops: expected an array") != std::string::npos);
+    CHECK(r.err.find("Traceback") == std::string::npos);
+  }
   SUBCASE("a flows.csv cell that is not a number names the file, line and column") {
     write_full_run(work / "run");
     write(work / "run" / "flows.csv", flows_csv(1) + "1,0,1,0,1,262144,0,5,five,100\n");
