@@ -9,7 +9,9 @@
 //   ideal (non-blocking) fabric = every switch-to-switch link (LinkKind::fabric) at rate × 1e3;
 //       NIC and scale-up links unchanged, so only the accelerators' own ports can limit an op.
 //       ideal_us(op) = T_ideal(op) = op end − op start in that re-run;
-//       efficiency(op) = ideal_us / duration_us of the main run.
+//       efficiency(op) = ideal_us / duration_us of the main run. It can exceed 1 when the main
+//       backend is more optimistic than fluid, e.g. the analytic tier, which ignores contention
+//       even at a NIC that sends several transfers at once.
 //   what-if for tier t = the tier's uplinks at rate × ρ_t (Σ up = Σ down: 1:1), all else unchanged.
 //       speedup_t(op) = T_base(op) / T_t(op), where T_base is the op's fluid time on the unmodified
 //       fabric (the main run when it is fluid, else one more re-run), so the ratio compares fluid
