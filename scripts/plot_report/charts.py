@@ -12,7 +12,8 @@ import numpy as np  # noqa: E402
 from . import tiers  # noqa: E402
 from .inputs import get  # noqa: E402
 
-# Same inputs => byte-identical files: fixed SVG ids and no dates or tool versions in metadata.
+# Same inputs => byte-identical files: fixed SVG ids and no dates or tool versions in metadata;
+# SVG text as paths so it looks the same without the fonts installed.
 matplotlib.rcParams.update({"svg.hashsalt": "rocesim", "svg.fonttype": "path", "figure.dpi": 100,
                             "font.size": 9, "axes.grid": True, "grid.alpha": 0.3})
 _METADATA = {"png": {"Software": None},
@@ -353,6 +354,8 @@ def _decimate_max(x, y, points):
     return x[edges[1:] - 1], ys
 
 
-# (title shown in report.html, function) in display order.
-ALL = (("Utilization per tier", utilization_heatmap), ("Flow completion times", fct_cdf),
-       ("busbw per collective", busbw_vs_ideal), ("Hottest ports over time", hot_links_over_time))
+# (title shown in report.html, file name stem, function) in display order.
+ALL = (("Utilization per tier", "utilization_heatmap", utilization_heatmap),
+       ("Flow completion times", "fct_cdf", fct_cdf),
+       ("busbw per collective", "busbw_vs_ideal", busbw_vs_ideal),
+       ("Hottest ports over time", "hot_links_over_time", hot_links_over_time))

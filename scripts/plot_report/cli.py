@@ -29,11 +29,15 @@ def run(args):
     if not os.access(plots_dir, os.W_OK) or not os.access(out_dir, os.W_OK):
         raise InputError("%s: output folder is not writable" % out_dir)
     drawn = []
-    for title, draw in charts.ALL:
+    for title, stem, draw in charts.ALL:
         try:
             drawn.append((title, draw(data, plots_dir, args.format)))
         except charts.Skip as skip:
             drawn.append((title, str(skip)))
+            for fmt in ("png", "svg"):  # a chart from an earlier run of this folder would mislead
+                stale = os.path.join(plots_dir, stem + "." + fmt)
+                if os.path.exists(stale):
+                    os.remove(stale)
     page = html_report.build(data, drawn, out_dir, args.format)
     path = os.path.join(out_dir, "report.html")
     tmp = os.path.join(out_dir, ".report.html.tmp")

@@ -247,6 +247,7 @@ TEST_CASE("plot_report: missing optional files and keys skip their charts and ta
   write(run / "summary.json", summary_json(false));  // today's summary: no analysis sections
   write(run / "links.csv", kLinks);
   write(run / "timeseries.csv", timeseries_csv(false));  // a backend without queues
+  write(run / "plots" / "fct_cdf.png", "from an earlier run");  // stale: must not survive
   const Result r = plot(work, q(run));
   INFO("stderr: " << r.err);
   REQUIRE(r.exit_code == 0);
@@ -254,7 +255,7 @@ TEST_CASE("plot_report: missing optional files and keys skip their charts and ta
   check_self_contained(html);
   CHECK(fs::exists(run / "plots" / "utilization_heatmap.png"));
   CHECK(fs::exists(run / "plots" / "hot_links_over_time.png"));
-  CHECK_FALSE(fs::exists(run / "plots" / "fct_cdf.png"));
+  CHECK_FALSE(fs::exists(run / "plots" / "fct_cdf.png"));  // skipped, and the stale one removed
   CHECK(html.find("Skipped: flows.csv is missing") != std::string::npos);
   // busbw falls back to summary.json's ops (no ideal there yet, so no markers).
   CHECK(fs::exists(run / "plots" / "busbw_vs_ideal.png"));
