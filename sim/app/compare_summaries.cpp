@@ -31,6 +31,15 @@ class Walker {
 
   void walk(const json& b, const json& c, std::vector<std::string>& path) {
     if (ignored(path)) return;
+    // null means "not measured": a value appearing is new, a value turning null disappeared.
+    if (b.is_null() && !c.is_null()) {
+      one_sided(c, path, Verdict::added);
+      return;
+    }
+    if (c.is_null() && !b.is_null()) {
+      one_sided(b, path, Verdict::removed);
+      return;
+    }
     if (b.is_object() && c.is_object()) {
       std::set<std::string> keys;
       for (const auto& [k, v] : b.items()) keys.insert(k);

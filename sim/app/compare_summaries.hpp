@@ -11,6 +11,7 @@
 //   strings, booleans, a change of type: any difference is a regression ("changed");
 //   a value only in the baseline: regression ("removed", a metric disappeared);
 //   a value only in the current run: listed ("added"), not a regression (reports grow new keys).
+//   null counts as absent (a section not measured): null → value is "added", value → null "removed".
 // Never compared: /version, and every key whose name contains "wall" (wall_time_s,
 // events_per_wall_s: wall-clock measurements differ from run to run), plus --ignore patterns.
 // Patterns are JSON pointers whose segments are keys, element labels or indices, "*" matching any

@@ -72,8 +72,27 @@ std::string resolve(const SweepSpec& spec, const std::string& p) {
   return (path.is_absolute() ? path : fs::absolute(fs::path(spec.base_dir) / path)).lexically_normal().string();
 }
 
+// Chakra traces may be named by a prefix of per-rank files (<prefix>.<rank>.et).
+bool names_prefix_files(const fs::path& p) {
+  std::error_code ec;
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  const std::string prefix = p.filename().string() + ".";
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.path().filename().string().rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+// Checked while reading the spec, so a mistyped path fails the sweep before any point runs.
+void check_input_path(const SweepSpec& spec, const std::string& p, const std::string& json_path, bool topology) {
+  const std::string abs = resolve(spec, p);
+  std::error_code ec;
+  const bool ok = topology ? fs::is_regular_file(abs, ec) : (fs::exists(abs, ec) || names_prefix_files(abs));
+  if (!ok) throw ConfigError(spec.file, json_path, "cannot read " + abs + " (paths are relative to the spec file)");
+}
+
 std::string slug_fragment(const std::string& key, const nlohmann::json& v) {
-  std::string k = key.substr(key.rfind('.') + 1 == std::string::npos ? 0 : key.rfind('.') + 1);
+  const std::string k = key.substr(key.rfind('.') + 1);  // npos + 1 == 0: the whole key
   std::string val = is_path_axis(key) ? fs::path(v.get<std::string>()).stem().string() : axis_value_text(v);
   std::string out = k + "=" + val;
   for (char& c : out) {
@@ -105,6 +124,8 @@ SweepSpec parse_sweep_spec(const nlohmann::json& doc, const std::string& file) {
   if (auto base = r.object_opt("base")) {
     spec.topology = base->has("topology") ? base->string("topology") : "";
     spec.workload = base->has("workload") ? base->string("workload") : "";
+    if (!spec.topology.empty()) check_input_path(spec, spec.topology, base->path_of("topology"), true);
+    if (!spec.workload.empty()) check_input_path(spec, spec.workload, base->path_of("workload"), false);
     if (base->has("backend")) {
       const nlohmann::json& b = base->raw("backend");
       check_axis_value(file, base->path_of("backend"), "backend", b);
@@ -144,6 +165,9 @@ SweepSpec parse_sweep_spec(const nlohmann::json& doc, const std::string& file) {
     if (values.empty()) a.fail("values", "expected at least one value, got an empty array");
     for (std::size_t k = 0; k < values.size(); ++k) {
       check_axis_value(file, a.element_path("values", k), axis.key, values[k]);
+      if (is_path_axis(axis.key)) {
+        check_input_path(spec, values[k].get<std::string>(), a.element_path("values", k), axis.key == "topology");
+      }
       axis.values.push_back(values[k]);
     }
     a.finish();

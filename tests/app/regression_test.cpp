@@ -1,0 +1,79 @@
+// The CI regression on topology configs runs inside the test suite: scripts/regress.sh reruns the
+// small scenario of every topology config (reports/baselines/manifest.txt) and compares it with its
+// baseline. If this fails after an intended change of results, run scripts/refresh_baselines.sh.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+
+using nlohmann::json;
+using rocesim::test::scratch_dir;
+using rocesim::test::write_file;
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int sh(const std::string& cmd, const std::string& log) {
+  const int status = std::system((cmd + " >'" + log + "' 2>&1 </dev/null").c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+const std::string kSource = ROCESIM_SOURCE_DIR;
+const std::string kExe = ROCESIM_EXE;
+
+}  // namespace
+
+TEST_CASE("scripts/regress.sh: every topology config matches its baseline") {
+  const std::string dir = scratch_dir("regress");
+  const std::string log = dir + "/regress.log";
+  const int code = sh("bash '" + kSource + "/scripts/regress.sh' '" + std::string(ROCESIM_BINARY_DIR) + "'", log);
+  const std::string out = slurp(log);
+  CAPTURE(out);
+  CHECK(code == 0);
+  // Expected: one "ok" line per topology file, so no config was skipped.
+  std::size_t configs = 0;
+  for (const auto& e : std::filesystem::directory_iterator(kSource + "/topologies")) {
+    const std::string ext = e.path().extension().string();
+    configs += ext == ".json" || ext == ".txt";
+  }
+  std::size_t oks = 0;
+  for (std::size_t at = out.find(": ok\n"); at != std::string::npos; at = out.find(": ok\n", at + 1)) ++oks;
+  CHECK(configs >= 12);
+  CHECK(oks == configs);
+}
+
+TEST_CASE("a perturbed baseline is a regression (exit 1); a baseline of another topology is refused (exit 2)") {
+  const std::string dir = scratch_dir("regress-perturbed");
+  const std::string base = kSource + "/reports/baselines/";
+  const json fat = json::parse(slurp(base + "fat_tree_k8.json"));
+  REQUIRE(fat["ops"].size() >= 1);
+  // Rerun fat_tree_k8's scenario exactly as the manifest says.
+  const std::string run = "cd '" + kSource + "' && '" + kExe +
+                          "' run --topology topologies/fat_tree_k8.json --workload workloads/regression/ring_a2a_16.json"
+                          " --backend fluid --quiet --out '" + dir + "/current'";
+  REQUIRE(sh(run, dir + "/run.log") == 0);
+  CHECK(sh("'" + kExe + "' compare '" + base + "fat_tree_k8.json' '" + dir + "/current'", dir + "/same.log") == 0);
+  // 0.1 % on one collective's duration: beyond the default 1e-6 relative tolerance.
+  json perturbed = fat;
+  perturbed["ops"][0]["duration_us"] = fat["ops"][0]["duration_us"].get<double>() * 1.001;
+  write_file(dir + "/perturbed.json", perturbed.dump(2));
+  CHECK(sh("'" + kExe + "' compare '" + dir + "/perturbed.json' '" + dir + "/current'", dir + "/perturbed.log") == 1);
+  CHECK(slurp(dir + "/perturbed.log").find("REGRESSION") != std::string::npos);
+  // The leaf-spine baseline is from another topology: exit 2 naming the topology key that differs.
+  CHECK(sh("'" + kExe + "' compare '" + base + "leaf_spine_128.json' '" + dir + "/current'", dir + "/other.log") == 2);
+  CHECK(slurp(dir + "/other.log").find("/effective_config/topology") != std::string::npos);
+}

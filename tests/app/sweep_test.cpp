@@ -1,0 +1,311 @@
+// `rocesim sweep`: point expansion, sweep.csv contents, failures, resume after a kill, -j
+// independence, bad specs, and (when built with MPI) two ranks on localhost.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+
+using nlohmann::json;
+using rocesim::test::scratch_dir;
+using rocesim::test::write_file;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs a shell command line in `dir`; stdout/stderr go to dir/stdout.txt, dir/stderr.txt.
+int sh_in(const std::string& dir, const std::string& cmd) {
+  const std::string full = "cd '" + dir + "' && " + cmd + " >stdout.txt 2>stderr.txt </dev/null";
+  const int status = std::system(full.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string exe() { return "'" + std::string(ROCESIM_EXE) + "'"; }
+
+std::string src(const std::string& rel) { return std::string(ROCESIM_SOURCE_DIR) + "/" + rel; }
+
+// sweep.csv as rows of cells (no quoted cells occur in these tests' tables).
+std::vector<std::vector<std::string>> read_csv(const std::string& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(slurp(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::string cell;
+    std::istringstream ls(line);
+    while (std::getline(ls, cell, ',')) cells.push_back(cell);
+    if (!line.empty() && line.back() == ',') cells.emplace_back();
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+std::size_t column(const std::vector<std::string>& header, const std::string& name) {
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    if (header[i] == name) return i;
+  }
+  FAIL("no column " << name);
+  return 0;
+}
+
+// A 16-rank ring all-reduce on the 128-host leaf-spine: each point runs in well under a second.
+json base_spec() {
+  return {{"base",
+           {{"topology", src("topologies/leaf_spine_128.json")},
+            {"workload", src("workloads/regression/ring_a2a_16.json")}}}};
+}
+
+std::size_t count_lines(const std::string& path) {
+  std::istringstream in(slurp(path));
+  std::size_t n = 0;
+  std::string line;
+  while (std::getline(in, line)) n += !line.empty();
+  return n;
+}
+
+// A child-executable wrapper (ROCESIM_SWEEP_EXE) that logs every point it runs, with its MPI rank,
+// and can hold point 1 until a release file appears.
+std::string write_wrapper(const std::string& dir, bool hold_point_1) {
+  const std::string path = dir + "/wrapper.sh";
+  std::string text = "#!/bin/sh\necho \"rank=${OMPI_COMM_WORLD_RANK:-0} $*\" >> '" + dir + "/runs.log'\n";
+  if (hold_point_1) {
+    text += "case \"$*\" in *\"/points/1-\"*) if [ ! -e '" + dir + "/release' ]; then touch '" + dir +
+            "/started1'; sleep 120; fi;; esac\n";
+  }
+  text += "exec " + exe() + " \"$@\"\n";
+  write_file(path, text);
+  fs::permissions(path, fs::perms::owner_all);
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("sweep grid: one point per combination, last axis fastest, axis values applied to each run") {
+  const std::string dir = scratch_dir("sweep-grid");
+  json spec = base_spec();
+  spec["axes"] = {{{"key", "topology.leaf_spine.spines"}, {"values", {1, 2, 4}}},
+                  {{"key", "backend"}, {"values", {"analytic", "fluid"}}}};
+  write_file(dir + "/spec.json", spec.dump());
+  REQUIRE(sh_in(dir, exe() + " sweep spec.json --out out --quiet") == 0);
+  const auto rows = read_csv(dir + "/out/sweep.csv");
+  // Expected: 3 × 2 = 6 points plus the header; row i has spines [1,2,4][i / 2], backend [..][i % 2].
+  REQUIRE(rows.size() == 7);
+  const auto& h = rows[0];
+  CHECK(h.front() == "index");
+  CHECK(h.back() == "status");
+  const std::size_t c_spines = column(h, "topology.leaf_spine.spines"), c_backend = column(h, "backend");
+  const std::size_t c_dur = column(h, "/ops/ar/duration_us"), c_end = column(h, "/run/sim_end_us");
+  const int spines[] = {1, 2, 4};
+  const char* backends[] = {"analytic", "fluid"};
+  for (std::size_t i = 0; i < 6; ++i) {
+    const auto& r = rows[i + 1];
+    CAPTURE(i);
+    CHECK(r[0] == std::to_string(i));
+    CHECK(r[c_spines] == std::to_string(spines[i / 2]));
+    CHECK(r[c_backend] == backends[i % 2]);
+    CHECK(r.back() == "ok");
+    // The point's own report carries the axis values, and the CSV cells come from it.
+    const json s = json::parse(slurp(dir + "/out/" + r[1] + "/summary.json"));
+    CHECK(s["backend"] == backends[i % 2]);
+    CHECK(s["effective_config"]["topology"]["leaf_spine"]["spines"] == spines[i / 2]);
+    CHECK(r[c_dur] == s["ops"][0]["duration_us"].dump());
+    CHECK(r[c_end] == s["run"]["sim_end_us"].dump());
+  }
+}
+
+TEST_CASE("sweep zip: the i-th values of every axis form point i") {
+  const std::string dir = scratch_dir("sweep-zip");
+  json spec = base_spec();
+  spec["mode"] = "zip";
+  spec["axes"] = {{{"key", "seed"}, {"values", {3, 4}}}, {{"key", "backend"}, {"values", {"fluid", "analytic"}}}};
+  spec["metrics"] = {"/seed", "/backend", "/ops/*/busbw_GBps"};
+  write_file(dir + "/spec.json", spec.dump());
+  REQUIRE(sh_in(dir, exe() + " sweep spec.json --out out --quiet") == 0);
+  const auto rows = read_csv(dir + "/out/sweep.csv");
+  // Expected: 2 points (not 4): (3, fluid) and (4, analytic); the metrics read them back.
+  REQUIRE(rows.size() == 3);
+  const auto& h = rows[0];
+  CHECK(rows[1][column(h, "/seed")] == "3");
+  CHECK(rows[1][column(h, "/backend")] == "fluid");
+  CHECK(rows[2][column(h, "/seed")] == "4");
+  CHECK(rows[2][column(h, "/backend")] == "analytic");
+  // "*" expanded over ops[] into one column per op, named by its id.
+  CHECK_NOTHROW(column(h, "/ops/ar/busbw_GBps"));
+  CHECK_NOTHROW(column(h, "/ops/a2a/busbw_GBps"));
+}
+
+TEST_CASE("sweep -j 1 and -j 2 write byte-identical sweep.csv") {
+  const std::string dir = scratch_dir("sweep-jobs");
+  json spec = base_spec();
+  spec["axes"] = {{{"key", "topology.leaf_spine.spines"}, {"values", {1, 2, 4}}},
+                  {{"key", "backend"}, {"values", {"analytic", "fluid"}}}};
+  write_file(dir + "/spec.json", spec.dump());
+  REQUIRE(sh_in(dir, exe() + " sweep spec.json -j 1 --out j1 --quiet") == 0);
+  REQUIRE(sh_in(dir, exe() + " sweep spec.json -j 2 --out j2 --quiet") == 0);
+  const std::string a = slurp(dir + "/j1/sweep.csv"), b = slurp(dir + "/j2/sweep.csv");
+  CHECK(count_lines(dir + "/j1/sweep.csv") == 7);
+  CHECK(a == b);
+}
+
+TEST_CASE("a failing point gets its status, the others finish, the sweep exits non-zero; a rerun redoes only it") {
+  const std::string dir = scratch_dir("sweep-fail");
+  const std::string wrapper = write_wrapper(dir, false);
+  json spec = base_spec();
+  // 0 spines is rejected by rocesim run (exit 2); 1 and 4 run.
+  spec["axes"] = {{{"key", "topology.leaf_spine.spines"}, {"values", {1, 0, 4}}}};
+  write_file(dir + "/spec.json", spec.dump());
+  const std::string cmd = "ROCESIM_SWEEP_EXE='" + wrapper + "' " + exe() + " sweep spec.json --out out";
+  CHECK(sh_in(dir, cmd) == 2);
+  CHECK(slurp(dir + "/stderr.txt").find("failed (exit-2)") != std::string::npos);
+  auto rows = read_csv(dir + "/out/sweep.csv");
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[1].back() == "ok");
+  CHECK(rows[2].back() == "exit-2");
+  CHECK(rows[3].back() == "ok");
+  CHECK(count_lines(dir + "/runs.log") == 3);
+  // Second invocation: points 0 and 2 are reused, point 1 runs again (and fails again).
+  CHECK(sh_in(dir, cmd) == 2);
+  CHECK(count_lines(dir + "/runs.log") == 4);
+  CHECK(slurp(dir + "/runs.log").rfind("/points/1-") > slurp(dir + "/runs.log").rfind("/points/2-"));
+  rows = read_csv(dir + "/out/sweep.csv");
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[1].back() == "ok");
+  CHECK(rows[3].back() == "ok");
+}
+
+TEST_CASE("sweep resumes after a kill: finished points are not rerun, no row is lost or duplicated") {
+  const std::string dir = scratch_dir("sweep-resume");
+  const std::string wrapper = write_wrapper(dir, true);
+  json spec = base_spec();
+  spec["axes"] = {{{"key", "seed"}, {"values", {1, 2, 3}}}};
+  write_file(dir + "/spec.json", spec.dump());
+  const std::string env = "ROCESIM_SWEEP_EXE='" + wrapper + "' ";
+  const std::string sweep = exe() + " sweep spec.json -j 1 --out out";
+  // Start the sweep in its own process group, wait until point 0 is done and point 1 is running
+  // (held by the wrapper), then kill the whole group with SIGKILL.
+  const std::string script = env + "setsid sh -c \"exec " + sweep + "\" >sweep1.log 2>&1 & pid=$!; i=0; "
+                             "while [ ! -e started1 ] && kill -0 $pid 2>/dev/null && [ $i -lt 1200 ]; do "
+                             "sleep 0.1; i=$((i+1)); done; kill -9 -$pid; wait $pid; true";
+  write_file(dir + "/kill.sh", script);
+  REQUIRE(sh_in(dir, "sh kill.sh") == 0);
+  CAPTURE(slurp(dir + "/sweep1.log"));
+  REQUIRE(fs::exists(dir + "/started1"));
+  // Expected after the kill: two child runs started (points 0 and 1); the table has every point,
+  // point 0 ok and the others pending; nothing claims point 1 finished.
+  CHECK(count_lines(dir + "/runs.log") == 2);
+  auto rows = read_csv(dir + "/out/sweep.csv");
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[1].back() == "ok");
+  CHECK(rows[2].back() == "pending");
+  CHECK(rows[3].back() == "pending");
+  const fs::path p0 = fs::path(dir) / "out" / rows[1][1] / "summary.json";
+  const auto p0_time = fs::last_write_time(p0);
+  // Resume: only points 1 and 2 run; point 0's report is untouched.
+  write_file(dir + "/release", "");
+  REQUIRE(sh_in(dir, env + sweep) == 0);
+  const std::string runs = slurp(dir + "/runs.log");
+  CHECK(count_lines(dir + "/runs.log") == 4);
+  CHECK(runs.find("/points/0-") == runs.rfind("/points/0-"));  // point 0 ran exactly once
+  CHECK(fs::last_write_time(p0) == p0_time);
+  CHECK(slurp(dir + "/stdout.txt").find("1 reused") != std::string::npos);
+  // The resumed table equals an uninterrupted sweep's.
+  REQUIRE(sh_in(dir, exe() + " sweep spec.json -j 2 --out fresh --quiet") == 0);
+  CHECK(slurp(dir + "/out/sweep.csv") == slurp(dir + "/fresh/sweep.csv"));
+  // A changed input invalidates the reuse: editing the spec's set reruns every point.
+  spec["base"]["set"] = {{"topology.leaf_spine.spines", 2}};
+  write_file(dir + "/spec.json", spec.dump());
+  REQUIRE(sh_in(dir, env + sweep) == 0);
+  CHECK(count_lines(dir + "/runs.log") == 7);
+}
+
+TEST_CASE("bad sweep specs exit 2 with the file and JSON path, and leave no output behind") {
+  const std::string dir = scratch_dir("sweep-bad");
+  const std::string topo = src("topologies/leaf_spine_128.json");
+  struct Case {
+    const char* what;
+    json spec;
+    const char* expected_in_error;
+  };
+  const json ok_axes = {{{"key", "seed"}, {"values", {1, 2}}}};
+  const std::vector<Case> cases = {
+      {"unknown top-level key", {{"axes", ok_axes}, {"axis", ok_axes}}, "/axis"},
+      {"unknown base key", {{"base", {{"topolgy", topo}}}, {"axes", ok_axes}}, "/base/topolgy"},
+      {"no axes", {{"base", {{"topology", topo}}}}, "/axes"},
+      {"empty axes", {{"axes", json::array()}}, "/axes"},
+      {"empty values", {{"axes", {{{"key", "seed"}, {"values", json::array()}}}}}, "/axes/0/values"},
+      {"unknown axis key field", {{"axes", {{{"key", "seed"}, {"values", {1}}, {"vals", {2}}}}}}, "/axes/0/vals"},
+      {"malformed axis key", {{"axes", {{{"key", "topology..x"}, {"values", {1}}}}}}, "/axes/0/key"},
+      {"unknown backend", {{"axes", {{{"key", "backend"}, {"values", {"warp"}}}}}}, "/axes/0/values/0"},
+      {"zip of unequal axes",
+       {{"mode", "zip"}, {"axes", {{{"key", "seed"}, {"values", {1, 2}}}, {{"key", "backend"}, {"values", {"fluid"}}}}}},
+       "/axes/1/values"},
+      {"bad mode", {{"mode", "cartesian"}, {"axes", ok_axes}}, "/mode"},
+      {"metric not a pointer", {{"axes", ok_axes}, {"metrics", {"run/sim_end_us"}}}, "/metrics/0"},
+      {"missing topology file", {{"base", {{"topology", "nowhere.json"}}}, {"axes", ok_axes}}, "nowhere.json"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.what);
+    write_file(dir + "/spec.json", c.spec.dump());
+    CHECK(sh_in(dir, exe() + " sweep spec.json --out out") == 2);
+    const std::string err = slurp(dir + "/stderr.txt");
+    CAPTURE(err);
+    CHECK(err.find("error: ") != std::string::npos);
+    CHECK(err.find(c.expected_in_error) != std::string::npos);
+    CHECK_FALSE(fs::exists(dir + "/out"));
+  }
+  // Malformed JSON and an output directory that cannot be created (under a regular file).
+  write_file(dir + "/spec.json", "{\"axes\": [");
+  CHECK(sh_in(dir, exe() + " sweep spec.json --out out") == 2);
+  CHECK(slurp(dir + "/stderr.txt").find("spec.json") != std::string::npos);
+  write_file(dir + "/spec.json", json{{"axes", ok_axes}}.dump());
+  write_file(dir + "/file", "");
+  CHECK(sh_in(dir, exe() + " sweep spec.json --out file/out") == 2);
+  CHECK(slurp(dir + "/stderr.txt").find("file/out") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir + "/out"));
+}
+
+TEST_CASE("mpirun -np 2 rocesim sweep: point i runs on rank i mod 2, rank 0 writes the same table") {
+#if ROCESIM_MPI_BUILT
+  const std::string dir = scratch_dir("sweep-mpi");
+  const std::string wrapper = write_wrapper(dir, false);
+  json spec = base_spec();
+  spec["axes"] = {{{"key", "seed"}, {"values", {1, 2, 3, 4, 5}}}};
+  write_file(dir + "/spec.json", spec.dump());
+  REQUIRE(sh_in(dir, exe() + " sweep spec.json --out single --quiet") == 0);
+  const std::string mpirun = std::string("'") + ROCESIM_MPIEXEC + "' --allow-run-as-root --oversubscribe -np 2 ";
+  const int code = sh_in(dir, "ROCESIM_SWEEP_EXE='" + wrapper + "' " + mpirun + exe() + " sweep spec.json --out mpi --quiet");
+  CAPTURE(slurp(dir + "/stderr.txt"));
+  REQUIRE(code == 0);
+  CHECK(slurp(dir + "/mpi/sweep.csv") == slurp(dir + "/single/sweep.csv"));
+  // Expected: points 0, 2, 4 on rank 0 and 1, 3 on rank 1.
+  const std::string runs = slurp(dir + "/runs.log");
+  CHECK(count_lines(dir + "/runs.log") == 5);
+  for (int i = 0; i < 5; ++i) {
+    CAPTURE(i);
+    const std::string marker = "/points/" + std::to_string(i) + "-";
+    const std::size_t at = runs.find(marker);
+    REQUIRE(at != std::string::npos);
+    const std::size_t line = runs.rfind('\n', at);
+    const std::string rank = runs.substr(line == std::string::npos ? 0 : line + 1, 6);
+    CHECK(rank == "rank=" + std::to_string(i % 2));
+  }
+#else
+  MESSAGE("skipped: rocesim was built without MPI (configure with libopenmpi-dev installed, ROCESIM_MPI=AUTO or ON)");
+#endif
+}
