@@ -14,6 +14,42 @@ namespace {
 constexpr double kPsPerSecond = 1e12;
 constexpr std::uint32_t kNoCache = UINT32_MAX;
 
+// 4-ary min-heap by operator> (at 10^5+ entries a binary heap's pop is one cache miss per level;
+// four 16-byte children fill one line, halving the levels).
+template <class T>
+void heap4_push(std::vector<T>& h, const T& x) {
+  std::size_t i = h.size();
+  h.push_back(x);
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / 4;
+    if (!(h[parent] > x)) break;
+    h[i] = h[parent];
+    i = parent;
+  }
+  h[i] = x;
+}
+
+template <class T>
+void heap4_pop(std::vector<T>& h) {
+  const T x = h.back();
+  h.pop_back();
+  const std::size_t n = h.size();
+  if (n == 0) return;
+  std::size_t i = 0;
+  for (;;) {
+    const std::size_t first = 4 * i + 1;
+    if (first >= n) break;
+    std::size_t best = first;
+    const std::size_t last = std::min(first + 4, n);
+    for (std::size_t c = first + 1; c < last; ++c)
+      if (h[best] > h[c]) best = c;
+    if (!(x > h[best])) break;
+    h[i] = h[best];
+    i = best;
+  }
+  h[i] = x;
+}
+
 }  // namespace
 
 FluidNet::FluidNet(Simulator& sim, const topology::Fabric& fabric, const routing::Router& router, FluidParams params)
@@ -118,8 +154,41 @@ void FluidNet::start(const TransferRequest& request) {
   if (latency == Time::zero()) {
     activate(f);
   } else {
-    sim_.schedule_in(latency, this, kActivate, f);
+    schedule_activation(f, latency);
   }
+}
+
+void FluidNet::schedule_activation(std::uint32_t f, Time latency) {
+  std::size_t lane = 0;
+  while (lane < lanes_.size() && lanes_[lane].latency != latency) ++lane;
+  if (lane == lanes_.size()) {
+    if (lanes_.size() == kMaxLanes) {
+      sim_.schedule_in(latency, this, kActivate, f);
+      return;
+    }
+    lanes_.push_back(Lane{latency, {}, 0, sim_.make_timer(this, kLane, lane)});
+  }
+  Lane& l = lanes_[lane];
+  const std::int64_t at = (sim_.now() + latency).ps;
+  if (l.head == l.fifo.size()) sim_.arm(l.timer, Time{at});
+  l.fifo.emplace_back(at, f);
+}
+
+void FluidNet::drain_lane(std::uint32_t lane) {
+  Lane& l = lanes_[lane];
+  const std::int64_t now = sim_.now().ps;
+  while (l.head < l.fifo.size() && l.fifo[l.head].first <= now) activate(l.fifo[l.head++].second);
+  if (l.head == l.fifo.size()) {
+    l.fifo.clear();
+    l.head = 0;
+    return;
+  }
+  // Drop the consumed prefix once it dominates, so the FIFO's memory tracks what is pending.
+  if (l.head > 4096 && 2 * l.head > l.fifo.size()) {
+    l.fifo.erase(l.fifo.begin(), l.fifo.begin() + static_cast<std::ptrdiff_t>(l.head));
+    l.head = 0;
+  }
+  sim_.arm(l.timer, Time{l.fifo[l.head].first});
 }
 
 void FluidNet::activate(std::uint32_t f) {
@@ -183,6 +252,9 @@ void FluidNet::on_event(Simulator&, std::uint32_t kind, std::uint64_t arg) {
     case kComplete:
       complete_due();
       break;
+    case kLane:
+      drain_lane(static_cast<std::uint32_t>(arg));
+      break;
     default:
       throw std::logic_error("FluidNet: unknown event kind");
   }
@@ -194,8 +266,7 @@ void FluidNet::push_completion(std::uint32_t f) {
   const double dt = std::ceil(std::max(0.0, remaining_[f]) * 8.0 * kPsPerSecond / x);
   const double at = static_cast<double>(last_[f]) + dt;
   const std::int64_t at_ps = at >= 9.0e18 ? INT64_MAX : static_cast<std::int64_t>(at);
-  heap_.push_back(Completion{at_ps, f, version_[f]});
-  std::push_heap(heap_.begin(), heap_.end(), std::greater<>{});
+  heap4_push(heap_, Completion{at_ps, f, version_[f]});
 }
 
 void FluidNet::solve() {
@@ -230,7 +301,7 @@ void FluidNet::solve() {
   // Stale heap entries are dropped lazily; compact when they dominate.
   if (heap_.size() > 4 * active_flows() + 1024) {
     std::erase_if(heap_, [&](const Completion& c) { return var_[c.flow] == kNoId || c.version != version_[c.flow]; });
-    std::make_heap(heap_.begin(), heap_.end(), std::greater<>{});
+    std::sort(heap_.begin(), heap_.end(), [](const Completion& a, const Completion& b) { return b > a; });  // a heap
   }
   arm_next();
 }
@@ -242,8 +313,7 @@ void FluidNet::arm_next() {
       sim_.arm(timer_, Time{top.at});
       return;
     }
-    std::pop_heap(heap_.begin(), heap_.end(), std::greater<>{});
-    heap_.pop_back();
+    heap4_pop(heap_);
   }
   sim_.cancel(timer_);
 }
@@ -254,8 +324,7 @@ void FluidNet::complete_due() {
   done_flows_.clear();
   while (!heap_.empty() && heap_.front().at <= now) {
     const Completion c = heap_.front();
-    std::pop_heap(heap_.begin(), heap_.end(), std::greater<>{});
-    heap_.pop_back();
+    heap4_pop(heap_);
     const std::uint32_t f = c.flow;
     if (var_[f] == kNoId || c.version != version_[f]) continue;
     ++version_[f];  // later heap entries of f are stale from here on

@@ -40,7 +40,8 @@
 //               Both are applied as batches whose memory is prefetched ahead (at 10^6 ports the
 //               cost of a start or finish is its cache misses).
 //   events    : one completion timer for the whole backend, armed at the earliest finish_f
-//               (a lazy min-heap of (finish, flow, version) holds the candidates).
+//               (a lazy 4-ary min-heap of (finish, flow, version) holds the candidates), and one
+//               activation timer per distinct path latency (a FIFO of pending activations).
 //   reports   : port_bytes(p) = ∫ load_p dt = Σ_f a_fp · bytes f has pushed (exact: completed flows
 //               at completion via the solver's accumulators, in-flight flows by their drained
 //               bytes); utilization_p = 8·port_bytes(p) / (rate_p · elapsed).
@@ -104,7 +105,17 @@ class FluidNet final : public TransferBackend, public EventHandler {
   std::vector<double> port_utilization(Time window) const;
 
  private:
-  enum Kind : std::uint32_t { kActivate = 0, kSolve = 1, kComplete = 2 };
+  enum Kind : std::uint32_t { kActivate = 0, kSolve = 1, kComplete = 2, kLane = 3 };
+  // Starts with equal latency activate in start order, so each latency value keeps a FIFO of
+  // (activation time, flow) with one timer at its head, instead of one queued event per
+  // transfer (a fabric has few distinct path latencies; beyond kMaxLanes, plain events).
+  struct Lane {
+    Time latency;
+    std::vector<std::pair<std::int64_t, std::uint32_t>> fifo;
+    std::size_t head = 0;
+    TimerId timer;
+  };
+  static constexpr std::size_t kMaxLanes = 32;
   struct Completion {
     std::int64_t at;
     std::uint32_t flow;
@@ -124,6 +135,8 @@ class FluidNet final : public TransferBackend, public EventHandler {
   std::uint32_t allocate_flow();
   Class& class_for(std::uint8_t priority);
   void activate(std::uint32_t f);
+  void schedule_activation(std::uint32_t f, Time latency);
+  void drain_lane(std::uint32_t lane);
   void add_activated();  // moves the flows activated at this instant into their solvers
   void request_solve();
   void solve();
@@ -162,7 +175,8 @@ class FluidNet final : public TransferBackend, public EventHandler {
   std::vector<Time> cache_latency_;
   std::vector<topology::PortId> cache_path_;
 
-  std::vector<Completion> heap_;
+  std::vector<Completion> heap_;  // 4-ary min-heap: a node's children share one cache line
+  std::vector<Lane> lanes_;
   std::vector<topology::PortId> scratch_path_;
   std::vector<ConstraintId> scratch_ports_;
   std::vector<double> scratch_coefs_;
