@@ -35,9 +35,22 @@ void write(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-// A fresh folder for one test case under the system temp dir.
+// This process's folder under the system temp dir, removed when the test binary exits (failures
+// print the script's stderr, so the files are not needed afterwards).
+const fs::path& scratch_root() {
+  static const struct Root {
+    fs::path path = fs::temp_directory_path() / ("rocesim-plot-test-" + std::to_string(::getpid()));
+    ~Root() {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+    }
+  } root;
+  return root.path;
+}
+
+// A fresh folder for one test case.
 fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("rocesim-plot-test-" + std::to_string(::getpid())) / name;
+  const fs::path dir = scratch_root() / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
