@@ -1,17 +1,20 @@
-// bench_fluid: wall time, memory and event rate of the fluid backend on generated rail-optimized
-// fabrics, for one data-parallel all-reduce step (and optionally an MoE all-to-all). A program
-// that prints figures (scripts/bench_fluid.sh tabulates them), never a unit test.
+// bench_fluid: wall time, memory and event rate of the fluid backend on rail-optimized fabrics,
+// for one data-parallel all-reduce step (and optionally an MoE all-to-all). A program that
+// prints figures (scripts/bench_fluid.sh tabulates them), never a unit test.
 //
-// Fabric: --topology FILE (with --set overrides, e.g. rail_optimized.units=32 to scale the
-// 131,072-accelerator example topologies/rail_131k.json down by whole units), or generated (1:1 everywhere, 400 Gb/s NICs and fabric links, 8 accelerators per server on an
-// 8-way scale-up switch): rail-optimized, 32 servers per scalable unit, rail leaves of radix 64
-// (32 down, 32 up), 8 units per pod with 32 spines of radix 128, and a core tier of 64 cores
-// per spine plane joining the pods (N / 2048 pods).
+// Fabric: --topology FILE (with --set overrides, e.g. rail_optimized.units=32 to cut the
+// 131,072-accelerator example topologies/rail_131k.json down by whole units; ACCELERATORS is then
+// ignored), or generated from ACCELERATORS (1:1 everywhere, 400 Gb/s NICs and fabric links, 8
+// accelerators per server on an 8-way scale-up switch): rail-optimized, 32 servers per scalable
+// unit, rail leaves of radix 64 (32 down, 32 up), 8 units per pod with 32 spines of radix 128,
+// and a core tier of 64 cores per spine plane joining the pods (N / 2048 pods).
+// --lb spray spreads every flow over its ECMP candidates (routing.load_balancing).
 // Parallelism (Llama-3-405B-like): TP 8 inside a server, PP 16, DP = N / 128; rank r = endpoint r,
 // tp = r mod 8, pp = ⌊r/8⌋ mod 16, dp = ⌊r/128⌋. Each (tp, pp) pair is one DP group of DP ranks,
 // all on rail tp. The step: every DP group runs a ring all-reduce of `bytes` per rank
 // (2(DP−1) ring steps, `channels` parallel rings on flow labels 0..C−1).
-// MoE (--moe BYTES): afterwards, all-to-all in EP groups of 64 consecutive DP ranks of each (tp, pp).
+// MoE (--moe BYTES): afterwards, all-to-all in EP groups of min(64, DP) consecutive DP ranks of
+// each (tp, pp).
 // Churn (--churn K): instead, every accelerator sends K transfers one after another, each to a
 // uniformly random other accelerator, of uniformly random size in [1, 2·bytes/K] (seeded): an
 // asynchronous start/finish stream whose flows all meet in the spine and core tiers (the giant
