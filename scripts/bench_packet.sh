@@ -18,7 +18,11 @@ runs=${2:-3}
 only=${3:-}
 bench=${ROCESIM_BENCH_DIR:-/work/shared/bench}
 cli=${ROCESIM_BENCH_CLI:-0}
-cmake --build "$build" -j2 --target bench_packet rocesim >/dev/null
+if [[ "$cli" == 1 ]]; then
+  cmake --build "$build" -j2 --target rocesim >/dev/null
+else
+  cmake --build "$build" -j2 --target bench_packet >/dev/null
+fi
 bin=$build/bench/bench_packet
 params=(pfc.threshold=static pfc.xoff=60000 pfc.xon=48000 mmu.reserve_per_port=0 ecn.enabled=false)
 if [[ -n "${ROCESIM_BENCH_EXTRA:-}" ]]; then

@@ -114,10 +114,8 @@ PortId PacketNet::data_egress(std::uint32_t pkt, NodeId node) {
   const NodeId dst = records_[p.qp].dst;
   if (p.steer == Steer::hashed) return lb_.hashed(node, dst, p.qp, p.entropy);
   const std::size_t cls = p.cls;
-  const Time now = sim_.now();
-  return lb_.least_queued(node, dst, p.qp, p.psn, [&](PortId out) {
-    return 2 * ports_[out].qbytes[cls] + (ports_[out].busy_until > now ? 1 : 0);
-  });
+  const std::int64_t frame = data_wire_mtu_;
+  return lb_.least_queued(node, dst, p.qp, p.psn, [&](PortId out) { return ports_[out].qbytes[cls] / frame; });
 }
 
 std::span<const PortId> PacketNet::route_of(std::uint32_t qp) const {

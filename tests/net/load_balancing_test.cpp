@@ -144,8 +144,8 @@ TEST_CASE("load balancing: spray and adaptive beat ECMP and come within 10 % of 
   //     ≤ 42.7 + 1.2 + 8.5 = 52.4 us, within 25 %.
   //   adaptive: least-queued uplink at the leaf balances the up stage; the down stage, where
   //     spraying loses most, it cannot see (switch-local) and feeds like spraying: same bounds.
-  //     (Measured slightly below spraying, 0.90 vs 0.94 of line: an uplink paused by PFC repels
-  //     the traffic of every destination, not only of the congested one.)
+  //     (Measured slightly below spraying, 0.91 vs 0.94 of line, likely because an uplink
+  //     paused by PFC repels the traffic of every destination, not only of the congested one.)
   //   flowlet: a flow keeps its hashed path until a PFC pause of its NIC opens a gap > 4 us and
   //     gives it a fresh choice, so collisions get resolved, but not all and not at once: between
   //     spraying and ECMP on both measures.
