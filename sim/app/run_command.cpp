@@ -40,6 +40,7 @@
 #include "core/json_reader.hpp"
 #include "core/rng.hpp"
 #include "report/chrome_trace.hpp"
+#include "routing/route_check.hpp"
 #include "report/csv_writers.hpp"
 #include "topology/topology.hpp"
 #include "workload/lower_workload.hpp"
@@ -207,6 +208,12 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   for (const auto& o : workload_overrides) apply_override(wdoc, o);
   const workload::WorkloadSpec wspec = workload::parse_workload(wdoc, wfile);
   const workload::LoweredWorkload lowered = workload::lower_workload(wspec, fabric);
+  // Failures may cut endpoints off: every job's ranks must reach each other before anything runs.
+  for (std::size_t j = 0; j < lowered.jobs.size(); ++j) {
+    const workload::JobRecord& job = lowered.jobs[j];
+    const std::span<const std::uint32_t> endpoints(lowered.rank_endpoint.data() + job.rank_offset, job.world_size);
+    routing::require_reachable(router, endpoints, wfile + " (job \"" + wspec.jobs[j].name + "\")");
+  }
   // Run, observed.
   const PipelineOptions popt = pipeline_options(opt, backend_params);
   PipelineRun run = run_pipeline(fabric, router, lowered, popt);

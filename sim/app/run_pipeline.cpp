@@ -6,6 +6,7 @@
 
 #include "app/backends.hpp"
 #include "app/progress.hpp"
+#include "observe/analytic_series.hpp"
 #include "observe/backend_observer.hpp"
 #include "observe/port_sampler.hpp"
 #include "report/link_tiers.hpp"
@@ -108,8 +109,9 @@ PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& 
     if (!probe->has_queues() && rec.backend == "packet") {
       rec.notes.push_back("time series without queue depth: the packet backend exposes no per-port queue accessor");
     }
-  } else if (opt.sample) {
-    rec.notes.push_back("no time series: the " + rec.backend + " backend has no time-varying per-port load");
+  } else if (opt.sample && !flows) {
+    rec.notes.push_back("no time series: the " + rec.backend +
+                        " tier's series is rebuilt from recorded transfers, and recording is off");
   }
 
   ProgressLine progress(std::cerr, opt.progress);
@@ -153,6 +155,7 @@ PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& 
   rec.bytes_delivered = run.recorder->bytes_delivered();
   observe::collect_ports(*run.backend, *run.recorder, rec);
   if (sampler) rec.series = sampler->finish(rec.end);
+  if (!probe && opt.sample && flows) rec.series = observe::analytic_series(rec.transfers, router, run.recorder->path_bytes(), rec.end);
   rec.op_start.resize(lowered.ops.size());
   rec.op_end.resize(lowered.ops.size());
   for (std::uint32_t i = 0; i < lowered.ops.size(); ++i) {

@@ -9,7 +9,8 @@
 //   max-min rates); no queues, PFC, ECN or drops in the model, so those flags stay false.
 // analytic (workload::AnalyticBackend): no per-port state; bytes per port come from the
 //   TransferRecorder's path accounting (each transfer's payload on each port of its routed path).
-//   It has no time-varying load to sample (no probe).
+//   It has no live load to sample (no probe); observe/analytic_series.hpp rebuilds its time
+//   series from the recorded transfers after the run.
 // Thread safety: none.
 #pragma once
 

@@ -238,3 +238,13 @@ TEST_CASE("--flows off: flows.csv has only its header and the summary says why")
   CHECK(read_csv(out + "/flows.csv").size() == 1);
   CHECK(r.out.find("note: transfer recording off") != std::string::npos);
 }
+
+TEST_CASE("a job whose endpoints a failure cuts off is an error naming the job (exit 2)") {
+  // acc0's only NIC link is down: rank 0 of the 16-rank job cannot reach the others.
+  const std::string dir = scratch_dir("outputs-unreachable");
+  const auto r = run_cli("run --topology topologies/fat_tree_k8.json --workload '" + small_workload(dir) +
+                         "' --set 'topology.failures=[{\"link\":[\"acc0\",\"t1.0\"]}]' --quiet --out '" + dir + "/report'");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("job \"j\"") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir + "/report/summary.json"));
+}
