@@ -127,6 +127,17 @@ void run_topo(const TopoOptions& opt, CommandContext& ctx) {
                           {"endpoints_cut_off", cut.size()},
                           {"endpoints_cut_off_first", names},
                           {"all_pairs_reachable", !pair.has_value()}};
+    // Timed failures: listed, not applied (the summary is the fabric at time zero).
+    const std::vector<topology::LinkChange> schedule = topology::failure_schedule(fabric, spec.failures, spec.source);
+    nlohmann::json sched = nlohmann::json::array();
+    for (const topology::LinkChange& c : schedule) {
+      const topology::Link& l = fabric.link(c.link);
+      nlohmann::json e{{"at", to_string(c.at)}, {"link", {topology::node_name(fabric, l.a), topology::node_name(fabric, l.b)}},
+                       {"link_id", c.link}, {"state", c.up ? "up" : "down"}, {"entry", c.entry}};
+      if (c.up) e["rate"] = to_string(c.rate);
+      sched.push_back(std::move(e));
+    }
+    extras["failures"]["schedule"] = sched;
     if (pair) extras["failures"]["unreachable_pair"] = {topology::node_name(fabric, pair->first), topology::node_name(fabric, pair->second)};
     extras_text += "  failures: " + std::to_string(fx.links_down) + " links down, " + std::to_string(fx.links_degraded) +
                    " degraded, " + std::to_string(fx.switches_down) + " switches down; bisection lost " +
@@ -138,6 +149,10 @@ void run_topo(const TopoOptions& opt, CommandContext& ctx) {
                                topology::node_name(fabric, pair->second)
                          : "; every endpoint pair routes") +
                    "\n";
+    if (!schedule.empty()) {
+      extras_text += "  timed failures: " + std::to_string(schedule.size()) + " link changes from " + to_string(schedule.front().at) +
+                     " to " + to_string(schedule.back().at) + " (not applied to this summary)\n";
+    }
   }
   if (spec.cost.given) {
     const topology::CostSummary cost = topology::summarize_cost(fabric, spec.cost);

@@ -51,18 +51,52 @@ constexpr int kMaxHops = 64;
 
 }  // namespace
 
+void Router::compute_weighted() {
+  // WCMP only when rates within a (kind, tier) class differ.
+  std::array<std::array<std::uint64_t, kMaxTier + 1>, 3> class_rate{};
+  weighted_ = false;
+  for (topology::LinkId id = 0; id < fabric_.link_count(); ++id) {
+    const topology::Link& l = fabric_.link(id);
+    if (!link_up(id)) continue;  // a down link carries nothing, whatever its rate
+    const std::uint64_t bps = rate_.empty() ? l.rate.bps : rate_[id].bps;
+    std::uint64_t& r = class_rate[static_cast<std::size_t>(l.kind)][l.tier];
+    if (r == 0) r = bps;
+    weighted_ |= r != bps;
+  }
+}
+
+std::uint64_t Router::weight(PortId p) const {
+  const topology::LinkId l = fabric_.port(p).link;
+  const std::uint64_t bps = rate_.empty() ? fabric_.link(l).rate.bps : rate_[l].bps;
+  return std::max<std::uint64_t>(1, bps / 1000000);
+}
+
+void Router::set_link_state(topology::LinkId link, bool up, Rate rate) {
+  if (down_.empty()) {
+    down_.assign(fabric_.link_count(), 0);
+    const auto mask = fabric_.link_down_mask();
+    std::copy(mask.begin(), mask.end(), down_.begin());
+  }
+  down_[link] = up ? 0 : 1;
+  if (up && rate.bps > 0 && (rate_.size() > 0 || rate != fabric_.link(link).rate)) {
+    if (rate_.empty()) {
+      for (const topology::Link& l : fabric_.links()) rate_.push_back(l.rate);
+    }
+    rate_[link] = rate;
+  }
+  if (table_) {
+    table_ = std::make_shared<const ShortestPathTable>(fabric_, down_);
+  } else {
+    const bool any_down = std::find(down_.begin(), down_.end(), std::uint8_t{1}) != down_.end();
+    failures_ = any_down ? std::make_shared<const FailureRoutes>(fabric_, down_, !relay_.empty()) : nullptr;
+  }
+  compute_weighted();
+}
+
 Router::Router(const Fabric& fabric, RoutingParams params)
     : fabric_(fabric), params_(params), seed_base_(derive_seed(params.seed, "ecmp")) {
   if (!fabric.structural()) table_ = std::make_shared<const ShortestPathTable>(fabric);
-  // WCMP only when rates within a (kind, tier) class differ.
-  std::array<std::array<std::uint64_t, kMaxTier + 1>, 3> class_rate{};
-  for (topology::LinkId id = 0; id < fabric.link_count(); ++id) {
-    const topology::Link& l = fabric.link(id);
-    if (!fabric.link_up(id)) continue;  // a down link carries nothing, whatever its rate
-    std::uint64_t& r = class_rate[static_cast<std::size_t>(l.kind)][l.tier];
-    if (r == 0) r = l.rate.bps;
-    weighted_ |= r != l.rate.bps;
-  }
+  compute_weighted();
   // Relay order, only when some endpoints share no top-tier domain (rail-only). Explicit graphs
   // carry no addressing to compare: BFS decides there.
   if (!fabric.structural()) return;
@@ -100,7 +134,7 @@ PortRange Router::explicit_candidates(NodeId node, NodeId dst) const {
   // A switch adjacent to dst delivers directly; otherwise one hop closer along shortest paths.
   const Node& self = fabric_.node(node);
   for (PortId p = self.first_port; p < self.first_port + self.port_count; ++p) {
-    if (fabric_.port(p).peer == dst && fabric_.port_up(p)) return PortRange{p, 1, nullptr};
+    if (fabric_.port(p).peer == dst && port_up(p)) return PortRange{p, 1, nullptr};
   }
   std::uint32_t count = 0;
   const PortId* hops = table_->next_hops(node, dst, count);
@@ -216,10 +250,10 @@ PortId Router::select(NodeId node, const FlowKey& key) const {
   if (c.count == 1) return c.at(0);
   if (weighted_) {
     std::uint64_t total = 0;
-    for (std::uint32_t i = 0; i < c.count; ++i) total += std::max<std::uint64_t>(1, fabric_.port_rate(c.at(i)).bps / 1000000);
+    for (std::uint32_t i = 0; i < c.count; ++i) total += weight(c.at(i));
     std::uint64_t x = hash(node, key) % total;
     for (std::uint32_t i = 0; i < c.count; ++i) {
-      const std::uint64_t w = std::max<std::uint64_t>(1, fabric_.port_rate(c.at(i)).bps / 1000000);
+      const std::uint64_t w = weight(c.at(i));
       if (x < w) return c.at(i);
       x -= w;
     }

@@ -35,7 +35,11 @@
 //   crc     : h = CRC-32C of the 13 tuple bytes with seed_s as initial value, a realistic ASIC
 //             hash; with `per_switch_seed = false` every switch uses the same seed, which
 //             reproduces hash polarization across tiers.
-// Thread safety: immutable after construction; share freely.
+// Link state at run time (time-varying failures, topology/failures.hpp failure_schedule):
+// set_link_state(link, up, rate) changes one link and rebuilds only the failure index (pruned sets
+// or, for explicit graphs, the BFS tables), O(endpoints + damage); the healthy structure is untouched.
+// Thread safety: const members are safe to share; set_link_state is not safe concurrently with any
+// query, and it invalidates PortRange lists returned before it.
 #pragma once
 
 #include <cstdint>
@@ -129,6 +133,12 @@ class Router {
   // The pruned-set index when the fabric has links down and is structural; null otherwise.
   const FailureRoutes* failure_routes() const { return failures_.get(); }
 
+  // Sets link `link` down (up = false) or up at `rate` (Rate{} = its rate in the fabric), as a
+  // timed failure does at its time. Routing from then on is what a fabric built with that link
+  // state would give.
+  void set_link_state(topology::LinkId link, bool up, Rate rate = Rate{});
+  bool link_up(topology::LinkId link) const { return down_.empty() ? fabric_.link_up(link) : down_[link] == 0; }
+
  private:
   std::uint64_t switch_seed(NodeId node) const;
   std::uint64_t paths_from(NodeId node, NodeId dst, int depth) const;
@@ -138,6 +148,9 @@ class Router {
   PortRange down_group(NodeId node, std::size_t below, std::uint32_t want) const;
   bool scale_up_direct(NodeId src, NodeId dst) const;
   PortRange up_set(NodeId node, NodeId dst) const;
+  bool port_up(PortId p) const { return link_up(fabric_.port(p).link); }
+  std::uint64_t weight(PortId p) const;
+  void compute_weighted();
 
   const topology::Fabric& fabric_;
   RoutingParams params_;
@@ -145,6 +158,8 @@ class Router {
   std::shared_ptr<const ShortestPathTable> table_;  // only for non-structural fabrics
   std::shared_ptr<const FailureRoutes> failures_;   // only for structural fabrics with links down
   bool weighted_ = false;  // some links of one kind and tier differ in rate
+  std::vector<std::uint8_t> down_;  // run-time link state; empty: the fabric's
+  std::vector<Rate> rate_;          // run-time link rates; empty: the fabric's
   std::vector<PortId> relay_;  // by absolute port id, scale-up switch ranges only; empty unless relaying
 };
 

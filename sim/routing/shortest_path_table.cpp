@@ -33,7 +33,8 @@ class DistanceRecorder : public boost::default_bfs_visitor {
 
 }  // namespace
 
-ShortestPathTable::ShortestPathTable(const Fabric& fabric) {
+ShortestPathTable::ShortestPathTable(const Fabric& fabric, std::span<const std::uint8_t> link_down) {
+  const auto link_up = [&](topology::LinkId l) { return link_down.empty() ? fabric.link_up(l) : link_down[l] == 0; };
   const std::size_t n = fabric.node_count();
   switch_index_.assign(n, kNone);
   std::vector<NodeId> switches;
@@ -47,7 +48,7 @@ ShortestPathTable::ShortestPathTable(const Fabric& fabric) {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
   for (NodeId s : switches) {
     for (const auto& p : fabric.ports_of(s)) {
-      if (switch_index_[p.peer] != kNone && fabric.link_up(p.link)) edges.emplace_back(switch_index_[s], switch_index_[p.peer]);
+      if (switch_index_[p.peer] != kNone && link_up(p.link)) edges.emplace_back(switch_index_[s], switch_index_[p.peer]);
     }
   }
   std::sort(edges.begin(), edges.end());  // deterministic adjacency order
@@ -62,13 +63,13 @@ ShortestPathTable::ShortestPathTable(const Fabric& fabric) {
     bool some_down = false;
     for (const auto& p : fabric.ports_of(e)) {
       if (switch_index_[p.peer] == kNone) continue;
-      if (fabric.link_up(p.link)) attach.push_back(switch_index_[p.peer]); else some_down = true;
+      if (link_up(p.link)) attach.push_back(switch_index_[p.peer]); else some_down = true;
     }
     if (some_down) {
       const Entry live{static_cast<std::uint32_t>(hops_.size()), 0};
       const topology::Node& node = fabric.node(e);
       for (PortId p = node.up_begin; p < node.first_port + node.port_count; ++p) {
-        if (fabric.port_up(p)) hops_.push_back(p);
+        if (link_up(fabric.port(p).link)) hops_.push_back(p);
       }
       live_uplinks_.emplace_back(e, Entry{live.offset, static_cast<std::uint32_t>(hops_.size()) - live.offset});
     }
@@ -101,7 +102,7 @@ ShortestPathTable::ShortestPathTable(const Fabric& fabric) {
       const NodeId s = switches[si];
       for (PortId p = fabric.node(s).first_port; p < fabric.node(s).first_port + fabric.node(s).port_count; ++p) {
         const std::uint32_t peer = switch_index_[fabric.port(p).peer];
-        if (peer != kNone && dist[peer] + 1 == dist[si] && fabric.port_up(p)) hops_.push_back(p);
+        if (peer != kNone && dist[peer] + 1 == dist[si] && link_up(fabric.port(p).link)) hops_.push_back(p);
       }
       entry.count = static_cast<std::uint32_t>(hops_.size()) - entry.offset;
     }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -21,7 +22,8 @@ namespace rocesim::routing {
 
 class ShortestPathTable {
  public:
-  explicit ShortestPathTable(const topology::Fabric& fabric);
+  // `link_down` (one byte per link, 1 = down) overrides the fabric's link state when not empty.
+  explicit ShortestPathTable(const topology::Fabric& fabric, std::span<const std::uint8_t> link_down = {});
 
   // Ports at switch `node` one hop closer to `dst`'s attachment switches; count 0 if unreachable
   // or if `node` is itself an attachment switch of dst (the caller then uses the direct port).

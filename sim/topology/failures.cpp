@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <tuple>
 
 #include "core/config_error.hpp"
 
@@ -83,7 +84,10 @@ std::vector<FailureSpec> parse_failures(JsonReader& top) {
   for (std::size_t i = 0; i < list.size(); ++i) {
     JsonReader r(list[i], top.file(), top.element_path("failures", i));
     FailureSpec f;
-    if (r.has("at")) r.fail("at", "time-varying failures are not built yet: failures apply at time zero (omit \"at\")");
+    if (r.has("at")) {
+      f.at = r.time("at");
+      if (f.at->ps < 0) r.fail("at", "a failure cannot start before time zero");
+    }
     if (r.has("switch") == r.has("link")) r.fail_here("give exactly one of \"switch\" or \"link\"");
     if (r.has("switch")) {
       f.node = r.string("switch");
@@ -120,10 +124,51 @@ nlohmann::json failures_to_json(const std::vector<FailureSpec>& failures) {
       if (f.index) j["index"] = *f.index;
       if (f.rate) j["rate"] = to_string(*f.rate);
     }
+    if (f.at) j["at"] = to_string(*f.at);
     out.push_back(std::move(j));
   }
   return out;
 }
+
+namespace {
+
+// The links entry i names (validated); `whole_switch` is set for a switch entry.
+std::vector<LinkId> resolve_entry(const Fabric& healthy, const NodeNames& names, const FailureSpec& f, std::size_t i,
+                                  const std::string& file, bool& whole_switch) {
+  const std::string path = "/failures/" + std::to_string(i);
+  const NodeId a = resolve(healthy, names, f.node);
+  const std::string which = f.peer.empty() ? "/switch" : "/link/0";
+  if (a == kNone) throw ConfigError(file, path + which, "unknown node \"" + f.node + "\" (names: acc<i>, t<tier>.<j>, su<j>)");
+  std::vector<LinkId> between;
+  whole_switch = f.peer.empty();
+  if (whole_switch) {
+    if (healthy.node(a).role != NodeRole::fabric_switch) throw ConfigError(file, path + "/switch", "\"" + f.node + "\" is not a switch");
+    for (const Port& p : healthy.ports_of(a)) between.push_back(p.link);
+    return between;
+  }
+  const NodeId b = resolve(healthy, names, f.peer);
+  if (b == kNone) throw ConfigError(file, path + "/link/1", "unknown node \"" + f.peer + "\" (names: acc<i>, t<tier>.<j>, su<j>)");
+  for (const Port& p : healthy.ports_of(a)) {
+    if (p.peer == b) between.push_back(p.link);
+  }
+  std::sort(between.begin(), between.end());
+  if (between.empty()) throw ConfigError(file, path + "/link", "no link joins " + f.node + " and " + f.peer);
+  if (f.index) {
+    if (*f.index >= between.size()) {
+      throw ConfigError(file, path + "/index", std::to_string(between.size()) + " parallel link(s) join " + f.node + " and " +
+                                                   f.peer + "; index " + std::to_string(*f.index) + " does not exist");
+    }
+    between = {between[*f.index]};
+  }
+  for (const LinkId l : between) {
+    if (f.rate && *f.rate > healthy.link(l).rate) {
+      throw ConfigError(file, path + "/rate", "a degraded link cannot run faster than its healthy " + to_string(healthy.link(l).rate));
+    }
+  }
+  return between;
+}
+
+}  // namespace
 
 Fabric apply_failures(const Fabric& healthy, const std::vector<FailureSpec>& failures, const std::string& file,
                       FailureEffect* effect) {
@@ -134,38 +179,13 @@ Fabric apply_failures(const Fabric& healthy, const std::vector<FailureSpec>& fai
   FailureEffect fx;
   for (std::size_t i = 0; i < failures.size(); ++i) {
     const FailureSpec& f = failures[i];
-    const std::string path = "/failures/" + std::to_string(i);
-    const NodeId a = resolve(healthy, names, f.node);
-    const std::string which = f.peer.empty() ? "/switch" : "/link/0";
-    if (a == kNone) {
-      throw ConfigError(file, path + which, "unknown node \"" + f.node + "\" (names: acc<i>, t<tier>.<j>, su<j>)");
-    }
-    if (f.peer.empty()) {
-      if (healthy.node(a).role != NodeRole::fabric_switch) throw ConfigError(file, path + "/switch", "\"" + f.node + "\" is not a switch");
-      ++fx.switches_down;
-      for (const Port& p : healthy.ports_of(a)) down[p.link] = 1;
-      continue;
-    }
-    const NodeId b = resolve(healthy, names, f.peer);
-    if (b == kNone) throw ConfigError(file, path + "/link/1", "unknown node \"" + f.peer + "\" (names: acc<i>, t<tier>.<j>, su<j>)");
-    std::vector<LinkId> between;
-    for (const Port& p : healthy.ports_of(a)) {
-      if (p.peer == b) between.push_back(p.link);
-    }
-    std::sort(between.begin(), between.end());
-    if (between.empty()) throw ConfigError(file, path + "/link", "no link joins " + f.node + " and " + f.peer);
-    if (f.index) {
-      if (*f.index >= between.size()) {
-        throw ConfigError(file, path + "/index", std::to_string(between.size()) + " parallel link(s) join " + f.node + " and " +
-                                                     f.peer + "; index " + std::to_string(*f.index) + " does not exist");
-      }
-      between = {between[*f.index]};
-    }
-    for (LinkId l : between) {
+    bool whole_switch = false;
+    const std::vector<LinkId> links = resolve_entry(healthy, names, f, i, file, whole_switch);
+    if (f.timed()) continue;
+    fx.switches_down += whole_switch;
+    for (const LinkId l : links) {
       if (!f.rate) {
         down[l] = 1;
-      } else if (*f.rate > healthy.link(l).rate) {
-        throw ConfigError(file, path + "/rate", "a degraded link cannot run faster than its healthy " + to_string(healthy.link(l).rate));
       } else {
         rate[l] = *f.rate;
       }
@@ -188,6 +208,23 @@ Fabric apply_failures(const Fabric& healthy, const std::vector<FailureSpec>& fai
     *effect = fx;
   }
   return failed;
+}
+
+std::vector<LinkChange> failure_schedule(const Fabric& healthy, const std::vector<FailureSpec>& failures,
+                                         const std::string& file) {
+  const NodeNames names(healthy);
+  std::vector<LinkChange> out;
+  for (std::size_t i = 0; i < failures.size(); ++i) {
+    const FailureSpec& f = failures[i];
+    bool whole_switch = false;
+    const std::vector<LinkId> links = resolve_entry(healthy, names, f, i, file, whole_switch);
+    if (!f.timed()) continue;
+    for (const LinkId l : links) out.push_back(LinkChange{*f.at, l, f.rate.has_value(), f.rate.value_or(Rate{}), i});
+  }
+  std::stable_sort(out.begin(), out.end(), [](const LinkChange& x, const LinkChange& y) {
+    return std::tie(x.at.ps, x.entry, x.link) < std::tie(y.at.ps, y.entry, y.link);
+  });
+  return out;
 }
 
 std::uint64_t bisection_bps(const Fabric& f) {

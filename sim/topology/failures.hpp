@@ -7,8 +7,11 @@
 //   {"link": ["acc0", "t1.0"], "rate": "200Gbps"}        the link(s) run at a lower rate
 // Node names, valid for every fabric: "acc<i>" for endpoint i, "t<tier>.<j>" for the j-th switch
 // of that tier in node-id order (all planes, pods and units in build order, see each generator's
-// layout), "su<j>" for the j-th scale-up switch. Time-varying failures ("at") are not built: the
-// key is rejected rather than ignored.
+// layout), "su<j>" for the j-th scale-up switch. Any entry may carry "at": "5ms", the simulated
+// time the failure starts (absent or 0: time zero). Timed entries are a schedule
+// (failure_schedule): apply_failures leaves them out, and Router::set_link_state applies them at
+// run time. build_fabric (what `rocesim run` calls) rejects them until the backends apply the
+// schedule; `rocesim topo` lists it.
 //
 // Effect on the Fabric: apply_failures() returns a copy of the healthy fabric with the same node,
 // link and port ids, in which down links are marked (Fabric::link_up false; a down switch is a
@@ -42,7 +45,19 @@ struct FailureSpec {
   std::string peer;                    // "link" entries: the other end; "" for a switch
   std::optional<std::uint32_t> index;  // which parallel link (0-based); all when absent
   std::optional<Rate> rate;            // lowered rate; absent = down
+  std::optional<Time> at;              // when it starts; absent = time zero
   bool operator==(const FailureSpec&) const = default;
+  bool timed() const { return at.has_value() && at->ps > 0; }
+};
+
+// One link changing state at a simulated time (failure_schedule).
+struct LinkChange {
+  Time at{};
+  LinkId link = kNone;
+  bool up = false;     // false: the link goes down
+  Rate rate{};         // when up: the rate it runs at from then on
+  std::size_t entry = 0;  // index in the failures array
+  bool operator==(const LinkChange&) const = default;
 };
 
 // What the failures did, for reports.
@@ -54,6 +69,10 @@ struct FailureEffect {
   std::uint64_t healthy_bisection_bps = 0;  // bisection_bps of the healthy fabric
   std::uint64_t bisection_bps = 0;          // bisection_bps with the failures
 };
+
+// The timed entries as link changes, ordered by (time, entry, link). Same errors as apply_failures.
+std::vector<LinkChange> failure_schedule(const Fabric& healthy, const std::vector<FailureSpec>& failures,
+                                         const std::string& file_label);
 
 // Bisection bandwidth of the working fabric, as report/fabric_summary.hpp defines it: the minimum
 // over levels ℓ = 1..T of ½·C_ℓ, where C_1 is the capacity (bit/s, one direction) of the NIC links
@@ -68,7 +87,7 @@ nlohmann::json failures_to_json(const std::vector<FailureSpec>& failures);
 // The name failures use for node n (see above).
 std::string node_name(const Fabric& f, NodeId n);
 
-// `healthy` with `failures` applied (see above). Unknown node names, links that do not exist, an
+// `healthy` with the failures at time zero applied (see above; timed entries are checked, not applied). Unknown node names, links that do not exist, an
 // index beyond the parallel links or a rate above the healthy one: ConfigError (file_label,
 // "/failures/<i>", ...). `effect` (optional) receives the counts.
 Fabric apply_failures(const Fabric& healthy, const std::vector<FailureSpec>& failures, const std::string& file_label,

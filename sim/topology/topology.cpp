@@ -1,6 +1,8 @@
 // TopologySpec helpers: effective-config JSON, the built-in default, build_fabric.
 #include "topology/topology.hpp"
 
+#include "core/config_error.hpp"
+
 #include "topology/catalog.hpp"
 #include "topology/clos_plan.hpp"
 
@@ -128,6 +130,13 @@ nlohmann::json default_topology_json() {
 
 Fabric build_fabric(const TopologySpec& spec) {
   if (!spec.failures.empty()) {  // what-if: the healthy fabric, then the failures applied to it
+    for (std::size_t i = 0; i < spec.failures.size(); ++i) {
+      if (spec.failures[i].timed()) {
+        throw ConfigError(spec.source, "/failures/" + std::to_string(i) + "/at",
+                          "time-varying failures are not applied by the simulation backends yet: give every failure at "
+                          "time zero (omit \"at\"); `rocesim topo` shows the schedule");
+      }
+    }
     TopologySpec healthy = spec;
     healthy.failures.clear();
     return apply_failures(build_fabric(healthy), spec.failures, spec.source);

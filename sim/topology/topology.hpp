@@ -186,7 +186,9 @@ nlohmann::json topology_to_json(const TopologySpec& spec);
 // one 8-accelerator scale-up switch per server, 16-port switches.
 nlohmann::json default_topology_json();
 
-// Builds the Fabric. Throws ConfigError (naming spec.source) if the graph is disconnected.
+// Builds the Fabric with the failures at time zero applied. Throws ConfigError (naming spec.source)
+// if the graph is disconnected, or if a failure is timed ("at" > 0): no backend applies the
+// schedule yet (apply_failures and failure_schedule in topology/failures.hpp build it for tools).
 Fabric build_fabric(const TopologySpec& spec);
 
 // Throws ConfigError(file_label, "/", ...) naming two nodes in different components unless every
