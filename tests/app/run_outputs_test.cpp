@@ -248,3 +248,14 @@ TEST_CASE("a job whose endpoints a failure cuts off is an error naming the job (
   CHECK(r.err.find("job \"j\"") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir + "/report/summary.json"));
 }
+
+TEST_CASE("--plots never fails the run: it plots, or says why it cannot") {
+  const std::string dir = scratch_dir("outputs-plots");
+  const auto r = run_cli("run --topology topologies/fat_tree_k8.json --workload '" + small_workload(dir) +
+                         "' --plots --out '" + dir + "/report'");
+  CHECK(r.exit_code == 0);
+  const bool plotted = r.out.find("plots: ") != std::string::npos;
+  const bool explained = r.err.find("note: --plots:") != std::string::npos;
+  CHECK(plotted != explained);
+  CHECK(std::filesystem::exists(dir + "/report/summary.json"));
+}
