@@ -2,7 +2,7 @@
 # Installs the Debian packages rocesim needs, only those missing. Quiet when all are present.
 set -euo pipefail
 packages=(build-essential cmake libboost-graph-dev libeigen3-dev nlohmann-json3-dev libcli11-dev
-          doctest-dev zlib1g-dev python3 python3-matplotlib)
+          doctest-dev zlib1g-dev python3 python3-matplotlib libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

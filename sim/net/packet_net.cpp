@@ -477,6 +477,12 @@ std::vector<PortCounters> PacketNet::all_port_counters() const {
   return all;
 }
 
+std::int64_t PacketNet::queue_bytes(PortId p) const {
+  std::int64_t q = 0;
+  for (const std::int64_t b : ports_[p].qbytes) q += b;
+  return q;
+}
+
 std::int64_t PacketNet::buffered_bytes() const {
   std::int64_t total = 0;
   for (const IngressState& g : ingress_) total += g.reserve_used + g.shared_used + g.headroom_used;

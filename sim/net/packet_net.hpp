@@ -94,6 +94,8 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   std::size_t packet_capacity() const { return pool_.capacity(); }
   // Bytes currently buffered in switches (data frames admitted and not yet transmitted).
   std::int64_t buffered_bytes() const;
+  // Wire bytes queued at egress port p right now, all classes (time-series sampling).
+  std::int64_t queue_bytes(PortId p) const;
   const StallReport& stall() const { return stall_; }
   // A readable account of the stall: time, active QPs and each paused port as "node a -> node b".
   std::string stall_message() const;
