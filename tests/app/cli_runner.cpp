@@ -8,16 +8,19 @@
 #include <sstream>
 
 namespace rocesim::test {
-namespace {
-
-std::string slurp(const std::string& path) {
+std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
 
-}  // namespace
+int run_cli_in(const std::string& dir, const std::string& args) {
+  const std::string cmd = "cd '" + dir + "' && '" + std::string(ROCESIM_EXE) + "' " + args +
+                          " >stdout.txt 2>stderr.txt </dev/null";
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
 
 std::string scratch_dir(const std::string& name) {
   const std::filesystem::path dir = std::filesystem::path(ROCESIM_BINARY_DIR) / "test-scratch" / name;
@@ -40,8 +43,8 @@ CliResult run_cli(const std::string& args) {
   const int status = std::system(cmd.c_str());
   CliResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
+  r.out = read_file(out);
+  r.err = read_file(err);
   return r;
 }
 

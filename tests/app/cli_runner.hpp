@@ -17,6 +17,13 @@ CliResult run_cli(const std::string& args);
 // A fresh empty directory under the build tree for one test's files.
 std::string scratch_dir(const std::string& name);
 
+// The whole content of `path` ("" if it cannot be read).
+std::string read_file(const std::string& path);
+
+// Runs `rocesim <args>` with `dir` as the working directory, stdout/stderr to dir/stdout.txt and
+// dir/stderr.txt, stdin from /dev/null; returns the exit code (-1 if it did not exit normally).
+int run_cli_in(const std::string& dir, const std::string& args);
+
 // Writes `text` to `path` (creating parent directories).
 void write_file(const std::string& path, const std::string& text);
 

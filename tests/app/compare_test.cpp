@@ -14,25 +14,16 @@
 
 #include "cli_runner.hpp"
 
+using rocesim::test::read_file;
+using rocesim::test::run_cli_in;
+
 using nlohmann::json;
 using rocesim::test::scratch_dir;
 using rocesim::test::write_file;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
-int rocesim_in(const std::string& dir, const std::string& args) {
-  const std::string cmd =
-      "cd '" + dir + "' && '" + std::string(ROCESIM_EXE) + "' " + args + " >stdout.txt 2>stderr.txt </dev/null";
-  const int status = std::system(cmd.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 const std::string kRun = std::string("run --quiet --topology '") + ROCESIM_SOURCE_DIR +
                          "/topologies/leaf_spine_128.json' --workload '" + ROCESIM_SOURCE_DIR +
@@ -41,11 +32,11 @@ const std::string kRun = std::string("run --quiet --topology '") + ROCESIM_SOURC
 // A directory holding run "base" (a fluid run of a small ring all-reduce + all-to-all).
 std::string with_base_run(const std::string& name) {
   const std::string dir = scratch_dir(name);
-  REQUIRE(rocesim_in(dir, kRun + " --out base") == 0);
+  REQUIRE(run_cli_in(dir, kRun + " --out base") == 0);
   return dir;
 }
 
-json load(const std::string& path) { return json::parse(slurp(path)); }
+json load(const std::string& path) { return json::parse(read_file(path)); }
 
 void save(const std::string& path, const json& j) { write_file(path, j.dump(2)); }
 
@@ -61,14 +52,14 @@ std::size_t op_index(const json& s, const std::string& id) {
 
 TEST_CASE("compare: two runs of the same inputs match exactly (exit 0), wall time is never compared") {
   const std::string dir = with_base_run("compare-same");
-  REQUIRE(rocesim_in(dir, kRun + " --out again") == 0);
+  REQUIRE(run_cli_in(dir, kRun + " --out again") == 0);
   // Expected: wall_time_s almost surely differs between the runs, yet nothing is reported as moved.
-  CHECK(rocesim_in(dir, "compare base again") == 0);
-  const std::string out = slurp(dir + "/stdout.txt");
+  CHECK(run_cli_in(dir, "compare base again") == 0);
+  const std::string out = read_file(dir + "/stdout.txt");
   CHECK(out.find(" 0 moved, 0 regressions") != std::string::npos);
   CHECK(out.find("wall") == std::string::npos);
   // Files and directories are both accepted.
-  CHECK(rocesim_in(dir, "compare base/summary.json again") == 0);
+  CHECK(run_cli_in(dir, "compare base/summary.json again") == 0);
 }
 
 TEST_CASE("compare: a 1 % slower collective is a regression at the default tolerance (exit 1)") {
@@ -78,8 +69,8 @@ TEST_CASE("compare: a 1 % slower collective is a regression at the default toler
   const double before = s["ops"][ar]["duration_us"].get<double>();
   s["ops"][ar]["duration_us"] = before * 1.01;
   save(dir + "/slow.json", s);
-  CHECK(rocesim_in(dir, "compare base slow.json") == 1);
-  const std::string out = slurp(dir + "/stdout.txt");
+  CHECK(run_cli_in(dir, "compare base slow.json") == 1);
+  const std::string out = read_file(dir + "/stdout.txt");
   CAPTURE(out);
   CHECK(out.find("/ops/ar/duration_us") != std::string::npos);
   CHECK(out.find("+1%") != std::string::npos);
@@ -88,14 +79,14 @@ TEST_CASE("compare: a 1 % slower collective is a regression at the default toler
   // Faster is flagged too: deterministic baselines should not drift in either direction.
   s["ops"][ar]["duration_us"] = before * 0.99;
   save(dir + "/fast.json", s);
-  CHECK(rocesim_in(dir, "compare base fast.json") == 1);
+  CHECK(run_cli_in(dir, "compare base fast.json") == 1);
   // Tolerances: global, per metric (pattern with "*"), and ignore.
-  CHECK(rocesim_in(dir, "compare base slow.json --tolerance 0.02") == 0);
-  CHECK(rocesim_in(dir, "compare base slow.json --metric-tolerance '/ops/*/duration_us=0.02'") == 0);
-  CHECK(slurp(dir + "/stdout.txt").find("within tolerance") != std::string::npos);
-  CHECK(rocesim_in(dir, "compare base slow.json --metric-tolerance '/ops/a2a/duration_us=0.02'") == 1);
-  CHECK(rocesim_in(dir, "compare base slow.json --ignore /ops/ar") == 0);
-  CHECK(rocesim_in(dir, "compare base slow.json --abs-tolerance 1e9") == 0);
+  CHECK(run_cli_in(dir, "compare base slow.json --tolerance 0.02") == 0);
+  CHECK(run_cli_in(dir, "compare base slow.json --metric-tolerance '/ops/*/duration_us=0.02'") == 0);
+  CHECK(read_file(dir + "/stdout.txt").find("within tolerance") != std::string::npos);
+  CHECK(run_cli_in(dir, "compare base slow.json --metric-tolerance '/ops/a2a/duration_us=0.02'") == 1);
+  CHECK(run_cli_in(dir, "compare base slow.json --ignore /ops/ar") == 0);
+  CHECK(run_cli_in(dir, "compare base slow.json --abs-tolerance 1e9") == 0);
 }
 
 TEST_CASE("compare: arrays with ids are matched by id, structural and string changes are judged") {
@@ -106,52 +97,52 @@ TEST_CASE("compare: arrays with ids are matched by id, structural and string cha
   json reordered = s;
   std::reverse(reordered["ops"].begin(), reordered["ops"].end());
   save(dir + "/reordered.json", reordered);
-  CHECK(rocesim_in(dir, "compare base reordered.json") == 0);
+  CHECK(run_cli_in(dir, "compare base reordered.json") == 0);
   // A new key in the current run is listed, not a failure (reports grow new sections).
   json added = s;
   added["run"]["new_metric"] = 5;
   save(dir + "/added.json", added);
-  CHECK(rocesim_in(dir, "compare base added.json") == 0);
-  CHECK(slurp(dir + "/stdout.txt").find("added") != std::string::npos);
+  CHECK(run_cli_in(dir, "compare base added.json") == 0);
+  CHECK(read_file(dir + "/stdout.txt").find("added") != std::string::npos);
   // A metric that disappeared is a failure.
   json removed = s;
   removed["run"].erase("sim_end_us");
   save(dir + "/removed.json", removed);
-  CHECK(rocesim_in(dir, "compare base removed.json") == 1);
-  CHECK(slurp(dir + "/stdout.txt").find("REMOVED") != std::string::npos);
+  CHECK(run_cli_in(dir, "compare base removed.json") == 1);
+  CHECK(read_file(dir + "/stdout.txt").find("REMOVED") != std::string::npos);
   // A boolean that flips (the run no longer completes) is a failure.
   json incomplete = s;
   incomplete["run"]["completed"] = false;
   save(dir + "/incomplete.json", incomplete);
-  CHECK(rocesim_in(dir, "compare base incomplete.json") == 1);
-  CHECK(slurp(dir + "/stdout.txt").find("CHANGED") != std::string::npos);
+  CHECK(run_cli_in(dir, "compare base incomplete.json") == 1);
+  CHECK(read_file(dir + "/stdout.txt").find("CHANGED") != std::string::npos);
 }
 
 TEST_CASE("compare: bad input and summaries of different configs exit 2 with a clear message") {
   const std::string dir = with_base_run("compare-bad");
   // Different topology (one --set) → refused, naming the first differing key.
-  REQUIRE(rocesim_in(dir, kRun + " --set topology.leaf_spine.spines=2 --out other_topo") == 0);
-  CHECK(rocesim_in(dir, "compare base other_topo") == 2);
-  std::string err = slurp(dir + "/stderr.txt");
+  REQUIRE(run_cli_in(dir, kRun + " --set topology.leaf_spine.spines=2 --out other_topo") == 0);
+  CHECK(run_cli_in(dir, "compare base other_topo") == 2);
+  std::string err = read_file(dir + "/stderr.txt");
   CAPTURE(err);
   CHECK(err.find("/effective_config/topology/leaf_spine/spines") != std::string::npos);
   CHECK(err.find("different config") != std::string::npos);
   // Different backend → refused.
-  REQUIRE(rocesim_in(dir, "run --quiet --topology '" + std::string(ROCESIM_SOURCE_DIR) +
+  REQUIRE(run_cli_in(dir, "run --quiet --topology '" + std::string(ROCESIM_SOURCE_DIR) +
                               "/topologies/leaf_spine_128.json' --workload '" + ROCESIM_SOURCE_DIR +
                               "/workloads/regression/ring_a2a_16.json' --backend analytic --out other_backend") == 0);
-  CHECK(rocesim_in(dir, "compare base other_backend") == 2);
-  CHECK(slurp(dir + "/stderr.txt").find("/effective_config/backend") != std::string::npos);
+  CHECK(run_cli_in(dir, "compare base other_backend") == 2);
+  CHECK(read_file(dir + "/stderr.txt").find("/effective_config/backend") != std::string::npos);
   // Unreadable, not a summary, malformed, bad option value.
-  CHECK(rocesim_in(dir, "compare base missing.json") == 2);
-  CHECK(slurp(dir + "/stderr.txt").find("missing.json") != std::string::npos);
+  CHECK(run_cli_in(dir, "compare base missing.json") == 2);
+  CHECK(read_file(dir + "/stderr.txt").find("missing.json") != std::string::npos);
   write_file(dir + "/not_summary.json", "{\"a\": 1}");
-  CHECK(rocesim_in(dir, "compare not_summary.json base") == 2);
-  CHECK(slurp(dir + "/stderr.txt").find("not_summary.json: /effective_config") != std::string::npos);
+  CHECK(run_cli_in(dir, "compare not_summary.json base") == 2);
+  CHECK(read_file(dir + "/stderr.txt").find("not_summary.json: /effective_config") != std::string::npos);
   write_file(dir + "/broken.json", "{\"run\": ");
-  CHECK(rocesim_in(dir, "compare base broken.json") == 2);
+  CHECK(run_cli_in(dir, "compare base broken.json") == 2);
   std::filesystem::create_directories(dir + "/empty_dir");
-  CHECK(rocesim_in(dir, "compare base empty_dir") == 2);
-  CHECK(rocesim_in(dir, "compare base base --metric-tolerance /run/events") == 2);
-  CHECK(rocesim_in(dir, "compare base base --tolerance -1") == 2);
+  CHECK(run_cli_in(dir, "compare base empty_dir") == 2);
+  CHECK(run_cli_in(dir, "compare base base --metric-tolerance /run/events") == 2);
+  CHECK(run_cli_in(dir, "compare base base --tolerance -1") == 2);
 }

@@ -9,20 +9,12 @@
 
 #include "cli_runner.hpp"
 
+using rocesim::test::read_file;
+using rocesim::test::run_cli_in;
+
 using rocesim::test::run_cli;
 using rocesim::test::scratch_dir;
 using rocesim::test::write_file;
-
-namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
 
 TEST_CASE("convert: a flow CSV becomes one send op per row, on stdout and in a file, identically") {
   // workloads/traces/incast_4to1.csv: 5 flows among endpoints 0..4 → world 5, flow 4 waits for flow 1.
@@ -39,7 +31,7 @@ TEST_CASE("convert: a flow CSV becomes one send op per row, on stdout and in a f
   const auto to_file = run_cli("convert --format flows workloads/traces/incast_4to1.csv -o " + dir + "/out.json");
   REQUIRE(to_file.exit_code == 0);
   CHECK(to_file.out.empty());
-  CHECK(slurp(dir + "/out.json") == out.out);  // deterministic: byte-identical
+  CHECK(read_file(dir + "/out.json") == out.out);  // deterministic: byte-identical
   CHECK_FALSE(std::filesystem::exists(dir + "/out.json.tmp"));
 }
 

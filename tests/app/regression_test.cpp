@@ -14,18 +14,15 @@
 
 #include "cli_runner.hpp"
 
+using rocesim::test::read_file;
+using rocesim::test::run_cli_in;
+
 using nlohmann::json;
 using rocesim::test::scratch_dir;
 using rocesim::test::write_file;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 int sh(const std::string& cmd, const std::string& log) {
   const int status = std::system((cmd + " >'" + log + "' 2>&1 </dev/null").c_str());
@@ -41,7 +38,7 @@ TEST_CASE("scripts/regress.sh: every topology config matches its baseline") {
   const std::string dir = scratch_dir("regress");
   const std::string log = dir + "/regress.log";
   const int code = sh("bash '" + kSource + "/scripts/regress.sh' '" + std::string(ROCESIM_BINARY_DIR) + "'", log);
-  const std::string out = slurp(log);
+  const std::string out = read_file(log);
   CAPTURE(out);
   CHECK(code == 0);
   // Expected: one "ok" line per topology file, so no config was skipped.
@@ -59,7 +56,7 @@ TEST_CASE("scripts/regress.sh: every topology config matches its baseline") {
 TEST_CASE("a perturbed baseline is a regression (exit 1); a baseline of another topology is refused (exit 2)") {
   const std::string dir = scratch_dir("regress-perturbed");
   const std::string base = kSource + "/reports/baselines/";
-  const json fat = json::parse(slurp(base + "fat_tree_k8.json"));
+  const json fat = json::parse(read_file(base + "fat_tree_k8.json"));
   REQUIRE(fat["ops"].size() >= 1);
   // Rerun fat_tree_k8's scenario exactly as the manifest says.
   const std::string run = "cd '" + kSource + "' && '" + kExe +
@@ -72,8 +69,8 @@ TEST_CASE("a perturbed baseline is a regression (exit 1); a baseline of another 
   perturbed["ops"][0]["duration_us"] = fat["ops"][0]["duration_us"].get<double>() * 1.001;
   write_file(dir + "/perturbed.json", perturbed.dump(2));
   CHECK(sh("'" + kExe + "' compare '" + dir + "/perturbed.json' '" + dir + "/current'", dir + "/perturbed.log") == 1);
-  CHECK(slurp(dir + "/perturbed.log").find("REGRESSION") != std::string::npos);
+  CHECK(read_file(dir + "/perturbed.log").find("REGRESSION") != std::string::npos);
   // The leaf-spine baseline is from another topology: exit 2 naming the topology key that differs.
   CHECK(sh("'" + kExe + "' compare '" + base + "leaf_spine_128.json' '" + dir + "/current'", dir + "/other.log") == 2);
-  CHECK(slurp(dir + "/other.log").find("/effective_config/topology") != std::string::npos);
+  CHECK(read_file(dir + "/other.log").find("/effective_config/topology") != std::string::npos);
 }

@@ -8,25 +8,16 @@
 
 #include "cli_runner.hpp"
 
+using rocesim::test::read_file;
+using rocesim::test::run_cli_in;
+
 using nlohmann::json;
 using rocesim::test::run_cli;
 using rocesim::test::scratch_dir;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
-// Runs `rocesim <args>` with `dir` as the working directory; returns the exit code.
-int run_in(const std::string& dir, const std::string& args) {
-  const std::string cmd = "cd '" + dir + "' && '" + std::string(ROCESIM_EXE) + "' " + args + " >stdout.txt 2>stderr.txt";
-  const int status = std::system(cmd.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 json without_wall_time(json s) {
   s["run"].erase("wall_time_s");
@@ -38,11 +29,11 @@ json without_wall_time(json s) {
 
 TEST_CASE("rocesim run with no arguments runs the default study and writes ./rocesim-report/summary.json") {
   const std::string dir = scratch_dir("run-default");
-  REQUIRE(run_in(dir, "run") == 0);
+  REQUIRE(run_cli_in(dir, "run") == 0);
   const std::string path = dir + "/rocesim-report/summary.json";
   REQUIRE(std::filesystem::exists(path));
   CHECK_FALSE(std::filesystem::exists(dir + "/rocesim-report/.summary.json.tmp"));
-  const json s = json::parse(slurp(path));
+  const json s = json::parse(read_file(path));
   CHECK(s["backend"] == "analytic");
   CHECK(s["seed"] == 1);
   CHECK(s["version"].is_string());
@@ -66,18 +57,18 @@ TEST_CASE("rocesim run with no arguments runs the default study and writes ./roc
   const std::int64_t N = n, expected = 2 * (N - 1) * (64 << 20) / N + (N - 1) * (16 << 20) / N;
   for (std::uint32_t r = 0; r < n; ++r) CHECK(s["jobs"][0]["bytes_sent_per_rank"][r] == expected);
   // The stdout summary names the algorithms.
-  const std::string out = slurp(dir + "/stdout.txt");
+  const std::string out = read_file(dir + "/stdout.txt");
   CHECK(out.find("ring") != std::string::npos);
   CHECK(out.find("pairwise") != std::string::npos);
 }
 
 TEST_CASE("rocesim run is deterministic: same inputs and seed give the same summary (wall time aside)") {
   const std::string a = scratch_dir("run-det-a"), b = scratch_dir("run-det-b");
-  REQUIRE(run_in(a, "run --quiet --seed 5 --out r") == 0);
-  REQUIRE(run_in(b, "run --quiet --seed 5 --out r") == 0);
-  const json sa = json::parse(slurp(a + "/r/summary.json")), sb = json::parse(slurp(b + "/r/summary.json"));
+  REQUIRE(run_cli_in(a, "run --quiet --seed 5 --out r") == 0);
+  REQUIRE(run_cli_in(b, "run --quiet --seed 5 --out r") == 0);
+  const json sa = json::parse(read_file(a + "/r/summary.json")), sb = json::parse(read_file(b + "/r/summary.json"));
   CHECK(without_wall_time(sa).dump() == without_wall_time(sb).dump());
-  CHECK(slurp(a + "/stdout.txt").empty());  // --quiet
+  CHECK(read_file(a + "/stdout.txt").empty());  // --quiet
 }
 
 TEST_CASE("rocesim run: bad input exits 2 with a clear message") {
@@ -85,14 +76,14 @@ TEST_CASE("rocesim run: bad input exits 2 with a clear message") {
   rocesim::test::write_file(dir + "/cycle.json", R"({"jobs": [{"world_size": 2, "ops": [
       {"id": "a", "type": "compute", "duration": "1us", "deps": ["b"]},
       {"id": "b", "type": "compute", "duration": "1us", "deps": ["a"]}]}]})");
-  CHECK(run_in(dir, "run --workload cycle.json") == 2);
-  CHECK(slurp(dir + "/stderr.txt").find("cycle.json: /jobs/0/ops: dependency cycle: a -> b -> a") != std::string::npos);
-  CHECK(run_in(dir, "run --backend warp-drive") == 2);
-  CHECK(slurp(dir + "/stderr.txt").find("backend \"warp-drive\" is not available") != std::string::npos);
-  CHECK(run_in(dir, "run --set speed=3") == 2);  // the analytic tier has no parameters
-  CHECK(slurp(dir + "/stderr.txt").find("unknown key \"speed\"") != std::string::npos);
-  CHECK(run_in(dir, "run --set workload.jobs.0.world_size=999") == 2);  // not an object path: rejected
-  CHECK(run_in(dir, "run --workload no-such-file.json") == 2);
+  CHECK(run_cli_in(dir, "run --workload cycle.json") == 2);
+  CHECK(read_file(dir + "/stderr.txt").find("cycle.json: /jobs/0/ops: dependency cycle: a -> b -> a") != std::string::npos);
+  CHECK(run_cli_in(dir, "run --backend warp-drive") == 2);
+  CHECK(read_file(dir + "/stderr.txt").find("backend \"warp-drive\" is not available") != std::string::npos);
+  CHECK(run_cli_in(dir, "run --set speed=3") == 2);  // the analytic tier has no parameters
+  CHECK(read_file(dir + "/stderr.txt").find("unknown key \"speed\"") != std::string::npos);
+  CHECK(run_cli_in(dir, "run --set workload.jobs.0.world_size=999") == 2);  // not an object path: rejected
+  CHECK(run_cli_in(dir, "run --workload no-such-file.json") == 2);
   CHECK_FALSE(std::filesystem::exists(dir + "/rocesim-report/summary.json"));
 }
 
@@ -100,7 +91,7 @@ TEST_CASE("the commands shown in workloads/README.md run: shipped workloads on s
   const std::string a = scratch_dir("run-readme-a"), b = scratch_dir("run-readme-b");
   const auto moe = run_cli("run --workload workloads/moe_alltoall_ep.json --quiet --out '" + a + "'");
   CHECK(moe.exit_code == 0);
-  const json sa = json::parse(slurp(a + "/summary.json"));
+  const json sa = json::parse(read_file(a + "/summary.json"));
   CHECK(sa["run"]["completed"] == true);
   CHECK(sa["ops"][3]["algorithm"] == "rail_aligned");
   CHECK(sa["ops"][5]["algorithm"] == "hierarchical");
@@ -108,7 +99,7 @@ TEST_CASE("the commands shown in workloads/README.md run: shipped workloads on s
                            b + "'");
   CHECK(mix.exit_code == 0);
   CHECK(mix.out.find("halving_doubling") != std::string::npos);
-  const json sb = json::parse(slurp(b + "/summary.json"));
+  const json sb = json::parse(read_file(b + "/summary.json"));
   CHECK(sb["jobs"].size() == 3);
   // Job 2 is placed with stride 2 on the endpoints job 1 left free (64, 66, ...).
   CHECK(sb["jobs"][1]["endpoints"][0] == 64);

@@ -11,6 +11,9 @@
 
 #include "cli_runner.hpp"
 
+using rocesim::test::read_file;
+using rocesim::test::run_cli_in;
+
 using nlohmann::json;
 using rocesim::test::run_cli;
 using rocesim::test::scratch_dir;
@@ -18,16 +21,10 @@ using rocesim::test::write_file;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::vector<std::vector<std::string>> read_csv(const std::string& path) {
   std::vector<std::vector<std::string>> rows;
-  std::istringstream in(slurp(path));
+  std::istringstream in(read_file(path));
   for (std::string line; std::getline(in, line);) {
     std::vector<std::string> cells;
     std::string cell;
@@ -40,7 +37,7 @@ std::vector<std::vector<std::string>> read_csv(const std::string& path) {
 }
 
 std::string header(const std::string& path) {
-  std::istringstream in(slurp(path));
+  std::istringstream in(read_file(path));
   std::string line;
   std::getline(in, line);
   return line;
@@ -83,7 +80,7 @@ TEST_CASE("rocesim run --out writes every report file with the schema's header r
         "max_queue[B]");
   CHECK(header(out + "/timeseries.csv") == "time[us],port,from,to,tier,utilization,queue[B]");
 
-  const json s = json::parse(slurp(out + "/summary.json"));
+  const json s = json::parse(read_file(out + "/summary.json"));
   REQUIRE(s["run"]["transfers"] == 720);
   // collectives.csv: one row per ops[] entry, same durations.
   const auto coll = read_csv(out + "/collectives.csv");
@@ -137,7 +134,7 @@ TEST_CASE("links.csv conserves bytes: NIC up-ports carry exactly the bytes start
       CHECK(u > 0.0);
       CHECK(u <= 1.0 + 1e-6);
     }
-    const json s = json::parse(slurp(out + "/summary.json"));
+    const json s = json::parse(read_file(out + "/summary.json"));
     CHECK(nic_up == doctest::Approx(33.75 * 1048576));  // = Σ flows.csv bytes (test above)
     if (s.contains("conservation")) CHECK(s["conservation"]["ok"] == true);
   }
@@ -148,7 +145,7 @@ TEST_CASE("trace.json parses and holds one event per track, per (op, rank) and p
   const std::string out = dir + "/report";
   const auto r = run_cli(run_args(small_workload(dir), "analytic", out));
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  const json t = json::parse(slurp(out + "/trace.json"));
+  const json t = json::parse(read_file(out + "/trace.json"));
   CHECK(t["displayTimeUnit"] == "ns");
   const json& ev = t["traceEvents"];
   std::size_t meta = 0, ops = 0, transfers = 0;
@@ -176,9 +173,9 @@ TEST_CASE("the same run twice writes byte-identical files (summary.json up to wa
     REQUIRE(run_cli(run_args(wl, backend, a)).exit_code == 0);
     REQUIRE(run_cli(run_args(wl, backend, b)).exit_code == 0);
     for (const char* f : {"collectives.csv", "flows.csv", "links.csv", "timeseries.csv", "trace.json"}) {
-      CHECK_MESSAGE(slurp(a + "/" + f) == slurp(b + "/" + f), f);
+      CHECK_MESSAGE(read_file(a + "/" + f) == read_file(b + "/" + f), f);
     }
-    json sa = json::parse(slurp(a + "/summary.json")), sb = json::parse(slurp(b + "/summary.json"));
+    json sa = json::parse(read_file(a + "/summary.json")), sb = json::parse(read_file(b + "/summary.json"));
     for (json* s : {&sa, &sb}) {
       (*s)["run"].erase("wall_time_s");
       (*s)["run"].erase("events_per_wall_s");
@@ -214,7 +211,7 @@ TEST_CASE("--out that cannot be created: exit 2 before running, no file left beh
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("--out") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir + "/blocker/report"));
-  CHECK(slurp(dir + "/blocker") == "a file where the report directory should go\n");
+  CHECK(read_file(dir + "/blocker") == "a file where the report directory should go\n");
 }
 
 TEST_CASE("no progress line when stderr is not a terminal; bad option values exit 2") {

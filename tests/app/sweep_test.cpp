@@ -14,6 +14,9 @@
 
 #include "cli_runner.hpp"
 
+using rocesim::test::read_file;
+using rocesim::test::run_cli_in;
+
 using nlohmann::json;
 using rocesim::test::scratch_dir;
 using rocesim::test::write_file;
@@ -22,12 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Runs a shell command line in `dir`; stdout/stderr go to dir/stdout.txt, dir/stderr.txt.
 int sh_in(const std::string& dir, const std::string& cmd) {
@@ -43,7 +40,7 @@ std::string src(const std::string& rel) { return std::string(ROCESIM_SOURCE_DIR)
 // sweep.csv as rows of cells (no quoted cells occur in these tests' tables).
 std::vector<std::vector<std::string>> read_csv(const std::string& path) {
   std::vector<std::vector<std::string>> rows;
-  std::istringstream in(slurp(path));
+  std::istringstream in(read_file(path));
   std::string line;
   while (std::getline(in, line)) {
     std::vector<std::string> cells;
@@ -72,7 +69,7 @@ json base_spec() {
 }
 
 std::size_t count_lines(const std::string& path) {
-  std::istringstream in(slurp(path));
+  std::istringstream in(read_file(path));
   std::size_t n = 0;
   std::string line;
   while (std::getline(in, line)) n += !line.empty();
@@ -121,7 +118,7 @@ TEST_CASE("sweep grid: one point per combination, last axis fastest, axis values
     CHECK(r[c_backend] == backends[i % 2]);
     CHECK(r.back() == "ok");
     // The point's own report carries the axis values, and the CSV cells come from it.
-    const json s = json::parse(slurp(dir + "/out/" + r[1] + "/summary.json"));
+    const json s = json::parse(read_file(dir + "/out/" + r[1] + "/summary.json"));
     CHECK(s["backend"] == backends[i % 2]);
     CHECK(s["effective_config"]["topology"]["leaf_spine"]["spines"] == spines[i / 2]);
     CHECK(r[c_dur] == s["ops"][0]["duration_us"].dump());
@@ -158,7 +155,7 @@ TEST_CASE("sweep -j 1 and -j 2 write byte-identical sweep.csv") {
   write_file(dir + "/spec.json", spec.dump());
   REQUIRE(sh_in(dir, exe() + " sweep spec.json -j 1 --out j1 --quiet") == 0);
   REQUIRE(sh_in(dir, exe() + " sweep spec.json -j 2 --out j2 --quiet") == 0);
-  const std::string a = slurp(dir + "/j1/sweep.csv"), b = slurp(dir + "/j2/sweep.csv");
+  const std::string a = read_file(dir + "/j1/sweep.csv"), b = read_file(dir + "/j2/sweep.csv");
   CHECK(count_lines(dir + "/j1/sweep.csv") == 7);
   CHECK(a == b);
 }
@@ -172,7 +169,7 @@ TEST_CASE("a failing point gets its status, the others finish, the sweep exits n
   write_file(dir + "/spec.json", spec.dump());
   const std::string cmd = "ROCESIM_SWEEP_EXE='" + wrapper + "' " + exe() + " sweep spec.json --out out";
   CHECK(sh_in(dir, cmd) == 2);
-  CHECK(slurp(dir + "/stderr.txt").find("failed (exit-2)") != std::string::npos);
+  CHECK(read_file(dir + "/stderr.txt").find("failed (exit-2)") != std::string::npos);
   auto rows = read_csv(dir + "/out/sweep.csv");
   REQUIRE(rows.size() == 4);
   CHECK(rows[1].back() == "ok");
@@ -182,7 +179,7 @@ TEST_CASE("a failing point gets its status, the others finish, the sweep exits n
   // Second invocation: points 0 and 2 are reused, point 1 runs again (and fails again).
   CHECK(sh_in(dir, cmd) == 2);
   CHECK(count_lines(dir + "/runs.log") == 4);
-  CHECK(slurp(dir + "/runs.log").rfind("/points/1-") > slurp(dir + "/runs.log").rfind("/points/2-"));
+  CHECK(read_file(dir + "/runs.log").rfind("/points/1-") > read_file(dir + "/runs.log").rfind("/points/2-"));
   rows = read_csv(dir + "/out/sweep.csv");
   REQUIRE(rows.size() == 4);
   CHECK(rows[1].back() == "ok");
@@ -204,7 +201,7 @@ TEST_CASE("sweep resumes after a kill: finished points are not rerun, no row is 
                              "sleep 0.1; i=$((i+1)); done; kill -9 -$pid; wait $pid; true";
   write_file(dir + "/kill.sh", script);
   REQUIRE(sh_in(dir, "sh kill.sh") == 0);
-  CAPTURE(slurp(dir + "/sweep1.log"));
+  CAPTURE(read_file(dir + "/sweep1.log"));
   REQUIRE(fs::exists(dir + "/started1"));
   // Expected after the kill: two child runs started (points 0 and 1); the table has every point,
   // point 0 ok and the others pending; nothing claims point 1 finished.
@@ -219,14 +216,14 @@ TEST_CASE("sweep resumes after a kill: finished points are not rerun, no row is 
   // Resume: only points 1 and 2 run; point 0's report is untouched.
   write_file(dir + "/release", "");
   REQUIRE(sh_in(dir, env + sweep) == 0);
-  const std::string runs = slurp(dir + "/runs.log");
+  const std::string runs = read_file(dir + "/runs.log");
   CHECK(count_lines(dir + "/runs.log") == 4);
   CHECK(runs.find("/points/0-") == runs.rfind("/points/0-"));  // point 0 ran exactly once
   CHECK(fs::last_write_time(p0) == p0_time);
-  CHECK(slurp(dir + "/stdout.txt").find("1 reused") != std::string::npos);
+  CHECK(read_file(dir + "/stdout.txt").find("1 reused") != std::string::npos);
   // The resumed table equals an uninterrupted sweep's.
   REQUIRE(sh_in(dir, exe() + " sweep spec.json -j 2 --out fresh --quiet") == 0);
-  CHECK(slurp(dir + "/out/sweep.csv") == slurp(dir + "/fresh/sweep.csv"));
+  CHECK(read_file(dir + "/out/sweep.csv") == read_file(dir + "/fresh/sweep.csv"));
   // A changed input invalidates the reuse: editing the spec's set reruns every point.
   spec["base"]["set"] = {{"topology.leaf_spine.spines", 2}};
   write_file(dir + "/spec.json", spec.dump());
@@ -263,7 +260,7 @@ TEST_CASE("bad sweep specs exit 2 with the file and JSON path, and leave no outp
     CAPTURE(c.what);
     write_file(dir + "/spec.json", c.spec.dump());
     CHECK(sh_in(dir, exe() + " sweep spec.json --out out") == 2);
-    const std::string err = slurp(dir + "/stderr.txt");
+    const std::string err = read_file(dir + "/stderr.txt");
     CAPTURE(err);
     CHECK(err.find("error: ") != std::string::npos);
     CHECK(err.find(c.expected_in_error) != std::string::npos);
@@ -272,11 +269,11 @@ TEST_CASE("bad sweep specs exit 2 with the file and JSON path, and leave no outp
   // Malformed JSON and an output directory that cannot be created (under a regular file).
   write_file(dir + "/spec.json", "{\"axes\": [");
   CHECK(sh_in(dir, exe() + " sweep spec.json --out out") == 2);
-  CHECK(slurp(dir + "/stderr.txt").find("spec.json") != std::string::npos);
+  CHECK(read_file(dir + "/stderr.txt").find("spec.json") != std::string::npos);
   write_file(dir + "/spec.json", json{{"axes", ok_axes}}.dump());
   write_file(dir + "/file", "");
   CHECK(sh_in(dir, exe() + " sweep spec.json --out file/out") == 2);
-  CHECK(slurp(dir + "/stderr.txt").find("file/out") != std::string::npos);
+  CHECK(read_file(dir + "/stderr.txt").find("file/out") != std::string::npos);
   CHECK_FALSE(fs::exists(dir + "/out"));
 }
 
@@ -290,11 +287,11 @@ TEST_CASE("mpirun -np 2 rocesim sweep: point i runs on rank i mod 2, rank 0 writ
   REQUIRE(sh_in(dir, exe() + " sweep spec.json --out single --quiet") == 0);
   const std::string mpirun = std::string("'") + ROCESIM_MPIEXEC + "' --allow-run-as-root --oversubscribe -np 2 ";
   const int code = sh_in(dir, "ROCESIM_SWEEP_EXE='" + wrapper + "' " + mpirun + exe() + " sweep spec.json --out mpi --quiet");
-  CAPTURE(slurp(dir + "/stderr.txt"));
+  CAPTURE(read_file(dir + "/stderr.txt"));
   REQUIRE(code == 0);
-  CHECK(slurp(dir + "/mpi/sweep.csv") == slurp(dir + "/single/sweep.csv"));
+  CHECK(read_file(dir + "/mpi/sweep.csv") == read_file(dir + "/single/sweep.csv"));
   // Expected: points 0, 2, 4 on rank 0 and 1, 3 on rank 1.
-  const std::string runs = slurp(dir + "/runs.log");
+  const std::string runs = read_file(dir + "/runs.log");
   CHECK(count_lines(dir + "/runs.log") == 5);
   for (int i = 0; i < 5; ++i) {
     CAPTURE(i);
