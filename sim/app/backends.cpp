@@ -5,6 +5,7 @@
 #include "flow/fluid_net.hpp"
 #include "cc/cc_factory.hpp"
 #include "net/make_packet_net.hpp"
+#include "net/net_params.hpp"
 #include "workload/analytic_backend.hpp"
 
 namespace rocesim::app {
@@ -40,7 +41,17 @@ std::unique_ptr<TransferBackend> make_backend(std::string_view name, Simulator& 
 nlohmann::json effective_backend_params(std::string_view name, const nlohmann::json& params) {
   nlohmann::json out = params;
   if (name == "analytic" && !out.contains("endpoint_fifo")) out["endpoint_fifo"] = false;
-  if (name == "packet") out = net::effective_packet_params(params);
+  if (name == "packet") {
+    out = net::effective_packet_params(params);
+    // The CC strategy's parameters with its defaults filled in, so a report names every DCQCN/HPCC
+    // constant the run used, not just the algorithm.
+    nlohmann::json doc = params.is_object() ? params : nlohmann::json::object();
+    const nlohmann::json cc = doc.contains("cc") ? doc["cc"] : nlohmann::json();
+    doc.erase("cc");
+    JsonReader r(doc, "--set", "/backend");
+    const net::NetParams net_params = net::read_net_params(r);
+    out["cc"] = cc::make_cc_strategy(cc, "--set", cc::cc_context(net_params), "/backend/cc").effective;
+  }
   return out;
 }
 

@@ -105,3 +105,19 @@ TEST_CASE("the commands shown in workloads/README.md run: shipped workloads on s
   CHECK(sb["jobs"][1]["endpoints"][0] == 64);
   CHECK(sb["jobs"][1]["endpoints"][1] == 66);
 }
+
+TEST_CASE("rocesim run: the effective config names every CC parameter the packet run used") {
+  // DCQCN's default g is 1/256 = 0.00390625 (sim/cc/dcqcn.hpp); the summary must carry it although
+  // only the algorithm was set.
+  const std::string dir = scratch_dir("run-effective-cc");
+  const auto r = run_cli(
+      "run --topology topologies/fat_tree_k8.json --workload workloads/traces/incast_4to1.csv --backend packet "
+      "--set cc.algorithm=dcqcn --quiet --out '" + dir + "'");
+  REQUIRE(r.exit_code == 0);
+  const json s = json::parse(read_file(dir + "/summary.json"));
+  const json& cc = s["effective_config"]["backend"]["params"]["cc"];
+  CHECK(cc["algorithm"] == "dcqcn");
+  REQUIRE(cc.contains("dcqcn"));
+  CHECK(cc["dcqcn"]["g"].get<double>() == doctest::Approx(1.0 / 256.0));
+  CHECK(cc["dcqcn"].contains("rate_ai"));
+}
