@@ -2,6 +2,9 @@
 // rocesim::ConfigError for bad input; main() turns that into a message and exit code 2.
 #pragma once
 
+#include <string>
+#include <vector>
+
 namespace CLI {
 class App;
 }
@@ -19,5 +22,10 @@ void register_convert(CLI::App& app, CommandContext& ctx);
 void register_run(CLI::App& app, CommandContext& ctx);
 void register_sweep(CLI::App& app, CommandContext& ctx);
 void register_topo(CLI::App& app, CommandContext& ctx);
+
+// Validates the arguments of one `rocesim run` (what follows "run") as `rocesim run --check` does,
+// in this process: builds fabric, routing, lowered workload and backend, runs nothing, writes
+// nothing. Throws ConfigError for bad input (used by `rocesim sweep` before any point starts).
+void check_run_arguments(const std::vector<std::string>& run_args);
 
 }  // namespace rocesim::app

@@ -1,5 +1,7 @@
 #include "app/sweep_run.hpp"
 
+#include "app/commands.hpp"
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -305,6 +307,15 @@ class Sweep {
 int run_sweep(const SweepOptions& opt) {
   SweepSpec spec = load_sweep_spec(opt.spec);
   std::vector<SweepPoint> points = expand_sweep(spec);
+  // Every point's inputs are checked before anything is written, so an unknown key on an axis is
+  // one clear error naming the point instead of a column of failed runs.
+  for (const SweepPoint& p : points) {
+    try {
+      check_run_arguments(p.run_args);
+    } catch (const ConfigError& e) {
+      throw ConfigError(opt.spec, "/axes", "point " + std::to_string(p.index) + " (" + p.dir_name + ") is invalid: " + e.what());
+    }
+  }
   prepare_output(opt.out);
   std::unique_ptr<SweepPeers> peers = make_sweep_peers();
   Sweep sweep(opt, std::move(spec), std::move(points));

@@ -78,10 +78,15 @@ std::size_t count_lines(const std::string& path) {
 
 // A child-executable wrapper (ROCESIM_SWEEP_EXE) that logs every point it runs, with its MPI rank,
 // and can hold point 1 until a release file appears.
-std::string write_wrapper(const std::string& dir, bool hold_point_1) {
+// What the wrapper does to point 1: nothing, hold it (for kills), or fail it at run time (a run that
+// passed input validation and still exits 2, as a backend rejecting something mid-run would).
+enum class Point1 { run, hold, fail };
+
+std::string write_wrapper(const std::string& dir, Point1 point1) {
   const std::string path = dir + "/wrapper.sh";
   std::string text = "#!/bin/sh\necho \"rank=${OMPI_COMM_WORLD_RANK:-0} $*\" >> '" + dir + "/runs.log'\n";
-  if (hold_point_1) {
+  if (point1 == Point1::fail) text += "case \"$*\" in *\"/points/1-\"*) echo 'error: injected failure' >&2; exit 2;; esac\n";
+  if (point1 == Point1::hold) {
     text += "case \"$*\" in *\"/points/1-\"*) if [ ! -e '" + dir + "/release' ]; then touch '" + dir +
             "/started1'; sleep 120; fi;; esac\n";
   }
@@ -162,10 +167,10 @@ TEST_CASE("sweep -j 1 and -j 2 write byte-identical sweep.csv") {
 
 TEST_CASE("a failing point gets its status, the others finish, the sweep exits non-zero; a rerun redoes only it") {
   const std::string dir = scratch_dir("sweep-fail");
-  const std::string wrapper = write_wrapper(dir, false);
+  const std::string wrapper = write_wrapper(dir, Point1::fail);
   json spec = base_spec();
-  // 0 spines is rejected by rocesim run (exit 2); 1 and 4 run.
-  spec["axes"] = {{{"key", "topology.leaf_spine.spines"}, {"values", {1, 0, 4}}}};
+  // The wrapper makes point 1 exit 2 at run time; 0 and 2 run.
+  spec["axes"] = {{{"key", "topology.leaf_spine.spines"}, {"values", {1, 2, 4}}}};
   write_file(dir + "/spec.json", spec.dump());
   const std::string cmd = "ROCESIM_SWEEP_EXE='" + wrapper + "' " + exe() + " sweep spec.json --out out";
   CHECK(sh_in(dir, cmd) == 2);
@@ -188,7 +193,7 @@ TEST_CASE("a failing point gets its status, the others finish, the sweep exits n
 
 TEST_CASE("sweep resumes after a kill: finished points are not rerun, no row is lost or duplicated") {
   const std::string dir = scratch_dir("sweep-resume");
-  const std::string wrapper = write_wrapper(dir, true);
+  const std::string wrapper = write_wrapper(dir, Point1::hold);
   json spec = base_spec();
   spec["axes"] = {{{"key", "seed"}, {"values", {1, 2, 3}}}};
   write_file(dir + "/spec.json", spec.dump());
@@ -255,6 +260,10 @@ TEST_CASE("bad sweep specs exit 2 with the file and JSON path, and leave no outp
       {"bad mode", {{"mode", "cartesian"}, {"axes", ok_axes}}, "/mode"},
       {"metric not a pointer", {{"axes", ok_axes}, {"metrics", {"run/sim_end_us"}}}, "/metrics/0"},
       {"missing topology file", {{"base", {{"topology", "nowhere.json"}}}, {"axes", ok_axes}}, "nowhere.json"},
+      // Checked in process before any point runs (rocesim run --check): the point and the key.
+      {"unknown config key on an axis", {{"axes", {{{"key", "routing.hsah"}, {"values", {"crc"}}}}}}, "point 0"},
+      {"bad config value on an axis",
+       {{"axes", {{{"key", "routing.load_balancing"}, {"values", {"ecmp", "sprey"}}}}}}, "point 1"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.what);
@@ -280,7 +289,7 @@ TEST_CASE("bad sweep specs exit 2 with the file and JSON path, and leave no outp
 TEST_CASE("mpirun -np 2 rocesim sweep: point i runs on rank i mod 2, rank 0 writes the same table") {
 #if ROCESIM_MPI_BUILT
   const std::string dir = scratch_dir("sweep-mpi");
-  const std::string wrapper = write_wrapper(dir, false);
+  const std::string wrapper = write_wrapper(dir, Point1::run);
   json spec = base_spec();
   spec["axes"] = {{{"key", "seed"}, {"values", {1, 2, 3, 4, 5}}}};
   write_file(dir + "/spec.json", spec.dump());
