@@ -227,6 +227,9 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   void on_data_at_receiver(std::uint32_t pkt);
   void accept_payload(std::uint32_t qp, std::uint32_t payload);
   void finish_receive(std::uint32_t qp);  // may call the sink
+  // The receiver's next expected PSN moved forward by `advanced` packets (pkt delivered them):
+  // ACK per ack_every (and on the last packet), release pkt, finish the QP when complete.
+  void after_in_order(std::uint32_t qp, std::uint32_t pkt, std::uint32_t advanced);  // may call the sink
   // reorder_receiver.cpp: out-of-order placement, bitmap, gap timer
   void on_data_reorder_tolerant(std::uint32_t pkt);
   void on_reorder_timer(std::uint32_t qp);

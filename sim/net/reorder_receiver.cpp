@@ -78,15 +78,7 @@ void PacketNet::on_data_reorder_tolerant(std::uint32_t pkt) {
   } else if (q.reorder.valid()) {
     sim_.cancel(q.reorder);
   }
-  q.unacked += advanced;
-  const bool last = q.rcv_next == q.total_pkts;
-  if (last || q.unacked >= static_cast<std::uint32_t>(params_.nic.ack_every)) {
-    q.unacked = 0;
-    ++counters_.acks_sent;
-    send_control(id, PacketType::ack, q.rcv_next, &pool_[pkt]);
-  }
-  pool_.release(pkt);
-  if (last) finish_receive(id);
+  after_in_order(id, pkt, advanced);
 }
 
 void PacketNet::on_reorder_timer(std::uint32_t id) {

@@ -198,15 +198,7 @@ void PacketNet::on_data_at_receiver(std::uint32_t pkt) {
     accept_payload(id, pool_[pkt].payload);
     ++q.rcv_next;
     q.nak_sent = false;
-    ++q.unacked;
-    const bool last = q.rcv_next == q.total_pkts;
-    if (last || q.unacked >= static_cast<std::uint32_t>(params_.nic.ack_every)) {
-      q.unacked = 0;
-      ++counters_.acks_sent;
-      send_control(id, PacketType::ack, q.rcv_next, &pool_[pkt]);
-    }
-    pool_.release(pkt);
-    if (last) finish_receive(id);
+    after_in_order(id, pkt, 1);
     return;
   }
   if (psn > q.rcv_next) {
@@ -299,6 +291,19 @@ void PacketNet::on_rto(std::uint32_t id) {
 void PacketNet::qp_finished(std::uint32_t id) {
   Transfer& t = transfers_[records_[id].transfer];
   if (--t.remaining_qps == 0 && sink_ != nullptr) sink_->on_transfer_done(t.tag, sim_.now());
+}
+
+void PacketNet::after_in_order(std::uint32_t id, std::uint32_t pkt, std::uint32_t advanced) {
+  Qp& q = qp_[id];
+  q.unacked += advanced;
+  const bool last = q.rcv_next == q.total_pkts;
+  if (last || q.unacked >= static_cast<std::uint32_t>(params_.nic.ack_every)) {
+    q.unacked = 0;
+    ++counters_.acks_sent;
+    send_control(id, PacketType::ack, q.rcv_next, &pool_[pkt]);
+  }
+  pool_.release(pkt);
+  if (last) finish_receive(id);
 }
 
 }  // namespace rocesim::net
