@@ -43,6 +43,7 @@
 #include "report/chrome_trace.hpp"
 #include "routing/route_check.hpp"
 #include "report/csv_writers.hpp"
+#include "topology/failures.hpp"
 #include "topology/topology.hpp"
 #include "workload/lower_workload.hpp"
 #include "workload/trace_import.hpp"
@@ -68,6 +69,32 @@ struct RunOptions {
 constexpr int kExitIncomplete = 3;
 // --attribution auto: the fluid what-if re-runs run up to this many transfers.
 constexpr std::size_t kAutoAttributionLimit = 200'000;
+
+// Every job's endpoints reach each other at time zero and after each instant of the schedule.
+void require_jobs_reachable(const routing::Router& router, const std::vector<topology::LinkChange>& schedule,
+                            const workload::LoweredWorkload& lowered, const workload::WorkloadSpec& wspec,
+                            const std::string& wfile) {
+  const auto check = [&](const routing::Router& r, const std::string& when) {
+    for (std::size_t j = 0; j < lowered.jobs.size(); ++j) {
+      const workload::JobRecord& job = lowered.jobs[j];
+      const std::span<const std::uint32_t> endpoints(lowered.rank_endpoint.data() + job.rank_offset, job.world_size);
+      routing::require_reachable(r, endpoints, wfile + " (job \"" + wspec.jobs[j].name + "\"" + when + ")");
+    }
+  };
+  check(router, "");
+  if (schedule.empty()) return;
+  routing::Router live(router);
+  std::vector<routing::Router::LinkState> states;
+  for (std::size_t i = 0; i < schedule.size();) {
+    states.clear();
+    const Time at = schedule[i].at;
+    for (; i < schedule.size() && schedule[i].at == at; ++i) {
+      states.push_back(routing::Router::LinkState{schedule[i].link, schedule[i].up, schedule[i].rate});
+    }
+    live.set_link_states(states);
+    check(live, ", after the timed failures at " + to_string(at));
+  }
+}
 
 PipelineOptions pipeline_options(const RunOptions& opt, const nlohmann::json& backend_params) {
   PipelineOptions p;
@@ -193,7 +220,8 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   } else {
     topo = topology::load_topology_file(opt.topology, topo_overrides);
   }
-  const topology::Fabric fabric = topology::build_fabric(topo);
+  std::vector<topology::LinkChange> schedule;  // timed failures, applied during the run
+  const topology::Fabric fabric = topology::build_fabric(topo, &schedule);
   const routing::RoutingParams rp = read_routing(routing_doc, opt.seed);
   const routing::Router router(fabric, rp);
   // Workload → lowered DAG.
@@ -210,17 +238,18 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   for (const auto& o : workload_overrides) apply_override(wdoc, o);
   const workload::WorkloadSpec wspec = workload::parse_workload(wdoc, wfile);
   const workload::LoweredWorkload lowered = workload::lower_workload(wspec, fabric);
-  // Failures may cut endpoints off: every job's ranks must reach each other before anything runs.
-  for (std::size_t j = 0; j < lowered.jobs.size(); ++j) {
-    const workload::JobRecord& job = lowered.jobs[j];
-    const std::span<const std::uint32_t> endpoints(lowered.rank_endpoint.data() + job.rank_offset, job.world_size);
-    routing::require_reachable(router, endpoints, wfile + " (job \"" + wspec.jobs[j].name + "\")");
-  }
-  const PipelineOptions popt = pipeline_options(opt, backend_params);
+  // Failures may cut endpoints off: every job's ranks must reach each other before anything runs,
+  // at time zero and after every instant of the failure schedule.
+  require_jobs_reachable(router, schedule, lowered, wspec, wfile);
+  PipelineOptions popt = pipeline_options(opt, backend_params);
+  popt.link_changes = schedule;
   if (opt.check) {
     // Backend parameters are validated by constructing the backend, exactly as a run would.
     Simulator check_sim;
-    (void)make_backend(opt.backend, check_sim, fabric, router, backend_params);
+    const auto backend = make_backend(opt.backend, check_sim, fabric, router, backend_params);
+    if (!schedule.empty() && !backend->models_link_changes()) {
+      throw ConfigError("--backend", opt.backend, "the " + opt.backend + " backend does not apply timed failures");
+    }
     (void)effective_backend_params(opt.backend, backend_params);
     if (!opt.quiet) std::cout << "inputs ok\n";
     return;
@@ -248,7 +277,8 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   context.attribution = opt.attribution == "on" ||
                         (opt.attribution == "auto" && lowered.dag.transfer_count() <= kAutoAttributionLimit);
   if (context.attribution) {
-    context.rerun = make_fluid_rerun(lowered, rp, opt.backend == "fluid" ? backend_params : nlohmann::json::object());
+    context.rerun =
+        make_fluid_rerun(lowered, rp, opt.backend == "fluid" ? backend_params : nlohmann::json::object(), schedule);
   }
   const nlohmann::json summary = build_run_summary(facts, wspec, lowered, executor, context);
   write_file_atomically(opt.out, "summary.json", summary.dump(2) + "\n");

@@ -6,6 +6,7 @@
 
 #include "app/backends.hpp"
 #include "app/progress.hpp"
+#include "core/config_error.hpp"
 #include "observe/analytic_series.hpp"
 #include "observe/backend_observer.hpp"
 #include "observe/port_sampler.hpp"
@@ -16,15 +17,60 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Applies the failure schedule: one timer, armed at the next change instant (header).
+class LinkChangeDriver final : public EventHandler {
+ public:
+  // REQUIRES: router is not null when changes is not empty.
+  LinkChangeDriver(Simulator& sim, routing::Router* router, TransferBackend& backend,
+                   const std::vector<topology::LinkChange>& changes)
+      : sim_(sim), router_(router), backend_(backend), changes_(changes) {
+    if (changes_.empty()) return;
+    timer_ = sim_.make_timer(this, 0);
+    sim_.arm(timer_, changes_.front().at);
+  }
+  void on_event(Simulator& sim, std::uint32_t, std::uint64_t) override {
+    states_.clear();
+    links_.clear();
+    const Time at = sim.now();
+    for (; next_ < changes_.size() && changes_[next_].at == at; ++next_) {
+      const topology::LinkChange& c = changes_[next_];
+      states_.push_back(routing::Router::LinkState{c.link, c.up, c.rate});
+      links_.push_back(c.link);
+    }
+    router_->set_link_states(states_);
+    backend_.on_links_changed(links_);
+    ++instants_;
+    if (next_ < changes_.size()) sim_.arm(timer_, changes_[next_].at);
+  }
+  void cancel() {
+    if (timer_.valid()) sim_.cancel(timer_);
+  }
+  std::size_t applied() const { return next_; }
+  std::size_t instants() const { return instants_; }
+
+ private:
+  Simulator& sim_;
+  routing::Router* router_;
+  TransferBackend& backend_;
+  const std::vector<topology::LinkChange>& changes_;
+  TimerId timer_{};
+  std::size_t next_ = 0;
+  std::size_t instants_ = 0;
+  std::vector<routing::Router::LinkState> states_;
+  std::vector<std::uint32_t> links_;
+};
+
 // Stops the simulator when the DAG's last node completes through a transfer, so the driving
 // loop can finish the backend's trailing events without a chunk limit bumping the clock.
 class FinishWatch final : public TransferSink {
  public:
-  FinishWatch(Simulator& sim, workload::DagExecutor& executor) : sim_(sim), executor_(executor) {}
+  FinishWatch(Simulator& sim, workload::DagExecutor& executor, LinkChangeDriver& changes)
+      : sim_(sim), executor_(executor), changes_(changes) {}
   void on_transfer_done(std::uint64_t tag, Time now) override {
     executor_.on_transfer_done(tag, now);
     if (executor_.finished()) {
       fired_ = true;
+      changes_.cancel();
       sim_.stop();
     }
   }
@@ -33,6 +79,7 @@ class FinishWatch final : public TransferSink {
  private:
   Simulator& sim_;
   workload::DagExecutor& executor_;
+  LinkChangeDriver& changes_;
   bool fired_ = false;
 };
 
@@ -77,12 +124,18 @@ bool record_flows(FlowRecording mode, std::size_t transfers, observe::RunRecord&
 
 }  // namespace
 
-PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& router,
+PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& given_router,
                          const workload::LoweredWorkload& lowered, const PipelineOptions& opt) {
   PipelineRun run;
   run.sim = std::make_unique<Simulator>();
   Simulator& sim = *run.sim;
+  if (!opt.link_changes.empty()) run.live_router = std::make_unique<routing::Router>(given_router);
+  const routing::Router& router = run.live_router ? *run.live_router : given_router;
   run.backend = make_backend(opt.backend, sim, fabric, router, opt.backend_params);
+  if (!opt.link_changes.empty() && !run.backend->models_link_changes()) {
+    throw ConfigError("--backend", opt.backend,
+                      "the " + opt.backend + " backend does not apply timed failures (\"at\"/\"until\" in the topology's failures)");
+  }
   observe::RunRecord& rec = run.record;
   rec.backend = std::string(run.backend->name());
   const bool flows = record_flows(opt.flows, lowered.dag.transfer_count(), rec);
@@ -91,7 +144,8 @@ PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& 
   if (!probe) run.recorder->account_paths(router);  // analytic: bytes per port from routed paths
   run.executor = std::make_unique<workload::DagExecutor>(sim, *run.recorder, lowered.dag, lowered.rank_endpoint,
                                                          lowered.ops.size());
-  FinishWatch watch(sim, *run.executor);
+  LinkChangeDriver changes(sim, run.live_router.get(), *run.backend, opt.link_changes);
+  FinishWatch watch(sim, *run.executor, changes);
   run.recorder->set_sink(&watch);
 
   std::unique_ptr<observe::PortSampler> sampler;
@@ -147,6 +201,12 @@ PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& 
     rec.end = run.executor->last_completion();  // the DAG ended with a delay (header)
   }
   rec.last_completion = run.executor->last_completion();
+  if (!opt.link_changes.empty()) {
+    rec.notes.push_back("timed failures: " + std::to_string(changes.applied()) + " of " +
+                        std::to_string(opt.link_changes.size()) + " link changes applied at " +
+                        std::to_string(changes.instants()) +
+                        " instants; links.csv capacity and tier utilization use the time-zero link rates");
+  }
   rec.events = sim.events_executed();
   rec.completed = run.executor->finished();
   rec.transfers_recorded = flows;
@@ -166,14 +226,15 @@ PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& 
 }
 
 FluidRerun make_fluid_rerun(const workload::LoweredWorkload& lowered, const routing::RoutingParams& routing,
-                            nlohmann::json fluid_params) {
-  return [&lowered, routing, params = std::move(fluid_params)](const topology::Fabric& fabric) {
+                            nlohmann::json fluid_params, std::vector<topology::LinkChange> link_changes) {
+  return [&lowered, routing, params = std::move(fluid_params), changes = std::move(link_changes)](const topology::Fabric& fabric) {
     const routing::Router router(fabric, routing);
     PipelineOptions opt;
     opt.backend = "fluid";
     opt.backend_params = params;
     opt.flows = FlowRecording::off;
     opt.sample = false;
+    opt.link_changes = changes;
     PipelineRun run = run_pipeline(fabric, router, lowered, opt);
     run.record.notes.clear();  // "recording off" is by design here
     return std::move(run.record);

@@ -12,12 +12,19 @@
 // simulated end equals an unobserved run's (exception: if the DAG ends with a compute delay while
 // the packet backend holds cancelled timers, record.end is the DAG's last completion).
 // Transfer recording: on, off, or auto (off above kAutoFlowLimit transfers, with a note).
+// Timed failures (PipelineOptions::link_changes, topology/failures.hpp failure_schedule): the run
+// gets its own copy of the router; at each change instant one event applies every change of that
+// instant to it (Router::set_link_states) and then tells the backend (on_links_changed). The
+// pending change is cancelled when the DAG's last transfer completes, so a failure scheduled after
+// the workload ends does not stretch the run. A backend that does not model link changes is a
+// ConfigError before anything runs.
 // Thread safety: none; each call owns its Simulator, so calls may run on different threads.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -28,6 +35,7 @@
 #include "observe/transfer_recorder.hpp"
 #include "routing/router.hpp"
 #include "topology/fabric.hpp"
+#include "topology/failures.hpp"
 #include "workload/dag_executor.hpp"
 #include "workload/lower_workload.hpp"
 
@@ -44,10 +52,12 @@ struct PipelineOptions {
   bool sample = true;        // time series (observe::PortSampler)
   Time sample_interval{};    // first interval; Time{} = automatic
   bool progress = false;     // progress line on stderr (the caller decides: a terminal, not quiet)
+  std::vector<topology::LinkChange> link_changes;  // timed failures, ordered as failure_schedule orders them
 };
 
 struct PipelineRun {
   std::unique_ptr<Simulator> sim;
+  std::unique_ptr<routing::Router> live_router;  // the run's router when link_changes is not empty
   std::unique_ptr<TransferBackend> backend;
   std::unique_ptr<observe::TransferRecorder> recorder;
   std::unique_ptr<workload::DagExecutor> executor;
@@ -62,7 +72,8 @@ PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& 
 // A FluidRerun for the summary: builds a Router with `routing` over the given fabric (a
 // Fabric::with_link_rates copy of the run's) and runs `lowered` on the fluid backend with
 // `fluid_params`, without transfer recording, sampling or progress. `lowered` must outlive it.
+// `link_changes` (the run's failure schedule) apply to the re-runs too, by link id.
 FluidRerun make_fluid_rerun(const workload::LoweredWorkload& lowered, const routing::RoutingParams& routing,
-                            nlohmann::json fluid_params);
+                            nlohmann::json fluid_params, std::vector<topology::LinkChange> link_changes = {});
 
 }  // namespace rocesim::app

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,16 @@ class TransferBackend {
   // Why the backend stopped making progress (e.g. a PFC deadlock and the ports involved), or an
   // empty string when it did not detect a stall.
   virtual std::string stall_report() const { return {}; }
+
+  // Time-varying failures (topology/failures.hpp, LinkChange): the fabric links `links` changed
+  // state at sim.now() (down, back up, or to another rate). Before the call, the Router the
+  // backend was built with has been updated (Router::link_up / link_rate give the new state, and
+  // its routes avoid down links), so a backend re-reads capacities and paths from it:
+  // traffic that the new routes move goes the new way, frames or fluid on a link that went down
+  // are lost or re-routed as the backend's header states. Backends that do not model it return
+  // false from models_link_changes(), and runs with a failure schedule refuse them up front.
+  virtual bool models_link_changes() const { return false; }
+  virtual void on_links_changed(std::span<const std::uint32_t> links) { (void)links; }
 };
 
 }  // namespace rocesim

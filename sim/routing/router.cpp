@@ -72,17 +72,25 @@ std::uint64_t Router::weight(PortId p) const {
 }
 
 void Router::set_link_state(topology::LinkId link, bool up, Rate rate) {
+  const LinkState change{link, up, rate};
+  set_link_states(std::span<const LinkState>(&change, 1));
+}
+
+void Router::set_link_states(std::span<const LinkState> changes) {
   if (down_.empty()) {
     down_.assign(fabric_.link_count(), 0);
     const auto mask = fabric_.link_down_mask();
     std::copy(mask.begin(), mask.end(), down_.begin());
   }
-  down_[link] = up ? 0 : 1;
-  if (up && rate.bps > 0 && (rate_.size() > 0 || rate != fabric_.link(link).rate)) {
-    if (rate_.empty()) {
-      for (const topology::Link& l : fabric_.links()) rate_.push_back(l.rate);
+  for (const LinkState& c : changes) {
+    down_[c.link] = c.up ? 0 : 1;
+    const Rate rate = c.rate.bps > 0 ? c.rate : fabric_.link(c.link).rate;
+    if (c.up && (!rate_.empty() || rate != fabric_.link(c.link).rate)) {
+      if (rate_.empty()) {
+        for (const topology::Link& l : fabric_.links()) rate_.push_back(l.rate);
+      }
+      rate_[c.link] = rate;
     }
-    rate_[link] = rate;
   }
   if (table_) {
     table_ = std::make_shared<const ShortestPathTable>(fabric_, down_);

@@ -44,6 +44,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "topology/fabric.hpp"
@@ -137,7 +138,17 @@ class Router {
   // timed failure does at its time. Routing from then on is what a fabric built with that link
   // state would give.
   void set_link_state(topology::LinkId link, bool up, Rate rate = Rate{});
+  // Several links at one instant: the same as one set_link_state call per entry, with one rebuild.
+  struct LinkState {
+    topology::LinkId link = topology::kNone;
+    bool up = false;
+    Rate rate{};  // when up; Rate{} = the link's rate in the fabric
+  };
+  void set_link_states(std::span<const LinkState> changes);
   bool link_up(topology::LinkId link) const { return down_.empty() ? fabric_.link_up(link) : down_[link] == 0; }
+  // The link's rate now (the fabric's unless set_link_state changed it); meaningful while up.
+  Rate link_rate(topology::LinkId link) const { return rate_.empty() ? fabric_.link(link).rate : rate_[link]; }
+  Rate port_rate(PortId p) const { return link_rate(fabric_.port(p).link); }
 
  private:
   std::uint64_t switch_seed(NodeId node) const;

@@ -88,6 +88,11 @@ std::vector<FailureSpec> parse_failures(JsonReader& top) {
       f.at = r.time("at");
       if (f.at->ps < 0) r.fail("at", "a failure cannot start before time zero");
     }
+    if (r.has("until")) {
+      f.until = r.time("until");
+      const Time start = f.at.value_or(Time{});
+      if (*f.until <= start) r.fail("until", "a failure must end after it starts (" + to_string(start) + ")");
+    }
     if (r.has("switch") == r.has("link")) r.fail_here("give exactly one of \"switch\" or \"link\"");
     if (r.has("switch")) {
       f.node = r.string("switch");
@@ -125,6 +130,7 @@ nlohmann::json failures_to_json(const std::vector<FailureSpec>& failures) {
       if (f.rate) j["rate"] = to_string(*f.rate);
     }
     if (f.at) j["at"] = to_string(*f.at);
+    if (f.until) j["until"] = to_string(*f.until);
     out.push_back(std::move(j));
   }
   return out;
@@ -214,15 +220,40 @@ std::vector<LinkChange> failure_schedule(const Fabric& healthy, const std::vecto
                                          const std::string& file) {
   const NodeNames names(healthy);
   std::vector<LinkChange> out;
+  struct Span {
+    LinkId link;
+    Time from, to;
+    std::size_t entry;
+    bool timed;
+  };
+  std::vector<Span> spans;
   for (std::size_t i = 0; i < failures.size(); ++i) {
     const FailureSpec& f = failures[i];
     bool whole_switch = false;
     const std::vector<LinkId> links = resolve_entry(healthy, names, f, i, file, whole_switch);
-    if (!f.timed()) continue;
-    for (const LinkId l : links) out.push_back(LinkChange{*f.at, l, f.rate.has_value(), f.rate.value_or(Rate{}), i});
+    const bool timed = f.timed() || f.until.has_value();
+    for (const LinkId l : links) {
+      spans.push_back(Span{l, f.at.value_or(Time{}), f.until.value_or(Time::max()), i, timed});
+      if (f.timed()) out.push_back(LinkChange{*f.at, l, f.rate.has_value(), f.rate.value_or(Rate{}), i, false});
+      if (f.until) out.push_back(LinkChange{*f.until, l, true, healthy.link(l).rate, i, true});
+    }
+  }
+  std::sort(spans.begin(), spans.end(), [](const Span& x, const Span& y) {
+    return std::tie(x.link, x.from.ps, x.entry) < std::tie(y.link, y.from.ps, y.entry);
+  });
+  for (std::size_t k = 1; k < spans.size(); ++k) {
+    const Span& a = spans[k - 1];
+    const Span& b = spans[k];
+    if (a.link != b.link || b.from >= a.to || !(a.timed || b.timed)) continue;
+    const Link& l = healthy.link(a.link);
+    const std::size_t later = std::max(a.entry, b.entry);
+    throw ConfigError(file, "/failures/" + std::to_string(later),
+                      "overlaps /failures/" + std::to_string(std::min(a.entry, b.entry)) + " on the link " +
+                          node_name(healthy, l.a) + " - " + node_name(healthy, l.b) +
+                          ": one link can have one failure at a time when either is timed (\"at\"/\"until\")");
   }
   std::stable_sort(out.begin(), out.end(), [](const LinkChange& x, const LinkChange& y) {
-    return std::tie(x.at.ps, x.entry, x.link) < std::tie(y.at.ps, y.entry, y.link);
+    return std::tie(x.at.ps, y.restore, x.entry, x.link) < std::tie(y.at.ps, x.restore, y.entry, y.link);
   });
   return out;
 }

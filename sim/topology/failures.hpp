@@ -8,10 +8,12 @@
 // Node names, valid for every fabric: "acc<i>" for endpoint i, "t<tier>.<j>" for the j-th switch
 // of that tier in node-id order (all planes, pods and units in build order, see each generator's
 // layout), "su<j>" for the j-th scale-up switch. Any entry may carry "at": "5ms", the simulated
-// time the failure starts (absent or 0: time zero). Timed entries are a schedule
-// (failure_schedule): apply_failures leaves them out, and Router::set_link_state applies them at
-// run time. build_fabric (what `rocesim run` calls) rejects them until the backends apply the
-// schedule; `rocesim topo` lists it.
+// time the failure starts (absent or 0: time zero), and "until": "8ms", when it ends (the links
+// come back up at their healthy rate; absent: never). Timed starts and all ends are a schedule
+// (failure_schedule): apply_failures and build_fabric leave them out, and `rocesim run` applies
+// them at their times (Router::set_link_states, then TransferBackend::on_links_changed);
+// `rocesim topo` lists it. Two entries that change the same link must not overlap in time when
+// either is timed (which would win is not obvious): a ConfigError naming both.
 //
 // Effect on the Fabric: apply_failures() returns a copy of the healthy fabric with the same node,
 // link and port ids, in which down links are marked (Fabric::link_up false; a down switch is a
@@ -46,6 +48,7 @@ struct FailureSpec {
   std::optional<std::uint32_t> index;  // which parallel link (0-based); all when absent
   std::optional<Rate> rate;            // lowered rate; absent = down
   std::optional<Time> at;              // when it starts; absent = time zero
+  std::optional<Time> until;           // when it ends; absent = never
   bool operator==(const FailureSpec&) const = default;
   bool timed() const { return at.has_value() && at->ps > 0; }
 };
@@ -57,6 +60,7 @@ struct LinkChange {
   bool up = false;     // false: the link goes down
   Rate rate{};         // when up: the rate it runs at from then on
   std::size_t entry = 0;  // index in the failures array
+  bool restore = false;   // the entry's failure ends here (its "until"): back to the healthy rate
   bool operator==(const LinkChange&) const = default;
 };
 
@@ -70,7 +74,8 @@ struct FailureEffect {
   std::uint64_t bisection_bps = 0;          // bisection_bps with the failures
 };
 
-// The timed entries as link changes, ordered by (time, entry, link). Same errors as apply_failures.
+// The timed starts and the ends ("until") as link changes, ordered by (time, ends before starts,
+// entry, link). Same errors as apply_failures, plus overlapping entries (see above).
 std::vector<LinkChange> failure_schedule(const Fabric& healthy, const std::vector<FailureSpec>& failures,
                                          const std::string& file_label);
 

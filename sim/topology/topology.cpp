@@ -1,6 +1,8 @@
 // TopologySpec helpers: effective-config JSON, the built-in default, build_fabric.
 #include "topology/topology.hpp"
 
+#include <algorithm>
+
 #include "core/config_error.hpp"
 
 #include "topology/catalog.hpp"
@@ -128,18 +130,19 @@ nlohmann::json default_topology_json() {
   })");
 }
 
-Fabric build_fabric(const TopologySpec& spec) {
-  if (!spec.failures.empty()) {  // what-if: the healthy fabric, then the failures applied to it
-    for (std::size_t i = 0; i < spec.failures.size(); ++i) {
-      if (spec.failures[i].timed()) {
-        throw ConfigError(spec.source, "/failures/" + std::to_string(i) + "/at",
-                          "time-varying failures are not applied by the simulation backends yet: give every failure at "
-                          "time zero (omit \"at\"); `rocesim topo` shows the schedule");
-      }
+Fabric build_fabric(const TopologySpec& spec, std::vector<LinkChange>* schedule) {
+  if (schedule != nullptr) schedule->clear();
+  if (!spec.failures.empty()) {  // what-if: the healthy fabric, then the time-zero failures applied to it
+    TopologySpec healthy_spec = spec;
+    healthy_spec.failures.clear();
+    const Fabric healthy = build_fabric(healthy_spec);
+    const bool timed = std::any_of(spec.failures.begin(), spec.failures.end(),
+                                   [](const FailureSpec& f) { return f.timed() || f.until.has_value(); });
+    if (timed) {
+      std::vector<LinkChange> s = failure_schedule(healthy, spec.failures, spec.source);
+      if (schedule != nullptr) *schedule = std::move(s);
     }
-    TopologySpec healthy = spec;
-    healthy.failures.clear();
-    return apply_failures(build_fabric(healthy), spec.failures, spec.source);
+    return apply_failures(healthy, spec.failures, spec.source);
   }
   if (is_catalog_spec(spec)) return build_catalog_fabric(spec);
   Fabric f = build_plan(lower_spec(spec));

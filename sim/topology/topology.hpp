@@ -187,9 +187,10 @@ nlohmann::json topology_to_json(const TopologySpec& spec);
 nlohmann::json default_topology_json();
 
 // Builds the Fabric with the failures at time zero applied. Throws ConfigError (naming spec.source)
-// if the graph is disconnected, or if a failure is timed ("at" > 0): no backend applies the
-// schedule yet (apply_failures and failure_schedule in topology/failures.hpp build it for tools).
-Fabric build_fabric(const TopologySpec& spec);
+// if the graph is disconnected or a failure entry is invalid. Timed entries ("at" > 0) and ends
+// ("until") are left out: failure_schedule (topology/failures.hpp) lists them for the run; it is
+// computed (and its errors thrown) here too, into `schedule` when given.
+Fabric build_fabric(const TopologySpec& spec, std::vector<LinkChange>* schedule = nullptr);
 
 // Throws ConfigError(file_label, "/", ...) naming two nodes in different components unless every
 // node of `fabric` is reachable from every other (Boost.Graph connected_components).

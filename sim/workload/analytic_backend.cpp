@@ -22,10 +22,10 @@ Time AnalyticBackend::transfer_time(const TransferRequest& r) {
   }
   const topology::Fabric& f = router_.fabric();
   Time latency{};
-  Rate bottleneck = f.port_rate(path_.front());
+  Rate bottleneck = router_.port_rate(path_.front());
   for (topology::PortId p : path_) {
     latency += f.port_latency(p);
-    if (f.port_rate(p) < bottleneck) bottleneck = f.port_rate(p);
+    bottleneck = std::min(bottleneck, router_.port_rate(p));
   }
   last_rate_ = bottleneck;
   return latency + serialization_time(r.bytes, bottleneck);

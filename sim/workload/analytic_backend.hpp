@@ -12,6 +12,9 @@
 //   t_done = t_tx + bytes/rate + latency
 // The fabric between the NICs stays contention-free. This keeps multi-channel rings and windowed
 // all-to-alls from exceeding the NIC's line rate, at the cost of FIFO (not fair-share) ordering.
+// Timed failures (TransferBackend::on_links_changed): a transfer takes the path and rates of the
+// moment it starts (Router::port_rate); transfers already under way keep their completion time,
+// as they would on an empty network whose links they no longer use.
 // Cost: one path query (O(hops · log ports)) and one event per transfer; no allocation per transfer
 // once the path buffer has grown.
 // Thread safety: none; belongs to one Simulator.
@@ -34,6 +37,7 @@ class AnalyticBackend final : public TransferBackend, public EventHandler {
   void set_sink(TransferSink* sink) override { sink_ = sink; }
   void start(const TransferRequest& request) override;
   void on_event(Simulator& sim, std::uint32_t kind, std::uint64_t arg) override;
+  bool models_link_changes() const override { return true; }
 
   // The completion delay of `request` on an idle network (latency + bytes / bottleneck).
   Time transfer_time(const TransferRequest& request);

@@ -56,7 +56,7 @@ TEST_CASE("a spine down: ECMP across leaves shrinks from S to S-1 and avoids the
   const Router hr(healthy, RoutingParams{});
   CHECK(hr.path_count(0, kH) == kS);
   FailureEffect fx;
-  const Fabric f = apply_failures(healthy, {FailureSpec{"t2.1", "", std::nullopt, std::nullopt, std::nullopt}}, "f.json", &fx);
+  const Fabric f = apply_failures(healthy, {FailureSpec{"t2.1", "", std::nullopt, std::nullopt, std::nullopt, std::nullopt}}, "f.json", &fx);
   // Ids stay: the spine keeps its ports, its links are marked down, routing stays structural.
   CHECK(f.structural());
   CHECK(f.port_count() == healthy.port_count());
@@ -133,7 +133,15 @@ TEST_CASE("bad failure entries name /failures/<i>") {
   expect_error(json::array({{{"link", {"t1.0", "t1.1"}}}}), "/failures/0/link", "no link joins t1.0 and t1.1");
   expect_error(json::array({{{"link", {"t1.0", "t2.0"}}, {"index", 1}}}), "/failures/0/index", "does not exist");
   expect_error(json::array({{{"switch", "acc3"}}}), "/failures/0/switch", "not a switch");
-  expect_error(json::array({{{"switch", "t2.0"}, {"at", "10us"}}}), "/failures/0/at", "not applied by the simulation backends");
+  expect_error(json::array({{{"switch", "t2.0"}, {"at", "10us"}, {"until", "10us"}}}), "/failures/0/until", "must end after");
+  expect_error(json::array({{{"link", {"t1.0", "t2.0"}}, {"until", "0s"}}}), "/failures/0/until", "must end after");
+  // t2.0 down from 10 us overlaps the t1.0–t2.0 link's degradation from 5 us to 20 us.
+  expect_error(json::array({{{"link", {"t1.0", "t2.0"}}, {"rate", "100Gbps"}, {"at", "5us"}, {"until", "20us"}},
+                            {{"switch", "t2.0"}, {"at", "10us"}}}),
+               "/failures/1", "overlaps /failures/0 on the link t1.0 - t2.0");
+  // Back to back is no overlap: the end at 10 us is applied before the start at 10 us.
+  CHECK_NOTHROW(build(leaf_spine(json::array({{{"link", {"t1.0", "t2.0"}}, {"rate", "100Gbps"}, {"until", "10us"}},
+                                               {{"switch", "t2.0"}, {"at", "10us"}}}))));
   expect_error(json::array({{{"link", {"t1.0", "t2.0"}}, {"rate", "800Gbps"}}}), "/failures/0/rate", "faster");
   expect_error(json::array({{{"link", {"t1.0", "t2.0"}}, {"speed", "1G"}}}), "/failures/0/speed", "unknown key");
   // Cutting endpoints off is not an error of the topology (routing/route_check.hpp decides what a

@@ -106,7 +106,7 @@ std::vector<FailureSpec> random_failures(const Fabric& f, Rng& rng, int trial) {
     if (f.node(n).role == NodeRole::fabric_switch) switches.push_back(n);
   }
   if (trial % 3 == 2) {
-    out.push_back(FailureSpec{node_name(f, switches[rng.below(switches.size())]), "", std::nullopt, std::nullopt, std::nullopt});
+    out.push_back(FailureSpec{node_name(f, switches[rng.below(switches.size())]), "", std::nullopt, std::nullopt, std::nullopt, std::nullopt});
     return out;
   }
   const int downs = 1 + trial % 4;
@@ -115,7 +115,7 @@ std::vector<FailureSpec> random_failures(const Fabric& f, Rng& rng, int trial) {
     do {
       l = static_cast<LinkId>(rng.below(f.link_count()));
     } while (f.link(l).kind == LinkKind::scale_up);
-    out.push_back(FailureSpec{node_name(f, f.link(l).a), node_name(f, f.link(l).b), 0, std::nullopt, std::nullopt});
+    out.push_back(FailureSpec{node_name(f, f.link(l).a), node_name(f, f.link(l).b), 0, std::nullopt, std::nullopt, std::nullopt});
     // index 0 of the parallel links between the two: fine, the set of links between them differs per pair.
   }
   return out;
@@ -214,8 +214,8 @@ TEST_CASE("a valley BFS would take is refused: leaf-spine with crossed link fail
   // it (6 links host to host), up-down routing reports no path.
   const Fabric healthy = build_fabric(parse_topology(leaf_spine(3, 1, 2, 1), "v.json"));
   const Fabric f = apply_failures(healthy,
-                                  {FailureSpec{"t1.0", "t2.0", std::nullopt, std::nullopt, std::nullopt},
-                                   FailureSpec{"t1.1", "t2.1", std::nullopt, std::nullopt, std::nullopt}},
+                                  {FailureSpec{"t1.0", "t2.0", std::nullopt, std::nullopt, std::nullopt, std::nullopt},
+                                   FailureSpec{"t1.1", "t2.1", std::nullopt, std::nullopt, std::nullopt, std::nullopt}},
                                   "v.json");
   const Router pruned(f, RoutingParams{});
   CHECK(pruned.path_count(0, 1) == 0);
