@@ -57,10 +57,10 @@ void Spreader::spread(const routing::FlowKey& key, std::span<const topology::Por
       }
       const routing::PortRange c = router_.candidates(n, key.dst);
       double total = 0.0;
-      for (std::uint32_t i = 0; i < c.count; ++i) total += static_cast<double>(fabric_.port_rate(c.at(i)).bps);
+      for (std::uint32_t i = 0; i < c.count; ++i) total += static_cast<double>(router_.port_rate(c.at(i)).bps);
       if (!(total > 0.0)) continue;  // no way on from n (cannot happen on a routable fabric)
       for (std::uint32_t i = 0; i < c.count; ++i)
-        add(c.at(i), phi * static_cast<double>(fabric_.port_rate(c.at(i)).bps) / total);
+        add(c.at(i), phi * static_cast<double>(router_.port_rate(c.at(i)).bps) / total);
     }
     level_.swap(next_);
   }

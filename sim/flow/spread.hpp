@@ -2,7 +2,8 @@
 // balancing (routing.load_balancing), for the fluid backend's weighted incidence.
 //
 // Equations. Let K_n = Router::candidates(n, dst) at a fabric switch n, r_p the rate of port p
-// and φ_n the fraction of the flow that reaches n (φ = 1 at the first switch). In the fluid limit
+// (Router::port_rate: lowered by a timed degradation) and φ_n the fraction of the flow that
+// reaches n (φ = 1 at the first switch). In the fluid limit
 // of per-packet spraying (the packet tier hashes each packet's PSN, picking C[i] with probability
 // r_i / Σ r, i.e. evenly when the rates are equal), n forwards
 //     φ_n · r_p / Σ_{q∈K_n} r_q   over each p ∈ K_n,
