@@ -66,7 +66,7 @@ FluidNet::Class& FluidNet::class_for(std::uint8_t priority) {
   slot = std::make_unique<Class>();
   // Constraint id == port id; the capacity is what the higher classes leave (header comment).
   for (topology::PortId p = 0; p < fabric_.port_count(); ++p) {
-    double cap = static_cast<double>(fabric_.port_rate(p).bps);
+    double cap = live_capacity(p);
     for (std::uint8_t k : class_order_)
       if (k < priority) cap -= classes_[k]->solver.load(p);
     slot->solver.add_constraint(std::max(0.0, cap));
@@ -92,6 +92,7 @@ std::uint32_t FluidNet::allocate_flow() {
   shares_len_.push_back(0);
   class_.push_back(0);
   shares_.emplace_back();
+  key_.emplace_back();
   return f;
 }
 
@@ -140,6 +141,7 @@ void FluidNet::start(const TransferRequest& request) {
   class_for(request.priority);  // the class exists before its first flow activates
   const std::uint32_t f = allocate_flow();
   tag_[f] = request.tag;
+  key_[f] = routing::FlowKey::for_qp(request.src, request.dst, request.flow_label);
   total_[f] = static_cast<double>(request.bytes.n);
   remaining_[f] = total_[f];
   rate_[f] = 0.0;

@@ -45,6 +45,20 @@
 //   reports   : port_bytes(p) = ∫ load_p dt = Σ_f a_fp · bytes f has pushed (exact: completed flows
 //               at completion via the solver's accumulators, in-flight flows by their drained
 //               bytes); utilization_p = 8·port_bytes(p) / (rate_p · elapsed).
+//   link changes (timed failures, on_links_changed; fluid_link_change.cpp): at the change instant t
+//               every port p of a changed link gets  C_p^0 = r_p  (Router::port_rate; 0 if the link
+//               is down) and C_p^k = C_p^{k-1} − load_p^{k-1} below it. Routing reconverges at t:
+//               every flow, active or started but not yet activated, takes its path from the live
+//               Router (the path cache is dropped; spray/adaptive coefficients are recomputed, with
+//               the live rates). An active flow whose ports or coefficients change is drained to t
+//               (remaining_f(t) = remaining_f(t_f) − x_f·(t − t_f)/8), leaves its solver crediting
+//               the bytes it pushed so far to its old ports, and rejoins on the new ones with the
+//               rest, so port_bytes stays exact. Fluid loses no bytes: packets in flight on a link
+//               that goes down, their loss and retransmission are not modelled. One re-solve for
+//               the instant; finish times follow from the new rates. A flow finishing at t keeps
+//               its path (it is done before t's re-solve); a pending flow keeps its activation
+//               time (its first byte's propagation is not re-timed). A flow left without a path is
+//               a caller bug (runs check reachability at every change): std::logic_error.
 // Not modelled (by design, see the packet backend): queueing delay, PFC pauses, incast transients,
 // congestion-control dynamics, DWRR between classes (priorities are strict here).
 // Thread safety: none; driven by the Simulator's thread.
@@ -87,6 +101,10 @@ class FluidNet final : public TransferBackend, public EventHandler {
   // Throws ConfigError naming the endpoints if the router finds no path.
   void start(const TransferRequest& request) override;
   void on_event(Simulator& sim, std::uint32_t kind, std::uint64_t arg) override;
+  // Timed link failures (header comment, "link changes"). Throws std::logic_error if a flow has
+  // no path on the live routes.
+  bool models_link_changes() const override { return true; }
+  void on_links_changed(std::span<const std::uint32_t> links) override;
 
   const FluidParams& params() const { return params_; }
   const FluidStats& stats() const { return stats_; }
@@ -145,6 +163,10 @@ class FluidNet final : public TransferBackend, public EventHandler {
   void push_completion(std::uint32_t f);
   // The ECMP path and its latency for (src, dst, label) into scratch_path_ (cached per source).
   Time ecmp_path(const TransferRequest& request);
+  // Link changes (fluid_link_change.cpp).
+  double live_capacity(topology::PortId p) const;  // r_p now; 0 while its link is down
+  void respread(std::uint32_t f);                   // f's live ports and coefficients into scratch_
+  void move_flow(std::uint32_t f);                  // an active flow onto those ports, drained to now
 
   static constexpr std::uint32_t kMaxPath = 16;
   static constexpr std::uint32_t kNoFlow = UINT32_MAX;
@@ -169,6 +191,7 @@ class FluidNet final : public TransferBackend, public EventHandler {
   std::vector<BlockPool<PortShare>::Block> shares_;  // ports and coefficients until activation
   BlockPool<PortShare> share_pool_;
   std::vector<std::uint32_t> free_flows_;
+  std::vector<routing::FlowKey> key_;  // kept for re-routing at link changes
 
   // Per-source ECMP path cache (stride kMaxPath).
   std::vector<std::uint32_t> cache_dst_, cache_label_, cache_len_;

@@ -1,0 +1,126 @@
+// FluidNet at a timed link change (TransferBackend::on_links_changed): new port capacities, every
+// flow re-routed on the live Router, one re-solve. The model is stated in fluid_net.hpp ("link
+// changes"). Kept apart from fluid_net.cpp: nothing here runs per start or finish.
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "flow/fluid_net.hpp"
+
+namespace rocesim::flow {
+namespace {
+
+constexpr double kPsPerSecond = 1e12;
+
+}  // namespace
+
+double FluidNet::live_capacity(topology::PortId p) const {
+  const topology::LinkId l = fabric_.port(p).link;
+  return router_.link_up(l) ? static_cast<double>(router_.port_rate(p).bps) : 0.0;
+}
+
+void FluidNet::respread(std::uint32_t f) {
+  const routing::FlowKey& key = key_[f];
+  scratch_path_.clear();
+  if (!router_.path(key, scratch_path_) || scratch_path_.empty()) {
+    throw std::logic_error("FluidNet::on_links_changed: no path from endpoint " + std::to_string(key.src) +
+                           " to endpoint " + std::to_string(key.dst) + " (flow label " +
+                           std::to_string(key.sport - routing::kBaseSourcePort) + ") after the link change at " +
+                           std::to_string(sim_.now().ps) + " ps in fabric '" + fabric_.name() +
+                           "' (the run checks reachability at every change)");
+  }
+  scratch_ports_.clear();
+  scratch_coefs_.clear();
+  spreader_.spread(key, scratch_path_, scratch_ports_, scratch_coefs_);
+}
+
+void FluidNet::move_flow(std::uint32_t f) {
+  const std::int64_t now = sim_.now().ps;
+  Class& cls = *classes_[class_[f]];
+  const VarId old_var = var_[f];
+  remaining_[f] -= rate_[f] * static_cast<double>(now - last_[f]) / (8.0 * kPsPerSecond);
+  last_[f] = now;
+  // The old ports are credited what f pushed through them; from here on total_ is what the new
+  // ports will carry (credited at completion, and counted in flight by port_bytes()).
+  const double sent = std::clamp(total_[f] - remaining_[f], 0.0, total_[f]);
+  cls.solver.remove_variable(old_var, sent);
+  cls.flow_of_var[old_var] = kNoFlow;
+  total_[f] -= sent;
+  rate_[f] = 0.0;
+  ++version_[f];  // its heap entry was for the old rate
+  bool pinned = true;
+  for (double a : scratch_coefs_) pinned &= a == 1.0;
+  const double cap = params_.flow_rate_cap.bps ? static_cast<double>(params_.flow_rate_cap.bps) : kUnbounded;
+  const VarId v = pinned ? cls.solver.add_variable(scratch_ports_, 1.0, cap)
+                         : cls.solver.add_variable(scratch_ports_, scratch_coefs_, 1.0, cap);
+  if (v >= cls.flow_of_var.size()) cls.flow_of_var.resize(v + 1, kNoFlow);
+  cls.flow_of_var[v] = f;
+  var_[f] = v;
+}
+
+void FluidNet::on_links_changed(std::span<const std::uint32_t> links) {
+  const std::int64_t now = sim_.now().ps;
+  // Routing reconverged: cached paths are the old routes (UINT32_MAX: no cached destination).
+  std::fill(cache_dst_.begin(), cache_dst_.end(), UINT32_MAX);
+
+  std::vector<std::uint8_t> is_free(tag_.size(), 0);
+  for (std::uint32_t f : free_flows_) is_free[f] = 1;
+  // Slots in ascending order: the re-solve (and so every later time) does not depend on the
+  // order flows were started in beyond their slots, and is the same on every run.
+  for (std::uint32_t f = 0; f < tag_.size(); ++f) {
+    if (is_free[f]) continue;
+    if (var_[f] == kNoId) {
+      // Started, not yet in a solver: its shares wait for activation; replace them.
+      respread(f);
+      const auto n = static_cast<std::uint32_t>(scratch_ports_.size());
+      const PortShare* old = share_pool_.data(shares_[f]);
+      bool same = n == shares_len_[f];
+      for (std::uint32_t k = 0; same && k < n; ++k)
+        same = old[k].port == scratch_ports_[k] && old[k].coef == scratch_coefs_[k];
+      if (same) continue;
+      share_pool_.release(shares_[f]);
+      shares_[f] = share_pool_.allocate(n);
+      shares_len_[f] = n;
+      PortShare* out = share_pool_.data(shares_[f]);
+      for (std::uint32_t k = 0; k < n; ++k) out[k] = PortShare{scratch_ports_[k], scratch_coefs_[k]};
+      continue;
+    }
+    // A flow due at this instant (push_completion's finish time, same arithmetic) completes
+    // before the instant's re-solve (the completion timer was armed before this change's solve
+    // event is scheduled); it pushes no bytes after now, so it keeps its ports.
+    if (rate_[f] > 0.0) {
+      const double dt = std::ceil(std::max(0.0, remaining_[f]) * 8.0 * kPsPerSecond / rate_[f]);
+      if (static_cast<double>(last_[f]) + dt <= static_cast<double>(now)) continue;
+    }
+    respread(f);
+    const std::span<const Incidence> inc = classes_[class_[f]]->solver.incidences_of(var_[f]);
+    bool same = inc.size() == scratch_ports_.size();
+    for (std::size_t k = 0; same && k < inc.size(); ++k)
+      same = inc[k].c == scratch_ports_[k] && inc[k].coef == scratch_coefs_[k];
+    if (!same) move_flow(f);
+  }
+
+  // Capacities: C^0 = r_p, and each class below gets what the one above leaves (as solve() chains
+  // them; it re-chains every port whose load changes in the re-solve).
+  for (std::uint32_t l : links) {
+    const topology::Link& link = fabric_.link(l);
+    const topology::Node& a = fabric_.node(link.a);
+    for (topology::PortId p = a.first_port; p < a.first_port + a.port_count; ++p) {
+      if (fabric_.port(p).link != l) continue;
+      for (const topology::PortId q : {p, fabric_.port(p).peer_port}) {
+        double cap = live_capacity(q);
+        for (std::uint8_t k : class_order_) {
+          MaxMinSolver& solver = classes_[k]->solver;
+          solver.set_capacity(q, cap);
+          const double left = cap - solver.load(q);
+          cap = left <= MaxMinSolver::kRelTol * cap ? 0.0 : left;
+        }
+      }
+      break;
+    }
+  }
+  request_solve();
+}
+
+}  // namespace rocesim::flow
