@@ -70,6 +70,27 @@ constexpr int kExitIncomplete = 3;
 // --attribution auto: the fluid what-if re-runs run up to this many transfers.
 constexpr std::size_t kAutoAttributionLimit = 200'000;
 
+// summary.json "failures": the timed link changes in order, and which of them the run reached
+// (a change after the workload's last transfer is not applied).
+nlohmann::json failure_schedule_json(const topology::Fabric& fabric, const std::vector<topology::LinkChange>& schedule,
+                                     std::size_t applied) {
+  nlohmann::json list = nlohmann::json::array();
+  for (std::size_t i = 0; i < schedule.size(); ++i) {
+    const topology::LinkChange& c = schedule[i];
+    const topology::Link& l = fabric.link(c.link);
+    nlohmann::json e{{"at_us", c.at.us()},
+                     {"link", {topology::node_name(fabric, l.a), topology::node_name(fabric, l.b)}},
+                     {"link_id", c.link},
+                     {"state", c.up ? "up" : "down"},
+                     {"entry", c.entry},
+                     {"restore", c.restore},
+                     {"applied", i < applied}};
+    if (c.up) e["rate_gbps"] = static_cast<double>(c.rate.bps) * 1e-9;
+    list.push_back(std::move(e));
+  }
+  return {{"link_changes", schedule.size()}, {"applied", applied}, {"schedule", std::move(list)}};
+}
+
 // Every job's endpoints reach each other at time zero and after each instant of the schedule.
 void require_jobs_reachable(const routing::Router& router, const std::vector<topology::LinkChange>& schedule,
                             const workload::LoweredWorkload& lowered, const workload::WorkloadSpec& wspec,
@@ -280,7 +301,8 @@ void run(const RunOptions& opt, CommandContext& ctx) {
     context.rerun =
         make_fluid_rerun(lowered, rp, opt.backend == "fluid" ? backend_params : nlohmann::json::object(), schedule);
   }
-  const nlohmann::json summary = build_run_summary(facts, wspec, lowered, executor, context);
+  nlohmann::json summary = build_run_summary(facts, wspec, lowered, executor, context);
+  if (!schedule.empty()) summary["failures"] = failure_schedule_json(fabric, schedule, run.record.link_changes_applied);
   write_file_atomically(opt.out, "summary.json", summary.dump(2) + "\n");
   write_file_atomically(opt.out, "collectives.csv", report::collectives_csv(summary));
   write_file_atomically(opt.out, "flows.csv", report::flows_csv(run.record));

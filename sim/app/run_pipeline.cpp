@@ -201,6 +201,7 @@ PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& 
     rec.end = run.executor->last_completion();  // the DAG ended with a delay (header)
   }
   rec.last_completion = run.executor->last_completion();
+  rec.link_changes_applied = changes.applied();
   if (!opt.link_changes.empty()) {
     rec.notes.push_back("timed failures: " + std::to_string(changes.applied()) + " of " +
                         std::to_string(opt.link_changes.size()) + " link changes applied at " +

@@ -61,6 +61,7 @@ struct RunRecord {
   Time last_completion{};                // last transfer / DAG node completion
   std::uint64_t events = 0;
   bool completed = false;                // every DAG node completed
+  std::size_t link_changes_applied = 0;  // timed failures applied before the run ended (app/run_pipeline.hpp)
   std::vector<TransferRecord> transfers; // in start order (empty when recording is off)
   bool transfers_recorded = false;       // false: recording was off (see notes), not "no transfers"
   std::vector<PortRecord> ports;         // indexed by PortId (empty if the backend has no per-port view)

@@ -94,17 +94,18 @@ std::uint32_t find_root(std::vector<std::uint32_t>& parent, std::uint32_t x) {
 
 // Component of each endpoint's first live attachment switch over the switch links that are up
 // (kNone without one): the reachability BFS routing sees.
-std::vector<std::uint32_t> attachment_components(const Fabric& f) {
+std::vector<std::uint32_t> attachment_components(const Router& router) {
+  const Fabric& f = router.fabric();
   std::vector<std::uint32_t> parent(f.node_count());
   std::iota(parent.begin(), parent.end(), 0u);
   for (topology::LinkId l = 0; l < f.link_count(); ++l) {
     const topology::Link& link = f.link(l);
-    if (f.link_up(l) && link.kind == topology::LinkKind::fabric) parent[find_root(parent, link.a)] = find_root(parent, link.b);
+    if (router.link_up(l) && link.kind == topology::LinkKind::fabric) parent[find_root(parent, link.a)] = find_root(parent, link.b);
   }
   std::vector<std::uint32_t> comp(f.endpoints(), kNone);
   for (NodeId e = 0; e < f.endpoints(); ++e) {
     for (const topology::Port& p : f.ports_of(e)) {
-      if (f.link_up(p.link) && f.node(p.peer).role == NodeRole::fabric_switch) {
+      if (router.link_up(p.link) && f.node(p.peer).role == NodeRole::fabric_switch) {
         comp[e] = find_root(parent, p.peer);
         break;
       }
@@ -115,7 +116,7 @@ std::vector<std::uint32_t> attachment_components(const Fabric& f) {
 
 // Explicit graphs: one representative per component; pairs across components are tried.
 std::optional<Pair> component_pair(const Router& router, const std::vector<NodeId>& set) {
-  const std::vector<std::uint32_t> comp = attachment_components(router.fabric());
+  const std::vector<std::uint32_t> comp = attachment_components(router);
   std::vector<NodeId> reps;
   std::set<std::uint32_t> comps;
   for (const NodeId e : set) {
@@ -143,7 +144,7 @@ void require_route(const Router& router, NodeId src, NodeId dst, const std::stri
   if (src == dst || router.path(FlowKey::for_qp(src, dst, 0), path)) return;
   const topology::Fabric& f = router.fabric();
   const auto top = static_cast<std::size_t>(f.max_tier());
-  std::string why = f.links_down() > 0 ? "the failures leave no path between them" : "no path in the fabric";
+  std::string why = router.links_down() > 0 ? "the failures leave no path between them" : "no path in the fabric";
   if (f.structural() && f.node(src).domain[top] != f.node(dst).domain[top]) {
     const bool has_scale_up = f.down_port_count(src) > 0;
     why = has_scale_up ? "they share no scale-out tier and no accelerator of the source's scale-up domain reaches the "
@@ -156,8 +157,7 @@ void require_route(const Router& router, NodeId src, NodeId dst, const std::stri
 }
 
 std::optional<std::pair<NodeId, NodeId>> find_unreachable_pair(const Router& router, std::span<const std::uint32_t> endpoints) {
-  const Fabric& f = router.fabric();
-  if (f.links_down() == 0) return std::nullopt;
+  if (router.links_down() == 0) return std::nullopt;
   std::vector<NodeId> set(endpoints.begin(), endpoints.end());
   std::sort(set.begin(), set.end());
   set.erase(std::unique(set.begin(), set.end()), set.end());
@@ -178,7 +178,7 @@ void require_reachable(const Router& router, std::span<const std::uint32_t> endp
 std::vector<NodeId> cut_off_endpoints(const Router& router) {
   const Fabric& f = router.fabric();
   std::vector<NodeId> out;
-  if (f.links_down() == 0) return out;
+  if (router.links_down() == 0) return out;
   auto outside = [&](NodeId a, NodeId b) {
     const std::uint32_t d = f.node(a).scale_up_domain;
     return a != b && (d == kNone || f.node(b).scale_up_domain != d);
@@ -202,7 +202,7 @@ std::vector<NodeId> cut_off_endpoints(const Router& router) {
     }
     return out;
   }
-  const std::vector<std::uint32_t> comp = attachment_components(f);
+  const std::vector<std::uint32_t> comp = attachment_components(router);
   std::map<std::uint32_t, std::vector<NodeId>> members;
   for (NodeId e = 0; e < f.endpoints(); ++e) members[comp[e]].push_back(e);
   for (NodeId a = 0; a < f.endpoints(); ++a) {

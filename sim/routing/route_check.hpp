@@ -15,6 +15,8 @@
 // first pair tried that fails stops it. Explicit graphs (BFS routing, where reachability is
 // transitive) use connected components of the switch links that are up.
 // A healthy fabric (no link down) was checked connected when built: every pair routes.
+// Link state is the Router's (Router::link_up, links_down), so a router whose links changed at
+// run time (Router::set_link_states) is checked as it routes now.
 // Thread safety: pure functions over an immutable Router.
 #pragma once
 

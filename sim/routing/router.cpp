@@ -92,10 +92,11 @@ void Router::set_link_states(std::span<const LinkState> changes) {
       rate_[c.link] = rate;
     }
   }
+  links_down_ = static_cast<std::size_t>(std::count(down_.begin(), down_.end(), std::uint8_t{1}));
   if (table_) {
     table_ = std::make_shared<const ShortestPathTable>(fabric_, down_);
   } else {
-    const bool any_down = std::find(down_.begin(), down_.end(), std::uint8_t{1}) != down_.end();
+    const bool any_down = links_down_ > 0;
     failures_ = any_down ? std::make_shared<const FailureRoutes>(fabric_, down_, !relay_.empty()) : nullptr;
   }
   compute_weighted();

@@ -146,6 +146,8 @@ class Router {
   };
   void set_link_states(std::span<const LinkState> changes);
   bool link_up(topology::LinkId link) const { return down_.empty() ? fabric_.link_up(link) : down_[link] == 0; }
+  // Links down now (the fabric's, then as set_link_states left them).
+  std::size_t links_down() const { return down_.empty() ? fabric_.links_down() : links_down_; }
   // The link's rate now (the fabric's unless set_link_state changed it); meaningful while up.
   Rate link_rate(topology::LinkId link) const { return rate_.empty() ? fabric_.link(link).rate : rate_[link]; }
   Rate port_rate(PortId p) const { return link_rate(fabric_.port(p).link); }
@@ -170,6 +172,7 @@ class Router {
   std::shared_ptr<const FailureRoutes> failures_;   // only for structural fabrics with links down
   bool weighted_ = false;  // some links of one kind and tier differ in rate
   std::vector<std::uint8_t> down_;  // run-time link state; empty: the fabric's
+  std::size_t links_down_ = 0;      // count of down_ entries set
   std::vector<Rate> rate_;          // run-time link rates; empty: the fabric's
   std::vector<PortId> relay_;  // by absolute port id, scale-up switch ranges only; empty unless relaying
 };

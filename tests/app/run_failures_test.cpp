@@ -1,0 +1,125 @@
+// `rocesim run` with timed failures ("at"/"until" in the topology's failures): the run applies the
+// schedule at its times on every backend, reports it, and refuses bad schedules with exit 2.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+
+using nlohmann::json;
+using rocesim::test::read_file;
+using rocesim::test::run_cli_in;
+using rocesim::test::scratch_dir;
+using rocesim::test::write_file;
+
+namespace {
+
+// 2 leaves × 2 hosts, 2 spines, 400 Gb/s and 500 ns everywhere; acc0's NIC link drops to
+// 100 Gb/s from 50 us to 150 us.
+json degraded_nic_topology() {
+  json t = {{"name", "degraded_nic"},
+            {"generator", "leaf_spine"},
+            {"leaf_spine",
+             {{"leaves", 2},
+              {"hosts_per_leaf", 2},
+              {"spines", 2},
+              {"host_link", {{"rate", "400Gbps"}, {"latency", "500ns"}}},
+              {"fabric_link", {{"rate", "400Gbps"}, {"latency", "500ns"}}}}}};
+  t["failures"] = json::array({{{"link", {"acc0", "t1.0"}}, {"rate", "100Gbps"}, {"at", "50us"}, {"until", "150us"}}});
+  return t;
+}
+
+// Three 1 MiB sends from rank 0 (acc0) to rank 2 (acc2, the other leaf): before, during and after
+// the degradation.
+json three_sends() {
+  return {{"name", "three_sends"},
+          {"jobs",
+           {{{"name", "j"},
+             {"world_size", 4},
+             {"ops",
+              {{{"id", "before"}, {"type", "send"}, {"src", 0}, {"dst", 2}, {"bytes", "1MiB"}},
+               {{"id", "during"}, {"type", "send"}, {"src", 0}, {"dst", 2}, {"bytes", "1MiB"}, {"start", "60us"}},
+               {{"id", "after"}, {"type", "send"}, {"src", 0}, {"dst", 2}, {"bytes", "1MiB"}, {"start", "200us"}}}}}}}};
+}
+
+double duration_us(const json& summary, const std::string& id) {
+  for (const json& op : summary["ops"]) {
+    if (op["id"] == id) return op["duration_us"].get<double>();
+  }
+  FAIL("no op " << id);
+  return 0.0;
+}
+
+}  // namespace
+
+TEST_CASE("analytic: a NIC link degraded from 50 us to 150 us slows only the transfer that starts inside") {
+  const std::string dir = scratch_dir("run-failures-analytic");
+  write_file(dir + "/topo.json", degraded_nic_topology().dump(2));
+  write_file(dir + "/work.json", three_sends().dump(2));
+  REQUIRE(run_cli_in(dir, "run --topology topo.json --workload work.json --backend analytic --attribution off --out out") == 0);
+  const json s = json::parse(read_file(dir + "/out/summary.json"));
+  // Analytic: t = 4 hops · 500 ns + ⌈8·B·1e12 / R_min⌉ ps with B = 1,048,576 B:
+  //   at 400 Gb/s 20.97152 us, at 100 Gb/s 83.88608 us.
+  CHECK(duration_us(s, "before") == doctest::Approx(2.0 + 20.97152).epsilon(1e-6));
+  CHECK(duration_us(s, "during") == doctest::Approx(2.0 + 83.88608).epsilon(1e-6));
+  CHECK(duration_us(s, "after") == doctest::Approx(2.0 + 20.97152).epsilon(1e-6));
+  // The report lists the two link changes (the degradation and its end), both reached.
+  const json& f = s["failures"];
+  CHECK(f["link_changes"] == 2);
+  CHECK(f["applied"] == 2);
+  CHECK(f["schedule"][0]["at_us"] == 50.0);
+  CHECK(f["schedule"][0]["state"] == "up");
+  CHECK(f["schedule"][0]["rate_gbps"] == 100.0);
+  CHECK(f["schedule"][0]["link"] == json::array({"acc0", "t1.0"}));
+  CHECK(f["schedule"][1]["at_us"] == 150.0);
+  CHECK(f["schedule"][1]["restore"] == true);
+  CHECK(f["schedule"][1]["rate_gbps"] == 400.0);
+}
+
+TEST_CASE("a failure after the workload's end is listed as not applied and does not stretch the run") {
+  const std::string dir = scratch_dir("run-failures-late");
+  json t = degraded_nic_topology();
+  t["failures"] = json::array({{{"switch", "t2.0"}, {"at", "10ms"}}});
+  write_file(dir + "/topo.json", t.dump(2));
+  json w = three_sends();
+  w["jobs"][0]["ops"] = json::array({w["jobs"][0]["ops"][0]});
+  write_file(dir + "/work.json", w.dump(2));
+  REQUIRE(run_cli_in(dir, "run --topology topo.json --workload work.json --backend analytic --attribution off --out out") == 0);
+  const json s = json::parse(read_file(dir + "/out/summary.json"));
+  CHECK(s["failures"]["link_changes"] == 2);  // the spine's two leaf links
+  CHECK(s["failures"]["applied"] == 0);
+  CHECK(s["run"]["sim_end_us"].get<double>() < 100.0);
+}
+
+TEST_CASE("bad timed failures exit 2 naming the entry") {
+  const std::string dir = scratch_dir("run-failures-bad");
+  write_file(dir + "/work.json", three_sends().dump(2));
+  json t = degraded_nic_topology();
+  t["failures"].push_back({{"link", {"acc0", "t1.0"}}, {"at", "100us"}});  // inside entry 0's 50–150 us
+  write_file(dir + "/overlap.json", t.dump(2));
+  CHECK(run_cli_in(dir, "run --topology overlap.json --workload work.json --out out") == 2);
+  const std::string err = read_file(dir + "/stderr.txt");
+  CHECK(err.find("overlap.json") != std::string::npos);
+  CHECK(err.find("/failures/1") != std::string::npos);
+  CHECK(err.find("overlaps /failures/0") != std::string::npos);
+
+  t = degraded_nic_topology();
+  t["failures"][0]["until"] = "40us";  // before "at"
+  write_file(dir + "/backwards.json", t.dump(2));
+  CHECK(run_cli_in(dir, "run --topology backwards.json --workload work.json --out out") == 2);
+  CHECK(read_file(dir + "/stderr.txt").find("/failures/0/until") != std::string::npos);
+}
+
+TEST_CASE("a timed failure that cuts a job's endpoints off is an error naming them, before the run") {
+  const std::string dir = scratch_dir("run-failures-cut");
+  json t = degraded_nic_topology();
+  t["failures"] = json::array({{{"link", {"acc2", "t1.1"}}, {"at", "30us"}}});  // rank 2's only NIC link
+  write_file(dir + "/topo.json", t.dump(2));
+  write_file(dir + "/work.json", three_sends().dump(2));
+  CHECK(run_cli_in(dir, "run --topology topo.json --workload work.json --out out") == 2);
+  const std::string err = read_file(dir + "/stderr.txt");
+  CHECK(err.find("after the timed failures at 30us") != std::string::npos);
+  CHECK(err.find("endpoint 2") != std::string::npos);
+}
