@@ -80,6 +80,7 @@ FabricSummary summarize(const Fabric& f, const routing::Router& router) {
     ts.ports_max = std::max(ts.ports_max, node.port_count);
     ts.ports_used += node.port_count;
     for (topology::PortId p = node.first_port; p < node.first_port + node.port_count; ++p) {
+      if (!f.link_up(f.port(p).link)) continue;  // capacity of the working fabric (header)
       (p < node.up_begin ? ts.down_bps : ts.up_bps) += f.port_rate(p).bps;
     }
   }
@@ -93,7 +94,8 @@ FabricSummary summarize(const Fabric& f, const routing::Router& router) {
   levels[0].name = "nic";
   for (int t = 2; t <= top; ++t) levels[static_cast<std::size_t>(t - 1)].name = tier_name(f, t - 1) + "-" + tier_name(f, t);
   levels.back().name = "scale_up";
-  for (const topology::Link& l : f.links()) {
+  for (topology::LinkId id = 0; id < f.link_count(); ++id) {
+    const topology::Link& l = f.link(id);
     std::size_t i = levels.size() - 1;
     if (l.kind == LinkKind::nic) {
       i = 0;
@@ -101,7 +103,7 @@ FabricSummary summarize(const Fabric& f, const routing::Router& router) {
       i = static_cast<std::size_t>(l.tier - 1);
     }
     ++levels[i].links;
-    levels[i].capacity_bps += l.rate.bps;
+    if (f.link_up(id)) levels[i].capacity_bps += l.rate.bps;
   }
   s.nics = levels[0].links;
   for (std::size_t i = 0; i + 1 < levels.size(); ++i) s.cables += levels[i].links;

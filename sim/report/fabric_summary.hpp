@@ -16,6 +16,10 @@
 //                      (each half holds half of every tier, as when the top-level blocks split
 //                      evenly); with an odd number of top-level blocks it is an upper bound on the
 //                      worst balanced cut. Scale-up links are not counted.
+//   Failures (topology/failures.hpp): counts of switches, links, cables and ports are the built
+//                      hardware, down links included (they still cost ports and optics);
+//                      capacities, oversubscription and bisection_bps are the working fabric:
+//                      down links count 0 and degraded links their lowered rate.
 //   representative pairs: from endpoint 0 to, for each class, the lowest-numbered endpoint of that
 //                      class: same scale-up domain; lowest common tier t = 1..T (same tier-t block,
 //                      different tier-(t-1) block); different pod/unit; and the last endpoint.

@@ -107,3 +107,18 @@ TEST_CASE("summaries are deterministic: the same fabric gives byte-identical JSO
   CHECK(report::to_json(a).dump() == report::to_json(b).dump());
   CHECK(report::to_text(a) == report::to_text(b));
 }
+
+TEST_CASE("a spine down: hardware counts stay, capacity, oversubscription and bisection lose that spine") {
+  // 8 leaves × 16 hosts at 400G, 4 spines: healthy leaf 16:4 = 4:1, leaf–spine level 32 links.
+  // With spine t2.0 down, its 8 links still exist (ports and optics) but carry nothing: the
+  // leaf–spine capacity is 24·400G, each leaf has 3 working uplinks (16:3), and the bisection is
+  // min(128·400G, 24·400G)/2 = 4.8 Tb/s.
+  json j = json{{"generator", "leaf_spine"}, {"leaf_spine", {{"leaves", 8}, {"hosts_per_leaf", 16}, {"spines", 4}}}};
+  j["failures"] = json::array({{{"switch", "t2.0"}}});
+  const json s = report::to_json(summary_of(j));
+  CHECK(s["links_by_tier"]["leaf-spine"] == 32);
+  CHECK(s["cables"] == 128 + 32);
+  CHECK(s["capacity_bps_by_tier"]["leaf-spine"] == 24ULL * 400000000000ULL);
+  CHECK(s["oversubscription_by_tier"]["leaf"] == doctest::Approx(16.0 / 3.0));
+  CHECK(s["bisection_bps"] == 24ULL * 400000000000ULL / 2);
+}
