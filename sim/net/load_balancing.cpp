@@ -16,10 +16,16 @@ LoadBalancer::LoadBalancer(const topology::Fabric& fabric, const routing::Router
   uniform_.assign(nodes, true);
   for (NodeId n = 0; n < nodes; ++n) {
     seed_[n] = derive_seed(router_.params().seed, "lb", n);
-    const auto& node = fabric_.node(n);
-    for (PortId p = node.first_port + 1; p < node.first_port + node.port_count; ++p) {
-      if (fabric_.port_rate(p) != fabric_.port_rate(node.first_port)) uniform_[n] = false;
-    }
+    refresh_rates(n);
+  }
+}
+
+void LoadBalancer::refresh_rates(NodeId n) {
+  if (mode_ == routing::LoadBalancing::ecmp) return;
+  const auto& node = fabric_.node(n);
+  uniform_[n] = true;
+  for (PortId p = node.first_port + 1; p < node.first_port + node.port_count; ++p) {
+    if (router_.port_rate(p) != router_.port_rate(node.first_port)) uniform_[n] = false;
   }
 }
 
@@ -44,11 +50,11 @@ PortId LoadBalancer::hashed(NodeId node, NodeId dst, std::uint32_t qp, std::uint
   if (uniform_[node]) return c.at(static_cast<std::uint32_t>(h % c.count));
   // Weighted by port rate (Mb/s), as Router::select does for weighted ECMP.
   std::uint64_t total = 0;
-  for (std::uint32_t i = 0; i < c.count; ++i) total += fabric_.port_rate(c.at(i)).bps / 1'000'000;
+  for (std::uint32_t i = 0; i < c.count; ++i) total += router_.port_rate(c.at(i)).bps / 1'000'000;
   if (total == 0) return c.at(static_cast<std::uint32_t>(h % c.count));
   std::uint64_t x = h % total;
   for (std::uint32_t i = 0; i < c.count; ++i) {
-    const std::uint64_t w = fabric_.port_rate(c.at(i)).bps / 1'000'000;
+    const std::uint64_t w = router_.port_rate(c.at(i)).bps / 1'000'000;
     if (x < w) return c.at(i);
     x -= w;
   }

@@ -26,6 +26,9 @@
 // Weights: when the ports of a switch differ in rate (degraded links, weighted ECMP), the hashed
 // modes pick C[i] with probability rate_i / Σ rate (h mod Σ rates in Mb/s), as Router::select
 // does; adaptive compares queued bytes alone (a slow port's queue grows and repels traffic).
+// Rates are the Router's live ones (link changes, PacketNet::on_links_changed, which calls
+// refresh_rates for both ends of a changed link); candidates are read afresh per packet, so no
+// PortRange outlives a Router::set_link_states.
 // Limits: the sender's NIC port stays the QP's first-hop port (a dual-ported NIC does not spray
 // over its ports); paths relayed through a scale-up domain and pinned paths keep Steer::route.
 // ACK/NAK/CNP frames always follow the reverse path's per-flow ECMP route.
@@ -49,6 +52,9 @@ class LoadBalancer {
   // How data packets of a QP that may be steered per hop are forwarded in this mode.
   Steer steer() const;
   Time flowlet_gap() const { return router_.params().flowlet_gap; }
+
+  // Recomputes whether the ports of `node` all run at one rate (after a link of it changed rate).
+  void refresh_rates(topology::NodeId node);
 
   // Steer::hashed egress at `node` toward endpoint `dst`; topology::kNone if no candidate.
   topology::PortId hashed(topology::NodeId node, topology::NodeId dst, std::uint32_t qp, std::uint32_t entropy) const;

@@ -22,7 +22,8 @@ struct PortCounters {
   Time paused_time{};                // total time any data class of this port was paused
   Time first_pause_received = Time::max();
   std::uint64_t ecn_marks = 0;       // data packets marked CE while queued here
-  std::uint64_t drops = 0;           // packets dropped on admission to this egress
+  std::uint64_t drops = 0;           // packets dropped on admission to this egress, or lost here when
+                                     // its link went down (on the wire, queued, or routed to it later)
   std::int64_t max_queue_bytes = 0;  // peak data bytes queued (wire) at this egress
   std::uint64_t watchdog_trips = 0;  // PFC watchdog disabled pause on this port
 };
@@ -40,8 +41,9 @@ struct NetCounters {
   std::uint64_t naks_sent = 0;               // go-back-N and selective
   std::uint64_t cnps_sent = 0;
   std::uint64_t timeouts = 0;
-  std::uint64_t drops = 0;                   // all classes
+  std::uint64_t drops = 0;                   // all classes, all causes (admission and link down)
   std::uint64_t lossless_drops = 0;          // drops in a PFC-protected class (headroom overflow)
+  std::uint64_t link_down_drops = 0;         // frames of any type lost to a link going down (part of drops)
   std::uint64_t pause_frames = 0;
   std::uint64_t payload_bytes_delivered = 0;
   std::size_t peak_packets_in_use = 0;

@@ -10,15 +10,6 @@ namespace rocesim::net {
 using topology::NodeId;
 using topology::NodeRole;
 
-namespace {
-
-std::uint64_t route_key(std::uint32_t src, std::uint32_t dst, std::uint32_t qp_number) {
-  const routing::FlowKey k = routing::FlowKey::for_qp(src, dst, qp_number);
-  return (static_cast<std::uint64_t>(src) << 40) ^ (static_cast<std::uint64_t>(dst) << 16) ^ k.sport;
-}
-
-}  // namespace
-
 PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routing::Router& router, NetParams params,
                      std::unique_ptr<CcStrategy> cc)
     : sim_(sim),
@@ -46,7 +37,8 @@ PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routi
     ps.tail.fill(kNoPacket);
     ps.ready_head.fill(UINT32_MAX);
     ps.ready_tail.fill(UINT32_MAX);
-    ps.rate = fabric_.port_rate(p);
+    ps.rate = router_.port_rate(p);  // the live state: a run may start after link changes
+    ps.down = !router_.link_up(fabric_.port(p).link);
     ps.latency = fabric_.port_latency(p);
     ps.ser_mtu = serialization_time(Bytes{data_wire_mtu_}, ps.rate);
     ps.ser_control = serialization_time(params_.wire.control_bytes, ps.rate);
@@ -71,6 +63,11 @@ PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routi
 }
 
 PacketNet::~PacketNet() = default;
+
+std::uint64_t PacketNet::route_key(std::uint32_t src, std::uint32_t dst, std::uint32_t qp_number) {
+  const routing::FlowKey k = routing::FlowKey::for_qp(src, dst, qp_number);
+  return (static_cast<std::uint64_t>(src) << 40) ^ (static_cast<std::uint64_t>(dst) << 16) ^ k.sport;
+}
 
 std::uint32_t PacketNet::route_for(std::uint32_t src, std::uint32_t dst, std::uint32_t qp_number) {
   const std::uint64_t key = route_key(src, dst, qp_number);
@@ -148,6 +145,7 @@ void PacketNet::start(const TransferRequest& req) {
     Qp q;
     q.route_fwd = route_for(req.src, req.dst, qp_number);
     q.route_rev = route_for(req.dst, req.src, qp_number);
+    q.qp_number = qp_number;
     q.port = route_ports_[route_begin_[q.route_fwd]];
     q.steer = pinned_.count(route_key(req.src, req.dst, qp_number)) != 0 ? Steer::route : steer_for(q.route_fwd);
     q.total_pkts = static_cast<std::uint32_t>(pkts);
@@ -185,7 +183,8 @@ void PacketNet::on_event(Simulator&, std::uint32_t kind, std::uint64_t arg) {
       break;
     }
     case kArrive: {
-      PortState& ps = ports_[arg];
+      PortState& ps = ports_[static_cast<PortId>(arg)];
+      if (arg >> 32 != ps.fly_gen) break;  // its frames were lost when the link went down
       const std::uint32_t pkt = ps.fly_head;
       const Packet& p = pool_[pkt];
       ps.fly_head = p.next;
@@ -253,6 +252,10 @@ bool PacketNet::class_eligible(const PortState& ps, int cls) const {
 
 void PacketNet::enqueue(PortId port, std::uint32_t pkt) {
   PortState& ps = ports_[port];
+  if (ps.down) {
+    lose(port, pkt);
+    return;
+  }
   Packet& p = pool_[pkt];
   const std::size_t c = p.cls;
   p.next = kNoPacket;
@@ -350,7 +353,8 @@ bool PacketNet::has_work(const PortState& ps) const {
 
 void PacketNet::try_transmit(PortId port) {
   PortState& ps = ports_[port];
-  if (ps.txdone_pending) return;  // the pending kTxDone will pick the next frame
+  // A pending kTxDone will pick the next frame; a down link sends nothing.
+  if (ps.txdone_pending || ps.down) return;
   const Time now = sim_.now();
   if (ps.busy_until > now) {
     ps.txdone_pending = true;
@@ -372,7 +376,7 @@ void PacketNet::try_transmit(PortId port) {
   p.next = kNoPacket;
   if (ps.fly_tail == kNoPacket) {
     ps.fly_head = pkt;
-    sim_.schedule_at(due, this, kArrive, port);
+    sim_.schedule_at(due, this, kArrive, port | static_cast<std::uint64_t>(ps.fly_gen) << 32);
   } else {
     Packet& prev = pool_[ps.fly_tail];
     prev.next = pkt;

@@ -29,8 +29,24 @@
 //               reorder_timeout (reorder_receiver.cpp).
 //   Routing   : routing.load_balancing (load_balancing.hpp): ecmp follows the QP's precomputed
 //               route; spray / flowlet / adaptive choose each data packet's egress at each switch.
+//   Link change (timed failures, on_links_changed, link_change.cpp), at the change instant t
+//   with the Router already updated:
+//     down     : both directions lose every frame on the wire and every frame queued at both
+//                egress ports (a link-down flushes the MAC), data, control and pause alike; a
+//                frame later forwarded to a down port (one already on an old route) is lost at
+//                enqueue. Each loss counts in NetCounters::link_down_drops and drops and in the
+//                port's drops; lost switch frames release their MMU bytes. PFC state across the
+//                link resets: both ports' pauses end at t and both ingresses stop holding XOFF
+//                (no XON can cross, so none is owed). Go-back-N (NAK on a gap, else RTO) resends.
+//     up / rate: rate R' from t on: the frame on the wire finishes at its old rate, frames
+//                starting after t take ceil(8·w·1e12/R') ps; a degraded link keeps its queues.
+//     routes   : reconverge at t: every QP not yet fully acknowledged takes the Router's new
+//                forward and reverse routes (its first-hop NIC port too, on multi-ported NICs);
+//                later QPs route afresh; pinned paths stay. Per-hop modes read the new
+//                candidates at each switch. Frames already past the source keep their route.
 // Control frames (ACK/NAK/CNP) follow the reverse path's per-flow ECMP route in every mode,
-// bypass the MMU (they are tiny and never paused) and are never dropped. Stall detection: if no payload is delivered or acknowledged for stall_timeout while
+// bypass the MMU (they are tiny and never paused) and are never dropped except by a link going
+// down. Stall detection: if no payload is delivered or acknowledged for stall_timeout while
 // QPs are active, the run stops and stall() lists the egress ports paused at that moment.
 // Pause expiry and XOFF refresh use one timer per port / ingress (a later deadline is re-checked
 // when the earlier firing comes), so pauses neither fill the event queue with stale records nor
@@ -100,6 +116,9 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   // A readable account of the stall: time, active QPs and each paused port as "node a -> node b".
   std::string stall_message() const;
   std::string stall_report() const override { return stall_.stalled ? stall_message() : std::string(); }
+  // Timed failures: see "Link change" above. REQUIRES: the Router was updated first.
+  bool models_link_changes() const override { return true; }
+  void on_links_changed(std::span<const std::uint32_t> links) override;
   // The egress ports QP `qp` uses, source first.
   std::span<const PortId> route_of(std::uint32_t qp) const;
 
@@ -122,7 +141,10 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
     std::uint32_t fly_tail = kNoPacket;  // has a kArrive event (htsim's economy: the event queue
                                          // holds active links, not packets)
     std::uint32_t peer = 0;  // peer node
+    std::uint32_t fly_gen = 0;  // bumped when the link goes down: kArrive events of older
+                                // generations name frames already lost (the arg carries it)
     bool txdone_pending = false;  // a kTxDone event is scheduled (at most one per port)
+    bool down = false;       // the link is down: nothing is sent, frames routed here are lost
     bool host = false;       // egress of an accelerator (NIC port): data is pulled from QPs
     bool peer_host = false;  // the peer is an accelerator
     std::uint8_t qmask = 0;          // classes with frames queued
@@ -165,6 +187,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
     std::uint32_t port = 0;       // first-hop egress port
     std::uint32_t route_fwd = 0;
     std::uint32_t route_rev = 0;
+    std::uint32_t qp_number = 0;  // flow label · qps_per_connection + index: the ECMP entropy
     std::uint32_t total_pkts = 0;
     std::uint32_t snd_nxt = 0;    // next PSN to send
     std::uint32_t snd_una = 0;    // oldest unacknowledged PSN
@@ -244,6 +267,13 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   void qp_finished(std::uint32_t qp);  // may call the sink: callers must not touch state after
   void on_stall_check();
   std::uint32_t route_for(std::uint32_t src, std::uint32_t dst, std::uint32_t qp_number);
+  static std::uint64_t route_key(std::uint32_t src, std::uint32_t dst, std::uint32_t qp_number);
+  // link_change.cpp: timed failures
+  void lose(PortId port, std::uint32_t pkt);  // a frame lost to port's link going down
+  void take_down(PortId port);
+  void set_port_rate(PortId port, Rate rate);
+  void reroute_active_qps();
+  std::uint32_t reroute(std::uint32_t src, std::uint32_t dst, std::uint32_t qp_number, std::uint32_t old);
 
   Simulator& sim_;
   const topology::Fabric& fabric_;
@@ -270,6 +300,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   std::vector<std::uint32_t> route_begin_;  // route r = [route_begin_[r], route_begin_[r+1])
   std::unordered_map<std::uint64_t, std::uint32_t> route_cache_;  // lookup only, never iterated
   std::map<std::uint64_t, std::vector<PortId>> pinned_;
+  std::vector<PortId> route_scratch_;  // reroute(): the Router's new path before it is stored
 
   std::vector<Qp> qp_;
   std::vector<QpRecord> records_;

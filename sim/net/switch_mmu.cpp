@@ -119,6 +119,10 @@ void PacketNet::on_switch_data(std::uint32_t pkt, NodeId node) {
     pool_.release(pkt);
     return;
   }
+  if (ports_[out].down) {  // on a route computed before its link went down: lost, never buffered
+    lose(out, pkt);
+    return;
+  }
   if (!admit(node, ingress, n, prio, out)) {
     ++counters_.drops;
     ++port_counters_[out].drops;
