@@ -12,6 +12,7 @@
 //   "efficiency" and "attribution" {"bottleneck_tier", "speedup_if_nonblocking",
 //   "critical_links", "ecmp_collisions"}, and the global "bottleneck" {"tier", "summary",
 //   "fluid_reruns"}. Re-runs happen only when context.attribution is true and rerun is set.
+// `rocesim run` adds "failures" (app/run_command.cpp) when the topology has timed failures.
 // Everything is deterministic for a given input and seed except run.wall_time_s and
 // run.events_per_wall_s. Kept in one file so it can move to sim/report.
 #pragma once

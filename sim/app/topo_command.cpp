@@ -133,7 +133,7 @@ void run_topo(const TopoOptions& opt, CommandContext& ctx) {
     for (const topology::LinkChange& c : schedule) {
       const topology::Link& l = fabric.link(c.link);
       nlohmann::json e{{"at", to_string(c.at)}, {"link", {topology::node_name(fabric, l.a), topology::node_name(fabric, l.b)}},
-                       {"link_id", c.link}, {"state", c.up ? "up" : "down"}, {"entry", c.entry}};
+                       {"link_id", c.link}, {"state", c.up ? "up" : "down"}, {"entry", c.entry}, {"restore", c.restore}};
       if (c.up) e["rate"] = to_string(c.rate);
       sched.push_back(std::move(e));
     }

@@ -78,6 +78,22 @@ TEST_CASE("analytic: a NIC link degraded from 50 us to 150 us slows only the tra
   CHECK(f["schedule"][1]["rate_gbps"] == 400.0);
 }
 
+TEST_CASE("fluid: the rate of a transfer under way changes at the instant of the degradation") {
+  const std::string dir = scratch_dir("run-failures-fluid");
+  write_file(dir + "/topo.json", degraded_nic_topology().dump(2));
+  json w = three_sends();
+  w["jobs"][0]["ops"] = json::array({{{"id", "mid"}, {"type", "send"}, {"src", 0}, {"dst", 2}, {"bytes", "1MiB"}, {"start", "40us"}}});
+  write_file(dir + "/work.json", w.dump(2));
+  REQUIRE(run_cli_in(dir, "run --topology topo.json --workload work.json --backend fluid --out out") == 0);
+  const json s = json::parse(read_file(dir + "/out/summary.json"));
+  // Bytes flow from 40 + 2 us (path propagation) at 400 Gb/s; at 50 us, 8 us · 50 GB/s = 400,000 B
+  // are through and 648,576 B remain, at 100 Gb/s: 51.88608 us. Duration 2 + 8 + 51.88608 us.
+  CHECK(duration_us(s, "mid") == doctest::Approx(61.88608).epsilon(1e-6));
+  CHECK(s["failures"]["applied"] == 1);  // the end at 150 us comes after the transfer (101.9 us)
+  // The attribution re-runs apply the same schedule (they would differ from the run otherwise).
+  CHECK(s["ops"][0]["ideal_us"].get<double>() == doctest::Approx(61.88608).epsilon(1e-6));
+}
+
 TEST_CASE("a failure after the workload's end is listed as not applied and does not stretch the run") {
   const std::string dir = scratch_dir("run-failures-late");
   json t = degraded_nic_topology();
