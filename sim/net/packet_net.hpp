@@ -35,15 +35,18 @@
 //                egress ports (a link-down flushes the MAC), data, control and pause alike; a
 //                frame later forwarded to a down port (one already on an old route) is lost at
 //                enqueue. Each loss counts in NetCounters::link_down_drops and drops and in the
-//                port's drops; lost switch frames release their MMU bytes. PFC state across the
+//                port's drops (never in lossless_drops, which means PFC headroom overflow);
+//                lost switch frames release their MMU bytes. PFC state across the
 //                link resets: both ports' pauses end at t and both ingresses stop holding XOFF
 //                (no XON can cross, so none is owed). Go-back-N (NAK on a gap, else RTO) resends.
 //     up / rate: rate R' from t on: the frame on the wire finishes at its old rate, frames
 //                starting after t take ceil(8·w·1e12/R') ps; a degraded link keeps its queues.
 //     routes   : reconverge at t: every QP not yet fully acknowledged takes the Router's new
 //                forward and reverse routes (its first-hop NIC port too, on multi-ported NICs);
-//                later QPs route afresh; pinned paths stay. Per-hop modes read the new
-//                candidates at each switch. Frames already past the source keep their route.
+//                later QPs route afresh; pinned paths stay, and so does the route of a pair
+//                left without any path (its frames are lost until a change reconnects it).
+//                Per-hop modes read the new candidates at each switch. Frames already past
+//                the source keep their route.
 // Control frames (ACK/NAK/CNP) follow the reverse path's per-flow ECMP route in every mode,
 // bypass the MMU (they are tiny and never paused) and are never dropped except by a link going
 // down. Stall detection: if no payload is delivered or acknowledged for stall_timeout while
