@@ -299,7 +299,7 @@ void run(const RunOptions& opt, CommandContext& ctx) {
                         (opt.attribution == "auto" && lowered.dag.transfer_count() <= kAutoAttributionLimit);
   if (context.attribution) {
     context.rerun =
-        make_fluid_rerun(lowered, rp, opt.backend == "fluid" ? backend_params : nlohmann::json::object(), schedule);
+        make_fluid_rerun(lowered, rp, opt.backend == "fluid" ? backend_params : nlohmann::json::object(), schedule, &fabric);
   }
   nlohmann::json summary = build_run_summary(facts, wspec, lowered, executor, context);
   if (!schedule.empty()) summary["failures"] = failure_schedule_json(fabric, schedule, run.record.link_changes_applied);

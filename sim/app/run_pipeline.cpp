@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <iostream>
 
 #include "app/backends.hpp"
@@ -227,8 +228,10 @@ PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& 
 }
 
 FluidRerun make_fluid_rerun(const workload::LoweredWorkload& lowered, const routing::RoutingParams& routing,
-                            nlohmann::json fluid_params, std::vector<topology::LinkChange> link_changes) {
-  return [&lowered, routing, params = std::move(fluid_params), changes = std::move(link_changes)](const topology::Fabric& fabric) {
+                            nlohmann::json fluid_params, std::vector<topology::LinkChange> link_changes,
+                            const topology::Fabric* run_fabric) {
+  return [&lowered, routing, params = std::move(fluid_params), changes = std::move(link_changes),
+          run_fabric](const topology::Fabric& fabric) {
     const routing::Router router(fabric, routing);
     PipelineOptions opt;
     opt.backend = "fluid";
@@ -236,6 +239,15 @@ FluidRerun make_fluid_rerun(const workload::LoweredWorkload& lowered, const rout
     opt.flows = FlowRecording::off;
     opt.sample = false;
     opt.link_changes = changes;
+    if (run_fabric != nullptr) {
+      // A what-if fabric runs some links faster: a scheduled rate keeps its ratio to the link's rate.
+      for (topology::LinkChange& c : opt.link_changes) {
+        if (!c.up) continue;
+        const double scale = static_cast<double>(fabric.link(c.link).rate.bps) /
+                             static_cast<double>(run_fabric->link(c.link).rate.bps);
+        c.rate = Rate{static_cast<std::uint64_t>(std::llround(static_cast<double>(c.rate.bps) * scale))};
+      }
+    }
     PipelineRun run = run_pipeline(fabric, router, lowered, opt);
     run.record.notes.clear();  // "recording off" is by design here
     return std::move(run.record);

@@ -72,8 +72,12 @@ PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& 
 // A FluidRerun for the summary: builds a Router with `routing` over the given fabric (a
 // Fabric::with_link_rates copy of the run's) and runs `lowered` on the fluid backend with
 // `fluid_params`, without transfer recording, sampling or progress. `lowered` must outlive it.
-// `link_changes` (the run's failure schedule) apply to the re-runs too, by link id.
+// `link_changes` (the run's failure schedule) apply to the re-runs too, by link id; with
+// `run_fabric` (the main run's fabric, which must outlive the rerun), a scheduled rate is scaled by
+// the re-run fabric's rate over the run's for that link, so a degradation to half stays half on a
+// what-if fabric whose links are faster.
 FluidRerun make_fluid_rerun(const workload::LoweredWorkload& lowered, const routing::RoutingParams& routing,
-                            nlohmann::json fluid_params, std::vector<topology::LinkChange> link_changes = {});
+                            nlohmann::json fluid_params, std::vector<topology::LinkChange> link_changes = {},
+                            const topology::Fabric* run_fabric = nullptr);
 
 }  // namespace rocesim::app

@@ -134,6 +134,26 @@ TEST_CASE("packet and fluid agree on a ring all-reduce through a spine failure a
   CHECK(p["conservation"]["ok"] == true);
 }
 
+TEST_CASE("the ideal (non-blocking) re-run keeps a scheduled degradation's ratio, not its absolute rate") {
+  // Both uplinks of leaf t1.0 drop to 100 Gb/s at 10 us, so acc0 → acc2 (1 MiB from 0) runs at
+  // 400 Gb/s for 8 us (from 2 us, after propagation), then at 100 Gb/s: 400,000 B then 648,576 B,
+  // 2 + 8 + 51.88608 = 61.88608 us. The ideal re-run makes switch links 1000× faster; the
+  // degradation there is to 1000 × 100 Gb/s, still far above the 400 Gb/s NIC, so ideal_us is the
+  // lone NIC-bound time 2 + 20.97152 us (an absolute 100 Gb/s would give 61.88608 again).
+  const std::string dir = scratch_dir("run-failures-ideal");
+  json t = degraded_nic_topology();
+  t["failures"] = json::array({{{"link", {"t1.0", "t2.0"}}, {"rate", "100Gbps"}, {"at", "10us"}},
+                               {{"link", {"t1.0", "t2.1"}}, {"rate", "100Gbps"}, {"at", "10us"}}});
+  write_file(dir + "/topo.json", t.dump(2));
+  json w = three_sends();
+  w["jobs"][0]["ops"] = json::array({w["jobs"][0]["ops"][0]});
+  write_file(dir + "/work.json", w.dump(2));
+  REQUIRE(run_cli_in(dir, "run --topology topo.json --workload work.json --backend fluid --out out") == 0);
+  const json s = json::parse(read_file(dir + "/out/summary.json"));
+  CHECK(duration_us(s, "before") == doctest::Approx(61.88608).epsilon(1e-6));
+  CHECK(s["ops"][0]["ideal_us"].get<double>() == doctest::Approx(2.0 + 20.97152).epsilon(1e-6));
+}
+
 TEST_CASE("a failure after the workload's end is listed as not applied and does not stretch the run") {
   const std::string dir = scratch_dir("run-failures-late");
   json t = degraded_nic_topology();
