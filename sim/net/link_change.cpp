@@ -7,8 +7,9 @@
 //     pause outlives the link that carried it;
 //   - route ids stay valid forever (the flat table only grows), so frames already on an old route
 //     keep their hop index; a QP's first-hop port always equals its forward route's first port.
-// Cost: O(frames on the changed links + active QPs · path length) per change instant; nothing
-// per packet beyond the down-port test at enqueue and transmit.
+// Cost: O(frames on the changed links + QPs · path length) per change instant; per packet only
+// the down-port test at enqueue and transmit and the generation test at arrival (one compare
+// each, on cache lines those steps read anyway).
 #include <algorithm>
 
 #include "net/packet_net.hpp"
