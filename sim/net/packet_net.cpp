@@ -398,7 +398,16 @@ void PacketNet::on_arrive(std::uint32_t pkt) {
   const PortState& from = ports_[p.from_port];
   const NodeId node = from.peer;
   if (from.peer_host) {
-    on_host_arrival(pkt);
+    // An accelerator inside a route (a scale-up relay) sends the frame on through its NIC.
+    const bool relay = p.steer == Steer::route && p.hop + 1u < route_begin_[p.route + 1] - route_begin_[p.route];
+    if (!relay) {
+      on_host_arrival(pkt);
+      return;
+    }
+    ++p.hop;
+    const PortId out = route_ports_[route_begin_[p.route] + p.hop];
+    enqueue(out, pkt);
+    try_transmit(out);
     return;
   }
   if (p.type == PacketType::data) {

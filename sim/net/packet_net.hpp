@@ -29,6 +29,10 @@
 //               reorder_timeout (reorder_receiver.cpp).
 //   Routing   : routing.load_balancing (load_balancing.hpp): ecmp follows the QP's precomputed
 //               route; spray / flowlet / adaptive choose each data packet's egress at each switch.
+//               A route relayed through an accelerator of a scale-up domain (rail-only
+//               cross-rail traffic, routing/router.hpp) is forwarded by that accelerator's NIC
+//               port: frames queue there in host memory (no MMU, no PFC), ahead of the
+//               packets its own QPs of that class have yet to send.
 //   Link change (timed failures, on_links_changed, link_change.cpp), at the change instant t
 //   with the Router already updated:
 //     down     : both directions lose every frame on the wire and every frame queued at both
