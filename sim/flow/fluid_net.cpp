@@ -290,15 +290,21 @@ void FluidNet::solve() {
     }
     if (i + 1 == class_order_.size()) break;
     // Strict priority: the next class gets what this one leaves. Leftovers below the solver's
-    // tolerance are rounding, not capacity (they would give a lower flow a rate of ~0).
+    // tolerance are rounding, not capacity (they would give a lower flow a rate of ~0). The ports
+    // to pass on are those whose load changed here (touched) and those whose capacity the class
+    // above changed: a class with no flow on a port does not touch it, yet must pass it on.
     MaxMinSolver& lower = classes_[class_order_[i + 1]]->solver;
-    for (ConstraintId c : cls.solver.touched()) {
+    cap_next_.assign(cls.solver.touched().begin(), cls.solver.touched().end());
+    cap_next_.insert(cap_next_.end(), cap_carry_.begin(), cap_carry_.end());
+    for (ConstraintId c : cap_next_) {
       const double cap = cls.solver.capacity(c);
       double left = cap - cls.solver.load(c);
       if (left <= MaxMinSolver::kRelTol * cap) left = 0.0;
       lower.set_capacity(c, left);
     }
+    cap_carry_.swap(cap_next_);
   }
+  cap_carry_.clear();
   ++stats_.batches;
   // Stale heap entries are dropped lazily; compact when they dominate.
   if (heap_.size() > 4 * active_flows() + 1024) {

@@ -206,6 +206,7 @@ class FluidNet final : public TransferBackend, public EventHandler {
   std::vector<std::uint64_t> done_tags_;
   std::vector<std::uint32_t> to_add_, done_flows_;
   std::vector<VarId> done_vars_;
+  std::vector<ConstraintId> cap_carry_, cap_next_;  // solve(): ports whose capacity a class passes down
   std::vector<double> done_credits_;
   FluidStats stats_;
 };

@@ -87,3 +87,30 @@ TEST_CASE("strict priority: a saturating class-0 flow starves class 1 until it f
   CHECK(rec.done[0] == std::make_pair(std::uint64_t{10}, Time::from_us(21)));
   CHECK(rec.done[1] == std::make_pair(std::uint64_t{11}, Time::from_us(41)));
 }
+
+TEST_CASE("strict priority: what class 0 leaves reaches class 2 through a class 1 with no flow on the port") {
+  // 0->2 (class 0) and 1->2 (class 2), 1e6 B each, into one 400 Gb/s port; class 1 has a flow
+  // elsewhere (3->4, on its own ports), so it exists but never touches the port into host 2.
+  // Class 0 takes that port whole: done at 1 us + 20 us = 21 us. Class 2 gets what class 1 leaves
+  // of what class 0 leaves: 0 until 21 us, then 400 Gb/s: done at 41 us. The class-1 flow (3->4)
+  // is alone on its ports: done at 21 us.
+  const Fabric f = leaf_spine(1, 8, 0);
+  const Router router(f, RoutingParams{});
+  Simulator sim;
+  FluidNet net(sim, f, router, FluidParams{});
+  struct Recorder : TransferSink {
+    std::vector<std::pair<std::uint64_t, Time>> done;
+    void on_transfer_done(std::uint64_t tag, Time now) override { done.emplace_back(tag, now); }
+  } rec;
+  net.set_sink(&rec);
+  net.start(req(0, 2, 1000000, 10, 0));
+  net.start(req(3, 4, 1000000, 11, 1));
+  net.start(req(1, 2, 1000000, 12, 2));
+  sim.run_until(Time::from_us(2));
+  CHECK(net.rate_of(12) == 0.0);
+  sim.run();
+  REQUIRE(rec.done.size() == 3);
+  CHECK(rec.done[0] == std::make_pair(std::uint64_t{10}, Time::from_us(21)));
+  CHECK(rec.done[1] == std::make_pair(std::uint64_t{11}, Time::from_us(21)));
+  CHECK(rec.done[2] == std::make_pair(std::uint64_t{12}, Time::from_us(41)));
+}
