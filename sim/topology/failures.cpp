@@ -219,12 +219,12 @@ Fabric apply_failures(const Fabric& healthy, const std::vector<FailureSpec>& fai
 std::vector<LinkChange> failure_schedule(const Fabric& healthy, const std::vector<FailureSpec>& failures,
                                          const std::string& file) {
   const NodeNames names(healthy);
-  std::vector<LinkChange> out;
   struct Span {
     LinkId link;
     Time from, to;
     std::size_t entry;
-    bool timed;
+    bool timed;                 // starts after time zero or ends
+    std::optional<Rate> rate;   // a degradation; absent: down
   };
   std::vector<Span> spans;
   for (std::size_t i = 0; i < failures.size(); ++i) {
@@ -232,25 +232,40 @@ std::vector<LinkChange> failure_schedule(const Fabric& healthy, const std::vecto
     bool whole_switch = false;
     const std::vector<LinkId> links = resolve_entry(healthy, names, f, i, file, whole_switch);
     const bool timed = f.timed() || f.until.has_value();
-    for (const LinkId l : links) {
-      spans.push_back(Span{l, f.at.value_or(Time{}), f.until.value_or(Time::max()), i, timed});
-      if (f.timed()) out.push_back(LinkChange{*f.at, l, f.rate.has_value(), f.rate.value_or(Rate{}), i, false});
-      if (f.until) out.push_back(LinkChange{*f.until, l, true, healthy.link(l).rate, i, true});
-    }
+    for (const LinkId l : links) spans.push_back(Span{l, f.at.value_or(Time{}), f.until.value_or(Time::max()), i, timed, f.rate});
   }
   std::sort(spans.begin(), spans.end(), [](const Span& x, const Span& y) {
     return std::tie(x.link, x.from.ps, x.entry) < std::tie(y.link, y.from.ps, y.entry);
   });
-  for (std::size_t k = 1; k < spans.size(); ++k) {
-    const Span& a = spans[k - 1];
-    const Span& b = spans[k];
-    if (a.link != b.link || b.from >= a.to || !(a.timed || b.timed)) continue;
-    const Link& l = healthy.link(a.link);
-    const std::size_t later = std::max(a.entry, b.entry);
-    throw ConfigError(file, "/failures/" + std::to_string(later),
-                      "overlaps /failures/" + std::to_string(std::min(a.entry, b.entry)) + " on the link " +
-                          node_name(healthy, l.a) + " - " + node_name(healthy, l.b) +
-                          ": one link can have one failure at a time when either is timed (\"at\"/\"until\")");
+  // Per link, overlapping "down" spans merge (the link is down while any of them holds); a
+  // degradation overlapping anything timed is ambiguous (which rate?) and an error.
+  std::vector<LinkChange> out;
+  const auto flush = [&](const Span& merged, std::size_t end_entry) {
+    if (merged.from.ps > 0) {
+      out.push_back(LinkChange{merged.from, merged.link, merged.rate.has_value(), merged.rate.value_or(Rate{}), merged.entry, false});
+    }
+    if (merged.to != Time::max()) out.push_back(LinkChange{merged.to, merged.link, true, healthy.link(merged.link).rate, end_entry, true});
+  };
+  for (std::size_t k = 0; k < spans.size();) {
+    Span merged = spans[k];
+    std::size_t end_entry = merged.entry;
+    for (++k; k < spans.size() && spans[k].link == merged.link && spans[k].from < merged.to; ++k) {
+      const Span& b = spans[k];
+      if ((merged.timed || b.timed) && (merged.rate || b.rate)) {
+        const Link& l = healthy.link(b.link);
+        throw ConfigError(file, "/failures/" + std::to_string(std::max(end_entry, b.entry)),
+                          "overlaps /failures/" + std::to_string(std::min(end_entry, b.entry)) + " on the link " +
+                              node_name(healthy, l.a) + " - " + node_name(healthy, l.b) +
+                              ": a degraded rate cannot overlap another failure of the same link in time when either is "
+                              "timed (\"at\"/\"until\"); overlapping down entries are fine");
+      }
+      merged.timed = merged.timed || b.timed;
+      if (b.to > merged.to) {
+        merged.to = b.to;
+        end_entry = b.entry;
+      }
+    }
+    flush(merged, end_entry);
   }
   std::stable_sort(out.begin(), out.end(), [](const LinkChange& x, const LinkChange& y) {
     return std::tie(x.at.ps, y.restore, x.entry, x.link) < std::tie(y.at.ps, x.restore, y.entry, y.link);

@@ -12,8 +12,10 @@
 // come back up at their healthy rate; absent: never). Timed starts and all ends are a schedule
 // (failure_schedule): apply_failures and build_fabric leave them out, and `rocesim run` applies
 // them at their times (Router::set_link_states, then TransferBackend::on_links_changed);
-// `rocesim topo` lists it. Two entries that change the same link must not overlap in time when
-// either is timed (which would win is not obvious): a ConfigError naming both.
+// `rocesim topo` lists it. Entries that take the same link down may overlap in time (the link is
+// down while any of them holds, e.g. a spine and a core sharing a link); a degradation ("rate")
+// must not overlap another entry on the same link when either is timed (which rate would hold is
+// not obvious): a ConfigError naming both.
 //
 // Effect on the Fabric: apply_failures() returns a copy of the healthy fabric with the same node,
 // link and port ids, in which down links are marked (Fabric::link_up false; a down switch is a

@@ -136,3 +136,26 @@ TEST_CASE("timed failures: \"at\" round-trips, the schedule is ordered, build_fa
   for (FailureSpec& f : all) f.at.reset();
   expect_same_routing(r, Router(apply_failures(healthy, all, "ls.json"), RoutingParams{}));
 }
+
+TEST_CASE("timed failures: overlapping downs of one link merge into one outage") {
+  // The t1.0–t2.0 link is down 5–20 us by entry 0 and 10–30 us as a link of switch t2.0 (entry 1):
+  // down from 5 to 30 us, one change each way. t2.0's three other leaf links: down 10–30 us.
+  json j = kLeafSpine;
+  j["failures"] = json::array({{{"link", {"t1.0", "t2.0"}}, {"at", "5us"}, {"until", "20us"}},
+                               {{"switch", "t2.0"}, {"at", "10us"}, {"until", "30us"}}});
+  const TopologySpec spec = parse_topology(j, "ls.json");
+  std::vector<LinkChange> s;
+  const Fabric f = build_fabric(spec, &s);
+  const LinkId l = link_between(f, 16, 20);  // t1.0–t2.0
+  REQUIRE(s.size() == 2 + 2 * 3);
+  CHECK(s[0] == LinkChange{Time::from_us(5), l, false, Rate{}, 0, false});
+  std::size_t downs_at_10 = 0, ups_at_30 = 0;
+  for (const LinkChange& c : s) {
+    downs_at_10 += c.at == Time::from_us(10) && !c.up && c.link != l;
+    ups_at_30 += c.at == Time::from_us(30) && c.up && c.restore;
+    CHECK(c.at != Time::from_us(20));  // entry 0's end is inside entry 1's outage
+  }
+  CHECK(downs_at_10 == 3);
+  CHECK(ups_at_30 == 4);
+  CHECK(s.back().at == Time::from_us(30));
+}
