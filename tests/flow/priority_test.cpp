@@ -21,6 +21,30 @@ TransferRequest req(std::uint32_t src, std::uint32_t dst, std::int64_t bytes, st
   return TransferRequest{src, dst, Bytes{bytes}, 0, prio, tag};
 }
 
+struct Recorder : TransferSink {
+  std::vector<std::pair<std::uint64_t, Time>> done;
+  void on_transfer_done(std::uint64_t tag, Time now) override { done.emplace_back(tag, now); }
+};
+
+// 0->2 (class 0) and `other`->2 (class `low`), 1e6 B each, into one 400 Gb/s port of a one-leaf
+// fabric of `hosts`; `extra` runs before the run starts (more flows). Returns the completions.
+template <typename Extra>
+std::vector<std::pair<std::uint64_t, Time>> contend(std::uint32_t hosts, std::uint8_t low, Extra extra) {
+  const Fabric f = leaf_spine(1, hosts, 0);
+  const Router router(f, RoutingParams{});
+  Simulator sim;
+  FluidNet net(sim, f, router, FluidParams{});
+  Recorder rec;
+  net.set_sink(&rec);
+  net.start(req(1, 2, 1000000, 11, low));
+  net.start(req(0, 2, 1000000, 10, 0));
+  extra(net);
+  sim.run_until(Time::from_us(2));
+  CHECK(net.rate_of(11) == 0.0);
+  sim.run();
+  return rec.done;
+}
+
 }  // namespace
 
 TEST_CASE("strict priority: class 1 shares exactly what class 0 leaves") {
@@ -69,48 +93,19 @@ TEST_CASE("strict priority: a saturating class-0 flow starves class 1 until it f
   // it: done at 1 us + 8e6 bit / 400 Gb/s = 21 us. Class 1 has rate 0 until then and its 1e6 B
   // then take 20 us: done at 41 us. (Sharing fairly, both would end at 1 + 40 = 41 us, the first
   // one 20 us later than here.)
-  const Fabric f = leaf_spine(1, 4, 0);
-  const Router router(f, RoutingParams{});
-  Simulator sim;
-  FluidNet net(sim, f, router, FluidParams{});
-  struct Recorder : TransferSink {
-    std::vector<std::pair<std::uint64_t, Time>> done;
-    void on_transfer_done(std::uint64_t tag, Time now) override { done.emplace_back(tag, now); }
-  } rec;
-  net.set_sink(&rec);
-  net.start(req(1, 2, 1000000, 11, 1));
-  net.start(req(0, 2, 1000000, 10, 0));
-  sim.run_until(Time::from_us(2));
-  CHECK(net.rate_of(11) == 0.0);
-  sim.run();
-  REQUIRE(rec.done.size() == 2);
-  CHECK(rec.done[0] == std::make_pair(std::uint64_t{10}, Time::from_us(21)));
-  CHECK(rec.done[1] == std::make_pair(std::uint64_t{11}, Time::from_us(41)));
+  const auto done = contend(4, 1, [](FluidNet&) {});
+  REQUIRE(done.size() == 2);
+  CHECK(done[0] == std::make_pair(std::uint64_t{10}, Time::from_us(21)));
+  CHECK(done[1] == std::make_pair(std::uint64_t{11}, Time::from_us(41)));
 }
 
 TEST_CASE("strict priority: what class 0 leaves reaches class 2 through a class 1 with no flow on the port") {
-  // 0->2 (class 0) and 1->2 (class 2), 1e6 B each, into one 400 Gb/s port; class 1 has a flow
-  // elsewhere (3->4, on its own ports), so it exists but never touches the port into host 2.
-  // Class 0 takes that port whole: done at 1 us + 20 us = 21 us. Class 2 gets what class 1 leaves
-  // of what class 0 leaves: 0 until 21 us, then 400 Gb/s: done at 41 us. The class-1 flow (3->4)
-  // is alone on its ports: done at 21 us.
-  const Fabric f = leaf_spine(1, 8, 0);
-  const Router router(f, RoutingParams{});
-  Simulator sim;
-  FluidNet net(sim, f, router, FluidParams{});
-  struct Recorder : TransferSink {
-    std::vector<std::pair<std::uint64_t, Time>> done;
-    void on_transfer_done(std::uint64_t tag, Time now) override { done.emplace_back(tag, now); }
-  } rec;
-  net.set_sink(&rec);
-  net.start(req(0, 2, 1000000, 10, 0));
-  net.start(req(3, 4, 1000000, 11, 1));
-  net.start(req(1, 2, 1000000, 12, 2));
-  sim.run_until(Time::from_us(2));
-  CHECK(net.rate_of(12) == 0.0);
-  sim.run();
-  REQUIRE(rec.done.size() == 3);
-  CHECK(rec.done[0] == std::make_pair(std::uint64_t{10}, Time::from_us(21)));
-  CHECK(rec.done[1] == std::make_pair(std::uint64_t{11}, Time::from_us(21)));
-  CHECK(rec.done[2] == std::make_pair(std::uint64_t{12}, Time::from_us(41)));
+  // As above with the low flow in class 2, and a class-1 flow 3->4 on its own ports, so class 1
+  // exists but never touches the port into host 2. Class 2 gets what class 1 leaves of what class
+  // 0 leaves: 0 until 21 us, then 400 Gb/s: done at 41 us. The class-1 flow is alone: done at 21 us.
+  const auto done = contend(8, 2, [](FluidNet& net) { net.start(req(3, 4, 1000000, 12, 1)); });
+  REQUIRE(done.size() == 3);
+  CHECK(done[0] == std::make_pair(std::uint64_t{10}, Time::from_us(21)));
+  CHECK(done[1] == std::make_pair(std::uint64_t{12}, Time::from_us(21)));
+  CHECK(done[2] == std::make_pair(std::uint64_t{11}, Time::from_us(41)));
 }
