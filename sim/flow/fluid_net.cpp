@@ -12,7 +12,6 @@ namespace rocesim::flow {
 namespace {
 
 constexpr double kPsPerSecond = 1e12;
-constexpr std::uint32_t kNoCache = UINT32_MAX;
 
 }  // namespace
 
@@ -60,23 +59,15 @@ std::uint32_t FluidNet::allocate_flow() {
   return f;
 }
 
-Time FluidNet::ecmp_path(const TransferRequest& request) {
-  const std::uint32_t s = request.src;
-  if (cache_dst_.empty()) {
-    cache_dst_.assign(fabric_.endpoints(), kNoCache);
-    cache_label_.assign(fabric_.endpoints(), 0);
-    cache_len_.assign(fabric_.endpoints(), 0);
-    cache_latency_.assign(fabric_.endpoints(), Time::zero());
-    cache_path_.assign(static_cast<std::size_t>(fabric_.endpoints()) * kMaxPath, topology::kNone);
+Time FluidNet::ecmp_path(const TransferRequest& request, std::span<const topology::PortId>& path) {
+  if (path_cache_.empty()) path_cache_.resize(fabric_.endpoints());
+  CachedPath& cached = path_cache_[request.src];
+  if (cached.dst == request.dst && cached.label == request.flow_label) {
+    ++stats_.path_cache_hits;
+    path = std::span<const topology::PortId>(cached.ports, cached.len);
+    return cached.latency;
   }
   scratch_path_.clear();
-  const std::size_t base = static_cast<std::size_t>(s) * kMaxPath;
-  if (cache_dst_[s] == request.dst && cache_label_[s] == request.flow_label) {
-    ++stats_.path_cache_hits;
-    scratch_path_.assign(cache_path_.begin() + static_cast<std::ptrdiff_t>(base),
-                         cache_path_.begin() + static_cast<std::ptrdiff_t>(base + cache_len_[s]));
-    return cache_latency_[s];
-  }
   if (!router_.path(routing::FlowKey::for_qp(request.src, request.dst, request.flow_label), scratch_path_) ||
       scratch_path_.empty() || scratch_path_.size() > kMaxPath) {
     throw ConfigError("", "", "no path from endpoint " + std::to_string(request.src) + " to endpoint " +
@@ -85,11 +76,14 @@ Time FluidNet::ecmp_path(const TransferRequest& request) {
   }
   Time latency = Time::zero();
   for (topology::PortId p : scratch_path_) latency += fabric_.port_latency(p);
-  cache_dst_[s] = request.dst;
-  cache_label_[s] = request.flow_label;
-  cache_len_[s] = static_cast<std::uint32_t>(scratch_path_.size());
-  cache_latency_[s] = latency;
-  std::copy(scratch_path_.begin(), scratch_path_.end(), cache_path_.begin() + static_cast<std::ptrdiff_t>(base));
+  if (scratch_path_.size() <= kCachedPath) {
+    cached.dst = request.dst;
+    cached.label = request.flow_label;
+    cached.len = static_cast<std::uint32_t>(scratch_path_.size());
+    cached.latency = latency;
+    std::copy(scratch_path_.begin(), scratch_path_.end(), cached.ports);
+  }
+  path = scratch_path_;
   return latency;
 }
 
@@ -97,10 +91,11 @@ void FluidNet::start(const TransferRequest& request) {
   if (request.src >= fabric_.endpoints() || request.dst >= fabric_.endpoints() || request.src == request.dst ||
       request.bytes.n <= 0)
     throw std::logic_error("FluidNet::start: invalid request (see TransferBackend::start)");
-  const Time latency = params_.overhead + ecmp_path(request);
+  std::span<const topology::PortId> path;
+  const Time latency = params_.overhead + ecmp_path(request, path);
   scratch_ports_.clear();
   scratch_coefs_.clear();
-  spreader_.spread(routing::FlowKey::for_qp(request.src, request.dst, request.flow_label), scratch_path_,
+  spreader_.spread(routing::FlowKey::for_qp(request.src, request.dst, request.flow_label), path,
                    scratch_ports_, scratch_coefs_);
   class_for(request.priority);  // the class exists before its first flow activates
   const std::uint32_t f = allocate_flow();

@@ -141,8 +141,9 @@ class FluidNet final : public TransferBackend, public EventHandler {
   void push_completion(std::uint32_t f);
   // The flow's pending completion (if any) is superseded: bumps its version, releases its bucket.
   void supersede(std::uint32_t f);
-  // The ECMP path and its latency for (src, dst, label) into scratch_path_ (cached per source).
-  Time ecmp_path(const TransferRequest& request);
+  // The ECMP path for (src, dst, label) and its latency (cached per source). The span is valid
+  // until the next call.
+  Time ecmp_path(const TransferRequest& request, std::span<const topology::PortId>& path);
 
   static constexpr std::uint32_t kMaxPath = 16;
   static constexpr std::uint32_t kNoFlow = UINT32_MAX;
@@ -169,10 +170,17 @@ class FluidNet final : public TransferBackend, public EventHandler {
   BlockPool<PortShare> share_pool_;
   std::vector<std::uint32_t> free_flows_;
 
-  // Per-source ECMP path cache (stride kMaxPath).
-  std::vector<std::uint32_t> cache_dst_, cache_label_, cache_len_;
-  std::vector<Time> cache_latency_;
-  std::vector<topology::PortId> cache_path_;
+  // Per-source ECMP path cache, one cache line per source (a start touches one line, not five);
+  // longer paths are not cached.
+  static constexpr std::uint32_t kCachedPath = 11;
+  struct alignas(64) CachedPath {
+    Time latency;
+    std::uint32_t dst = UINT32_MAX;  // UINT32_MAX: empty
+    std::uint32_t label = 0;
+    std::uint32_t len = 0;
+    topology::PortId ports[kCachedPath];
+  };
+  std::vector<CachedPath> path_cache_;
 
   CompletionQueue completions_;
   std::vector<CompletionQueue::Entry> popped_;
