@@ -1,24 +1,29 @@
 // CompletionQueue: pending finish times of fluid flows, bucketed by time.
 //
 // Flows that start together at equal rates finish at the same picosecond (a ring step of
-// thousands of flows), so entries are grouped in one bucket per distinct time: a 4-ary min-heap
-// orders the distinct times only, a hash table finds the bucket of a time, and a bucket's entries
-// sit contiguously. Popping a step of n flows is then one heap pop and an n-element sort, not n
-// heap pops through a heap of every active flow (each a cache miss per level at 10^5 flows).
-// Order: buckets by ascending time; inside a bucket, entries by (item, version) ascending: the
-// same order as one heap of (time, item) entries, independent of push order.
+// thousands of flows), so entries are grouped in buckets of one time each: a 4-ary min-heap
+// orders the buckets by time, and a bucket's entries sit contiguously. A push joins the bucket of
+// its time if one of the last few buckets pushed to has it (no hash table: asynchronous traffic,
+// where times rarely repeat, pays no lookup miss), else opens a bucket; so one time may have
+// several buckets, and pop_top() takes all of them. Popping a step of n flows is then a few heap
+// pops and an n-element sort, not n heap pops through a heap of every active flow (each a cache
+// miss per level at 10^5 flows).
+// Order: ascending time; at one time, entries by (item, version) ascending: the same order as
+// one heap of (time, item) entries, independent of push order and of how they were bucketed.
 // Liveness: the owner counts, per bucket, the entries it still needs (push() adds one,
 // release() removes one, e.g. when the item's finish time changed and it was pushed again).
 // A bucket whose count drops to 0 is dropped when it reaches the top (drop_dead()), so
 // top_time() is always the time of a bucket holding at least one live entry. Entries that were
 // released stay in their bucket until it is popped or compact() filters them: the owner tells
 // stale from live (e.g. by a version) when it pops.
-// Cost: push O(1) expected plus O(log4 B) for a new time (B buckets); pop O(log4 B + n log n).
-// No allocation once the bucket pool, the heap and the table reached their high-water mark
+// Cost: push O(1) plus O(log4 B) for a new bucket (B buckets); pop O(k log4 B + n log n) for k
+// buckets of n entries. No allocation once the bucket pool and the heap reached their high-water mark
 // (a released bucket keeps its vector's capacity for the next time).
 // Thread safety: none.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -42,32 +47,31 @@ class CompletionQueue {
   // REQUIRES: drop_dead() since the last change, for the top to be live.
   bool empty() const { return heap_.empty(); }
   // REQUIRES: !empty().
-  std::int64_t top_time() const { return heap_.front(); }
-  // Appends the earliest bucket's entries (all, stale or not) to `out` sorted by (item, version)
-  // and removes the bucket. REQUIRES: !empty().
+  std::int64_t top_time() const { return heap_.front().at; }
+  // Appends the entries (all, stale or not) of every bucket at the earliest time to `out`, sorted
+  // by (item, version), and removes those buckets. REQUIRES: !empty().
   void pop_top(std::vector<Entry>& out);
   // Entries held, stale ones included.
   std::size_t entries() const { return entries_; }
   // Removes every entry for which stale(entry) holds, and every bucket without live entries.
   template <class Stale>
   void compact(Stale stale) {
-    std::vector<std::int64_t> times;
-    times.swap(heap_);
-    for (std::int64_t t : times) {
-      const std::uint32_t b = find(t);
-      Bucket& k = buckets_[b];
+    std::size_t kept_buckets = 0;
+    for (const Node& node : heap_) {
+      Bucket& k = buckets_[node.bucket];
       std::size_t kept = 0;
       for (const Entry& e : k.items)
         if (!stale(e)) k.items[kept++] = e;
       entries_ -= k.items.size() - kept;
       k.items.resize(kept);
       if (k.live == 0) {
-        erase(t);
-        free_bucket(b);
+        free_bucket(node.bucket);
       } else {
-        heap_push(t);
+        heap_[kept_buckets++] = node;
       }
     }
+    heap_.resize(kept_buckets);
+    std::sort(heap_.begin(), heap_.end(), [](const Node& a, const Node& b) { return a < b; });  // a heap
   }
 
  private:
@@ -76,31 +80,26 @@ class CompletionQueue {
     std::uint32_t live = 0;
     std::vector<Entry> items;
   };
-  struct Slot {
+  struct Node {
     std::int64_t at;
-    std::uint32_t bucket;  // kNoBucket: empty slot
+    std::uint32_t bucket;
+    bool operator<(const Node& o) const { return at != o.at ? at < o.at : bucket < o.bucket; }
   };
+  static constexpr std::size_t kRecent = 8;
 
-  std::uint32_t find(std::int64_t at) const;  // bucket of `at`, or kNoBucket
-  void insert(std::int64_t at, std::uint32_t bucket);
-  void erase(std::int64_t at);
-  void grow();
-  std::size_t home(std::int64_t at) const {
-    return static_cast<std::size_t>((static_cast<std::uint64_t>(at) * 0x9E3779B97F4A7C15ULL) >> shift_);
-  }
-  void heap_push(std::int64_t t);
+  void heap_push(Node x);
   void heap_pop();
   void free_bucket(std::uint32_t b);
 
-  std::vector<std::int64_t> heap_;  // distinct times with a bucket, 4-ary min-heap
+  std::vector<Node> heap_;  // buckets by time, 4-ary min-heap (four 16-byte children per line)
   std::vector<Bucket> buckets_;
   std::vector<std::uint32_t> free_buckets_;
-  std::vector<Slot> table_;         // open addressing, linear probing, power-of-two size
-  std::size_t table_used_ = 0;
-  int shift_ = 64;
   std::size_t entries_ = 0;
-  std::int64_t last_at_ = -1;       // the last pushed time and its bucket (a step pushes one time many times)
-  std::uint32_t last_bucket_ = kNoBucket;
+  // The last buckets pushed to (a step pushes one time many times, maybe interleaved with a few
+  // other times); kNoBucket: unused.
+  std::array<std::uint32_t, kRecent> recent_{kNoBucket, kNoBucket, kNoBucket, kNoBucket,
+                                            kNoBucket, kNoBucket, kNoBucket, kNoBucket};
+  std::size_t recent_next_ = 0;
 };
 
 }  // namespace rocesim::flow
