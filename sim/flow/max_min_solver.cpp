@@ -169,17 +169,26 @@ std::span<const VarId> MaxMinSolver::run(bool full) {
 void MaxMinSolver::gather() {
   f_.clear();
   b_.clear();
+  // The loops below are chains of dependent misses (member -> variable -> incidences ->
+  // constraint); prefetching a few steps ahead overlaps them.
+  constexpr std::size_t kAhead = 8;
   for (ConstraintId c : dirty_) {
-    stats_.incidences += members_[c].size();
-    for (VarId v : members_[c]) {
+    const std::vector<VarId>& m = members_[c];
+    stats_.incidences += m.size();
+    for (std::size_t j = 0; j < m.size(); ++j) {
+      if (j + kAhead < m.size()) __builtin_prefetch(&vars_[m[j + kAhead]]);
+      const VarId v = m[j];
       if (vars_[v].mark != round_) {
         vars_[v].mark = round_;
         f_.push_back(v);
+        __builtin_prefetch(inc_.data(vars_[v].block));
       }
     }
   }
-  for (VarId v : f_) {
-    for (const Incidence& inc : incidences_of(v)) {
+  for (std::size_t i = 0; i < f_.size(); ++i) {
+    if (i + kAhead / 2 < f_.size())
+      for (const Incidence& inc : incidences_of(f_[i + kAhead / 2])) __builtin_prefetch(&cons_[inc.c]);
+    for (const Incidence& inc : incidences_of(f_[i])) {
       Cons& k = cons_[inc.c];
       if (k.d_mark != solve_epoch_ && k.b_mark != round_) {
         k.b_mark = round_;
@@ -310,8 +319,10 @@ bool MaxMinSolver::check_boundary() {
     const double new_load = k.load - k.old_sum + k.new_sum;
     const bool saturated = !less_than(new_load, k.capacity);
     double max_f = -1.0, min_f_bn = kUnbounded, max_frozen = -1.0, min_frozen_bn = kUnbounded;
-    for (VarId v : members_[c]) {
-      const Var& var = vars_[v];
+    const std::vector<VarId>& m = members_[c];
+    for (std::size_t j = 0; j < m.size(); ++j) {
+      if (j + 8 < m.size()) __builtin_prefetch(&vars_[m[j + 8]]);
+      const Var& var = vars_[m[j]];
       if (var.mark == round_) {
         const double l = var.new_rate / var.weight;
         max_f = std::max(max_f, l);
