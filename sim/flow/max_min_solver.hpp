@@ -52,6 +52,7 @@
 // Thread safety: none.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <limits>
 #include <span>
@@ -162,10 +163,13 @@ class MaxMinSolver {
     double level;
     std::uint32_t id;       // constraint id, or variable id for a bound
     std::uint32_t version;  // constraint entries: must equal cons_[id].version; bounds: kNoId
+    // Order (level, constraints before bounds, id). Levels are >= +0 (never -0 or NaN), so their
+    // bit patterns compare as unsigned integers like the doubles: branch-free integer compares.
     bool operator>(const HeapEntry& o) const {
-      if (level != o.level) return level > o.level;
-      if ((version == kNoId) != (o.version == kNoId)) return version == kNoId;  // constraints first
-      return id > o.id;
+      const auto a = std::bit_cast<std::uint64_t>(level), b = std::bit_cast<std::uint64_t>(o.level);
+      const std::uint64_t ta = (std::uint64_t{version == kNoId} << 32) | id;
+      const std::uint64_t tb = (std::uint64_t{o.version == kNoId} << 32) | o.id;
+      return (a > b) | ((a == b) & (ta > tb));
     }
   };
 
