@@ -54,17 +54,23 @@ class CompletionQueue {
   // Entries held, stale ones included.
   std::size_t entries() const { return entries_; }
   // Removes every entry for which stale(entry) holds, and every bucket without live entries.
+  // REQUIRES: stale(e) holds exactly for the entries that were released (live counts exact).
   template <class Stale>
   void compact(Stale stale) {
     std::size_t kept_buckets = 0;
     for (const Node& node : heap_) {
       Bucket& k = buckets_[node.bucket];
-      std::size_t kept = 0;
-      for (const Entry& e : k.items)
-        if (!stale(e)) k.items[kept++] = e;
-      entries_ -= k.items.size() - kept;
-      k.items.resize(kept);
+      // A bucket with as many live entries as entries (most under asynchronous traffic, where
+      // buckets hold one entry) or none needs no per-entry test.
+      if (k.live != 0 && k.live != k.items.size()) {
+        std::size_t kept = 0;
+        for (const Entry& e : k.items)
+          if (!stale(e)) k.items[kept++] = e;
+        entries_ -= k.items.size() - kept;
+        k.items.resize(kept);
+      }
       if (k.live == 0) {
+        entries_ -= k.items.size();
         free_bucket(node.bucket);
       } else {
         heap_[kept_buckets++] = node;
