@@ -121,6 +121,15 @@ struct StreamStep final : TransferSink {
   std::vector<std::uint8_t> busy;
   std::uint64_t transfers = 0, ar_done = 0, moe_done = 0;
   Time ar_end{}, moe_end{};
+  // FNV-1a over every completion's (tag, picosecond) in callback order: equal digests mean the
+  // simulated results are identical, to the picosecond, and were reported in the same order.
+  std::uint64_t digest = 14695981039346656037ULL;
+  void mix(std::uint64_t x) {
+    for (int i = 0; i < 8; ++i) {
+      digest ^= (x >> (8 * i)) & 0xff;
+      digest *= 1099511628211ULL;
+    }
+  }
 
   static constexpr std::uint32_t kGroup = 128;  // TP 8 × PP 16 ranks per DP index
   std::uint32_t at(std::uint32_t r, std::uint32_t d) const { return d * kGroup + r % kGroup; }
@@ -169,6 +178,8 @@ struct StreamStep final : TransferSink {
     net->start(TransferRequest{r, at(r, base + (e + round[r]) % ep), Bytes{moe_bytes / ep}, 1, 0, n + std::uint64_t{r}});
   }
   void on_transfer_done(std::uint64_t tag, Time now) override {
+    mix(tag);
+    mix(static_cast<std::uint64_t>(now.ps));
     if (tag >= n) {
       const auto r = static_cast<std::uint32_t>(tag - n);
       if (++round[r] < ep) {
@@ -296,8 +307,8 @@ int main(int argc, char** argv) {
     std::printf(
         "accelerators=%u mode=stream fabric=%s ports=%zu dp=%u transfers=%llu simulated_s=%.6f build_s=%.2f run_s=%.2f "
         "run_cpu_s=%.2f total_cpu_s=%.2f events=%llu events_per_s=%.0f batches=%llu rate_updates=%llu "
-        "flow_incidences=%llu incidences=%llu incidences_per_transfer=%.1f expansions=%llu peak_active=%zu "
-        "peak_rss_mib=%ld ar_s=%.6f moe_s=%.6f complete=%d\n",
+        "flow_incidences=%llu incidences=%llu incidences_per_transfer=%.1f rounds=%llu filled_vars=%llu expansions=%llu "
+        "peak_active=%zu peak_rss_mib=%ld ar_s=%.6f moe_s=%.6f end_ps=%lld digest=%016llx complete=%d\n",
         n, fabric.name().c_str(), fabric.port_count(), dp, static_cast<unsigned long long>(st.transfers),
         sim.now().seconds(), build_s, run_s,
         run_cpu_s, cpu_seconds(), static_cast<unsigned long long>(sim.events_executed()),
@@ -305,8 +316,10 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(net.stats().rate_updates),
         static_cast<unsigned long long>(net.stats().incidences), static_cast<unsigned long long>(ss.incidences),
         static_cast<double>(ss.incidences) / static_cast<double>(st.transfers),
+        static_cast<unsigned long long>(ss.rounds), static_cast<unsigned long long>(ss.filled_vars),
         static_cast<unsigned long long>(ss.expansions), net.stats().peak_active, peak_rss_mib(), st.ar_end.seconds(),
-        moe_bytes ? (st.moe_end - st.ar_end).seconds() : 0.0, ok ? 1 : 0);
+        moe_bytes ? (st.moe_end - st.ar_end).seconds() : 0.0, static_cast<long long>(sim.now().ps),
+        static_cast<unsigned long long>(st.digest), ok ? 1 : 0);
     return ok ? 0 : 1;
   }
 

@@ -11,6 +11,8 @@
 # 2. Churn (asynchronous random transfers through the shared spine tier): incremental against
 #    full re-solve work per batch.
 # Prints one key=value line per run, the load average before each run, and markdown tables.
+# The digest column hashes every completion's (transfer, picosecond): equal digests across builds
+# mean identical simulated results.
 # Usage: scripts/bench_fluid.sh [SIZES...]   (default: 4096 16384 65536 131072)
 #   REPEAT=N (default 3); CHURN=0 skips the churn runs.
 set -euo pipefail
@@ -59,17 +61,17 @@ if [ "${CHURN:-1}" != 0 ]; then
   "$bin" 1024 --churn 10 --bytes 16777216 --solver full | tee -a "$out"
 fi
 echo
-echo "| accelerators | runs | wall s (median) | CPU s | peak RSS MiB | transfers | flow-link incidences | incidences touched by the solver | touched / transfer | events | simulated s (DP + MoE) | load before |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| accelerators | runs | wall s (median) | CPU s | peak RSS MiB | transfers | flow-link incidences | incidences touched by the solver | touched / transfer | events | simulated s (DP + MoE) | digest | load before |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 grep -v 'mode=churn' "$out" | while read -r line; do
   [ -n "$line" ] || continue
   n=$(get accelerators "$line")
   runs=1
   awk "BEGIN{exit !($(get wall_s "$line") < 60)}" && runs=$repeat
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s + %s | %s |\n' "$n" "$runs" "$(get wall_s "$line")" \
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s + %s | %s | %s |\n' "$n" "$runs" "$(get wall_s "$line")" \
     "$(get total_cpu_s "$line")" "$(( $(get max_rss_kib "$line") / 1024 ))" "$(get transfers "$line")" \
     "$(get flow_incidences "$line")" "$(get incidences "$line")" "$(get incidences_per_transfer "$line")" \
-    "$(get events "$line")" "$(get ar_s "$line")" "$(get moe_s "$line")" "$(get load_before "$line")"
+    "$(get events "$line")" "$(get ar_s "$line")" "$(get moe_s "$line")" "$(get digest "$line")" "$(get load_before "$line")"
 done
 echo
 echo "| churn: accelerators | transfers | solver | batches | filled vars / batch | incidences / batch | CPU s |"

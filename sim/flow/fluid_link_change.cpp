@@ -48,7 +48,7 @@ void FluidNet::move_flow(std::uint32_t f) {
   cls.flow_of_var[old_var] = kNoFlow;
   total_[f] -= sent;
   rate_[f] = 0.0;
-  ++version_[f];  // its heap entry was for the old rate
+  supersede(f);  // its completion entry was for the old rate
   bool pinned = true;
   for (double a : scratch_coefs_) pinned &= a == 1.0;
   const double cap = params_.flow_rate_cap.bps ? static_cast<double>(params_.flow_rate_cap.bps) : kUnbounded;
@@ -62,7 +62,7 @@ void FluidNet::move_flow(std::uint32_t f) {
 void FluidNet::on_links_changed(std::span<const std::uint32_t> links) {
   const std::int64_t now = sim_.now().ps;
   // Routing reconverged: cached paths are the old routes (UINT32_MAX: no cached destination).
-  std::fill(cache_dst_.begin(), cache_dst_.end(), UINT32_MAX);
+  for (CachedPath& c : path_cache_) c.dst = UINT32_MAX;
 
   std::vector<std::uint8_t> is_free(tag_.size(), 0);
   for (std::uint32_t f : free_flows_) is_free[f] = 1;

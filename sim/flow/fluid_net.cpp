@@ -12,43 +12,6 @@ namespace rocesim::flow {
 namespace {
 
 constexpr double kPsPerSecond = 1e12;
-constexpr std::uint32_t kNoCache = UINT32_MAX;
-
-// 4-ary min-heap by operator> (at 10^5+ entries a binary heap's pop is one cache miss per level;
-// four 16-byte children fill one line, halving the levels).
-template <class T>
-void heap4_push(std::vector<T>& h, const T& x) {
-  std::size_t i = h.size();
-  h.push_back(x);
-  while (i > 0) {
-    const std::size_t parent = (i - 1) / 4;
-    if (!(h[parent] > x)) break;
-    h[i] = h[parent];
-    i = parent;
-  }
-  h[i] = x;
-}
-
-template <class T>
-void heap4_pop(std::vector<T>& h) {
-  const T x = h.back();
-  h.pop_back();
-  const std::size_t n = h.size();
-  if (n == 0) return;
-  std::size_t i = 0;
-  for (;;) {
-    const std::size_t first = 4 * i + 1;
-    if (first >= n) break;
-    std::size_t best = first;
-    const std::size_t last = std::min(first + 4, n);
-    for (std::size_t c = first + 1; c < last; ++c)
-      if (h[best] > h[c]) best = c;
-    if (!(x > h[best])) break;
-    h[i] = h[best];
-    i = best;
-  }
-  h[i] = x;
-}
 
 }  // namespace
 
@@ -88,6 +51,7 @@ std::uint32_t FluidNet::allocate_flow() {
   rate_.push_back(0.0);
   last_.push_back(0);
   version_.push_back(0);
+  pending_bucket_.push_back(CompletionQueue::kNoBucket);
   var_.push_back(kNoId);
   shares_len_.push_back(0);
   class_.push_back(0);
@@ -96,23 +60,15 @@ std::uint32_t FluidNet::allocate_flow() {
   return f;
 }
 
-Time FluidNet::ecmp_path(const TransferRequest& request) {
-  const std::uint32_t s = request.src;
-  if (cache_dst_.empty()) {
-    cache_dst_.assign(fabric_.endpoints(), kNoCache);
-    cache_label_.assign(fabric_.endpoints(), 0);
-    cache_len_.assign(fabric_.endpoints(), 0);
-    cache_latency_.assign(fabric_.endpoints(), Time::zero());
-    cache_path_.assign(static_cast<std::size_t>(fabric_.endpoints()) * kMaxPath, topology::kNone);
+Time FluidNet::ecmp_path(const TransferRequest& request, std::span<const topology::PortId>& path) {
+  if (path_cache_.empty()) path_cache_.resize(fabric_.endpoints());
+  CachedPath& cached = path_cache_[request.src];
+  if (cached.dst == request.dst && cached.label == request.flow_label) {
+    ++stats_.path_cache_hits;
+    path = std::span<const topology::PortId>(cached.ports, cached.len);
+    return cached.latency;
   }
   scratch_path_.clear();
-  const std::size_t base = static_cast<std::size_t>(s) * kMaxPath;
-  if (cache_dst_[s] == request.dst && cache_label_[s] == request.flow_label) {
-    ++stats_.path_cache_hits;
-    scratch_path_.assign(cache_path_.begin() + static_cast<std::ptrdiff_t>(base),
-                         cache_path_.begin() + static_cast<std::ptrdiff_t>(base + cache_len_[s]));
-    return cache_latency_[s];
-  }
   if (!router_.path(routing::FlowKey::for_qp(request.src, request.dst, request.flow_label), scratch_path_) ||
       scratch_path_.empty() || scratch_path_.size() > kMaxPath) {
     throw ConfigError("", "", "no path from endpoint " + std::to_string(request.src) + " to endpoint " +
@@ -121,11 +77,14 @@ Time FluidNet::ecmp_path(const TransferRequest& request) {
   }
   Time latency = Time::zero();
   for (topology::PortId p : scratch_path_) latency += fabric_.port_latency(p);
-  cache_dst_[s] = request.dst;
-  cache_label_[s] = request.flow_label;
-  cache_len_[s] = static_cast<std::uint32_t>(scratch_path_.size());
-  cache_latency_[s] = latency;
-  std::copy(scratch_path_.begin(), scratch_path_.end(), cache_path_.begin() + static_cast<std::ptrdiff_t>(base));
+  if (scratch_path_.size() <= kCachedPath) {
+    cached.dst = request.dst;
+    cached.label = request.flow_label;
+    cached.len = static_cast<std::uint32_t>(scratch_path_.size());
+    cached.latency = latency;
+    std::copy(scratch_path_.begin(), scratch_path_.end(), cached.ports);
+  }
+  path = scratch_path_;
   return latency;
 }
 
@@ -133,10 +92,11 @@ void FluidNet::start(const TransferRequest& request) {
   if (request.src >= fabric_.endpoints() || request.dst >= fabric_.endpoints() || request.src == request.dst ||
       request.bytes.n <= 0)
     throw std::logic_error("FluidNet::start: invalid request (see TransferBackend::start)");
-  const Time latency = params_.overhead + ecmp_path(request);
+  std::span<const topology::PortId> path;
+  const Time latency = params_.overhead + ecmp_path(request, path);
   scratch_ports_.clear();
   scratch_coefs_.clear();
-  spreader_.spread(routing::FlowKey::for_qp(request.src, request.dst, request.flow_label), scratch_path_,
+  spreader_.spread(routing::FlowKey::for_qp(request.src, request.dst, request.flow_label), path,
                    scratch_ports_, scratch_coefs_);
   class_for(request.priority);  // the class exists before its first flow activates
   const std::uint32_t f = allocate_flow();
@@ -268,7 +228,15 @@ void FluidNet::push_completion(std::uint32_t f) {
   const double dt = std::ceil(std::max(0.0, remaining_[f]) * 8.0 * kPsPerSecond / x);
   const double at = static_cast<double>(last_[f]) + dt;
   const std::int64_t at_ps = at >= 9.0e18 ? INT64_MAX : static_cast<std::int64_t>(at);
-  heap4_push(heap_, Completion{at_ps, f, version_[f]});
+  pending_bucket_[f] = completions_.push(at_ps, f, version_[f]);
+}
+
+void FluidNet::supersede(std::uint32_t f) {
+  if (pending_bucket_[f] != CompletionQueue::kNoBucket) {
+    completions_.release(pending_bucket_[f]);
+    pending_bucket_[f] = CompletionQueue::kNoBucket;
+  }
+  ++version_[f];
 }
 
 void FluidNet::solve() {
@@ -285,7 +253,7 @@ void FluidNet::solve() {
       remaining_[f] -= rate_[f] * static_cast<double>(now - last_[f]) / (8.0 * kPsPerSecond);
       last_[f] = now;
       rate_[f] = cls.solver.rate(v);
-      ++version_[f];
+      supersede(f);
       push_completion(f);
     }
     if (i + 1 == class_order_.size()) break;
@@ -306,36 +274,38 @@ void FluidNet::solve() {
   }
   cap_carry_.clear();
   ++stats_.batches;
-  // Stale heap entries are dropped lazily; compact when they dominate.
-  if (heap_.size() > 4 * active_flows() + 1024) {
-    std::erase_if(heap_, [&](const Completion& c) { return var_[c.flow] == kNoId || c.version != version_[c.flow]; });
-    std::sort(heap_.begin(), heap_.end(), [](const Completion& a, const Completion& b) { return b > a; });  // a heap
+  // Stale entries are dropped lazily; compact when they dominate.
+  if (completions_.entries() > 4 * active_flows() + 1024) {
+    completions_.compact(
+        [&](const CompletionQueue::Entry& e) { return var_[e.item] == kNoId || e.version != version_[e.item]; });
   }
   arm_next();
 }
 
 void FluidNet::arm_next() {
-  while (!heap_.empty()) {
-    const Completion& top = heap_.front();
-    if (var_[top.flow] != kNoId && top.version == version_[top.flow]) {
-      sim_.arm(timer_, Time{top.at});
-      return;
-    }
-    heap4_pop(heap_);
+  completions_.drop_dead();
+  if (completions_.empty()) {
+    sim_.cancel(timer_);
+  } else {
+    sim_.arm(timer_, Time{completions_.top_time()});
   }
-  sim_.cancel(timer_);
 }
 
 void FluidNet::complete_due() {
   const std::int64_t now = sim_.now().ps;
   done_tags_.clear();
   done_flows_.clear();
-  while (!heap_.empty() && heap_.front().at <= now) {
-    const Completion c = heap_.front();
-    heap4_pop(heap_);
-    const std::uint32_t f = c.flow;
-    if (var_[f] == kNoId || c.version != version_[f]) continue;
-    ++version_[f];  // later heap entries of f are stale from here on
+  popped_.clear();
+  for (;;) {
+    completions_.drop_dead();
+    if (completions_.empty() || completions_.top_time() > now) break;
+    completions_.pop_top(popped_);
+  }
+  for (const CompletionQueue::Entry& e : popped_) {
+    const std::uint32_t f = e.item;
+    if (var_[f] == kNoId || e.version != version_[f]) continue;
+    ++version_[f];  // later entries of f are stale from here on
+    pending_bucket_[f] = CompletionQueue::kNoBucket;  // its bucket was popped
     done_flows_.push_back(f);
   }
   // Removal per class, in completion order; the solver credits total_ bytes to every port crossed.

@@ -40,8 +40,9 @@
 //               Both are applied as batches whose memory is prefetched ahead (at 10^6 ports the
 //               cost of a start or finish is its cache misses).
 //   events    : one completion timer for the whole backend, armed at the earliest finish_f
-//               (a lazy 4-ary min-heap of (finish, flow, version) holds the candidates), and one
-//               activation timer per distinct path latency (a FIFO of pending activations).
+//               (a CompletionQueue holds the candidates bucketed by finish time: a ring step's
+//               flows share one bucket), and one activation timer per distinct path latency (a
+//               FIFO of pending activations).
 //   reports   : port_bytes(p) = ∫ load_p dt = Σ_f a_fp · bytes f has pushed (exact: completed flows
 //               at completion via the solver's accumulators, in-flight flows by their drained
 //               bytes); utilization_p = 8·port_bytes(p) / (rate_p · elapsed).
@@ -72,6 +73,7 @@
 #include "core/simulator.hpp"
 #include "core/transfer_backend.hpp"
 #include "flow/block_pool.hpp"
+#include "flow/completion_queue.hpp"
 #include "flow/fluid_params.hpp"
 #include "flow/max_min_solver.hpp"
 #include "flow/spread.hpp"
@@ -134,12 +136,6 @@ class FluidNet final : public TransferBackend, public EventHandler {
     TimerId timer;
   };
   static constexpr std::size_t kMaxLanes = 32;
-  struct Completion {
-    std::int64_t at;
-    std::uint32_t flow;
-    std::uint32_t version;
-    bool operator>(const Completion& o) const { return at != o.at ? at > o.at : flow > o.flow; }
-  };
   // One strict-priority class: its solver (constraint id == port id) and its flows by variable.
   struct Class {
     MaxMinSolver solver;
@@ -161,8 +157,11 @@ class FluidNet final : public TransferBackend, public EventHandler {
   void complete_due();
   void arm_next();
   void push_completion(std::uint32_t f);
-  // The ECMP path and its latency for (src, dst, label) into scratch_path_ (cached per source).
-  Time ecmp_path(const TransferRequest& request);
+  // The flow's pending completion (if any) is superseded: bumps its version, releases its bucket.
+  void supersede(std::uint32_t f);
+  // The ECMP path for (src, dst, label) and its latency (cached per source). The span is valid
+  // until the next call.
+  Time ecmp_path(const TransferRequest& request, std::span<const topology::PortId>& path);
   // Link changes (fluid_link_change.cpp).
   double live_capacity(topology::PortId p) const;  // r_p now; 0 while its link is down
   void respread(std::uint32_t f);                   // f's live ports and coefficients into scratch_
@@ -187,18 +186,27 @@ class FluidNet final : public TransferBackend, public EventHandler {
   std::vector<double> total_, remaining_, rate_;
   std::vector<std::int64_t> last_;  // ps at which remaining_ was last brought up to date
   std::vector<std::uint32_t> version_, var_, shares_len_;
+  std::vector<std::uint32_t> pending_bucket_;  // bucket of the flow's live completion entry
   std::vector<std::uint8_t> class_;
   std::vector<BlockPool<PortShare>::Block> shares_;  // ports and coefficients until activation
   BlockPool<PortShare> share_pool_;
   std::vector<std::uint32_t> free_flows_;
   std::vector<routing::FlowKey> key_;  // kept for re-routing at link changes
 
-  // Per-source ECMP path cache (stride kMaxPath).
-  std::vector<std::uint32_t> cache_dst_, cache_label_, cache_len_;
-  std::vector<Time> cache_latency_;
-  std::vector<topology::PortId> cache_path_;
+  // Per-source ECMP path cache, one cache line per source (a start touches one line, not five);
+  // longer paths are not cached.
+  static constexpr std::uint32_t kCachedPath = 11;
+  struct alignas(64) CachedPath {
+    Time latency;
+    std::uint32_t dst = UINT32_MAX;  // UINT32_MAX: empty
+    std::uint32_t label = 0;
+    std::uint32_t len = 0;
+    topology::PortId ports[kCachedPath];
+  };
+  std::vector<CachedPath> path_cache_;
 
-  std::vector<Completion> heap_;  // 4-ary min-heap: a node's children share one cache line
+  CompletionQueue completions_;
+  std::vector<CompletionQueue::Entry> popped_;
   std::vector<Lane> lanes_;
   std::vector<topology::PortId> scratch_path_;
   std::vector<ConstraintId> scratch_ports_;

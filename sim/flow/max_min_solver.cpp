@@ -17,6 +17,7 @@ ConstraintId MaxMinSolver::add_constraint(double capacity) {
   need_mark_.push_back(0);
   fm_begin_.push_back(0);
   fm_end_.push_back(0);
+  heap_key_.push_back(0.0);
   bn_count_.push_back(0);
   f_old_bn_.push_back(0);
   newbn_mark_.push_back(0);
@@ -169,17 +170,26 @@ std::span<const VarId> MaxMinSolver::run(bool full) {
 void MaxMinSolver::gather() {
   f_.clear();
   b_.clear();
+  // The loops below are chains of dependent misses (member -> variable -> incidences ->
+  // constraint); prefetching a few steps ahead overlaps them.
+  constexpr std::size_t kAhead = 8;
   for (ConstraintId c : dirty_) {
-    stats_.incidences += members_[c].size();
-    for (VarId v : members_[c]) {
+    const std::vector<VarId>& m = members_[c];
+    stats_.incidences += m.size();
+    for (std::size_t j = 0; j < m.size(); ++j) {
+      if (j + kAhead < m.size()) __builtin_prefetch(&vars_[m[j + kAhead]]);
+      const VarId v = m[j];
       if (vars_[v].mark != round_) {
         vars_[v].mark = round_;
         f_.push_back(v);
+        __builtin_prefetch(inc_.data(vars_[v].block));
       }
     }
   }
-  for (VarId v : f_) {
-    for (const Incidence& inc : incidences_of(v)) {
+  for (std::size_t i = 0; i < f_.size(); ++i) {
+    if (i + kAhead / 2 < f_.size())
+      for (const Incidence& inc : incidences_of(f_[i + kAhead / 2])) __builtin_prefetch(&cons_[inc.c]);
+    for (const Incidence& inc : incidences_of(f_[i])) {
       Cons& k = cons_[inc.c];
       if (k.d_mark != solve_epoch_ && k.b_mark != round_) {
         k.b_mark = round_;
@@ -193,6 +203,7 @@ void MaxMinSolver::gather() {
 void MaxMinSolver::fix(VarId v, double level, std::uint32_t bottleneck, ConstraintId skip) {
   Var& var = vars_[v];
   var.fixed = 1;
+  --unfixed_vars_;
   const double w = var.weight;
   const double x = std::min(w * level, var.bound);
   var.new_rate = x;
@@ -205,8 +216,15 @@ void MaxMinSolver::fix(VarId v, double level, std::uint32_t bottleneck, Constrai
     if (k.unfixed > 0 && inc.c != skip) {
       // Saturation levels only grow as variables fix below them; the max() absorbs rounding.
       const double t = k.wsum > 0.0 ? std::max(level, std::max(0.0, k.residual) / k.wsum) : level;
-      heap_.push_back(HeapEntry{t, inc.c, ++k.version});
-      std::push_heap(heap_.begin(), heap_.end(), std::greater<>{});
+      // Lazy key update: c's entry in the heap stays as a lower bound of t and is refreshed
+      // when popped (fill()), unless rounding took t below it.
+      k.new_sum = t;
+      ++k.version;
+      if (t < heap_key_[inc.c]) {
+        heap_key_[inc.c] = t;
+        heap_.push_back(HeapEntry{t, inc.c, k.version});
+        std::push_heap(heap_.begin(), heap_.end(), std::greater<>{});
+      }
     }
   }
 }
@@ -249,7 +267,10 @@ void MaxMinSolver::fill() {
     Cons& k = cons_[c];
     // Capacity left to F once the frozen variables keep their rates.
     k.residual = std::max(0.0, k.capacity - std::max(0.0, k.load - k.old_sum));
-    if (k.unfixed > 0) heap_.push_back(HeapEntry{k.residual / k.wsum, c, ++k.version});
+    if (k.unfixed > 0) {
+      k.new_sum = heap_key_[c] = k.residual / k.wsum;
+      heap_.push_back(HeapEntry{k.new_sum, c, ++k.version});
+    }
   };
   for (ConstraintId c : dirty_) seed(c);
   for (ConstraintId c : b_) seed(c);
@@ -257,7 +278,10 @@ void MaxMinSolver::fill() {
     if (vars_[v].bound != kUnbounded) heap_.push_back(HeapEntry{vars_[v].bound / vars_[v].weight, v, kNoId});
   std::make_heap(heap_.begin(), heap_.end(), std::greater<>{});
 
-  while (!heap_.empty()) {
+  // Once every F variable is fixed, every constraint has unfixed == 0 and the entries left (most
+  // of B: unsaturated ports) would only be popped and dropped.
+  unfixed_vars_ = f_.size();
+  while (!heap_.empty() && unfixed_vars_ > 0) {
     std::pop_heap(heap_.begin(), heap_.end(), std::greater<>{});
     const HeapEntry e = heap_.back();
     heap_.pop_back();
@@ -267,7 +291,14 @@ void MaxMinSolver::fill() {
     }
     const ConstraintId c = e.id;
     const Cons& k = cons_[c];
-    if (k.version != e.version || k.unfixed == 0) continue;
+    if (k.unfixed == 0) continue;
+    if (k.version != e.version) {
+      // Fixes touched c since this entry was pushed: its level k.new_sum is now exact.
+      heap_key_[c] = k.new_sum;
+      heap_.push_back(HeapEntry{k.new_sum, c, k.version});
+      std::push_heap(heap_.begin(), heap_.end(), std::greater<>{});
+      continue;
+    }
     // Every F member of c that is still unfixed fixes here.
     for (std::uint32_t i = fm_begin_[c], end = fm_end_[c]; i < end; ++i) {
       const VarId v = f_members_[i];
@@ -310,8 +341,10 @@ bool MaxMinSolver::check_boundary() {
     const double new_load = k.load - k.old_sum + k.new_sum;
     const bool saturated = !less_than(new_load, k.capacity);
     double max_f = -1.0, min_f_bn = kUnbounded, max_frozen = -1.0, min_frozen_bn = kUnbounded;
-    for (VarId v : members_[c]) {
-      const Var& var = vars_[v];
+    const std::vector<VarId>& m = members_[c];
+    for (std::size_t j = 0; j < m.size(); ++j) {
+      if (j + 8 < m.size()) __builtin_prefetch(&vars_[m[j + 8]]);
+      const Var& var = vars_[m[j]];
       if (var.mark == round_) {
         const double l = var.new_rate / var.weight;
         max_f = std::max(max_f, l);
