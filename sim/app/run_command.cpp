@@ -107,12 +107,8 @@ void require_jobs_reachable(const routing::Router& router, const std::vector<top
   routing::Router live(router);
   std::vector<routing::Router::LinkState> states;
   for (std::size_t i = 0; i < schedule.size();) {
-    states.clear();
     const Time at = schedule[i].at;
-    for (; i < schedule.size() && schedule[i].at == at; ++i) {
-      states.push_back(routing::Router::LinkState{schedule[i].link, schedule[i].up, schedule[i].rate});
-    }
-    live.set_link_states(states);
+    i = apply_instant(live, schedule, i, states);
     check(live, ", after the timed failures at " + to_string(at));
   }
 }

@@ -29,16 +29,11 @@ class LinkChangeDriver final : public EventHandler {
     timer_ = sim_.make_timer(this, 0);
     sim_.arm(timer_, changes_.front().at);
   }
-  void on_event(Simulator& sim, std::uint32_t, std::uint64_t) override {
-    states_.clear();
+  void on_event(Simulator&, std::uint32_t, std::uint64_t) override {
+    const std::size_t first = next_;
+    next_ = apply_instant(*router_, changes_, first, states_);
     links_.clear();
-    const Time at = sim.now();
-    for (; next_ < changes_.size() && changes_[next_].at == at; ++next_) {
-      const topology::LinkChange& c = changes_[next_];
-      states_.push_back(routing::Router::LinkState{c.link, c.up, c.rate});
-      links_.push_back(c.link);
-    }
-    router_->set_link_states(states_);
+    for (std::size_t i = first; i < next_; ++i) links_.push_back(changes_[i].link);
     backend_.on_links_changed(links_);
     ++instants_;
     if (next_ < changes_.size()) sim_.arm(timer_, changes_[next_].at);
@@ -124,6 +119,17 @@ bool record_flows(FlowRecording mode, std::size_t transfers, observe::RunRecord&
 }
 
 }  // namespace
+
+std::size_t apply_instant(routing::Router& router, std::span<const topology::LinkChange> changes, std::size_t from,
+                          std::vector<routing::Router::LinkState>& scratch) {
+  scratch.clear();
+  std::size_t i = from;
+  for (; i < changes.size() && changes[i].at == changes[from].at; ++i) {
+    scratch.push_back(routing::Router::LinkState{changes[i].link, changes[i].up, changes[i].rate});
+  }
+  router.set_link_states(scratch);
+  return i;
+}
 
 PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& given_router,
                          const workload::LoweredWorkload& lowered, const PipelineOptions& opt) {

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,13 @@ struct PipelineRun {
   observe::RunRecord record;
   double wall_time_s = 0.0;  // the run itself (not building inputs or writing reports)
 };
+
+// Applies to `router` every change of `changes` from index `from` on that happens at the same
+// instant as changes[from] (one Router::set_link_states) and returns the index after them. The run
+// and the reachability check before it both step through a schedule with this, so they see the
+// same router states. `scratch` is reused. REQUIRES: from < changes.size().
+std::size_t apply_instant(routing::Router& router, std::span<const topology::LinkChange> changes, std::size_t from,
+                          std::vector<routing::Router::LinkState>& scratch);
 
 // Throws ConfigError for a bad backend name or parameters (before anything runs).
 PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& router,
