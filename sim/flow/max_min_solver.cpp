@@ -11,16 +11,6 @@ ConstraintId MaxMinSolver::add_constraint(double capacity) {
   const auto c = static_cast<ConstraintId>(cons_.size());
   cons_.emplace_back();
   cons_.back().capacity = capacity;
-  members_.emplace_back();
-  accum_.push_back(0.0);
-  pending_mark_.push_back(0);
-  need_mark_.push_back(0);
-  fm_begin_.push_back(0);
-  fm_end_.push_back(0);
-  heap_key_.push_back(0.0);
-  bn_count_.push_back(0);
-  f_old_bn_.push_back(0);
-  newbn_mark_.push_back(0);
   return c;
 }
 
@@ -28,14 +18,29 @@ void MaxMinSolver::set_capacity(ConstraintId c, double capacity) {
   if (!(capacity >= 0.0)) throw std::logic_error("MaxMinSolver: negative constraint capacity");
   if (cons_[c].capacity == capacity) return;
   cons_[c].capacity = capacity;
-  if (!members_[c].empty()) mark_dirty(c);
+  if (cons_[c].member_count > 0) mark_dirty(c);
 }
 
 void MaxMinSolver::mark_dirty(ConstraintId c) {
-  if (!pending_mark_[c]) {
-    pending_mark_[c] = 1;
+  if (!cons_[c].pending) {
+    cons_[c].pending = 1;
     pending_.push_back(c);
   }
+}
+
+void MaxMinSolver::push_member(Cons& k, VarId v) {
+  if (k.member_count == k.member_cap) {
+    // Grow by doubling into a larger pool block; the pool keeps the old one for reuse.
+    const std::uint32_t cap = std::max<std::uint32_t>(2, 2 * k.member_cap);
+    const BlockPool<VarId>::Block grown = mem_.allocate(cap);
+    if (k.member_cap > 0) {
+      std::copy_n(mem_.data(k.members), k.member_count, mem_.data(grown));
+      mem_.release(k.members);
+    }
+    k.members = grown;
+    k.member_cap = std::uint32_t{1} << grown.size_class;
+  }
+  mem_.data(k.members)[k.member_count++] = v;
 }
 
 VarId MaxMinSolver::add_variable(std::span<const ConstraintId> constraints, std::span<const double> coefs, double weight,
@@ -55,7 +60,7 @@ VarId MaxMinSolver::add_variable(std::span<const ConstraintId> constraints, std:
   }
   Var& var = vars_[v];
   const auto degree = static_cast<std::uint32_t>(constraints.size());
-  var.block = inc_.allocate(degree);
+  if (degree > kInline) var.block = inc_.allocate(degree);
   var.weight = weight;
   var.bound = bound;
   var.rate = 0.0;
@@ -70,8 +75,9 @@ VarId MaxMinSolver::add_variable(std::span<const ConstraintId> constraints, std:
     if (c >= cons_.size()) throw std::logic_error("MaxMinSolver: unknown constraint");
     const double a = coefs.empty() ? 1.0 : coefs[i];
     if (!(a > 0.0)) throw std::logic_error("MaxMinSolver: coefficients must be positive");
-    inc_.data(var.block)[i] = Incidence{c, static_cast<std::uint32_t>(members_[c].size()), a};
-    members_[c].push_back(v);
+    Cons& k = cons_[c];
+    incs(var)[i] = Incidence{c, k.member_count, a};
+    push_member(k, v);
     mark_dirty(c);
   }
   ++live_count_;
@@ -82,18 +88,17 @@ void MaxMinSolver::remove_variable(VarId v, double credit) {
   if (!alive(v)) throw std::logic_error("MaxMinSolver: removing a dead variable");
   Var& var = vars_[v];
   for (std::uint32_t i = 0; i < var.degree; ++i) {
-    const Incidence inc = inc_.data(var.block)[i];
+    const Incidence inc = incs(var)[i];
     Cons& k = cons_[inc.c];
     k.load = std::max(0.0, k.load - inc.coef * var.rate);
-    accum_[inc.c] += inc.coef * credit;
+    k.accum += inc.coef * credit;
     // Swap-remove from the member list, fixing the moved variable's back-pointer.
-    auto& m = members_[inc.c];
-    const VarId moved = m.back();
+    VarId* m = members(k);
+    const VarId moved = m[--k.member_count];
     m[inc.slot] = moved;
-    m.pop_back();
     if (moved != v) {
-      const Var& mv = vars_[moved];
-      Incidence* mi = inc_.data(mv.block);
+      Var& mv = vars_[moved];
+      Incidence* mi = incs(mv);
       for (std::uint32_t j = 0; j < mv.degree; ++j) {
         if (mi[j].c == inc.c) {
           mi[j].slot = inc.slot;
@@ -103,8 +108,8 @@ void MaxMinSolver::remove_variable(VarId v, double credit) {
     }
     mark_dirty(inc.c);
   }
-  if (var.bottleneck < kBoundBottleneck) --bn_count_[var.bottleneck];
-  inc_.release(var.block);
+  if (var.bottleneck < kBoundBottleneck) --cons_[var.bottleneck].bn_count;
+  if (var.degree > kInline) inc_.release(var.block);
   var.alive = 0;
   var.degree = 0;
   var.rate = 0.0;
@@ -121,16 +126,11 @@ void MaxMinSolver::remove_variables(std::span<const VarId> vs, std::span<const d
   for (std::size_t base = 0; base < vs.size(); base += kChunk) {
     const std::size_t end = std::min(vs.size(), base + kChunk);
     for (std::size_t i = end; i < vs.size() && i < end + kChunk; ++i) __builtin_prefetch(&vars_[vs[i]]);
-    for (std::size_t i = base; i < end; ++i) __builtin_prefetch(inc_.data(vars_[vs[i]].block));
-    for (std::size_t i = base; i < end; ++i) {
-      for (const Incidence& inc : incidences_of(vs[i])) {
-        __builtin_prefetch(&cons_[inc.c]);
-        __builtin_prefetch(&accum_[inc.c]);
-        __builtin_prefetch(&members_[inc.c]);
-      }
-    }
+    for (std::size_t i = base; i < end; ++i) __builtin_prefetch(incs(vars_[vs[i]]));
     for (std::size_t i = base; i < end; ++i)
-      for (const Incidence& inc : incidences_of(vs[i])) __builtin_prefetch(members_[inc.c].data() + inc.slot);
+      for (const Incidence& inc : incidences_of(vs[i])) prefetch_cons(inc.c);
+    for (std::size_t i = base; i < end; ++i)
+      for (const Incidence& inc : incidences_of(vs[i])) __builtin_prefetch(members(cons_[inc.c]) + inc.slot);
     for (std::size_t i = base; i < end; ++i) remove_variable(vs[i], credits[i]);
   }
 }
@@ -144,14 +144,14 @@ std::span<const VarId> MaxMinSolver::run(bool full) {
   touched_.clear();
   if (full) {
     for (ConstraintId c = 0; c < cons_.size(); ++c)
-      if (!members_[c].empty()) mark_dirty(c);
+      if (cons_[c].member_count > 0) mark_dirty(c);
   }
   if (pending_.empty()) return changed_;
   ++stats_.solves;
   ++solve_epoch_;
   dirty_.clear();
   for (ConstraintId c : pending_) {
-    pending_mark_[c] = 0;
+    cons_[c].pending = 0;
     cons_[c].d_mark = solve_epoch_;
     dirty_.push_back(c);
   }
@@ -174,21 +174,24 @@ void MaxMinSolver::gather() {
   // constraint); prefetching a few steps ahead overlaps them.
   constexpr std::size_t kAhead = 8;
   for (ConstraintId c : dirty_) {
-    const std::vector<VarId>& m = members_[c];
-    stats_.incidences += m.size();
-    for (std::size_t j = 0; j < m.size(); ++j) {
-      if (j + kAhead < m.size()) __builtin_prefetch(&vars_[m[j + kAhead]]);
+    const Cons& k = cons_[c];
+    const VarId* m = members(k);
+    const std::uint32_t size = k.member_count;
+    stats_.incidences += size;
+    for (std::uint32_t j = 0; j < size; ++j) {
+      if (j + kAhead < size) __builtin_prefetch(&vars_[m[j + kAhead]]);
       const VarId v = m[j];
-      if (vars_[v].mark != round_) {
-        vars_[v].mark = round_;
+      Var& var = vars_[v];
+      if (var.mark != round_) {
+        var.mark = round_;
         f_.push_back(v);
-        __builtin_prefetch(inc_.data(vars_[v].block));
+        __builtin_prefetch(incs(var));
       }
     }
   }
   for (std::size_t i = 0; i < f_.size(); ++i) {
     if (i + kAhead / 2 < f_.size())
-      for (const Incidence& inc : incidences_of(f_[i + kAhead / 2])) __builtin_prefetch(&cons_[inc.c]);
+      for (const Incidence& inc : incidences_of(f_[i + kAhead / 2])) prefetch_cons(inc.c);
     for (const Incidence& inc : incidences_of(f_[i])) {
       Cons& k = cons_[inc.c];
       if (k.d_mark != solve_epoch_ && k.b_mark != round_) {
@@ -220,8 +223,8 @@ void MaxMinSolver::fix(VarId v, double level, std::uint32_t bottleneck, Constrai
       // when popped (fill()), unless rounding took t below it.
       k.new_sum = t;
       ++k.version;
-      if (t < heap_key_[inc.c]) {
-        heap_key_[inc.c] = t;
+      if (t < k.heap_key) {
+        k.heap_key = t;
         heap_.push_back(HeapEntry{t, inc.c, k.version});
         std::push_heap(heap_.begin(), heap_.end(), std::greater<>{});
       }
@@ -253,14 +256,15 @@ void MaxMinSolver::fill() {
   // them and not its frozen members (a spine port may carry thousands of frozen flows).
   std::uint32_t total = 0;
   const auto place = [&](ConstraintId c) {
-    fm_begin_[c] = fm_end_[c] = total;
-    total += cons_[c].unfixed;
+    Cons& k = cons_[c];
+    k.fm_begin = k.fm_end = total;
+    total += k.unfixed;
   };
   for (ConstraintId c : dirty_) place(c);
   for (ConstraintId c : b_) place(c);
   f_members_.resize(total);
   for (VarId v : f_)
-    for (const Incidence& inc : incidences_of(v)) f_members_[fm_end_[inc.c]++] = v;
+    for (const Incidence& inc : incidences_of(v)) f_members_[cons_[inc.c].fm_end++] = v;
 
   heap_.clear();
   const auto seed = [&](ConstraintId c) {
@@ -268,7 +272,7 @@ void MaxMinSolver::fill() {
     // Capacity left to F once the frozen variables keep their rates.
     k.residual = std::max(0.0, k.capacity - std::max(0.0, k.load - k.old_sum));
     if (k.unfixed > 0) {
-      k.new_sum = heap_key_[c] = k.residual / k.wsum;
+      k.new_sum = k.heap_key = k.residual / k.wsum;
       heap_.push_back(HeapEntry{k.new_sum, c, ++k.version});
     }
   };
@@ -290,17 +294,17 @@ void MaxMinSolver::fill() {
       continue;
     }
     const ConstraintId c = e.id;
-    const Cons& k = cons_[c];
+    Cons& k = cons_[c];
     if (k.unfixed == 0) continue;
     if (k.version != e.version) {
       // Fixes touched c since this entry was pushed: its level k.new_sum is now exact.
-      heap_key_[c] = k.new_sum;
+      k.heap_key = k.new_sum;
       heap_.push_back(HeapEntry{k.new_sum, c, k.version});
       std::push_heap(heap_.begin(), heap_.end(), std::greater<>{});
       continue;
     }
     // Every F member of c that is still unfixed fixes here.
-    for (std::uint32_t i = fm_begin_[c], end = fm_end_[c]; i < end; ++i) {
+    for (std::uint32_t i = k.fm_begin, end = k.fm_end; i < end; ++i) {
       const VarId v = f_members_[i];
       if (!vars_[v].fixed) fix(v, e.level, c, c);
     }
@@ -313,37 +317,38 @@ void MaxMinSolver::fill() {
 }
 
 bool MaxMinSolver::check_boundary() {
-  // Frozen variables recorded as bottlenecked at c number bn_count_[c] − f_old_bn_[c]; a boundary
+  // Frozen variables recorded as bottlenecked at c number bn_count − f_old_bn of c; a boundary
   // constraint with none of them and no F variable newly bottlenecked there cannot violate (a)
   // or (b), so its member scan is skipped (most boundary ports are unsaturated NIC ports).
-  for (ConstraintId c : b_) f_old_bn_[c] = 0;
+  for (ConstraintId c : b_) cons_[c].f_old_bn = 0;
   for (VarId v : f_) {
     const Var& var = vars_[v];
-    if (var.bottleneck < kBoundBottleneck && cons_[var.bottleneck].b_mark == round_) ++f_old_bn_[var.bottleneck];
+    if (var.bottleneck < kBoundBottleneck && cons_[var.bottleneck].b_mark == round_) ++cons_[var.bottleneck].f_old_bn;
   }
   for (VarId v : f_) {
     const Var& var = vars_[v];
     const std::uint32_t bn = var.new_bn;
     if (bn < kBoundBottleneck && cons_[bn].b_mark == round_) {
-      need_mark_[bn] = round_;
-      newbn_mark_[bn] = round_;
+      cons_[bn].need_mark = round_;
+      cons_[bn].newbn_mark = round_;
     }
     if (var.new_rate != var.rate) {
       for (const Incidence& inc : incidences_of(v))
-        if (cons_[inc.c].b_mark == round_) need_mark_[inc.c] = round_;
+        if (cons_[inc.c].b_mark == round_) cons_[inc.c].need_mark = round_;
     }
   }
   bool grew = false;
   for (ConstraintId c : b_) {
-    if (need_mark_[c] != round_) continue;
-    if (newbn_mark_[c] != round_ && bn_count_[c] == f_old_bn_[c]) continue;
     Cons& k = cons_[c];
+    if (k.need_mark != round_) continue;
+    if (k.newbn_mark != round_ && k.bn_count == k.f_old_bn) continue;
     const double new_load = k.load - k.old_sum + k.new_sum;
     const bool saturated = !less_than(new_load, k.capacity);
     double max_f = -1.0, min_f_bn = kUnbounded, max_frozen = -1.0, min_frozen_bn = kUnbounded;
-    const std::vector<VarId>& m = members_[c];
-    for (std::size_t j = 0; j < m.size(); ++j) {
-      if (j + 8 < m.size()) __builtin_prefetch(&vars_[m[j + 8]]);
+    const VarId* m = members(k);
+    const std::uint32_t size = k.member_count;
+    for (std::uint32_t j = 0; j < size; ++j) {
+      if (j + 8 < size) __builtin_prefetch(&vars_[m[j + 8]]);
       const Var& var = vars_[m[j]];
       if (var.mark == round_) {
         const double l = var.new_rate / var.weight;
@@ -355,7 +360,7 @@ bool MaxMinSolver::check_boundary() {
         if (var.bottleneck == c) min_frozen_bn = std::min(min_frozen_bn, l);
       }
     }
-    stats_.incidences += members_[c].size();
+    stats_.incidences += size;
     // (a) an F variable bottlenecked here must not sit below a frozen one;
     // (b) a frozen variable bottlenecked here needs the link saturated and itself on top.
     const bool bad_a = min_f_bn != kUnbounded && less_than(min_f_bn, max_frozen);
@@ -384,8 +389,8 @@ void MaxMinSolver::commit() {
     if (var.new_rate != var.rate) changed_.push_back(v);
     var.rate = var.new_rate;
     if (var.bottleneck != var.new_bn) {
-      if (var.bottleneck < kBoundBottleneck) --bn_count_[var.bottleneck];
-      if (var.new_bn < kBoundBottleneck) ++bn_count_[var.new_bn];
+      if (var.bottleneck < kBoundBottleneck) --cons_[var.bottleneck].bn_count;
+      if (var.new_bn < kBoundBottleneck) ++cons_[var.new_bn].bn_count;
     }
     var.bottleneck = var.new_bn;
   }

@@ -44,10 +44,12 @@
 // about that precision (tested).
 //
 // Starts, finishes and capacity changes between two solve() calls form one batch with one re-solve.
-// Memory layout (the cost at 10^6 constraints is cache misses, not arithmetic): everything a fill
-// touches per constraint sits in one 64-byte record, everything per variable in another; a
-// variable's incidences are one contiguous block of a pooled array (power-of-two size classes with
-// free lists, so a warm solver allocates nothing per start or finish).
+// Memory layout (the cost at 10^6 constraints is cache misses, not arithmetic): everything the
+// solver keeps per constraint sits in one 128-byte record (two adjacent cache lines: the fill's
+// sums in the first, marks, counters and the member list's handle in the second), everything per
+// variable in another, with up to kInline incidences inside it (a 4-hop path needs no other
+// line). Member lists and longer incidence lists are blocks of pooled arrays (power-of-two size
+// classes with free lists, so a warm solver allocates nothing per start or finish).
 // Ids of removed variables are reused (ids are stable while alive).
 // Thread safety: none.
 #pragma once
@@ -115,10 +117,7 @@ class MaxMinSolver {
   // Prefetches what add_variable(constraints, …) will touch (a caller adding a batch calls this
   // for the next few variables first).
   void prefetch_constraints(std::span<const ConstraintId> constraints) const {
-    for (ConstraintId c : constraints) {
-      __builtin_prefetch(&cons_[c]);
-      __builtin_prefetch(&members_[c]);
-    }
+    for (ConstraintId c : constraints) prefetch_cons(c);
   }
 
   // Re-solves what changed since the last solve (see the header comment). Returns the variables
@@ -134,31 +133,46 @@ class MaxMinSolver {
   double weight(VarId v) const { return vars_[v].weight; }
   // Constraint id, kBoundBottleneck, or kNoId (not yet solved).
   std::uint32_t bottleneck(VarId v) const { return vars_[v].bottleneck; }
-  std::span<const Incidence> incidences_of(VarId v) const { return {inc_.data(vars_[v].block), vars_[v].degree}; }
+  std::span<const Incidence> incidences_of(VarId v) const { return {incs(vars_[v]), vars_[v].degree}; }
   double capacity(ConstraintId c) const { return cons_[c].capacity; }
   double load(ConstraintId c) const { return cons_[c].load; }
-  double accumulated(ConstraintId c) const { return accum_[c]; }
-  std::span<const VarId> vars_of(ConstraintId c) const { return members_[c]; }
+  double accumulated(ConstraintId c) const { return cons_[c].accum; }
+  std::span<const VarId> vars_of(ConstraintId c) const { return {members(cons_[c]), cons_[c].member_count}; }
   std::size_t live_variables() const { return live_count_; }
   const SolveStats& stats() const { return stats_; }
 
  private:
-  // Per-constraint state a fill touches, in one cache line.
-  struct alignas(64) Cons {
+  // Per-constraint state: what the fill sums in the first cache line, the rest in the second.
+  struct alignas(128) Cons {
     double capacity = 0, load = 0, residual = 0, wsum = 0, old_sum = 0, new_sum = 0;
     std::uint32_t unfixed = 0, version = 0;
     std::uint32_t d_mark = 0;  // == solve_epoch_: c in D
     std::uint32_t b_mark = 0;  // == round_: c in B
+    // Second line.
+    double heap_key = 0;                 // key of c's newest heap entry (fill)
+    double accum = 0;                    // remove_variable() credits
+    BlockPool<VarId>::Block members;     // live variables crossing c: mem_.data(members)[0, member_count)
+    std::uint32_t member_count = 0, member_cap = 0;
+    std::uint32_t fm_begin = 0, fm_end = 0;  // c's F members in f_members_ (fill)
+    std::uint32_t need_mark = 0;         // == round_: c in B must be checked
+    std::uint32_t newbn_mark = 0;        // == round_: some F variable's new bottleneck is c
+    std::uint32_t bn_count = 0;          // live variables whose recorded bottleneck is c
+    std::uint32_t f_old_bn = 0;          // per round: F variables whose old bottleneck is c
+    std::uint8_t pending = 0;            // c in pending_
   };
-  // Per-variable state, in one cache line.
+  static constexpr std::uint32_t kInline = 4;
+  // Per-variable state, in two cache lines: the scalars, then up to kInline incidences (a longer
+  // list lives in inc_).
   struct alignas(64) Var {
     double weight = 0, bound = 0, rate = 0, new_rate = 0;
     std::uint32_t bottleneck = kNoId, new_bn = kNoId;
-    BlockPool<Incidence>::Block block;  // its incidences: inc_.data(block)[0, degree)
+    BlockPool<Incidence>::Block block;  // degree > kInline: inc_.data(block)[0, degree)
     std::uint32_t degree = 0;
     std::uint32_t mark = 0;             // == round_: v in F
     std::uint8_t alive = 0, fixed = 0;
+    alignas(64) Incidence inline_inc[kInline];
   };
+  static_assert(sizeof(Cons) == 128 && sizeof(Var) == 128, "records span exactly two cache lines");
   struct HeapEntry {
     double level;
     std::uint32_t id;       // constraint id, or variable id for a bound
@@ -173,6 +187,15 @@ class MaxMinSolver {
     }
   };
 
+  Incidence* incs(Var& v) { return v.degree <= kInline ? v.inline_inc : inc_.data(v.block); }
+  const Incidence* incs(const Var& v) const { return v.degree <= kInline ? v.inline_inc : inc_.data(v.block); }
+  VarId* members(Cons& k) { return mem_.data(k.members); }
+  const VarId* members(const Cons& k) const { return mem_.data(k.members); }
+  void push_member(Cons& k, VarId v);
+  void prefetch_cons(ConstraintId c) const {
+    __builtin_prefetch(&cons_[c]);
+    __builtin_prefetch(reinterpret_cast<const char*>(&cons_[c]) + 64);
+  }
   std::span<const VarId> run(bool full);
   void gather();                 // F, B from D
   void fill();                   // progressive filling of F on D ∪ B
@@ -185,13 +208,7 @@ class MaxMinSolver {
   }
 
   std::vector<Cons> cons_;
-  std::vector<std::vector<VarId>> members_;
-  std::vector<double> accum_;
-  std::vector<std::uint8_t> pending_mark_;
-  std::vector<std::uint32_t> need_mark_;    // need_mark_[c] == round_: c in B must be checked
-  std::vector<std::uint32_t> newbn_mark_;   // == round_: some F variable's new bottleneck is c
-  std::vector<std::uint32_t> bn_count_;     // live variables whose recorded bottleneck is c
-  std::vector<std::uint32_t> f_old_bn_;     // per round: F variables whose old bottleneck is c
+  BlockPool<VarId> mem_;
   std::vector<Var> vars_;
   BlockPool<Incidence> inc_;
   std::vector<VarId> free_ids_;
@@ -205,11 +222,9 @@ class MaxMinSolver {
   std::vector<VarId> f_;                    // F (sorted ascending before commit)
   std::vector<ConstraintId> b_;             // B
   std::vector<ConstraintId> touched_;       // D ∪ B of the last solve
-  std::vector<std::uint32_t> fm_begin_, fm_end_;  // by constraint: its F members in f_members_
   std::vector<VarId> f_members_;
   std::vector<HeapEntry> heap_;
   std::size_t unfixed_vars_ = 0;            // F variables not yet fixed (fill)
-  std::vector<double> heap_key_;            // by constraint: key of its newest heap entry (fill)
   std::vector<VarId> changed_;
   SolveStats stats_;
 };
