@@ -37,17 +37,17 @@ void FluidNet::respread(std::uint32_t f) {
 
 void FluidNet::move_flow(std::uint32_t f) {
   const std::int64_t now = sim_.now().ps;
-  Class& cls = *classes_[class_[f]];
-  const VarId old_var = var_[f];
-  remaining_[f] -= rate_[f] * static_cast<double>(now - last_[f]) / (8.0 * kPsPerSecond);
-  last_[f] = now;
+  Class& cls = *classes_[flows_[f].prio];
+  const VarId old_var = flows_[f].var;
+  flows_[f].remaining -= flows_[f].rate * static_cast<double>(now - flows_[f].last) / (8.0 * kPsPerSecond);
+  flows_[f].last = now;
   // The old ports are credited what f pushed through them; from here on total_ is what the new
   // ports will carry (credited at completion, and counted in flight by port_bytes()).
-  const double sent = std::clamp(total_[f] - remaining_[f], 0.0, total_[f]);
+  const double sent = std::clamp(flows_[f].total - flows_[f].remaining, 0.0, flows_[f].total);
   cls.solver.remove_variable(old_var, sent);
   cls.flow_of_var[old_var] = kNoFlow;
-  total_[f] -= sent;
-  rate_[f] = 0.0;
+  flows_[f].total -= sent;
+  flows_[f].rate = 0.0;
   supersede(f);  // its completion entry was for the old rate
   bool pinned = true;
   for (double a : scratch_coefs_) pinned &= a == 1.0;
@@ -56,7 +56,7 @@ void FluidNet::move_flow(std::uint32_t f) {
                          : cls.solver.add_variable(scratch_ports_, scratch_coefs_, 1.0, cap);
   if (v >= cls.flow_of_var.size()) cls.flow_of_var.resize(v + 1, kNoFlow);
   cls.flow_of_var[v] = f;
-  var_[f] = v;
+  flows_[f].var = v;
 }
 
 void FluidNet::on_links_changed(std::span<const std::uint32_t> links) {
@@ -64,13 +64,13 @@ void FluidNet::on_links_changed(std::span<const std::uint32_t> links) {
   // Routing reconverged: cached paths are the old routes (UINT32_MAX: no cached destination).
   for (CachedPath& c : path_cache_) c.dst = UINT32_MAX;
 
-  std::vector<std::uint8_t> is_free(tag_.size(), 0);
+  std::vector<std::uint8_t> is_free(flows_.size(), 0);
   for (std::uint32_t f : free_flows_) is_free[f] = 1;
   // Slots in ascending order: the re-solve (and so every later time) does not depend on the
   // order flows were started in beyond their slots, and is the same on every run.
-  for (std::uint32_t f = 0; f < tag_.size(); ++f) {
+  for (std::uint32_t f = 0; f < flows_.size(); ++f) {
     if (is_free[f]) continue;
-    if (var_[f] == kNoId) {
+    if (flows_[f].var == kNoId) {
       // Started, not yet in a solver: its shares wait for activation; replace them.
       respread(f);
       const auto n = static_cast<std::uint32_t>(scratch_ports_.size());
@@ -89,12 +89,12 @@ void FluidNet::on_links_changed(std::span<const std::uint32_t> links) {
     // A flow due at this instant (push_completion's finish time, same arithmetic) completes
     // before the instant's re-solve (the completion timer was armed before this change's solve
     // event is scheduled); it pushes no bytes after now, so it keeps its ports.
-    if (rate_[f] > 0.0) {
-      const double dt = std::ceil(std::max(0.0, remaining_[f]) * 8.0 * kPsPerSecond / rate_[f]);
-      if (static_cast<double>(last_[f]) + dt <= static_cast<double>(now)) continue;
+    if (flows_[f].rate > 0.0) {
+      const double dt = std::ceil(std::max(0.0, flows_[f].remaining) * 8.0 * kPsPerSecond / flows_[f].rate);
+      if (static_cast<double>(flows_[f].last) + dt <= static_cast<double>(now)) continue;
     }
     respread(f);
-    const std::span<const Incidence> inc = classes_[class_[f]]->solver.incidences_of(var_[f]);
+    const std::span<const Incidence> inc = classes_[flows_[f].prio]->solver.incidences_of(flows_[f].var);
     bool same = inc.size() == scratch_ports_.size();
     for (std::size_t k = 0; same && k < inc.size(); ++k)
       same = inc[k].c == scratch_ports_[k] && inc[k].coef == scratch_coefs_[k];

@@ -44,17 +44,9 @@ std::uint32_t FluidNet::allocate_flow() {
     free_flows_.pop_back();
     return f;
   }
-  const auto f = static_cast<std::uint32_t>(tag_.size());
-  tag_.push_back(0);
-  total_.push_back(0.0);
-  remaining_.push_back(0.0);
-  rate_.push_back(0.0);
-  last_.push_back(0);
-  version_.push_back(0);
-  pending_bucket_.push_back(CompletionQueue::kNoBucket);
-  var_.push_back(kNoId);
+  const auto f = static_cast<std::uint32_t>(flows_.size());
+  flows_.emplace_back();
   shares_len_.push_back(0);
-  class_.push_back(0);
   shares_.emplace_back();
   key_.emplace_back();
   return f;
@@ -100,12 +92,12 @@ void FluidNet::start(const TransferRequest& request) {
                    scratch_ports_, scratch_coefs_);
   class_for(request.priority);  // the class exists before its first flow activates
   const std::uint32_t f = allocate_flow();
-  tag_[f] = request.tag;
+  flows_[f].tag = request.tag;
   key_[f] = routing::FlowKey::for_qp(request.src, request.dst, request.flow_label);
-  total_[f] = static_cast<double>(request.bytes.n);
-  remaining_[f] = total_[f];
-  rate_[f] = 0.0;
-  class_[f] = request.priority;
+  flows_[f].total = static_cast<double>(request.bytes.n);
+  flows_[f].remaining = flows_[f].total;
+  flows_[f].rate = 0.0;
+  flows_[f].prio = request.priority;
   const auto n = static_cast<std::uint32_t>(scratch_ports_.size());
   shares_len_[f] = n;
   shares_[f] = share_pool_.allocate(n);
@@ -167,7 +159,7 @@ void FluidNet::add_activated() {
     const PortShare* in = share_pool_.data(shares_[g]);
     for (std::uint32_t k = 0; k < shares_len_[g]; ++k) {
       __builtin_prefetch(&in[k]);
-      classes_[class_[g]]->solver.prefetch_constraints(std::span<const ConstraintId>(&in[k].port, 1));
+      classes_[flows_[g].prio]->solver.prefetch_constraints(std::span<const ConstraintId>(&in[k].port, 1));
     }
   };
   for (std::size_t i = 0; i < to_add_.size() && i < kAhead; ++i) prefetch(i);
@@ -185,13 +177,13 @@ void FluidNet::add_activated() {
       pinned &= in[k].coef == 1.0;
     }
     share_pool_.release(shares_[f]);
-    Class& cls = *classes_[class_[f]];
+    Class& cls = *classes_[flows_[f].prio];
     const VarId v = pinned ? cls.solver.add_variable(scratch_ports_, 1.0, cap)
                            : cls.solver.add_variable(scratch_ports_, scratch_coefs_, 1.0, cap);
     if (v >= cls.flow_of_var.size()) cls.flow_of_var.resize(v + 1, kNoFlow);
     cls.flow_of_var[v] = f;
-    var_[f] = v;
-    last_[f] = now;
+    flows_[f].var = v;
+    flows_[f].last = now;
   }
   to_add_.clear();
   stats_.peak_active = std::max(stats_.peak_active, active_flows());
@@ -223,20 +215,20 @@ void FluidNet::on_event(Simulator&, std::uint32_t kind, std::uint64_t arg) {
 }
 
 void FluidNet::push_completion(std::uint32_t f) {
-  const double x = rate_[f];
+  const double x = flows_[f].rate;
   if (!(x > 0.0)) return;  // a flow at rate 0 finishes only after a later rate change
-  const double dt = std::ceil(std::max(0.0, remaining_[f]) * 8.0 * kPsPerSecond / x);
-  const double at = static_cast<double>(last_[f]) + dt;
+  const double dt = std::ceil(std::max(0.0, flows_[f].remaining) * 8.0 * kPsPerSecond / x);
+  const double at = static_cast<double>(flows_[f].last) + dt;
   const std::int64_t at_ps = at >= 9.0e18 ? INT64_MAX : static_cast<std::int64_t>(at);
-  pending_bucket_[f] = completions_.push(at_ps, f, version_[f]);
+  flows_[f].pending_bucket = completions_.push(at_ps, f, flows_[f].version);
 }
 
 void FluidNet::supersede(std::uint32_t f) {
-  if (pending_bucket_[f] != CompletionQueue::kNoBucket) {
-    completions_.release(pending_bucket_[f]);
-    pending_bucket_[f] = CompletionQueue::kNoBucket;
+  if (flows_[f].pending_bucket != CompletionQueue::kNoBucket) {
+    completions_.release(flows_[f].pending_bucket);
+    flows_[f].pending_bucket = CompletionQueue::kNoBucket;
   }
-  ++version_[f];
+  ++flows_[f].version;
 }
 
 void FluidNet::solve() {
@@ -247,12 +239,15 @@ void FluidNet::solve() {
     Class& cls = *classes_[class_order_[i]];
     const std::span<const VarId> changed = params_.incremental ? cls.solver.solve() : cls.solver.solve_full();
     stats_.rate_updates += changed.size();
-    for (VarId v : changed) {
+    constexpr std::size_t kAhead = 8;
+    for (std::size_t j = 0; j < changed.size(); ++j) {
+      if (j + kAhead < changed.size()) __builtin_prefetch(&flows_[cls.flow_of_var[changed[j + kAhead]]]);
+      const VarId v = changed[j];
       const std::uint32_t f = cls.flow_of_var[v];
       // Drain at the old rate up to now, then continue at the new one.
-      remaining_[f] -= rate_[f] * static_cast<double>(now - last_[f]) / (8.0 * kPsPerSecond);
-      last_[f] = now;
-      rate_[f] = cls.solver.rate(v);
+      flows_[f].remaining -= flows_[f].rate * static_cast<double>(now - flows_[f].last) / (8.0 * kPsPerSecond);
+      flows_[f].last = now;
+      flows_[f].rate = cls.solver.rate(v);
       supersede(f);
       push_completion(f);
     }
@@ -277,7 +272,7 @@ void FluidNet::solve() {
   // Stale entries are dropped lazily; compact when they dominate.
   if (completions_.entries() > 4 * active_flows() + 1024) {
     completions_.compact(
-        [&](const CompletionQueue::Entry& e) { return var_[e.item] == kNoId || e.version != version_[e.item]; });
+        [&](const CompletionQueue::Entry& e) { return flows_[e.item].var == kNoId || e.version != flows_[e.item].version; });
   }
   arm_next();
 }
@@ -303,9 +298,9 @@ void FluidNet::complete_due() {
   }
   for (const CompletionQueue::Entry& e : popped_) {
     const std::uint32_t f = e.item;
-    if (var_[f] == kNoId || e.version != version_[f]) continue;
-    ++version_[f];  // later entries of f are stale from here on
-    pending_bucket_[f] = CompletionQueue::kNoBucket;  // its bucket was popped
+    if (flows_[f].var == kNoId || e.version != flows_[f].version) continue;
+    ++flows_[f].version;  // later entries of f are stale from here on
+    flows_[f].pending_bucket = CompletionQueue::kNoBucket;  // its bucket was popped
     done_flows_.push_back(f);
   }
   // Removal per class, in completion order; the solver credits total_ bytes to every port crossed.
@@ -313,9 +308,9 @@ void FluidNet::complete_due() {
     done_vars_.clear();
     done_credits_.clear();
     for (std::uint32_t f : done_flows_) {
-      if (class_[f] != k) continue;
-      done_vars_.push_back(var_[f]);
-      done_credits_.push_back(total_[f]);
+      if (flows_[f].prio != k) continue;
+      done_vars_.push_back(flows_[f].var);
+      done_credits_.push_back(flows_[f].total);
     }
     if (done_vars_.empty()) continue;
     Class& cls = *classes_[k];
@@ -323,8 +318,8 @@ void FluidNet::complete_due() {
     for (VarId v : done_vars_) cls.flow_of_var[v] = kNoFlow;
   }
   for (std::uint32_t f : done_flows_) {
-    var_[f] = kNoId;
-    done_tags_.push_back(tag_[f]);
+    flows_[f].var = kNoId;
+    done_tags_.push_back(flows_[f].tag);
     free_flows_.push_back(f);
   }
   stats_.completed += done_tags_.size();
@@ -357,14 +352,14 @@ std::size_t FluidNet::active_flows() const {
 
 double FluidNet::aggregate_rate() const {
   double sum = 0.0;
-  for (std::uint32_t f = 0; f < var_.size(); ++f)
-    if (var_[f] != kNoId) sum += rate_[f];
+  for (std::uint32_t f = 0; f < flows_.size(); ++f)
+    if (flows_[f].var != kNoId) sum += flows_[f].rate;
   return sum;
 }
 
 double FluidNet::rate_of(std::uint64_t tag) const {
-  for (std::uint32_t f = 0; f < var_.size(); ++f)
-    if (var_[f] != kNoId && tag_[f] == tag) return rate_[f];
+  for (std::uint32_t f = 0; f < flows_.size(); ++f)
+    if (flows_[f].var != kNoId && flows_[f].tag == tag) return flows_[f].rate;
   return -1.0;
 }
 
@@ -379,11 +374,11 @@ std::vector<double> FluidNet::port_bytes() const {
   for (std::uint8_t k : class_order_)
     for (topology::PortId p = 0; p < bytes.size(); ++p) bytes[p] += classes_[k]->solver.accumulated(p);
   const std::int64_t now = sim_.now().ps;
-  for (std::uint32_t f = 0; f < var_.size(); ++f) {
-    if (var_[f] == kNoId) continue;
-    const double left = remaining_[f] - rate_[f] * static_cast<double>(now - last_[f]) / (8.0 * kPsPerSecond);
-    const double sent = std::clamp(total_[f] - left, 0.0, total_[f]);
-    for (const Incidence& inc : classes_[class_[f]]->solver.incidences_of(var_[f])) bytes[inc.c] += inc.coef * sent;
+  for (std::uint32_t f = 0; f < flows_.size(); ++f) {
+    if (flows_[f].var == kNoId) continue;
+    const double left = flows_[f].remaining - flows_[f].rate * static_cast<double>(now - flows_[f].last) / (8.0 * kPsPerSecond);
+    const double sent = std::clamp(flows_[f].total - left, 0.0, flows_[f].total);
+    for (const Incidence& inc : classes_[flows_[f].prio]->solver.incidences_of(flows_[f].var)) bytes[inc.c] += inc.coef * sent;
   }
   return bytes;
 }
