@@ -24,6 +24,11 @@ int tier_of(const Node& n) { return n.role == NodeRole::fabric_switch ? n.tier :
 
 PortRange structural_down_group(const Fabric& f, NodeId node, std::size_t below, std::uint32_t want) {
   const Node& self = f.node(node);
+  if (below == Fabric::down_key_tier(self)) {
+    const std::uint32_t* keys = f.down_keys();
+    const auto [lo, hi] = std::equal_range(keys + self.first_port, keys + self.up_begin, want);
+    return PortRange{static_cast<PortId>(lo - keys), static_cast<std::uint32_t>(hi - lo)};
+  }
   PortId lo = self.first_port, hi = self.up_begin;
   while (lo < hi) {
     const PortId mid = lo + (hi - lo) / 2;

@@ -143,7 +143,7 @@ Fabric FabricBuilder::build() && {
     Node& self = f.nodes_[n];
     auto first = f.ports_.begin() + self.first_port;
     auto last = first + self.port_count;
-    const std::size_t below = self.tier > 0 ? self.tier - 1u : 0u;
+    const std::size_t below = Fabric::down_key_tier(self);
     std::sort(first, last, [&](const Port& x, const Port& y) {
       const Node& px = f.nodes_[x.peer];
       const Node& py = f.nodes_[y.peer];
@@ -160,6 +160,11 @@ Fabric FabricBuilder::build() && {
         break;
       }
     }
+  }
+  f.down_key_.assign(f.ports_.size(), kNone);
+  for (const Node& self : f.nodes_) {
+    const std::size_t below = Fabric::down_key_tier(self);
+    for (PortId p = self.first_port; p < self.up_begin; ++p) f.down_key_[p] = f.nodes_[f.ports_[p].peer].domain[below];
   }
 
   // Pair each direction with its reverse.

@@ -110,6 +110,12 @@ class Fabric {
   std::uint32_t up_port_count(NodeId n) const {
     return nodes_[n].first_port + nodes_[n].port_count - nodes_[n].up_begin;
   }
+  // For a down/sideways port p of node n (p < n.up_begin): the peer's domain at tier
+  // down_key_tier(n), the key those ports are sorted by (a down group is one binary search over
+  // this contiguous array, not over the peers' node records).
+  std::uint32_t down_key(PortId p) const { return down_key_[p]; }
+  const std::uint32_t* down_keys() const { return down_key_.data(); }
+  static std::size_t down_key_tier(const Node& n) { return n.tier > 0 ? n.tier - 1u : 0u; }
   Rate port_rate(PortId p) const { return links_[ports_[p].link].rate; }
   // A copy with link l running at link_rates[l] (what-if studies, e.g. "this tier non-blocking");
   // structure and ids are unchanged. REQUIRES: link_rates.size() == link_count(), every rate > 0.
@@ -138,6 +144,7 @@ class Fabric {
   std::vector<Node> nodes_;
   std::vector<Link> links_;
   std::vector<Port> ports_;
+  std::vector<std::uint32_t> down_key_;  // by port (kNone for up ports)
   std::vector<std::uint8_t> link_down_;  // empty: all links up
   std::uint64_t links_down_ = 0;
 };
