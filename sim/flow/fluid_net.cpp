@@ -338,6 +338,7 @@ SolveStats FluidNet::solver_stats() const {
     sum.solves += s.solves;
     sum.rounds += s.rounds;
     sum.filled_vars += s.filled_vars;
+    sum.repeat_filled_vars += s.repeat_filled_vars;
     sum.incidences += s.incidences;
     sum.expansions += s.expansions;
   }

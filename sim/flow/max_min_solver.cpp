@@ -156,10 +156,11 @@ std::span<const VarId> MaxMinSolver::run(bool full) {
     dirty_.push_back(c);
   }
   pending_.clear();
-  for (;;) {
+  extra_.clear();
+  for (bool repeat = false;; repeat = true) {
     ++round_;
     ++stats_.rounds;
-    gather();
+    gather(repeat);
     fill();
     if (full || !check_boundary()) break;
   }
@@ -167,7 +168,7 @@ std::span<const VarId> MaxMinSolver::run(bool full) {
   return changed_;
 }
 
-void MaxMinSolver::gather() {
+void MaxMinSolver::gather(bool repeat) {
   f_.clear();
   b_.clear();
   // The loops below are chains of dependent misses (member -> variable -> incidences ->
@@ -189,6 +190,13 @@ void MaxMinSolver::gather() {
       }
     }
   }
+  for (VarId v : extra_) {
+    Var& var = vars_[v];
+    if (var.mark != round_) {
+      var.mark = round_;
+      f_.push_back(v);
+    }
+  }
   for (std::size_t i = 0; i < f_.size(); ++i) {
     if (i + kAhead / 2 < f_.size())
       for (const Incidence& inc : incidences_of(f_[i + kAhead / 2])) prefetch_cons(inc.c);
@@ -201,6 +209,7 @@ void MaxMinSolver::gather() {
     }
   }
   stats_.filled_vars += f_.size();
+  if (repeat) stats_.repeat_filled_vars += f_.size();
 }
 
 void MaxMinSolver::fix(VarId v, double level, std::uint32_t bottleneck, ConstraintId skip) {
@@ -366,8 +375,20 @@ bool MaxMinSolver::check_boundary() {
     const bool bad_a = min_f_bn != kUnbounded && less_than(min_f_bn, max_frozen);
     const bool bad_b = min_frozen_bn != kUnbounded && (!saturated || less_than(min_frozen_bn, max_f));
     if (bad_a || bad_b) {
-      k.d_mark = solve_epoch_;
-      dirty_.push_back(c);
+      // Only the frozen variables that break the conditions join F (c stays in B, its other
+      // frozen members keep their rates): (a) those above the level of c's F bottleneck,
+      // (b) those bottlenecked at c that could grow (c unsaturated) or sit below an F variable.
+      for (std::uint32_t j = 0; j < size; ++j) {
+        Var& var = vars_[m[j]];
+        if (var.mark == round_ || var.x_mark == solve_epoch_) continue;
+        const double l = var.rate / var.weight;
+        const bool join = (bad_a && less_than(min_f_bn, l)) ||
+                          (bad_b && var.bottleneck == c && (!saturated || less_than(l, max_f)));
+        if (join) {
+          var.x_mark = solve_epoch_;
+          extra_.push_back(m[j]);
+        }
+      }
       ++stats_.expansions;
       grew = true;
     }

@@ -33,8 +33,15 @@
 //   (a) f ∈ F bottlenecked at c ∈ B needs λ_f >= λ_g for every frozen g ∈ c;
 //   (b) a frozen g whose recorded bottleneck is c ∈ B needs c still saturated and λ_g >= λ_f for
 //       every f ∈ F on c (frozen rates on c did not change, so they stay comparable).
-// Every violating c joins D and the subproblem is re-filled; otherwise the result is committed.
-// Frozen variables with bottlenecks outside D ∪ B are untouched, so they stay valid. The rule uses
+// A violation at c is repaired by unfreezing only the frozen variables of c that break (a) or
+// (b): for (a) those whose level exceeds the lowest F level bottlenecked at c, for (b) those
+// bottlenecked at c (all of them if c is no longer saturated, else those below the highest F level
+// on c). They join F (set X, kept for the rest of the solve), c stays in B with its other frozen
+// members' load subtracted, and the subproblem is re-filled; otherwise the result is committed.
+// Each repeat adds at least one variable to F, so a solve ends. (Unfreezing all of c's members
+// would also be correct, but c may be a spine port whose other flows are bottlenecked elsewhere
+// at lower levels: they would be re-filled to the same rates.) Frozen variables with bottlenecks
+// outside D ∪ B are untouched, so they stay valid. The rule uses
 // only levels and saturation, so it holds unchanged with coefficients. The recorded-bottleneck
 // bookkeeping is what keeps work bounded in the "giant component" (ECMP through a shared spine
 // tier connects almost every flow): a change propagates only as far as it changes some link's
@@ -83,8 +90,9 @@ struct SolveStats {
   std::uint64_t solves = 0;          // solve() calls that had work
   std::uint64_t rounds = 0;          // progressive fillings (> solves when the boundary grew)
   std::uint64_t filled_vars = 0;     // Σ |F| over rounds
+  std::uint64_t repeat_filled_vars = 0;  // the part of filled_vars in rounds after a solve's first
   std::uint64_t incidences = 0;      // Σ incidences visited (fill + boundary checks)
-  std::uint64_t expansions = 0;      // constraints added to D by boundary violations
+  std::uint64_t expansions = 0;      // boundary constraints found violated (each unfreezes variables)
 };
 
 class MaxMinSolver {
@@ -169,6 +177,7 @@ class MaxMinSolver {
     BlockPool<Incidence>::Block block;  // degree > kInline: inc_.data(block)[0, degree)
     std::uint32_t degree = 0;
     std::uint32_t mark = 0;             // == round_: v in F
+    std::uint32_t x_mark = 0;           // == solve_epoch_: v in X (joined F by a violation)
     std::uint8_t alive = 0, fixed = 0;
     alignas(64) Incidence inline_inc[kInline];
   };
@@ -197,7 +206,7 @@ class MaxMinSolver {
     __builtin_prefetch(reinterpret_cast<const char*>(&cons_[c]) + 64);
   }
   std::span<const VarId> run(bool full);
-  void gather();                 // F, B from D
+  void gather(bool repeat);      // F, B from D
   void fill();                   // progressive filling of F on D ∪ B
   bool check_boundary();         // adds violators to D; true if D grew
   void commit();
@@ -220,6 +229,7 @@ class MaxMinSolver {
   std::uint32_t solve_epoch_ = 0;
   std::uint32_t round_ = 0;
   std::vector<VarId> f_;                    // F (sorted ascending before commit)
+  std::vector<VarId> extra_;                // X: frozen variables a boundary violation pulled in
   std::vector<ConstraintId> b_;             // B
   std::vector<ConstraintId> touched_;       // D ∪ B of the last solve
   std::vector<VarId> f_members_;

@@ -167,6 +167,39 @@ TEST_CASE("a change far from a saturated link does not spread through shared uns
   CHECK(s.stats().expansions == before.expansions);
 }
 
+TEST_CASE("a boundary violation re-fills only the variables that break the conditions, not the whole link") {
+  // Spine S (capacity 100) carries eight flows g_i held at 5 each by their own NICs (capacity 5)
+  // and two flows h1, h2 bottlenecked at S: (100 − 8·5)/2 = 30 each, h1 also on NIC m1 (100).
+  // Then m1 drops to 40 while a new flow k joins it: on m1, h1 and k get 40/2 = 20 each (m1 is
+  // now their bottleneck), S falls to 40 + 20 + 30 = 90 < 100, so h2 (recorded as bottlenecked
+  // at S) violates (b) and must rise to 100 − 40 − 20 = 40. The repair unfreezes h2 alone:
+  // round 1 fills {h1, k}, round 2 {h1, k, h2}, 5 variables; the g_i stay frozen at 5 (re-filling
+  // every member of S, as a whole-link expansion would, fills 2 + 11 = 13).
+  MaxMinSolver s;
+  const ConstraintId spine = s.add_constraint(100.0);
+  std::vector<VarId> g;
+  for (int i = 0; i < 8; ++i) g.push_back(s.add_variable(ids({s.add_constraint(5.0), spine})));
+  const ConstraintId m1 = s.add_constraint(100.0), m2 = s.add_constraint(100.0);
+  const VarId h1 = s.add_variable(ids({m1, spine}));
+  const VarId h2 = s.add_variable(ids({m2, spine}));
+  s.solve();
+  REQUIRE(s.rate(h1) == doctest::Approx(30.0));
+  REQUIRE(s.rate(h2) == doctest::Approx(30.0));
+  const SolveStats before = s.stats();
+  s.set_capacity(m1, 40.0);
+  const VarId k = s.add_variable(ids({m1}));
+  s.solve();
+  CHECK(s.rate(h1) == doctest::Approx(20.0));
+  CHECK(s.rate(k) == doctest::Approx(20.0));
+  CHECK(s.rate(h2) == doctest::Approx(40.0));
+  for (VarId v : g) CHECK(s.rate(v) == doctest::Approx(5.0));
+  CHECK(s.load(spine) == doctest::Approx(100.0));
+  CHECK(s.stats().rounds - before.rounds == 2);
+  CHECK(s.stats().expansions - before.expansions == 1);
+  CHECK(s.stats().filled_vars - before.filled_vars == 5);
+  CHECK(s.stats().repeat_filled_vars - before.repeat_filled_vars == 3);
+}
+
 TEST_CASE("incremental re-solve equals a full re-solve and a naive reference on random instances") {
   // Random batches of starts and finishes on a mix of many small "NIC" constraints and a few
   // heavily shared "spine" constraints (a giant component). After every batch the incremental
