@@ -93,6 +93,7 @@ void FluidNet::start(const TransferRequest& request) {
   class_for(request.priority);  // the class exists before its first flow activates
   const std::uint32_t f = allocate_flow();
   flows_[f].tag = request.tag;
+  flows_[f].src = request.src;
   key_[f] = routing::FlowKey::for_qp(request.src, request.dst, request.flow_label);
   flows_[f].total = static_cast<double>(request.bytes.n);
   flows_[f].remaining = flows_[f].total;
@@ -153,18 +154,25 @@ void FluidNet::activate(std::uint32_t f) {
 void FluidNet::add_activated() {
   const double cap = params_.flow_rate_cap.bps ? static_cast<double>(params_.flow_rate_cap.bps) : kUnbounded;
   const std::int64_t now = sim_.now().ps;
-  constexpr std::size_t kAhead = 8;
-  const auto prefetch = [&](std::size_t i) {
+  // Each add is a chain of dependent misses (flow slot -> its shares -> the ports' records -> the
+  // ports' member lists); prefetching the links of the chain at staggered distances overlaps them.
+  const std::size_t n_add = to_add_.size();
+  const auto ports_of = [&](std::size_t i, auto&& fn) {
     const std::uint32_t g = to_add_[i];
     const PortShare* in = share_pool_.data(shares_[g]);
-    for (std::uint32_t k = 0; k < shares_len_[g]; ++k) {
-      __builtin_prefetch(&in[k]);
-      classes_[flows_[g].prio]->solver.prefetch_constraints(std::span<const ConstraintId>(&in[k].port, 1));
-    }
+    MaxMinSolver& solver = classes_[flows_[g].prio]->solver;
+    for (std::uint32_t k = 0; k < shares_len_[g]; ++k) fn(solver, in[k].port);
   };
-  for (std::size_t i = 0; i < to_add_.size() && i < kAhead; ++i) prefetch(i);
-  for (std::size_t i = 0; i < to_add_.size(); ++i) {
-    if (i + kAhead < to_add_.size()) prefetch(i + kAhead);
+  for (std::size_t i = 0; i < n_add; ++i) {
+    if (i + 12 < n_add) {
+      const std::uint32_t g = to_add_[i + 12];
+      __builtin_prefetch(&shares_[g]);
+      __builtin_prefetch(&shares_len_[g]);
+      __builtin_prefetch(&flows_[g]);
+    }
+    if (i + 8 < n_add) __builtin_prefetch(share_pool_.data(shares_[to_add_[i + 8]]));
+    if (i + 4 < n_add) ports_of(i + 4, [](const MaxMinSolver& solver, ConstraintId c) { solver.prefetch_constraint(c); });
+    if (i + 2 < n_add) ports_of(i + 2, [](const MaxMinSolver& solver, ConstraintId c) { solver.prefetch_member_tail(c); });
     const std::uint32_t f = to_add_[i];
     const std::uint32_t n = shares_len_[f];
     scratch_ports_.resize(n);
@@ -327,7 +335,13 @@ void FluidNet::complete_due() {
   arm_next();
   // Callbacks last: a sink may start new transfers, which join this instant's batch.
   if (sink_ != nullptr) {
-    for (std::size_t i = 0; i < done_tags_.size(); ++i) sink_->on_transfer_done(done_tags_[i], sim_.now());
+    // A sink usually starts the finished flow's source's next transfer: fetch its path line early.
+    constexpr std::size_t kAhead = 4;
+    const bool cached = !path_cache_.empty();
+    for (std::size_t i = 0; i < done_tags_.size(); ++i) {
+      if (cached && i + kAhead < done_tags_.size()) __builtin_prefetch(&path_cache_[flows_[done_flows_[i + kAhead]].src]);
+      sink_->on_transfer_done(done_tags_[i], sim_.now());
+    }
   }
 }
 

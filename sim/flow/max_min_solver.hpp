@@ -122,10 +122,12 @@ class MaxMinSolver {
   // remove_variable(vs[i], credits[i]) for i = 0, 1, … in order (same result), with the memory
   // each removal touches prefetched a chunk ahead, so the cache misses of a batch overlap.
   void remove_variables(std::span<const VarId> vs, std::span<const double> credits);
-  // Prefetches what add_variable(constraints, …) will touch (a caller adding a batch calls this
-  // for the next few variables first).
-  void prefetch_constraints(std::span<const ConstraintId> constraints) const {
-    for (ConstraintId c : constraints) prefetch_cons(c);
+  // Prefetches what add_variable(…, c, …) will touch (a caller adding a batch calls this for the
+  // next few variables first).
+  void prefetch_constraint(ConstraintId c) const { prefetch_cons(c); }
+  // Then (once that has arrived) the slot add_variable will write in c's member list.
+  void prefetch_member_tail(ConstraintId c) const {
+    __builtin_prefetch(members(cons_[c]) + cons_[c].member_count, 1);
   }
 
   // Re-solves what changed since the last solve (see the header comment). Returns the variables
