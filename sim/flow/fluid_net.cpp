@@ -94,6 +94,7 @@ void FluidNet::start(const TransferRequest& request) {
   const std::uint32_t f = allocate_flow();
   flows_[f].tag = request.tag;
   flows_[f].src = request.src;
+  flows_[f].dst = request.dst;
   key_[f] = routing::FlowKey::for_qp(request.src, request.dst, request.flow_label);
   flows_[f].total = static_cast<double>(request.bytes.n);
   flows_[f].remaining = flows_[f].total;
@@ -335,11 +336,16 @@ void FluidNet::complete_due() {
   arm_next();
   // Callbacks last: a sink may start new transfers, which join this instant's batch.
   if (sink_ != nullptr) {
-    // A sink usually starts the finished flow's source's next transfer: fetch its path line early.
+    // A sink usually starts the next transfer of the finished flow's source or destination (a
+    // ring's next step): fetch their path lines early.
     constexpr std::size_t kAhead = 4;
     const bool cached = !path_cache_.empty();
     for (std::size_t i = 0; i < done_tags_.size(); ++i) {
-      if (cached && i + kAhead < done_tags_.size()) __builtin_prefetch(&path_cache_[flows_[done_flows_[i + kAhead]].src]);
+      if (cached && i + kAhead < done_tags_.size()) {
+        const Flow& ahead = flows_[done_flows_[i + kAhead]];
+        __builtin_prefetch(&path_cache_[ahead.src]);
+        __builtin_prefetch(&path_cache_[ahead.dst]);
+      }
       sink_->on_transfer_done(done_tags_[i], sim_.now());
     }
   }

@@ -190,7 +190,7 @@ class FluidNet final : public TransferBackend, public EventHandler {
     std::uint32_t version = 0;
     std::uint32_t var = kNoId;
     std::uint32_t pending_bucket = CompletionQueue::kNoBucket;  // bucket of its live completion entry
-    std::uint32_t src = 0;  // source endpoint (its path-cache line is prefetched at completion)
+    std::uint32_t src = 0, dst = 0;  // endpoints (their path-cache lines are prefetched at completion)
     std::uint8_t prio = 0;  // traffic class
   };
   static_assert(sizeof(Flow) == 64, "one cache line per flow");
