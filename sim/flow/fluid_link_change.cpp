@@ -21,7 +21,7 @@ double FluidNet::live_capacity(topology::PortId p) const {
 }
 
 void FluidNet::respread(std::uint32_t f) {
-  const routing::FlowKey& key = key_[f];
+  const routing::FlowKey key = flows_[f].key();
   scratch_path_.clear();
   if (!router_.path(key, scratch_path_) || scratch_path_.empty()) {
     throw std::logic_error("FluidNet::on_links_changed: no path from endpoint " + std::to_string(key.src) +

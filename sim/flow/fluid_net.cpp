@@ -48,7 +48,6 @@ std::uint32_t FluidNet::allocate_flow() {
   flows_.emplace_back();
   shares_len_.push_back(0);
   shares_.emplace_back();
-  key_.emplace_back();
   return f;
 }
 
@@ -86,16 +85,16 @@ void FluidNet::start(const TransferRequest& request) {
     throw std::logic_error("FluidNet::start: invalid request (see TransferBackend::start)");
   std::span<const topology::PortId> path;
   const Time latency = params_.overhead + ecmp_path(request, path);
+  const routing::FlowKey key = routing::FlowKey::for_qp(request.src, request.dst, request.flow_label);
   scratch_ports_.clear();
   scratch_coefs_.clear();
-  spreader_.spread(routing::FlowKey::for_qp(request.src, request.dst, request.flow_label), path,
-                   scratch_ports_, scratch_coefs_);
+  spreader_.spread(key, path, scratch_ports_, scratch_coefs_);
   class_for(request.priority);  // the class exists before its first flow activates
   const std::uint32_t f = allocate_flow();
   flows_[f].tag = request.tag;
-  flows_[f].src = request.src;
-  flows_[f].dst = request.dst;
-  key_[f] = routing::FlowKey::for_qp(request.src, request.dst, request.flow_label);
+  flows_[f].src = key.src;
+  flows_[f].dst = key.dst;
+  flows_[f].sport = key.sport;
   flows_[f].total = static_cast<double>(request.bytes.n);
   flows_[f].remaining = flows_[f].total;
   flows_[f].rate = 0.0;

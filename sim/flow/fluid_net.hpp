@@ -191,7 +191,10 @@ class FluidNet final : public TransferBackend, public EventHandler {
     std::uint32_t var = kNoId;
     std::uint32_t pending_bucket = CompletionQueue::kNoBucket;  // bucket of its live completion entry
     std::uint32_t src = 0, dst = 0;  // endpoints (their path-cache lines are prefetched at completion)
+    std::uint16_t sport = routing::kBaseSourcePort;  // the QP's UDP source port (its ECMP entropy)
     std::uint8_t prio = 0;  // traffic class
+    // The 5-tuple it is routed by (re-routing at link changes).
+    routing::FlowKey key() const { return routing::FlowKey{src, dst, sport, routing::kRoceUdpPort}; }
   };
   static_assert(sizeof(Flow) == 64, "one cache line per flow");
   std::vector<Flow> flows_;
@@ -200,7 +203,6 @@ class FluidNet final : public TransferBackend, public EventHandler {
   std::vector<BlockPool<PortShare>::Block> shares_;
   BlockPool<PortShare> share_pool_;
   std::vector<std::uint32_t> free_flows_;
-  std::vector<routing::FlowKey> key_;  // kept for re-routing at link changes
 
   // Per-source ECMP path cache, one cache line per source (a start touches one line, not five);
   // longer paths are not cached.

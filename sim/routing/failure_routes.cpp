@@ -22,21 +22,11 @@ int tier_of(const Node& n) { return n.role == NodeRole::fabric_switch ? n.tier :
 
 }  // namespace
 
-PortRange structural_down_group(const Fabric& f, NodeId node, std::size_t below, std::uint32_t want) {
+PortRange structural_down_group(const Fabric& f, NodeId node, std::uint32_t want) {
   const Node& self = f.node(node);
-  if (below == Fabric::down_key_tier(self)) {
-    const std::uint32_t* keys = f.down_keys();
-    const auto [lo, hi] = std::equal_range(keys + self.first_port, keys + self.up_begin, want);
-    return PortRange{static_cast<PortId>(lo - keys), static_cast<std::uint32_t>(hi - lo)};
-  }
-  PortId lo = self.first_port, hi = self.up_begin;
-  while (lo < hi) {
-    const PortId mid = lo + (hi - lo) / 2;
-    if (f.node(f.port(mid).peer).domain[below] < want) lo = mid + 1; else hi = mid;
-  }
-  PortId e = lo;
-  while (e < self.up_begin && f.node(f.port(e).peer).domain[below] == want) ++e;
-  return PortRange{lo, e - lo};
+  const std::uint32_t* keys = f.down_keys();
+  const auto [lo, hi] = std::equal_range(keys + self.first_port, keys + self.up_begin, want);
+  return PortRange{static_cast<PortId>(lo - keys), static_cast<std::uint32_t>(hi - lo)};
 }
 
 int turn_tier(const Fabric& f, NodeId node, NodeId dst) {
@@ -135,7 +125,7 @@ void FailureRoutes::build_covering(std::uint32_t group, NodeId rep) {
     for (const NodeId y : bucket[ut]) {
       if (stamp_[y] == gen) continue;
       stamp_[y] = gen;
-      const PortRange range = structural_down_group(fabric_, y, ut - 1, e.domain[ut - 1]);
+      const PortRange range = structural_down_group(fabric_, y, e.domain[ut - 1]);
       live.clear();
       for (std::uint32_t i = 0; i < range.count; ++i) {
         const PortId p = range.at(i);

@@ -48,8 +48,8 @@ namespace rocesim::routing {
 
 struct PortRange;
 
-// Down ports of `node` whose peer has domain[below] == want (ports are sorted by it, fabric.hpp).
-PortRange structural_down_group(const topology::Fabric& f, topology::NodeId node, std::size_t below, std::uint32_t want);
+// Down ports of `node` whose peer's domain one tier below node (Fabric::down_key) equals want.
+PortRange structural_down_group(const topology::Fabric& f, topology::NodeId node, std::uint32_t want);
 
 // The lowest tier l > tier(node) at which node's and dst's domains meet (the turn tier), or 0.
 int turn_tier(const topology::Fabric& f, topology::NodeId node, topology::NodeId dst);

@@ -154,15 +154,15 @@ std::uint64_t Router::switch_seed(NodeId node) const {
   return params_.per_switch_seed ? splitmix64(seed_base_ + node) : seed_base_;
 }
 
-PortRange Router::down_group(NodeId node, std::size_t below, std::uint32_t want) const {
-  return structural_down_group(fabric_, node, below, want);
+PortRange Router::down_group(NodeId node, std::uint32_t want) const {
+  return structural_down_group(fabric_, node, want);
 }
 
 bool Router::scale_up_direct(NodeId src, NodeId dst) const {
   // src → its scale-up switch → dst, both links up (one scale-up port per accelerator).
   const Node& self = fabric_.node(src);
   if (self.up_begin == self.first_port || !failures_->port_up(self.first_port)) return false;
-  const PortRange last = down_group(fabric_.port(self.first_port).peer, 0, dst);
+  const PortRange last = down_group(fabric_.port(self.first_port).peer, dst);
   return !last.empty() && failures_->port_up(last.first);
 }
 
@@ -203,7 +203,7 @@ PortRange Router::candidates(NodeId node, NodeId dst) const {
       return up_set(node, dst);
     }
     case NodeRole::scale_up_switch: {
-      const PortRange direct = down_group(node, 0, dst);
+      const PortRange direct = down_group(node, dst);
       if (!failures_) {
         if (!direct.empty() || relay_.empty()) return direct;
         return relay_candidates(node, dst);
@@ -225,7 +225,7 @@ PortRange Router::candidates(NodeId node, NodeId dst) const {
       if (self.domain[t] == target.domain[t] && same_plane) {
         PortRange pruned;
         if (failures_ && failures_->covering(node, dst, pruned)) return pruned;
-        return down_group(node, t - 1, target.domain[t - 1]);
+        return down_group(node, target.domain[t - 1]);
       }
       return up_set(node, dst);
     }

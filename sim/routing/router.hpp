@@ -158,7 +158,7 @@ class Router {
 
   PortRange explicit_candidates(NodeId node, NodeId dst) const;
   PortRange relay_candidates(NodeId scale_up_switch, NodeId dst) const;
-  PortRange down_group(NodeId node, std::size_t below, std::uint32_t want) const;
+  PortRange down_group(NodeId node, std::uint32_t want) const;
   bool scale_up_direct(NodeId src, NodeId dst) const;
   PortRange up_set(NodeId node, NodeId dst) const;
   bool port_up(PortId p) const { return link_up(fabric_.port(p).link); }
