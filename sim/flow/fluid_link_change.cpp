@@ -39,7 +39,7 @@ void FluidNet::move_flow(std::uint32_t f) {
   const std::int64_t now = sim_.now().ps;
   Class& cls = *classes_[flows_[f].prio];
   const VarId old_var = flows_[f].var;
-  flows_[f].remaining -= flows_[f].rate * static_cast<double>(now - flows_[f].last) / (8.0 * kPsPerSecond);
+  flows_[f].remaining = flows_[f].remaining_at(now);
   flows_[f].last = now;
   // The old ports are credited what f pushed through them; from here on total_ is what the new
   // ports will carry (credited at completion, and counted in flight by port_bytes()).

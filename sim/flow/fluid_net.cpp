@@ -253,7 +253,7 @@ void FluidNet::solve() {
       const VarId v = changed[j];
       const std::uint32_t f = cls.flow_of_var[v];
       // Drain at the old rate up to now, then continue at the new one.
-      flows_[f].remaining -= flows_[f].rate * static_cast<double>(now - flows_[f].last) / (8.0 * kPsPerSecond);
+      flows_[f].remaining = flows_[f].remaining_at(now);
       flows_[f].last = now;
       flows_[f].rate = cls.solver.rate(v);
       supersede(f);
@@ -396,7 +396,7 @@ std::vector<double> FluidNet::port_bytes() const {
   const std::int64_t now = sim_.now().ps;
   for (std::uint32_t f = 0; f < flows_.size(); ++f) {
     if (flows_[f].var == kNoId) continue;
-    const double left = flows_[f].remaining - flows_[f].rate * static_cast<double>(now - flows_[f].last) / (8.0 * kPsPerSecond);
+    const double left = flows_[f].remaining_at(now);
     const double sent = std::clamp(flows_[f].total - left, 0.0, flows_[f].total);
     for (const Incidence& inc : classes_[flows_[f].prio]->solver.incidences_of(flows_[f].var)) bytes[inc.c] += inc.coef * sent;
   }

@@ -193,6 +193,10 @@ class FluidNet final : public TransferBackend, public EventHandler {
     std::uint32_t src = 0, dst = 0;  // endpoints (their path-cache lines are prefetched at completion)
     std::uint16_t sport = routing::kBaseSourcePort;  // the QP's UDP source port (its ECMP entropy)
     std::uint8_t prio = 0;  // traffic class
+    // Bytes left at `now` (ps): remaining drained at the current rate since last.
+    double remaining_at(std::int64_t now) const {
+      return remaining - rate * static_cast<double>(now - last) / (8.0 * 1e12);
+    }
     // The 5-tuple it is routed by (re-routing at link changes).
     routing::FlowKey key() const { return routing::FlowKey{src, dst, sport, routing::kRoceUdpPort}; }
   };
