@@ -64,6 +64,7 @@ struct RunOptions {
   std::string flows = "auto";
   std::string sample_interval = "auto";
   bool check = false;  // validate every input, then stop: no run, nothing written
+  std::string progress = "auto";
 };
 
 constexpr int kExitIncomplete = 3;
@@ -126,7 +127,12 @@ PipelineOptions pipeline_options(const RunOptions& opt, const nlohmann::json& ba
     }
     if (p.sample_interval.ps <= 0) throw ConfigError("--sample-interval", "", "expected a time > 0, or auto");
   }
-  p.progress = !opt.quiet && stderr_is_terminal();
+  if (opt.progress == "on") {
+    p.progress = true;
+    p.progress_quiet_s = 0.0;
+  } else {
+    p.progress = opt.progress == "auto" && !opt.quiet && stderr_is_terminal();
+  }
   return p;
 }
 
@@ -345,6 +351,9 @@ void register_run(CLI::App& app, CommandContext& ctx) {
       ->check(CLI::IsMember({"on", "off", "auto"}));
   cmd->add_option("--sample-interval", opt->sample_interval,
                   "First time-series interval, e.g. 10us (doubles to fit the run), or auto (default)");
+  cmd->add_option("--progress", opt->progress,
+                  "Progress line on stderr: auto (a terminal, not --quiet, after 2 s), on (from the start, any stderr), off")
+      ->check(CLI::IsMember({"on", "off", "auto"}));
   cmd->add_flag("--check", opt->check, "Validate topology, workload, routing and backend parameters, then exit (0 or 2)");
   cmd->callback([opt, &ctx] { run(*opt, ctx); });
 }

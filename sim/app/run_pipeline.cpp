@@ -18,6 +18,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Largest simulated time one progress refresh may cover (run_pipeline's chunk loop).
+constexpr Time kMaxProgressChunk = Time::from_ms(1000);
+
 // Applies the failure schedule: one timer, armed at the next change instant (header).
 class LinkChangeDriver final : public EventHandler {
  public:
@@ -175,25 +178,30 @@ PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& 
                         " tier's series is rebuilt from recorded transfers, and recording is off");
   }
 
-  ProgressLine progress(std::cerr, opt.progress);
+  ProgressLine progress(std::cerr, opt.progress, opt.progress_quiet_s);
   const auto wall_start = Clock::now();
   run.executor->start();
+  // The progress chunk (simulated time per refresh) adapts to ~0.1 s of wall time. It grows only
+  // while it is what stops the chunk (a sampler limit may bind first), up to kMaxProgressChunk, and
+  // the limit saturates: an unbounded chunk once wrapped the int64 clock and froze every run typed
+  // in a terminal.
   Time chunk = Time::from_us(1);
   const double nodes = static_cast<double>(std::max<std::size_t>(1, lowered.dag.size()));
   bool chunked = false;  // a chunk limit may have moved the clock past the last live event
   for (;;) {
     Time limit = Time::max();
     if (sampler) limit = sampler->next_at();
-    if (progress.enabled()) limit = std::min(limit, sim.now() + chunk);
+    const Time chunk_end = sim.now().saturating_add(chunk);
+    const bool chunk_binds = progress.enabled() && chunk_end < limit;
+    if (chunk_binds) limit = chunk_end;
     chunked = chunked || limit != Time::max();
     const auto chunk_start = Clock::now();
     sim.run_until(limit);
     if (sim.stopped() || sim.pending() == 0) break;
     if (sampler && sim.now() == sampler->next_at()) sampler->sample(sim.now());
     if (progress.enabled()) {
-      // Keep one chunk near 0.1 s of wall time so the line refreshes a few times per second.
       const double took = std::chrono::duration<double>(Clock::now() - chunk_start).count();
-      if (took < 0.05) chunk = chunk + chunk;
+      if (took < 0.05 && chunk_binds) chunk = std::min(kMaxProgressChunk, chunk + chunk);
       else if (took > 0.2 && chunk.ps > 1) chunk = Time{chunk.ps / 2};
       progress.update(sim.now(), sim.events_executed(), static_cast<double>(run.executor->completed_nodes()) / nodes);
     }

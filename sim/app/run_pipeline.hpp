@@ -37,6 +37,7 @@
 #include "routing/router.hpp"
 #include "topology/fabric.hpp"
 #include "topology/failures.hpp"
+#include "app/progress.hpp"
 #include "workload/dag_executor.hpp"
 #include "workload/lower_workload.hpp"
 
@@ -53,6 +54,7 @@ struct PipelineOptions {
   bool sample = true;        // time series (observe::PortSampler)
   Time sample_interval{};    // first interval; Time{} = automatic
   bool progress = false;     // progress line on stderr (the caller decides: a terminal, not quiet)
+  double progress_quiet_s = kQuietSeconds;  // wall seconds before the first draw (--progress on: 0)
   std::vector<topology::LinkChange> link_changes;  // timed failures, ordered as failure_schedule orders them
 };
 

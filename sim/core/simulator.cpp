@@ -18,7 +18,7 @@ std::uint64_t Simulator::run_until(Time limit) {
   std::uint64_t ran = 0;
   while (!queue_.empty() && !stop_requested_) {
     if (queue_.top_time() > limit) {
-      now_ = limit;
+      if (limit > now_) now_ = limit;  // a limit behind the clock never moves it backwards
       break;
     }
     const Event e = queue_.pop();

@@ -50,6 +50,13 @@ struct Time {
   constexpr Time& operator+=(Time o) { ps += o.ps; return *this; }
   constexpr Time& operator-=(Time o) { ps -= o.ps; return *this; }
   constexpr Time operator*(std::int64_t k) const { return Time{ps * k}; }
+  // this + d clamped to [min, max] instead of wrapping: for limits and horizons, where an
+  // overflowed sum would move a clock backwards.
+  constexpr Time saturating_add(Time d) const {
+    std::int64_t r = 0;
+    if (__builtin_add_overflow(ps, d.ps, &r)) return d.ps > 0 ? max() : Time{INT64_MIN};
+    return Time{r};
+  }
 };
 
 struct Bytes {

@@ -1,6 +1,13 @@
 #include "cli_runner.hpp"
 
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
 
 #include <cstdio>
 #include <filesystem>
@@ -45,6 +52,54 @@ CliResult run_cli(const std::string& args) {
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = read_file(out);
   r.err = read_file(err);
+  return r;
+}
+
+PtyResult run_cli_pty(const std::string& args, double timeout_s) {
+  PtyResult r;
+  const std::string cmd = "cd '" + std::string(ROCESIM_SOURCE_DIR) + "' && exec '" + std::string(ROCESIM_EXE) + "' " + args;
+  int master = -1;
+  struct winsize ws {};
+  ws.ws_row = 40;
+  ws.ws_col = 120;
+  const pid_t pid = forkpty(&master, nullptr, nullptr, &ws);
+  if (pid < 0) return r;
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_s);
+  char buf[4096];
+  int status = 0;
+  bool reaped = false;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) {
+      r.timed_out = true;
+      kill(pid, SIGKILL);
+      break;
+    }
+    struct pollfd pfd {master, POLLIN, 0};
+    const int ready = poll(&pfd, 1, static_cast<int>(std::min<long long>(left, 200)));
+    if (ready > 0) {
+      const ssize_t n = read(master, buf, sizeof buf);
+      if (n > 0) {
+        r.output.append(buf, static_cast<std::size_t>(n));
+        continue;
+      }
+      // EIO: the child closed the terminal (it exited); reap below.
+    }
+    if (waitpid(pid, &status, ready > 0 ? 0 : WNOHANG) == pid) {
+      reaped = true;
+      // Drain what the child wrote just before it exited.
+      for (ssize_t n; (n = read(master, buf, sizeof buf)) > 0;) r.output.append(buf, static_cast<std::size_t>(n));
+      break;
+    }
+  }
+  if (!reaped) waitpid(pid, &status, 0);
+  close(master);
+  if (!r.timed_out && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   return r;
 }
 

@@ -14,6 +14,16 @@ struct CliResult {
 // Runs `rocesim <args>` through /bin/sh (args are passed verbatim, so quote as in a shell).
 CliResult run_cli(const std::string& args);
 
+struct PtyResult {
+  int exit_code = -1;     // -1: killed (timed out) or did not exit normally
+  bool timed_out = false;
+  std::string output;     // what the terminal showed: stdout and stderr interleaved, with \r
+};
+
+// Runs `rocesim <args>` from the source root as a person does in a terminal: stdin, stdout and
+// stderr are one pseudo-terminal (forkpty). Kills it after `timeout_s` wall seconds.
+PtyResult run_cli_pty(const std::string& args, double timeout_s);
+
 // A fresh empty directory under the build tree for one test's files.
 std::string scratch_dir(const std::string& name);
 

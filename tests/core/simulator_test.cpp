@@ -122,3 +122,20 @@ TEST_CASE("a large random schedule pops in nondecreasing (time, seq) order") {
     if (r.hits[i - 1].t == r.hits[i].t) CHECK(r.hits[i - 1].arg < r.hits[i].arg);
   }
 }
+
+TEST_CASE("a limit behind the clock never moves it backwards") {
+  // A progress loop once passed a wrapped (negative) limit; the clock must stay where it is and
+  // the pending event must still run at its own time.
+  Simulator sim;
+  Recorder r;
+  sim.schedule_at(Time::from_us(5), &r, 1, 0);
+  sim.run_until(Time::from_us(2));
+  REQUIRE(sim.now() == Time::from_us(2));
+  sim.run_until(Time{-1000});
+  CHECK(sim.now() == Time::from_us(2));
+  sim.run_until(Time::from_us(1));
+  CHECK(sim.now() == Time::from_us(2));
+  sim.run();
+  REQUIRE(r.hits.size() == 1);
+  CHECK(r.hits[0].t == Time::from_us(5).ps);
+}

@@ -71,3 +71,11 @@ TEST_CASE("unit strings round-trip through to_string") {
     CHECK(parse_bytes(to_string(b)) == b);
   }
 }
+
+TEST_CASE("saturating_add clamps instead of wrapping") {
+  CHECK(Time::from_us(3).saturating_add(Time::from_us(4)) == Time::from_us(7));
+  CHECK(Time::max().saturating_add(Time{1}) == Time::max());
+  CHECK(Time{INT64_MAX - 10}.saturating_add(Time{INT64_MAX - 10}) == Time::max());
+  CHECK(Time{INT64_MIN + 5}.saturating_add(Time{-10}) == Time{INT64_MIN});
+  CHECK(Time::from_us(1).saturating_add(Time{-1}) == Time{999999});
+}
