@@ -54,7 +54,7 @@ namespace {
 struct RunOptions {
   std::string topology;
   std::string workload;
-  std::string backend = "analytic";
+  std::string backend = "fluid";
   std::vector<std::string> overrides;
   std::uint64_t seed = 1;
   std::string out = "rocesim-report";
@@ -337,7 +337,7 @@ void register_run(CLI::App& app, CommandContext& ctx) {
                   "Workload: native JSON, flow-list .csv, Chakra .et, SimAI .txt (default: all-reduce + all-to-all)");
   std::string names;
   for (const auto& n : backend_names()) names += (names.empty() ? "" : "|") + n;
-  cmd->add_option("--backend", opt->backend, "Fidelity tier: " + names + " (default analytic)");
+  cmd->add_option("--backend", opt->backend, "Fidelity tier: " + names + " (default fluid)");
   cmd->add_option("--set", opt->overrides,
                   "key=value override: topology.<key>, workload.<key>, routing.<key>, or a backend parameter");
   cmd->add_option("--seed", opt->seed, "Master seed (default 1)");

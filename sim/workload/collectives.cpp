@@ -24,6 +24,7 @@ const char* to_string(Algorithm a) {
     case Algorithm::direct: return "direct";
     case Algorithm::pairwise: return "pairwise";
     case Algorithm::rail_aligned: return "rail_aligned";
+    case Algorithm::nccl: return "nccl";
   }
   return "?";
 }
@@ -33,7 +34,7 @@ std::span<const Algorithm> algorithms_for(CollectiveKind k) {
                                                        Algorithm::halving_doubling, Algorithm::hierarchical,
                                                        Algorithm::direct};
   static constexpr std::array<Algorithm, 2> scatter_gather{Algorithm::ring, Algorithm::direct};
-  static constexpr std::array<Algorithm, 2> all_to_all{Algorithm::pairwise, Algorithm::rail_aligned};
+  static constexpr std::array<Algorithm, 3> all_to_all{Algorithm::nccl, Algorithm::pairwise, Algorithm::rail_aligned};
   switch (k) {
     case CollectiveKind::all_reduce: return all_reduce;
     case CollectiveKind::all_to_all: return all_to_all;
@@ -369,6 +370,7 @@ void lower_collective(TransferDag& dag, CollectiveKind kind, Algorithm alg, std:
     case CollectiveKind::broadcast: return lower_broadcast(dag, alg, ranks, args, ready, done);
     case CollectiveKind::all_to_all:
       if (alg == Algorithm::pairwise) return lower_all_to_all_pairwise(dag, ranks, args, ready, done);
+      if (alg == Algorithm::nccl) return lower_all_to_all_nccl(dag, ranks, args, locality, ready, done);
       return lower_all_to_all_rail_aligned(dag, ranks, args, locality, ready, done);
   }
 }

@@ -48,6 +48,7 @@ enum class Algorithm : std::uint8_t {
   direct,
   pairwise,
   rail_aligned,
+  nccl,
 };
 
 const char* to_string(CollectiveKind k);
@@ -59,15 +60,28 @@ struct CollectiveArgs {
   Bytes bytes{};
   std::uint32_t channels = 1;        // parallel instances (flow labels 0..C−1)
   std::uint32_t chunks = 1;          // pipelining chunks per channel
-  std::uint32_t max_concurrent = 1;  // all_to_all: sends in flight per rank
+  std::uint32_t max_concurrent = 1;  // all_to_all: sends in flight per rank (nccl: batches; 0 = no cap)
   std::uint32_t root = 0;            // broadcast: root position
   std::uint32_t op = 0;              // op record index stored in every node
+  // all_to_all nccl (workload/nccl_all_to_all.hpp): p2p channels C, channels per peer K (0: NCCL's
+  // default for the NIC rate), QPs per connection, PXN relaying through the scale-up domain.
+  std::uint32_t p2p_channels = 32;
+  std::uint32_t channels_per_peer = 0;
+  std::uint32_t qps_per_connection = 1;
+  bool pxn = true;
 };
 
-// Scale-up node (scale-up domain, or server) and rail (index inside the server) of every global rank.
+// node_of tags: a rank's node is its scale-up domain (tag 0), else its server, else itself.
+inline constexpr std::uint32_t kServerNodeTag = 1u << 31;
+inline constexpr std::uint32_t kSelfNodeTag = 3u << 30;
+constexpr bool is_scale_up_node(std::uint32_t node_of) { return node_of < (1u << 30); }
+
+// Scale-up node (scale-up domain, or server) and rail (index inside the server) of every global
+// rank, and the NIC line rate (bit/s) the p2p planner sizes channels with.
 struct Locality {
   std::span<const std::uint32_t> node_of;
   std::span<const std::uint32_t> rail_of;
+  double nic_bps = 0.0;
 };
 
 // ⌊total·(i+1)/parts⌋ − ⌊total·i/parts⌋. REQUIRES: parts > 0, i < parts, total >= 0.
@@ -98,6 +112,8 @@ void lower_all_to_all_pairwise(TransferDag& dag, std::span<const std::uint32_t> 
 void lower_all_to_all_rail_aligned(TransferDag& dag, std::span<const std::uint32_t> ranks, const CollectiveArgs& args,
                                    const Locality& locality, std::span<const NodeIndex> ready,
                                    std::vector<NodeIndex>& done);
+void lower_all_to_all_nccl(TransferDag& dag, std::span<const std::uint32_t> ranks, const CollectiveArgs& args,
+                           const Locality& locality, std::span<const NodeIndex> ready, std::vector<NodeIndex>& done);
 
 // Adds a transfer, or a zero-length join with the same dependencies when `bytes` is 0.
 NodeIndex add_transfer_or_join(TransferDag& dag, std::uint32_t src, std::uint32_t dst, std::int64_t bytes,

@@ -28,8 +28,9 @@ namespace {
 class JobLowering {
  public:
   JobLowering(const WorkloadSpec& spec, const JobSpec& job, std::uint32_t job_index, LoweredWorkload& out,
-              const std::vector<std::uint32_t>& node_of, const std::vector<std::uint32_t>& rail_of)
-      : spec_(spec), job_(job), job_index_(job_index), out_(out), node_of_(node_of), rail_of_(rail_of) {}
+              const std::vector<std::uint32_t>& node_of, const std::vector<std::uint32_t>& rail_of, double nic_bps)
+      : spec_(spec), job_(job), job_index_(job_index), out_(out), node_of_(node_of), rail_of_(rail_of),
+        nic_bps_(nic_bps) {}
 
   void run(std::uint32_t rank_offset) {
     offset_ = rank_offset;
@@ -128,7 +129,11 @@ class JobLowering {
       return;
     }
     CollectiveArgs args{op.bytes, op.channels, op.chunks, op.max_concurrent, op.root, record};
-    const Locality loc{node_of_, rail_of_};
+    args.p2p_channels = op.p2p_channels;
+    args.channels_per_peer = op.channels_per_peer;
+    args.qps_per_connection = op.qps_per_connection;
+    args.pxn = op.pxn;
+    const Locality loc{node_of_, rail_of_, nic_bps_};
     for (const auto& g : groups) {
       if (op.type == OpType::broadcast && op.root >= g.size()) {
         fail(op, "root", "root " + std::to_string(op.root) + " is outside the group of " + std::to_string(g.size()) +
@@ -153,6 +158,7 @@ class JobLowering {
   LoweredWorkload& out_;
   const std::vector<std::uint32_t>& node_of_;
   const std::vector<std::uint32_t>& rail_of_;
+  double nic_bps_;
   std::uint32_t offset_ = 0;
   std::map<std::string, std::uint32_t> op_index_;  // ids are unique and deps resolved by parse_workload
   std::map<std::string, std::vector<std::vector<std::uint32_t>>> group_cache_;
@@ -186,12 +192,20 @@ LoweredWorkload lower_workload(const WorkloadSpec& spec, const topology::Fabric&
   for (std::uint32_t e : out.rank_endpoint) {
     const topology::Node& n = fabric.node(e);
     node_of.push_back(n.scale_up_domain != topology::kNone ? n.scale_up_domain
-                      : n.server != topology::kNone        ? (1u << 31) | n.server
-                                                           : (3u << 30) | e);
+                      : n.server != topology::kNone        ? kServerNodeTag | n.server
+                                                           : kSelfNodeTag | e);
     rail_of.push_back(n.local_index);
   }
+  // Network bandwidth the p2p planner sizes channels with: the first rank's NIC ports together.
+  double nic_bps = 0.0;
+  if (!out.rank_endpoint.empty()) {
+    for (const topology::Port& port : fabric.ports_of(out.rank_endpoint[0])) {
+      const topology::Link& link = fabric.link(port.link);
+      if (link.kind == topology::LinkKind::nic) nic_bps += static_cast<double>(link.rate.bps);
+    }
+  }
   for (std::uint32_t j = 0; j < spec.jobs.size(); ++j) {
-    JobLowering(spec, spec.jobs[j], j, out, node_of, rail_of).run(out.jobs[j].rank_offset);
+    JobLowering(spec, spec.jobs[j], j, out, node_of, rail_of, nic_bps).run(out.jobs[j].rank_offset);
   }
   out.dag.finalize();
   return out;

@@ -1,6 +1,7 @@
 #include "workload/workload_spec.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <map>
 
 #include "core/config_error.hpp"
@@ -108,13 +109,31 @@ OpSpec parse_op(const nlohmann::json& j, const std::string& file, const std::str
       op.group = r.string_or("group", "world");
     }
     op.algorithm = parse_algorithm(r, op.type);
+    if (op.algorithm == Algorithm::nccl) {
+      if (r.has("channels")) {
+        r.fail("channels", "the nccl all-to-all splits each message over p2p channels: set p2p_channels and "
+                           "channels_per_peer instead");
+      }
+      op.p2p_channels = static_cast<std::uint32_t>(r.integer_or("p2p_channels", 32, 1, 64));
+      if (!std::has_single_bit(op.p2p_channels)) r.fail("p2p_channels", "expected a power of two in [1, 64]");
+      if (r.has("channels_per_peer")) {
+        op.channels_per_peer = static_cast<std::uint32_t>(r.integer("channels_per_peer", 1, op.p2p_channels));
+        if (!std::has_single_bit(op.channels_per_peer)) {
+          r.fail("channels_per_peer", "expected a power of two <= p2p_channels (" + std::to_string(op.p2p_channels) + ")");
+        }
+      }
+      op.qps_per_connection = static_cast<std::uint32_t>(r.integer_or("qps_per_connection", 1, 1, 128));
+      op.pxn = r.boolean_or("pxn", true);
+    }
     op.channels = static_cast<std::uint32_t>(r.integer_or("channels", 1, 1, 65536));
     if (op.algorithm == Algorithm::ring || op.algorithm == Algorithm::double_binary_tree ||
         op.algorithm == Algorithm::hierarchical || (op.type == OpType::broadcast && op.algorithm == Algorithm::ring)) {
       op.chunks = static_cast<std::uint32_t>(r.integer_or("chunks", 1, 1, 1 << 20));
     }
     if (op.type == OpType::all_to_all) {
-      op.max_concurrent = static_cast<std::uint32_t>(r.integer_or("max_concurrent", 1, 1, kMaxRanks));
+      // nccl: no cap unless given (NCCL's own batching decides); pairwise/rail_aligned: one peer at a time.
+      const std::int64_t fallback = op.algorithm == Algorithm::nccl ? 0 : 1;
+      op.max_concurrent = static_cast<std::uint32_t>(r.integer_or("max_concurrent", fallback, 1, kMaxRanks));
     }
     if (op.type == OpType::broadcast) op.root = static_cast<std::uint32_t>(r.integer_or("root", 0, 0, kMaxRanks));
   }
@@ -286,7 +305,14 @@ nlohmann::json to_json(const WorkloadSpec& spec) {
             op.algorithm == Algorithm::hierarchical) {
           o["chunks"] = op.chunks;
         }
-        if (op.type == OpType::all_to_all) o["max_concurrent"] = op.max_concurrent;
+        if (op.type == OpType::all_to_all && op.max_concurrent > 0) o["max_concurrent"] = op.max_concurrent;
+        if (op.algorithm == Algorithm::nccl) {
+          o.erase("channels");
+          o["p2p_channels"] = op.p2p_channels;
+          if (op.channels_per_peer > 0) o["channels_per_peer"] = op.channels_per_peer;
+          o["qps_per_connection"] = op.qps_per_connection;
+          o["pxn"] = op.pxn;
+        }
         if (op.type == OpType::broadcast) o["root"] = op.root;
       }
       if (op.type == OpType::send) {
@@ -326,8 +352,7 @@ nlohmann::json default_workload_json(std::uint32_t world) {
   return nlohmann::json::parse(R"({"name": "default-study", "jobs": [{"name": "job0", "world_size": )" +
                                std::to_string(world) + R"(, "ops": [
       {"id": "allreduce", "type": "all_reduce", "group": "world", "bytes": "64MiB", "algorithm": "ring"},
-      {"id": "alltoall", "type": "all_to_all", "group": "world", "bytes": "16MiB", "algorithm": "pairwise",
-       "deps": ["allreduce"]}]}]})");
+      {"id": "alltoall", "type": "all_to_all", "group": "world", "bytes": "16MiB", "deps": ["allreduce"]}]}]})");
 }
 
 }  // namespace rocesim::workload

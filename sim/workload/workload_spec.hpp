@@ -37,6 +37,9 @@ struct OpSpec {
   Bytes bytes{};
   Algorithm algorithm = Algorithm::ring;          // collectives: resolved (default per type)
   std::uint32_t channels = 1, chunks = 1, max_concurrent = 1, root = 0;
+  // all_to_all nccl (CollectiveArgs): channels_per_peer 0 = NCCL's default for the NIC rate
+  std::uint32_t p2p_channels = 32, channels_per_peer = 0, qps_per_connection = 1;
+  bool pxn = true;
   // send: one transfer src → dst, or (when `shift` != 0) member i → member i+shift of every group
   std::uint32_t src = 0, dst = 0;
   std::int32_t shift = 0;

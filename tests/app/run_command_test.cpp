@@ -34,7 +34,7 @@ TEST_CASE("rocesim run with no arguments runs the default study and writes ./roc
   REQUIRE(std::filesystem::exists(path));
   CHECK_FALSE(std::filesystem::exists(dir + "/rocesim-report/.summary.json.tmp"));
   const json s = json::parse(read_file(path));
-  CHECK(s["backend"] == "analytic");
+  CHECK(s["backend"] == "fluid");  // the default tier models contention
   CHECK(s["seed"] == 1);
   CHECK(s["version"].is_string());
   CHECK(s["run"]["completed"] == true);
@@ -45,7 +45,7 @@ TEST_CASE("rocesim run with no arguments runs the default study and writes ./roc
   const json& ar = s["ops"][0];
   const json& a2a = s["ops"][1];
   CHECK(ar["algorithm"] == "ring");
-  CHECK(a2a["algorithm"] == "pairwise");
+  CHECK(a2a["algorithm"] == "nccl");
   // NCCL-tests: algbw = S / t (GB/s), busbw = algbw · 2(n−1)/n for all-reduce, (n−1)/n for all-to-all.
   const double S_ar = 64.0 * 1024 * 1024;
   CHECK(ar["algbw_GBps"].get<double>() == doctest::Approx(S_ar / (ar["duration_us"].get<double>() * 1e-6) * 1e-9).epsilon(1e-4));
@@ -53,13 +53,16 @@ TEST_CASE("rocesim run with no arguments runs the default study and writes ./roc
   CHECK(a2a["busbw_GBps"].get<double>() == doctest::Approx(a2a["algbw_GBps"].get<double>() * (n - 1) / n).epsilon(1e-4));
   // The all-to-all waits for the all-reduce.
   CHECK(a2a["start_us"].get<double>() == doctest::Approx(ar["end_us"].get<double>()));
-  // Bytes per rank: ring all-reduce 2(n−1)/n·S plus all-to-all (n−1)/n·S, exactly (S divisible by n).
-  const std::int64_t N = n, expected = 2 * (N - 1) * (64 << 20) / N + (N - 1) * (16 << 20) / N;
+  // Bytes per rank: ring all-reduce 2(n−1)/n·S plus the nccl all-to-all with PXN on D = 16 nodes of
+  // L = 8 (s = S/n per peer): (L−1)·s to its node's peers, (D−1)(L−1)·s to the relays on the other
+  // rails of its node, and as the relay of its rail (D−1)·L·s over the network: 232·s in all.
+  const std::int64_t N = n, L = 8, D = 16, s_peer = (16 << 20) / N;
+  const std::int64_t expected = 2 * (N - 1) * (64 << 20) / N + ((L - 1) + (D - 1) * (L - 1) + (D - 1) * L) * s_peer;
   for (std::uint32_t r = 0; r < n; ++r) CHECK(s["jobs"][0]["bytes_sent_per_rank"][r] == expected);
   // The stdout summary names the algorithms.
   const std::string out = read_file(dir + "/stdout.txt");
   CHECK(out.find("ring") != std::string::npos);
-  CHECK(out.find("pairwise") != std::string::npos);
+  CHECK(out.find("nccl") != std::string::npos);
 }
 
 TEST_CASE("rocesim run is deterministic: same inputs and seed give the same summary (wall time aside)") {
