@@ -19,6 +19,7 @@ FluidNet::FluidNet(Simulator& sim, const topology::Fabric& fabric, const routing
     : sim_(sim), fabric_(fabric), router_(router), params_(params), spreader_(fabric, router) {
   classes_.resize(256);
   timer_ = sim_.make_timer(this, kComplete);
+  solve_timer_ = sim_.make_timer(this, kSolve);
 }
 
 FluidNet::~FluidNet() = default;
@@ -148,7 +149,13 @@ void FluidNet::drain_lane(std::uint32_t lane) {
 
 void FluidNet::activate(std::uint32_t f) {
   to_add_.push_back(f);
-  request_solve();
+  std::int64_t lag = 0;
+  if (params_.resolve_slack > 0.0 && shares_len_[f] > 0) {
+    // Deferred start (header: "resolve slack"): at most ε·8·S/r of its first port's rate r.
+    const double r = live_capacity(share_pool_.data(shares_[f])[0].port);
+    if (r > 0.0) lag = static_cast<std::int64_t>(std::min(kPsPerSecond, params_.resolve_slack * flows_[f].total * 8.0 * kPsPerSecond / r));
+  }
+  request_solve_at(Time{sim_.now().ps + lag});
 }
 
 void FluidNet::add_activated() {
@@ -197,10 +204,19 @@ void FluidNet::add_activated() {
   stats_.peak_active = std::max(stats_.peak_active, active_flows());
 }
 
-void FluidNet::request_solve() {
-  if (solve_pending_) return;
+void FluidNet::request_solve() { request_solve_at(sim_.now()); }
+
+void FluidNet::request_solve_at(Time at) {
+  if (solve_pending_ && solve_at_ <= at) return;
+  solve_at_ = at;
+  if (params_.resolve_slack == 0.0) {
+    // Exact mode: one same-instant event after this instant's starts and finishes.
+    solve_pending_ = true;
+    sim_.schedule_at(at, this, kSolve);
+    return;
+  }
   solve_pending_ = true;
-  sim_.schedule_at(sim_.now(), this, kSolve);
+  sim_.arm(solve_timer_, at);  // re-arming moves a deferred solve earlier
 }
 
 void FluidNet::on_event(Simulator&, std::uint32_t kind, std::uint64_t arg) {
@@ -237,6 +253,17 @@ void FluidNet::supersede(std::uint32_t f) {
     flows_[f].pending_bucket = CompletionQueue::kNoBucket;
   }
   ++flows_[f].version;
+}
+
+std::int64_t FluidNet::resolve_lag_ps() const {
+  // Deferred re-allocation (header: "resolve slack"): the capacity a finished flow frees is
+  // re-allocated within ε·8·size/rate of it. Nothing to re-allocate once no flow is left.
+  if (params_.resolve_slack == 0.0 || (active_flows() == 0 && to_add_.empty())) return 0;
+  double lag = kPsPerSecond;  // the cap: 1 s
+  for (std::uint32_t f : done_flows_) {
+    lag = std::min(lag, params_.resolve_slack * flows_[f].total * 8.0 * kPsPerSecond / flows_[f].rate);
+  }
+  return static_cast<std::int64_t>(lag);
 }
 
 void FluidNet::solve() {
@@ -331,7 +358,7 @@ void FluidNet::complete_due() {
     free_flows_.push_back(f);
   }
   stats_.completed += done_tags_.size();
-  if (!done_tags_.empty()) request_solve();
+  if (!done_tags_.empty()) request_solve_at(Time{now + resolve_lag_ps()});
   arm_next();
   // Callbacks last: a sink may start new transfers, which join this instant's batch.
   if (sink_ != nullptr) {

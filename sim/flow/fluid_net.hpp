@@ -60,6 +60,18 @@
 //               its path (it is done before t's re-solve); a pending flow keeps its activation
 //               time (its first byte's propagation is not re-timed). A flow left without a path is
 //               a caller bug (runs check reachability at every change): std::logic_error.
+//   resolve slack (FluidParams::resolve_slack = ε, default 0 = exact): a contended all-to-all
+//               finishes its flows at thousands of distinct instants, each re-solving a component
+//               that holds most active flows. With ε > 0 the re-solve that a finish triggers may
+//               wait: after flow f (S_f bytes, final rate x_f) finishes at t, the next solve is at
+//               the latest t + ε·8·S_f/x_f (finishes inside that window share it); a started flow
+//               waits at most ε·8·S/r for its first rate (r: its first port's rate), so a chain of
+//               dependent transfers is delayed by at most ε times its contention-free duration.
+//               Meanwhile every other flow keeps its rate (finishes only free capacity, so the
+//               allocation stays feasible: no port is ever over its rate) and finishes at the
+//               instant its own rate gives. What it costs: freed capacity idles for at most
+//               ε·(the finished flow's duration at its final rate). Tested against ε = 0: op
+//               durations within 1 % at ε = 0.01 on contended all-to-alls (tests/flow).
 // Not modelled (by design, see the packet backend): queueing delay, PFC pauses, incast transients,
 // congestion-control dynamics, DWRR between classes (priorities are strict here).
 // Thread safety: none; driven by the Simulator's thread.
@@ -153,6 +165,8 @@ class FluidNet final : public TransferBackend, public EventHandler {
   void drain_lane(std::uint32_t lane);
   void add_activated();  // moves the flows activated at this instant into their solvers
   void request_solve();
+  void request_solve_at(Time at);  // a pending solve moves earlier, never later
+  std::int64_t resolve_lag_ps() const;  // of the flows in done_flows_
   void solve();
   void complete_due();
   void arm_next();
@@ -178,7 +192,9 @@ class FluidNet final : public TransferBackend, public EventHandler {
   std::vector<std::unique_ptr<Class>> classes_;  // by priority; null until used
   std::vector<std::uint8_t> class_order_;        // priorities in use, ascending
   TimerId timer_;
+  TimerId solve_timer_;  // resolve_slack > 0: the deferred solve
   bool solve_pending_ = false;
+  Time solve_at_{};
   Spreader spreader_;
 
   // Flows by slot (slots are reused): what a start, a rate change and a finish touch, in one

@@ -11,6 +11,7 @@ FluidParams read_fluid_params(JsonReader& r) {
     if (p.flow_rate_cap.bps == 0) r.fail("flow_rate_cap", "must be positive (omit the key for no cap)");
   }
   p.incremental = r.choice_or("solver", {"incremental", "full"}, "incremental") == "incremental";
+  p.resolve_slack = r.number_or("resolve_slack", 0.0, 0.0, 1.0);
   r.finish();
   return p;
 }
@@ -20,6 +21,7 @@ nlohmann::json to_json(const FluidParams& p) {
   j["overhead"] = to_string(p.overhead);
   if (p.flow_rate_cap.bps != 0) j["flow_rate_cap"] = to_string(p.flow_rate_cap);
   j["solver"] = p.incremental ? "incremental" : "full";
+  j["resolve_slack"] = p.resolve_slack;
   return j;
 }
 

@@ -3,7 +3,12 @@
 // JSON (every key optional, unknown keys are errors):
 //   { "overhead": "1us",            per-transfer fixed start overhead (doorbell, WQE fetch, QP setup)
 //     "flow_rate_cap": "400Gbps",   per-flow (per-QP) rate limit on top of link and NIC rates
-//     "solver": "incremental" }     "incremental" (default) or "full" (re-solve all on every batch)
+//     "solver": "incremental",      "incremental" (default) or "full" (re-solve all on every batch)
+//     "resolve_slack": 0 }          ε in [0, 1]: after a flow of S bytes finishes at rate x, the
+//                                   re-solve that re-allocates its capacity may wait up to ε·8·S/x
+//                                   (finishes in that window share one re-solve; a start still
+//                                   re-solves at once). 0 (default) = exact: every finish instant
+//                                   re-solves. FluidNet's header states what the slack costs.
 // Thread safety: plain values.
 #pragma once
 
@@ -18,6 +23,7 @@ struct FluidParams {
   Time overhead{};         // added to path propagation before a transfer's bytes start to flow
   Rate flow_rate_cap{};    // 0: none (flows are limited by link and NIC port rates only)
   bool incremental = true; // false: full re-solve per batch (reference and benchmarking)
+  double resolve_slack = 0.0;  // ε of the deferred re-allocation after finishes (0: exact)
 };
 
 // Reads the object `r` wraps; calls r.finish() (unknown keys → ConfigError).

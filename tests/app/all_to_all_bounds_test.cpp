@@ -1,0 +1,95 @@
+// The default (nccl) all-to-all against the bounds a fabric imposes, on the fluid and packet tiers,
+// end to end through `rocesim run`.
+//
+// S = bytes a rank sends in all, n ranks, B = 50 GB/s (400 Gb/s NICs), s = S/n per peer.
+//  - Non-blocking rail-optimized 2-tier fabric, D servers of L GPUs with PXN: a NIC carries the
+//    pieces of its node's L sources for every remote GPU on its rail, (D−1)·L·s bytes, so the op
+//    cannot beat T_nic = (D−1)·L·s/B; NCCL should get close (maintainers: ~one NIC's line rate).
+//  - 1:k top tier, P pods: (P−1)/P of every rank's bytes leave its pod through uplinks with 1/k of
+//    the pod's NIC capacity: T_cut = (P−1)/P · S · k / B.
+//  - Inside one pod: T = (n−1)/n · S / B (the NIC bound; the pod is non-blocking).
+// The fluid tier has no headers, so it may exceed a bound only by latency (a few µs); the packet
+// tier carries 4000 B payloads in 4082 B of wire time (+2.05 %) plus queueing and store-and-forward.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+
+using nlohmann::json;
+using rocesim::test::read_file;
+using rocesim::test::run_cli;
+using rocesim::test::scratch_dir;
+using rocesim::test::write_file;
+
+namespace {
+
+constexpr double kNicBytesPerS = 50e9;
+
+std::string a2a_workload(int ranks, const char* bytes) {
+  return R"({"name": "a2a", "jobs": [{"name": "j", "world_size": )" + std::to_string(ranks) +
+         R"(, "ops": [{"id": "a2a", "type": "all_to_all", "group": "world", "bytes": ")" + bytes + R"("}]}]})";
+}
+
+// Runs the scenario on `backend`; returns the all-to-all op of summary.json.
+json run_a2a(const std::string& dir, const std::string& topo, const std::string& workload, const std::string& backend) {
+  write_file(dir + "/topo.json", topo);
+  write_file(dir + "/w.json", workload);
+  const auto r = run_cli("run --quiet --attribution off --topology " + dir + "/topo.json --workload " + dir +
+                         "/w.json --backend " + backend + " --out " + dir + "/" + backend);
+  REQUIRE(r.exit_code == 0);
+  const json s = json::parse(read_file(dir + "/" + backend + "/summary.json"));
+  REQUIRE(s["ops"].size() == 1);
+  CHECK(s["ops"][0]["algorithm"] == "nccl");
+  return s["ops"][0];
+}
+
+// 2 units × 4 servers × 8 GPUs = 64 ranks on 16 rail leaves and 4 spines, 1:1.
+const char* kRail64 = R"({"name": "rail_2su_4x8", "generator": "rail_optimized", "server": {"accelerators": 8},
+  "scale_up": {"size": 8, "rate": "3600Gbps", "latency": "250ns"},
+  "rail_optimized": {"units": 2, "servers_per_unit": 4, "spines": 4,
+    "rail_leaf": {"radix": 8, "oversubscription": "1:1"}, "spine": {"radix": 32}}})";
+
+// 4 pods × 16 ranks (2 ToRs of one 8-GPU server each), ToRs 1:1, aggregation 1:4.
+const char* kClos64 = R"({"name": "clos3_4x16_1to4", "generator": "clos3", "server": {"accelerators": 8},
+  "scale_up": {"size": 0},
+  "clos3": {"pods": 4, "tors_per_pod": 2, "hosts_per_tor": 8, "aggs_per_pod": 4, "cores_per_plane": 1,
+    "tor": {"oversubscription": "1:1"}, "agg": {"oversubscription": "1:4"}}})";
+
+}  // namespace
+
+TEST_CASE("nccl all-to-all on a non-blocking 2-tier fabric runs at >= 0.90 of NIC line rate, fluid and packet") {
+  // D = 8 servers, L = 8, S = 8 MiB, s = 128 KiB: T_nic = 7·8·128 KiB / 50 GB/s = 146.8 µs.
+  const double S = 8.0 * 1024 * 1024, s = S / 64, t_nic_us = 7 * 8 * s / kNicBytesPerS * 1e6;
+  const std::string dir = scratch_dir("a2a-bound-rail64");
+  for (const char* backend : {"fluid", "packet"}) {
+    CAPTURE(backend);
+    const json op = run_a2a(dir, kRail64, a2a_workload(64, "8MiB"), backend);
+    const double t = op["duration_us"].get<double>();
+    CAPTURE(t);
+    CHECK(t >= t_nic_us);                // no tier beats the NIC
+    CHECK(t_nic_us / t >= 0.90);         // NIC busy >= 90 % of the op
+    CHECK(op["busbw_GBps"].get<double>() >= 0.90 * kNicBytesPerS * 1e-9);
+  }
+}
+
+TEST_CASE("nccl all-to-all across pods of a 1:4 top tier takes the cut bound; inside a pod, S/B") {
+  const double S = 8.0 * 1024 * 1024;
+  const std::string dir = scratch_dir("a2a-bound-clos64");
+  // Across 4 pods: T_cut = 3/4 · S · 4 / B = 503.3 µs.
+  const double t_cut_us = 3.0 / 4.0 * S * 4.0 / kNicBytesPerS * 1e6;
+  // Pod 0 alone (16 ranks): T = 15/16 · S / B = 157.3 µs.
+  const double t_pod_us = 15.0 / 16.0 * S / kNicBytesPerS * 1e6;
+  for (const char* backend : {"fluid", "packet"}) {
+    CAPTURE(backend);
+    const double slack = std::string(backend) == "fluid" ? 1.02 : 1.10;
+    const double t = run_a2a(dir, kClos64, a2a_workload(64, "8MiB"), backend)["duration_us"].get<double>();
+    CAPTURE(t);
+    CHECK(t >= t_cut_us);
+    CHECK(t <= slack * t_cut_us);
+    const double t_in = run_a2a(dir, kClos64, a2a_workload(16, "8MiB"), backend)["duration_us"].get<double>();
+    CAPTURE(t_in);
+    CHECK(t_in >= t_pod_us);
+    CHECK(t_in <= slack * t_pod_us);
+  }
+}
