@@ -14,7 +14,9 @@
 // all on rail tp. The step: every DP group runs a ring all-reduce of `bytes` per rank
 // (2(DP−1) ring steps, `channels` parallel rings on flow labels 0..C−1).
 // MoE (--moe BYTES): afterwards, all-to-all in EP groups of min(64, DP) consecutive DP ranks of
-// each (tp, pp).
+// each (tp, pp): --a2a nccl (default) follows NCCL's schedule (workload algorithm nccl; streamed by
+// bench/nccl_stream.hpp), --a2a pairwise sends to one peer at a time (the default before).
+// --slack EPS sets the fluid tier's resolve_slack (0: exact).
 // Churn (--churn K): instead, every accelerator sends K transfers one after another, each to a
 // uniformly random other accelerator, of uniformly random size in [1, 2·bytes/K] (seeded): an
 // asynchronous start/finish stream whose flows all meet in the spine and core tiers (the giant
@@ -26,10 +28,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/rng.hpp"
+#include "nccl_stream.hpp"
 #include "core/simulator.hpp"
 #include "flow/fluid_net.hpp"
 #include "topology/topology.hpp"
@@ -170,7 +174,13 @@ struct StreamStep final : TransferSink {
     round[r] = 1;
     send_a2a(r);
   }
+  bench::NcclStream* nccl = nullptr;  // --a2a nccl: NCCL's schedule instead of one peer at a time
+  std::vector<std::uint32_t> finished;
   void send_a2a(std::uint32_t r) {
+    if (nccl != nullptr && moe_bytes > 0) {
+      nccl->begin(r);
+      return;
+    }
     if (moe_bytes == 0 || round[r] >= ep) return;
     const std::uint32_t d = pos(r), base = d / ep * ep, e = d - base;
     ++transfers;
@@ -180,6 +190,13 @@ struct StreamStep final : TransferSink {
   void on_transfer_done(std::uint64_t tag, Time now) override {
     mix(tag);
     mix(static_cast<std::uint64_t>(now.ps));
+    if (nccl != nullptr && nccl->owns(tag)) {
+      finished.clear();
+      nccl->on_done(tag, finished);
+      moe_done += finished.size();
+      if (!finished.empty()) moe_end = now;
+      return;
+    }
     if (tag >= n) {
       const auto r = static_cast<std::uint32_t>(tag - n);
       if (++round[r] < ep) {
@@ -206,6 +223,7 @@ struct StreamStep final : TransferSink {
   std::fprintf(stderr,
                "usage: bench_fluid ACCELERATORS [--bytes B] [--channels C] [--moe BYTES] [--solver incremental|full]\n"
                "                   [--driver dag|stream] [--churn K] [--hash crc|uniform] [--lb ecmp|spray]\n"
+               "                   [--a2a nccl|pairwise] [--slack EPS]\n"
                "                   [--topology FILE [--set key=value]...]\n"
                "  ACCELERATORS: a multiple of 2048 (or 256 up to 2048); with --topology, ignored (write 0):\n"
                "  the fabric's endpoints, a multiple of 128\n");
@@ -224,6 +242,7 @@ int main(int argc, char** argv) {
   std::uint32_t channels = 1;
   std::uint32_t churn = 0;
   bool stream = false;
+  bool a2a_nccl = true;
   routing::RoutingParams routing_params;
   flow::FluidParams params;
   for (int i = 2; i + 1 < argc; i += 2) {
@@ -238,6 +257,8 @@ int main(int argc, char** argv) {
     else if (k == "--solver") params.incremental = std::strcmp(v, "full") != 0;
     else if (k == "--topology") topology_file = v;
     else if (k == "--set") overrides.emplace_back(v);
+    else if (k == "--a2a") a2a_nccl = std::strcmp(v, "pairwise") != 0;
+    else if (k == "--slack") params.resolve_slack = std::strtod(v, nullptr);
     else if (k == "--lb") routing_params.load_balancing = std::strcmp(v, "spray") == 0 ? routing::LoadBalancing::spray : routing::LoadBalancing::ecmp;
     else usage();
   }
@@ -294,6 +315,11 @@ int main(int argc, char** argv) {
     st.moe_bytes = moe_bytes;
     st.sim = &sim;
     st.cpu0 = cpu_seconds();
+    std::unique_ptr<bench::NcclStream> nccl;
+    if (a2a_nccl && moe_bytes > 0) {
+      nccl = std::make_unique<bench::NcclStream>(net, n, st.ep, StreamStep::kGroup, moe_bytes, 400e9, n);
+      st.nccl = nccl.get();
+    }
     net.set_sink(&st);
     const double build_s = seconds_since(t_build);
     const auto t_run = std::chrono::steady_clock::now();
@@ -308,8 +334,9 @@ int main(int argc, char** argv) {
         "accelerators=%u mode=stream fabric=%s ports=%zu dp=%u transfers=%llu simulated_s=%.6f build_s=%.2f run_s=%.2f "
         "run_cpu_s=%.2f total_cpu_s=%.2f events=%llu events_per_s=%.0f batches=%llu rate_updates=%llu "
         "flow_incidences=%llu incidences=%llu incidences_per_transfer=%.1f rounds=%llu filled_vars=%llu repeat_filled_vars=%llu expansions=%llu "
-        "peak_active=%zu peak_rss_mib=%ld ar_s=%.6f moe_s=%.6f end_ps=%lld digest=%016llx complete=%d\n",
-        n, fabric.name().c_str(), fabric.port_count(), dp, static_cast<unsigned long long>(st.transfers),
+        "peak_active=%zu peak_rss_mib=%ld ar_s=%.6f moe_s=%.6f end_ps=%lld digest=%016llx complete=%d a2a=%s slack=%g\n",
+        n, fabric.name().c_str(), fabric.port_count(), dp,
+        static_cast<unsigned long long>(st.transfers + (nccl ? nccl->transfers() : 0)),
         sim.now().seconds(), build_s, run_s,
         run_cpu_s, cpu_seconds(), static_cast<unsigned long long>(sim.events_executed()),
         static_cast<double>(sim.events_executed()) / run_cpu_s, static_cast<unsigned long long>(net.stats().batches),
@@ -320,7 +347,7 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(ss.repeat_filled_vars),
         static_cast<unsigned long long>(ss.expansions), net.stats().peak_active, peak_rss_mib(), st.ar_end.seconds(),
         moe_bytes ? (st.moe_end - st.ar_end).seconds() : 0.0, static_cast<long long>(sim.now().ps),
-        static_cast<unsigned long long>(st.digest), ok ? 1 : 0);
+        static_cast<unsigned long long>(st.digest), ok ? 1 : 0, nccl ? "nccl" : "pairwise", params.resolve_slack);
     return ok ? 0 : 1;
   }
 
@@ -331,7 +358,7 @@ int main(int argc, char** argv) {
     rail_of[r] = r % 8;
     endpoint[r] = r;
   }
-  const workload::Locality loc{node_of, rail_of};
+  const workload::Locality loc{node_of, rail_of, 400e9};
   std::vector<std::uint32_t> ranks(dp);
   std::vector<workload::NodeIndex> ready(dp, workload::kNoNode), done;
   std::vector<std::vector<workload::NodeIndex>> ar_done(tp * pp);
@@ -353,7 +380,7 @@ int main(int argc, char** argv) {
     workload::CollectiveArgs a2a;
     a2a.bytes = Bytes{moe_bytes};
     a2a.op = 1;
-    a2a.max_concurrent = 1;
+    a2a.max_concurrent = a2a_nccl ? 0 : 1;
     std::vector<std::uint32_t> group(ep);
     std::vector<workload::NodeIndex> after(ep);
     for (std::uint32_t g = 0; g < tp * pp; ++g) {
@@ -362,7 +389,8 @@ int main(int argc, char** argv) {
           group[i] = (base + i) * tp * pp + g % pp * tp + g / pp;
           after[i] = ar_done[g][base + i];
         }
-        workload::lower_collective(dag, workload::CollectiveKind::all_to_all, workload::Algorithm::pairwise, group, a2a,
+        workload::lower_collective(dag, workload::CollectiveKind::all_to_all,
+                                   a2a_nccl ? workload::Algorithm::nccl : workload::Algorithm::pairwise, group, a2a,
                                    loc, after, done);
       }
     }
