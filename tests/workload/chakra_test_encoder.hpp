@@ -28,6 +28,11 @@ inline void put_len(std::string& out, std::uint32_t field, const std::string& pa
   put_varint(out, payload.size());
   out += payload;
 }
+// One length-delimited record of the trace stream: varint byte length, then the message.
+inline void put_record(std::string& out, const std::string& msg) {
+  put_varint(out, msg.size());
+  out += msg;
+}
 inline std::string attr_int(const std::string& name, std::int64_t v) {
   std::string a;
   put_len(a, 1, name);
@@ -88,13 +93,8 @@ inline std::string encode_trace(const std::vector<TNode>& nodes) {
   std::string meta;
   put_len(meta, 1, "0.0.4");
   std::string out;
-  put_varint(out, meta.size());
-  out += meta;
-  for (const auto& n : nodes) {
-    const std::string m = encode_node(n);
-    put_varint(out, m.size());
-    out += m;
-  }
+  put_record(out, meta);
+  for (const auto& n : nodes) put_record(out, encode_node(n));
   return out;
 }
 
@@ -181,13 +181,8 @@ inline std::string encode_pt_trace(const std::vector<PtNode>& nodes) {
   put_len(meta, 2, attr_u64("start_ts", 1000));
   put_len(meta, 2, attr_u64("finish_ts", 2000));
   std::string out;
-  put_varint(out, meta.size());
-  out += meta;
-  for (const auto& n : nodes) {
-    const std::string m = encode_pt_node(n);
-    put_varint(out, m.size());
-    out += m;
-  }
+  put_record(out, meta);
+  for (const auto& n : nodes) put_record(out, encode_pt_node(n));
   return out;
 }
 
