@@ -49,8 +49,9 @@ TEST_CASE("convert: a PyTorch-converted Chakra trace with dependencies on absent
 
 TEST_CASE("run --workload: the PyTorch-converted trace runs; the step is its critical path around the all-reduce") {
   const std::string dir = write_fixture("run-chakra-pytorch");
-  const auto r = run_cli("run --workload " + dir + "/et --quiet --out '" + dir + "/out'");
+  const auto r = run_cli("run --workload " + dir + "/et --out '" + dir + "/out'");
   REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find("warning: 10 dependencies (ctrl_deps 8, data_deps 2)") != std::string::npos);
   const json s = json::parse(read_file(dir + "/out/summary.json"));
   // Critical path (µs): rank 1's aten::linear 20 then its GEMM 160 → the all-reduce may start at 180
   // (it waits for both ranks' GEMM and CPU launch); after it: memset (0, dropped), aten::mul 12,
