@@ -115,3 +115,25 @@ TEST_CASE("chakra/pytorch: is_cpu_op absent means a GPU node; a CPU-flagged send
         json::parse(R"j({"COMM_COLL_NODE":2,"COMM_SEND_NODE (is_cpu_op)":2})j"));
   CHECK(doc["import_report"]["warnings"].empty());
 }
+
+TEST_CASE("chakra/pytorch: a rank runs one GPU kernel and one CPU op at a time, as in ASTRA-sim") {
+  // CPU op 1 (10 µs) launches kernels 2 (100 µs) and 3 (50 µs); both data-depend on 1 only. CPU op 4
+  // (5 µs, another thread) has no deps. Taking the lowest ready id first: CPU 1 → CPU 4, and kernel
+  // 2 → kernel 3. Kernel 3 gets one added wait (on 2), CPU op 4 one (on 1): critical path
+  // 10 + 100 + 50 = 160 µs instead of 110 µs when the kernels overlap.
+  const auto dir = std::filesystem::path(ROCESIM_BINARY_DIR) / "test-scratch" / "chakra-serial";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream((dir / "s.0.et").string(), std::ios::binary)
+      << encode_pt_trace({PtNode{1, kComp, "aten::cat", 10, {}, {}, true, {}},
+                          PtNode{2, kComp, "gemm_kernel", 100, {1}, {1}, false, {}},
+                          PtNode{3, kComp, "add_kernel", 50, {1}, {1}, false, {}},
+                          PtNode{4, kComp, "aten::item", 5, {}, {}, true, {}}});
+  const json doc = read_chakra(dir.string());
+  CHECK(op(doc, "r0_n2")["deps"] == json::array({"r0_n1"}));
+  CHECK(op(doc, "r0_n3")["deps"] == json::array({"r0_n1", "r0_n2"}));
+  CHECK(op(doc, "r0_n4")["deps"] == json::array({"r0_n1"}));
+  CHECK(doc["import_report"]["assumptions"] == json::parse(R"j({
+      "one CPU op at a time per rank (ASTRA-sim): waits added":1,
+      "one GPU kernel at a time per rank (ASTRA-sim): waits added":1})j"));
+}

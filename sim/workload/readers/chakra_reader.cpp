@@ -1,6 +1,7 @@
 #include "workload/readers/chakra_reader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -64,6 +65,7 @@ class Converter {
   void classify();
   void add_compute(std::size_t rank, std::size_t node);
   void count_dangling();
+  void serialize_compute();
   void build_collectives();
   void build_p2p();
   void index_nodes();
@@ -76,6 +78,8 @@ class Converter {
   std::map<std::string, std::int64_t> dropped_, assumptions_, converted_, dangling_;
   std::int64_t dangling_nodes_ = 0;
   std::int64_t mem_bytes_ = 0;  // tensor_size of the dropped memory nodes
+  std::vector<int> queue_of_op_;          // compute ops: 0 CPU, 1 GPU; other ops: -1
+  std::vector<int> serial_prev_;          // the previous op of the same rank and queue, or -1
   std::optional<std::tuple<std::size_t, std::uint64_t, std::uint64_t>> first_dangling_;  // (rank, node, dep)
   nlohmann::json communicators_ = nlohmann::json::array();
   // Collectives per communicator (pg_name, "" = every rank), per rank, in file order.
@@ -112,6 +116,8 @@ void Converter::add_compute(std::size_t rank, std::size_t node) {
   const std::size_t op = add_op(concat({"r", std::to_string(rank), "_n", std::to_string(n.id)}),
                                 {{"type", "compute"}, {"duration", to_string(d)}, {"ranks", nlohmann::json::array({rank})}});
   bind(op, rank, node);
+  queue_of_op_.resize(ops_.size(), -1);
+  queue_of_op_[op] = n.is_cpu_op ? 0 : 1;
   ++converted_[what];
 }
 
@@ -132,6 +138,59 @@ void Converter::count_dangling() {
       }
       if (any) ++dangling_nodes_;
     }
+  }
+}
+
+// ASTRA-sim's hardware resource rule: a rank runs one CPU op and one GPU kernel at a time. The
+// native format has no per-rank queues, so each compute op waits for the previous one of its rank
+// and kind, in the order ASTRA-sim's feeder would issue them: a topological order of the rank's
+// data_deps that takes the lowest ready node id first.
+void Converter::serialize_compute() {
+  queue_of_op_.resize(ops_.size(), -1);
+  serial_prev_.assign(ops_.size(), -1);
+  for (std::size_t r = 0; r < ranks_.size(); ++r) {
+    const std::size_t count = ranks_[r].nodes.size();
+    std::vector<std::vector<std::size_t>> children(count);
+    std::vector<std::size_t> waiting(count, 0);
+    for (std::size_t i = 0; i < count; ++i) {
+      for (const std::size_t p : parents(r, i)) {
+        children[p].push_back(i);
+        ++waiting[i];
+      }
+    }
+    // Min-heap on node id (ids are unique within a file).
+    auto later = [&](std::size_t a, std::size_t b) { return ranks_[r].nodes[a].id > ranks_[r].nodes[b].id; };
+    std::vector<std::size_t> ready;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (waiting[i] == 0) ready.push_back(i);
+    }
+    std::make_heap(ready.begin(), ready.end(), later);
+    // Per queue: the last op and its position; per node: the highest position among its ancestors
+    // in this rank's file, so that a wait already implied by the dependencies is not added again.
+    std::array<int, 2> last{-1, -1};
+    std::array<std::int64_t, 2> position{-1, -1};
+    std::vector<std::array<std::int64_t, 2>> reach(count, {-1, -1});
+    while (!ready.empty()) {
+      std::pop_heap(ready.begin(), ready.end(), later);
+      const std::size_t i = ready.back();
+      ready.pop_back();
+      const int op = op_of_[r][i];
+      if (op != kDropped && queue_of_op_[static_cast<std::size_t>(op)] >= 0) {
+        const auto q = static_cast<std::size_t>(queue_of_op_[static_cast<std::size_t>(op)]);
+        if (reach[i][q] < position[q]) serial_prev_[static_cast<std::size_t>(op)] = last[q];
+        last[q] = op;
+        reach[i][q] = ++position[q];
+      }
+      for (const std::size_t c : children[i]) {
+        reach[c][0] = std::max(reach[c][0], reach[i][0]);
+        reach[c][1] = std::max(reach[c][1], reach[i][1]);
+        if (--waiting[c] == 0) {
+          ready.push_back(c);
+          std::push_heap(ready.begin(), ready.end(), later);
+        }
+      }
+    }
+    // Nodes left waiting sit on a cycle, which the dependency pass reports.
   }
 }
 
@@ -345,6 +404,7 @@ nlohmann::json Converter::run(const std::string& name) {
       if (comm && !n.is_cpu_op && op_of_[r][i] != kDropped) ++converted_[chakra_node_type_name(n.type)];
     }
   }
+  serialize_compute();
   dropped_memo_.resize(ranks_.size());
   dropped_state_.resize(ranks_.size());
   for (std::size_t r = 0; r < ranks_.size(); ++r) {
@@ -380,6 +440,11 @@ nlohmann::json Converter::run(const std::string& name) {
           deps.insert(deps.end(), via.begin(), via.end());
         }
       }
+    }
+    if (const int prev = serial_prev_[o]; prev >= 0 && std::find(deps.begin(), deps.end(), prev) == deps.end()) {
+      deps.push_back(static_cast<std::size_t>(prev));
+      assume(queue_of_op_[o] == 0 ? "one CPU op at a time per rank (ASTRA-sim): waits added"
+                                  : "one GPU kernel at a time per rank (ASTRA-sim): waits added");
     }
     std::sort(deps.begin(), deps.end());
     deps.erase(std::unique(deps.begin(), deps.end()), deps.end());

@@ -26,6 +26,9 @@
 //   order, as in Chakra's feeder: the PyTorch converter writes call-tree parents there, which can
 //   point against the execution order. Deps naming nodes absent from the rank's file (the converter
 //   leaves those behind) are dropped, counted in import_report.dangling_deps and warned about.
+//   A rank runs one CPU op and one GPU kernel at a time (ASTRA-sim): compute ops get a wait on the
+//   previous compute op of their rank and kind, in lowest-id-first dependency order, unless the
+//   dependencies already imply it; the added waits are counted in import_report.assumptions.
 //   Node content not used is counted by name in import_report.unused; every node is counted in
 //   import_report.converted or .dropped.
 // Errors: ConfigError naming the file and record for corrupt data, duplicate ids, dependency cycles,
