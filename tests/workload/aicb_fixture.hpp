@@ -7,7 +7,8 @@
 //   line 2  the number of lines; then tab-separated Work_Item fields (name, -1, fwd compute, fwd comm,
 //            fwd bytes, bwd compute, bwd comm, bwd bytes, dp compute, dp comm, dp bytes, process time 100):
 //   grad_norm (fwd ALLGATHER 2·params, dp REDUCESCATTER 4·params), layernorm (bwd ALLREDUCE
-//   2·params); then ga times: embedding_layer and per layer attention_layer and mlp_layer, each with
+//   2·params), and when ep != dp moe_grad_norm1/2 (dp ALLGATHER_DP_EP / REDUCESCATTER_DP_EP of 2·/4·
+//   the MoE parameter count, 0 for a dense model); then ga times: embedding_layer and per layer attention_layer and mlp_layer, each with
 //   fwd and bwd ALLREDUCE of the TP activation 2·mbs·seq·hidden, then embedding_norm (fwd ALLREDUCE
 //   2·vocab·hidden); then cross_entropy1..3 (fwd ALLREDUCE 4·seq·mbs) and optimizer1..4 (fwd
 //   ALLREDUCE 4 bytes), whose compute times are 0. Default compute time is 1 (ns).
@@ -21,7 +22,7 @@ namespace rocesim::test {
 
 struct AicbArgs {
   int tp = 2, ep = 1, pp = 2, world = 8, ga = 2, layers_per_stage = 2;
-  std::int64_t params = 1000000, mbs = 1, seq = 2048, hidden = 4096, vocab = 50257;
+  std::int64_t params = 1000000, moe_params = 0, mbs = 1, seq = 2048, hidden = 4096, vocab = 50257;
 };
 
 inline std::string aicb_training_workload(const AicbArgs& a) {
@@ -40,6 +41,10 @@ inline std::string aicb_training_workload(const AicbArgs& a) {
   const std::int64_t tp_bytes = 2 * a.mbs * a.seq * a.hidden;
   std::vector<Item> items = {{"grad_norm", 1, "ALLGATHER", 2 * a.params, 1, "NONE", 0, 1, "REDUCESCATTER", 4 * a.params},
                              {"layernorm", 1, "NONE", 0, 1, "ALLREDUCE", 2 * a.params, 1, "NONE", 0}};
+  if (a.ep != a.world / (a.tp * a.pp)) {
+    items.push_back({"moe_grad_norm1", 1, "NONE", 0, 1, "NONE", 0, 1, "ALLGATHER_DP_EP", 2 * a.moe_params});
+    items.push_back({"moe_grad_norm2", 1, "NONE", 0, 1, "NONE", 0, 1, "REDUCESCATTER_DP_EP", 4 * a.moe_params});
+  }
   for (int m = 0; m < a.ga; ++m) {
     items.push_back({"embedding_layer", 1, "ALLREDUCE", tp_bytes, 1, "ALLREDUCE", tp_bytes, 1, "NONE", 0});
     for (int l = 0; l < a.layers_per_stage; ++l) {

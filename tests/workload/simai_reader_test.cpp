@@ -80,11 +80,13 @@ TEST_CASE("simai/aicb: a file shaped like AICB's training output (tp 2, pp 2, ga
   const json& job = doc["jobs"][0];
   // dp = 8 / (tp 2 x pp 2) = 2.
   CHECK(job["parallelism"] == json::parse(R"({"tp":2,"cp":1,"ep":1,"dp":2,"pp":2,"order":"tp-cp-ep-dp-pp"})"));
-  // 21 lines: grad_norm, layernorm, 2 x (embedding, 2 x (attention, mlp), embedding_norm), 3 cross
-  // entropy, 4 optimizer. Compute ops: fwd, ig, wg, update per line = 84. Comms: grad_norm 2 (tp
-  // all-gather, dp reduce-scatter), layernorm 1, per micro-batch 11 (embedding 2, 4 layers x 2,
-  // embedding_norm 1), cross entropy 3, optimizer 4 → 32. Repeating the lines ga times would give 210.
-  CHECK(job["ops"].size() == 84 + 32);
+  // 23 lines: grad_norm, layernorm, moe_grad_norm1/2 (AICB adds them whenever ep != dp; 0 bytes
+  // for a dense model), 2 x (embedding, 2 x (attention, mlp), embedding_norm), 3 cross entropy, 4
+  // optimizer. Compute ops: fwd, ig, wg, update per line = 92. Comms: grad_norm 2 (tp all-gather, dp
+  // reduce-scatter), layernorm 1, per micro-batch 11 (embedding 2, 4 layers x 2, embedding_norm 1),
+  // cross entropy 3, optimizer 4 → 32; the two 0-byte MoE syncs are counted as dropped. Repeating
+  // the lines ga times would give 2 x (69 compute + 31 blocking comms) + 1 wg comm + 23 updates = 224.
+  CHECK(job["ops"].size() == 92 + 32);
   std::int64_t bytes = 0;
   for (const auto& op : job["ops"]) bytes += op.value("bytes", std::int64_t{0});
   // 2e6 + 4e6 (grad_norm) + 2e6 (layernorm) + 2 x (10 x 16 MiB activations + 2 x 50257 x 4096)
@@ -95,10 +97,10 @@ TEST_CASE("simai/aicb: a file shaped like AICB's training output (tp 2, pp 2, ga
   CHECK(report["header"]["pp_comm"] == tp_act);
   CHECK(report["header"]["vpp"] == 2);
   CHECK(report["header"]["checkpoint_initiates"] == 0);
-  CHECK(report["layers"] == 21);
+  CHECK(report["layers"] == 23);
   REQUIRE(report["assumptions"].size() == 1);
   CHECK(report["assumptions"].begin().key().find("pp_comm 16777216 bytes") != std::string::npos);
-  CHECK(report["dropped"].empty());
+  CHECK(report["dropped"] == json::parse(R"({"zero-byte collective":2})"));
 }
 
 TEST_CASE("simai/aicb: float pp_comm, checkpoint lists, BROADCAST lines and MICRO headers") {
