@@ -117,6 +117,9 @@ std::string import_report_summary(const nlohmann::json& doc) {
     out += " records not converted (" + dropped_detail + "); dependencies through them were kept";
   }
   if (assumed > 0) out += "; assumptions: " + assumed_detail;
+  if (const auto w = report.find("warnings"); w != report.end() && w->is_array()) {
+    for (const auto& text : *w) out += "; warning: " + text.get<std::string>();
+  }
   return out;
 }
 

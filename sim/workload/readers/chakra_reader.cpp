@@ -1,8 +1,10 @@
 #include "workload/readers/chakra_reader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <tuple>
 #include <unordered_map>
 
@@ -61,6 +63,9 @@ class Converter {
   }
 
   void classify();
+  void add_compute(std::size_t rank, std::size_t node);
+  void count_dangling();
+  void serialize_compute();
   void build_collectives();
   void build_p2p();
   void index_nodes();
@@ -70,7 +75,12 @@ class Converter {
   const std::vector<ChakraRankTrace>& ranks_;
   std::vector<std::vector<int>> op_of_;  // per rank, per node: op index or kDropped
   std::vector<Op> ops_;
-  std::map<std::string, std::int64_t> dropped_, assumptions_;
+  std::map<std::string, std::int64_t> dropped_, assumptions_, converted_, dangling_;
+  std::int64_t dangling_nodes_ = 0;
+  std::int64_t mem_bytes_ = 0;  // tensor_size of the dropped memory nodes
+  std::vector<int> queue_of_op_;          // compute ops: 0 CPU, 1 GPU; other ops: -1
+  std::vector<int> serial_prev_;          // the previous op of the same rank and queue, or -1
+  std::optional<std::tuple<std::size_t, std::uint64_t, std::uint64_t>> first_dangling_;  // (rank, node, dep)
   nlohmann::json communicators_ = nlohmann::json::array();
   // Collectives per communicator (pg_name, "" = every rank), per rank, in file order.
   std::map<std::string, std::vector<std::vector<std::size_t>>> collectives_;
@@ -91,22 +101,115 @@ void Converter::index_nodes() {
   }
 }
 
+// ASTRA-sim's rule: a COMP_NODE, or any node flagged is_cpu_op (the host-side launch of a
+// collective included), takes its duration_micros on its rank; one with neither a duration nor
+// num_ops is skipped. num_ops alone would need a roofline peak rate, which the trace does not hold.
+void Converter::add_compute(std::size_t rank, std::size_t node) {
+  const ChakraNode& n = ranks_[rank].nodes[node];
+  const std::string what = chakra_node_type_name(n.type) + (n.is_cpu_op ? " (is_cpu_op)" : "");
+  if (n.duration_micros == 0) {
+    drop(what + (n.num_ops.value_or(0) > 0 ? " with num_ops but no duration_micros" : " with zero duration"));
+    return;
+  }
+  if (n.duration_micros > static_cast<std::uint64_t>(INT64_MAX / 1000000)) fail(rank, n, "duration_micros overflows");
+  const Time d = Time::from_us(static_cast<std::int64_t>(n.duration_micros));
+  const std::size_t op = add_op(concat({"r", std::to_string(rank), "_n", std::to_string(n.id)}),
+                                {{"type", "compute"}, {"duration", to_string(d)}, {"ranks", nlohmann::json::array({rank})}});
+  bind(op, rank, node);
+  queue_of_op_.resize(ops_.size(), -1);
+  queue_of_op_[op] = n.is_cpu_op ? 0 : 1;
+  ++converted_[what];
+}
+
+// Chakra's PyTorch converter keeps ctrl_deps on callers it did not write (the thread root, filtered
+// CPU ops), so a rank's file may name nodes it does not hold. Those dependencies are dropped and
+// counted here once; parents() then skips them.
+void Converter::count_dangling() {
+  for (std::size_t r = 0; r < ranks_.size(); ++r) {
+    for (const ChakraNode& n : ranks_[r].nodes) {
+      bool any = false;
+      for (const auto& [list, kind] : {std::pair{&n.data_deps, "data_deps"}, std::pair{&n.ctrl_deps, "ctrl_deps"}}) {
+        for (const std::uint64_t dep : *list) {
+          if (index_[r].count(dep) != 0) continue;
+          ++dangling_[kind];
+          any = true;
+          if (!first_dangling_) first_dangling_ = {r, n.id, dep};
+        }
+      }
+      if (any) ++dangling_nodes_;
+    }
+  }
+}
+
+// ASTRA-sim's hardware resource rule: a rank runs one CPU op and one GPU kernel at a time. The
+// native format has no per-rank queues, so each compute op waits for the previous one of its rank
+// and kind, in the order ASTRA-sim's feeder would issue them: a topological order of the rank's
+// data_deps that takes the lowest ready node id first.
+void Converter::serialize_compute() {
+  queue_of_op_.resize(ops_.size(), -1);
+  serial_prev_.assign(ops_.size(), -1);
+  for (std::size_t r = 0; r < ranks_.size(); ++r) {
+    const std::size_t count = ranks_[r].nodes.size();
+    std::vector<std::vector<std::size_t>> children(count);
+    std::vector<std::size_t> waiting(count, 0);
+    for (std::size_t i = 0; i < count; ++i) {
+      for (const std::size_t p : parents(r, i)) {
+        children[p].push_back(i);
+        ++waiting[i];
+      }
+    }
+    // Min-heap on node id (ids are unique within a file).
+    auto later = [&](std::size_t a, std::size_t b) { return ranks_[r].nodes[a].id > ranks_[r].nodes[b].id; };
+    std::vector<std::size_t> ready;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (waiting[i] == 0) ready.push_back(i);
+    }
+    std::make_heap(ready.begin(), ready.end(), later);
+    // Per queue: the last op and its position; per node: the highest position among its ancestors
+    // in this rank's file, so that a wait already implied by the dependencies is not added again.
+    std::array<int, 2> last{-1, -1};
+    std::array<std::int64_t, 2> position{-1, -1};
+    std::vector<std::array<std::int64_t, 2>> reach(count, {-1, -1});
+    while (!ready.empty()) {
+      std::pop_heap(ready.begin(), ready.end(), later);
+      const std::size_t i = ready.back();
+      ready.pop_back();
+      const int op = op_of_[r][i];
+      if (op != kDropped && queue_of_op_[static_cast<std::size_t>(op)] >= 0) {
+        const auto q = static_cast<std::size_t>(queue_of_op_[static_cast<std::size_t>(op)]);
+        if (reach[i][q] < position[q]) serial_prev_[static_cast<std::size_t>(op)] = last[q];
+        last[q] = op;
+        reach[i][q] = ++position[q];
+      }
+      for (const std::size_t c : children[i]) {
+        reach[c][0] = std::max(reach[c][0], reach[i][0]);
+        reach[c][1] = std::max(reach[c][1], reach[i][1]);
+        if (--waiting[c] == 0) {
+          ready.push_back(c);
+          std::push_heap(ready.begin(), ready.end(), later);
+        }
+      }
+    }
+    // Nodes left waiting sit on a cycle, which the dependency pass reports.
+  }
+}
+
 void Converter::classify() {
   const auto world = static_cast<std::int64_t>(ranks_.size());
   for (std::size_t r = 0; r < ranks_.size(); ++r) {
     const auto& nodes = ranks_[r].nodes;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       const ChakraNode& n = nodes[i];
-      switch (static_cast<ChakraNodeType>(n.type)) {
-        case ChakraNodeType::kComp: {
-          if (n.duration_micros > static_cast<std::uint64_t>(INT64_MAX / 1000000)) fail(r, n, "duration_micros overflows");
-          const Time d = Time::from_us(static_cast<std::int64_t>(n.duration_micros));
-          const std::size_t op =
-              add_op(concat({"r", std::to_string(r), "_n", std::to_string(n.id)}),
-                     {{"type", "compute"}, {"duration", to_string(d)}, {"ranks", nlohmann::json::array({r})}});
-          bind(op, r, i);
-          break;
-        }
+      const auto type = static_cast<ChakraNodeType>(n.type);
+      const bool runs_as_compute =
+          type == ChakraNodeType::kComp ||
+          (n.is_cpu_op && (type == ChakraNodeType::kCommColl || type == ChakraNodeType::kCommSend ||
+                           type == ChakraNodeType::kCommRecv));
+      if (runs_as_compute) {
+        add_compute(r, i);
+        continue;
+      }
+      switch (type) {
         case ChakraNodeType::kCommColl: {
           if (!n.comm_type) { drop("COMM_COLL_NODE without comm_type"); break; }
           if (native_collective(*n.comm_type).empty()) { drop("COMM_COLL_NODE " + chakra_collective_name(*n.comm_type)); break; }
@@ -136,6 +239,11 @@ void Converter::classify() {
           recvs_[{*n.comm_src, static_cast<std::int64_t>(r), n.comm_tag.value_or(0)}].push_back(i);
           break;
         }
+        case ChakraNodeType::kMemLoad:
+        case ChakraNodeType::kMemStore:
+          drop(chakra_node_type_name(n.type) + " (remote memory access, not modelled)");
+          mem_bytes_ += n.tensor_size.value_or(0);
+          break;
         default:
           drop(chakra_node_type_name(n.type));
       }
@@ -226,16 +334,16 @@ void Converter::build_p2p() {
   }
 }
 
+// Only data_deps order execution, as in Chakra's feeder (src/feeder/et_feeder.cpp): every Chakra
+// producer writes the execution order there, and the PyTorch converter's ctrl_deps are call-tree
+// parents that may point the other way (a CPU op's ctrl dep on the kernel it launched).
 std::vector<std::size_t> Converter::parents(std::size_t rank, std::size_t node) const {
   const ChakraNode& n = ranks_[rank].nodes[node];
   std::vector<std::size_t> out;
-  out.reserve(n.data_deps.size() + n.ctrl_deps.size());
-  for (const auto* list : {&n.data_deps, &n.ctrl_deps}) {
-    for (const std::uint64_t dep : *list) {
-      const auto it = index_[rank].find(dep);
-      if (it == index_[rank].end()) fail(rank, n, "depends on node " + std::to_string(dep) + ", which is not in this file");
-      out.push_back(it->second);
-    }
+  out.reserve(n.data_deps.size());
+  for (const std::uint64_t dep : n.data_deps) {
+    const auto it = index_[rank].find(dep);
+    if (it != index_[rank].end()) out.push_back(it->second);  // absent ones: count_dangling()
   }
   return out;
 }
@@ -283,9 +391,20 @@ const std::vector<std::size_t>& Converter::resolve_dropped(std::size_t rank, std
 
 nlohmann::json Converter::run(const std::string& name) {
   index_nodes();
+  count_dangling();
   classify();
   build_collectives();
   build_p2p();
+  for (std::size_t r = 0; r < ranks_.size(); ++r) {
+    for (std::size_t i = 0; i < ranks_[r].nodes.size(); ++i) {
+      const ChakraNode& n = ranks_[r].nodes[i];
+      const bool comm = n.type == static_cast<std::uint64_t>(ChakraNodeType::kCommColl) ||
+                        n.type == static_cast<std::uint64_t>(ChakraNodeType::kCommSend) ||
+                        n.type == static_cast<std::uint64_t>(ChakraNodeType::kCommRecv);
+      if (comm && !n.is_cpu_op && op_of_[r][i] != kDropped) ++converted_[chakra_node_type_name(n.type)];
+    }
+  }
+  serialize_compute();
   dropped_memo_.resize(ranks_.size());
   dropped_state_.resize(ranks_.size());
   for (std::size_t r = 0; r < ranks_.size(); ++r) {
@@ -322,6 +441,11 @@ nlohmann::json Converter::run(const std::string& name) {
         }
       }
     }
+    if (const int prev = serial_prev_[o]; prev >= 0 && std::find(deps.begin(), deps.end(), prev) == deps.end()) {
+      deps.push_back(static_cast<std::size_t>(prev));
+      assume(queue_of_op_[o] == 0 ? "one CPU op at a time per rank (ASTRA-sim): waits added"
+                                  : "one GPU kernel at a time per rank (ASTRA-sim): waits added");
+    }
     std::sort(deps.begin(), deps.end());
     deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
     nlohmann::json op = std::move(ops_[o].body);
@@ -336,13 +460,39 @@ nlohmann::json Converter::run(const std::string& name) {
   const std::string label = ranks_.empty() ? name : ranks_.front().file;
   order_ops_by_deps(ops, label);
 
+  std::map<std::string, std::int64_t> unused;
+  for (const auto& t : ranks_) {
+    for (const auto& [what, count] : t.unused) unused[what] += count;
+    for (const auto& n : t.nodes) {
+      if (!n.ctrl_deps.empty()) unused["ctrl_deps (not ordering)"] += static_cast<std::int64_t>(n.ctrl_deps.size());
+    }
+  }
+  nlohmann::json warnings = nlohmann::json::array();
+  if (dangling_nodes_ > 0) {
+    std::int64_t total = 0;
+    std::string kinds;
+    for (const auto& [kind, count] : dangling_) {
+      total += count;
+      kinds += (kinds.empty() ? "" : ", ") + kind + " " + std::to_string(count);
+    }
+    const auto& [r, node, dep] = *first_dangling_;
+    warnings.push_back(std::to_string(total) + " dependencies (" + kinds + ") of " + std::to_string(dangling_nodes_) +
+                       " nodes name nodes absent from their rank's file (first: " + ranks_[r].file + " node " +
+                       std::to_string(node) + " -> " + std::to_string(dep) + "); dropped");
+  }
   nlohmann::json report = {{"format", "chakra"},
                            {"ranks", ranks_.size()},
                            {"nodes", node_count},
                            {"ops", ops.size()},
+                           {"converted", converted_},
                            {"dropped", dropped_},
+                           {"dangling_deps", dangling_},
+                           {"unused", unused},
                            {"assumptions", assumptions_},
+                           {"warnings", std::move(warnings)},
                            {"communicators", communicators_}};
+  if (!ranks_.front().metadata.empty()) report["metadata"] = ranks_.front().metadata;
+  if (mem_bytes_ > 0) report["memory_node_bytes_not_modelled"] = mem_bytes_;
   nlohmann::json job = {{"name", name},
                         {"world_size", ranks_.size()},
                         {"start", "0us"},
@@ -352,56 +502,7 @@ nlohmann::json Converter::run(const std::string& name) {
   return {{"name", name}, {"jobs", nlohmann::json::array({std::move(job)})}, {"import_report", std::move(report)}};
 }
 
-// "<prefix>.<rank>.et" → (prefix, rank); nullopt for other names.
-std::optional<std::pair<std::string, std::size_t>> split_rank_name(const std::string& filename) {
-  if (filename.size() < 4 || filename.compare(filename.size() - 3, 3, ".et") != 0) return std::nullopt;
-  const std::string stem = filename.substr(0, filename.size() - 3);
-  const auto dot = stem.rfind('.');
-  if (dot == std::string::npos) return std::nullopt;
-  const auto rank = parse_uint(std::string_view(stem).substr(dot + 1));
-  if (!rank) return std::nullopt;
-  return std::make_pair(stem.substr(0, dot), static_cast<std::size_t>(*rank));
-}
-
 }  // namespace
-
-std::vector<std::string> chakra_rank_files(const std::string& path) {
-  std::error_code ec;
-  if (fs::is_regular_file(path, ec)) return {path};
-  const bool is_dir = fs::is_directory(path, ec);
-  const fs::path dir = is_dir ? fs::path(path) : (fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path("."));
-  const std::string want_prefix = is_dir ? "" : fs::path(path).filename().string();
-  std::map<std::size_t, std::string> by_rank;
-  std::string prefix = want_prefix;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string fname = entry.path().filename().string();
-    const auto split = split_rank_name(fname);
-    if (!split) {
-      if (is_dir && fname.size() > 3 && fname.compare(fname.size() - 3, 3, ".et") == 0) {
-        throw ConfigError(entry.path().string(), "", "Chakra file names must be <prefix>.<rank>.et");
-      }
-      continue;
-    }
-    if (!is_dir && split->first != want_prefix) continue;
-    if (prefix.empty()) prefix = split->first;
-    if (split->first != prefix) {
-      throw ConfigError(path, "", "directory mixes Chakra prefixes \"" + prefix + "\" and \"" + split->first + "\"");
-    }
-    if (!by_rank.emplace(split->second, entry.path().string()).second) {
-      throw ConfigError(entry.path().string(), "", "rank " + std::to_string(split->second) + " appears twice");
-    }
-  }
-  if (ec) throw ConfigError(path, "", "cannot list directory: " + ec.message());
-  if (by_rank.empty()) throw ConfigError(path, "", "no Chakra files (<prefix>.<rank>.et) found");
-  std::vector<std::string> files;
-  for (const auto& [rank, file] : by_rank) {
-    if (rank != files.size()) {
-      throw ConfigError(path, "", "Chakra rank files must be numbered 0..N-1; rank " + std::to_string(files.size()) + " is missing");
-    }
-    files.push_back(file);
-  }
-  return files;
-}
 
 nlohmann::json chakra_to_native(const std::vector<ChakraRankTrace>& ranks, const std::string& name) {
   if (ranks.empty()) throw ConfigError(name, "", "no Chakra rank traces");

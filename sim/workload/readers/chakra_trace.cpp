@@ -3,6 +3,8 @@
 #include <zlib.h>
 
 #include <array>
+#include <bit>
+#include <cstdio>
 
 #include "core/config_error.hpp"
 #include "workload/readers/protobuf_wire.hpp"
@@ -18,8 +20,15 @@ using wire::WireType;
 struct Attr {
   std::string name;
   std::optional<std::int64_t> integer;
+  std::optional<double> real;
   std::optional<std::string> text;
+  const char* other = nullptr;  // "list" or "bytes" when the value is one of those (not decoded)
 };
+
+double real_of(const Field& f) {
+  if (f.type == WireType::kI64) return std::bit_cast<double>(f.value);
+  return static_cast<double>(std::bit_cast<float>(static_cast<std::uint32_t>(f.value)));
+}
 
 Attr decode_attr(const Field& outer) {
   Attr a;
@@ -45,14 +54,32 @@ Attr decode_attr(const Field& outer) {
       case 21: case 25:  // fixed64, sfixed64
         if (f.type == WireType::kI64) a.integer = static_cast<std::int64_t>(f.value);
         break;
+      case 3: case 5:  // double, float
+        if (f.type == WireType::kI64 || f.type == WireType::kI32) a.real = real_of(f);
+        break;
       case 29:
         if (f.type == WireType::kLen) a.text = std::string(f.bytes);
         break;
+      case 31:
+        a.other = "bytes";
+        break;
       default:
-        break;  // doubles, lists, bytes: not needed
+        if (f.number >= 4 && f.number <= 32 && f.number % 2 == 0) a.other = "list";  // the *_list values
+        break;
     }
   }
   return a;
+}
+
+std::string attr_text(const Attr& a) {
+  if (a.text) return *a.text;
+  if (a.integer) return std::to_string(*a.integer);
+  if (a.real) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", *a.real);
+    return buf;
+  }
+  return a.other ? std::string("<") + a.other + ">" : std::string("<empty>");
 }
 
 std::int64_t integer_attr(const Attr& a, std::uint64_t offset) {
@@ -60,7 +87,7 @@ std::int64_t integer_attr(const Attr& a, std::uint64_t offset) {
   return *a.integer;
 }
 
-ChakraNode decode_node(std::string_view msg, std::uint64_t base) {
+ChakraNode decode_node(std::string_view msg, std::uint64_t base, std::map<std::string, std::int64_t>& unused) {
   ChakraNode n;
   WireReader r(msg, base);
   while (!r.at_end()) {
@@ -77,7 +104,11 @@ ChakraNode decode_node(std::string_view msg, std::uint64_t base) {
       case 3: expect(WireType::kVarint, "type"); n.type = f.value; break;
       case 4: wire::append_varints(f, n.ctrl_deps); break;
       case 5: wire::append_varints(f, n.data_deps); break;
-      case 6: expect(WireType::kVarint, "start_time_micros"); n.start_time_micros = f.value; break;
+      case 6:
+        expect(WireType::kVarint, "start_time_micros");
+        n.start_time_micros = f.value;
+        ++unused["field start_time_micros"];  // timing comes from deps and durations
+        break;
       case 7: expect(WireType::kVarint, "duration_micros"); n.duration_micros = f.value; break;
       case 10: {
         expect(WireType::kLen, "attr");
@@ -87,27 +118,37 @@ ChakraNode decode_node(std::string_view msg, std::uint64_t base) {
         else if (a.name == "comm_src") n.comm_src = integer_attr(a, f.offset);
         else if (a.name == "comm_dst") n.comm_dst = integer_attr(a, f.offset);
         else if (a.name == "comm_tag") n.comm_tag = integer_attr(a, f.offset);
+        else if (a.name == "num_ops") n.num_ops = integer_attr(a, f.offset);
+        else if (a.name == "tensor_size") n.tensor_size = integer_attr(a, f.offset);
+        else if (a.name == "is_cpu_op") n.is_cpu_op = integer_attr(a, f.offset) != 0;
         else if (a.name == "pg_name") {
           if (!a.text) throw wire::WireError(f.offset, "attribute pg_name must hold a string");
           n.pg_name = *a.text;
+        } else {
+          ++unused["attr " + a.name];
         }
         break;
       }
+      case 8: ++unused["field inputs"]; break;
+      case 9: ++unused["field outputs"]; break;
       default:
-        break;  // inputs, outputs, storage and future fields
+        ++unused["field " + std::to_string(f.number)];  // not in et_def.proto's Node
+        break;
     }
   }
   return n;
 }
 
-std::string decode_metadata(std::string_view msg, std::uint64_t base) {
-  std::string version;
+void decode_metadata(std::string_view msg, std::uint64_t base, ChakraRankTrace& trace) {
   WireReader r(msg, base);
   while (!r.at_end()) {
     const Field f = r.next();
-    if (f.number == 1 && f.type == WireType::kLen) version = std::string(f.bytes);
+    if (f.number == 1 && f.type == WireType::kLen) trace.version = std::string(f.bytes);
+    if (f.number == 2 && f.type == WireType::kLen) {
+      const Attr a = decode_attr(f);
+      trace.metadata[a.name] = attr_text(a);
+    }
   }
-  return version;
 }
 
 }  // namespace
@@ -182,9 +223,9 @@ ChakraRankTrace decode_chakra_bytes(std::string_view bytes, const std::string& f
       const std::uint64_t body = stream.offset();
       const std::string_view msg = stream.read_bytes(length);
       if (record == 0) {
-        trace.version = decode_metadata(msg, body);
+        decode_metadata(msg, body, trace);
       } else {
-        ChakraNode node = decode_node(msg, body);
+        ChakraNode node = decode_node(msg, body, trace.unused);
         node.record = record;
         trace.nodes.push_back(std::move(node));
       }

@@ -29,8 +29,21 @@ std::vector<std::string_view> split_ws(std::string_view line) {
   return out;
 }
 
+// A header value: digits, optionally ".digits" (AICB prints some values as Python floats). Returns the
+// integer part and whether a non-zero fraction was cut off, as SimAI's std::stoi does.
+std::optional<std::pair<std::int64_t, bool>> parse_header_number(std::string_view text) {
+  const auto dot = text.find('.');
+  const auto whole = parse_uint(text.substr(0, dot));
+  if (!whole) return std::nullopt;
+  if (dot == std::string_view::npos) return std::pair{*whole, false};
+  const std::string_view frac = text.substr(dot + 1);
+  if (frac.empty() || frac.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  return std::pair{*whole, frac.find_first_not_of('0') != std::string_view::npos};
+}
+
 struct Comm {
-  std::string type;   // native collective type, "" for NONE
+  std::string type;   // native collective type, "" for NONE or an ignored type
+  bool ignored = false;  // BROADCAST: SimAI's parser maps it to no communication
   std::string group;  // native group token
   std::int64_t bytes = 0;
 };
@@ -64,6 +77,8 @@ Comm parse_comm(std::string_view type, std::string_view bytes, int phase, const 
   }
   if (base == "NONE" && base.size() == type.size()) {
     c.type = "";
+  } else if (base == "BROADCAST" && base.size() == type.size()) {
+    c.ignored = true;  // in AICB's older examples (a "norm" layer); SimAI decodes it as ComType::None
   } else if (base == "ALLREDUCE") {
     c.type = "all_reduce";
   } else if (base == "ALLGATHER") {
@@ -74,7 +89,8 @@ Comm parse_comm(std::string_view type, std::string_view bytes, int phase, const 
     c.type = "all_to_all";
   } else {
     fail(file, line, std::string(kPhase[static_cast<std::size_t>(phase)]) + " comm type \"" + std::string(type) +
-                         "\" is not NONE, ALLREDUCE, ALLGATHER, REDUCESCATTER or ALLTOALL (optionally _EP or _DP_EP)");
+                         "\" is not NONE, BROADCAST, ALLREDUCE, ALLGATHER, REDUCESCATTER or ALLTOALL (optionally _EP or "
+                         "_DP_EP)");
   }
   const auto n = parse_uint(bytes);
   if (!n) {
@@ -104,27 +120,51 @@ nlohmann::json read_simai_text(const std::string& text, const std::string& file_
   }
   if (lines.empty()) throw ConfigError(file_label, "line 1", "empty SimAI workload: expected the header line");
 
-  // Header: optional parallelism type, then "key: value" pairs (SimAI also writes "pp_comm <n>").
+  // Header: optional parallelism type, then "key: value" pairs. SimAI also accepts "pp_comm <n>"
+  // without a colon, and AICB writes pp_comm as a Python float ("pp_comm: 4194304.0"); SimAI reads
+  // values with std::stoi, so a fraction is cut off (recorded as an assumption when not zero).
+  // "checkpoints: k" and "checkpoint_initiates: k" are followed by k layer indices.
   const std::size_t header_line = lines[0].first;
   const auto tokens = split_ws(lines[0].second);
   std::string parallelism_type;
   std::map<std::string, std::int64_t> keys;
+  std::map<std::string, std::vector<std::int64_t>> layer_lists;
+  bool fraction_cut = false;
   for (std::size_t t = 0; t < tokens.size(); ++t) {
     std::string_view key = tokens[t];
     const bool colon = key.back() == ':';
     if (colon) key.remove_suffix(1);
-    const bool has_value = t + 1 < tokens.size() && parse_uint(tokens[t + 1]).has_value();
-    if (t == 0 && !colon && !has_value) {
+    const auto value = t + 1 < tokens.size() ? parse_header_number(tokens[t + 1]) : std::nullopt;
+    if (t == 0 && !colon && !value) {
       parallelism_type = std::string(key);
       continue;
     }
-    if (!has_value) {
-      fail(file_label, header_line, "header key \"" + std::string(key) + "\" needs a non-negative integer value");
+    if (!value) {
+      fail(file_label, header_line, "header key \"" + std::string(key) + "\" needs a non-negative number value");
     }
-    if (!keys.emplace(std::string(key), *parse_uint(tokens[t + 1])).second) {
-      fail(file_label, header_line, "header key \"" + std::string(key) + "\" appears twice");
+    fraction_cut = fraction_cut || value->second;
+    std::string name(key == "expert_parallel_npu_group" ? std::string_view("ep") : key);  // AICB's multi-all-reduce header
+    if (!keys.emplace(name, value->first).second) {
+      fail(file_label, header_line, "header key \"" + name + "\" appears twice");
     }
     ++t;
+    if (name == "checkpoints" || name == "checkpoint_initiates") {
+      auto& list = layer_lists[name];
+      for (std::int64_t k = 0; k < value->first; ++k) {
+        const auto layer = t + 1 < tokens.size() ? parse_uint(tokens[t + 1]) : std::nullopt;
+        if (!layer) {
+          fail(file_label, header_line, "\"" + name + ": " + std::to_string(value->first) + "\" must be followed by " +
+                                            std::to_string(value->first) + " layer indices");
+        }
+        list.push_back(*layer);
+        ++t;
+      }
+    }
+  }
+  if (parallelism_type == "MICRO" && keys.empty()) {
+    fail(file_label, header_line, "a MICRO workload does not state all_gpus (SimAI takes it from the topology); "
+                                  "write a HYBRID_TRANSFORMER_FWD_IN_BCKWD header with model_parallel_NPU_group: 1 "
+                                  "ep: 1 pp: 1 vpp: 1 ga: 1 all_gpus: N instead");
   }
   auto required = [&](const char* key) {
     const auto it = keys.find(key);
@@ -138,7 +178,9 @@ nlohmann::json read_simai_text(const std::string& text, const std::string& file_
   const std::int64_t tp = required("model_parallel_NPU_group");
   const std::int64_t ep = required("ep");
   const std::int64_t pp = required("pp");
-  const std::int64_t vpp = required("vpp");
+  // vpp: AICB writes the layers per pipeline stage here; SimAI uses it only in its analytic pipeline
+  // estimate. Required because SimAI flags a header without it as a format mismatch.
+  (void)required("vpp");
   const std::int64_t ga = required("ga");
   const std::int64_t world = required("all_gpus");
   if (world % (tp * pp) != 0) {
@@ -211,6 +253,10 @@ nlohmann::json read_simai_text(const std::string& text, const std::string& file_
   };
   // Emits the comm op after `dep`; returns its id, or `dep` when the comm is skipped.
   auto comm = [&](const Comm& c, std::string id, const std::string& dep) {
+    if (c.ignored) {
+      ++dropped["BROADCAST (SimAI's parser ignores it)"];
+      return dep;
+    }
     if (c.type.empty()) return dep;
     if (c.bytes == 0) {
       ++dropped["zero-byte collective"];
@@ -222,36 +268,43 @@ nlohmann::json read_simai_text(const std::string& text, const std::string& file_
     }
     return add({{"id", std::move(id)}, {"type", c.type}, {"group", c.group}, {"bytes", c.bytes}}, dep);
   };
+  // One pass over the lines as listed, as SimAI runs it: AICB writes the ga micro-batches out as
+  // repeated layer lines, so ga is not a repeat count here.
   const std::size_t n = layers.size();
-  std::vector<std::string> last_wg(n);
-  for (std::int64_t m = 0; m < ga; ++m) {
-    const std::string mb = concat({"m", std::to_string(m), "_"});
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::string li = std::to_string(i);
-      prev = compute(concat({mb, "fwd", li}), layers[i].compute_ns[0], prev);
-      prev = comm(layers[i].comm[0], concat({mb, "fwd", li, "_comm"}), prev);
-    }
-    for (std::size_t r = n; r-- > 0;) {
-      const std::string li = std::to_string(r);
-      prev = compute(concat({mb, "ig", li}), layers[r].compute_ns[1], prev);
-      prev = comm(layers[r].comm[1], concat({mb, "ig", li, "_comm"}), prev);
-      prev = compute(concat({mb, "wg", li}), layers[r].compute_ns[2], prev);
-      last_wg[r] = prev;
-    }
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string li = std::to_string(i);
+    prev = compute(concat({"fwd", li}), layers[i].compute_ns[0], prev);
+    prev = comm(layers[i].comm[0], concat({"fwd", li, "_comm"}), prev);
   }
-  // Gradient sync once per iteration, overlapping the rest of the last backward pass; then update.
   for (std::size_t r = n; r-- > 0;) {
     const std::string li = std::to_string(r);
-    const std::string synced = comm(layers[r].comm[2], concat({"wg", li, "_comm"}), last_wg[r]);
+    prev = compute(concat({"ig", li}), layers[r].compute_ns[1], prev);
+    prev = comm(layers[r].comm[1], concat({"ig", li, "_comm"}), prev);
+    prev = compute(concat({"wg", li}), layers[r].compute_ns[2], prev);
+    // The weight-gradient comm is non-blocking: it overlaps the rest of the backward pass; the
+    // layer's update time follows it.
+    const std::string synced = comm(layers[r].comm[2], concat({"wg", li, "_comm"}), prev);
     compute(concat({"update", li}), layers[r].update_ns, synced);
   }
-  if (pp > 1) ++assumptions["pp > 1: pipeline-stage send/recv (pp_comm) not modelled; every rank runs every layer"];
-  if (vpp > 1) ++assumptions["vpp > 1: virtual-pipeline interleaving not modelled"];
+  const auto pp_comm = keys.find("pp_comm");
+  const std::int64_t pp_bytes = pp_comm == keys.end() ? 0 : pp_comm->second;
+  if (pp > 1) {
+    ++assumptions["pp > 1: pipeline-stage send/recv (pp_comm " + std::to_string(pp_bytes) +
+                  " bytes per micro-batch and direction) not simulated, as in SimAI's network run; every rank runs "
+                  "the listed layers (one stage's)"];
+  }
+  if (fraction_cut) ++assumptions["a header value with a fraction was cut to its integer part (as SimAI's std::stoi)"];
+  for (const auto& [list_name, list] : layer_lists) {
+    if (!list.empty()) ++assumptions[list_name + ": activation recompute (forward in backward) not modelled"];
+  }
   if (dep_used) ++assumptions["layer dep column ignored (layers run in file order)"];
   order_ops_by_deps(ops, file_label);
 
   nlohmann::json extra = nlohmann::json::object();
   for (const auto& [k, v] : keys) extra[k] = v;
+  for (const auto& [k, list] : layer_lists) {
+    if (!list.empty()) extra[k + "_layers"] = list;
+  }
   const std::string stem = std::filesystem::path(file_label).stem().string();
   const std::string name = stem.empty() ? std::string("simai") : stem;
   nlohmann::json job = {
@@ -267,6 +320,7 @@ nlohmann::json read_simai_text(const std::string& text, const std::string& file_
                            {"header", std::move(extra)},
                            {"layers", n},
                            {"micro_batches", ga},
+                           {"passes", 1},
                            {"dropped", dropped},
                            {"assumptions", assumptions}};
   return {{"name", name}, {"jobs", nlohmann::json::array({std::move(job)})}, {"import_report", std::move(report)}};
