@@ -10,7 +10,9 @@
 //       (report/op_lower_bound.hpp: max of the op's dependency chain at its endpoints' port rates
 //       and the bytes each endpoint sends or receives over its port capacity);
 //       efficiency(op) = ideal_us / duration_us of the main run, ≤ 1 on every tier (no clamp: the
-//       bound rounds down to whole ps, every tier's times round up). Needs no re-run.
+//       bound rounds down to whole ps, every tier's times round up) except the analytic tier's
+//       contention=none, which lets a NIC send several transfers at full rate at once (there
+//       efficiency > 1 flags that). Needs no re-run.
 //   non-blocking fabric = every switch-to-switch link (LinkKind::fabric) at rate × 1e3; NIC and
 //       scale-up links unchanged. nonblocking_us(op) = T_nb(op) = op end − op start in that fluid
 //       re-run: what the op would take if only the accelerators' own ports limited it, under ECMP

@@ -1,6 +1,7 @@
 // Op lower bound: per op of a lowered workload, a duration that no backend, routing or load
 // balancing can beat on the fabric. It is the report's `ideal_us`, so efficiency = ideal / duration
-// ≤ 1 on every tier (packet, fluid, analytic; ECMP, spray, adaptive, any number of QPs).
+// ≤ 1 on every tier (packet, fluid, analytic; ECMP, spray, adaptive, any number of QPs), except
+// the analytic tier's contention=none, which breaks the port-rate assumption below.
 //
 // Units: time in integer ps, rates in bit/s, bytes as counts.
 // Model assumptions every tier satisfies: a transfer's bytes leave its source through the source's
