@@ -41,7 +41,9 @@
 //     line rate are possible; useful only as an ideal latency+bandwidth (α–β) model.
 // Timed failures (TransferBackend::on_links_changed): a transfer takes the path and rates of the
 // moment it starts (Router::port_rate); transfers already under way keep their reservations and
-// completion time (a port's free_at outlives a rate change).
+// completion time (a port's free_at outlives a rate change). A transfer waiting in a FIFO ("links")
+// re-reads its path when retried, so it may leave by another route than the one the run's
+// per-port accounting (observe/transfer_recorder.hpp) charged when it was handed over.
 // Cost: one path query (O(hops · log ports)), O(hops) arithmetic and one event per transfer, plus
 // for "links" one path query and one event per retry of a waiting transfer (a transfer is retried
 // only as the head of a FIFO whose port has just cleared for it, so an N:1 incast costs O(N)
