@@ -1,7 +1,10 @@
 #include "report/op_lower_bound.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <numeric>
+#include <queue>
+#include <utility>
 
 namespace rocesim::report {
 namespace {
@@ -49,9 +52,74 @@ struct PairFacts {
   std::int64_t latency_ps = 0;
 };
 
+// Least latency between two switches over switch–switch links (Dijkstra from each switch an
+// endpoint of the workload hangs off, when there are at most kMaxSources of them); otherwise, or
+// for a switch outside that set, the component's smallest switch–switch link (a weaker bound).
+class SwitchDistances {
+ public:
+  static constexpr std::size_t kMaxSources = 256;
+
+  SwitchDistances(const Fabric& f, const std::vector<NodeId>& sources) : index_(f.node_count(), kNoComponent) {
+    if (sources.size() > kMaxSources) return;
+    for (std::size_t i = 0; i < sources.size(); ++i) index_[sources[i]] = static_cast<std::uint32_t>(i);
+    count_ = sources.size();
+    table_.assign(count_ * count_, INT64_MAX);
+    std::vector<std::int64_t> dist(f.node_count(), INT64_MAX);
+    std::vector<NodeId> touched;
+    using Item = std::pair<std::int64_t, NodeId>;
+    std::priority_queue<Item, std::vector<Item>, std::greater<>> heap;
+    for (std::size_t i = 0; i < count_; ++i) {
+      for (NodeId n : touched) dist[n] = INT64_MAX;
+      touched.clear();
+      dist[sources[i]] = 0;
+      touched.push_back(sources[i]);
+      heap.emplace(0, sources[i]);
+      while (!heap.empty()) {
+        const auto [d, n] = heap.top();
+        heap.pop();
+        if (d > dist[n]) continue;
+        if (index_[n] != kNoComponent) table_[i * count_ + index_[n]] = d;
+        for (const topology::Port& port : f.ports_of(n)) {
+          if (f.node(port.peer).role == topology::NodeRole::accelerator) continue;  // accelerators do not forward
+          const std::int64_t nd = d + f.link(port.link).latency.ps;
+          if (nd < dist[port.peer]) {
+            if (dist[port.peer] == INT64_MAX) touched.push_back(port.peer);
+            dist[port.peer] = nd;
+            heap.emplace(nd, port.peer);
+          }
+        }
+      }
+    }
+  }
+
+  // The least latency from switch a to switch b, or `fallback` when not tabulated. REQUIRES: a != b.
+  std::int64_t between(NodeId a, NodeId b, std::int64_t fallback) const {
+    if (index_[a] == kNoComponent || index_[b] == kNoComponent) return fallback;
+    return table_[index_[a] * count_ + index_[b]];
+  }
+
+ private:
+  std::vector<std::uint32_t> index_;  // by node: row in table_, or kNoComponent
+  std::size_t count_ = 0;
+  std::vector<std::int64_t> table_;
+};
+
+std::vector<NodeId> edge_switches(const Fabric& f, std::span<const std::uint32_t> endpoints) {
+  std::vector<NodeId> out;
+  for (std::uint32_t e : endpoints) {
+    for (const topology::Port& port : f.ports_of(e)) {
+      if (f.node(port.peer).role != topology::NodeRole::accelerator) out.push_back(port.peer);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 class PairBounds {
  public:
-  PairBounds(const Fabric& f, std::span<const topology::LinkChange> changes) : ports_(f.endpoints()) {
+  PairBounds(const Fabric& f, std::span<const std::uint32_t> used, std::span<const topology::LinkChange> changes)
+      : ports_(f.endpoints()), distances_(f, edge_switches(f, used)) {
     std::vector<std::uint64_t> peak(f.link_count());
     for (topology::LinkId l = 0; l < f.link_count(); ++l) peak[l] = f.link(l).rate.bps;
     for (const topology::LinkChange& c : changes) {
@@ -94,12 +162,28 @@ class PairBounds {
           lat = p.latency_ps;
         } else {
           if (p.component != q.component) continue;
-          lat = p.latency_ps + q.latency_ps + (p.peer != q.peer ? min_switch_link_ps_[p.component] : 0);
+          const std::int64_t between =
+              p.peer == q.peer ? 0 : distances_.between(p.peer, q.peer, min_switch_link_ps_[p.component]);
+          lat = p.latency_ps + q.latency_ps + between;
         }
         r.out_mask |= bit(i);
         r.in_mask |= bit(j);
         r.latency_ps = std::min(r.latency_ps, lat);
       }
+    }
+    if (r.out_mask == 0) {
+      // No switch path joins them: the route relays through another accelerator (rail-only
+      // fabrics, routing/router.hpp), which may enter and leave by any port.
+      std::int64_t out_lat = INT64_MAX, in_lat = INT64_MAX;
+      for (std::size_t i = 0; i < ps.size(); ++i) {
+        r.out_mask |= bit(i);
+        out_lat = std::min(out_lat, ps[i].latency_ps);
+      }
+      for (std::size_t j = 0; j < qs.size(); ++j) {
+        r.in_mask |= bit(j);
+        in_lat = std::min(in_lat, qs[j].latency_ps);
+      }
+      r.latency_ps = ps.empty() || qs.empty() ? 0 : out_lat + in_lat;
     }
     r.out_bps = capacity(s, r.out_mask);
     r.in_bps = capacity(d, r.in_mask);
@@ -119,6 +203,7 @@ class PairBounds {
   static std::uint64_t bit(std::size_t i) { return i < kMaskPorts ? std::uint64_t{1} << i : ~std::uint64_t{0}; }
 
   std::vector<std::vector<EndpointPort>> ports_;
+  SwitchDistances distances_;
   std::vector<std::int64_t> min_switch_link_ps_;
 };
 
@@ -158,7 +243,7 @@ std::int64_t volume_bound(const PairBounds& pairs, const Share* first, const Sha
 std::vector<Time> op_lower_bounds(const Fabric& f, const workload::TransferDag& dag,
                                   std::span<const std::uint32_t> rank_endpoint, std::size_t op_count,
                                   std::span<const topology::LinkChange> link_changes) {
-  const PairBounds pairs(f, link_changes);
+  const PairBounds pairs(f, rank_endpoint, link_changes);
   std::vector<std::int64_t> bound(op_count, 0);
   const auto weight = [&](const workload::DagNode& n) -> std::int64_t {
     if (n.kind == workload::DagNodeKind::delay) return n.amount;

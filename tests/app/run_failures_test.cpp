@@ -93,9 +93,9 @@ TEST_CASE("fluid and packet: the rate of a transfer under way changes at the ins
   // The attribution re-runs apply the same schedule (they would differ from the run otherwise).
   CHECK(s["ops"][0]["nonblocking_us"].get<double>() == doctest::Approx(61.88608).epsilon(1e-6));
   // The lower bound counts every link at its peak rate over the run (the NIC's healthy 400 Gb/s,
-  // which it has again from 150 us) and the least latency any route has (NIC up, one switch
-  // link, NIC down): 1.5 + 20.97152 us.
-  CHECK(s["ops"][0]["ideal_us"].get<double>() == doctest::Approx(1.5 + 20.97152).epsilon(1e-6));
+  // which it has again from 150 us) and the least latency any route has (acc0, leaf, spine, leaf,
+  // acc2: 4 links): 2 + 20.97152 us.
+  CHECK(s["ops"][0]["ideal_us"].get<double>() == doctest::Approx(2.0 + 20.97152).epsilon(1e-6));
 
   // The packet tier sends from 40 us on (propagation comes after the bytes, not before as in the
   // fluid's start latency): by 50 us the NIC has sent 10 us · 50 GB/s = 500,000 wire bytes, i.e.
