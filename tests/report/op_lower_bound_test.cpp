@@ -91,3 +91,31 @@ TEST_CASE("a link that a failure schedule raises above its time-zero rate counts
   const std::vector<topology::LinkChange> down{{Time::from_us(5), 0, false, Rate{}, 0, false}};
   CHECK(bounds(f, dag, 1, down)[0] == kNicPath + ser(kS, test::kNic));
 }
+
+TEST_CASE("a pair no switch path joins (a rail-only relay) may use every port of both ends") {
+  // 2 servers × 2 accelerators, a 3200 Gb/s / 100 ns scale-up switch per server, and two rails:
+  // leaf A joins the local-0 accelerators (0 and 2), leaf B the local-1 ones (1 and 3); the leaves
+  // are not connected. 0 → 2 share leaf A: NIC only, α + S/B. 0 → 3 share no switch component (a
+  // route must relay through 1 or 2), so any of their ports may carry it: 3600 Gb/s out of 0 and
+  // into 3, and at least one port latency at each end, 100 + 100 ns.
+  using namespace topology;
+  FabricBuilder b("rails", "test");
+  for (std::uint32_t e = 0; e < 4; ++e) b.add_accelerator(e / 2, e % 2, e / 2, 0);
+  const NodeId leaf_a = b.add_switch(1, 0, {kNone, 0, 0, 0, 0}, 0);
+  const NodeId leaf_b = b.add_switch(1, 0, {kNone, 1, 1, 1, 1}, 0);
+  const NodeId su0 = b.add_scale_up_switch(0), su1 = b.add_scale_up_switch(1);
+  for (std::uint32_t e = 0; e < 4; ++e) {
+    b.add_link(e, e % 2 == 0 ? leaf_a : leaf_b, test::kNic, test::kNicLatency, LinkKind::nic);
+    b.add_link(e, e / 2 == 0 ? su0 : su1, test::kScaleUp, test::kScaleUpLatency, LinkKind::scale_up);
+  }
+  b.set_structural(false);
+  const Fabric f = std::move(b).build();
+  TransferDag same_rail;
+  same_rail.add_transfer(0, 2, Bytes{kS}, 0, 0, {});
+  same_rail.finalize();
+  CHECK(bounds(f, same_rail, 1)[0] == kNicPath + ser(kS, test::kNic));
+  TransferDag relayed;
+  relayed.add_transfer(0, 3, Bytes{kS}, 0, 0, {});
+  relayed.finalize();
+  CHECK(bounds(f, relayed, 1)[0] == kScaleUpPath + Time{2330168});  // ⌊8·2^20·1e12 / 3.6e12⌋ ps
+}
