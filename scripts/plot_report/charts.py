@@ -197,7 +197,7 @@ def busbw_vs_ideal(run, out_dir, fmt):
                label="busbw (bottleneck: %s)" % t if t != "none" else "busbw (no bottleneck tier)")
     ideal = np.array([r["ideal_busbw"] for r in records])
     if np.isfinite(ideal).any():
-        ax.scatter(x, ideal, marker="D", color="black", s=22, zorder=3, label="ideal busbw (non-blocking fabric)")
+        ax.scatter(x, ideal, marker="D", color="black", s=22, zorder=3, label="ideal busbw (lower bound on time)")
         if len(records) <= 24:
             for i, r in enumerate(records):
                 e = _efficiency(r)
@@ -214,7 +214,7 @@ def busbw_vs_ideal(run, out_dir, fmt):
     ax.margins(y=0.15)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: never hides a bar
     caption = ("busbw (NCCL-tests definition) per collective from %s; diamonds are the busbw it would "
-               "reach in its ideal time on a non-blocking fabric (busbw × duration / ideal), percentages "
+               "reach in its ideal time, a lower bound no routing can beat (busbw × duration / ideal), percentages "
                "the efficiency.%s" % (source, note))
     return Chart("busbw per collective", _save(fig, out_dir, "busbw_vs_ideal", fmt), caption)
 

@@ -19,10 +19,15 @@ std::unique_ptr<TransferBackend> make_backend(std::string_view name, Simulator& 
                                               const routing::Router& router, const nlohmann::json& params) {
   (void)fabric;
   if (name == "analytic") {
+    // "contention" (sim/workload/analytic_backend.hpp): links (default), endpoints or none.
     JsonReader r(params, "--set", "/backend");
-    const bool endpoint_fifo = r.boolean_or("endpoint_fifo", false);
+    if (r.has("endpoint_fifo")) {
+      r.fail("endpoint_fifo", "replaced by \"contention\": use contention=endpoints for the NIC-only FIFO model "
+                              "(the default, contention=links, queues at every link)");
+    }
+    const std::string contention = r.choice_or("contention", {"links", "endpoints", "none"}, "links");
     r.finish();
-    return std::make_unique<workload::AnalyticBackend>(sim, router, endpoint_fifo);
+    return std::make_unique<workload::AnalyticBackend>(sim, router, *workload::parse_contention(contention));
   }
   if (name == "fluid") {
     JsonReader r(params, "--set", "/backend");  // overhead, flow_rate_cap, solver (sim/flow/fluid_params.hpp)
@@ -40,7 +45,7 @@ std::unique_ptr<TransferBackend> make_backend(std::string_view name, Simulator& 
 
 nlohmann::json effective_backend_params(std::string_view name, const nlohmann::json& params) {
   nlohmann::json out = params;
-  if (name == "analytic" && !out.contains("endpoint_fifo")) out["endpoint_fifo"] = false;
+  if (name == "analytic" && !out.contains("contention")) out["contention"] = "links";
   if (name == "packet") {
     out = net::effective_packet_params(params);
     // The CC strategy's parameters with its defaults filled in, so a report names every DCQCN/HPCC

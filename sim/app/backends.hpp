@@ -1,7 +1,7 @@
 // Backend factory: the one place that maps a backend name to a TransferBackend.
 //
-// Built backends: "analytic" (sim/workload/analytic_backend.hpp; parameter "endpoint_fifo"). The packet and
-// fluid tiers add one branch each here. `params` is the backend's parameter object (from --set
+// Built backends: "analytic" (sim/workload/analytic_backend.hpp; parameter "contention": links |
+// endpoints | none), "fluid" and "packet", one branch each here. `params` is the backend's parameter object (from --set
 // keys outside topology./workload./routing.); unknown keys are ConfigErrors.
 #pragma once
 

@@ -296,7 +296,7 @@ void run(const RunOptions& opt, CommandContext& ctx) {
         {"load_balancing", routing::to_string(rp.load_balancing)},
         {"flowlet_gap", to_string(rp.flowlet_gap)}}},
       {"backend", {{"name", facts.backend}, {"params", effective_backend_params(opt.backend, backend_params)}}}};
-  RunContext context{&fabric, &router, &run.record, {}, false};
+  RunContext context{&fabric, &router, &run.record, {}, false, schedule};
   context.attribution = opt.attribution == "on" ||
                         (opt.attribution == "auto" && lowered.dag.transfer_count() <= kAutoAttributionLimit);
   if (context.attribution) {

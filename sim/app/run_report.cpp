@@ -8,6 +8,7 @@
 
 #include "core/config_error.hpp"
 #include "report/attribution.hpp"
+#include "report/op_lower_bound.hpp"
 #include "report/run_analysis.hpp"
 #include "report/tidy.hpp"
 
@@ -42,17 +43,21 @@ void add_analysis(nlohmann::json& summary, const RunFacts& facts, const workload
   }
   const bool links = ctx.router != nullptr && ctx.record != nullptr && !ctx.record->transfers.empty();
   const bool reruns = ctx.attribution && static_cast<bool>(ctx.rerun);
-  if (!links && !reruns) return;
+  if (!links && !ctx.attribution) return;
   report::AttributionInput in;
   in.fabric = ctx.fabric;
   in.router = ctx.router;
   in.record = ctx.record;
   if (reruns) in.rerun = ctx.rerun;
   in.main_is_fluid = facts.backend == "fluid";
+  std::vector<Time> bounds;
+  if (ctx.attribution) {
+    bounds = report::op_lower_bounds(*ctx.fabric, lw.dag, lw.rank_endpoint, lw.ops.size(), ctx.link_changes);
+  }
   for (std::uint32_t i = 0; i < lw.ops.size(); ++i) {
     const workload::OpSpec& op = spec.jobs[lw.ops[i].job].ops[lw.ops[i].spec_index];
     in.ops.push_back(report::OpInput{op.id, to_string(op.type), op.type != workload::OpType::compute, ex.op_start(i),
-                                     ex.op_end(i)});
+                                     ex.op_end(i), bounds.empty() ? Time::max() : bounds[i]});
   }
   report::AttributionResult res = report::attribute(in);
   for (std::size_t i = 0; i < res.op_fields.size(); ++i) {

@@ -8,8 +8,9 @@
 // With a RunContext, more sections (each omitted when the context cannot support it):
 //   from the record (report/run_analysis.hpp, utilization over run.sim_end_us): "tiers",
 //   "hot_links", "fct", "pfc", "drops", "conservation";
-//   from the fluid re-runs and the record (report/attribution.hpp): per op "ideal_us",
-//   "efficiency" and "attribution" {"bottleneck_tier", "speedup_if_nonblocking",
+//   when context.attribution is true, per op "ideal_us" (a lower bound, report/op_lower_bound.hpp)
+//   and "efficiency"; from the fluid re-runs and the record (report/attribution.hpp): per op
+//   "nonblocking_us" and "attribution" {"bottleneck_tier", "speedup_if_nonblocking",
 //   "critical_links", "ecmp_collisions"}, and the global "bottleneck" {"tier", "summary",
 //   "fluid_reruns"}. Re-runs happen only when context.attribution is true and rerun is set.
 // `rocesim run` adds "failures" (app/run_command.cpp) when the topology has timed failures.
@@ -19,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +28,7 @@
 #include "observe/run_record.hpp"
 #include "routing/router.hpp"
 #include "topology/fabric.hpp"
+#include "topology/failures.hpp"
 #include "workload/dag_executor.hpp"
 #include "workload/lower_workload.hpp"
 #include "workload/workload_spec.hpp"
@@ -54,7 +57,8 @@ struct RunContext {
   const routing::Router* router = nullptr;
   const observe::RunRecord* record = nullptr;
   FluidRerun rerun;
-  bool attribution = true;  // run the what-if re-runs
+  bool attribution = true;  // compute the lower bounds and run the what-if re-runs
+  std::span<const topology::LinkChange> link_changes;  // the failure schedule (peak link rates of the bound)
 };
 
 nlohmann::json build_run_summary(const RunFacts& facts, const workload::WorkloadSpec& spec,

@@ -102,7 +102,7 @@ std::string no_tier_sentence(const AttributionInput& in, const std::vector<TierR
     if (efficiency[i] > 0 && (worst == efficiency.size() || efficiency[i] < efficiency[worst])) worst = i;
   }
   if (worst < efficiency.size()) {
-    s += "; lowest efficiency against a non-blocking fabric " + fmt("%.3f", efficiency[worst]) + " (" +
+    s += "; lowest efficiency against the lower bound " + fmt("%.3f", efficiency[worst]) + " (" +
          op_label(in.ops[worst]) + ")";
   }
   return s;
@@ -161,12 +161,21 @@ AttributionResult attribute(const AttributionInput& in) {
   }
 
   std::vector<double> efficiency(n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::optional<Time> d = main_time(in.ops[i]);
+    if (!in.ops[i].network || !d || in.ops[i].lower_bound == Time::max()) continue;
+    res.op_fields[i]["ideal_us"] = tidy(in.ops[i].lower_bound.us());
+    if (d->ps > 0) {
+      efficiency[i] = static_cast<double>(in.ops[i].lower_bound.ps) / static_cast<double>(d->ps);
+      res.op_fields[i]["efficiency"] = tidy(efficiency[i]);
+    }
+  }
   if (in.rerun) {
     std::vector<TierRatio> over;
     for (const TierRatio& t : ratios) {
       if (t.ratio > 1 + kRatioEps) over.push_back(t);
     }
-    const observe::RunRecord ideal = in.rerun(nonblocking_fabric(*in.fabric));
+    const observe::RunRecord nonblocking = in.rerun(nonblocking_fabric(*in.fabric));
     ++res.reruns;
     std::optional<observe::RunRecord> base;
     if (!in.main_is_fluid) {
@@ -186,13 +195,8 @@ AttributionResult attribute(const AttributionInput& in) {
       const std::optional<Time> d = main_time(in.ops[i]);
       if (!in.ops[i].network || !d) continue;
       ++network_ops;
-      if (const std::optional<Time> ti = op_time(ideal, i)) {
-        res.op_fields[i]["ideal_us"] = tidy(ti->us());
-        if (d->ps > 0) {
-          efficiency[i] = static_cast<double>(ti->ps) / static_cast<double>(d->ps);
-          res.op_fields[i]["efficiency"] = tidy(efficiency[i]);
-        }
-      }
+      const std::optional<Time> tnb = op_time(nonblocking, i);
+      if (tnb) res.op_fields[i]["nonblocking_us"] = tidy(tnb->us());
       const std::optional<Time> tb = in.main_is_fluid ? d : op_time(*base, i);
       json speedups = json::object();
       std::optional<std::size_t> top;
@@ -211,10 +215,10 @@ AttributionResult attribute(const AttributionInput& in) {
       const bool limits = top && top_speedup > kBottleneckSpeedup;
       attr[i]["bottleneck_tier"] = limits ? json(over[*top].link_tier) : json(nullptr);
       // ECMP imbalance needs evidence that the fabric, not the NICs, slowed the op: the fluid
-      // base is > 5 % slower than the ideal and no oversubscribed tier explains it.
+      // base is > 5 % slower than the non-blocking re-run and no oversubscribed tier explains it.
       if (attr[i].contains("critical_links")) {
-        const std::optional<Time> ti = op_time(ideal, i);
-        const bool fabric_slow = ti && tb && static_cast<double>(tb->ps) > kBottleneckSpeedup * static_cast<double>(ti->ps);
+        const bool fabric_slow =
+            tnb && tb && static_cast<double>(tb->ps) > kBottleneckSpeedup * static_cast<double>(tnb->ps);
         attr[i]["ecmp_collisions"] = fabric_slow && !limits ? collision_candidates[i] : json(nullptr);
       }
       if (limits) {

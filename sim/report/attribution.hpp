@@ -6,12 +6,18 @@
 //   oversubscription of switch tier t = Σ down capacity / Σ up capacity over all tier-t switches
 //       (as `rocesim topo`); tier t is oversubscribed when this ratio ρ_t > 1 + 1e-9. Its uplinks
 //       form the link tier "<t>-<t+1>" (report/link_tiers.hpp), the key used below.
-//   ideal (non-blocking) fabric = every switch-to-switch link (LinkKind::fabric) at rate × 1e3;
-//       NIC and scale-up links unchanged, so only the accelerators' own ports can limit an op.
-//       ideal_us(op) = T_ideal(op) = op end − op start in that re-run;
-//       efficiency(op) = ideal_us / duration_us of the main run. It can exceed 1 when the main
-//       backend is more optimistic than fluid, e.g. the analytic tier, which ignores contention
-//       even at a NIC that sends several transfers at once.
+//   ideal_us(op) = OpInput::lower_bound, a duration no tier, routing or load balancing can beat
+//       (report/op_lower_bound.hpp: max of the op's dependency chain at its endpoints' port rates
+//       and the bytes each endpoint sends or receives over its port capacity);
+//       efficiency(op) = ideal_us / duration_us of the main run, ≤ 1 on every tier (no clamp: the
+//       bound rounds down to whole ps, every tier's times round up) except the analytic tier's
+//       contention=none, which lets a NIC send several transfers at full rate at once (there
+//       efficiency > 1 flags that). Needs no re-run.
+//   non-blocking fabric = every switch-to-switch link (LinkKind::fabric) at rate × 1e3; NIC and
+//       scale-up links unchanged. nonblocking_us(op) = T_nb(op) = op end − op start in that fluid
+//       re-run: what the op would take if only the accelerators' own ports limited it, under ECMP
+//       hashing and max-min sharing. An estimate, not a bound: spray, adaptive routing or several
+//       QPs per pair can beat it, so it is not the ideal.
 //   what-if for tier t = the tier's uplinks at rate × ρ_t (Σ up = Σ down: 1:1), all else unchanged.
 //       speedup_t(op) = T_base(op) / T_t(op), where T_base is the op's fluid time on the unmodified
 //       fabric (the main run when it is fluid, else one more re-run), so the ratio compares fluid
@@ -20,7 +26,7 @@
 //       a tier's oversubscription costs less than typical run-to-run effects), else null.
 //   critical_links(op) = the 3 hottest ports on the op's own paths inside its window
 //       (report/critical_links.hpp), with the whole-run paused_us of each (null without PFC).
-//   ECMP collisions(op): the fabric slowed the op (T_base > 1.05 · T_ideal) but no oversubscribed
+//   ECMP collisions(op): the fabric slowed the op (T_base > 1.05 · T_nb) but no oversubscribed
 //       tier explains it (bottleneck_tier null), and in a switch tier that is nominally 1:1
 //       (ρ ≤ 1 + 1e-9) the op's hottest path port is ≥ 0.9 utilized while the scope mean of that
 //       tier and direction is ≤ 0.75 of it: the capacity is there but hashing put the flows on a
@@ -29,8 +35,9 @@
 //       single fast flow on one of many uplinks looks the same in utilization alone).
 // Global "bottleneck": the tier that is bottleneck_tier of the most ops (ties: lower tier first)
 //   and one sentence for humans naming it, how many communication ops it limits and the largest
-//   speedup; with no such tier, the sentence says so and names ECMP collisions when found.
-// Re-runs: 1 (ideal) + 1 (fluid base, unless the main run is fluid) + 1 per oversubscribed tier,
+//   speedup; with no such tier, the sentence says so and names ECMP collisions when found, else
+//   the lowest efficiency against the lower bound.
+// Re-runs: 1 (non-blocking) + 1 (fluid base, unless the main run is fluid) + 1 per oversubscribed tier,
 //   shared by all ops. Without a re-run callback only the critical links remain.
 // Thread safety: pure apart from calling `rerun`.
 #pragma once
@@ -73,13 +80,14 @@ struct OpInput {
   std::string type;     // "all_reduce", ...
   bool network = true;  // false for compute ops: not attributed
   Time start = Time::max(), end = Time::max();  // main run
+  Time lower_bound = Time::max();                // report/op_lower_bound.hpp; max: unknown (no ideal_us)
 };
 
 struct AttributionInput {
   const topology::Fabric* fabric = nullptr;        // required
   const routing::Router* router = nullptr;         // null: no critical links
   const observe::RunRecord* record = nullptr;      // null or no transfers: no critical links
-  FluidRerunFn rerun;                              // empty: no ideal time, speedups or bottleneck
+  FluidRerunFn rerun;                              // empty: no nonblocking_us, speedups or bottleneck
   bool main_is_fluid = false;                      // the main op times are the fluid base
   std::vector<OpInput> ops;                        // indexed like LoweredWorkload::ops
 };

@@ -83,7 +83,7 @@ TEST_CASE("rocesim run: bad input exits 2 with a clear message") {
   CHECK(read_file(dir + "/stderr.txt").find("cycle.json: /jobs/0/ops: dependency cycle: a -> b -> a") != std::string::npos);
   CHECK(run_cli_in(dir, "run --backend warp-drive") == 2);
   CHECK(read_file(dir + "/stderr.txt").find("backend \"warp-drive\" is not available") != std::string::npos);
-  CHECK(run_cli_in(dir, "run --set speed=3") == 2);  // the analytic tier has no parameters
+  CHECK(run_cli_in(dir, "run --set speed=3") == 2);  // no backend has a parameter "speed"
   CHECK(read_file(dir + "/stderr.txt").find("unknown key \"speed\"") != std::string::npos);
   CHECK(run_cli_in(dir, "run --set workload.jobs.0.world_size=999") == 2);  // not an object path: rejected
   CHECK(run_cli_in(dir, "run --workload no-such-file.json") == 2);

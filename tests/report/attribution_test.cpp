@@ -10,8 +10,11 @@
 //   base      : 400/4 = 100 Gb/s per flow  → step = L + 8c/100G = 3 + 671.08864 µs
 //   what-if   : agg uplinks × 4 (1:1)     → NIC-bound 400 Gb/s → step = 3 + 167.77216 µs
 //   ideal     : every switch link × 1e3   → the same NIC-bound step
-// so speedup = 674.08864 / 170.77216 = 3.9473, ideal_us = 14 · 170.77216 = 2390.81 µs (the
-// analytic 2(n−1)/n · S / B + 2(n−1) · L), efficiency = 170.77216 / 674.08864 = 0.25334.
+// so speedup = 674.08864 / 170.77216 = 3.9473 and nonblocking_us = 14 · 170.77216 = 2390.81 µs.
+// The lower bound (report/op_lower_bound.hpp) takes the least latency any route could have, here
+// the only one (6 links, 3 µs), and each step's chunk at the NIC rate, so ideal_us is the same
+// 14 · 170.77216 µs (the analytic 2(n−1)/n · S / B + 2(n−1) · L) and efficiency =
+// 170.77216 / 674.08864 = 0.25334.
 // Tolerance 1e-4 relative: the fluid tier rounds each step up to a whole ps (< 1e-9 relative) and
 // reports keep 6 significant digits (≤ 5e-6 relative).
 #include <doctest/doctest.h>
@@ -51,6 +54,7 @@ constexpr double kLatencyUs = 3.0;                                  // 6 links �
 constexpr double kChunkBytes = 64.0 * 1024 * 1024 / 8;              // S / n
 constexpr double kNicStepUs = kChunkBytes * 8 / 400e9 * 1e6;        // 167.77216 µs at 400 Gb/s
 constexpr double kSteps = 14;                                       // 2(n − 1)
+constexpr double kBoundLatencyUs = 3.0;                             // the least latency any route has
 
 }  // namespace
 
@@ -88,8 +92,10 @@ TEST_CASE("attribution names the 4:1 aggregation tier, with the derived speedup 
   const report::AttributionResult res = report::attribute(report::testing::attribution_input(f, router, rp, spec, lw, main));
   CHECK(res.reruns == 2);  // ideal + one oversubscribed tier; the main run is the fluid base
   const json& op = res.op_fields[0];
-  CHECK(op["ideal_us"].get<double>() == doctest::Approx(kSteps * fast_step).epsilon(1e-4));
-  CHECK(op["efficiency"].get<double>() == doctest::Approx(fast_step / base_step).epsilon(1e-4));
+  const double bound_step = kBoundLatencyUs + kNicStepUs;
+  CHECK(op["ideal_us"].get<double>() == doctest::Approx(kSteps * bound_step).epsilon(1e-4));
+  CHECK(op["efficiency"].get<double>() == doctest::Approx(bound_step / base_step).epsilon(1e-4));
+  CHECK(op["nonblocking_us"].get<double>() == doctest::Approx(kSteps * fast_step).epsilon(1e-4));
   const json& a = op["attribution"];
   CHECK(a["bottleneck_tier"] == "agg-core");
   REQUIRE(a["speedup_if_nonblocking"].size() == 1);  // only the oversubscribed tier is re-run
@@ -121,14 +127,15 @@ TEST_CASE("a packet-level (non-fluid) main run costs one more re-run for the flu
   in.ops[0].end = in.ops[0].start + (main.op_end[0] - main.op_start[0]) * 2;  // a main run twice as slow
   const report::AttributionResult res = report::attribute(in);
   CHECK(res.reruns == 3);
-  // The speedup compares fluid with fluid, so it does not move; the efficiency halves.
+  // The speedup compares fluid with fluid, so it does not move; the efficiency (against the
+  // bound) halves.
   CHECK(res.op_fields[0]["attribution"]["speedup_if_nonblocking"]["agg-core"].get<double>() ==
         doctest::Approx((kLatencyUs + 4 * kNicStepUs) / (kLatencyUs + kNicStepUs)).epsilon(1e-4));
   CHECK(res.op_fields[0]["efficiency"].get<double>() ==
-        doctest::Approx(0.5 * (kLatencyUs + kNicStepUs) / (kLatencyUs + 4 * kNicStepUs)).epsilon(1e-4));
+        doctest::Approx(0.5 * (kBoundLatencyUs + kNicStepUs) / (kLatencyUs + 4 * kNicStepUs)).epsilon(1e-4));
 }
 
-TEST_CASE("without a re-run callback only the critical links remain; nothing is invented") {
+TEST_CASE("without a re-run callback only the bound and the critical links remain; nothing is invented") {
   const topology::Fabric f = clos3("4:1", 4, 1, 1);
   const routing::RoutingParams rp;
   const routing::Router router(f, rp);
@@ -140,12 +147,16 @@ TEST_CASE("without a re-run callback only the critical links remain; nothing is 
   const report::AttributionResult res = report::attribute(in);
   CHECK(res.reruns == 0);
   CHECK(res.bottleneck.is_null());
-  CHECK_FALSE(res.op_fields[0].contains("ideal_us"));
-  CHECK_FALSE(res.op_fields[0].contains("efficiency"));
+  // The lower bound needs no re-run; the non-blocking estimate does.
+  CHECK(res.op_fields[0]["ideal_us"].get<double>() == doctest::Approx(kSteps * (kBoundLatencyUs + kNicStepUs)).epsilon(1e-4));
+  CHECK(res.op_fields[0].contains("efficiency"));
+  CHECK_FALSE(res.op_fields[0].contains("nonblocking_us"));
   CHECK_FALSE(res.op_fields[0]["attribution"].contains("bottleneck_tier"));
   CHECK(res.op_fields[0]["attribution"].contains("critical_links"));
   CHECK_FALSE(res.op_fields[0]["attribution"].contains("ecmp_collisions"));  // needs the re-runs as evidence
   in.record = nullptr;
+  CHECK_FALSE(report::attribute(in).op_fields[0].contains("attribution"));
+  in.ops[0].lower_bound = Time::max();  // no bound either: nothing at all
   CHECK(report::attribute(in).op_fields[0].empty());
 }
 
@@ -182,7 +193,7 @@ TEST_CASE("a non-blocking 3-tier fabric names no tier; ECMP collisions are named
     const observe::RunRecord main = report::testing::run_fluid(f, rp, lw);
     const report::AttributionResult res =
         report::attribute(report::testing::attribution_input(f, router, rp, spec, lw, main));
-    CHECK(res.reruns == 1);  // the ideal only: no tier is oversubscribed
+    CHECK(res.reruns == 1);  // the non-blocking one only: no tier is oversubscribed
     const json& a = res.op_fields[0]["attribution"];
     CHECK(a["speedup_if_nonblocking"].empty());
     CHECK(a["bottleneck_tier"].is_null());
@@ -192,14 +203,16 @@ TEST_CASE("a non-blocking 3-tier fabric names no tier; ECMP collisions are named
     CHECK(a["ecmp_collisions"].is_null() == !collided);
     CHECK((res.bottleneck["summary"].get<std::string>().find("ECMP collisions") != std::string::npos) == collided);
     // The port carrying c_max flows moves c_max · 14 chunks at ≤ 400 Gb/s, so the op lasts at least
-    // c_max · 14 · 167.77 µs, against an ideal of 14 · (3 + 167.77) µs.
+    // c_max · 14 · 167.77 µs, against a bound of 14 · (3 + 167.77) µs.
     const double ideal = res.op_fields[0]["ideal_us"].get<double>();
-    CHECK(ideal == doctest::Approx(kSteps * (kLatencyUs + kNicStepUs)).epsilon(1e-4));
+    CHECK(ideal == doctest::Approx(kSteps * (kBoundLatencyUs + kNicStepUs)).epsilon(1e-4));
     CHECK(res.op_fields[0]["efficiency"].get<double>() <= ideal / (c_max * kSteps * kNicStepUs) + 1e-6);
     if (collided) {
       CHECK(a["ecmp_collisions"]["hottest_utilization"].get<double>() >= report::kCollisionHotUtilization);
     } else {
-      CHECK(res.op_fields[0]["efficiency"].get<double>() == doctest::Approx(1.0).epsilon(1e-4));
+      // No collision: every step takes 3 + 167.77 µs, the bound's step.
+      CHECK(res.op_fields[0]["efficiency"].get<double>() ==
+            doctest::Approx((kBoundLatencyUs + kNicStepUs) / (kLatencyUs + kNicStepUs)).epsilon(1e-4));
     }
   }
   CHECK(seen.size() == 2);  // both a colliding and a collision-free placement were checked

@@ -1,6 +1,7 @@
 // Test helper: runs a lowered workload on the fluid backend and fills an observe::RunRecord the
 // way a run pipeline would (per-op start/end from the DagExecutor, per-port bytes from FluidNet,
-// one TransferRecord per transfer), plus a FluidRerun-style callback for attribution tests.
+// one TransferRecord per transfer), plus a FluidRerun-style callback and the ops' lower bounds for
+// attribution tests.
 #pragma once
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include "flow/fluid_net.hpp"
 #include "observe/run_record.hpp"
 #include "report/attribution.hpp"
+#include "report/op_lower_bound.hpp"
 #include "routing/router.hpp"
 #include "topology/topology.hpp"
 #include "workload/dag_executor.hpp"
@@ -92,10 +94,11 @@ inline AttributionInput attribution_input(const topology::Fabric& fabric, const 
   in.record = &main;
   in.main_is_fluid = true;
   in.rerun = [&rp, &lw](const topology::Fabric& f) { return run_fluid(f, rp, lw); };
+  const std::vector<Time> bounds = op_lower_bounds(fabric, lw.dag, lw.rank_endpoint, lw.ops.size());
   for (std::uint32_t i = 0; i < lw.ops.size(); ++i) {
     const workload::OpSpec& op = spec.jobs[lw.ops[i].job].ops[lw.ops[i].spec_index];
     in.ops.push_back(OpInput{op.id, workload::to_string(op.type), op.type != workload::OpType::compute,
-                             main.op_start[i], main.op_end[i]});
+                             main.op_start[i], main.op_end[i], bounds[i]});
   }
   return in;
 }

@@ -64,9 +64,14 @@ TEST_CASE("ring all-reduce with chunks pipelines: (2(n-1)+K-1) steps of alpha + 
   const std::uint32_t n = 4, K = 4;
   const std::int64_t S = 16 << 20;
   const auto f = test::star_fabric(n);
-  const auto r = test::run_analytic(f, lower_one(CollectiveKind::all_reduce, Algorithm::ring, n, {Bytes{S}, 1, K}));
+  const TransferDag dag = lower_one(CollectiveKind::all_reduce, Algorithm::ring, n, {Bytes{S}, 1, K});
+  const auto r = test::run_analytic(f, dag, 1, Contention::none);
   REQUIRE(r.finished);
   CHECK(r.finish == (kAlpha + ser(S / (K * n))) * (2 * (n - 1) + K - 1));
+  // That formula overlaps the K chunks of a step on one NIC (contention=none). With link FIFOs
+  // each NIC serializes its 2(n−1)·K pieces of S/(Kn): at least 24 · S/(KnB) + α = 504.3 µs,
+  // 2.5× the contention-free figure.
+  CHECK(test::run_analytic(f, dag).finish >= ser(S / (K * n)) * (2 * (n - 1) * K) + kAlpha);
   CHECK(r.sent[0] == 2 * (n - 1) * S / n);
 }
 
@@ -109,9 +114,11 @@ TEST_CASE("double binary tree: each tree carries S/2 up and down; depth 3 for 8 
   const std::uint32_t n = 8;
   const std::int64_t S = 8 << 20;
   const auto f = test::star_fabric(n);
-  const auto r = test::run_analytic(f, lower_one(CollectiveKind::all_reduce, Algorithm::double_binary_tree, n, {Bytes{S}}));
+  const TransferDag dag = lower_one(CollectiveKind::all_reduce, Algorithm::double_binary_tree, n, {Bytes{S}});
+  const auto r = test::run_analytic(f, dag, 1, Contention::none);
   REQUIRE(r.finished);
-  // Heap depth of position 7 is 3 (7→3→1→0): reduce 3 hops, broadcast 3 hops, each α + (S/2)/B;
+  // Without contention (the formula's assumption): heap depth of position 7 is 3 (7→3→1→0):
+  // reduce 3 hops, broadcast 3 hops, each α + (S/2)/B;
   // the mirrored tree runs in parallel with the same depth.
   CHECK(r.finish == (kAlpha + ser(S / 2)) * 6);
   // Each tree has n−1 edges, each carrying S/2 up and S/2 down: 2(n−1)·S in total.
@@ -121,15 +128,21 @@ TEST_CASE("double binary tree: each tree carries S/2 up and down; depth 3 for 8 
   // Interior in one tree, leaf in the other: position 1 has children 3, 4 in tree 0 (sends S/2 up
   // and S/2 to each child) and is the leaf tree node 6 in tree 1 (sends S/2 up): 2 S.
   CHECK(r.sent[1] == 2 * S);
+  // With link FIFOs that NIC serializes its 2 S: at least 2·S/B + α.
+  CHECK(test::run_analytic(f, dag).finish >= ser(2 * S) + kAlpha);
 }
 
 TEST_CASE("direct all-reduce: scatter then gather, 2 rounds of alpha + S/(nB)") {
   const std::uint32_t n = 4;
   const std::int64_t S = 4 << 20;
   const auto f = test::star_fabric(n);
-  const auto r = test::run_analytic(f, lower_one(CollectiveKind::all_reduce, Algorithm::direct, n, {Bytes{S}}));
+  const TransferDag dag = lower_one(CollectiveKind::all_reduce, Algorithm::direct, n, {Bytes{S}});
+  const auto r = test::run_analytic(f, dag, 1, Contention::none);
   REQUIRE(r.finished);
   CHECK(r.finish == (kAlpha + ser(S / n)) * 2);
+  // With link FIFOs each NIC sends its n−1 pieces one after another in each round; the waiting
+  // transfers hold nothing, so every NIC stays busy: 2 rounds of α + (n−1)·S/(nB).
+  CHECK(test::run_analytic(f, dag).finish == (kAlpha + ser(S / n) * (n - 1)) * 2);
   CHECK(r.sent[2] == 2 * (n - 1) * S / n);
 }
 
@@ -140,8 +153,10 @@ TEST_CASE("reduce-scatter and all-gather (ring, direct): (n-1)/n S per rank") {
   for (CollectiveKind k : {CollectiveKind::reduce_scatter, CollectiveKind::all_gather}) {
     const auto ring = test::run_analytic(f, lower_one(k, Algorithm::ring, n, {Bytes{S}}));
     CHECK(ring.finish == (kAlpha + ser(S / n)) * (n - 1));
-    const auto direct = test::run_analytic(f, lower_one(k, Algorithm::direct, n, {Bytes{S}}));
+    const auto direct = test::run_analytic(f, lower_one(k, Algorithm::direct, n, {Bytes{S}}), 1, Contention::none);
     CHECK(direct.finish == kAlpha + ser(S / n));
+    // Link FIFOs: every NIC sends its n−1 pieces back to back (the least any schedule can do).
+    CHECK(test::run_analytic(f, lower_one(k, Algorithm::direct, n, {Bytes{S}})).finish == kAlpha + ser(S / n) * (n - 1));
     for (std::uint32_t p = 0; p < n; ++p) {
       CHECK(ring.sent[p] == (n - 1) * S / n);
       CHECK(direct.sent[p] == (n - 1) * S / n);
@@ -157,11 +172,13 @@ TEST_CASE("pairwise all-to-all: (n-1) steps of alpha + S/(nB); max_concurrent ov
   REQUIRE(r.finished);
   CHECK(r.finish == (kAlpha + ser(S / n)) * (n - 1));
   for (std::uint32_t p = 0; p < n; ++p) CHECK(r.sent[p] == (n - 1) * S / n);
-  // Window 7: all sends at once; the analytic tier has no contention, so one step.
+  // Window 7: all sends at once. Without contention, one step; with the default link FIFOs every
+  // NIC still has to serialize its 7 pieces: at least α + 7·S/(nB) (test below for the exact value).
   CollectiveArgs all{Bytes{S}};
   all.max_concurrent = n - 1;
-  const auto wide = test::run_analytic(f, lower_one(CollectiveKind::all_to_all, Algorithm::pairwise, n, all));
-  CHECK(wide.finish == kAlpha + ser(S / n));
+  const TransferDag wide_dag = lower_one(CollectiveKind::all_to_all, Algorithm::pairwise, n, all);
+  CHECK(test::run_analytic(f, wide_dag, 1, Contention::none).finish == kAlpha + ser(S / n));
+  CHECK(test::run_analytic(f, wide_dag).finish >= kAlpha + ser(S / n) * (n - 1));
 }
 
 TEST_CASE("broadcast ring pipelines K chunks through the chain: (n-2+K) steps") {
@@ -205,11 +222,14 @@ TEST_CASE("rail-aligned all-to-all (PXN): scale-up hop to the destination's rail
     if (x.kind != DagNodeKind::transfer || x.src / m == x.dst / m) continue;
     CHECK(x.src % m == x.dst % m);
   }
-  const auto r = test::run_analytic(f, dag);
+  const auto r = test::run_analytic(f, dag, 1, Contention::none);
   REQUIRE(r.finished);
-  // Phase 1: to each of m−1 local peers, D pieces of S/n (its own and the remote ones on its rail).
+  // Without contention: phase 1: to each of m−1 local peers, D pieces of S/n (its own and the remote ones on its rail).
   // Phase 2: to each of D−1 remote rail peers, m pieces of S/n.
   CHECK(r.finish == Time::from_ns(200) + ser(D * S / n, kScaleUp) + kAlpha + ser(m * S / n));
+  // Link FIFOs: phase 1's m−1 scale-up sends leave one after another on the scale-up port.
+  CHECK(test::run_analytic(f, dag).finish ==
+        Time::from_ns(200) + ser(D * S / n, kScaleUp) * (m - 1) + kAlpha + ser(m * S / n));
   for (std::uint32_t p = 0; p < n; ++p) CHECK(r.sent[p] == (m - 1) * D * S / n + (D - 1) * m * S / n);
 }
 
@@ -235,10 +255,12 @@ TEST_CASE("rail-aligned and hierarchical reject groups whose nodes hold differen
                        doctest::Contains("valid: ring, direct"), LoweringError);
 }
 
-TEST_CASE("analytic endpoint_fifo: a NIC sends and receives one transfer at a time") {
-  // All-to-all with every send in flight at once (window n−1). Without the option the analytic tier
-  // has no contention: α + S/(nB). With it, step s = 1..n−1 pairs are disjoint (p → p+s), so each
-  // round occupies every NIC once: the last round ends after (n−1) serializations plus α.
+TEST_CASE("analytic contention=endpoints and =links: a NIC sends and receives one transfer at a time") {
+  // All-to-all with every send in flight at once (window n−1). Without contention the analytic tier
+  // gives α + S/(nB). With NIC FIFOs, step s = 1..n−1 pairs are disjoint (p → p+s), so each
+  // round occupies every NIC once: the last round ends after (n−1) serializations plus α. On the
+  // star fabric a path is exactly the two NIC links (up at the source, down into the destination),
+  // so link FIFOs give the same schedule: each NIC sends (n−1)·S/n bytes, the least any model can.
   const std::uint32_t n = 6;
   const std::int64_t S = 6 << 20;
   const auto f = test::star_fabric(n);
@@ -247,12 +269,13 @@ TEST_CASE("analytic endpoint_fifo: a NIC sends and receives one transfer at a ti
   const TransferDag dag = lower_one(CollectiveKind::all_to_all, Algorithm::pairwise, n, a);
   Simulator sim;
   routing::Router router(f, routing::RoutingParams{});
-  AnalyticBackend backend(sim, router, true);
+  AnalyticBackend backend(sim, router, Contention::endpoints);
   const auto ranks = test::identity(n);
   DagExecutor ex(sim, backend, dag, ranks, 1);
   ex.start();
   sim.run();
   REQUIRE(ex.finished());
   CHECK(ex.last_completion() == kAlpha + ser(S / n) * (n - 1));
-  CHECK(test::run_analytic(f, dag).finish == kAlpha + ser(S / n));
+  CHECK(test::run_analytic(f, dag, 1, Contention::links).finish == kAlpha + ser(S / n) * (n - 1));
+  CHECK(test::run_analytic(f, dag, 1, Contention::none).finish == kAlpha + ser(S / n));
 }

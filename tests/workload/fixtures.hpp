@@ -51,10 +51,11 @@ struct RunResult {
 };
 
 // Runs a finalized DAG whose ranks are endpoints (rank r = endpoint r) on the analytic backend.
-inline RunResult run_analytic(const topology::Fabric& f, const workload::TransferDag& dag, std::size_t ops = 1) {
+inline RunResult run_analytic(const topology::Fabric& f, const workload::TransferDag& dag, std::size_t ops = 1,
+                              workload::Contention contention = workload::Contention::links) {
   Simulator sim;
   routing::Router router(f, routing::RoutingParams{});
-  workload::AnalyticBackend backend(sim, router);
+  workload::AnalyticBackend backend(sim, router, contention);
   const auto ranks = identity(f.endpoints());
   workload::DagExecutor ex(sim, backend, dag, ranks, ops);
   ex.start();
