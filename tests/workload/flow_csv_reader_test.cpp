@@ -1,9 +1,13 @@
 // Flow-list CSV reader: exact mapping of rows to native send ops, ordering, speed and every error path.
 #include <doctest/doctest.h>
 
+#include <set>
 #include <string>
+#include <vector>
 
 #include "core/config_error.hpp"
+#include "routing/router.hpp"
+#include "topology/topology.hpp"
 #include "workload/readers/flow_csv_reader.hpp"
 
 using rocesim::ConfigError;
@@ -41,7 +45,7 @@ TEST_CASE("flow CSV rows become send ops in one contiguous job sized by the larg
   CHECK(job["ops"][0] == nlohmann::json::parse(
                              R"({"id":"f1","type":"send","src":3,"dst":7,"bytes":64000,"qp":0,"start":"0ns"})"));
   CHECK(job["ops"][1] ==
-        nlohmann::json::parse(R"({"id":"f2","type":"send","src":7,"dst":0,"bytes":1000,"qp":0,"deps":["f1"]})"));
+        nlohmann::json::parse(R"({"id":"f2","type":"send","src":7,"dst":0,"bytes":1000,"qp":1,"deps":["f1"]})"));
   // 12.5 us is exactly 12500 ns: no floating point on the way.
   CHECK(job["ops"][2]["start"] == "12500ns");
 }
@@ -76,6 +80,8 @@ TEST_CASE("flow CSV bad input names the file and line") {
   const std::string header = "id,src,dst,bytes,start_us,after\n";
   CHECK(error_of("") .find("empty flow list") != std::string::npos);
   CHECK(error_of("src,dst\n1,2\n").find("flows.csv: line 1: expected the header") != std::string::npos);
+  CHECK(error_of(header.substr(0, header.size() - 1) + ",qp\n1,0,1,8,0,,70000\n").find("line 2: qp \"70000\"") !=
+        std::string::npos);
   CHECK(error_of("id,src,dst,bytes,start_us,later\n").find("unknown header column \"later\"") != std::string::npos);
   CHECK(error_of(header).find("no flows") != std::string::npos);
   CHECK(error_of(header + "1,0,1,8,0,\n2,0,x,8,0,\n").find("line 3: dst \"x\"") != std::string::npos);
@@ -120,4 +126,46 @@ TEST_CASE("flow CSV import of a 32,640-flow chain list (bench size) keeps every 
   CHECK(job["ops"].size() == 32640);
   CHECK(job["world_size"] == 128);
   CHECK(job["ops"][32639]["deps"][0] == "f32639");
+}
+
+TEST_CASE("flow CSV: every flow is its own connection (own QP), or takes the qp column") {
+  // Without a qp column, flow k (0-based, file order) gets QP k: four flows 0 -> 1 carry four
+  // different flow labels, so ECMP can put them on different paths (tests/routing checks that
+  // labels change paths). With a qp column its values are used as given.
+  const auto doc = read_flow_csv_text(
+      "id,src,dst,bytes,start_us,after\n"
+      "a,0,1,8,0,\nb,0,1,8,0,\nc,0,1,8,0,\nd,0,1,8,0,\n",
+      "pairs.csv");
+  const auto& ops = doc["jobs"][0]["ops"];
+  REQUIRE(ops.size() == 4);
+  for (int k = 0; k < 4; ++k) CHECK(ops[k]["qp"] == k);
+  const auto given = read_flow_csv_text(
+      "qp,id,src,dst,bytes,start_us,after\n"
+      "7,a,0,1,8,0,\n7,b,0,1,8,0,\n300,c,1,0,8,0,\n",
+      "given.csv");
+  const auto& g = given["jobs"][0]["ops"];
+  CHECK(g[0]["qp"] == 7);
+  CHECK(g[1]["qp"] == 7);
+  CHECK(g[2]["qp"] == 300);
+}
+
+TEST_CASE("flow CSV: flows between one pair take different spines (their own entropy)") {
+  // 8 flows 0 -> 16 on leaf_spine_128 (16 uplinks per leaf over 4 spines): with QPs 0..7 the
+  // per-flow hash must spread them over at least 2 spines; with one QP (the old behaviour) all 8
+  // would share one path.
+  std::string csv = "id,src,dst,bytes,start_us,after\n";
+  for (int k = 0; k < 8; ++k) csv += std::to_string(k) + ",0,16,1000,0,\n";
+  const auto doc = read_flow_csv_text(csv, "pair.csv");
+  const auto spec = rocesim::topology::load_topology_file(std::string(ROCESIM_SOURCE_DIR) + "/topologies/leaf_spine_128.json", {});
+  const auto fabric = rocesim::topology::build_fabric(spec);
+  const rocesim::routing::Router router(fabric, rocesim::routing::RoutingParams{});
+  std::set<rocesim::topology::NodeId> spines;
+  std::vector<rocesim::topology::PortId> path;
+  for (const auto& op : doc["jobs"][0]["ops"]) {
+    path.clear();
+    REQUIRE(router.path(rocesim::routing::FlowKey::for_qp(0, 16, op["qp"].get<std::uint16_t>()), path));
+    REQUIRE(path.size() == 4);  // NIC, leaf up, spine down, leaf down
+    spines.insert(fabric.port(path[1]).peer);
+  }
+  CHECK(spines.size() >= 2);
 }

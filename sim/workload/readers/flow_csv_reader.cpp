@@ -13,8 +13,10 @@
 namespace rocesim::workload {
 namespace {
 
-enum Column { kId, kSrc, kDst, kBytes, kStartUs, kAfter, kColumnCount };
-constexpr std::array<std::string_view, kColumnCount> kColumnNames{"id", "src", "dst", "bytes", "start_us", "after"};
+// The six required columns, then the optional ones.
+enum Column { kId, kSrc, kDst, kBytes, kStartUs, kAfter, kRequired, kQp = kRequired, kColumnCount };
+constexpr std::array<std::string_view, kColumnCount> kColumnNames{"id", "src", "dst", "bytes", "start_us", "after", "qp"};
+constexpr std::size_t kNoColumn = SIZE_MAX;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -57,7 +59,7 @@ std::string flow_op_id(std::string_view id) {
 
 struct Flow {
   std::string_view id, after;
-  std::int64_t src = 0, dst = 0, bytes = 0;
+  std::int64_t src = 0, dst = 0, bytes = 0, qp = 0;
   std::optional<std::int64_t> start_ps;
   std::size_t line = 0;
 };
@@ -68,6 +70,8 @@ nlohmann::json read_flow_csv_text(const std::string& text, const std::string& fi
   auto fail = [&](std::size_t line, const std::string& msg) { fail_at_line(file_label, line, msg); };
 
   std::array<std::size_t, kColumnCount> col{};
+  col.fill(kNoColumn);
+  std::size_t columns = 0;
   bool have_header = false;
   std::vector<std::string_view> fields;
   std::vector<Flow> flows;
@@ -83,28 +87,29 @@ nlohmann::json read_flow_csv_text(const std::string& text, const std::string& fi
     split_fields(line, fields);
 
     if (!have_header) {
-      if (fields.size() != kColumnCount) {
-        fail(line_no, "expected the header \"id,src,dst,bytes,start_us,after\" (6 columns), got " +
-                          std::to_string(fields.size()) + " columns");
-      }
-      std::array<bool, kColumnCount> seen{};
       for (std::size_t f = 0; f < fields.size(); ++f) {
         const auto it = std::find(kColumnNames.begin(), kColumnNames.end(), fields[f]);
         if (it == kColumnNames.end()) {
           fail(line_no, "unknown header column \"" + std::string(fields[f]) +
-                            "\" (expected id, src, dst, bytes, start_us, after)");
+                            "\" (expected id, src, dst, bytes, start_us, after and optionally qp)");
         }
         const auto c = static_cast<std::size_t>(it - kColumnNames.begin());
-        if (seen[c]) fail(line_no, "header column \"" + std::string(fields[f]) + "\" appears twice");
-        seen[c] = true;
+        if (col[c] != kNoColumn) fail(line_no, "header column \"" + std::string(fields[f]) + "\" appears twice");
         col[c] = f;
       }
+      for (std::size_t c = 0; c < kRequired; ++c) {
+        if (col[c] == kNoColumn) {
+          fail(line_no, "expected the header \"id,src,dst,bytes,start_us,after\" (optionally \",qp\"): column \"" +
+                            std::string(kColumnNames[c]) + "\" is missing");
+        }
+      }
+      columns = fields.size();
       have_header = true;
       continue;
     }
 
-    if (fields.size() != kColumnCount) {
-      fail(line_no, "expected 6 comma-separated fields, got " + std::to_string(fields.size()));
+    if (fields.size() != columns) {
+      fail(line_no, "expected " + std::to_string(columns) + " comma-separated fields, got " + std::to_string(fields.size()));
     }
     Flow flow;
     flow.line = line_no;
@@ -141,6 +146,14 @@ nlohmann::json read_flow_csv_text(const std::string& text, const std::string& fi
                           "\" is not a non-negative decimal number of microseconds (at most 6 decimals)");
       }
     }
+    if (col[kQp] != kNoColumn) {
+      const auto qp = parse_uint(fields[col[kQp]]);
+      if (!qp || *qp > 65535) fail(line_no, "qp \"" + std::string(fields[col[kQp]]) + "\" is not an integer in [0, 65535]");
+      flow.qp = *qp;
+    } else {
+      // Each flow of a trace is its own connection: its own QP, hence its own ECMP entropy.
+      flow.qp = static_cast<std::int64_t>(flows.size() % 65536);
+    }
     max_endpoint = std::max({max_endpoint, flow.src, flow.dst});
     flows.push_back(flow);
   }
@@ -170,7 +183,7 @@ nlohmann::json read_flow_csv_text(const std::string& text, const std::string& fi
     op["src"] = f.src;
     op["dst"] = f.dst;
     op["bytes"] = f.bytes;
-    op["qp"] = 0;
+    op["qp"] = f.qp;
     if (f.start_ps) op["start"] = to_string(Time::from_ps(*f.start_ps));
     if (!f.after.empty()) op["deps"].push_back(flow_op_id(f.after));
   }
