@@ -29,6 +29,21 @@ int run_cli_in(const std::string& dir, const std::string& args) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+std::vector<std::string> readme_commands() {
+  std::ifstream in(std::string(ROCESIM_SOURCE_DIR) + "/README.md");
+  std::vector<std::string> out;
+  std::string line;
+  bool in_sh = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("```", 0) == 0) {
+      in_sh = !in_sh && line == "```sh";
+      continue;
+    }
+    if (in_sh && line.rfind("rocesim ", 0) == 0) out.push_back(line.substr(8));
+  }
+  return out;
+}
+
 std::string scratch_dir(const std::string& name) {
   const std::filesystem::path dir = std::filesystem::path(ROCESIM_BINARY_DIR) / "test-scratch" / name;
   std::filesystem::remove_all(dir);

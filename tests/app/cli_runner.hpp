@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace rocesim::test {
 
@@ -23,6 +24,9 @@ struct PtyResult {
 // Runs `rocesim <args>` from the source root as a person does in a terminal: stdin, stdout and
 // stderr are one pseudo-terminal (forkpty). Kills it after `timeout_s` wall seconds.
 PtyResult run_cli_pty(const std::string& args, double timeout_s);
+
+// The README's ```sh lines that start with "rocesim ", without that word (the documented commands).
+std::vector<std::string> readme_commands();
 
 // A fresh empty directory under the build tree for one test's files.
 std::string scratch_dir(const std::string& name);

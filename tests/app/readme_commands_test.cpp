@@ -11,26 +11,8 @@
 
 #include "cli_runner.hpp"
 
+using rocesim::test::readme_commands;
 using rocesim::test::run_cli;
-
-namespace {
-
-std::vector<std::string> readme_commands() {
-  std::ifstream in(std::string(ROCESIM_SOURCE_DIR) + "/README.md");
-  std::vector<std::string> out;
-  std::string line;
-  bool in_sh = false;
-  while (std::getline(in, line)) {
-    if (line.rfind("```", 0) == 0) {
-      in_sh = !in_sh && line == "```sh";
-      continue;
-    }
-    if (in_sh && line.rfind("rocesim ", 0) == 0) out.push_back(line.substr(8));
-  }
-  return out;
-}
-
-}  // namespace
 
 TEST_CASE("every rocesim command shown in README.md runs and exits 0") {
   const std::vector<std::string> commands = readme_commands();

@@ -4,31 +4,15 @@
 // the progress line and still finish.
 #include <doctest/doctest.h>
 
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "cli_runner.hpp"
 
+using rocesim::test::readme_commands;
 using rocesim::test::run_cli_pty;
 
 namespace {
-
-// The README's ```sh lines that start with "rocesim " (as readme_commands_test.cpp reads them).
-std::vector<std::string> readme_commands() {
-  std::ifstream in(std::string(ROCESIM_SOURCE_DIR) + "/README.md");
-  std::vector<std::string> out;
-  std::string line;
-  bool in_sh = false;
-  while (std::getline(in, line)) {
-    if (line.rfind("```", 0) == 0) {
-      in_sh = !in_sh && line == "```sh";
-      continue;
-    }
-    if (in_sh && line.rfind("rocesim ", 0) == 0) out.push_back(line.substr(8));
-  }
-  return out;
-}
 
 // Generous: the slowest README command takes a few seconds; a hang runs into this.
 constexpr double kTimeoutS = 120.0;
