@@ -307,7 +307,7 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   if (!schedule.empty()) summary["failures"] = failure_schedule_json(fabric, schedule, run.record.link_changes_applied);
   write_file_atomically(opt.out, "summary.json", summary.dump(2) + "\n");
   write_file_atomically(opt.out, "collectives.csv", report::collectives_csv(summary));
-  write_file_atomically(opt.out, "flows.csv", report::flows_csv(run.record));
+  write_file_atomically(opt.out, "flows.csv", report::flows_csv(run.record, summary));
   write_file_atomically(opt.out, "links.csv", report::links_csv(run.record, fabric));
   write_file_atomically(opt.out, "timeseries.csv", report::timeseries_csv(run.record, fabric));
   write_file_atomically(opt.out, "trace.json", report::chrome_trace_json(summary, lowered, run.record));
