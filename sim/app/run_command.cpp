@@ -10,9 +10,10 @@
 // speedup) run when the DAG has at most kAutoAttributionLimit transfers, whatever the backend: a
 // fluid re-run costs far less than a packet run of the same DAG, and one re-run per tier plus
 // the ideal is what attribution needs; above the limit they would dominate the wall time.
-// --plots runs scripts/plot_report.py DIR with python3 if python3 and matplotlib are present
-// (the script is found from $ROCESIM_SOURCE_DIR, the source tree this binary was compiled from,
-// or upward from the executable); otherwise it prints a note. It never fails the run.
+// --plots runs scripts/plot_report.py DIR with the first python3 that has matplotlib (PATH's,
+// then /usr/bin/python3: app/plot_python.hpp) and names it on stderr (the script is found from
+// $ROCESIM_SOURCE_DIR, the source tree this binary was compiled from, or upward from the
+// executable); otherwise it prints a note. It never fails the run.
 // With no arguments it runs the built-in default study: the default topology (rail-optimized,
 // 128 accelerators) with a ring all-reduce and a pairwise all-to-all over every accelerator, and
 // writes ./rocesim-report/summary.json.
@@ -34,6 +35,7 @@
 
 #include "app/backends.hpp"
 #include "app/commands.hpp"
+#include "app/plot_python.hpp"
 #include "app/progress.hpp"
 #include "app/run_pipeline.hpp"
 #include "app/run_report.hpp"
@@ -168,13 +170,19 @@ void run_plots(const std::string& out_dir, bool quiet) {
     std::cerr << "note: --plots: scripts/plot_report.py not found (set ROCESIM_SOURCE_DIR to the rocesim source tree)\n";
     return;
   }
-  if (std::system("python3 -c 'import matplotlib' >/dev/null 2>&1") != 0) {
-    std::cerr << "note: --plots: python3 with matplotlib is not available (Debian: apt-get install python3-matplotlib)\n";
+  const PlotPython python = find_plot_python();  // app/plot_python.hpp: PATH's python3, then /usr/bin/python3
+  if (python.path.empty()) {
+    std::string tried;
+    for (const std::string& t : python.tried) tried += (tried.empty() ? "" : ", ") + t;
+    std::cerr << "note: --plots: no python3 with matplotlib (tried: " << (tried.empty() ? "none found" : tried)
+              << "; Debian: apt-get install python3-matplotlib)\n";
     return;
   }
-  const std::string cmd = "python3 " + shell_quote(script.string()) + " " + shell_quote(out_dir) + (quiet ? " >/dev/null" : "");
+  std::cerr << "plots: using " << python.path << " (has matplotlib)\n";
+  const std::string cmd =
+      shell_quote(python.path) + " " + shell_quote(script.string()) + " " + shell_quote(out_dir) + (quiet ? " >/dev/null" : "");
   if (std::system(cmd.c_str()) != 0) {
-    std::cerr << "note: --plots: " << script.string() << " failed; the report files are complete\n";
+    std::cerr << "note: --plots: " << python.path << " " << script.string() << " failed; the report files are complete\n";
   } else if (!quiet) {
     std::cout << "plots: " << out_dir << "\n";
   }
