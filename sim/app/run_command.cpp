@@ -42,6 +42,7 @@
 #include "core/config_error.hpp"
 #include "core/json_reader.hpp"
 #include "core/rng.hpp"
+#include "flow/spread.hpp"
 #include "report/chrome_trace.hpp"
 #include "routing/route_check.hpp"
 #include "report/csv_writers.hpp"
@@ -274,12 +275,20 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   require_jobs_reachable(router, schedule, lowered, wspec, wfile);
   PipelineOptions popt = pipeline_options(opt, backend_params);
   popt.link_changes = schedule;
+  const bool attribution = opt.attribution == "on" ||
+                           (opt.attribution == "auto" && lowered.dag.transfer_count() <= kAutoAttributionLimit);
+  const nlohmann::json rerun_params = opt.backend == "fluid" ? backend_params : nlohmann::json::object();
   if (opt.check) {
-    // Backend parameters are validated by constructing the backend, exactly as a run would.
+    // Backend parameters are validated by constructing the backend, exactly as a run would; so is
+    // the fluid backend of the summary's re-runs, with the routing they use (make_fluid_rerun).
     Simulator check_sim;
     const auto backend = make_backend(opt.backend, check_sim, fabric, router, backend_params);
     if (!schedule.empty() && !backend->models_link_changes()) {
       throw ConfigError("--backend", opt.backend, "the " + opt.backend + " backend does not apply timed failures");
+    }
+    if (attribution) {
+      const routing::Router fluid_router(fabric, flow::fluid_routing_params(rp));
+      (void)make_backend("fluid", check_sim, fabric, fluid_router, rerun_params);
     }
     (void)effective_backend_params(opt.backend, backend_params);
     if (!opt.quiet) std::cout << "inputs ok\n";
@@ -305,12 +314,8 @@ void run(const RunOptions& opt, CommandContext& ctx) {
         {"flowlet_gap", to_string(rp.flowlet_gap)}}},
       {"backend", {{"name", facts.backend}, {"params", effective_backend_params(opt.backend, backend_params)}}}};
   RunContext context{&fabric, &router, &run.record, {}, false, schedule};
-  context.attribution = opt.attribution == "on" ||
-                        (opt.attribution == "auto" && lowered.dag.transfer_count() <= kAutoAttributionLimit);
-  if (context.attribution) {
-    context.rerun =
-        make_fluid_rerun(lowered, rp, opt.backend == "fluid" ? backend_params : nlohmann::json::object(), schedule, &fabric);
-  }
+  context.attribution = attribution;
+  if (context.attribution) context.rerun = make_fluid_rerun(lowered, rp, rerun_params, schedule, &fabric);
   nlohmann::json summary = build_run_summary(facts, wspec, lowered, executor, context);
   if (!schedule.empty()) summary["failures"] = failure_schedule_json(fabric, schedule, run.record.link_changes_applied);
   write_file_atomically(opt.out, "summary.json", summary.dump(2) + "\n");

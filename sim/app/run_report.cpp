@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/config_error.hpp"
+#include "flow/spread.hpp"
 #include "report/attribution.hpp"
 #include "report/op_lower_bound.hpp"
 #include "report/run_analysis.hpp"
@@ -148,6 +149,20 @@ nlohmann::json build_run_summary(const RunFacts& facts, const workload::Workload
               {"jobs", jobs},
               {"ops", ops}};
   add_analysis(summary, facts, spec, lw, ex, context);
+  nlohmann::json notes = nlohmann::json::array();
+  if (context.record != nullptr) {
+    for (const std::string& n : context.record->notes) notes.push_back(n);
+  }
+  if (context.attribution && context.rerun && context.router != nullptr) {
+    const routing::LoadBalancing lb = context.router->params().load_balancing;
+    const routing::LoadBalancing fluid_lb = flow::fluid_routing_params(context.router->params()).load_balancing;
+    if (fluid_lb != lb) {
+      notes.push_back(std::string("fluid re-runs (ideal_us, efficiency, attribution) model routing.load_balancing=") +
+                      routing::to_string(lb) + " as " + routing::to_string(fluid_lb) +
+                      ": the fluid tier has no packet gaps to cut flowlets at (flow/spread.hpp)");
+    }
+  }
+  if (!notes.empty()) summary["notes"] = std::move(notes);
   return summary;
 }
 
