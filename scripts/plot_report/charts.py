@@ -110,10 +110,10 @@ def fct_cdf(run, out_dir, fmt):
     fig, ax = plt.subplots(figsize=(9, 4.5))
     all_sorted = np.sort(fct[ok])
     stride = _cdf_curve(ax, all_sorted, "all flows (%d)" % len(all_sorted), "black", 2.0)
-    ops = flows["op"]
+    ops = flows["op_id"]
     if 2 <= len(ops.values) <= 8:  # a few collectives: one curve each tells them apart
         colors = plt.get_cmap("tab10")
-        names = _op_names(ops.values, run["summary"])
+        names = ["op %s" % (v or "none") for v in ops.values]
         for code in sorted(range(len(ops.values)), key=lambda c: _natural(ops.values[c])):
             sel = np.sort(fct[ok & (ops.codes == code)])
             if len(sel):
@@ -136,16 +136,6 @@ def fct_cdf(run, out_dir, fmt):
     if dropped:
         caption += " %d flow(s) without a positive FCT left out (log axis)." % dropped
     return Chart("Flow completion times", _save(fig, out_dir, "fct_cdf", fmt), caption)
-
-
-def _op_names(values, summary):
-    """flows.csv's op is an index into summary.json's ops (as TransferRecord::op); name the curve
-    after that op when every value is such an index, else show the value as it is."""
-    ops = get(summary, "/ops", "list") or []
-    indices = [int(v) if v.isdigit() else -1 for v in values]
-    if all(0 <= i < len(ops) and isinstance(ops[i], dict) for i in indices):
-        return ["op %d: %s %s" % (i, ops[i].get("id", ""), ops[i].get("type", "")) for i in indices]
-    return ["op %s" % (v or "none") for v in values]
 
 
 def _cdf_curve(ax, sorted_values, label, color, width):

@@ -163,7 +163,7 @@ def load_run(run_dir):
         "dir": run_dir,
         "summary": summary,
         "links": read_columns(p("links.csv"), numeric=["utilization"], text=["port", "tier", "direction"]),
-        "flows": read_columns(p("flows.csv"), numeric=["fct[us]"], text=["op"]),
+        "flows": read_columns(p("flows.csv"), numeric=["fct[us]"], text=["op_id"]),
         "collectives": read_columns(
             p("collectives.csv"),
             numeric=["iteration", "group_size", "bytes[B]", "duration[us]", "busbw[GB/s]", "ideal[us]", "efficiency"],

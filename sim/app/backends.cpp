@@ -1,5 +1,7 @@
 #include "app/backends.hpp"
 
+#include <iostream>
+
 #include "core/config_error.hpp"
 #include "core/json_reader.hpp"
 #include "flow/fluid_net.hpp"
@@ -35,7 +37,10 @@ std::unique_ptr<TransferBackend> make_backend(std::string_view name, Simulator& 
   }
   if (name == "packet") {
     // "cc" (a name or {algorithm, dcqcn: {...}, ...}: sim/cc/cc_factory.hpp) + sim/net/net_params.hpp keys
-    return cc::make_packet_net_with_cc(sim, fabric, router, params);
+    auto backend = cc::make_packet_net_with_cc(sim, fabric, router, params);
+    // Said before anything runs (and by --check); the run's summary.json notes repeat them.
+    for (const std::string& w : backend->warnings()) std::cerr << "warning: " << w << '\n';
+    return backend;
   }
   std::string list;
   for (const auto& n : backend_names()) list += (list.empty() ? "" : ", ") + n;

@@ -1,11 +1,14 @@
 // `rocesim compare BASELINE CURRENT [--tolerance REL] [--abs-tolerance ABS]
-//                  [--metric-tolerance POINTER=REL ...] [--ignore POINTER ...] [--max-rows N]`
+//                  [--metric-tolerance POINTER=REL ...] [--ignore POINTER ...] [--max-rows N] [--what-if]`
 // BASELINE and CURRENT are summary.json files or run directories holding one. Prints what moved
 // (app/compare_summaries.hpp says how values are matched and judged) and exits 1 when something
-// regressed beyond tolerance, 0 otherwise, 2 on bad input: an unreadable file, a document that is
-// not a run summary, or two summaries of different topology/workload/backend configs.
+// regressed beyond tolerance, 0 otherwise (improvements included), 2 on bad input: an unreadable
+// file, a document that is not a run summary, or two summaries of different topology/workload/
+// backend configs. With --what-if the configs may differ (an A/B across any parameter): it prints
+// the differing parameters, then every result that moved as better/worse/different, and exits 0.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -27,6 +30,7 @@ struct CompareCli {
   CompareOptions opt;
   std::vector<std::string> metric_tolerance;
   std::size_t max_rows = 50;
+  bool what_if = false;
 };
 
 std::string summary_path(const std::string& arg) {
@@ -69,6 +73,56 @@ std::string pct(double p) {
   return buf;
 }
 
+// Prints `rows` as a table; `first` rows (if any) are printed before the others so a capped
+// table never hides them behind harmless moves.
+template <class VerdictFn, class FirstFn>
+void print_table(const std::vector<Difference>& rows, std::size_t max_rows, VerdictFn verdict, FirstFn first) {
+  if (rows.empty()) return;
+  std::size_t w = 6;
+  for (const auto& d : rows) w = std::max(w, std::min<std::size_t>(d.path.size(), 64));
+  std::cout << pad("metric", w) << pad("baseline", 18) << pad("current", 18) << pad("change", 10) << "verdict\n";
+  std::size_t shown = 0;
+  for (const bool pass_first : {true, false}) {
+    for (const auto& d : rows) {
+      if (first(d) != pass_first) continue;
+      if (max_rows != 0 && shown == max_rows) break;
+      ++shown;
+      std::cout << pad(d.path, w) << pad(d.baseline, 18) << pad(d.current, 18) << pad(pct(d.change_pct), 10)
+                << verdict(d) << '\n';
+    }
+  }
+  if (shown < rows.size()) std::cout << "... " << rows.size() - shown << " more rows (--max-rows 0 shows all)\n";
+}
+
+std::size_t count_improved(const CompareResult& r) {
+  return static_cast<std::size_t>(
+      std::count_if(r.moved.begin(), r.moved.end(), [](const Difference& d) { return d.verdict == Verdict::improved; }));
+}
+
+// An A/B across parameters: which parameters differ, then what that did to every result.
+void run_what_if(const CompareCli& cli, const nlohmann::json& baseline, const nlohmann::json& current) {
+  const nlohmann::json bconf{{"effective_config", baseline.at("effective_config")}},
+      cconf{{"effective_config", current.at("effective_config")}};
+  CompareOptions exact;
+  exact.rel_tolerance = 0;
+  exact.abs_tolerance = 0;
+  const CompareResult params = compare_summaries(bconf, cconf, exact);
+  std::cout << "what-if: " << params.moved.size() << " parameters differ\n";
+  print_table(params.moved, 0, [](const Difference&) { return "parameter"; }, [](const Difference&) { return false; });
+
+  CompareOptions opt = cli.opt;
+  opt.ignore.push_back("/effective_config");
+  const CompareResult r = compare_summaries(baseline, current, opt);
+  const auto judged = [](const Difference& d) { return d.direction != Direction::none; };
+  print_table(r.moved, cli.max_rows, [](const Difference& d) { return what_if_text(d); }, judged);
+  const auto worse = static_cast<std::size_t>(std::count_if(r.moved.begin(), r.moved.end(), [](const Difference& d) {
+    return d.verdict == Verdict::regression && d.direction != Direction::none;
+  }));
+  std::cout << r.compared << " results compared, " << r.moved.size() << " moved: " << count_improved(r) << " better, "
+            << worse << " worse (relative tolerance " << cli.opt.rel_tolerance << ", absolute " << cli.opt.abs_tolerance
+            << ")\n";
+}
+
 void run_compare(CompareCli& cli, CommandContext& ctx) {
   for (const auto& m : cli.metric_tolerance) cli.opt.metric_tolerance.push_back(parse_metric_tolerance(m));
   for (const auto& p : cli.opt.ignore) {
@@ -76,29 +130,18 @@ void run_compare(CompareCli& cli, CommandContext& ctx) {
   }
   const std::string bfile = summary_path(cli.baseline), cfile = summary_path(cli.current);
   const nlohmann::json baseline = load_summary(bfile), current = load_summary(cfile);
+  std::cout << "baseline: " << bfile << "\ncurrent:  " << cfile << '\n';
+  if (cli.what_if) {
+    run_what_if(cli, baseline, current);
+    ctx.exit_code = 0;
+    return;
+  }
   check_same_config(baseline, current, bfile, cfile);
   const CompareResult r = compare_summaries(baseline, current, cli.opt);
-
-  std::cout << "baseline: " << bfile << "\ncurrent:  " << cfile << '\n';
-  if (!r.moved.empty()) {
-    std::size_t w = 6;
-    for (const auto& d : r.moved) w = std::max(w, std::min<std::size_t>(d.path.size(), 64));
-    std::cout << pad("metric", w) << pad("baseline", 18) << pad("current", 18) << pad("change", 10) << "verdict\n";
-    std::size_t shown = 0;
-    // Failures first, so a capped table never hides one behind harmless moves.
-    for (const bool failures : {true, false}) {
-      for (const auto& d : r.moved) {
-        if (is_failure(d.verdict) != failures) continue;
-        if (cli.max_rows != 0 && shown == cli.max_rows) break;
-        ++shown;
-        std::cout << pad(d.path, w) << pad(d.baseline, 18) << pad(d.current, 18) << pad(pct(d.change_pct), 10)
-                  << to_string(d.verdict) << '\n';
-      }
-    }
-    if (shown < r.moved.size()) std::cout << "... " << r.moved.size() - shown << " more rows (--max-rows 0 shows all)\n";
-  }
-  std::cout << r.compared << " values compared, " << r.moved.size() << " moved, " << r.regressions
-            << " regressions beyond tolerance (relative " << cli.opt.rel_tolerance << ", absolute "
+  print_table(r.moved, cli.max_rows, [](const Difference& d) { return to_string(d.verdict); },
+              [](const Difference& d) { return is_failure(d.verdict); });
+  std::cout << r.compared << " values compared, " << r.moved.size() << " moved, " << count_improved(r) << " improved, "
+            << r.regressions << " regressions beyond tolerance (relative " << cli.opt.rel_tolerance << ", absolute "
             << cli.opt.abs_tolerance << ")\n";
   ctx.exit_code = r.regressions > 0 ? kExitRegression : 0;
 }
@@ -121,6 +164,9 @@ void register_compare(CLI::App& app, CommandContext& ctx) {
                   "POINTER=REL: relative tolerance for the values under POINTER (\"*\" = any key/element); last match wins");
   cmd->add_option("--ignore", cli->opt.ignore, "JSON pointer (\"*\" = any key/element) not to compare");
   cmd->add_option("--max-rows", cli->max_rows, "Rows of the table to print (0 = all)")->capture_default_str();
+  cmd->add_flag("--what-if", cli->what_if,
+                "A/B of two runs that may differ in any parameter: list the differing parameters and what moved "
+                "(better/worse/different); always exits 0");
   cmd->callback([cli, &ctx] { run_compare(*cli, ctx); });
 }
 

@@ -19,40 +19,60 @@ bool varies(const nlohmann::json& array, const char* field) {
   return false;
 }
 
+bool has_scalar(const nlohmann::json& e, const char* field) {
+  if (!e.is_object()) return false;
+  const auto it = e.find(field);
+  return it != e.end() && (it->is_string() || it->is_number());
+}
+
+bool unique(const std::vector<std::string>& labels) {
+  std::set<std::string> seen;
+  for (const auto& l : labels) {
+    if (!seen.insert(l).second) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<std::vector<std::string>> element_labels(const nlohmann::json& array) {
   if (!array.is_array() || array.empty()) return std::nullopt;
-  static const char* const kPrimary[] = {"id", "tier", "port", "link", "name"};
-  const char* primary = nullptr;
-  for (const char* f : kPrimary) {
+  // A primary identity: one field, or a link's two ends.
+  static const std::vector<std::vector<const char*>> kPrimary = {{"id"}, {"name"}, {"from", "to"}, {"tier"},
+                                                                  {"port"}, {"link"}};
+  const std::vector<const char*>* primary = nullptr;
+  for (const auto& fields : kPrimary) {
     bool all = true;
     for (const auto& e : array) {
-      const auto it = e.is_object() ? e.find(f) : e.end();
-      if (!e.is_object() || it == e.end() || !(it->is_string() || it->is_number())) {
-        all = false;
-        break;
-      }
+      for (const char* f : fields) all = all && has_scalar(e, f);
     }
     if (all) {
-      primary = f;
+      primary = &fields;
       break;
     }
   }
   if (primary == nullptr) return std::nullopt;
-  const bool by_job = varies(array, "job"), by_iteration = varies(array, "iteration");
+  const bool by_job = varies(array, "job"), by_direction = varies(array, "direction"),
+             by_iteration = varies(array, "iteration");
   std::vector<std::string> labels;
-  std::set<std::string> seen;
   for (const auto& e : array) {
-    std::string label = scalar_text(e.at(primary));
-    if (by_job) label = scalar_text(e.at("job")) + "." + label;
-    if (by_iteration) {
-      label += '#';
-      label += scalar_text(e.at("iteration"));
+    std::string label;
+    if (by_job) label.append(scalar_text(e.at("job"))).append(".");
+    for (const char* f : *primary) {
+      if (f != (*primary)[0]) label.append(">");
+      label.append(scalar_text(e.at(f)));
     }
-    if (!seen.insert(label).second) return std::nullopt;
+    if (by_direction) label.append(":").append(scalar_text(e.at("direction")));
+    if (by_iteration) label.append("#").append(scalar_text(e.at("iteration")));
     labels.push_back(std::move(label));
   }
+  if (!unique(labels) && (*primary)[0] != std::string("port")) {
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      if (!has_scalar(array[i], "port")) return std::nullopt;
+      labels[i].append("@").append(scalar_text(array[i].at("port")));
+    }
+  }
+  if (!unique(labels)) return std::nullopt;
   return labels;
 }
 

@@ -1,12 +1,14 @@
 // How an element of a summary array is named, so that arrays from two runs (compare) or from many
 // points (sweep columns) are matched by what an element is rather than by where it sits.
 //
-// An array is keyed when every element is an object carrying one of the primary identity fields
-// "id", "tier", "port", "link" or "name" (the first one present, in that order), and the resulting
-// labels are unique. A label is the primary field's value, prefixed by "<job>." when the elements
-// have a "job" field whose value differs between elements, and suffixed by "#<iteration>" when an
-// "iteration" field differs between elements (ops[] of a two-iteration job: "ar#0", "ar#1").
-// Any other array is matched by index.
+// An array is keyed when every element is an object carrying one of the primary identity fields,
+// tried in this order: "id", "name", the pair "from"/"to" (a link: label "t1.2>t2.2"), "tier",
+// "port", "link". The label is the primary value, then qualified by the fields that vary between
+// elements: prefixed by "<job>." ("job"), suffixed by ":<direction>" ("direction": tiers[] holds
+// one entry per tier and direction, "leaf-spine:up") and by "#<iteration>" ("iteration": ops[] of a
+// two-iteration job, "ar#0", "ar#1"). When labels still repeat and the elements carry "port"
+// (parallel links between one pair of nodes), "@<port>" is appended. Labels must end up unique;
+// any other array is matched by index.
 #pragma once
 
 #include <optional>

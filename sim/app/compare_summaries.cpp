@@ -134,7 +134,11 @@ class Walker {
       const double diff = std::fabs(y - x);
       if (x != 0) d.change_pct = (y - x) / std::fabs(x) * 100.0;
       const double allowed = std::max(opt_.abs_tolerance, rel_tolerance(path) * std::fabs(x));
-      d.verdict = diff > allowed ? Verdict::regression : Verdict::within_tolerance;
+      d.direction = metric_direction(path);
+      if (diff <= allowed) d.verdict = Verdict::within_tolerance;
+      else if (d.direction == Direction::lower_is_better) d.verdict = y < x ? Verdict::improved : Verdict::regression;
+      else if (d.direction == Direction::higher_is_better) d.verdict = y > x ? Verdict::improved : Verdict::regression;
+      else d.verdict = Verdict::regression;
     } else {
       if (b == c) return;
       d.verdict = Verdict::changed;
@@ -185,9 +189,39 @@ std::string shown(const json& doc, const std::string& pointer) {
 
 }  // namespace
 
+Direction metric_direction(const std::vector<std::string>& path) {
+  if (path.empty()) return Direction::none;
+  const std::string& key = path.back();
+  const auto starts = [&key](const char* p) { return key.rfind(p, 0) == 0; };
+  const auto ends = [&key](const std::string& p) {
+    return key.size() >= p.size() && key.compare(key.size() - p.size(), p.size(), p) == 0;
+  };
+  const bool in_fct = path.size() >= 2 && path[path.size() - 2] == "fct";
+  if (key == "duration_us" || key == "sim_end_us" || starts("fct_") || (in_fct && ends("_us"))) {
+    return Direction::lower_is_better;
+  }
+  if (starts("busbw") || starts("algbw") || key == "efficiency" || starts("goodput") || starts("throughput")) {
+    return Direction::higher_is_better;
+  }
+  return Direction::none;
+}
+
+const char* what_if_text(const Difference& d) {
+  switch (d.verdict) {
+    case Verdict::within_tolerance: return "same (within tolerance)";
+    case Verdict::improved: return "better";
+    case Verdict::regression: return d.direction == Direction::none ? "different" : "worse";
+    case Verdict::changed: return "different";
+    case Verdict::added: return "added";
+    case Verdict::removed: return "removed";
+  }
+  return "?";
+}
+
 const char* to_string(Verdict v) {
   switch (v) {
     case Verdict::within_tolerance: return "ok (within tolerance)";
+    case Verdict::improved: return "improved";
     case Verdict::regression: return "REGRESSION";
     case Verdict::changed: return "CHANGED";
     case Verdict::added: return "added";
@@ -235,7 +269,8 @@ void check_same_config(const json& baseline, const json& current, const std::str
       throw ConfigError(current_file, *d,
                         "comes from a different config than the baseline " + baseline_file + " (baseline has " +
                             shown(baseline, *d) + ", current has " + shown(current, *d) +
-                            "); compare runs of the same topology, workload and backend, or refresh the baseline");
+                            "); compare runs of the same topology, workload and backend, or refresh the baseline "
+                            "(--what-if compares runs of different configs)");
     }
   }
 }

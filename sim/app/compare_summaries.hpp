@@ -5,8 +5,10 @@
 // "tier", "port", "link", "name", qualified by job/iteration), otherwise by index. Every leaf is
 // compared:
 //   numbers  |current − baseline| ≤ max(abs_tolerance, rel · |baseline|) passes, where rel is the
-//            last matching --metric-tolerance or else rel_tolerance; beyond that it is a
-//            regression, in either direction (baselines come from deterministic runs, so any
+//            last matching --metric-tolerance or else rel_tolerance. Beyond that, a metric with a
+//            known good direction (metric_direction below) is "improved" when it moved that way
+//            (not a failure) and a regression when it moved the other way; any other number is a
+//            regression in either direction (baselines come from deterministic runs, so any
 //            drift is a change in behaviour to be looked at, then refreshed if intended);
 //   strings, booleans, a change of type: any difference is a regression ("changed");
 //   a value only in the baseline: regression ("removed", a metric disappeared);
@@ -34,13 +36,21 @@ struct CompareOptions {
   std::vector<std::string> ignore;                               // patterns
 };
 
-enum class Verdict { within_tolerance, regression, changed, added, removed };
+enum class Verdict { within_tolerance, improved, regression, changed, added, removed };
+
+// Which way a metric gets better, judged from its key (the last path segment) and its section:
+//   lower:  duration_us (ops, jobs), run/sim_end_us, flow completion times (fct/*_us, fct_*);
+//   higher: busbw_*, algbw_*, efficiency, goodput*, throughput*;
+//   none:   everything else (counters, timestamps, configs: any move is a change to look at).
+enum class Direction { none, lower_is_better, higher_is_better };
+Direction metric_direction(const std::vector<std::string>& path);
 
 struct Difference {
   std::string path;  // "/ops/ar/duration_us"
   std::string baseline, current;  // as JSON text ("" when absent)
   double change_pct = 0;          // NaN when not a number pair or the baseline is 0
   Verdict verdict = Verdict::within_tolerance;
+  Direction direction = Direction::none;
 };
 
 struct CompareResult {
@@ -50,6 +60,9 @@ struct CompareResult {
 };
 
 const char* to_string(Verdict v);
+// The verdict of an A/B comparison (`compare --what-if`): "better", "worse", "different", "added",
+// "removed", "same (within tolerance)"; nothing there is a failure.
+const char* what_if_text(const Difference& d);
 bool is_failure(Verdict v);
 
 // REQUIRES: both are summaries (see check_summary).

@@ -10,9 +10,10 @@
 // speedup) run when the DAG has at most kAutoAttributionLimit transfers, whatever the backend: a
 // fluid re-run costs far less than a packet run of the same DAG, and one re-run per tier plus
 // the ideal is what attribution needs; above the limit they would dominate the wall time.
-// --plots runs scripts/plot_report.py DIR with python3 if python3 and matplotlib are present
-// (the script is found from $ROCESIM_SOURCE_DIR, the source tree this binary was compiled from,
-// or upward from the executable); otherwise it prints a note. It never fails the run.
+// --plots runs scripts/plot_report.py DIR with the first python3 that has matplotlib (PATH's,
+// then /usr/bin/python3: app/plot_python.hpp) and names it on stderr (the script is found from
+// $ROCESIM_SOURCE_DIR, the source tree this binary was compiled from, or upward from the
+// executable); otherwise it prints a note. It never fails the run.
 // With no arguments it runs the built-in default study: the default topology (rail-optimized,
 // 128 accelerators) with a ring all-reduce and a pairwise all-to-all over every accelerator, and
 // writes ./rocesim-report/summary.json.
@@ -34,12 +35,14 @@
 
 #include "app/backends.hpp"
 #include "app/commands.hpp"
+#include "app/plot_python.hpp"
 #include "app/progress.hpp"
 #include "app/run_pipeline.hpp"
 #include "app/run_report.hpp"
 #include "core/config_error.hpp"
 #include "core/json_reader.hpp"
 #include "core/rng.hpp"
+#include "flow/spread.hpp"
 #include "report/chrome_trace.hpp"
 #include "routing/route_check.hpp"
 #include "report/csv_writers.hpp"
@@ -168,13 +171,19 @@ void run_plots(const std::string& out_dir, bool quiet) {
     std::cerr << "note: --plots: scripts/plot_report.py not found (set ROCESIM_SOURCE_DIR to the rocesim source tree)\n";
     return;
   }
-  if (std::system("python3 -c 'import matplotlib' >/dev/null 2>&1") != 0) {
-    std::cerr << "note: --plots: python3 with matplotlib is not available (Debian: apt-get install python3-matplotlib)\n";
+  const PlotPython python = find_plot_python();  // app/plot_python.hpp: PATH's python3, then /usr/bin/python3
+  if (python.path.empty()) {
+    std::string tried;
+    for (const std::string& t : python.tried) tried += (tried.empty() ? "" : ", ") + t;
+    std::cerr << "note: --plots: no python3 with matplotlib (tried: " << (tried.empty() ? "none found" : tried)
+              << "; Debian: apt-get install python3-matplotlib)\n";
     return;
   }
-  const std::string cmd = "python3 " + shell_quote(script.string()) + " " + shell_quote(out_dir) + (quiet ? " >/dev/null" : "");
+  std::cerr << "plots: using " << python.path << " (has matplotlib)\n";
+  const std::string cmd =
+      shell_quote(python.path) + " " + shell_quote(script.string()) + " " + shell_quote(out_dir) + (quiet ? " >/dev/null" : "");
   if (std::system(cmd.c_str()) != 0) {
-    std::cerr << "note: --plots: " << script.string() << " failed; the report files are complete\n";
+    std::cerr << "note: --plots: " << python.path << " " << script.string() << " failed; the report files are complete\n";
   } else if (!quiet) {
     std::cout << "plots: " << out_dir << "\n";
   }
@@ -266,12 +275,20 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   require_jobs_reachable(router, schedule, lowered, wspec, wfile);
   PipelineOptions popt = pipeline_options(opt, backend_params);
   popt.link_changes = schedule;
+  const bool attribution = opt.attribution == "on" ||
+                           (opt.attribution == "auto" && lowered.dag.transfer_count() <= kAutoAttributionLimit);
+  const nlohmann::json rerun_params = opt.backend == "fluid" ? backend_params : nlohmann::json::object();
   if (opt.check) {
-    // Backend parameters are validated by constructing the backend, exactly as a run would.
+    // Backend parameters are validated by constructing the backend, exactly as a run would; so is
+    // the fluid backend of the summary's re-runs, with the routing they use (make_fluid_rerun).
     Simulator check_sim;
     const auto backend = make_backend(opt.backend, check_sim, fabric, router, backend_params);
     if (!schedule.empty() && !backend->models_link_changes()) {
       throw ConfigError("--backend", opt.backend, "the " + opt.backend + " backend does not apply timed failures");
+    }
+    if (attribution) {
+      const routing::Router fluid_router(fabric, flow::fluid_routing_params(rp));
+      (void)make_backend("fluid", check_sim, fabric, fluid_router, rerun_params);
     }
     (void)effective_backend_params(opt.backend, backend_params);
     if (!opt.quiet) std::cout << "inputs ok\n";
@@ -297,17 +314,13 @@ void run(const RunOptions& opt, CommandContext& ctx) {
         {"flowlet_gap", to_string(rp.flowlet_gap)}}},
       {"backend", {{"name", facts.backend}, {"params", effective_backend_params(opt.backend, backend_params)}}}};
   RunContext context{&fabric, &router, &run.record, {}, false, schedule};
-  context.attribution = opt.attribution == "on" ||
-                        (opt.attribution == "auto" && lowered.dag.transfer_count() <= kAutoAttributionLimit);
-  if (context.attribution) {
-    context.rerun =
-        make_fluid_rerun(lowered, rp, opt.backend == "fluid" ? backend_params : nlohmann::json::object(), schedule, &fabric);
-  }
+  context.attribution = attribution;
+  if (context.attribution) context.rerun = make_fluid_rerun(lowered, rp, rerun_params, schedule, &fabric);
   nlohmann::json summary = build_run_summary(facts, wspec, lowered, executor, context);
   if (!schedule.empty()) summary["failures"] = failure_schedule_json(fabric, schedule, run.record.link_changes_applied);
   write_file_atomically(opt.out, "summary.json", summary.dump(2) + "\n");
   write_file_atomically(opt.out, "collectives.csv", report::collectives_csv(summary));
-  write_file_atomically(opt.out, "flows.csv", report::flows_csv(run.record));
+  write_file_atomically(opt.out, "flows.csv", report::flows_csv(run.record, summary));
   write_file_atomically(opt.out, "links.csv", report::links_csv(run.record, fabric));
   write_file_atomically(opt.out, "timeseries.csv", report::timeseries_csv(run.record, fabric));
   write_file_atomically(opt.out, "trace.json", report::chrome_trace_json(summary, lowered, run.record));

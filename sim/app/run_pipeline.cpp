@@ -8,6 +8,7 @@
 #include "app/backends.hpp"
 #include "app/progress.hpp"
 #include "core/config_error.hpp"
+#include "flow/spread.hpp"
 #include "observe/analytic_series.hpp"
 #include "observe/backend_observer.hpp"
 #include "observe/port_sampler.hpp"
@@ -244,9 +245,10 @@ PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& 
 FluidRerun make_fluid_rerun(const workload::LoweredWorkload& lowered, const routing::RoutingParams& routing,
                             nlohmann::json fluid_params, std::vector<topology::LinkChange> link_changes,
                             const topology::Fabric* run_fabric) {
-  return [&lowered, routing, params = std::move(fluid_params), changes = std::move(link_changes),
-          run_fabric](const topology::Fabric& fabric) {
-    const routing::Router router(fabric, routing);
+  // A per-packet mode the fluid tier does not model re-runs as its fluid counterpart (flow/spread.hpp).
+  return [&lowered, fluid_routing = flow::fluid_routing_params(routing), params = std::move(fluid_params),
+          changes = std::move(link_changes), run_fabric](const topology::Fabric& fabric) {
+    const routing::Router router(fabric, fluid_routing);
     PipelineOptions opt;
     opt.backend = "fluid";
     opt.backend_params = params;

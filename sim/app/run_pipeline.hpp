@@ -79,7 +79,8 @@ std::size_t apply_instant(routing::Router& router, std::span<const topology::Lin
 PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& router,
                          const workload::LoweredWorkload& lowered, const PipelineOptions& options);
 
-// A FluidRerun for the summary: builds a Router with `routing` over the given fabric (a
+// A FluidRerun for the summary: builds a Router with `routing` (as flow::fluid_routing_params maps
+// it: flowlet re-runs as ecmp) over the given fabric (a
 // Fabric::with_link_rates copy of the run's) and runs `lowered` on the fluid backend with
 // `fluid_params`, without transfer recording, sampling or progress. `lowered` must outlive it.
 // `link_changes` (the run's failure schedule) apply to the re-runs too, by link id; with

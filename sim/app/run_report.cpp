@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/config_error.hpp"
+#include "flow/spread.hpp"
 #include "report/attribution.hpp"
 #include "report/op_lower_bound.hpp"
 #include "report/run_analysis.hpp"
@@ -21,6 +22,11 @@ constexpr const char* kVersion = ROCESIM_VERSION;  // from project() in CMakeLis
 double gbps_of(std::int64_t bytes, Time t) { return t.ps > 0 ? static_cast<double>(bytes) / t.seconds() * 1e-9 : 0.0; }
 
 using report::tidy;
+
+std::string pad_right(std::string s, int width) {
+  if (static_cast<int>(s.size()) < width) s.append(static_cast<std::size_t>(width) - s.size(), ' ');
+  return s;
+}
 
 // Payload bytes of every transfer the workload lowered to (the conservation check's expectation).
 std::int64_t dag_payload_bytes(const workload::TransferDag& dag) {
@@ -143,6 +149,20 @@ nlohmann::json build_run_summary(const RunFacts& facts, const workload::Workload
               {"jobs", jobs},
               {"ops", ops}};
   add_analysis(summary, facts, spec, lw, ex, context);
+  nlohmann::json notes = nlohmann::json::array();
+  if (context.record != nullptr) {
+    for (const std::string& n : context.record->notes) notes.push_back(n);
+  }
+  if (context.attribution && context.rerun && context.router != nullptr) {
+    const routing::LoadBalancing lb = context.router->params().load_balancing;
+    const routing::LoadBalancing fluid_lb = flow::fluid_routing_params(context.router->params()).load_balancing;
+    if (fluid_lb != lb) {
+      notes.push_back(std::string("fluid re-runs (ideal_us, efficiency, attribution) model routing.load_balancing=") +
+                      routing::to_string(lb) + " as " + routing::to_string(fluid_lb) +
+                      ": the fluid tier has no packet gaps to cut flowlets at (flow/spread.hpp)");
+    }
+  }
+  if (!notes.empty()) summary["notes"] = std::move(notes);
   return summary;
 }
 
@@ -154,25 +174,36 @@ std::string run_summary_text(const nlohmann::json& s) {
   out << "fabric  " << topo.value("name", std::string("?")) << " (" << topo.value("generator", std::string("?")) << ")\n";
   out << "workload " << s["effective_config"]["workload"].value("name", std::string("?")) << ": "
       << s["run"]["transfers"].get<std::uint64_t>() << " transfers\n";
-  char line[256];
-  std::snprintf(line, sizeof line, "%-10s %-4s %-14s %-15s %-18s %10s %12s %10s %10s %10s\n", "job", "iter", "op",
-                "type", "algorithm", "group", "duration_us", "algbw_GBps", "busbw_GBps", "efficiency");
-  out << line;
-  std::size_t shown = 0;
-  for (const auto& o : s["ops"]) {
-    if (++shown > 20) {
-      out << "... " << s["ops"].size() - 20 << " more ops in summary.json\n";
-      break;
-    }
-    auto num = [&](const char* k) { return o.contains(k) ? o[k].get<double>() : 0.0; };
-    char eff[16] = "-";
-    if (o.contains("efficiency")) std::snprintf(eff, sizeof eff, "%.3f", o["efficiency"].get<double>());
-    std::snprintf(line, sizeof line, "%-10.10s %-4u %-14.14s %-15s %-18s %10s %12.3f %10.3f %10.3f %10s\n",
-                  o["job"].get<std::string>().c_str(), o["iteration"].get<unsigned>(), o["id"].get<std::string>().c_str(),
-                  o["type"].get<std::string>().c_str(), o.value("algorithm", std::string("-")).c_str(),
-                  o.value("group", std::string("-")).c_str(), num("duration_us"), num("algbw_GBps"), num("busbw_GBps"), eff);
-    out << line;
+  // Job and op columns as wide as their longest name (never cut: the name is how a reader finds
+  // the op in summary.json); a value an op does not have (a compute op's bandwidth) prints "-".
+  const auto& ops = s["ops"];
+  const std::size_t shown_ops = std::min<std::size_t>(ops.size(), 20);
+  int job_w = 3, op_w = 2;
+  for (std::size_t i = 0; i < shown_ops; ++i) {
+    job_w = std::max(job_w, static_cast<int>(ops[i]["job"].get<std::string>().size()));
+    op_w = std::max(op_w, static_cast<int>(ops[i]["id"].get<std::string>().size()));
   }
+  char line[256];
+  std::snprintf(line, sizeof line, "%-15s %-18s %10s %12s %10s %10s %10s\n", "type", "algorithm", "group",
+                "duration_us", "algbw_GBps", "busbw_GBps", "efficiency");
+  out << pad_right("job", job_w) << " iter " << pad_right("op", op_w) << ' ' << line;
+  for (std::size_t i = 0; i < shown_ops; ++i) {
+    const auto& o = ops[i];
+    const auto num = [&](const char* k, const char* fmt, int width) {
+      char cell[32] = "-";
+      if (o.contains(k) && o[k].is_number()) std::snprintf(cell, sizeof cell, fmt, o[k].get<double>());
+      char padded[48];
+      std::snprintf(padded, sizeof padded, "%*s", width, cell);
+      return std::string(padded);
+    };
+    std::snprintf(line, sizeof line, " %-4u ", o["iteration"].get<unsigned>());
+    out << pad_right(o["job"].get<std::string>(), job_w) << line << pad_right(o["id"].get<std::string>(), op_w) << ' ';
+    std::snprintf(line, sizeof line, "%-15s %-18s %10s ", o["type"].get<std::string>().c_str(),
+                  o.value("algorithm", std::string("-")).c_str(), o.value("group", std::string("-")).c_str());
+    out << line << num("duration_us", "%.3f", 12) << ' ' << num("algbw_GBps", "%.3f", 10) << ' '
+        << num("busbw_GBps", "%.3f", 10) << ' ' << num("efficiency", "%.3f", 10) << '\n';
+  }
+  if (ops.size() > shown_ops) out << "... " << ops.size() - shown_ops << " more ops in summary.json\n";
   if (s.contains("tiers")) {
     out << "link utilization per tier (mean / max over the run):\n";
     for (const auto& t : s["tiers"]) {

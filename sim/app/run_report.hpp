@@ -13,6 +13,9 @@
 //   "nonblocking_us" and "attribution" {"bottleneck_tier", "speedup_if_nonblocking",
 //   "critical_links", "ecmp_collisions"}, and the global "bottleneck" {"tier", "summary",
 //   "fluid_reruns"}. Re-runs happen only when context.attribution is true and rerun is set.
+// "notes": what the reader should know about how the numbers were obtained (the record's notes:
+// recording off, sampling per tier, a PFC headroom below the lossless requirement, ...; and when
+// the re-runs modelled the run's load balancing by its fluid counterpart); omitted when empty.
 // `rocesim run` adds "failures" (app/run_command.cpp) when the topology has timed failures.
 // Everything is deterministic for a given input and seed except run.wall_time_s and
 // run.events_per_wall_s. Kept in one file so it can move to sim/report.

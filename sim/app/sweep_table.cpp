@@ -3,6 +3,7 @@
 #include <map>
 
 #include "app/compare_keys.hpp"
+#include "report/csv_writers.hpp"
 
 namespace rocesim::app {
 namespace {
@@ -11,16 +12,6 @@ std::string cell_text(const nlohmann::json& v) {
   if (v.is_null()) return "";
   if (v.is_string()) return v.get<std::string>();
   return v.dump();
-}
-
-std::string csv_escape(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 void walk(const nlohmann::json* node, const std::vector<std::string>& segs, std::size_t at, const std::string& name,
@@ -87,7 +78,7 @@ std::string sweep_csv(const std::vector<std::string>& axis_keys, const std::vect
   std::string text = "index,dir";
   auto add = [&text](const std::string& cell) {
     text += ',';
-    text += csv_escape(cell);
+    text += report::csv_field(cell);
   };
   for (const auto& k : axis_keys) add(k);
   for (const auto& c : columns) add(c);

@@ -47,6 +47,9 @@ class TransferBackend {
   // Why the backend stopped making progress (e.g. a PFC deadlock and the ports involved), or an
   // empty string when it did not detect a stall.
   virtual std::string stall_report() const { return {}; }
+  // Configuration problems found while building the backend that do not stop a run but can make
+  // its results misleading (e.g. a PFC headroom too small for a lossless class). Empty by default.
+  virtual std::span<const std::string> warnings() const { return {}; }
 
   // Time-varying failures (topology/failures.hpp, LinkChange): the fabric links `links` changed
   // state at sim.now() (down, back up, or to another rate). Before the call, the Router the

@@ -6,6 +6,11 @@
 
 namespace rocesim::flow {
 
+routing::RoutingParams fluid_routing_params(routing::RoutingParams p) {
+  if (p.load_balancing == routing::LoadBalancing::flowlet) p.load_balancing = routing::LoadBalancing::ecmp;
+  return p;
+}
+
 Spreader::Spreader(const topology::Fabric& fabric, const routing::Router& router)
     : fabric_(fabric), router_(router), mode_(router.params().load_balancing) {
   if (mode_ == routing::LoadBalancing::flowlet) {

@@ -21,6 +21,12 @@
 // Flowlet switching is rejected: it cuts a flow at packet gaps, which a fluid flow does not
 // have (a flow sending at line rate never has a gap and stays ECMP; between that and spray the
 // split depends on the packet timing the fluid tier does not model).
+// A fluid re-run of a packet-tier run (the summary's ideal time and bottleneck attribution) uses
+// fluid_routing_params(): the run's own mode when modelled here, ecmp for flowlet. A collective's
+// flows are bulk RDMA writes that the NIC sends back-to-back; a flowlet gap (routing.flowlet_gap, default 4 µs) opens
+// only when a flow stalls that long (a PFC pause, a deep rate cut), so in the fluid limit each flow
+// keeps its ECMP path (exact for a flow that never stalls, less spreading than the packet tier's
+// otherwise).
 // Cost: O(ports the flow reaches) per start; scratch arrays of one double per node and per port
 // exist only when the mode spreads.
 // Thread safety: none.
@@ -34,6 +40,10 @@
 #include "routing/router.hpp"
 
 namespace rocesim::flow {
+
+// `p` with the load-balancing mode the fluid tier models in its place (see above): the same mode,
+// or ecmp for flowlet.
+routing::RoutingParams fluid_routing_params(routing::RoutingParams p);
 
 class Spreader {
  public:

@@ -31,8 +31,8 @@ void validate(const NetParams& p, const std::string& file) {
   if (p.ecn.kmin > p.ecn.kmax) fail("/ecn/kmin", "Kmin (" + to_string(p.ecn.kmin) + ") exceeds Kmax (" + to_string(p.ecn.kmax) + ")");
   if (!(p.ecn.pmax >= 0.0 && p.ecn.pmax <= 1.0)) fail("/ecn/pmax", "Pmax must be in [0, 1]");
   if (p.pfc.enabled) {
-    if (p.mmu.headroom < data_wire) {
-      fail("/mmu/headroom", "PFC headroom (" + to_string(p.mmu.headroom) + ") is below one MTU frame (" +
+    if (p.mmu.headroom && *p.mmu.headroom < data_wire) {
+      fail("/mmu/headroom", "PFC headroom (" + to_string(*p.mmu.headroom) + ") is below one MTU frame (" +
                                 to_string(data_wire) + ")");
     }
     if (p.pfc.threshold == PfcThreshold::fixed && p.pfc.xon > p.pfc.xoff) {
@@ -97,7 +97,10 @@ NetParams read_net_params(JsonReader& r) {
   if (auto m = r.object_opt("mmu")) {
     p.mmu.buffer = m->bytes_or("buffer", p.mmu.buffer);
     p.mmu.reserve_per_port = m->bytes_or("reserve_per_port", p.mmu.reserve_per_port);
-    p.mmu.headroom = m->bytes_or("headroom", p.mmu.headroom);
+    if (m->has("headroom")) {  // "auto" or a size
+      if (m->raw("headroom") == "auto") p.mmu.headroom.reset();
+      else p.mmu.headroom = m->bytes("headroom");
+    }
     p.mmu.lossy_alpha = m->number_or("lossy_alpha", p.mmu.lossy_alpha, 0.0, 1e9);
     m->finish();
   }
@@ -166,7 +169,7 @@ nlohmann::json to_json(const NetParams& p) {
       {"mmu",
        {{"buffer", to_string(p.mmu.buffer)},
         {"reserve_per_port", to_string(p.mmu.reserve_per_port)},
-        {"headroom", to_string(p.mmu.headroom)},
+        {"headroom", p.mmu.headroom ? to_string(*p.mmu.headroom) : std::string("auto")},
         {"lossy_alpha", p.mmu.lossy_alpha}}},
       {"ecn", {{"enabled", p.ecn.enabled}, {"kmin", to_string(p.ecn.kmin)}, {"kmax", to_string(p.ecn.kmax)}, {"pmax", p.ecn.pmax}}},
       {"pfc",

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,11 @@ struct QueueParams {
 struct MmuParams {
   Bytes buffer{32LL << 20};             // shared packet buffer per switch
   Bytes reserve_per_port{8192};         // private (guaranteed) bytes per ingress port and class
-  Bytes headroom{64LL << 10};           // PFC headroom per ingress port and lossless class
+  // PFC headroom per ingress port and lossless class. nullopt = JSON "auto" (default): each switch
+  // ingress port gets pfc_headroom() of its link (rate, cable latency, frame sizes; equation in
+  // net/pfc_headroom.hpp). A configured size applies to every port; where it is below that
+  // requirement, lossless frames can be dropped, and the backend warns (PacketNet::warnings()).
+  std::optional<Bytes> headroom;
   double lossy_alpha = 1.0;             // lossy egress dynamic threshold: q <= alpha * free shared
 };
 

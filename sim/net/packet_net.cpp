@@ -4,11 +4,47 @@
 #include <algorithm>
 
 #include "core/config_error.hpp"
+#include "net/pfc_headroom.hpp"
 
 namespace rocesim::net {
 
 using topology::NodeId;
 using topology::NodeRole;
+
+namespace {
+
+// Switch hops of the longest up-down path (up through kMaxTier tiers and down again): bounds the
+// INT records a frame can carry, for the largest frame in the headroom (net/pfc_headroom.hpp).
+constexpr std::int64_t kMaxPathHops = 2 * topology::kMaxTier;
+
+// Switch ingress ports whose configured headroom is below pfc_headroom(), for one warning.
+struct HeadroomShortfall {
+  std::size_t ports = 0, checked = 0;
+  std::int64_t worst_needed = 0;
+  Rate worst_rate{};
+  Time worst_latency{};
+
+  void add(std::int64_t have, std::int64_t needed, Rate rate, Time latency) {
+    ++checked;
+    if (have >= needed) return;
+    ++ports;
+    if (needed > worst_needed) {
+      worst_needed = needed;
+      worst_rate = rate;
+      worst_latency = latency;
+    }
+  }
+  std::string message(Bytes configured) const {
+    return "mmu.headroom " + to_string(configured) + " is below the PFC headroom a lossless port needs on " +
+           std::to_string(ports) + " of " + std::to_string(checked) + " switch ingress ports (up to " +
+           std::to_string(worst_needed) + " B at " + to_string(worst_rate) + " with " + to_string(worst_latency) +
+           " cable latency: 2*rate*latency + 4 frames + pause, net/pfc_headroom.hpp); frames that arrive after "
+           "XOFF can overflow it and be dropped in the lossless class. Leave mmu.headroom unset (\"auto\") to "
+           "size it per port";
+  }
+};
+
+}  // namespace
 
 PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routing::Router& router, NetParams params,
                      std::unique_ptr<CcStrategy> cc)
@@ -51,13 +87,32 @@ PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routi
   ecn_rng_.reserve(fabric_.node_count());
   int lossless_classes = 0;
   for (int c = 0; c < data_classes_; ++c) lossless_classes += params_.lossless(c) ? 1 : 0;
+  // Largest data frame on a link: a full MTU, with INT records of a whole path (kMaxPathHops).
+  const Bytes frame{data_wire_mtu_ + static_cast<std::int64_t>(telemetry_bytes_) * kMaxPathHops};
+  HeadroomShortfall shortfall;
   for (NodeId n = 0; n < fabric_.node_count(); ++n) {
     ecn_rng_.emplace_back(derive_seed(params_.seed, "ecn", n));
-    const auto ports = static_cast<std::int64_t>(fabric_.node(n).port_count);
-    const std::int64_t set_aside =
-        ports * (params_.mmu.reserve_per_port.n * data_classes_ + params_.mmu.headroom.n * lossless_classes);
+    const topology::Node& node = fabric_.node(n);
+    std::int64_t set_aside = 0;
+    for (PortId q = node.first_port; q < node.first_port + node.port_count; ++q) {
+      // Frames arriving at q come from its peer port: that is the ingress index (header).
+      const PortId upstream = fabric_.port(q).peer_port;
+      const Rate rate = fabric_.port_rate(q);  // the link's: both directions alike
+      const std::int64_t needed =
+          pfc_headroom(rate, fabric_.port_latency(q), frame, params_.wire.pause_bytes, lossless_classes).n;
+      const std::int64_t h = params_.mmu.headroom ? params_.mmu.headroom->n : needed;
+      for (int c = 0; c < data_classes_; ++c) {
+        if (params_.lossless(c)) {
+          ingress_[static_cast<std::size_t>(upstream) * static_cast<std::size_t>(data_classes_) + static_cast<std::size_t>(c)]
+              .headroom = h;
+        }
+      }
+      set_aside += params_.mmu.reserve_per_port.n * data_classes_ + h * lossless_classes;
+      if (node.role != NodeRole::accelerator && lossless_classes > 0) shortfall.add(h, needed, rate, fabric_.port_latency(q));
+    }
     switches_[n].shared_size = std::max<std::int64_t>(0, params_.mmu.buffer.n - set_aside);
   }
+  if (shortfall.ports > 0) warnings_.push_back(shortfall.message(*params_.mmu.headroom));
   route_begin_.push_back(0);
   cc_->attach(sim_, *this);
 }

@@ -9,12 +9,15 @@
 //   Data frame: w = payload + wire.data_overhead; payload = MTU except the QP's last packet.
 //   Egress    : queue classes MAC-control > control (ACK/NAK/CNP) > data (strict or DWRR).
 //   Switch MMU: per switch a shared pool S = buffer − Σ(reserve + headroom) over ingress
-//               (port, lossless class); an arriving frame uses its ingress reserve, else the shared
+//               (port, lossless class), headroom per port by default sized to be lossless from
+//               the link's rate, cable latency and frame sizes (net/pfc_headroom.hpp);
+//               an arriving frame uses its ingress reserve, else the shared
 //               pool, else (lossless, paused) headroom, else it is dropped. Lossy frames also need
 //               egress q + w <= lossy_alpha·(S − shared used) (dynamic threshold tail drop).
 //   PFC       : ingress (port, class) sends XOFF when its shared+headroom bytes exceed XOFF
 //               (static) or alpha·(S − shared used) (dynamic), XON when back below XON
-//               (static) or that threshold − xon_offset. A pause of q quanta stops the upstream
+//               (static) or that threshold − xon_offset, and its headroom (drained first) is
+//               empty, so every XOFF has the whole headroom for the bytes still in flight. A pause of q quanta stops the upstream
 //               egress class for q·512 bit times; XOFF is refreshed every half pause while needed.
 //   ECN (RED) : at enqueue, with egress class queue q: P(mark) = 0 below Kmin,
 //               Pmax·(q−Kmin)/(Kmax−Kmin) up to Kmax, 1 above.
@@ -123,6 +126,13 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   // A readable account of the stall: time, active QPs and each paused port as "node a -> node b".
   std::string stall_message() const;
   std::string stall_report() const override { return stall_.stalled ? stall_message() : std::string(); }
+  std::span<const std::string> warnings() const override { return warnings_; }
+  // The PFC headroom of the frames `port` (a switch port) receives in `data_class`:
+  // MmuParams::headroom, or pfc_headroom() of the port's link when that is "auto"; 0 when lossy.
+  std::int64_t headroom(PortId port, int data_class) const {
+    return ingress_[static_cast<std::size_t>(fabric_.port(port).peer_port) * static_cast<std::size_t>(data_classes_) +
+                    static_cast<std::size_t>(data_class)].headroom;
+  }
   // Timed failures: see "Link change" above. REQUIRES: the Router was updated first.
   bool models_link_changes() const override { return true; }
   void on_links_changed(std::span<const std::uint32_t> links) override;
@@ -179,6 +189,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
     std::int64_t reserve_used = 0;
     std::int64_t shared_used = 0;
     std::int64_t headroom_used = 0;
+    std::int64_t headroom = 0;     // limit of headroom_used (PacketNet::headroom())
     bool paused_upstream = false;
     TimerId refresh{};             // XOFF refresh (made on first pause; cancelled by XON)
     Time refresh_due{};            // when the XOFF must be re-sent if still congested
@@ -317,6 +328,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
 
   NetCounters counters_;
   StallReport stall_;
+  std::vector<std::string> warnings_;
   TimerId stall_timer_{};
   std::uint64_t progress_ = 0;       // payload bytes delivered + acked, for stall detection
   std::uint64_t progress_at_check_ = 0;

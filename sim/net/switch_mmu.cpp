@@ -38,7 +38,7 @@ bool PacketNet::admit(NodeId node, std::uint32_t ingress, std::int64_t n, int pr
       return true;
     }
     // In flight after our XOFF (or shared pool exhausted): headroom absorbs it.
-    if (g.headroom_used + n <= params_.mmu.headroom.n) {
+    if (g.headroom_used + n <= g.headroom) {
       g.headroom_used += n;
       return true;
     }
@@ -65,10 +65,15 @@ void PacketNet::release(NodeId node, std::uint32_t ingress, std::int64_t n, int 
   n -= take;
   g.reserve_used -= n;
   if (!g.paused_upstream) return;
+  // XON waits for the headroom to drain (it drains first, above) as well as for the threshold, so
+  // every XOFF finds the whole headroom free: a dynamic threshold that rises while paused would
+  // otherwise resume the upstream with headroom still in use, and the next XOFF's in-flight
+  // bytes (net/pfc_headroom.hpp) could overflow it.
   const std::int64_t held = g.shared_used + g.headroom_used;
-  const bool resume = params_.pfc.threshold == PfcThreshold::fixed
-                          ? held <= params_.pfc.xon.n
-                          : held <= std::max<std::int64_t>(0, dynamic_threshold(sw) - params_.pfc.xon_offset.n);
+  const bool resume = g.headroom_used == 0 &&
+                      (params_.pfc.threshold == PfcThreshold::fixed
+                           ? held <= params_.pfc.xon.n
+                           : held <= std::max<std::int64_t>(0, dynamic_threshold(sw) - params_.pfc.xon_offset.n));
   (void)prio;
   if (resume) {
     g.paused_upstream = false;

@@ -52,6 +52,8 @@ std::unique_ptr<PortProbe> make_port_probe(const TransferBackend& backend) {
 }
 
 void collect_ports(const TransferBackend& backend, const TransferRecorder& recorder, RunRecord& record) {
+  // The backend's configuration warnings belong with the numbers they may have spoiled.
+  for (const std::string& w : backend.warnings()) record.notes.push_back("warning: " + w);
   record.ports.clear();
   if (const auto* packet = dynamic_cast<const net::PacketNet*>(&backend)) {
     const std::vector<net::PortCounters> counters = packet->all_port_counters();

@@ -27,7 +27,8 @@ namespace rocesim::observe {
 // REQUIRES: backend outlives the probe.
 std::unique_ptr<PortProbe> make_port_probe(const TransferBackend& backend);
 
-// Fills record.ports and the has_* flags from the backend after the run.
+// Fills record.ports and the has_* flags from the backend after the run, and appends its
+// configuration warnings (TransferBackend::warnings) to record.notes.
 void collect_ports(const TransferBackend& backend, const TransferRecorder& recorder, RunRecord& record);
 
 }  // namespace rocesim::observe

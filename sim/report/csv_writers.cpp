@@ -10,19 +10,11 @@
 namespace rocesim::report {
 namespace {
 
-std::string no_commas(std::string s) {
-  for (char& c : s) {
-    if (c == ',') c = ';';
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return s;
-}
-
-// A JSON value as a cell: empty for missing/null, strings without commas, numbers as numbers.
+// A JSON value as a cell: empty for missing/null, strings quoted when needed, numbers as numbers.
 std::string cell(const nlohmann::json& obj, const char* key) {
   const auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return {};
-  if (it->is_string()) return no_commas(it->get<std::string>());
+  if (it->is_string()) return csv_field(it->get<std::string>());
   if (it->is_boolean()) return it->get<bool>() ? "true" : "false";
   if (it->is_number_integer() || it->is_number_unsigned()) return it->dump();
   if (it->is_number_float()) return format_real(it->get<double>());
@@ -30,6 +22,19 @@ std::string cell(const nlohmann::json& obj, const char* key) {
 }
 
 }  // namespace
+
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '"';
+  for (const char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
 
 std::string format_us(Time t) {
   const std::int64_t ps = t.ps;
@@ -66,13 +71,21 @@ std::string collectives_csv(const nlohmann::json& summary) {
   return out;
 }
 
-std::string flows_csv(const observe::RunRecord& rec) {
-  std::string out = "transfer,src,dst,op,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s]\n";
-  out.reserve(out.size() + rec.transfers.size() * 64);
+std::string flows_csv(const observe::RunRecord& rec, const nlohmann::json& summary) {
+  std::string out = "transfer,src,dst,job,iteration,op_id,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s]\n";
+  // "job,iteration,op_id" of each op, as collectives.csv prints them (built once, not per row).
+  std::vector<std::string> op_cells;
+  if (summary.contains("ops") && summary["ops"].is_array()) {
+    for (const nlohmann::json& op : summary["ops"]) {
+      op_cells.push_back(cell(op, "job") + ',' + cell(op, "iteration") + ',' + cell(op, "id"));
+    }
+  }
+  out.reserve(out.size() + rec.transfers.size() * 72);
   for (std::size_t i = 0; i < rec.transfers.size(); ++i) {
     const observe::TransferRecord& t = rec.transfers[i];
     out += std::to_string(i) + ',' + std::to_string(t.src) + ',' + std::to_string(t.dst) + ',';
-    if (t.op != observe::kNoOpIndex) out += std::to_string(t.op);
+    if (t.op != observe::kNoOpIndex && t.op < op_cells.size()) out += op_cells[t.op];
+    else out += ",,";
     out += ',' + std::to_string(t.flow_label) + ',' + std::to_string(t.bytes) + ',' + format_us(t.start) + ',';
     if (t.end != Time::max()) {
       const Time fct = t.end - t.start;
@@ -96,8 +109,8 @@ std::string links_csv(const observe::RunRecord& rec, const topology::Fabric& fab
     if (r.tx_bytes <= 0.0) continue;
     const topology::Port& port = fabric.port(p);
     const double bps = static_cast<double>(fabric.port_rate(p).bps);
-    out += std::to_string(p) + ',' + topology::node_name(fabric, port.node) + ',' + topology::node_name(fabric, port.peer) +
-           ',' + link_tier_name(fabric, port.link) + ',' + (port_goes_up(fabric, p) ? "up" : "down") + ',' +
+    out += std::to_string(p) + ',' + csv_field(topology::node_name(fabric, port.node)) + ',' +
+           csv_field(topology::node_name(fabric, port.peer)) + ',' + csv_field(link_tier_name(fabric, port.link)) + ',' + (port_goes_up(fabric, p) ? "up" : "down") + ',' +
            format_real(bps * 1e-9) + ',' + std::to_string(std::llround(r.tx_bytes)) + ',' +
            (end_s > 0 ? format_real(8.0 * r.tx_bytes / (bps * end_s)) : std::string()) + ',';
     if (rec.has_pfc) out += format_us(r.paused) + ',' + std::to_string(r.pauses_received);
@@ -122,12 +135,12 @@ std::string timeseries_csv(const observe::RunRecord& rec, const topology::Fabric
   std::vector<std::string> prefix(width);
   for (std::size_t k = 0; k < width; ++k) {
     if (ts.ports.empty()) {
-      prefix[k] = ",,," + no_commas(ts.tiers[k]) + ',';
+      prefix[k] = ",,," + csv_field(ts.tiers[k]) + ',';
     } else {
       const topology::PortId p = ts.ports[k];
       const topology::Port& port = fabric.port(p);
-      prefix[k] = std::to_string(p) + ',' + topology::node_name(fabric, port.node) + ',' +
-                  topology::node_name(fabric, port.peer) + ',' + link_tier_name(fabric, port.link) + ',';
+      prefix[k] = std::to_string(p) + ',' + csv_field(topology::node_name(fabric, port.node)) + ',' +
+                  csv_field(topology::node_name(fabric, port.peer)) + ',' + csv_field(link_tier_name(fabric, port.link)) + ',';
     }
   }
   for (std::size_t s = 0; s < ts.at.size(); ++s) {

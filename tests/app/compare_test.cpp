@@ -56,7 +56,7 @@ TEST_CASE("compare: two runs of the same inputs match exactly (exit 0), wall tim
   // Expected: wall_time_s almost surely differs between the runs, yet nothing is reported as moved.
   CHECK(run_cli_in(dir, "compare base again") == 0);
   const std::string out = read_file(dir + "/stdout.txt");
-  CHECK(out.find(" 0 moved, 0 regressions") != std::string::npos);
+  CHECK(out.find(" 0 moved, 0 improved, 0 regressions") != std::string::npos);
   CHECK(out.find("wall") == std::string::npos);
   // Files and directories are both accepted.
   CHECK(run_cli_in(dir, "compare base/summary.json again") == 0);
@@ -76,10 +76,13 @@ TEST_CASE("compare: a 1 % slower collective is a regression at the default toler
   CHECK(out.find("+1%") != std::string::npos);
   CHECK(out.find("REGRESSION") != std::string::npos);
   CHECK(out.find("1 regressions beyond tolerance") != std::string::npos);
-  // Faster is flagged too: deterministic baselines should not drift in either direction.
+  // Faster is an improvement: listed, not a failure.
   s["ops"][ar]["duration_us"] = before * 0.99;
   save(dir + "/fast.json", s);
-  CHECK(run_cli_in(dir, "compare base fast.json") == 1);
+  CHECK(run_cli_in(dir, "compare base fast.json") == 0);
+  CHECK(read_file(dir + "/stdout.txt").find("improved") != std::string::npos);
+  CHECK(read_file(dir + "/stdout.txt").find("1 improved, 0 regressions") != std::string::npos);
+  s["ops"][ar]["duration_us"] = before * 1.01;
   // Tolerances: global, per metric (pattern with "*"), and ignore.
   CHECK(run_cli_in(dir, "compare base slow.json --tolerance 0.02") == 0);
   CHECK(run_cli_in(dir, "compare base slow.json --metric-tolerance '/ops/*/duration_us=0.02'") == 0);
@@ -87,6 +90,89 @@ TEST_CASE("compare: a 1 % slower collective is a regression at the default toler
   CHECK(run_cli_in(dir, "compare base slow.json --metric-tolerance '/ops/a2a/duration_us=0.02'") == 1);
   CHECK(run_cli_in(dir, "compare base slow.json --ignore /ops/ar") == 0);
   CHECK(run_cli_in(dir, "compare base slow.json --abs-tolerance 1e9") == 0);
+}
+
+TEST_CASE("compare: each metric's good direction decides improved (exit 0) or regression (exit 1)") {
+  const std::string dir = with_base_run("compare-direction");
+  const json s = load(dir + "/base/summary.json");
+  const std::size_t ar = op_index(s, "ar");
+  REQUIRE(s["ops"][ar]["busbw_GBps"].get<double>() > 0);
+  REQUIRE(s["fct"]["p99_us"].get<double>() > 0);
+  // Each case moves one number by 1 % (far beyond the default relative tolerance 1e-6).
+  struct Case {
+    std::string pointer;
+    double factor;
+    int exit_code;
+  };
+  const Case cases[] = {
+      {"/ops/" + std::to_string(ar) + "/busbw_GBps", 1.01, 0},  // higher bus bandwidth: better
+      {"/ops/" + std::to_string(ar) + "/busbw_GBps", 0.99, 1},
+      {"/ops/" + std::to_string(ar) + "/algbw_GBps", 1.01, 0},
+      {"/ops/" + std::to_string(ar) + "/efficiency", 0.99, 1},  // lower efficiency: worse
+      {"/fct/p99_us", 0.99, 0},                                 // shorter flow completion: better
+      {"/fct/p99_us", 1.01, 1},
+      {"/run/sim_end_us", 0.99, 0},
+      {"/run/events", 0.99, 1},  // no good direction: any drift is a change to look at
+      {"/run/events", 1.01, 1},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.pointer);
+    CAPTURE(c.factor);
+    json moved = s;
+    const json::json_pointer p(c.pointer);
+    moved[p] = moved[p].get<double>() * c.factor;
+    save(dir + "/moved.json", moved);
+    CHECK(run_cli_in(dir, "compare base moved.json") == c.exit_code);
+    const std::string out = read_file(dir + "/stdout.txt");
+    CHECK(out.find(c.exit_code == 0 ? "1 improved, 0 regressions" : "0 improved, 1 regressions") != std::string::npos);
+  }
+}
+
+TEST_CASE("compare: tiers[] and hot_links[] are matched by tier/direction and link, not by position") {
+  const std::string dir = with_base_run("compare-tiers");
+  const json s = load(dir + "/base/summary.json");
+  REQUIRE(s["tiers"].size() >= 2);
+  // Reordered tiers (one entry per tier and direction) describe the same fabric: nothing moved.
+  json reordered = s;
+  std::reverse(reordered["tiers"].begin(), reordered["tiers"].end());
+  if (s.contains("hot_links") && s["hot_links"].is_array()) {
+    std::reverse(reordered["hot_links"].begin(), reordered["hot_links"].end());
+  }
+  save(dir + "/reordered.json", reordered);
+  CHECK(run_cli_in(dir, "compare base reordered.json") == 0);
+  CHECK(read_file(dir + "/stdout.txt").find(" 0 moved") != std::string::npos);
+  // A change in one tier is reported under its name and direction.
+  json one = reordered;
+  const std::string tier = s["tiers"][0]["tier"].get<std::string>(), direction = s["tiers"][0]["direction"];
+  for (auto& t : one["tiers"]) {
+    if (t["tier"] == tier && t["direction"] == direction) t["bytes"] = t["bytes"].get<double>() + 1e6;
+  }
+  save(dir + "/one.json", one);
+  CHECK(run_cli_in(dir, "compare base one.json") == 1);
+  const std::string out = read_file(dir + "/stdout.txt");
+  CAPTURE(out);
+  CHECK(out.find("/tiers/" + tier + ":" + direction + "/bytes") != std::string::npos);
+  CHECK(out.find("1 regressions") != std::string::npos);
+}
+
+TEST_CASE("compare --what-if: an A/B of two different configs lists the parameters and what moved, exit 0") {
+  const std::string dir = with_base_run("compare-what-if");
+  // Half the spines: the same workload on a 2:1 oversubscribed fabric.
+  REQUIRE(run_cli_in(dir, kRun + " --set topology.leaf_spine.spines=2 --out two_spines") == 0);
+  CHECK(run_cli_in(dir, "compare base two_spines") == 2);  // the regression mode refuses
+  CHECK(run_cli_in(dir, "compare base two_spines --what-if --max-rows 0") == 0);
+  const std::string out = read_file(dir + "/stdout.txt");
+  CAPTURE(out);
+  CHECK(out.find("1 parameters differ") != std::string::npos);
+  CHECK(out.find("/effective_config/topology/leaf_spine/spines") != std::string::npos);
+  // Fewer spines cannot make the all-to-all faster: its duration is judged, and worse.
+  const json a = load(dir + "/base/summary.json"), b = load(dir + "/two_spines/summary.json");
+  const double da = a["ops"][op_index(a, "a2a")]["duration_us"], db = b["ops"][op_index(b, "a2a")]["duration_us"];
+  REQUIRE(db > da);
+  const auto row = out.find("/ops/a2a/duration_us");
+  REQUIRE(row != std::string::npos);
+  CHECK(out.substr(row, out.find('\n', row) - row).find("worse") != std::string::npos);
+  CHECK(out.find("REGRESSION") == std::string::npos);
 }
 
 TEST_CASE("compare: arrays with ids are matched by id, structural and string changes are judged") {

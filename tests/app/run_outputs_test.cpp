@@ -22,16 +22,37 @@ using rocesim::test::write_file;
 namespace {
 
 
+// RFC 4180: a quoted cell may hold commas, doubled quotes and line breaks.
 std::vector<std::vector<std::string>> read_csv(const std::string& path) {
+  const std::string text = read_file(path);
   std::vector<std::vector<std::string>> rows;
-  std::istringstream in(read_file(path));
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> cells;
-    std::string cell;
-    std::istringstream ls(line);
-    while (std::getline(ls, cell, ',')) cells.push_back(cell);
-    if (!line.empty() && line.back() == ',') cells.emplace_back();
-    rows.push_back(std::move(cells));
+  std::vector<std::string> row;
+  std::string cell;
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        cell += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cell += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      row.push_back(std::move(cell));
+      cell.clear();
+    } else if (c == '\n') {
+      row.push_back(std::move(cell));
+      cell.clear();
+      rows.push_back(std::move(row));
+      row.clear();
+    } else {
+      cell += c;
+    }
   }
   return rows;
 }
@@ -74,7 +95,8 @@ TEST_CASE("rocesim run --out writes every report file with the schema's header r
   CHECK(header(out + "/collectives.csv") ==
         "job,iteration,op_id,type,algorithm,group_size,groups,bytes[B],start[us],end[us],duration[us],algbw[GB/s],"
         "busbw[GB/s],ideal[us],efficiency,bottleneck_tier");
-  CHECK(header(out + "/flows.csv") == "transfer,src,dst,op,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s]");
+  CHECK(header(out + "/flows.csv") ==
+        "transfer,src,dst,job,iteration,op_id,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s]");
   CHECK(header(out + "/links.csv") ==
         "port,from,to,tier,direction,rate[Gb/s],bytes[B],utilization,paused[us],pause_frames,ecn_marks,drops,"
         "max_queue[B]");
@@ -95,9 +117,9 @@ TEST_CASE("rocesim run --out writes every report file with the schema's header r
   REQUIRE(flows.size() == 1 + 720);
   double flow_bytes = 0.0;
   for (std::size_t i = 1; i < flows.size(); ++i) {
-    REQUIRE(flows[i].size() == 10);
-    flow_bytes += std::stod(flows[i][5]);
-    CHECK(std::stod(flows[i][8]) == doctest::Approx(std::stod(flows[i][7]) - std::stod(flows[i][6])));
+    REQUIRE(flows[i].size() == 12);
+    flow_bytes += std::stod(flows[i][7]);
+    CHECK(std::stod(flows[i][10]) == doctest::Approx(std::stod(flows[i][9]) - std::stod(flows[i][8])));
   }
   // Ring all-reduce moves 2(n−1)/n · S per rank: 16 · 2 · 15/16 · 1 MiB = 30 MiB; the all-to-all
   // moves n(n−1) blocks of S/n: 16 · 15 · 16 KiB = 3.75 MiB.
@@ -202,6 +224,56 @@ TEST_CASE("packet runs fill the PFC/ECN/queue columns and the time series' queue
   CHECK(max_queue > 0);  // 3 senders at line rate into one receiver port queue up
   const auto flows = read_csv(out + "/flows.csv");
   CHECK(flows.size() == 1 + 5);  // the five rows of incast_4to1.csv
+}
+
+TEST_CASE("CSV files follow RFC 4180: names with commas and quotes read back exactly, flows name ops as collectives do") {
+  const std::string dir = scratch_dir("outputs-rfc4180");
+  const std::string out = dir + "/report";
+  // A job and ops whose names hold a comma, a double quote and a name longer than any column.
+  const std::string job = "llama \"405b\", pretraining run 7";
+  write_file(dir + "/names.json", R"({"name": "names", "jobs": [{"name": "llama \"405b\", pretraining run 7", "world_size": 4,
+    "ops": [{"id": "fwd, layer \"0\"", "type": "compute", "duration": "5us"},
+            {"id": "grad,sync", "type": "all_reduce", "bytes": "64KiB", "algorithm": "ring", "deps": ["fwd, layer \"0\""]}]}]})");
+  const auto r = run_cli("run --topology topologies/fat_tree_k8.json --workload '" + dir + "/names.json' --backend fluid --out '" +
+                         out + "'");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  // The raw file quotes the cells and doubles inner quotes (nothing rewritten to ';').
+  const std::string raw = read_file(out + "/collectives.csv");
+  CHECK(raw.find("\"llama \"\"405b\"\", pretraining run 7\",0,\"grad,sync\",all_reduce,") != std::string::npos);
+  CHECK(raw.find(';') == std::string::npos);
+
+  const auto coll = read_csv(out + "/collectives.csv");
+  REQUIRE(coll.size() == 3);
+  for (std::size_t i = 1; i < coll.size(); ++i) {
+    REQUIRE(coll[i].size() == 16);
+    CHECK(coll[i][0] == job);
+  }
+  CHECK(coll[1][2] == "fwd, layer \"0\"");
+  CHECK(coll[1][3] == "compute");
+  CHECK(coll[1][11].empty());  // a compute op has no algbw ...
+  CHECK(coll[1][12].empty());  // ... and no busbw
+  CHECK(coll[2][2] == "grad,sync");
+  CHECK_FALSE(coll[2][12].empty());
+
+  // Ring all-reduce over 4 ranks: 2(n−1) = 6 steps of n = 4 transfers = 24 rows, each naming the
+  // op by the (job, iteration, op_id) of its collectives.csv row.
+  const auto flows = read_csv(out + "/flows.csv");
+  REQUIRE(flows.size() == 1 + 24);
+  for (std::size_t i = 1; i < flows.size(); ++i) {
+    REQUIRE(flows[i].size() == 12);
+    CHECK(flows[i][3] == coll[2][0]);
+    CHECK(flows[i][4] == coll[2][1]);
+    CHECK(flows[i][5] == coll[2][2]);
+  }
+  // The printed table keeps the whole job name and prints no bandwidth for the compute op.
+  const auto table = run_cli("run --topology topologies/fat_tree_k8.json --workload '" + dir +
+                             "/names.json' --backend fluid --out '" + dir + "/again'");
+  REQUIRE(table.exit_code == 0);
+  CAPTURE(table.out);
+  const auto row = table.out.find(job + " 0    fwd, layer \"0\"");
+  REQUIRE(row != std::string::npos);
+  const std::string compute_row = table.out.substr(row, table.out.find('\n', row) - row);
+  CHECK(compute_row.find(" -          - ") != std::string::npos);  // algbw and busbw columns
 }
 
 TEST_CASE("--out that cannot be created: exit 2 before running, no file left behind") {

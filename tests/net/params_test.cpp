@@ -33,6 +33,9 @@ TEST_CASE("net params: defaults, units and every section read from JSON") {
   CHECK(d.wire.mtu == Bytes{4000});
   CHECK(d.wire.data_overhead == Bytes{82});  // 62 B RoCEv2/IPv4 headers + 20 B preamble and IFG
   CHECK(d.pfc.enabled);
+  CHECK_FALSE(d.mmu.headroom.has_value());  // "auto": sized per port (net/pfc_headroom.hpp)
+  CHECK(to_json(d)["mmu"]["headroom"] == "auto");
+  CHECK_FALSE(read(R"({"mmu": {"headroom": "auto"}})").mmu.headroom.has_value());
   const NetParams p = read(R"({"wire": {"mtu": "1KiB"}, "queues": {"data_classes": 2, "lossless": [true, false],
       "scheduler": "dwrr", "dwrr_weights": [3, 1]}, "mmu": {"buffer": "16MiB", "headroom": "100KB"},
       "ecn": {"kmin": "10KB", "kmax": "20KB", "pmax": 1}, "pfc": {"threshold": "static", "xoff": "50KB", "xon": "40KB",
@@ -44,6 +47,7 @@ TEST_CASE("net params: defaults, units and every section read from JSON") {
   CHECK_FALSE(p.lossless(1));
   CHECK(p.queues.scheduler == Scheduler::dwrr);
   CHECK(p.mmu.buffer == Bytes{16 << 20});
+  CHECK(p.mmu.headroom == Bytes{100000});
   CHECK(p.pfc.threshold == PfcThreshold::fixed);
   CHECK(p.pfc.xoff == Bytes{50000});
   CHECK(p.pfc.watchdog == Time::from_ms(1));
@@ -59,6 +63,7 @@ TEST_CASE("net params: impossible values are ConfigErrors naming the key") {
   CHECK(error_of(R"({"ecn": {"pmax": -0.1}})").find("/ecn/pmax") != std::string::npos);
   CHECK(error_of(R"({"pfc": {"threshold": "static", "xoff": "10KB", "xon": "20KB"}})").find("/pfc/xon") != std::string::npos);
   CHECK(error_of(R"({"mmu": {"headroom": "4000B"}})").find("/mmu/headroom") != std::string::npos);  // < 4082 B frame
+  CHECK(error_of(R"({"mmu": {"headroom": "plenty"}})").find("/mmu/headroom") != std::string::npos);
   CHECK(error_of(R"({"wire": {"mtu": 0}})").find("/wire/mtu") != std::string::npos);
   CHECK(error_of(R"({"nic": {"rto": "0"}})").find("/nic/rto") != std::string::npos);
   CHECK(error_of(R"({"pfc": {"quanta": 0}})").find("/pfc/quanta") != std::string::npos);

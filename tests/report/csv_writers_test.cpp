@@ -21,11 +21,13 @@ TEST_CASE("flows.csv: one row per transfer, fct and throughput derived, empty ce
   // 1 MB in 20 µs: 8e6 bit / 20e-6 s = 400 Gb/s.
   rec.transfers.push_back({3, 7, 0, 2, 1'000'000, Time::from_us(5), Time::from_us(25)});
   rec.transfers.push_back({1, 2, observe::kNoOpIndex, 0, 4096, Time::from_us(1), Time::max()});
-  const std::string csv = report::flows_csv(rec);
+  const nlohmann::json summary = {{"ops", {{{"job", "train, \"big\""}, {"iteration", 1}, {"id", "ar"}}}}};
+  const std::string csv = report::flows_csv(rec, summary);
+  // The op by name as collectives.csv prints it (job quoted: it holds a comma and quotes).
   CHECK(csv ==
-        "transfer,src,dst,op,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s]\n"
-        "0,3,7,0,2,1000000,5,25,20,400\n"
-        "1,1,2,,0,4096,1,,,\n");
+        "transfer,src,dst,job,iteration,op_id,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s]\n"
+        "0,3,7,\"train, \"\"big\"\"\",1,ar,2,1000000,5,25,20,400\n"
+        "1,1,2,,,,0,4096,1,,,\n");
 }
 
 TEST_CASE("links.csv: ports that carried bytes, utilization over the run, unmeasured columns empty") {
@@ -66,7 +68,16 @@ TEST_CASE("timeseries.csv: per-port rows name the port; aggregate rows leave por
   CHECK(report::timeseries_csv(agg, f) == "time[us],port,from,to,tier,utilization,queue[B]\n4,,,,leaf-spine up,0.5,\n");
 }
 
-TEST_CASE("collectives.csv: one row per ops[] entry; absent values empty; commas kept out of strings") {
+TEST_CASE("csv_field quotes per RFC 4180 only what needs it and doubles inner quotes") {
+  CHECK(report::csv_field("plain name_1.x") == "plain name_1.x");
+  CHECK(report::csv_field("") == "");
+  CHECK(report::csv_field("a,b") == "\"a,b\"");
+  CHECK(report::csv_field("say \"hi\"") == "\"say \"\"hi\"\"\"");
+  CHECK(report::csv_field("two\nlines") == "\"two\nlines\"");
+  CHECK(report::csv_field("cr\r") == "\"cr\r\"");
+}
+
+TEST_CASE("collectives.csv: one row per ops[] entry; absent values empty; names quoted, never rewritten") {
   const nlohmann::json summary = {
       {"ops",
        {{{"job", "a,b"}, {"iteration", 0}, {"id", "ar"}, {"type", "all_reduce"}, {"algorithm", "ring"},
@@ -77,6 +88,6 @@ TEST_CASE("collectives.csv: one row per ops[] entry; absent values empty; commas
   CHECK(report::collectives_csv(summary) ==
         "job,iteration,op_id,type,algorithm,group_size,groups,bytes[B],start[us],end[us],duration[us],algbw[GB/s],"
         "busbw[GB/s],ideal[us],efficiency,bottleneck_tier\n"
-        "a;b,0,ar,all_reduce,ring,8,1,1048576,0,10.5,10.5,99.8644,174.763,10,0.952381,leaf-spine\n"
-        "a;b,0,c,compute,,8,1,,,,,,,,,\n");
+        "\"a,b\",0,ar,all_reduce,ring,8,1,1048576,0,10.5,10.5,99.8644,174.763,10,0.952381,leaf-spine\n"
+        "\"a,b\",0,c,compute,,8,1,,,,,,,,,\n");
 }

@@ -129,10 +129,10 @@ const std::string kCollectives =
     "train,0,1,all_to_all,pairwise,4,1,262144,100,120,20,13.1,9.8,,,\n";  // empty cells are allowed
 
 std::string flows_csv(int rows) {
-  std::string s = "transfer,src,dst,op,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s]\n";
+  std::string s = "transfer,src,dst,job,iteration,op_id,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s]\n";
   for (int i = 0; i < rows; ++i) {
     const double fct = 10.0 + (i * 37) % 90;
-    s += std::to_string(i) + "," + std::to_string(i % 4) + "," + std::to_string((i + 1) % 4) + "," +
+    s += std::to_string(i) + "," + std::to_string(i % 4) + "," + std::to_string((i + 1) % 4) + ",train,0," +
          std::to_string(i % 2) + "," + std::to_string(i) + ",262144,0," + std::to_string(fct) + "," +
          std::to_string(fct) + ",100\n";
   }
@@ -354,7 +354,7 @@ TEST_CASE("plot_report: bad input exits 2 with a message naming the file, never 
   }
   SUBCASE("a flows.csv cell that is not a number names the file, line and column") {
     write_full_run(work / "run");
-    write(work / "run" / "flows.csv", flows_csv(1) + "1,0,1,0,1,262144,0,5,five,100\n");
+    write(work / "run" / "flows.csv", flows_csv(1) + "1,0,1,train,0,0,1,262144,0,5,five,100\n");
     const Result r = plot(work, q(work / "run"));
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("flows.csv: line 3: column fct[us]: expected a number, got 'five'") != std::string::npos);
