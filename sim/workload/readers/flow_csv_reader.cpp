@@ -90,8 +90,8 @@ nlohmann::json read_flow_csv_text(const std::string& text, const std::string& fi
       for (std::size_t f = 0; f < fields.size(); ++f) {
         const auto it = std::find(kColumnNames.begin(), kColumnNames.end(), fields[f]);
         if (it == kColumnNames.end()) {
-          fail(line_no, "unknown header column \"" + std::string(fields[f]) +
-                            "\" (expected id, src, dst, bytes, start_us, after and optionally qp)");
+          fail(line_no, "expected the header \"id,src,dst,bytes,start_us,after\" (optionally \",qp\"): unknown header column \"" +
+                            std::string(fields[f]) + "\"");
         }
         const auto c = static_cast<std::size_t>(it - kColumnNames.begin());
         if (col[c] != kNoColumn) fail(line_no, "header column \"" + std::string(fields[f]) + "\" appears twice");
