@@ -66,7 +66,7 @@ class NcclLowering {
   NcclLowering(TransferDag& dag, std::span<const std::uint32_t> ranks, const CollectiveArgs& a, const Locality& loc,
                std::span<const NodeIndex> ready)
       : dag_(dag), ranks_(ranks), a_(a), n_(static_cast<std::uint32_t>(ranks.size())),
-        layout_(layout_of(ranks, loc, a.pxn)), sched_(layout_.p2p), ready_(ready) {
+        layout_(layout_of(ranks, loc, a.pxn)), sched_(layout_.p2p) {
     const std::uint32_t c = a.p2p_channels;
     const std::uint32_t per_peer = a.channels_per_peer != 0 ? a.channels_per_peer
                                                             : default_channels_per_peer(n_, c, loc.nic_bps);
@@ -184,7 +184,6 @@ class NcclLowering {
   std::uint32_t n_;
   Layout layout_;
   P2pSchedule sched_;
-  std::span<const NodeIndex> ready_;
   std::uint32_t k_ = 1;
   std::size_t batches_ = 0;
   std::vector<NodeIndex> last_;  // [p · C + channel]: done of p's last batch on that channel
