@@ -34,6 +34,7 @@
 
 #include "app/backends.hpp"
 #include "app/commands.hpp"
+#include "app/process_usage.hpp"
 #include "app/progress.hpp"
 #include "app/run_pipeline.hpp"
 #include "app/run_report.hpp"
@@ -112,6 +113,22 @@ void require_jobs_reachable(const routing::Router& router, const std::vector<top
     i = apply_instant(live, schedule, i, states);
     check(live, ", after the timed failures at " + to_string(at));
   }
+}
+
+// summary.json "wall_clock": the phases' costs (compare ignores every key containing "wall").
+// setup = reading inputs, building the fabric, lowering; simulation = the events; report = the
+// analysis and every report file except summary.json's own serialization. "simulation alone"
+// is the process up to the last event (setup + simulation): its peak RSS is VmHWM sampled then.
+nlohmann::json phase_figures(const ProcessUsage& setup, const ProcessUsage& sim, const ProcessUsage& report,
+                             double sim_wall_s, double wall_at_sim_end_s, double wall_at_report_end_s) {
+  constexpr double kMiB = 1024.0 * 1024.0;
+  const auto mib = [](std::uint64_t b) { return static_cast<double>(b) / kMiB; };
+  const double report_cpu = report.cpu_s - sim.cpu_s;
+  return {{"setup", {{"wall_s", wall_at_sim_end_s - sim_wall_s}, {"cpu_s", setup.cpu_s}}},
+          {"simulation", {{"wall_s", sim_wall_s}, {"cpu_s", sim.cpu_s - setup.cpu_s}, {"peak_rss_MiB", mib(sim.peak_rss_bytes)}}},
+          {"report", {{"wall_s", wall_at_report_end_s - wall_at_sim_end_s}, {"cpu_s", report_cpu}, {"peak_rss_MiB", mib(report.peak_rss_bytes)}}},
+          {"report_over_run_cpu", sim.cpu_s > 0 ? report_cpu / sim.cpu_s : 0.0},
+          {"peak_rss_over_run", sim.peak_rss_bytes > 0 ? static_cast<double>(report.peak_rss_bytes) / static_cast<double>(sim.peak_rss_bytes) : 0.0}};
 }
 
 PipelineOptions pipeline_options(const RunOptions& opt, const nlohmann::json& backend_params) {
@@ -278,7 +295,9 @@ void run(const RunOptions& opt, CommandContext& ctx) {
     return;
   }
   // Run, observed.
+  const ProcessUsage at_setup_end = sample_process_usage();
   PipelineRun run = run_pipeline(fabric, router, lowered, popt);
+  const ProcessUsage at_sim_end = sample_process_usage();
   const workload::DagExecutor& executor = *run.executor;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
@@ -305,12 +324,15 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   }
   nlohmann::json summary = build_run_summary(facts, wspec, lowered, executor, context);
   if (!schedule.empty()) summary["failures"] = failure_schedule_json(fabric, schedule, run.record.link_changes_applied);
-  write_file_atomically(opt.out, "summary.json", summary.dump(2) + "\n");
   write_file_atomically(opt.out, "collectives.csv", report::collectives_csv(summary));
   write_file_atomically(opt.out, "flows.csv", report::flows_csv(run.record));
   write_file_atomically(opt.out, "links.csv", report::links_csv(run.record, fabric));
   write_file_atomically(opt.out, "timeseries.csv", report::timeseries_csv(run.record, fabric));
   write_file_atomically(opt.out, "trace.json", report::chrome_trace_json(summary, lowered, run.record));
+  const ProcessUsage at_report_end = sample_process_usage();
+  const double wall_report_end = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  summary["wall_clock"] = phase_figures(at_setup_end, at_sim_end, at_report_end, run.wall_time_s, wall, wall_report_end);
+  write_file_atomically(opt.out, "summary.json", summary.dump(2) + "\n");
   if (!opt.quiet) {
     std::cout << run_summary_text(summary);
     for (const std::string& note : run.record.notes) std::cout << "note: " << note << '\n';
