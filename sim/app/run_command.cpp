@@ -23,6 +23,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -42,6 +43,7 @@
 #include "core/json_reader.hpp"
 #include "core/rng.hpp"
 #include "report/chrome_trace.hpp"
+#include "report/op_aggregate.hpp"
 #include "routing/route_check.hpp"
 #include "report/csv_writers.hpp"
 #include "topology/failures.hpp"
@@ -115,6 +117,40 @@ void require_jobs_reachable(const routing::Router& router, const std::vector<top
   }
 }
 
+// "0x" and 16 hex digits.
+std::string hex64(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// effective_config "workload": the whole effective workload up to report::kSummaryOpLimit ops;
+// above it (e.g. a flow list of 32,640 flows, 3 MB of JSON) its name, file, counts, the
+// --set workload.* overrides and FNV-1a 64 digests: "file_fnv1a64" of the file's bytes, and
+// "effective_fnv1a64" of those bytes followed by each override (what the effective workload is
+// made from), so two summaries from different workloads never look alike to `rocesim compare`.
+// Hashing the file costs one read; rebuilding and printing the workload as JSON cost more than
+// the rest of the report.
+nlohmann::json workload_config_json(const workload::WorkloadSpec& spec, const std::string& file,
+                                    const std::vector<std::string>& overrides, std::size_t ops) {
+  std::error_code ec;
+  if (ops <= report::kSummaryOpLimit || file.empty() || !std::filesystem::is_regular_file(file, ec)) {
+    return workload::to_json(spec);
+  }
+  std::ifstream in(file, std::ios::binary);
+  std::uint64_t h = fnv1a64("");
+  std::string chunk(1 << 16, '\0');
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+    h = fnv1a64(std::string_view(chunk.data(), static_cast<std::size_t>(in.gcount())), h);
+  }
+  std::uint64_t effective = h;
+  for (const std::string& o : overrides) effective = fnv1a64(o + '\n', effective);
+  return {{"name", spec.name},         {"file", file},
+          {"jobs", spec.jobs.size()},  {"ops", ops},
+          {"overrides", overrides},    {"file_fnv1a64", hex64(h)},
+          {"effective_fnv1a64", hex64(effective)}};
+}
+
 // summary.json "wall_clock": the phases' costs (compare ignores every key containing "wall").
 // setup = reading inputs, building the fabric, lowering; simulation = the events; report = the
 // analysis and every report file except summary.json's own serialization. "simulation alone"
@@ -124,7 +160,8 @@ nlohmann::json phase_figures(const ProcessUsage& setup, const ProcessUsage& sim,
   constexpr double kMiB = 1024.0 * 1024.0;
   const auto mib = [](std::uint64_t b) { return static_cast<double>(b) / kMiB; };
   const double report_cpu = report.cpu_s - sim.cpu_s;
-  return {{"setup", {{"wall_s", wall_at_sim_end_s - sim_wall_s}, {"cpu_s", setup.cpu_s}}},
+  return {{"total_wall_s", wall_at_report_end_s},
+          {"setup", {{"wall_s", wall_at_sim_end_s - sim_wall_s}, {"cpu_s", setup.cpu_s}}},
           {"simulation", {{"wall_s", sim_wall_s}, {"cpu_s", sim.cpu_s - setup.cpu_s}, {"peak_rss_MiB", mib(sim.peak_rss_bytes)}}},
           {"report", {{"wall_s", wall_at_report_end_s - wall_at_sim_end_s}, {"cpu_s", report_cpu}, {"peak_rss_MiB", mib(report.peak_rss_bytes)}}},
           {"report_over_run_cpu", sim.cpu_s > 0 ? report_cpu / sim.cpu_s : 0.0},
@@ -307,9 +344,14 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   facts.wall_time_s = wall;
   facts.events = run.record.events;
   facts.sim_end = run.record.end;
+  // The report reads the record and the executor, not the backend: its queues and packet pools go
+  // before the report phase grows (a stalled run keeps it for the stall report).
+  std::string stall;
+  if (!executor.finished()) stall = run.backend->stall_report();
+  run.backend.reset();
   facts.effective_config = {
       {"topology", topology::topology_to_json(topo)},
-      {"workload", workload::to_json(wspec)},
+      {"workload", workload_config_json(wspec, opt.workload, workload_overrides, lowered.ops.size())},
       {"routing",
        {{"hash", rp.hash == routing::HashKind::crc ? "crc" : "uniform"}, {"per_switch_seed", rp.per_switch_seed},
         {"load_balancing", routing::to_string(rp.load_balancing)},
@@ -322,13 +364,15 @@ void run(const RunOptions& opt, CommandContext& ctx) {
     context.rerun =
         make_fluid_rerun(lowered, rp, opt.backend == "fluid" ? backend_params : nlohmann::json::object(), schedule, &fabric);
   }
-  nlohmann::json summary = build_run_summary(facts, wspec, lowered, executor, context);
+  std::string collectives;
+  nlohmann::json summary = build_run_summary(facts, wspec, lowered, executor, context, &collectives);
   if (!schedule.empty()) summary["failures"] = failure_schedule_json(fabric, schedule, run.record.link_changes_applied);
-  write_file_atomically(opt.out, "collectives.csv", report::collectives_csv(summary));
+  write_file_atomically(opt.out, "collectives.csv", collectives);
+  collectives = {};
   write_file_atomically(opt.out, "flows.csv", report::flows_csv(run.record));
   write_file_atomically(opt.out, "links.csv", report::links_csv(run.record, fabric));
   write_file_atomically(opt.out, "timeseries.csv", report::timeseries_csv(run.record, fabric));
-  write_file_atomically(opt.out, "trace.json", report::chrome_trace_json(summary, lowered, run.record));
+  write_file_atomically(opt.out, "trace.json", report::chrome_trace_json(wspec, lowered, run.record));
   const ProcessUsage at_report_end = sample_process_usage();
   const double wall_report_end = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   summary["wall_clock"] = phase_figures(at_setup_end, at_sim_end, at_report_end, run.wall_time_s, wall, wall_report_end);
@@ -342,7 +386,6 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   if (!executor.finished()) {
     std::cerr << "error: the run ended with " << lowered.dag.size() - executor.completed_nodes()
               << " DAG nodes not completed (backend \"" << facts.backend << "\" lost transfers)\n";
-    const std::string stall = run.backend->stall_report();
     if (!stall.empty()) std::cerr << stall << '\n';
     ctx.exit_code = kExitIncomplete;
   }

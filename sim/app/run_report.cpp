@@ -8,6 +8,8 @@
 
 #include "core/config_error.hpp"
 #include "report/attribution.hpp"
+#include "report/csv_writers.hpp"
+#include "report/op_aggregate.hpp"
 #include "report/op_lower_bound.hpp"
 #include "report/run_analysis.hpp"
 #include "report/tidy.hpp"
@@ -31,49 +33,72 @@ std::int64_t dag_payload_bytes(const workload::TransferDag& dag) {
   return sum;
 }
 
-// The measured sections and the attribution, merged into the summary. Sections the context
-// cannot support are left out (report/run_analysis.hpp, report/attribution.hpp).
-void add_analysis(nlohmann::json& summary, const RunFacts& facts, const workload::WorkloadSpec& spec,
-                  const workload::LoweredWorkload& lw, const workload::DagExecutor& ex, const RunContext& ctx) {
-  if (ctx.fabric == nullptr) return;
+// The measured sections merged into the summary, and the attribution's per-op fields (returned,
+// merged by the caller as it builds each op). Sections the context cannot support are left out
+// (report/run_analysis.hpp, report/attribution.hpp). `detail[i]`: op i gets its critical links.
+report::AttributionResult add_analysis(nlohmann::json& summary, const RunFacts& facts, const workload::WorkloadSpec& spec,
+                                       const workload::LoweredWorkload& lw, const workload::DagExecutor& ex,
+                                       const RunContext& ctx, const std::vector<char>& detail) {
+  if (ctx.fabric == nullptr) return {};
   if (ctx.record != nullptr) {
     nlohmann::json sections =
         report::run_analysis_sections(*ctx.fabric, *ctx.record, facts.sim_end, dag_payload_bytes(lw.dag));
     for (auto& [key, value] : sections.items()) summary[key] = std::move(value);
   }
-  const bool links = ctx.router != nullptr && ctx.record != nullptr && !ctx.record->transfers.empty();
-  const bool reruns = ctx.attribution && static_cast<bool>(ctx.rerun);
-  if (!links && !ctx.attribution) return;
+  // Critical links, lower bounds and re-runs serve attribution only: --attribution off skips them.
+  if (!ctx.attribution) return {};
   report::AttributionInput in;
   in.fabric = ctx.fabric;
   in.router = ctx.router;
   in.record = ctx.record;
-  if (reruns) in.rerun = ctx.rerun;
+  in.rerun = ctx.rerun;
   in.main_is_fluid = facts.backend == "fluid";
-  std::vector<Time> bounds;
-  if (ctx.attribution) {
-    bounds = report::op_lower_bounds(*ctx.fabric, lw.dag, lw.rank_endpoint, lw.ops.size(), ctx.link_changes);
-  }
+  const std::vector<Time> bounds =
+      report::op_lower_bounds(*ctx.fabric, lw.dag, lw.rank_endpoint, lw.ops.size(), ctx.link_changes);
   for (std::uint32_t i = 0; i < lw.ops.size(); ++i) {
     const workload::OpSpec& op = spec.jobs[lw.ops[i].job].ops[lw.ops[i].spec_index];
     in.ops.push_back(report::OpInput{op.id, to_string(op.type), op.type != workload::OpType::compute, ex.op_start(i),
-                                     ex.op_end(i), bounds.empty() ? Time::max() : bounds[i]});
+                                     ex.op_end(i), bounds.empty() ? Time::max() : bounds[i], detail[i] != 0});
   }
   report::AttributionResult res = report::attribute(in);
-  for (std::size_t i = 0; i < res.op_fields.size(); ++i) {
-    for (auto& [key, value] : res.op_fields[i].items()) summary["ops"][i][key] = std::move(value);
-  }
   if (!res.bottleneck.is_null()) summary["bottleneck"] = std::move(res.bottleneck);
+  return res;
+}
+
+// Group keys and durations (µs, −1 if the op did not complete) of every op, for the aggregation.
+std::vector<report::OpGroupKey> op_group_keys(const workload::WorkloadSpec& spec, const workload::LoweredWorkload& lw) {
+  std::vector<report::OpGroupKey> keys;
+  keys.reserve(lw.ops.size());
+  for (const workload::OpRecord& rec : lw.ops) {
+    keys.push_back(report::OpGroupKey{rec.job, rec.iteration, to_string(spec.jobs[rec.job].ops[rec.spec_index].type)});
+  }
+  return keys;
 }
 
 }  // namespace
 
 nlohmann::json build_run_summary(const RunFacts& facts, const workload::WorkloadSpec& spec,
                                  const workload::LoweredWorkload& lw, const workload::DagExecutor& ex,
-                                 const RunContext& context) {
+                                 const RunContext& context, std::string* collectives_csv) {
   using nlohmann::json;
   using workload::DagExecutor;
+  json summary = json::object();
+  const bool aggregate = lw.ops.size() > report::kSummaryOpLimit;
+  const std::vector<report::OpGroupKey> keys = aggregate ? op_group_keys(spec, lw) : std::vector<report::OpGroupKey>{};
+  std::vector<char> detail(lw.ops.size(), 1);
+  if (aggregate) {
+    std::vector<double> duration_us(lw.ops.size(), -1.0);
+    for (std::uint32_t i = 0; i < lw.ops.size(); ++i) {
+      if (ex.op_start(i) != DagExecutor::kNever && ex.op_end(i) != DagExecutor::kNever) {
+        duration_us[i] = (ex.op_end(i) - ex.op_start(i)).us();
+      }
+    }
+    detail = report::slowest_of_groups(keys, duration_us, report::kSlowestPerGroup);
+  }
+  report::AttributionResult attribution = add_analysis(summary, facts, spec, lw, ex, context, detail);
+  if (collectives_csv != nullptr) *collectives_csv = report::collectives_csv_header();
   json ops = json::array();
+  report::OpAggregator aggregator;
   std::vector<Time> job_start(spec.jobs.size(), DagExecutor::kNever), job_end(spec.jobs.size(), Time{});
   for (std::uint32_t i = 0; i < lw.ops.size(); ++i) {
     const workload::OpRecord& rec = lw.ops[i];
@@ -106,7 +131,22 @@ nlohmann::json build_run_summary(const RunFacts& facts, const workload::Workload
       job_start[rec.job] = std::min(job_start[rec.job], s);
       job_end[rec.job] = std::max(job_end[rec.job], e);
     }
-    ops.push_back(std::move(o));
+    if (i < attribution.op_fields.size()) {
+      for (auto& [key, value] : attribution.op_fields[i].items()) o[key] = std::move(value);
+      attribution.op_fields[i] = json();
+    }
+    if (collectives_csv != nullptr) report::append_collectives_row(o, *collectives_csv);
+    if (aggregate) aggregator.add(keys[i], std::move(o), detail[i] != 0);
+    else ops.push_back(std::move(o));
+  }
+  if (aggregate) {
+    ops = aggregator.finish();
+    summary["ops_aggregated"] = {
+        {"ops", lw.ops.size()},
+        {"limit", report::kSummaryOpLimit},
+        {"note", "more than " + std::to_string(report::kSummaryOpLimit) +
+                     " ops: ops[] holds one entry per (job, iteration, type) with distributions and the slowest " +
+                     std::to_string(report::kSlowestPerGroup) + "; every op's row is in collectives.csv"}};
   }
   json jobs = json::array();
   for (std::uint32_t j = 0; j < spec.jobs.size(); ++j) {
@@ -128,21 +168,22 @@ nlohmann::json build_run_summary(const RunFacts& facts, const workload::Workload
     }
     jobs.push_back(std::move(job));
   }
-  json summary{{"version", kVersion},
-              {"seed", facts.seed},
-              {"backend", facts.backend},
-              {"effective_config", facts.effective_config},
-              {"run",
-               {{"completed", ex.finished()},
-                {"dag_nodes", lw.dag.size()},
-                {"transfers", lw.dag.transfer_count()},
-                {"sim_end_us", tidy(facts.sim_end.us())},
-                {"events", facts.events},
-                {"wall_time_s", tidy(facts.wall_time_s)},
-                {"events_per_wall_s", tidy(facts.wall_time_s > 0 ? static_cast<double>(facts.events) / facts.wall_time_s : 0.0)}}},
-              {"jobs", jobs},
-              {"ops", ops}};
-  add_analysis(summary, facts, spec, lw, ex, context);
+  const json run_facts{{"version", kVersion},
+                       {"seed", facts.seed},
+                       {"backend", facts.backend},
+                       {"effective_config", facts.effective_config},
+                       {"run",
+                        {{"completed", ex.finished()},
+                         {"dag_nodes", lw.dag.size()},
+                         {"transfers", lw.dag.transfer_count()},
+                         {"sim_end_us", tidy(facts.sim_end.us())},
+                         {"events", facts.events},
+                         {"wall_time_s", tidy(facts.wall_time_s)},
+                         {"events_per_wall_s",
+                          tidy(facts.wall_time_s > 0 ? static_cast<double>(facts.events) / facts.wall_time_s : 0.0)}}},
+                       {"jobs", jobs}};
+  for (const auto& [key, value] : run_facts.items()) summary[key] = value;
+  summary["ops"] = std::move(ops);
   return summary;
 }
 
@@ -161,8 +202,21 @@ std::string run_summary_text(const nlohmann::json& s) {
   std::size_t shown = 0;
   for (const auto& o : s["ops"]) {
     if (++shown > 20) {
-      out << "... " << s["ops"].size() - 20 << " more ops in summary.json\n";
+      out << "... " << s["ops"].size() - 20 << " more " << (s.contains("ops_aggregated") ? "op groups" : "ops")
+          << " in summary.json\n";
       break;
+    }
+    if (o.value("aggregated", false)) {
+      // One line per group: count, then the median duration and busbw.
+      const auto p50 = [&](const char* k) { return o.contains(k) ? o[k]["p50"].get<double>() : 0.0; };
+      char count[24];
+      std::snprintf(count, sizeof count, "%zu ops", o["count"].get<std::size_t>());
+      std::snprintf(line, sizeof line, "%-10.10s %-4u %-14.14s %-15s %-18s %10s %12.3f %10s %10.3f %10s\n",
+                    o["job"].get<std::string>().c_str(), o["iteration"].get<unsigned>(), count,
+                    o["type"].get<std::string>().c_str(),
+                    "(median of group)", "-", p50("duration_us"), "-", p50("busbw_GBps"), "-");
+      out << line;
+      continue;
     }
     auto num = [&](const char* k) { return o.contains(k) ? o[k].get<double>() : 0.0; };
     char eff[16] = "-";
@@ -182,9 +236,18 @@ std::string run_summary_text(const nlohmann::json& s) {
     }
   }
   if (s.contains("bottleneck")) out << "bottleneck: " << s["bottleneck"]["summary"].get<std::string>() << '\n';
-  std::snprintf(line, sizeof line, "simulated %.3f us, %llu events, wall %.3f s\n", s["run"]["sim_end_us"].get<double>(),
-                static_cast<unsigned long long>(s["run"]["events"].get<std::uint64_t>()),
-                s["run"]["wall_time_s"].get<double>());
+  const auto sim_us = s["run"]["sim_end_us"].get<double>();
+  const auto events = static_cast<unsigned long long>(s["run"]["events"].get<std::uint64_t>());
+  if (s.contains("wall_clock")) {
+    // The whole run's wall time, then its phases (rocesim run's "wall_clock").
+    const nlohmann::json& w = s["wall_clock"];
+    std::snprintf(line, sizeof line, "simulated %.3f us, %llu events, wall %.3f s (setup %.3f s, simulation %.3f s, report %.3f s)\n",
+                  sim_us, events, w["total_wall_s"].get<double>(), w["setup"]["wall_s"].get<double>(),
+                  w["simulation"]["wall_s"].get<double>(), w["report"]["wall_s"].get<double>());
+  } else {
+    std::snprintf(line, sizeof line, "simulated %.3f us, %llu events, wall %.3f s\n", sim_us, events,
+                  s["run"]["wall_time_s"].get<double>());
+  }
   out << line;
   return out.str();
 }

@@ -84,10 +84,8 @@ void complete_event(std::string& out, const std::string& name, const std::string
 
 }  // namespace
 
-std::string chrome_trace_json(const nlohmann::json& summary, const workload::LoweredWorkload& lw,
+std::string chrome_trace_json(const workload::WorkloadSpec& spec, const workload::LoweredWorkload& lw,
                               const observe::RunRecord& rec, std::size_t max_transfer_events) {
-  const nlohmann::json& ops = summary.at("ops");
-  const nlohmann::json& jobs = summary.at("jobs");
   std::string out = "{\"traceEvents\": [\n";
   bool first = true;
   const auto meta = [&](const char* what, std::uint32_t pid, std::uint32_t tid, const std::string& name) {
@@ -97,7 +95,7 @@ std::string chrome_trace_json(const nlohmann::json& summary, const workload::Low
            ",\"tid\":" + std::to_string(tid) + ",\"args\":{\"name\":" + json_string(name) + "}}";
   };
   for (std::uint32_t j = 0; j < lw.jobs.size(); ++j) {
-    meta("process_name", j, 0, jobs.at(j).at("name").get<std::string>());
+    meta("process_name", j, 0, spec.jobs[j].name);
     for (std::uint32_t r = 0; r < lw.jobs[j].world_size; ++r) {
       meta("thread_name", j, r,
            "rank " + std::to_string(r) + " (acc" + std::to_string(lw.rank_endpoint[lw.jobs[j].rank_offset + r]) + ")");
@@ -134,11 +132,11 @@ std::string chrome_trace_json(const nlohmann::json& summary, const workload::Low
     }
     if (s == Time::max() || e == Time::max()) continue;  // the op never ran to its end
     const workload::OpRecord& o = lw.ops[op];
-    const nlohmann::json& js = ops.at(op);
+    const workload::OpSpec& os = spec.jobs[o.job].ops[o.spec_index];
     std::string args = "\"op\":" + std::to_string(op) + ",\"iteration\":" + std::to_string(o.iteration);
-    if (js.contains("algorithm")) args += ",\"algorithm\":" + json_string(js["algorithm"].get<std::string>());
-    complete_event(out, json_string(js.at("id").get<std::string>()), json_string(js.at("type").get<std::string>()), o.job,
-                   rank - lw.jobs[o.job].rank_offset, s, e, args);
+    if (workload::is_collective(os.type)) args += ",\"algorithm\":" + json_string(to_string(os.algorithm));
+    complete_event(out, json_string(os.id), json_string(to_string(os.type)), o.job, rank - lw.jobs[o.job].rank_offset, s,
+                   e, args);
   }
   std::string note;
   if (!rec.transfers_recorded) {

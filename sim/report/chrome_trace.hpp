@@ -11,7 +11,7 @@
 //   - one per recorded transfer on the sender's track, cat "transfer", when there are at most
 //     max_transfer_events of them (otherwise none, and otherData.note says so).
 // Event order: metadata, ops by (op index, rank), transfers in start order: deterministic.
-// Names come from summary.json (ops[i].id, jobs[j].name), so the trace and summary agree.
+// Names come from the workload spec (op ids, types, algorithms, job names), as in summary.json.
 #pragma once
 
 #include <cstddef>
@@ -21,13 +21,14 @@
 
 #include "observe/run_record.hpp"
 #include "workload/lower_workload.hpp"
+#include "workload/workload_spec.hpp"
 
 namespace rocesim::report {
 
 inline constexpr std::size_t kMaxTraceTransfers = 200'000;
 
-// REQUIRES: summary built from this lowered workload; record.op_start/op_end sized to its ops.
-std::string chrome_trace_json(const nlohmann::json& summary, const workload::LoweredWorkload& lowered,
+// REQUIRES: `lowered` lowered from `spec`; record.op_start/op_end sized to its ops.
+std::string chrome_trace_json(const workload::WorkloadSpec& spec, const workload::LoweredWorkload& lowered,
                               const observe::RunRecord& record, std::size_t max_transfer_events = kMaxTraceTransfers);
 
 }  // namespace rocesim::report

@@ -49,20 +49,25 @@ std::string format_real(double x) {
   return std::string(buf, r.ptr);
 }
 
-std::string collectives_csv(const nlohmann::json& summary) {
-  std::string out =
-      "job,iteration,op_id,type,algorithm,group_size,groups,bytes[B],start[us],end[us],duration[us],algbw[GB/s],"
-      "busbw[GB/s],ideal[us],efficiency,bottleneck_tier\n";
-  if (!summary.contains("ops")) return out;
-  for (const nlohmann::json& op : summary["ops"]) {
-    for (const char* key : {"job", "iteration", "id", "type", "algorithm", "group_size", "groups", "bytes", "start_us",
-                            "end_us", "duration_us", "algbw_GBps", "busbw_GBps", "ideal_us", "efficiency"}) {
-      out += cell(op, key);
-      out += ',';
-    }
-    if (op.contains("attribution") && op["attribution"].is_object()) out += cell(op["attribution"], "bottleneck_tier");
-    out += '\n';
+std::string collectives_csv_header() {
+  return "job,iteration,op_id,type,algorithm,group_size,groups,bytes[B],start[us],end[us],duration[us],algbw[GB/s],"
+         "busbw[GB/s],ideal[us],efficiency,bottleneck_tier\n";
+}
+
+void append_collectives_row(const nlohmann::json& op, std::string& out) {
+  for (const char* key : {"job", "iteration", "id", "type", "algorithm", "group_size", "groups", "bytes", "start_us",
+                          "end_us", "duration_us", "algbw_GBps", "busbw_GBps", "ideal_us", "efficiency"}) {
+    out += cell(op, key);
+    out += ',';
   }
+  if (op.contains("attribution") && op["attribution"].is_object()) out += cell(op["attribution"], "bottleneck_tier");
+  out += '\n';
+}
+
+std::string collectives_csv(const nlohmann::json& summary) {
+  std::string out = collectives_csv_header();
+  if (!summary.contains("ops")) return out;
+  for (const nlohmann::json& op : summary["ops"]) append_collectives_row(op, out);
   return out;
 }
 

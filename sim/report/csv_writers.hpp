@@ -7,7 +7,9 @@
 // Times in µs printed exactly from integer ps (6 decimals, trailing zeros trimmed); byte counts as
 // integers (links: rounded to the byte); other reals with 6 significant digits. "from"/"to" are topology::node_name() names; "tier" is
 // report::link_tier_name() (timeseries: "<tier> up|down" for tier aggregates, port cells empty).
-//   collectives.csv: one row per summary.json ops[] entry, from the summary JSON.
+//   collectives.csv: one row per op, from its per-op summary object (summary.json ops[] when the
+//                    run has at most report::kSummaryOpLimit ops; above it the summary aggregates
+//                    them and `rocesim run` streams the rows here as it builds them).
 //   flows.csv      : one row per recorded transfer, in start order; src/dst are endpoint ids,
 //                    op the index into summary.json ops[]; fct = end − start,
 //                    throughput = 8·bytes / fct.
@@ -26,6 +28,9 @@
 namespace rocesim::report {
 
 std::string collectives_csv(const nlohmann::json& summary);
+std::string collectives_csv_header();
+// Appends one collectives.csv row for a per-op summary object.
+void append_collectives_row(const nlohmann::json& op, std::string& out);
 std::string flows_csv(const observe::RunRecord& record);
 std::string links_csv(const observe::RunRecord& record, const topology::Fabric& fabric);
 std::string timeseries_csv(const observe::RunRecord& record, const topology::Fabric& fabric);
