@@ -65,6 +65,48 @@ report::AttributionResult add_analysis(nlohmann::json& summary, const RunFacts& 
   return res;
 }
 
+// Op i's collectives.csv row and its group's figures straight from the values (the aggregated
+// form's common case: no per-op JSON object). `fields`: the attribution's per-op fields.
+void add_plain_op(const workload::WorkloadSpec& spec, const workload::LoweredWorkload& lw, std::uint32_t i, Time s,
+                  Time e, bool ran, const nlohmann::json& fields, const report::OpGroupKey& key,
+                  report::OpAggregator& aggregator, std::string* csv) {
+  const workload::OpRecord& rec = lw.ops[i];
+  const workload::OpSpec& op = spec.jobs[rec.job].ops[rec.spec_index];
+  const bool network = op.type != workload::OpType::compute;
+  const auto field = [&](const char* k) { return fields.contains(k) ? fields[k].get<double>() : NAN; };
+  report::CollectiveRow row;
+  row.job = spec.jobs[rec.job].name;
+  row.id = op.id;
+  row.type = key.type;
+  const std::string algorithm = workload::is_collective(op.type) ? to_string(op.algorithm) : std::string();
+  row.algorithm = algorithm;
+  row.iteration = rec.iteration;
+  row.group_size = rec.group_size;
+  row.groups = rec.groups;
+  if (network) row.bytes = op.bytes.n;
+  if (ran) {
+    const Time d = e - s;
+    row.start_us = s.us();
+    row.end_us = e.us();
+    row.duration_us = d.us();
+    if (network) {
+      row.algbw = gbps_of(op.bytes.n, d);
+      row.busbw = row.algbw * workload::busbw_factor(op.type, rec.group_size);
+    }
+  }
+  row.ideal_us = field("ideal_us");
+  row.efficiency = field("efficiency");
+  std::string tier;
+  if (fields.contains("attribution") && fields["attribution"].contains("bottleneck_tier") &&
+      fields["attribution"]["bottleneck_tier"].is_string()) {
+    tier = fields["attribution"]["bottleneck_tier"].get<std::string>();
+  }
+  row.bottleneck_tier = tier;
+  if (csv != nullptr) report::append_collectives_row(row, *csv);
+  aggregator.add(key, row.job.data() == nullptr ? std::string() : std::string(row.job), ran, row.bytes,
+                 row.duration_us, row.busbw, row.efficiency);
+}
+
 // Group keys and durations (µs, −1 if the op did not complete) of every op, for the aggregation.
 std::vector<report::OpGroupKey> op_group_keys(const workload::WorkloadSpec& spec, const workload::LoweredWorkload& lw) {
   std::vector<report::OpGroupKey> keys;
@@ -105,6 +147,17 @@ nlohmann::json build_run_summary(const RunFacts& facts, const workload::Workload
     const workload::OpSpec& op = spec.jobs[rec.job].ops[rec.spec_index];
     const Time s = ex.op_start(i), e = ex.op_end(i);
     const bool ran = s != DagExecutor::kNever && e != DagExecutor::kNever;
+    if (ran) {
+      job_start[rec.job] = std::min(job_start[rec.job], s);
+      job_end[rec.job] = std::max(job_end[rec.job], e);
+    }
+    if (aggregate && detail[i] == 0) {
+      // An op only the CSV row and the group's distributions show: no JSON object for it.
+      add_plain_op(spec, lw, i, s, e, ran, i < attribution.op_fields.size() ? attribution.op_fields[i] : json(),
+                   keys[i], aggregator, collectives_csv);
+      if (i < attribution.op_fields.size()) attribution.op_fields[i] = json();
+      continue;
+    }
     json o{{"job", spec.jobs[rec.job].name}, {"iteration", rec.iteration}, {"id", op.id}, {"type", to_string(op.type)}};
     if (workload::is_collective(op.type)) {
       o["algorithm"] = to_string(op.algorithm);
@@ -128,8 +181,6 @@ nlohmann::json build_run_summary(const RunFacts& facts, const workload::Workload
         o["algbw_GBps"] = tidy(algbw);
         o["busbw_GBps"] = tidy(algbw * workload::busbw_factor(op.type, rec.group_size));
       }
-      job_start[rec.job] = std::min(job_start[rec.job], s);
-      job_end[rec.job] = std::max(job_end[rec.job], e);
     }
     if (i < attribution.op_fields.size()) {
       for (auto& [key, value] : attribution.op_fields[i].items()) o[key] = std::move(value);

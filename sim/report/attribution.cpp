@@ -52,7 +52,8 @@ std::vector<json> add_link_findings(const AttributionInput& in, const std::vecto
     starts.push_back(op.network ? op.start : Time::max());
     ends.push_back(op.network ? op.end : Time::max());
   }
-  visit_op_link_loads(f, *in.router, *in.record, starts, ends, [&](std::size_t i, OpLinkLoad&& load) {
+  // Only tiers whose hottest own port reaches kCollisionHotUtilization can be ECMP candidates.
+  visit_op_link_loads(f, *in.router, *in.record, starts, ends, kCollisionHotUtilization, [&](std::size_t i, OpLinkLoad&& load) {
     if (load.path_ports.empty()) return;
     linked[i] = 1;
     json crit = json::array();

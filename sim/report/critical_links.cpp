@@ -108,14 +108,15 @@ std::int64_t quantized(double utilization) { return std::llround(utilization * 1
 
 std::vector<OpLinkLoad> op_link_loads(const topology::Fabric& f, const routing::Router& router,
                                       const observe::RunRecord& record, std::span<const Time> op_start,
-                                      std::span<const Time> op_end) {
+                                      std::span<const Time> op_end, double scope_threshold) {
   std::vector<OpLinkLoad> out(std::min(op_start.size(), op_end.size()));
-  visit_op_link_loads(f, router, record, op_start, op_end, [&](std::size_t i, OpLinkLoad&& l) { out[i] = std::move(l); });
+  visit_op_link_loads(f, router, record, op_start, op_end, scope_threshold,
+                      [&](std::size_t i, OpLinkLoad&& l) { out[i] = std::move(l); });
   return out;
 }
 
 void visit_op_link_loads(const topology::Fabric& f, const routing::Router& router, const observe::RunRecord& record,
-                         std::span<const Time> op_start, std::span<const Time> op_end,
+                         std::span<const Time> op_start, std::span<const Time> op_end, double scope_threshold,
                          const std::function<void(std::size_t, OpLinkLoad&&)>& visit) {
   const std::size_t n_ops = std::min(op_start.size(), op_end.size());
   auto valid = [&](std::size_t i) { return op_start[i] != Time::max() && op_end[i] != Time::max() && op_end[i] > op_start[i]; };
@@ -183,28 +184,41 @@ void visit_op_link_loads(const topology::Fabric& f, const routing::Router& route
     const double window_s = (op_end[i] - op_start[i]).seconds();
     OpLinkLoad result;
     groups.assign(groups.size(), Group{});
-    for (PortId p : all) {
-      const double bytes = load.at(p, op_end[i]) - load.at(p, op_start[i]);
+    const auto group_of = [&](PortId p) -> Group* {
+      const int g = tiers.of(p);
+      if (g == TierGroups::kNone) return nullptr;
+      if (static_cast<std::size_t>(g) >= groups.size()) groups.resize(static_cast<std::size_t>(g) + 1);
+      return &groups[static_cast<std::size_t>(g)];
+    };
+    const auto window_bytes = [&](PortId p) { return load.at(p, op_end[i]) - load.at(p, op_start[i]); };
+    // Own ports first: they decide which tiers' scopes are wanted.
+    for (PortId p : mine) {
+      const double bytes = window_bytes(p);
       const double rate = static_cast<double>(f.port_rate(p).bps);
       const double util = 8.0 * bytes / (rate * window_s);
-      const bool is_own = std::binary_search(mine.begin(), mine.end(), p);
-      if (is_own) result.path_ports.push_back(PortLoad{p, bytes, util});
-      const int g = tiers.of(p);
-      if (g == TierGroups::kNone) continue;
-      if (static_cast<std::size_t>(g) >= groups.size()) groups.resize(static_cast<std::size_t>(g) + 1);
-      Group& grp = groups[static_cast<std::size_t>(g)];
-      grp.seen = true;
-      grp.bytes += bytes;
-      grp.capacity_bps += rate;
-      if (is_own) grp.max_own = std::max(grp.max_own, util);
+      result.path_ports.push_back(PortLoad{p, bytes, util});
+      if (Group* grp = group_of(p)) {
+        grp->seen = true;
+        grp->bytes += bytes;
+        grp->capacity_bps += rate;
+        grp->max_own = std::max(grp->max_own, util);
+      }
+    }
+    for (PortId p : all) {
+      if (std::binary_search(mine.begin(), mine.end(), p)) continue;
+      Group* grp = group_of(p);
+      if (grp == nullptr || !grp->seen || grp->max_own < scope_threshold) continue;
+      grp->bytes += window_bytes(p);
+      grp->capacity_bps += static_cast<double>(f.port_rate(p).bps);
     }
     std::sort(result.path_ports.begin(), result.path_ports.end(), [](const PortLoad& a, const PortLoad& b) {
       const auto qa = quantized(a.utilization), qb = quantized(b.utilization);
       return qa != qb ? qa > qb : a.port < b.port;
     });
     for (const auto& [g, tier, up] : tiers.ordered()) {
+      if (static_cast<std::size_t>(g) >= groups.size()) continue;
       const Group& grp = groups[static_cast<std::size_t>(g)];
-      if (!grp.seen) continue;
+      if (!grp.seen || grp.max_own < scope_threshold) continue;
       result.scopes.push_back(ScopeLoad{tier, up, 8.0 * grp.bytes / (grp.capacity_bps * window_s), grp.max_own});
     }
     mine = {};

@@ -64,6 +64,32 @@ void append_collectives_row(const nlohmann::json& op, std::string& out) {
   out += '\n';
 }
 
+void append_collectives_row(const CollectiveRow& r, std::string& out) {
+  const auto text = [&](std::string_view v) {
+    out += no_commas(std::string(v));
+    out += ',';
+  };
+  const auto integer = [&](std::int64_t v) {
+    if (v >= 0) out += std::to_string(v);
+    out += ',';
+  };
+  const auto real = [&](double v) {
+    if (!std::isnan(v)) out += format_real(v);
+    out += ',';
+  };
+  text(r.job);
+  integer(r.iteration);
+  text(r.id);
+  text(r.type);
+  text(r.algorithm);
+  integer(r.group_size);
+  integer(r.groups);
+  integer(r.bytes);
+  for (double v : {r.start_us, r.end_us, r.duration_us, r.algbw, r.busbw, r.ideal_us, r.efficiency}) real(v);
+  out += no_commas(std::string(r.bottleneck_tier));
+  out += '\n';
+}
+
 std::string collectives_csv(const nlohmann::json& summary) {
   std::string out = collectives_csv_header();
   if (!summary.contains("ops")) return out;

@@ -18,7 +18,10 @@
 //   timeseries.csv : RunRecord::series, by sample then series.
 #pragma once
 
+#include <cmath>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +34,14 @@ std::string collectives_csv(const nlohmann::json& summary);
 std::string collectives_csv_header();
 // Appends one collectives.csv row for a per-op summary object.
 void append_collectives_row(const nlohmann::json& op, std::string& out);
+// The same row from plain values (no JSON object built): NaN numbers and empty strings are empty
+// cells, integers < 0 too. Cells equal those of the JSON form of the same op.
+struct CollectiveRow {
+  std::string_view job, id, type, algorithm, bottleneck_tier;
+  std::int64_t iteration = -1, group_size = -1, groups = -1, bytes = -1;
+  double start_us = NAN, end_us = NAN, duration_us = NAN, algbw = NAN, busbw = NAN, ideal_us = NAN, efficiency = NAN;
+};
+void append_collectives_row(const CollectiveRow& row, std::string& out);
 std::string flows_csv(const observe::RunRecord& record);
 std::string links_csv(const observe::RunRecord& record, const topology::Fabric& fabric);
 std::string timeseries_csv(const observe::RunRecord& record, const topology::Fabric& fabric);

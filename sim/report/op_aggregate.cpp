@@ -1,6 +1,7 @@
 #include "report/op_aggregate.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "report/percentiles.hpp"
@@ -35,20 +36,28 @@ std::vector<char> slowest_of_groups(std::span<const OpGroupKey> keys, std::span<
 }
 
 void OpAggregator::add(const OpGroupKey& key, nlohmann::json&& op, bool slowest) {
+  const auto num = [&](const char* k) { return op.contains(k) ? op[k].get<double>() : NAN; };
+  add(key, op.value("job", std::string()), op.value("completed", false),
+      op.contains("bytes") ? op["bytes"].get<std::int64_t>() : -1, num("duration_us"), num("busbw_GBps"),
+      num("efficiency"));
+  if (slowest) groups_[key].slowest.push_back(std::move(op));
+}
+
+void OpAggregator::add(const OpGroupKey& key, const std::string& job, bool completed, std::int64_t bytes,
+                       double duration_us, double busbw_GBps, double efficiency) {
   Group& g = groups_[key];
   ++g.count;
-  if (g.job.empty()) g.job = op.value("job", std::string());
-  if (op.contains("bytes")) {
+  if (g.job.empty()) g.job = job;
+  if (bytes >= 0) {
     g.network = true;
-    g.bytes += op["bytes"].get<std::int64_t>();
+    g.bytes += bytes;
   }
-  if (op.value("completed", false)) {
+  if (completed) {
     ++g.completed;
-    g.duration.push_back(op.value("duration_us", 0.0));
-    if (op.contains("busbw_GBps")) g.busbw.push_back(op["busbw_GBps"].get<double>());
+    g.duration.push_back(std::isnan(duration_us) ? 0.0 : duration_us);
+    if (!std::isnan(busbw_GBps)) g.busbw.push_back(busbw_GBps);
   }
-  if (op.contains("efficiency")) g.efficiency.push_back(op["efficiency"].get<double>());
-  if (slowest) g.slowest.push_back(std::move(op));
+  if (!std::isnan(efficiency)) g.efficiency.push_back(efficiency);
 }
 
 nlohmann::json OpAggregator::finish() {

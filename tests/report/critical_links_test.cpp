@@ -87,6 +87,12 @@ TEST_CASE("window loads: own bytes, overlapping shares and an unfinished transfe
   REQUIRE(!loads[1].scopes.empty());
   CHECK(loads[1].scopes.front().tier == "tor-agg");
   CHECK(loads[1].scopes.front().up);
+  // A scope threshold above every own port's utilization (all are < 1 here: 8 · 1.78e6 B over
+  // 100 µs is 0.356 of 400 Gb/s) leaves the loads and drops every scope.
+  const auto hot_only = report::op_link_loads(f, router, r, start, end, 0.9);
+  CHECK(hot_only[1].path_ports.size() == pb.size());
+  CHECK(hot_only[1].scopes.empty());
+  CHECK(report::op_link_loads(f, router, r, start, end, 0.3)[1].scopes.size() < loads[1].scopes.size());
 }
 
 TEST_CASE("window loads: an op that never ran gets an empty result") {
