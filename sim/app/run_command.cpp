@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -159,17 +160,20 @@ nlohmann::json workload_config_json(const workload::WorkloadSpec& spec, const st
 // setup = reading inputs, building the fabric, lowering; simulation = the events; report = the
 // analysis and every report file except summary.json's own serialization. "simulation alone"
 // is the process up to the last event (setup + simulation): its peak RSS is VmHWM sampled then.
+// Wall-clock figures keep 4 decimals (0.1 ms, 1e-4 of a ratio): finer digits are noise.
+double round4(double x) { return std::round(x * 1e4) / 1e4; }
+
 nlohmann::json phase_figures(const ProcessUsage& setup, const ProcessUsage& sim, const ProcessUsage& report,
                              double sim_wall_s, double wall_at_sim_end_s, double wall_at_report_end_s) {
   constexpr double kMiB = 1024.0 * 1024.0;
   const auto mib = [](std::uint64_t b) { return static_cast<double>(b) / kMiB; };
   const double report_cpu = report.cpu_s - sim.cpu_s;
-  return {{"total_wall_s", wall_at_report_end_s},
-          {"setup", {{"wall_s", wall_at_sim_end_s - sim_wall_s}, {"cpu_s", setup.cpu_s}}},
-          {"simulation", {{"wall_s", sim_wall_s}, {"cpu_s", sim.cpu_s - setup.cpu_s}, {"peak_rss_MiB", mib(sim.peak_rss_bytes)}}},
-          {"report", {{"wall_s", wall_at_report_end_s - wall_at_sim_end_s}, {"cpu_s", report_cpu}, {"peak_rss_MiB", mib(report.peak_rss_bytes)}}},
-          {"report_over_run_cpu", sim.cpu_s > 0 ? report_cpu / sim.cpu_s : 0.0},
-          {"peak_rss_over_run", sim.peak_rss_bytes > 0 ? static_cast<double>(report.peak_rss_bytes) / static_cast<double>(sim.peak_rss_bytes) : 0.0}};
+  return {{"total_wall_s", round4(wall_at_report_end_s)},
+          {"setup", {{"wall_s", round4(wall_at_sim_end_s - sim_wall_s)}, {"cpu_s", round4(setup.cpu_s)}}},
+          {"simulation", {{"wall_s", round4(sim_wall_s)}, {"cpu_s", round4(sim.cpu_s - setup.cpu_s)}, {"peak_rss_MiB", round4(mib(sim.peak_rss_bytes))}}},
+          {"report", {{"wall_s", round4(wall_at_report_end_s - wall_at_sim_end_s)}, {"cpu_s", round4(report_cpu)}, {"peak_rss_MiB", round4(mib(report.peak_rss_bytes))}}},
+          {"report_over_run_cpu", round4(sim.cpu_s > 0 ? report_cpu / sim.cpu_s : 0.0)},
+          {"peak_rss_over_run", round4(sim.peak_rss_bytes > 0 ? static_cast<double>(report.peak_rss_bytes) / static_cast<double>(sim.peak_rss_bytes) : 0.0)}};
 }
 
 PipelineOptions pipeline_options(const RunOptions& opt, const nlohmann::json& backend_params) {
@@ -382,7 +386,8 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   write_file_atomically(opt.out, "flows.csv", report::flows_csv(run.record));
   write_file_atomically(opt.out, "links.csv", report::links_csv(run.record, fabric));
   write_file_atomically(opt.out, "timeseries.csv", report::timeseries_csv(run.record, fabric));
-  write_file_atomically(opt.out, "trace.json", report::chrome_trace_json(wspec, lowered, run.record));
+  write_file_atomically(opt.out, "trace.json",
+                        [&](std::ostream& os) { report::write_chrome_trace(os, wspec, lowered, run.record); });
   const ProcessUsage at_report_end = sample_process_usage();
   const double wall_report_end = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   summary["wall_clock"] = phase_figures(at_setup_end, at_sim_end, at_report_end, run.wall_time_s, wall, wall_report_end);

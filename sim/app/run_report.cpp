@@ -304,6 +304,11 @@ std::string run_summary_text(const nlohmann::json& s) {
 }
 
 void write_file_atomically(const std::string& dir, const std::string& name, const std::string& text) {
+  write_file_atomically(dir, name, [&](std::ostream& f) { f << text; });
+}
+
+void write_file_atomically(const std::string& dir, const std::string& name,
+                           const std::function<void(std::ostream&)>& write) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw ConfigError(dir, "", "cannot create the output directory: " + ec.message());
@@ -312,7 +317,7 @@ void write_file_atomically(const std::string& dir, const std::string& name, cons
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     if (!f) throw ConfigError(final_path.string(), "", "cannot open for writing");
-    f << text;
+    write(f);
     f.flush();
     if (!f) throw ConfigError(final_path.string(), "", "write failed");
   }

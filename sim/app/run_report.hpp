@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <ostream>
 #include <span>
 #include <string>
 
@@ -76,5 +77,9 @@ std::string run_summary_text(const nlohmann::json& summary);
 // Writes `text` to dir/name through a temporary file and a rename, so a reader never sees a
 // partial file. Throws ConfigError if the directory cannot be created or written.
 void write_file_atomically(const std::string& dir, const std::string& name, const std::string& text);
+// The same, with the content written by `write` to the temporary file as it goes (large files
+// need not sit in memory whole).
+void write_file_atomically(const std::string& dir, const std::string& name,
+                           const std::function<void(std::ostream&)>& write);
 
 }  // namespace rocesim::app

@@ -168,19 +168,6 @@ void visit_op_link_loads(const topology::Fabric& f, const routing::Router& route
     std::vector<PortId>& mine = own[i];
     std::sort(mine.begin(), mine.end());
     mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
-    all = mine;
-    for (PortId p : mine) {
-      for (topology::NodeId n : {f.port(p).node, f.port(p).peer}) {
-        const topology::Node& node = f.node(n);
-        if (node.role != topology::NodeRole::fabric_switch) continue;
-        for (PortId u = node.up_begin; u < node.first_port + node.port_count; ++u) {
-          all.push_back(u);
-          all.push_back(f.port(u).peer_port);
-        }
-      }
-    }
-    std::sort(all.begin(), all.end());
-    all.erase(std::unique(all.begin(), all.end()), all.end());
     const double window_s = (op_end[i] - op_start[i]).seconds();
     OpLinkLoad result;
     groups.assign(groups.size(), Group{});
@@ -203,6 +190,24 @@ void visit_op_link_loads(const topology::Fabric& f, const routing::Router& route
         grp->capacity_bps += rate;
         grp->max_own = std::max(grp->max_own, util);
       }
+    }
+    double hottest = 0.0;
+    for (const PortLoad& pl : result.path_ports) hottest = std::max(hottest, pl.utilization);
+    all.clear();
+    if (hottest >= scope_threshold) {  // else no tier of this op is wanted: no scope ports
+      all.assign(mine.begin(), mine.end());
+      for (PortId p : mine) {
+        for (topology::NodeId n : {f.port(p).node, f.port(p).peer}) {
+          const topology::Node& node = f.node(n);
+          if (node.role != topology::NodeRole::fabric_switch) continue;
+          for (PortId u = node.up_begin; u < node.first_port + node.port_count; ++u) {
+            all.push_back(u);
+            all.push_back(f.port(u).peer_port);
+          }
+        }
+      }
+      std::sort(all.begin(), all.end());
+      all.erase(std::unique(all.begin(), all.end()), all.end());
     }
     for (PortId p : all) {
       if (std::binary_search(mine.begin(), mine.end(), p)) continue;

@@ -35,12 +35,25 @@ std::string format_us(Time t) {
   const std::int64_t ps = t.ps;
   const bool neg = ps < 0;
   const std::uint64_t a = neg ? static_cast<std::uint64_t>(-ps) : static_cast<std::uint64_t>(ps);
+  // "<µs>.<6 ps digits>" without trailing zeros (to_chars: this runs once per transfer and op).
   char buf[48];
-  int n = std::snprintf(buf, sizeof buf, "%s%llu.%06llu", neg ? "-" : "", static_cast<unsigned long long>(a / 1000000),
-                        static_cast<unsigned long long>(a % 1000000));
-  while (n > 0 && buf[n - 1] == '0') --n;
-  if (n > 0 && buf[n - 1] == '.') --n;
-  return std::string(buf, static_cast<std::size_t>(n));
+  char* p = buf;
+  if (neg) *p++ = '-';
+  p = std::to_chars(p, buf + sizeof buf, a / 1000000).ptr;
+  std::uint64_t frac = a % 1000000;
+  if (frac != 0) {
+    *p++ = '.';
+    int digits = 6;
+    while (frac % 10 == 0) {
+      frac /= 10;
+      --digits;
+    }
+    char tmp[8];
+    const char* end = std::to_chars(tmp, tmp + sizeof tmp, frac).ptr;
+    for (int pad = digits - static_cast<int>(end - tmp); pad > 0; --pad) *p++ = '0';
+    for (const char* c = tmp; c != end; ++c) *p++ = *c;
+  }
+  return std::string(buf, p);
 }
 
 std::string format_real(double x) {

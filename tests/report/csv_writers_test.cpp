@@ -11,6 +11,10 @@ TEST_CASE("times print exactly in µs from integer ps; reals in the C locale") {
   CHECK(report::format_us(Time{1}) == "0.000001");
   CHECK(report::format_us(Time::from_us(12) + Time{500'000}) == "12.5");
   CHECK(report::format_us(Time{-2'000'000}) == "-2");
+  // Interior zeros of the ps digits stay, trailing ones go: 3 µs + 1,020 ps = 3.00102 µs.
+  CHECK(report::format_us(Time{3'001'020}) == "3.00102");
+  CHECK(report::format_us(Time{-1'500'000}) == "-1.5");
+  CHECK(report::format_us(Time{123'456'789'012'345}) == "123456789.012345");
   CHECK(report::format_real(0.5) == "0.5");
   CHECK(report::format_real(400.0) == "400");
   CHECK(report::format_real(1.0 / 3.0) == "0.333333");
