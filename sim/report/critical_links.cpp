@@ -127,30 +127,47 @@ void visit_op_link_loads(const topology::Fabric& f, const routing::Router& route
   };
   auto end_of = [&](const observe::TransferRecord& t) { return t.end != Time::max() ? t.end : record.end; };
 
-  // 1. Own path ports per op; breakpoint counts per port.
-  std::vector<std::vector<PortId>> own(n_ops);
+  // 1. Every transfer routed once (paths kept flat, 4 B per port); breakpoint counts per port;
+  // each valid op's transfers (CSR by op).
+  const std::size_t n_t = record.transfers.size();
+  std::vector<std::size_t> path_begin(n_t + 1, 0);
+  std::vector<PortId> paths;
+  std::vector<std::size_t> op_begin(n_ops + 1, 0);
   CumulativeLoad load(f.port_count());
-  for (const observe::TransferRecord& t : record.transfers) {
+  for (std::size_t k = 0; k < n_t; ++k) {
+    const observe::TransferRecord& t = record.transfers[k];
     const bool mine = t.op < n_ops && valid(t.op);
     const bool moves = end_of(t) > t.start;
-    if (!mine && !moves) continue;
-    path_of(t);
-    if (mine) own[t.op].insert(own[t.op].end(), path.begin(), path.end());
+    if (mine || moves) {
+      path_of(t);
+      paths.insert(paths.end(), path.begin(), path.end());
+    }
+    path_begin[k + 1] = paths.size();
+    if (mine && path_begin[k + 1] > path_begin[k]) ++op_begin[t.op + 1];
     if (moves) {
       for (PortId p : path) load.count(p);
     }
   }
-  bool any = false;
-  for (std::size_t i = 0; i < n_ops; ++i) any = any || (valid(i) && !own[i].empty());
-  if (!any) return;
+  for (std::size_t i = 0; i < n_ops; ++i) op_begin[i + 1] += op_begin[i];
+  if (op_begin[n_ops] == 0) return;
+  std::vector<std::uint32_t> op_transfers(op_begin[n_ops]);
+  {
+    std::vector<std::size_t> fill(op_begin.begin(), op_begin.end() - 1);
+    for (std::size_t k = 0; k < n_t; ++k) {
+      const observe::TransferRecord& t = record.transfers[k];
+      if (t.op < n_ops && valid(t.op) && path_begin[k + 1] > path_begin[k]) {
+        op_transfers[fill[t.op]++] = static_cast<std::uint32_t>(k);
+      }
+    }
+  }
 
   // 2. Every transfer's bytes spread uniformly over its lifetime, integrated per port.
   load.allocate();
-  for (const observe::TransferRecord& t : record.transfers) {
+  for (std::size_t k = 0; k < n_t; ++k) {
+    const observe::TransferRecord& t = record.transfers[k];
     const Time te = end_of(t);
     if (te <= t.start) continue;
-    path_of(t);
-    for (PortId p : path) load.add(p, t.start, te, static_cast<double>(t.bytes));
+    for (std::size_t j = path_begin[k]; j < path_begin[k + 1]; ++j) load.add(paths[j], t.start, te, static_cast<double>(t.bytes));
   }
   load.integrate();
 
@@ -162,10 +179,15 @@ void visit_op_link_loads(const topology::Fabric& f, const routing::Router& route
     bool seen = false;
   };
   std::vector<Group> groups;
-  std::vector<PortId> all;
+  std::vector<PortId> all, mine;
   for (std::size_t i = 0; i < n_ops; ++i) {
-    if (!valid(i) || own[i].empty()) continue;
-    std::vector<PortId>& mine = own[i];
+    if (op_begin[i + 1] == op_begin[i]) continue;
+    mine.clear();
+    for (std::size_t j = op_begin[i]; j < op_begin[i + 1]; ++j) {
+      const std::size_t k = op_transfers[j];
+      mine.insert(mine.end(), paths.begin() + static_cast<std::ptrdiff_t>(path_begin[k]),
+                  paths.begin() + static_cast<std::ptrdiff_t>(path_begin[k + 1]));
+    }
     std::sort(mine.begin(), mine.end());
     mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
     const double window_s = (op_end[i] - op_start[i]).seconds();
@@ -226,7 +248,6 @@ void visit_op_link_loads(const topology::Fabric& f, const routing::Router& route
       if (!grp.seen || grp.max_own < scope_threshold) continue;
       result.scopes.push_back(ScopeLoad{tier, up, 8.0 * grp.bytes / (grp.capacity_bps * window_s), grp.max_own});
     }
-    mine = {};
     visit(i, std::move(result));
   }
 }

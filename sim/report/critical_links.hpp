@@ -19,9 +19,9 @@
 // linear cumulative curve C_p(t) = Σ_{transfers on p} b · clamp((t − s)/(e − s), 0, 1), built once
 // from two breakpoints per transfer and port; an op's window load on p is C_p(we) − C_p(ws), two
 // binary searches. This equals the per-transfer sum above (up to floating-point order).
-// Cost: two Router::path calls per recorded transfer; O(log) per (op, port of interest); memory
-// 16 B per breakpoint (≤ 2 per transfer and path port, freed on return) plus the ports of each
-// op's paths and scopes.
+// Cost: one Router::path call per recorded transfer; O(log) per (op, port of interest); memory
+// (freed on return) 16 B per breakpoint (≤ 2 per transfer and path port), 4 B per path port and
+// 12 B per transfer.
 // Thread safety: pure function of its inputs.
 #pragma once
 

@@ -135,12 +135,13 @@ std::string links_csv(const observe::RunRecord& rec, const topology::Fabric& fab
       "port,from,to,tier,direction,rate[Gb/s],bytes[B],utilization,paused[us],pause_frames,ecn_marks,drops,"
       "max_queue[B]\n";
   const double end_s = rec.end.seconds();
+  const std::vector<std::string> names = topology::node_names(fabric);
   for (topology::PortId p = 0; p < rec.ports.size() && p < fabric.port_count(); ++p) {
     const observe::PortRecord& r = rec.ports[p];
     if (r.tx_bytes <= 0.0) continue;
     const topology::Port& port = fabric.port(p);
     const double bps = static_cast<double>(fabric.port_rate(p).bps);
-    out += std::to_string(p) + ',' + topology::node_name(fabric, port.node) + ',' + topology::node_name(fabric, port.peer) +
+    out += std::to_string(p) + ',' + names[port.node] + ',' + names[port.peer] +
            ',' + link_tier_name(fabric, port.link) + ',' + (port_goes_up(fabric, p) ? "up" : "down") + ',' +
            format_real(bps * 1e-9) + ',' + std::to_string(std::llround(r.tx_bytes)) + ',' +
            (end_s > 0 ? format_real(8.0 * r.tx_bytes / (bps * end_s)) : std::string()) + ',';
