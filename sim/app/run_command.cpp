@@ -387,7 +387,9 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   write_file_atomically(opt.out, "links.csv", report::links_csv(run.record, fabric));
   write_file_atomically(opt.out, "timeseries.csv", report::timeseries_csv(run.record, fabric));
   write_file_atomically(opt.out, "trace.json",
-                        [&](std::ostream& os) { report::write_chrome_trace(os, wspec, lowered, run.record); });
+                        [&](std::ostream& os) {
+                          report::write_chrome_trace(os, wspec, lowered, run.record, report::kMaxTraceTransfers, &fabric);
+                        });
   const ProcessUsage at_report_end = sample_process_usage();
   const double wall_report_end = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   summary["wall_clock"] = phase_figures(at_setup_end, at_sim_end, at_report_end, run.wall_time_s, wall, wall_report_end);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "report/csv_writers.hpp"
+#include "topology/failures.hpp"
 
 namespace rocesim::report {
 namespace {
@@ -133,7 +134,7 @@ std::string chrome_trace_json(const workload::WorkloadSpec& spec, const workload
 }
 
 void write_chrome_trace(std::ostream& os, const workload::WorkloadSpec& spec, const workload::LoweredWorkload& lw,
-                        const observe::RunRecord& rec, std::size_t max_transfer_events) {
+                        const observe::RunRecord& rec, std::size_t max_transfer_events, const topology::Fabric* fabric) {
   // Text goes out in pieces of about kFlushBytes, so a trace of millions of slices never sits in
   // memory whole.
   constexpr std::size_t kFlushBytes = 1 << 20;
@@ -263,6 +264,48 @@ void write_chrome_trace(std::ostream& os, const workload::WorkloadSpec& spec, co
                      lane_tid(sl.rank - off, n, lane[k], true), t.start, t.end,
                      "\"bytes\":" + std::to_string(t.bytes) + ",\"op\":" + std::to_string(t.op) +
                          ",\"flow_label\":" + std::to_string(t.flow_label));
+    }
+  }
+  // Counter tracks of the sampled ports (or tiers): one process after the jobs, "fabric".
+  const observe::TimeSeries& ts = rec.series;
+  if (!ts.at.empty() && ts.series() > 0) {
+    const auto fabric_pid = static_cast<std::uint32_t>(lw.jobs.size());
+    meta("process_name", fabric_pid, 0, "fabric (sampled links)");
+    std::vector<std::string> names(ts.series());
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      if (ts.ports.empty()) {
+        names[k] = json_string(ts.tiers[k]);
+      } else {
+        const topology::PortId p = ts.ports[k];
+        names[k] = json_string(fabric != nullptr ? "port " + std::to_string(p) + " " + topology::node_name(*fabric, fabric->port(p).node) +
+                                                       "->" + topology::node_name(*fabric, fabric->port(p).peer)
+                                                 : "port " + std::to_string(p));
+      }
+    }
+    const bool queues = !ts.queue_bytes.empty();
+    // A sample is the mean over the interval that ends at it: the counter holds it from the
+    // interval's start.
+    for (std::size_t i = 0; i < ts.at.size(); ++i) {
+      if (out.size() >= kFlushBytes) {
+        os << out;
+        out.clear();
+      }
+      const Time from = i == 0 ? Time{} : ts.at[i - 1];
+      for (std::size_t k = 0; k < names.size(); ++k) {
+        out += ",\n{\"name\":";
+        out += names[k];
+        out += ",\"ph\":\"C\",\"pid\":";
+        out += std::to_string(fabric_pid);
+        out += ",\"tid\":0,\"ts\":";
+        out += format_us(from);
+        out += ",\"args\":{\"utilization\":";
+        out += format_real(ts.utilization[i * names.size() + k]);
+        if (queues) {
+          out += ",\"queue_bytes\":";
+          out += std::to_string(ts.queue_bytes[i * names.size() + k]);
+        }
+        out += "}}";
+      }
     }
   }
   out += "\n],\n\"displayTimeUnit\": \"ns\",\n\"otherData\": {\"backend\":" + json_string(rec.backend);

@@ -16,6 +16,11 @@
 //     for compute) the op's span, since the executor records ops, not per-rank node times.
 //   - one per recorded transfer on a transfer lane of the sender, cat "transfer", when there are
 //     at most max_transfer_events of them (otherwise none, and otherData.note says so).
+// Counter events ("ph":"C") when the record has a time series (observe/port_sampler.hpp: the
+// hottest ports, or per-tier aggregates on large fabrics): process pid = number of jobs, named
+// "fabric (sampled links)", one counter per series named "port <id> <from>-><to>" (or the tier),
+// args {"utilization"[, "queue_bytes"]}, each sample placed at the start of the interval it
+// averages, so Perfetto shows where the fabric was hot while each op ran.
 // Event order: metadata, then all slices by start time (ties: ops by (op index, rank) before
 // transfers in record order): deterministic.
 // Names come from the workload spec (op ids, types, algorithms, job names), as in summary.json.
@@ -28,6 +33,7 @@
 #include <nlohmann/json.hpp>
 
 #include "observe/run_record.hpp"
+#include "topology/fabric.hpp"
 #include "workload/lower_workload.hpp"
 #include "workload/workload_spec.hpp"
 
@@ -39,7 +45,9 @@ inline constexpr std::size_t kMaxTraceTransfers = 200'000;
 std::string chrome_trace_json(const workload::WorkloadSpec& spec, const workload::LoweredWorkload& lowered,
                               const observe::RunRecord& record, std::size_t max_transfer_events = kMaxTraceTransfers);
 // The same text written to `os` in pieces of about 1 MiB (what `rocesim run` uses).
+// With `fabric`, the counter tracks name their ports by node (topology::node_name).
 void write_chrome_trace(std::ostream& os, const workload::WorkloadSpec& spec, const workload::LoweredWorkload& lowered,
-                        const observe::RunRecord& record, std::size_t max_transfer_events = kMaxTraceTransfers);
+                        const observe::RunRecord& record, std::size_t max_transfer_events = kMaxTraceTransfers,
+                        const topology::Fabric* fabric = nullptr);
 
 }  // namespace rocesim::report

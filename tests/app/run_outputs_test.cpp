@@ -195,7 +195,7 @@ TEST_CASE("trace.json parses and holds one event per track, per (op, rank) and p
   const json& ev = t["traceEvents"];
   std::size_t processes = 0, ops = 0, transfers = 0;
   for (const json& e : ev) {
-    if (e["ph"] == "M" && e["name"] == "process_name") ++processes;
+    if (e["ph"] == "M" && e["name"] == "process_name" && e["pid"] == 0) ++processes;
     if (e["ph"] == "X" && e["cat"] == "transfer") ++transfers;
     else if (e["ph"] == "X") ++ops;
     if (e["ph"] == "X") {
@@ -205,7 +205,7 @@ TEST_CASE("trace.json parses and holds one event per track, per (op, rank) and p
       else CHECK(e["tid"].get<int>() / 16 % 2 == 1);
     }
   }
-  CHECK(processes == 1);
+  CHECK(processes == 1);  // the job (pid 1, if present, holds the fabric's counter tracks)
   CHECK(ops == 3 * 16);        // compute, all-reduce and all-to-all on each of the 16 ranks
   CHECK(transfers == 720);
   CHECK(check_trace_structure(t) >= 16);
@@ -220,6 +220,23 @@ TEST_CASE("trace.json of the MoE example: slices on a track nest or do not overl
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   const json t = json::parse(read_file(dir + "/report/trace.json"));
   CHECK(check_trace_structure(t) > 128);  // more tracks than ranks: the concurrent transfers got lanes
+  // Counter tracks: one "C" event per timeseries.csv row (sample × sampled port), in the "fabric"
+  // process after the job's (pid 1), utilization within [0, 1 + rounding].
+  std::size_t counters = 0;
+  bool fabric_named = false;
+  for (const json& e : t["traceEvents"]) {
+    if (e["ph"] == "M" && e["pid"] == 1 && e["name"] == "process_name") fabric_named = true;
+    if (e["ph"] != "C") continue;
+    ++counters;
+    CHECK(e["pid"] == 1);
+    CHECK(e["name"].get<std::string>().rfind("port ", 0) == 0);
+    CHECK(e["args"]["utilization"].get<double>() >= 0.0);
+    CHECK(e["args"]["utilization"].get<double>() <= 1.000001);
+  }
+  CHECK(fabric_named);
+  const auto rows = read_csv(dir + "/report/timeseries.csv");
+  REQUIRE(rows.size() > 1);
+  CHECK(counters == rows.size() - 1);
 }
 
 TEST_CASE("the same run twice writes byte-identical files (summary.json up to wall time)") {
