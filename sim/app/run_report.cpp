@@ -9,6 +9,8 @@
 #include "core/config_error.hpp"
 #include "flow/spread.hpp"
 #include "report/attribution.hpp"
+#include "report/csv_writers.hpp"
+#include "report/op_aggregate.hpp"
 #include "report/op_lower_bound.hpp"
 #include "report/run_analysis.hpp"
 #include "report/tidy.hpp"
@@ -37,55 +39,131 @@ std::int64_t dag_payload_bytes(const workload::TransferDag& dag) {
   return sum;
 }
 
-// The measured sections and the attribution, merged into the summary. Sections the context
-// cannot support are left out (report/run_analysis.hpp, report/attribution.hpp).
-void add_analysis(nlohmann::json& summary, const RunFacts& facts, const workload::WorkloadSpec& spec,
-                  const workload::LoweredWorkload& lw, const workload::DagExecutor& ex, const RunContext& ctx) {
-  if (ctx.fabric == nullptr) return;
+// The measured sections merged into the summary, and the attribution's per-op fields (returned,
+// merged by the caller as it builds each op). Sections the context cannot support are left out
+// (report/run_analysis.hpp, report/attribution.hpp). `detail[i]`: op i gets its critical links.
+report::AttributionResult add_analysis(nlohmann::json& summary, const RunFacts& facts, const workload::WorkloadSpec& spec,
+                                       const workload::LoweredWorkload& lw, const workload::DagExecutor& ex,
+                                       const RunContext& ctx, const std::vector<char>& detail) {
+  if (ctx.fabric == nullptr) return {};
   if (ctx.record != nullptr) {
     nlohmann::json sections =
         report::run_analysis_sections(*ctx.fabric, *ctx.record, facts.sim_end, dag_payload_bytes(lw.dag));
     for (auto& [key, value] : sections.items()) summary[key] = std::move(value);
   }
-  const bool links = ctx.router != nullptr && ctx.record != nullptr && !ctx.record->transfers.empty();
-  const bool reruns = ctx.attribution && static_cast<bool>(ctx.rerun);
-  if (!links && !ctx.attribution) return;
+  // Critical links, lower bounds and re-runs serve attribution only: --attribution off skips them.
+  if (!ctx.attribution) return {};
   report::AttributionInput in;
   in.fabric = ctx.fabric;
   in.router = ctx.router;
   in.record = ctx.record;
-  if (reruns) in.rerun = ctx.rerun;
+  in.rerun = ctx.rerun;
   in.main_is_fluid = facts.backend == "fluid";
-  std::vector<Time> bounds;
-  if (ctx.attribution) {
-    bounds = report::op_lower_bounds(*ctx.fabric, lw.dag, lw.rank_endpoint, lw.ops.size(), ctx.link_changes);
-  }
+  const std::vector<Time> bounds =
+      report::op_lower_bounds(*ctx.fabric, lw.dag, lw.rank_endpoint, lw.ops.size(), ctx.link_changes);
   for (std::uint32_t i = 0; i < lw.ops.size(); ++i) {
     const workload::OpSpec& op = spec.jobs[lw.ops[i].job].ops[lw.ops[i].spec_index];
     in.ops.push_back(report::OpInput{op.id, to_string(op.type), op.type != workload::OpType::compute, ex.op_start(i),
-                                     ex.op_end(i), bounds.empty() ? Time::max() : bounds[i]});
+                                     ex.op_end(i), bounds.empty() ? Time::max() : bounds[i], detail[i] != 0});
   }
   report::AttributionResult res = report::attribute(in);
-  for (std::size_t i = 0; i < res.op_fields.size(); ++i) {
-    for (auto& [key, value] : res.op_fields[i].items()) summary["ops"][i][key] = std::move(value);
-  }
   if (!res.bottleneck.is_null()) summary["bottleneck"] = std::move(res.bottleneck);
+  return res;
+}
+
+// Op i's collectives.csv row and its group's figures straight from the values (the aggregated
+// form's common case: no per-op JSON object). `fields`: the attribution's per-op fields.
+void add_plain_op(const workload::WorkloadSpec& spec, const workload::LoweredWorkload& lw, std::uint32_t i, Time s,
+                  Time e, bool ran, const nlohmann::json& fields, const report::OpGroupKey& key,
+                  report::OpAggregator& aggregator, std::string* csv) {
+  const workload::OpRecord& rec = lw.ops[i];
+  const workload::OpSpec& op = spec.jobs[rec.job].ops[rec.spec_index];
+  const bool network = op.type != workload::OpType::compute;
+  const auto field = [&](const char* k) { return fields.contains(k) ? fields[k].get<double>() : NAN; };
+  report::CollectiveRow row;
+  row.job = spec.jobs[rec.job].name;
+  row.id = op.id;
+  row.type = key.type;
+  const std::string algorithm = workload::is_collective(op.type) ? to_string(op.algorithm) : std::string();
+  row.algorithm = algorithm;
+  row.iteration = rec.iteration;
+  row.group_size = rec.group_size;
+  row.groups = rec.groups;
+  if (network) row.bytes = op.bytes.n;
+  if (ran) {
+    const Time d = e - s;
+    row.start_us = s.us();
+    row.end_us = e.us();
+    row.duration_us = d.us();
+    if (network) {
+      row.algbw = gbps_of(op.bytes.n, d);
+      row.busbw = row.algbw * workload::busbw_factor(op.type, rec.group_size);
+    }
+  }
+  row.ideal_us = field("ideal_us");
+  row.efficiency = field("efficiency");
+  std::string tier;
+  if (fields.contains("attribution") && fields["attribution"].contains("bottleneck_tier") &&
+      fields["attribution"]["bottleneck_tier"].is_string()) {
+    tier = fields["attribution"]["bottleneck_tier"].get<std::string>();
+  }
+  row.bottleneck_tier = tier;
+  if (csv != nullptr) report::append_collectives_row(row, *csv);
+  aggregator.add(key, row.job.data() == nullptr ? std::string() : std::string(row.job), ran, row.bytes,
+                 row.duration_us, row.busbw, row.efficiency);
+}
+
+// Group keys and durations (µs, −1 if the op did not complete) of every op, for the aggregation.
+std::vector<report::OpGroupKey> op_group_keys(const workload::WorkloadSpec& spec, const workload::LoweredWorkload& lw) {
+  std::vector<report::OpGroupKey> keys;
+  keys.reserve(lw.ops.size());
+  for (const workload::OpRecord& rec : lw.ops) {
+    keys.push_back(report::OpGroupKey{rec.job, rec.iteration, to_string(spec.jobs[rec.job].ops[rec.spec_index].type)});
+  }
+  return keys;
 }
 
 }  // namespace
 
 nlohmann::json build_run_summary(const RunFacts& facts, const workload::WorkloadSpec& spec,
                                  const workload::LoweredWorkload& lw, const workload::DagExecutor& ex,
-                                 const RunContext& context) {
+                                 const RunContext& context, std::string* collectives_csv) {
   using nlohmann::json;
   using workload::DagExecutor;
+  json summary = json::object();
+  const bool aggregate = lw.ops.size() > report::kSummaryOpLimit;
+  const std::vector<report::OpGroupKey> keys = aggregate ? op_group_keys(spec, lw) : std::vector<report::OpGroupKey>{};
+  std::vector<char> detail(lw.ops.size(), 1);
+  if (aggregate) {
+    std::vector<double> duration_us(lw.ops.size(), -1.0);
+    for (std::uint32_t i = 0; i < lw.ops.size(); ++i) {
+      if (ex.op_start(i) != DagExecutor::kNever && ex.op_end(i) != DagExecutor::kNever) {
+        duration_us[i] = (ex.op_end(i) - ex.op_start(i)).us();
+      }
+    }
+    detail = report::slowest_of_groups(keys, duration_us, report::kSlowestPerGroup);
+  }
+  report::AttributionResult attribution = add_analysis(summary, facts, spec, lw, ex, context, detail);
+  if (collectives_csv != nullptr) *collectives_csv = report::collectives_csv_header();
   json ops = json::array();
+  report::OpAggregator aggregator;
   std::vector<Time> job_start(spec.jobs.size(), DagExecutor::kNever), job_end(spec.jobs.size(), Time{});
   for (std::uint32_t i = 0; i < lw.ops.size(); ++i) {
     const workload::OpRecord& rec = lw.ops[i];
     const workload::OpSpec& op = spec.jobs[rec.job].ops[rec.spec_index];
     const Time s = ex.op_start(i), e = ex.op_end(i);
     const bool ran = s != DagExecutor::kNever && e != DagExecutor::kNever;
+    if (ran) {
+      job_start[rec.job] = std::min(job_start[rec.job], s);
+      job_end[rec.job] = std::max(job_end[rec.job], e);
+    }
+    if (aggregate && detail[i] == 0) {
+      // An op only the CSV row and the group's distributions show: no JSON object for it.
+      add_plain_op(spec, lw, i, s, e, ran, i < attribution.op_fields.size() ? attribution.op_fields[i] : json(),
+                   keys[i], aggregator, collectives_csv);
+      if (i < attribution.op_fields.size()) attribution.op_fields[i] = json();
+      continue;
+    }
     json o{{"job", spec.jobs[rec.job].name}, {"iteration", rec.iteration}, {"id", op.id}, {"type", to_string(op.type)}};
     if (workload::is_collective(op.type)) {
       o["algorithm"] = to_string(op.algorithm);
@@ -109,10 +187,23 @@ nlohmann::json build_run_summary(const RunFacts& facts, const workload::Workload
         o["algbw_GBps"] = tidy(algbw);
         o["busbw_GBps"] = tidy(algbw * workload::busbw_factor(op.type, rec.group_size));
       }
-      job_start[rec.job] = std::min(job_start[rec.job], s);
-      job_end[rec.job] = std::max(job_end[rec.job], e);
     }
-    ops.push_back(std::move(o));
+    if (i < attribution.op_fields.size()) {
+      for (auto& [key, value] : attribution.op_fields[i].items()) o[key] = std::move(value);
+      attribution.op_fields[i] = json();
+    }
+    if (collectives_csv != nullptr) report::append_collectives_row(o, *collectives_csv);
+    if (aggregate) aggregator.add(keys[i], std::move(o), detail[i] != 0);
+    else ops.push_back(std::move(o));
+  }
+  if (aggregate) {
+    ops = aggregator.finish();
+    summary["ops_aggregated"] = {
+        {"ops", lw.ops.size()},
+        {"limit", report::kSummaryOpLimit},
+        {"note", "more than " + std::to_string(report::kSummaryOpLimit) +
+                     " ops: ops[] holds one entry per (job, iteration, type) with distributions and the slowest " +
+                     std::to_string(report::kSlowestPerGroup) + "; every op's row is in collectives.csv"}};
   }
   json jobs = json::array();
   for (std::uint32_t j = 0; j < spec.jobs.size(); ++j) {
@@ -134,21 +225,22 @@ nlohmann::json build_run_summary(const RunFacts& facts, const workload::Workload
     }
     jobs.push_back(std::move(job));
   }
-  json summary{{"version", kVersion},
-              {"seed", facts.seed},
-              {"backend", facts.backend},
-              {"effective_config", facts.effective_config},
-              {"run",
-               {{"completed", ex.finished()},
-                {"dag_nodes", lw.dag.size()},
-                {"transfers", lw.dag.transfer_count()},
-                {"sim_end_us", tidy(facts.sim_end.us())},
-                {"events", facts.events},
-                {"wall_time_s", tidy(facts.wall_time_s)},
-                {"events_per_wall_s", tidy(facts.wall_time_s > 0 ? static_cast<double>(facts.events) / facts.wall_time_s : 0.0)}}},
-              {"jobs", jobs},
-              {"ops", ops}};
-  add_analysis(summary, facts, spec, lw, ex, context);
+  const json run_facts{{"version", kVersion},
+                       {"seed", facts.seed},
+                       {"backend", facts.backend},
+                       {"effective_config", facts.effective_config},
+                       {"run",
+                        {{"completed", ex.finished()},
+                         {"dag_nodes", lw.dag.size()},
+                         {"transfers", lw.dag.transfer_count()},
+                         {"sim_end_us", tidy(facts.sim_end.us())},
+                         {"events", facts.events},
+                         {"wall_time_s", tidy(facts.wall_time_s)},
+                         {"events_per_wall_s",
+                          tidy(facts.wall_time_s > 0 ? static_cast<double>(facts.events) / facts.wall_time_s : 0.0)}}},
+                       {"jobs", jobs}};
+  for (const auto& [key, value] : run_facts.items()) summary[key] = value;
+  summary["ops"] = std::move(ops);
   nlohmann::json notes = nlohmann::json::array();
   if (context.record != nullptr) {
     for (const std::string& n : context.record->notes) notes.push_back(n);
@@ -176,12 +268,18 @@ std::string run_summary_text(const nlohmann::json& s) {
       << s["run"]["transfers"].get<std::uint64_t>() << " transfers\n";
   // Job and op columns as wide as their longest name (never cut: the name is how a reader finds
   // the op in summary.json); a value an op does not have (a compute op's bandwidth) prints "-".
+  // An aggregated summary (above report::kSummaryOpLimit ops) shows one line per group: its op
+  // count in the op column and the group's median duration and busbw.
   const auto& ops = s["ops"];
   const std::size_t shown_ops = std::min<std::size_t>(ops.size(), 20);
+  const auto op_label = [](const nlohmann::json& o) {
+    return o.value("aggregated", false) ? std::to_string(o["count"].get<std::size_t>()) + " ops"
+                                        : o["id"].get<std::string>();
+  };
   int job_w = 3, op_w = 2;
   for (std::size_t i = 0; i < shown_ops; ++i) {
     job_w = std::max(job_w, static_cast<int>(ops[i]["job"].get<std::string>().size()));
-    op_w = std::max(op_w, static_cast<int>(ops[i]["id"].get<std::string>().size()));
+    op_w = std::max(op_w, static_cast<int>(op_label(ops[i]).size()));
   }
   char line[256];
   std::snprintf(line, sizeof line, "%-15s %-18s %10s %12s %10s %10s %10s\n", "type", "algorithm", "group",
@@ -192,18 +290,24 @@ std::string run_summary_text(const nlohmann::json& s) {
     const auto num = [&](const char* k, const char* fmt, int width) {
       char cell[32] = "-";
       if (o.contains(k) && o[k].is_number()) std::snprintf(cell, sizeof cell, fmt, o[k].get<double>());
+      if (o.contains(k) && o[k].is_object() && o[k].contains("p50")) std::snprintf(cell, sizeof cell, fmt, o[k]["p50"].get<double>());
       char padded[48];
       std::snprintf(padded, sizeof padded, "%*s", width, cell);
       return std::string(padded);
     };
     std::snprintf(line, sizeof line, " %-4u ", o["iteration"].get<unsigned>());
-    out << pad_right(o["job"].get<std::string>(), job_w) << line << pad_right(o["id"].get<std::string>(), op_w) << ' ';
+    out << pad_right(o["job"].get<std::string>(), job_w) << line << pad_right(op_label(o), op_w) << ' ';
+    const bool group = o.value("aggregated", false);
     std::snprintf(line, sizeof line, "%-15s %-18s %10s ", o["type"].get<std::string>().c_str(),
-                  o.value("algorithm", std::string("-")).c_str(), o.value("group", std::string("-")).c_str());
+                  group ? "(median of group)" : o.value("algorithm", std::string("-")).c_str(),
+                  o.value("group", std::string("-")).c_str());
     out << line << num("duration_us", "%.3f", 12) << ' ' << num("algbw_GBps", "%.3f", 10) << ' '
         << num("busbw_GBps", "%.3f", 10) << ' ' << num("efficiency", "%.3f", 10) << '\n';
   }
-  if (ops.size() > shown_ops) out << "... " << ops.size() - shown_ops << " more ops in summary.json\n";
+  if (ops.size() > shown_ops) {
+    out << "... " << ops.size() - shown_ops << " more " << (s.contains("ops_aggregated") ? "op groups" : "ops")
+        << " in summary.json\n";
+  }
   if (s.contains("tiers")) {
     out << "link utilization per tier (mean / max over the run):\n";
     for (const auto& t : s["tiers"]) {
@@ -213,14 +317,28 @@ std::string run_summary_text(const nlohmann::json& s) {
     }
   }
   if (s.contains("bottleneck")) out << "bottleneck: " << s["bottleneck"]["summary"].get<std::string>() << '\n';
-  std::snprintf(line, sizeof line, "simulated %.3f us, %llu events, wall %.3f s\n", s["run"]["sim_end_us"].get<double>(),
-                static_cast<unsigned long long>(s["run"]["events"].get<std::uint64_t>()),
-                s["run"]["wall_time_s"].get<double>());
+  const auto sim_us = s["run"]["sim_end_us"].get<double>();
+  const auto events = static_cast<unsigned long long>(s["run"]["events"].get<std::uint64_t>());
+  if (s.contains("wall_clock")) {
+    // The whole run's wall time, then its phases (rocesim run's "wall_clock").
+    const nlohmann::json& w = s["wall_clock"];
+    std::snprintf(line, sizeof line, "simulated %.3f us, %llu events, wall %.3f s (setup %.3f s, simulation %.3f s, report %.3f s)\n",
+                  sim_us, events, w["total_wall_s"].get<double>(), w["setup"]["wall_s"].get<double>(),
+                  w["simulation"]["wall_s"].get<double>(), w["report"]["wall_s"].get<double>());
+  } else {
+    std::snprintf(line, sizeof line, "simulated %.3f us, %llu events, wall %.3f s\n", sim_us, events,
+                  s["run"]["wall_time_s"].get<double>());
+  }
   out << line;
   return out.str();
 }
 
 void write_file_atomically(const std::string& dir, const std::string& name, const std::string& text) {
+  write_file_atomically(dir, name, [&](std::ostream& f) { f << text; });
+}
+
+void write_file_atomically(const std::string& dir, const std::string& name,
+                           const std::function<void(std::ostream&)>& write) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw ConfigError(dir, "", "cannot create the output directory: " + ec.message());
@@ -229,7 +347,7 @@ void write_file_atomically(const std::string& dir, const std::string& name, cons
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     if (!f) throw ConfigError(final_path.string(), "", "cannot open for writing");
-    f << text;
+    write(f);
     f.flush();
     if (!f) throw ConfigError(final_path.string(), "", "write failed");
   }

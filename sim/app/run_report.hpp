@@ -4,11 +4,15 @@
 // (topology, workload, routing, backend params, every default filled), "run" (simulated end time,
 // events, wall time), "jobs" (per job: placement, start/end, bytes sent and received per rank),
 // "ops" (per op and iteration: type, algorithm, group, start/end/duration, algbw and busbw per
-// NCCL-tests: algbw = bytes / duration in GB/s (1e9 B/s), busbw = algbw · factor).
+// NCCL-tests: algbw = bytes / duration in GB/s (1e9 B/s), busbw = algbw · factor). Above
+// report::kSummaryOpLimit ops (1,000), "ops" aggregates them per (job, iteration, type) with
+// distributions and the slowest instances (report/op_aggregate.hpp) and "ops_aggregated" says so;
+// only those slowest instances get "critical_links". With `collectives_csv`, every op's row is
+// appended there as its object is built (collectives.csv keeps every op in both forms).
 // With a RunContext, more sections (each omitted when the context cannot support it):
 //   from the record (report/run_analysis.hpp, utilization over run.sim_end_us): "tiers",
 //   "hot_links", "fct", "pfc", "drops", "conservation";
-//   when context.attribution is true, per op "ideal_us" (a lower bound, report/op_lower_bound.hpp)
+//   only when context.attribution is true (false skips all of it, critical links included): per op "ideal_us" (a lower bound, report/op_lower_bound.hpp)
 //   and "efficiency"; from the fluid re-runs and the record (report/attribution.hpp): per op
 //   "nonblocking_us" and "attribution" {"bottleneck_tier", "speedup_if_nonblocking",
 //   "critical_links", "ecmp_collisions"}, and the global "bottleneck" {"tier", "summary",
@@ -17,12 +21,14 @@
 // recording off, sampling per tier, a PFC headroom below the lossless requirement, ...; and when
 // the re-runs modelled the run's load balancing by its fluid counterpart); omitted when empty.
 // `rocesim run` adds "failures" (app/run_command.cpp) when the topology has timed failures.
-// Everything is deterministic for a given input and seed except run.wall_time_s and
-// run.events_per_wall_s. Kept in one file so it can move to sim/report.
+// `rocesim run` adds "wall_clock" (app/run_command.cpp: the phases' wall, CPU and peak RSS).
+// Everything is deterministic for a given input and seed except run.wall_time_s (input reading to
+// the last event), run.events_per_wall_s and "wall_clock"; compare skips every key containing "wall". Kept in one file so it can move to sim/report.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <ostream>
 #include <span>
 #include <string>
 
@@ -66,7 +72,7 @@ struct RunContext {
 
 nlohmann::json build_run_summary(const RunFacts& facts, const workload::WorkloadSpec& spec,
                                  const workload::LoweredWorkload& lowered, const workload::DagExecutor& executor,
-                                 const RunContext& context);
+                                 const RunContext& context, std::string* collectives_csv = nullptr);
 
 // A few lines for the terminal: fabric, backend, one line per op (first 20), totals.
 std::string run_summary_text(const nlohmann::json& summary);
@@ -74,5 +80,9 @@ std::string run_summary_text(const nlohmann::json& summary);
 // Writes `text` to dir/name through a temporary file and a rename, so a reader never sees a
 // partial file. Throws ConfigError if the directory cannot be created or written.
 void write_file_atomically(const std::string& dir, const std::string& name, const std::string& text);
+// The same, with the content written by `write` to the temporary file as it goes (large files
+// need not sit in memory whole).
+void write_file_atomically(const std::string& dir, const std::string& name,
+                           const std::function<void(std::ostream&)>& write);
 
 }  // namespace rocesim::app

@@ -20,15 +20,20 @@ constexpr std::uint64_t splitmix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-// Seed for the component with numeric id `id` (e.g. a switch index) in the family `domain`
-// (e.g. "ecmp"): stable across runs and platforms.
-constexpr std::uint64_t derive_seed(std::uint64_t master, std::string_view domain, std::uint64_t id = 0) {
-  std::uint64_t h = 0xCBF29CE484222325ULL;  // FNV-1a over the domain name
-  for (char c : domain) {
+// 64-bit FNV-1a of `bytes` (offset basis 0xCBF29CE484222325, prime 0x100000001B3), continuing
+// from `h` so a long input can be hashed in pieces.
+constexpr std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t h = 0xCBF29CE484222325ULL) {
+  for (char c : bytes) {
     h ^= static_cast<unsigned char>(c);
     h *= 0x100000001B3ULL;
   }
-  return splitmix64(splitmix64(master ^ h) + id);
+  return h;
+}
+
+// Seed for the component with numeric id `id` (e.g. a switch index) in the family `domain`
+// (e.g. "ecmp"): stable across runs and platforms.
+constexpr std::uint64_t derive_seed(std::uint64_t master, std::string_view domain, std::uint64_t id = 0) {
+  return splitmix64(splitmix64(master ^ fnv1a64(domain)) + id);
 }
 
 class Rng {

@@ -44,7 +44,7 @@ std::string op_label(const OpInput& op) { return op.type + " '" + op.id + "'"; }
 // Fills attr[i]["critical_links"] and returns, per op, the ECMP-imbalance candidate (or null): the
 // verdict needs the re-runs (see attribute()).
 std::vector<json> add_link_findings(const AttributionInput& in, const std::vector<TierRatio>& ratios,
-                                    std::vector<json>& attr) {
+                                    std::vector<json>& attr, std::vector<char>& linked) {
   std::vector<json> candidates(in.ops.size());
   const Fabric& f = *in.fabric;
   std::vector<Time> starts, ends;
@@ -52,12 +52,14 @@ std::vector<json> add_link_findings(const AttributionInput& in, const std::vecto
     starts.push_back(op.network ? op.start : Time::max());
     ends.push_back(op.network ? op.end : Time::max());
   }
-  const std::vector<OpLinkLoad> loads = op_link_loads(f, *in.router, *in.record, starts, ends);
-  for (std::size_t i = 0; i < loads.size(); ++i) {
-    if (loads[i].path_ports.empty()) continue;
+  // Only tiers whose hottest own port reaches kCollisionHotUtilization can be ECMP candidates.
+  visit_op_link_loads(f, *in.router, *in.record, starts, ends, kCollisionHotUtilization, [&](std::size_t i, OpLinkLoad&& load) {
+    if (load.path_ports.empty()) return;
+    linked[i] = 1;
     json crit = json::array();
-    for (std::size_t k = 0; k < std::min(kCriticalLinks, loads[i].path_ports.size()); ++k) {
-      const PortLoad& pl = loads[i].path_ports[k];
+    const std::size_t shown = in.ops[i].detail ? std::min(kCriticalLinks, load.path_ports.size()) : 0;
+    for (std::size_t k = 0; k < shown; ++k) {
+      const PortLoad& pl = load.path_ports[k];
       json o = port_identity_json(f, pl.port);
       o["utilization"] = tidy(pl.utilization);
       o["paused_us"] = in.record->has_pfc && pl.port < in.record->ports.size()
@@ -65,15 +67,15 @@ std::vector<json> add_link_findings(const AttributionInput& in, const std::vecto
                            : json(nullptr);
       crit.push_back(std::move(o));
     }
-    attr[i]["critical_links"] = std::move(crit);
+    if (in.ops[i].detail) attr[i]["critical_links"] = std::move(crit);
     const ScopeLoad* worst = nullptr;
-    for (const ScopeLoad& s : loads[i].scopes) {
+    for (const ScopeLoad& s : load.scopes) {
       bool nominal_1to1 = false;
       for (const TierRatio& t : ratios) nominal_1to1 |= t.link_tier == s.tier && t.ratio <= 1 + kRatioEps;
       if (!nominal_1to1 || s.max_path_utilization < kCollisionHotUtilization ||
           s.mean_utilization > kCollisionMeanFraction * s.max_path_utilization)
         continue;
-      if (worst == nullptr || s.max_path_utilization > worst->max_path_utilization) worst = &s;
+      if (worst == nullptr || quantized(s.max_path_utilization) > quantized(worst->max_path_utilization)) worst = &s;
     }
     if (worst != nullptr) {
       candidates[i] = json{{"tier", worst->tier},
@@ -81,7 +83,7 @@ std::vector<json> add_link_findings(const AttributionInput& in, const std::vecto
                            {"hottest_utilization", tidy(worst->max_path_utilization)},
                            {"scope_mean_utilization", tidy(worst->mean_utilization)}};
     }
-  }
+  });
   return candidates;
 }
 
@@ -156,8 +158,9 @@ AttributionResult attribute(const AttributionInput& in) {
   std::vector<json> attr(n, json::object());
   const std::vector<TierRatio> ratios = tier_ratios(*in.fabric);
   std::vector<json> collision_candidates(n);
+  std::vector<char> linked(n, 0);  // the op's window loads were measured
   if (in.router != nullptr && in.record != nullptr && !in.record->transfers.empty()) {
-    collision_candidates = add_link_findings(in, ratios, attr);
+    collision_candidates = add_link_findings(in, ratios, attr, linked);
   }
 
   std::vector<double> efficiency(n, 0.0);
@@ -211,15 +214,17 @@ AttributionResult attribute(const AttributionInput& in) {
           top = k;
         }
       }
-      attr[i]["speedup_if_nonblocking"] = speedups;
       const bool limits = top && top_speedup > kBottleneckSpeedup;
-      attr[i]["bottleneck_tier"] = limits ? json(over[*top].link_tier) : json(nullptr);
+      // An op without detail keeps only what is not null: thousands of such ops are aggregated.
+      if (in.ops[i].detail) attr[i]["speedup_if_nonblocking"] = speedups;
+      if (in.ops[i].detail || limits) attr[i]["bottleneck_tier"] = limits ? json(over[*top].link_tier) : json(nullptr);
       // ECMP imbalance needs evidence that the fabric, not the NICs, slowed the op: the fluid
       // base is > 5 % slower than the non-blocking re-run and no oversubscribed tier explains it.
-      if (attr[i].contains("critical_links")) {
+      if (linked[i]) {
         const bool fabric_slow =
             tnb && tb && static_cast<double>(tb->ps) > kBottleneckSpeedup * static_cast<double>(tnb->ps);
-        attr[i]["ecmp_collisions"] = fabric_slow && !limits ? collision_candidates[i] : json(nullptr);
+        json found = fabric_slow && !limits ? collision_candidates[i] : json(nullptr);
+        if (in.ops[i].detail || !found.is_null()) attr[i]["ecmp_collisions"] = std::move(found);
       }
       if (limits) {
         ++limited[*top];

@@ -24,7 +24,7 @@
 //       with fluid even when the main run was packet-level.
 //   bottleneck_tier(op) = argmax_t speedup_t(op) if that speedup > 1.05 (a 5 % threshold: below it
 //       a tier's oversubscription costs less than typical run-to-run effects), else null.
-//   critical_links(op) = the 3 hottest ports on the op's own paths inside its window
+//   critical_links(op) (only for ops with OpInput::detail) = the 3 hottest ports on the op's own paths inside its window
 //       (report/critical_links.hpp), with the whole-run paused_us of each (null without PFC).
 //   ECMP collisions(op): the fabric slowed the op (T_base > 1.05 · T_nb) but no oversubscribed
 //       tier explains it (bottleneck_tier null), and in a switch tier that is nominally 1:1
@@ -81,6 +81,8 @@ struct OpInput {
   bool network = true;  // false for compute ops: not attributed
   Time start = Time::max(), end = Time::max();  // main run
   Time lower_bound = Time::max();                // report/op_lower_bound.hpp; max: unknown (no ideal_us)
+  bool detail = true;   // false: no "critical_links" or "speedup_if_nonblocking", and no null fields
+                        // (the loads still feed ecmp_collisions)
 };
 
 struct AttributionInput {

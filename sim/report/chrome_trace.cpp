@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <sstream>
 
 #include "report/csv_writers.hpp"
+#include "topology/failures.hpp"
 
 namespace rocesim::report {
 namespace {
@@ -75,19 +77,67 @@ class RankOfEndpoint {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs_;
 };
 
+// Greedy interval partitioning of one rank's slices into lanes (tracks) in which slices never
+// overlap: a slice goes to the first lane whose last slice has ended by its start. Slices must be
+// offered in start order. Touching slices (end == next start) share a lane.
+class Lanes {
+ public:
+  std::uint32_t place(Time start, Time end) {
+    for (std::uint32_t k = 0; k < last_end_.size(); ++k) {
+      if (last_end_[k] <= start) {
+        last_end_[k] = end;
+        return k;
+      }
+    }
+    last_end_.push_back(end);
+    return static_cast<std::uint32_t>(last_end_.size() - 1);
+  }
+  std::uint32_t count() const { return static_cast<std::uint32_t>(last_end_.size()); }
+
+ private:
+  std::vector<Time> last_end_;
+};
+
+// Track ids: rank r of a job of n ranks, op lane k → tid r + n·2k; transfer lane k → r + n·(2k+1).
+// Lane 0 of the ops is tid r, as before lanes existed.
+std::uint32_t lane_tid(std::uint32_t rank, std::uint32_t world, std::uint32_t lane, bool transfers) {
+  return rank + world * (2 * lane + (transfers ? 1 : 0));
+}
+
 void complete_event(std::string& out, const std::string& name, const std::string& cat, std::uint32_t pid,
                     std::uint32_t tid, Time start, Time end, const std::string& args) {
-  out += ",\n{\"name\":" + name + ",\"cat\":" + cat + ",\"ph\":\"X\",\"pid\":" + std::to_string(pid) +
-         ",\"tid\":" + std::to_string(tid) + ",\"ts\":" + format_us(start) + ",\"dur\":" + format_us(end - start) +
-         ",\"args\":{" + args + "}}";
+  // Appended piece by piece: one event per transfer, so no temporary strings.
+  out += ",\n{\"name\":";
+  out += name;
+  out += ",\"cat\":";
+  out += cat;
+  out += ",\"ph\":\"X\",\"pid\":";
+  out += std::to_string(pid);
+  out += ",\"tid\":";
+  out += std::to_string(tid);
+  out += ",\"ts\":";
+  out += format_us(start);
+  out += ",\"dur\":";
+  out += format_us(end - start);
+  out += ",\"args\":{";
+  out += args;
+  out += "}}";
 }
 
 }  // namespace
 
-std::string chrome_trace_json(const nlohmann::json& summary, const workload::LoweredWorkload& lw,
+std::string chrome_trace_json(const workload::WorkloadSpec& spec, const workload::LoweredWorkload& lw,
                               const observe::RunRecord& rec, std::size_t max_transfer_events) {
-  const nlohmann::json& ops = summary.at("ops");
-  const nlohmann::json& jobs = summary.at("jobs");
+  std::ostringstream os;
+  write_chrome_trace(os, spec, lw, rec, max_transfer_events);
+  return os.str();
+}
+
+void write_chrome_trace(std::ostream& os, const workload::WorkloadSpec& spec, const workload::LoweredWorkload& lw,
+                        const observe::RunRecord& rec, std::size_t max_transfer_events, const topology::Fabric* fabric) {
+  // Text goes out in pieces of about kFlushBytes, so a trace of millions of slices never sits in
+  // memory whole.
+  constexpr std::size_t kFlushBytes = 1 << 20;
   std::string out = "{\"traceEvents\": [\n";
   bool first = true;
   const auto meta = [&](const char* what, std::uint32_t pid, std::uint32_t tid, const std::string& name) {
@@ -96,8 +146,13 @@ std::string chrome_trace_json(const nlohmann::json& summary, const workload::Low
     out += std::string("{\"name\":\"") + what + "\",\"ph\":\"M\",\"pid\":" + std::to_string(pid) +
            ",\"tid\":" + std::to_string(tid) + ",\"args\":{\"name\":" + json_string(name) + "}}";
   };
+  const auto sort_index = [&](std::uint32_t pid, std::uint32_t tid, std::uint32_t rank, std::uint32_t k) {
+    out += ",\n{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":" + std::to_string(pid) +
+           ",\"tid\":" + std::to_string(tid) + ",\"args\":{\"sort_index\":" +
+           std::to_string(static_cast<std::uint64_t>(rank) * 1'000'000 + k) + "}}";
+  };
   for (std::uint32_t j = 0; j < lw.jobs.size(); ++j) {
-    meta("process_name", j, 0, jobs.at(j).at("name").get<std::string>());
+    meta("process_name", j, 0, spec.jobs[j].name);
     for (std::uint32_t r = 0; r < lw.jobs[j].world_size; ++r) {
       meta("thread_name", j, r,
            "rank " + std::to_string(r) + " (acc" + std::to_string(lw.rank_endpoint[lw.jobs[j].rank_offset + r]) + ")");
@@ -124,6 +179,13 @@ std::string chrome_trace_json(const nlohmann::json& summary, const workload::Low
       }
     }
   }
+  // Op slices: (op, rank) spans, laid out per rank in start order (ties: op, then rank).
+  struct Slice {
+    Time start, end;
+    std::uint32_t op, rank;  // global rank
+    std::size_t transfer;    // index into rec.transfers, or SIZE_MAX for an op span
+  };
+  std::vector<Slice> slices;
   for (std::size_t k = 0; k < keys.size(); ++k) {
     const auto op = static_cast<std::uint32_t>(keys[k] >> 32);
     const auto rank = static_cast<std::uint32_t>(keys[k] & 0xffffffffu);
@@ -133,12 +195,7 @@ std::string chrome_trace_json(const nlohmann::json& summary, const workload::Low
       e = span_end[k];
     }
     if (s == Time::max() || e == Time::max()) continue;  // the op never ran to its end
-    const workload::OpRecord& o = lw.ops[op];
-    const nlohmann::json& js = ops.at(op);
-    std::string args = "\"op\":" + std::to_string(op) + ",\"iteration\":" + std::to_string(o.iteration);
-    if (js.contains("algorithm")) args += ",\"algorithm\":" + json_string(js["algorithm"].get<std::string>());
-    complete_event(out, json_string(js.at("id").get<std::string>()), json_string(js.at("type").get<std::string>()), o.job,
-                   rank - lw.jobs[o.job].rank_offset, s, e, args);
+    slices.push_back(Slice{s, e, op, rank, SIZE_MAX});
   }
   std::string note;
   if (!rec.transfers_recorded) {
@@ -147,21 +204,114 @@ std::string chrome_trace_json(const nlohmann::json& summary, const workload::Low
     note = std::to_string(rec.transfers.size()) + " transfers exceed " + std::to_string(max_transfer_events) +
            ": transfer events left out";
   } else {
-    for (const observe::TransferRecord& t : rec.transfers) {
+    for (std::size_t i = 0; i < rec.transfers.size(); ++i) {
+      const observe::TransferRecord& t = rec.transfers[i];
       if (t.op == observe::kNoOpIndex || t.end == Time::max()) continue;
       const std::uint32_t job = lw.ops[t.op].job;
       const std::uint32_t src = rank_of.find(job, t.src), dst = rank_of.find(job, t.dst);
       if (src == workload::kNoRank || dst == workload::kNoRank) continue;
-      const std::uint32_t off = lw.jobs[job].rank_offset;
-      complete_event(out, "\"to rank " + std::to_string(dst - off) + "\"", "\"transfer\"", job, src - off, t.start, t.end,
+      slices.push_back(Slice{t.start, t.end, t.op, src, i});
+    }
+  }
+  std::stable_sort(slices.begin(), slices.end(), [](const Slice& a, const Slice& b) { return a.start < b.start; });
+  std::vector<Lanes> op_lanes(lw.rank_endpoint.size()), transfer_lanes(lw.rank_endpoint.size());
+  std::vector<std::uint32_t> lane(slices.size());
+  for (std::size_t k = 0; k < slices.size(); ++k) {
+    const Slice& sl = slices[k];
+    lane[k] = (sl.transfer == SIZE_MAX ? op_lanes : transfer_lanes)[sl.rank].place(sl.start, sl.end);
+  }
+  // Names of the extra lanes (lane 0 of the ops is the rank's own track, named above).
+  for (std::uint32_t j = 0; j < lw.jobs.size(); ++j) {
+    const std::uint32_t off = lw.jobs[j].rank_offset, n = lw.jobs[j].world_size;
+    for (std::uint32_t r = 0; r < n; ++r) {
+      for (std::uint32_t k = 0; k < op_lanes[off + r].count() || k < transfer_lanes[off + r].count(); ++k) {
+        if (k > 0 && k < op_lanes[off + r].count()) {
+          meta("thread_name", j, lane_tid(r, n, k, false), "rank " + std::to_string(r) + " ops " + std::to_string(k));
+        }
+        if (k < transfer_lanes[off + r].count()) {
+          meta("thread_name", j, lane_tid(r, n, k, true), "rank " + std::to_string(r) + " transfers " + std::to_string(k));
+        }
+      }
+    }
+  }
+  // Perfetto orders tracks by sort index: a rank's lanes stay together, ops above transfers.
+  for (std::uint32_t j = 0; j < lw.jobs.size(); ++j) {
+    const std::uint32_t off = lw.jobs[j].rank_offset, n = lw.jobs[j].world_size;
+    for (std::uint32_t r = 0; r < n; ++r) {
+      const std::uint32_t ops_n = std::max<std::uint32_t>(1, op_lanes[off + r].count());
+      for (std::uint32_t k = 0; k < ops_n; ++k) sort_index(j, lane_tid(r, n, k, false), r, k);
+      for (std::uint32_t k = 0; k < transfer_lanes[off + r].count(); ++k) sort_index(j, lane_tid(r, n, k, true), r, ops_n + k);
+    }
+  }
+  for (std::size_t k = 0; k < slices.size(); ++k) {
+    if (out.size() >= kFlushBytes) {
+      os << out;
+      out.clear();
+    }
+    const Slice& sl = slices[k];
+    const workload::OpRecord& o = lw.ops[sl.op];
+    const std::uint32_t off = lw.jobs[o.job].rank_offset, n = lw.jobs[o.job].world_size;
+    if (sl.transfer == SIZE_MAX) {
+      const workload::OpSpec& os = spec.jobs[o.job].ops[o.spec_index];
+      std::string args = "\"op\":" + std::to_string(sl.op) + ",\"iteration\":" + std::to_string(o.iteration);
+      if (workload::is_collective(os.type)) args += ",\"algorithm\":" + json_string(to_string(os.algorithm));
+      complete_event(out, json_string(os.id), json_string(to_string(os.type)), o.job,
+                     lane_tid(sl.rank - off, n, lane[k], false), sl.start, sl.end, args);
+    } else {
+      const observe::TransferRecord& t = rec.transfers[sl.transfer];
+      const std::uint32_t dst = rank_of.find(o.job, t.dst);
+      complete_event(out, "\"to rank " + std::to_string(dst - off) + "\"", "\"transfer\"", o.job,
+                     lane_tid(sl.rank - off, n, lane[k], true), t.start, t.end,
                      "\"bytes\":" + std::to_string(t.bytes) + ",\"op\":" + std::to_string(t.op) +
                          ",\"flow_label\":" + std::to_string(t.flow_label));
+    }
+  }
+  // Counter tracks of the sampled ports (or tiers): one process after the jobs, "fabric".
+  const observe::TimeSeries& ts = rec.series;
+  if (!ts.at.empty() && ts.series() > 0) {
+    const auto fabric_pid = static_cast<std::uint32_t>(lw.jobs.size());
+    meta("process_name", fabric_pid, 0, "fabric (sampled links)");
+    std::vector<std::string> names(ts.series());
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      if (ts.ports.empty()) {
+        names[k] = json_string(ts.tiers[k]);
+      } else {
+        const topology::PortId p = ts.ports[k];
+        names[k] = json_string(fabric != nullptr ? "port " + std::to_string(p) + " " + topology::node_name(*fabric, fabric->port(p).node) +
+                                                       "->" + topology::node_name(*fabric, fabric->port(p).peer)
+                                                 : "port " + std::to_string(p));
+      }
+    }
+    const bool queues = !ts.queue_bytes.empty();
+    // A sample is the mean over the interval that ends at it: the counter holds it from the
+    // interval's start.
+    for (std::size_t i = 0; i < ts.at.size(); ++i) {
+      if (out.size() >= kFlushBytes) {
+        os << out;
+        out.clear();
+      }
+      const Time from = i == 0 ? Time{} : ts.at[i - 1];
+      for (std::size_t k = 0; k < names.size(); ++k) {
+        out += ",\n{\"name\":";
+        out += names[k];
+        out += ",\"ph\":\"C\",\"pid\":";
+        out += std::to_string(fabric_pid);
+        out += ",\"tid\":0,\"ts\":";
+        out += format_us(from);
+        out += ",\"args\":{\"utilization\":";
+        out += format_real(ts.utilization[i * names.size() + k]);
+        if (queues) {
+          out += ",\"queue_bytes\":";
+          out += std::to_string(ts.queue_bytes[i * names.size() + k]);
+        }
+        out += "}}";
+      }
     }
   }
   out += "\n],\n\"displayTimeUnit\": \"ns\",\n\"otherData\": {\"backend\":" + json_string(rec.backend);
   if (!note.empty()) out += ",\"note\":" + json_string(note);
   out += "}}\n";
-  return out;
+  os << out;
 }
 
 }  // namespace rocesim::report

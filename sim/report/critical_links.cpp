@@ -1,8 +1,8 @@
 #include "report/critical_links.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
-#include <numeric>
 #include <tuple>
 
 #include "report/link_tiers.hpp"
@@ -12,128 +12,244 @@ namespace {
 
 using topology::PortId;
 
-// Ports an op's load is tracked on: its own path ports (own = true) and the scope ports around
-// the switches on those paths. Sorted by port id, so lookups are binary searches.
-struct Interest {
-  std::vector<PortId> ports;
-  std::vector<char> own;
-  std::vector<double> bytes;
-  std::ptrdiff_t find(PortId p) const {
-    auto it = std::lower_bound(ports.begin(), ports.end(), p);
-    return it != ports.end() && *it == p ? it - ports.begin() : -1;
+// Every port's cumulative carried bytes C_p(t) as breakpoints (t_k, C_p(t_k)), CSR by port;
+// linear in between (header). Built from (time, rate change) pairs, sorted and integrated in place.
+class CumulativeLoad {
+ public:
+  explicit CumulativeLoad(std::size_t ports) : begin_(ports + 1, 0), size_(ports, 0) {}
+  void count(PortId p) { begin_[p + 1] += 2; }
+  void allocate() {
+    for (std::size_t p = 1; p < begin_.size(); ++p) begin_[p] += begin_[p - 1];
+    points_.resize(begin_.back());
   }
+  // Bytes b moved uniformly over [s, e) on port p: rate +b/(e − s) at s, back at e.
+  void add(PortId p, Time s, Time e, double bytes) {
+    const double rate = bytes / static_cast<double>((e - s).ps);
+    Point* at = points_.data() + begin_[p] + size_[p];
+    at[0] = Point{s.ps, rate};
+    at[1] = Point{e.ps, -rate};
+    size_[p] += 2;
+  }
+  // Turns each port's rate changes into cumulative bytes at merged breakpoints.
+  void integrate() {
+    for (std::size_t p = 0; p + 1 < begin_.size(); ++p) {
+      Point* first = points_.data() + begin_[p];
+      Point* last = first + size_[p];
+      std::sort(first, last, [](const Point& a, const Point& b) { return a.t < b.t; });
+      double rate = 0.0, cum = 0.0;
+      Point* out = first;
+      for (Point* it = first; it != last;) {
+        const std::int64_t t = it->t;
+        if (out != first) cum += rate * static_cast<double>(t - (out - 1)->t);
+        for (; it != last && it->t == t; ++it) rate += it->v;
+        *out++ = Point{t, cum};
+      }
+      size_[p] = static_cast<std::uint32_t>(out - first);
+    }
+  }
+  // C_p(t): bytes carried by port p up to time t.
+  double at(PortId p, Time t) const {
+    const Point* first = points_.data() + begin_[p];
+    const Point* last = first + size_[p];
+    const Point* it = std::upper_bound(first, last, t.ps, [](std::int64_t v, const Point& q) { return v < q.t; });
+    if (it == first) return 0.0;
+    const Point& a = *(it - 1);
+    if (it == last) return a.v;
+    return a.v + (it->v - a.v) * static_cast<double>(t.ps - a.t) / static_cast<double>(it->t - a.t);
+  }
+
+ private:
+  struct Point {
+    std::int64_t t;  // ps
+    double v;        // rate change (bytes/ps) while building, then cumulative bytes at t
+  };
+  std::vector<std::size_t> begin_;
+  std::vector<std::uint32_t> size_;
+  std::vector<Point> points_;
+};
+
+// Switch-to-switch tier groups of ports, keyed (rank, tier, down) so that iterating the keys runs
+// bottom-up, up before down; computed once per port on first use.
+class TierGroups {
+ public:
+  explicit TierGroups(const topology::Fabric& f) : f_(f), group_(f.port_count(), kUnknown) {}
+  static constexpr int kNone = -1;
+  int of(PortId p) {
+    if (group_[p] != kUnknown) return group_[p];
+    const topology::LinkId l = f_.port(p).link;
+    if (f_.link(l).kind != topology::LinkKind::fabric) return group_[p] = kNone;
+    const auto key = std::make_tuple(link_tier_rank(f_, l), link_tier_name(f_, l), !port_goes_up(f_, p));
+    const auto it = index_.emplace(key, static_cast<int>(index_.size())).first;
+    return group_[p] = it->second;
+  }
+  std::size_t size() const { return index_.size(); }
+  // (group id, tier, up) in key order.
+  const std::vector<std::tuple<int, std::string, bool>>& ordered() {
+    if (ordered_.size() != index_.size()) {
+      ordered_.clear();
+      for (const auto& [key, id] : index_) ordered_.emplace_back(id, std::get<1>(key), !std::get<2>(key));
+    }
+    return ordered_;
+  }
+
+ private:
+  static constexpr int kUnknown = -2;
+  const topology::Fabric& f_;
+  std::vector<int> group_;
+  std::map<std::tuple<int, std::string, bool>, int> index_;
+  std::vector<std::tuple<int, std::string, bool>> ordered_;
 };
 
 }  // namespace
 
+// Ports carrying the same transfers differ only by floating-point noise in C_p(we) − C_p(ws);
+// ranking on 1e-9 steps makes such ties fall to the port id, as the per-transfer sum did.
+std::int64_t quantized(double utilization) { return std::llround(utilization * 1e9); }
+
 std::vector<OpLinkLoad> op_link_loads(const topology::Fabric& f, const routing::Router& router,
                                       const observe::RunRecord& record, std::span<const Time> op_start,
-                                      std::span<const Time> op_end) {
+                                      std::span<const Time> op_end, double scope_threshold) {
+  std::vector<OpLinkLoad> out(std::min(op_start.size(), op_end.size()));
+  visit_op_link_loads(f, router, record, op_start, op_end, scope_threshold,
+                      [&](std::size_t i, OpLinkLoad&& l) { out[i] = std::move(l); });
+  return out;
+}
+
+void visit_op_link_loads(const topology::Fabric& f, const routing::Router& router, const observe::RunRecord& record,
+                         std::span<const Time> op_start, std::span<const Time> op_end, double scope_threshold,
+                         const std::function<void(std::size_t, OpLinkLoad&&)>& visit) {
   const std::size_t n_ops = std::min(op_start.size(), op_end.size());
-  std::vector<OpLinkLoad> out(n_ops);
   auto valid = [&](std::size_t i) { return op_start[i] != Time::max() && op_end[i] != Time::max() && op_end[i] > op_start[i]; };
   std::vector<PortId> path;
   auto path_of = [&](const observe::TransferRecord& t) {
     path.clear();
     if (!router.path(routing::FlowKey::for_qp(t.src, t.dst, t.flow_label), path)) path.clear();
   };
+  auto end_of = [&](const observe::TransferRecord& t) { return t.end != Time::max() ? t.end : record.end; };
 
-  // 1. Own path ports per op, then the scope ports around the switches on them.
-  std::vector<std::vector<PortId>> own(n_ops);
-  for (const observe::TransferRecord& t : record.transfers) {
-    if (t.op >= n_ops || !valid(t.op)) continue;
-    path_of(t);
-    own[t.op].insert(own[t.op].end(), path.begin(), path.end());
+  // 1. Every transfer routed once (paths kept flat, 4 B per port); breakpoint counts per port;
+  // each valid op's transfers (CSR by op).
+  const std::size_t n_t = record.transfers.size();
+  std::vector<std::size_t> path_begin(n_t + 1, 0);
+  std::vector<PortId> paths;
+  std::vector<std::size_t> op_begin(n_ops + 1, 0);
+  CumulativeLoad load(f.port_count());
+  for (std::size_t k = 0; k < n_t; ++k) {
+    const observe::TransferRecord& t = record.transfers[k];
+    const bool mine = t.op < n_ops && valid(t.op);
+    const bool moves = end_of(t) > t.start;
+    if (mine || moves) {
+      path_of(t);
+      paths.insert(paths.end(), path.begin(), path.end());
+    }
+    path_begin[k + 1] = paths.size();
+    if (mine && path_begin[k + 1] > path_begin[k]) ++op_begin[t.op + 1];
+    if (moves) {
+      for (PortId p : path) load.count(p);
+    }
   }
-  std::vector<Interest> interest(n_ops);
+  for (std::size_t i = 0; i < n_ops; ++i) op_begin[i + 1] += op_begin[i];
+  if (op_begin[n_ops] == 0) return;
+  std::vector<std::uint32_t> op_transfers(op_begin[n_ops]);
+  {
+    std::vector<std::size_t> fill(op_begin.begin(), op_begin.end() - 1);
+    for (std::size_t k = 0; k < n_t; ++k) {
+      const observe::TransferRecord& t = record.transfers[k];
+      if (t.op < n_ops && valid(t.op) && path_begin[k + 1] > path_begin[k]) {
+        op_transfers[fill[t.op]++] = static_cast<std::uint32_t>(k);
+      }
+    }
+  }
+
+  // 2. Every transfer's bytes spread uniformly over its lifetime, integrated per port.
+  load.allocate();
+  for (std::size_t k = 0; k < n_t; ++k) {
+    const observe::TransferRecord& t = record.transfers[k];
+    const Time te = end_of(t);
+    if (te <= t.start) continue;
+    for (std::size_t j = path_begin[k]; j < path_begin[k + 1]; ++j) load.add(paths[j], t.start, te, static_cast<double>(t.bytes));
+  }
+  load.integrate();
+
+  // 3. Per op: window bytes on its own and scope ports, utilizations hottest first, and per-tier
+  // scope means.
+  TierGroups tiers(f);
+  struct Group {
+    double bytes = 0, capacity_bps = 0, max_own = 0;
+    bool seen = false;
+  };
+  std::vector<Group> groups;
+  std::vector<PortId> all, mine;
   for (std::size_t i = 0; i < n_ops; ++i) {
-    std::sort(own[i].begin(), own[i].end());
-    own[i].erase(std::unique(own[i].begin(), own[i].end()), own[i].end());
-    std::vector<PortId> all = own[i];
-    for (PortId p : own[i]) {
-      for (topology::NodeId n : {f.port(p).node, f.port(p).peer}) {
-        if (f.node(n).role != topology::NodeRole::fabric_switch) continue;
-        const topology::Node& node = f.node(n);
-        for (PortId u = node.up_begin; u < node.first_port + node.port_count; ++u) {
-          all.push_back(u);
-          all.push_back(f.port(u).peer_port);
+    if (op_begin[i + 1] == op_begin[i]) continue;
+    mine.clear();
+    for (std::size_t j = op_begin[i]; j < op_begin[i + 1]; ++j) {
+      const std::size_t k = op_transfers[j];
+      mine.insert(mine.end(), paths.begin() + static_cast<std::ptrdiff_t>(path_begin[k]),
+                  paths.begin() + static_cast<std::ptrdiff_t>(path_begin[k + 1]));
+    }
+    std::sort(mine.begin(), mine.end());
+    mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
+    const double window_s = (op_end[i] - op_start[i]).seconds();
+    OpLinkLoad result;
+    groups.assign(groups.size(), Group{});
+    const auto group_of = [&](PortId p) -> Group* {
+      const int g = tiers.of(p);
+      if (g == TierGroups::kNone) return nullptr;
+      if (static_cast<std::size_t>(g) >= groups.size()) groups.resize(static_cast<std::size_t>(g) + 1);
+      return &groups[static_cast<std::size_t>(g)];
+    };
+    const auto window_bytes = [&](PortId p) { return load.at(p, op_end[i]) - load.at(p, op_start[i]); };
+    // Own ports first: they decide which tiers' scopes are wanted.
+    for (PortId p : mine) {
+      const double bytes = window_bytes(p);
+      const double rate = static_cast<double>(f.port_rate(p).bps);
+      const double util = 8.0 * bytes / (rate * window_s);
+      result.path_ports.push_back(PortLoad{p, bytes, util});
+      if (Group* grp = group_of(p)) {
+        grp->seen = true;
+        grp->bytes += bytes;
+        grp->capacity_bps += rate;
+        grp->max_own = std::max(grp->max_own, util);
+      }
+    }
+    double hottest = 0.0;
+    for (const PortLoad& pl : result.path_ports) hottest = std::max(hottest, pl.utilization);
+    all.clear();
+    if (hottest >= scope_threshold) {  // else no tier of this op is wanted: no scope ports
+      all.assign(mine.begin(), mine.end());
+      for (PortId p : mine) {
+        for (topology::NodeId n : {f.port(p).node, f.port(p).peer}) {
+          const topology::Node& node = f.node(n);
+          if (node.role != topology::NodeRole::fabric_switch) continue;
+          for (PortId u = node.up_begin; u < node.first_port + node.port_count; ++u) {
+            all.push_back(u);
+            all.push_back(f.port(u).peer_port);
+          }
         }
       }
+      std::sort(all.begin(), all.end());
+      all.erase(std::unique(all.begin(), all.end()), all.end());
     }
-    std::sort(all.begin(), all.end());
-    all.erase(std::unique(all.begin(), all.end()), all.end());
-    Interest& in = interest[i];
-    in.ports = std::move(all);
-    in.own.assign(in.ports.size(), 0);
-    in.bytes.assign(in.ports.size(), 0.0);
-    for (PortId p : own[i]) in.own[static_cast<std::size_t>(in.find(p))] = 1;
-  }
-
-  // 2. Spread every transfer's bytes over its lifetime and add the part inside each op window.
-  std::vector<std::size_t> order;
-  for (std::size_t i = 0; i < n_ops; ++i) {
-    if (valid(i) && !own[i].empty()) order.push_back(i);
-  }
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return op_start[a] != op_start[b] ? op_start[a] < op_start[b] : a < b;
-  });
-  std::vector<Time> prefix_max_end(order.size());
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    prefix_max_end[k] = std::max(k ? prefix_max_end[k - 1] : Time{}, op_end[order[k]]);
-  }
-  for (const observe::TransferRecord& t : record.transfers) {
-    const Time te = t.end != Time::max() ? t.end : record.end;
-    if (te <= t.start) continue;
-    // Ops whose window starts before te, scanned backwards while some earlier window can still
-    // reach past t.start.
-    auto it = std::partition_point(order.begin(), order.end(), [&](std::size_t i) { return op_start[i] < te; });
-    bool routed = false;
-    for (std::ptrdiff_t k = (it - order.begin()) - 1; k >= 0 && prefix_max_end[static_cast<std::size_t>(k)] > t.start; --k) {
-      const std::size_t i = order[static_cast<std::size_t>(k)];
-      const Time lo = std::max(t.start, op_start[i]), hi = std::min(te, op_end[i]);
-      if (hi <= lo) continue;
-      if (!routed) {
-        path_of(t);
-        routed = true;
-      }
-      const double share = static_cast<double>(t.bytes) * static_cast<double>((hi - lo).ps) / static_cast<double>((te - t.start).ps);
-      for (PortId p : path) {
-        const std::ptrdiff_t j = interest[i].find(p);
-        if (j >= 0) interest[i].bytes[static_cast<std::size_t>(j)] += share;
-      }
+    for (PortId p : all) {
+      if (std::binary_search(mine.begin(), mine.end(), p)) continue;
+      Group* grp = group_of(p);
+      if (grp == nullptr || !grp->seen || grp->max_own < scope_threshold) continue;
+      grp->bytes += window_bytes(p);
+      grp->capacity_bps += static_cast<double>(f.port_rate(p).bps);
     }
-  }
-
-  // 3. Utilizations, hottest first, and per-tier scope means.
-  for (std::size_t i : order) {
-    const double window_s = (op_end[i] - op_start[i]).seconds();
-    const Interest& in = interest[i];
-    OpLinkLoad& load = out[i];
-    struct Group {
-      double bytes = 0, capacity_bps = 0, max_own = 0;
-    };
-    std::map<std::tuple<int, std::string, bool>, Group> groups;  // (rank, tier, !up): bottom-up, up first
-    for (std::size_t j = 0; j < in.ports.size(); ++j) {
-      const PortId p = in.ports[j];
-      const double rate = static_cast<double>(f.port_rate(p).bps);
-      const double util = 8.0 * in.bytes[j] / (rate * window_s);
-      if (in.own[j]) load.path_ports.push_back(PortLoad{p, in.bytes[j], util});
-      const topology::LinkId l = f.port(p).link;
-      if (f.link(l).kind != topology::LinkKind::fabric) continue;
-      Group& g = groups[{link_tier_rank(f, l), link_tier_name(f, l), !port_goes_up(f, p)}];
-      g.bytes += in.bytes[j];
-      g.capacity_bps += rate;
-      if (in.own[j]) g.max_own = std::max(g.max_own, util);
-    }
-    std::sort(load.path_ports.begin(), load.path_ports.end(), [](const PortLoad& a, const PortLoad& b) {
-      return a.utilization != b.utilization ? a.utilization > b.utilization : a.port < b.port;
+    std::sort(result.path_ports.begin(), result.path_ports.end(), [](const PortLoad& a, const PortLoad& b) {
+      const auto qa = quantized(a.utilization), qb = quantized(b.utilization);
+      return qa != qb ? qa > qb : a.port < b.port;
     });
-    for (const auto& [key, g] : groups) {
-      load.scopes.push_back(ScopeLoad{std::get<1>(key), !std::get<2>(key), 8.0 * g.bytes / (g.capacity_bps * window_s),
-                                      g.max_own});
+    for (const auto& [g, tier, up] : tiers.ordered()) {
+      if (static_cast<std::size_t>(g) >= groups.size()) continue;
+      const Group& grp = groups[static_cast<std::size_t>(g)];
+      if (!grp.seen || grp.max_own < scope_threshold) continue;
+      result.scopes.push_back(ScopeLoad{tier, up, 8.0 * grp.bytes / (grp.capacity_bps * window_s), grp.max_own});
     }
+    visit(i, std::move(result));
   }
-  return out;
 }
 
 }  // namespace rocesim::report

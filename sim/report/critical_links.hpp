@@ -15,12 +15,18 @@
 // ports and the down ports into n (the reverse directions), i.e. every alternative ECMP could have
 // picked at and into those switches. scope_mean(tier, dir) = 8·Σ bytes / (Σ R · window) over the
 // scope ports of that tier and direction.
-// Cost: two Router::path calls per recorded transfer per op window it overlaps; memory O(ports of
-// the op's paths and scopes).
+// How (one pass over the transfers, not one per op): every port's carried bytes form a piecewise
+// linear cumulative curve C_p(t) = Σ_{transfers on p} b · clamp((t − s)/(e − s), 0, 1), built once
+// from two breakpoints per transfer and port; an op's window load on p is C_p(we) − C_p(ws), two
+// binary searches. This equals the per-transfer sum above (up to floating-point order).
+// Cost: one Router::path call per recorded transfer; O(log) per (op, port of interest); memory
+// (freed on return) 16 B per breakpoint (≤ 2 per transfer and path port), 4 B per path port and
+// 12 B per transfer.
 // Thread safety: pure function of its inputs.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -45,13 +51,25 @@ struct ScopeLoad {
 
 struct OpLinkLoad {
   std::vector<PortLoad> path_ports;  // ports of the op's own transfers, hottest first (ties: port id)
-  std::vector<ScopeLoad> scopes;     // switch-to-switch tiers only, bottom-up
+  std::vector<ScopeLoad> scopes;     // switch-to-switch tiers only, bottom-up (see scope_threshold)
 };
 
+// Utilization on a 1e-9 grid: rankings use it so that floating-point noise does not break ties.
+std::int64_t quantized(double utilization);
+
+// `scope_threshold`: scopes only for the tiers (and directions) where one of the op's own ports
+// reaches that utilization (0: every tier and direction the op's own ports are in); the others cost two binary searches per
+// scope port and op and are skipped when the caller only looks at hot tiers.
 // One entry per op in `windows` ([start, end) from the main run; an op with start == Time::max()
 // or end <= start gets an empty result).
 std::vector<OpLinkLoad> op_link_loads(const topology::Fabric& fabric, const routing::Router& router,
                                       const observe::RunRecord& record, std::span<const Time> op_start,
-                                      std::span<const Time> op_end);
+                                      std::span<const Time> op_end, double scope_threshold = 0.0);
+
+// The same, handed to `visit(op index, load)` one op at a time in op order (only ops with a
+// non-empty result), so a caller that condenses each load never holds them all.
+void visit_op_link_loads(const topology::Fabric& fabric, const routing::Router& router, const observe::RunRecord& record,
+                         std::span<const Time> op_start, std::span<const Time> op_end, double scope_threshold,
+                         const std::function<void(std::size_t, OpLinkLoad&&)>& visit);
 
 }  // namespace rocesim::report

@@ -40,12 +40,25 @@ std::string format_us(Time t) {
   const std::int64_t ps = t.ps;
   const bool neg = ps < 0;
   const std::uint64_t a = neg ? static_cast<std::uint64_t>(-ps) : static_cast<std::uint64_t>(ps);
+  // "<µs>.<6 ps digits>" without trailing zeros (to_chars: this runs once per transfer and op).
   char buf[48];
-  int n = std::snprintf(buf, sizeof buf, "%s%llu.%06llu", neg ? "-" : "", static_cast<unsigned long long>(a / 1000000),
-                        static_cast<unsigned long long>(a % 1000000));
-  while (n > 0 && buf[n - 1] == '0') --n;
-  if (n > 0 && buf[n - 1] == '.') --n;
-  return std::string(buf, static_cast<std::size_t>(n));
+  char* p = buf;
+  if (neg) *p++ = '-';
+  p = std::to_chars(p, buf + sizeof buf, a / 1000000).ptr;
+  std::uint64_t frac = a % 1000000;
+  if (frac != 0) {
+    *p++ = '.';
+    int digits = 6;
+    while (frac % 10 == 0) {
+      frac /= 10;
+      --digits;
+    }
+    char tmp[8];
+    const char* end = std::to_chars(tmp, tmp + sizeof tmp, frac).ptr;
+    for (int pad = digits - static_cast<int>(end - tmp); pad > 0; --pad) *p++ = '0';
+    for (const char* c = tmp; c != end; ++c) *p++ = *c;
+  }
+  return std::string(buf, p);
 }
 
 std::string format_real(double x) {
@@ -54,32 +67,66 @@ std::string format_real(double x) {
   return std::string(buf, r.ptr);
 }
 
-std::string collectives_csv(const nlohmann::json& summary) {
-  std::string out =
-      "job,iteration,op_id,type,algorithm,group_size,groups,bytes[B],start[us],end[us],duration[us],algbw[GB/s],"
-      "busbw[GB/s],ideal[us],efficiency,bottleneck_tier\n";
-  if (!summary.contains("ops")) return out;
-  for (const nlohmann::json& op : summary["ops"]) {
-    for (const char* key : {"job", "iteration", "id", "type", "algorithm", "group_size", "groups", "bytes", "start_us",
-                            "end_us", "duration_us", "algbw_GBps", "busbw_GBps", "ideal_us", "efficiency"}) {
-      out += cell(op, key);
-      out += ',';
-    }
-    if (op.contains("attribution") && op["attribution"].is_object()) out += cell(op["attribution"], "bottleneck_tier");
-    out += '\n';
+std::string collectives_csv_header() {
+  return "job,iteration,op_id,type,algorithm,group_size,groups,bytes[B],start[us],end[us],duration[us],algbw[GB/s],"
+         "busbw[GB/s],ideal[us],efficiency,bottleneck_tier\n";
+}
+
+void append_collectives_row(const nlohmann::json& op, std::string& out) {
+  for (const char* key : {"job", "iteration", "id", "type", "algorithm", "group_size", "groups", "bytes", "start_us",
+                          "end_us", "duration_us", "algbw_GBps", "busbw_GBps", "ideal_us", "efficiency"}) {
+    out += cell(op, key);
+    out += ',';
   }
+  if (op.contains("attribution") && op["attribution"].is_object()) out += cell(op["attribution"], "bottleneck_tier");
+  out += '\n';
+}
+
+void append_collectives_row(const CollectiveRow& r, std::string& out) {
+  const auto text = [&](std::string_view v) {
+    out += csv_field(v);
+    out += ',';
+  };
+  const auto integer = [&](std::int64_t v) {
+    if (v >= 0) out += std::to_string(v);
+    out += ',';
+  };
+  const auto real = [&](double v) {
+    if (!std::isnan(v)) out += format_real(v);
+    out += ',';
+  };
+  text(r.job);
+  integer(r.iteration);
+  text(r.id);
+  text(r.type);
+  text(r.algorithm);
+  integer(r.group_size);
+  integer(r.groups);
+  integer(r.bytes);
+  for (double v : {r.start_us, r.end_us, r.duration_us, r.algbw, r.busbw, r.ideal_us, r.efficiency}) real(v);
+  out += csv_field(r.bottleneck_tier);
+  out += '\n';
+}
+
+std::string collectives_csv(const nlohmann::json& summary) {
+  std::string out = collectives_csv_header();
+  if (!summary.contains("ops")) return out;
+  for (const nlohmann::json& op : summary["ops"]) append_collectives_row(op, out);
   return out;
 }
 
-std::string flows_csv(const observe::RunRecord& rec, const nlohmann::json& summary) {
-  std::string out = "transfer,src,dst,job,iteration,op_id,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s]\n";
-  // "job,iteration,op_id" of each op, as collectives.csv prints them (built once, not per row).
-  std::vector<std::string> op_cells;
-  if (summary.contains("ops") && summary["ops"].is_array()) {
-    for (const nlohmann::json& op : summary["ops"]) {
-      op_cells.push_back(cell(op, "job") + ',' + cell(op, "iteration") + ',' + cell(op, "id"));
-    }
+std::vector<std::string> op_key_cells(const workload::WorkloadSpec& spec, const workload::LoweredWorkload& lowered) {
+  std::vector<std::string> keys;
+  keys.reserve(lowered.ops.size());
+  for (const workload::OpRecord& op : lowered.ops) {
+    const workload::JobSpec& job = spec.jobs[op.job];
+    keys.push_back(csv_field(job.name) + ',' + std::to_string(op.iteration) + ',' + csv_field(job.ops[op.spec_index].id));
   }
+  return keys;
+}
+
+std::string flows_csv(const observe::RunRecord& rec, const std::vector<std::string>& op_cells) {
+  std::string out = "transfer,src,dst,job,iteration,op_id,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s]\n";
   out.reserve(out.size() + rec.transfers.size() * 72);
   for (std::size_t i = 0; i < rec.transfers.size(); ++i) {
     const observe::TransferRecord& t = rec.transfers[i];
@@ -104,13 +151,13 @@ std::string links_csv(const observe::RunRecord& rec, const topology::Fabric& fab
       "port,from,to,tier,direction,rate[Gb/s],bytes[B],utilization,paused[us],pause_frames,ecn_marks,drops,"
       "max_queue[B]\n";
   const double end_s = rec.end.seconds();
+  const std::vector<std::string> names = topology::node_names(fabric);
   for (topology::PortId p = 0; p < rec.ports.size() && p < fabric.port_count(); ++p) {
     const observe::PortRecord& r = rec.ports[p];
     if (r.tx_bytes <= 0.0) continue;
     const topology::Port& port = fabric.port(p);
     const double bps = static_cast<double>(fabric.port_rate(p).bps);
-    out += std::to_string(p) + ',' + csv_field(topology::node_name(fabric, port.node)) + ',' +
-           csv_field(topology::node_name(fabric, port.peer)) + ',' + csv_field(link_tier_name(fabric, port.link)) + ',' + (port_goes_up(fabric, p) ? "up" : "down") + ',' +
+    out += std::to_string(p) + ',' + csv_field(names[port.node]) + ',' + csv_field(names[port.peer]) + ',' + csv_field(link_tier_name(fabric, port.link)) + ',' + (port_goes_up(fabric, p) ? "up" : "down") + ',' +
            format_real(bps * 1e-9) + ',' + std::to_string(std::llround(r.tx_bytes)) + ',' +
            (end_s > 0 ? format_real(8.0 * r.tx_bytes / (bps * end_s)) : std::string()) + ',';
     if (rec.has_pfc) out += format_us(r.paused) + ',' + std::to_string(r.pauses_received);

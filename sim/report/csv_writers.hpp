@@ -9,7 +9,9 @@
 // Times in µs printed exactly from integer ps (6 decimals, trailing zeros trimmed); byte counts as
 // integers (links: rounded to the byte); other reals with 6 significant digits. "from"/"to" are topology::node_name() names; "tier" is
 // report::link_tier_name() (timeseries: "<tier> up|down" for tier aggregates, port cells empty).
-//   collectives.csv: one row per summary.json ops[] entry, from the summary JSON.
+//   collectives.csv: one row per op, from its per-op summary object (summary.json ops[] when the
+//                    run has at most report::kSummaryOpLimit ops; above it the summary aggregates
+//                    them and `rocesim run` streams the rows here as it builds them).
 //   flows.csv      : one row per recorded transfer, in start order; src/dst are endpoint ids;
 //                    job, iteration and op_id name its op exactly as collectives.csv does (the
 //                    three together identify one row there; empty for a transfer of no op);
@@ -19,19 +21,37 @@
 //   timeseries.csv : RunRecord::series, by sample then series.
 #pragma once
 
+#include <cmath>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "observe/run_record.hpp"
 #include "topology/fabric.hpp"
+#include "workload/lower_workload.hpp"
+#include "workload/workload_spec.hpp"
 
 namespace rocesim::report {
 
 std::string collectives_csv(const nlohmann::json& summary);
-// `summary` is the run's summary.json (its ops[] is indexed like TransferRecord::op).
-std::string flows_csv(const observe::RunRecord& record, const nlohmann::json& summary);
+std::string collectives_csv_header();
+// Appends one collectives.csv row for a per-op summary object.
+void append_collectives_row(const nlohmann::json& op, std::string& out);
+// The same row from plain values (no JSON object built): NaN numbers and empty strings are empty
+// cells, integers < 0 too. Cells equal those of the JSON form of the same op.
+struct CollectiveRow {
+  std::string_view job, id, type, algorithm, bottleneck_tier;
+  std::int64_t iteration = -1, group_size = -1, groups = -1, bytes = -1;
+  double start_us = NAN, end_us = NAN, duration_us = NAN, algbw = NAN, busbw = NAN, ideal_us = NAN, efficiency = NAN;
+};
+void append_collectives_row(const CollectiveRow& row, std::string& out);
+// "job,iteration,op_id" cells of every lowered op (indexed like TransferRecord::op), as
+// collectives.csv prints them: flows.csv names a transfer's op with them.
+std::vector<std::string> op_key_cells(const workload::WorkloadSpec& spec, const workload::LoweredWorkload& lowered);
+std::string flows_csv(const observe::RunRecord& record, const std::vector<std::string>& op_keys);
 std::string links_csv(const observe::RunRecord& record, const topology::Fabric& fabric);
 std::string timeseries_csv(const observe::RunRecord& record, const topology::Fabric& fabric);
 

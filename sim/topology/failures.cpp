@@ -78,6 +78,26 @@ std::string node_name(const Fabric& f, NodeId n) {
   return buf;
 }
 
+std::vector<std::string> node_names(const Fabric& f) {
+  std::vector<std::string> out(f.node_count());
+  std::uint32_t scale_up = 0;
+  std::vector<std::uint32_t> per_tier;  // switches seen so far, by tier
+  char buf[40];
+  for (NodeId n = 0; n < f.node_count(); ++n) {
+    const Node& node = f.node(n);
+    if (node.role == NodeRole::accelerator) {
+      std::snprintf(buf, sizeof buf, "acc%u", n);
+    } else if (node.role == NodeRole::scale_up_switch) {
+      std::snprintf(buf, sizeof buf, "su%u", scale_up++);
+    } else {
+      if (per_tier.size() <= static_cast<std::size_t>(node.tier)) per_tier.resize(static_cast<std::size_t>(node.tier) + 1, 0);
+      std::snprintf(buf, sizeof buf, "t%u.%u", static_cast<unsigned>(node.tier), per_tier[node.tier]++);
+    }
+    out[n] = buf;
+  }
+  return out;
+}
+
 std::vector<FailureSpec> parse_failures(JsonReader& top) {
   std::vector<FailureSpec> out;
   const nlohmann::json& list = top.array("failures");

@@ -93,6 +93,9 @@ nlohmann::json failures_to_json(const std::vector<FailureSpec>& failures);
 
 // The name failures use for node n (see above).
 std::string node_name(const Fabric& f, NodeId n);
+// node_name() of every node, indexed by NodeId, in one pass (node_name counts the node's
+// predecessors of its kind: O(n) per call, O(n²) for a whole fabric's ports).
+std::vector<std::string> node_names(const Fabric& f);
 
 // `healthy` with the failures at time zero applied (see above; timed entries are checked, not applied). Unknown node names, links that do not exist, an
 // index beyond the parallel links or a rate above the healthy one: ConfigError (file_label,

@@ -11,6 +11,10 @@ TEST_CASE("times print exactly in µs from integer ps; reals in the C locale") {
   CHECK(report::format_us(Time{1}) == "0.000001");
   CHECK(report::format_us(Time::from_us(12) + Time{500'000}) == "12.5");
   CHECK(report::format_us(Time{-2'000'000}) == "-2");
+  // Interior zeros of the ps digits stay, trailing ones go: 3 µs + 1,020 ps = 3.00102 µs.
+  CHECK(report::format_us(Time{3'001'020}) == "3.00102");
+  CHECK(report::format_us(Time{-1'500'000}) == "-1.5");
+  CHECK(report::format_us(Time{123'456'789'012'345}) == "123456789.012345");
   CHECK(report::format_real(0.5) == "0.5");
   CHECK(report::format_real(400.0) == "400");
   CHECK(report::format_real(1.0 / 3.0) == "0.333333");
@@ -21,8 +25,9 @@ TEST_CASE("flows.csv: one row per transfer, fct and throughput derived, empty ce
   // 1 MB in 20 µs: 8e6 bit / 20e-6 s = 400 Gb/s.
   rec.transfers.push_back({3, 7, 0, 2, 1'000'000, Time::from_us(5), Time::from_us(25)});
   rec.transfers.push_back({1, 2, observe::kNoOpIndex, 0, 4096, Time::from_us(1), Time::max()});
-  const nlohmann::json summary = {{"ops", {{{"job", "train, \"big\""}, {"iteration", 1}, {"id", "ar"}}}}};
-  const std::string csv = report::flows_csv(rec, summary);
+  // op_key_cells gives "job,iteration,op_id" per lowered op, escaped as collectives.csv escapes it.
+  const std::vector<std::string> op_keys = {report::csv_field("train, \"big\"") + ",1,ar"};
+  const std::string csv = report::flows_csv(rec, op_keys);
   // The op by name as collectives.csv prints it (job quoted: it holds a comma and quotes).
   CHECK(csv ==
         "transfer,src,dst,job,iteration,op_id,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s]\n"
