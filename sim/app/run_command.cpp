@@ -38,6 +38,7 @@
 #include "app/run_pipeline.hpp"
 #include "app/run_report.hpp"
 #include "core/config_error.hpp"
+#include "core/memory_budget.hpp"
 #include "core/json_reader.hpp"
 #include "core/rng.hpp"
 #include "report/chrome_trace.hpp"
@@ -64,6 +65,7 @@ struct RunOptions {
   std::string flows = "auto";
   std::string sample_interval = "auto";
   bool check = false;  // validate every input, then stop: no run, nothing written
+  std::uint64_t watchdog_events = PipelineOptions{}.stall_events;  // hidden --watchdog-events (tests)
   std::string progress = "auto";
 };
 
@@ -118,6 +120,7 @@ PipelineOptions pipeline_options(const RunOptions& opt, const nlohmann::json& ba
   PipelineOptions p;
   p.backend = opt.backend;
   p.backend_params = backend_params;
+  p.stall_events = opt.watchdog_events;
   p.flows = opt.flows == "on" ? FlowRecording::on : opt.flows == "off" ? FlowRecording::off : FlowRecording::automatic;
   if (opt.sample_interval != "auto") {
     try {
@@ -278,6 +281,7 @@ void run(const RunOptions& opt, CommandContext& ctx) {
     return;
   }
   // Run, observed.
+  ActivityScope activity("running the simulation");
   PipelineRun run = run_pipeline(fabric, router, lowered, popt);
   const workload::DagExecutor& executor = *run.executor;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -340,7 +344,7 @@ void register_run(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--backend", opt->backend, "Fidelity tier: " + names + " (default fluid)");
   cmd->add_option("--set", opt->overrides,
                   "key=value override: topology.<key>, workload.<key>, routing.<key>, or a backend parameter");
-  cmd->add_option("--seed", opt->seed, "Master seed (default 1)");
+  add_seed_option(cmd, opt->seed, "Master seed, 0..2^64-1 (default 1)");
   cmd->add_option("--out", opt->out, "Report directory (default ./rocesim-report)");
   cmd->add_flag("--quiet", opt->quiet, "No stdout summary and no progress line");
   cmd->add_flag("--plots", opt->plots, "Then run scripts/plot_report.py on the report directory (needs python3-matplotlib)");
@@ -354,6 +358,9 @@ void register_run(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--progress", opt->progress,
                   "Progress line on stderr: auto (a terminal, not --quiet, after 2 s), on (from the start, any stderr), off")
       ->check(CLI::IsMember({"on", "off", "auto"}));
+  add_max_memory_option(cmd);
+  cmd->add_option("--watchdog-events", opt->watchdog_events, "Stop a run whose clock is stuck this many events")
+      ->group("");  // hidden: the default suits every real run; tests lower it
   cmd->add_flag("--check", opt->check, "Validate topology, workload, routing and backend parameters, then exit (0 or 2)");
   cmd->callback([opt, &ctx] { run(*opt, ctx); });
 }

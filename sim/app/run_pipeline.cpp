@@ -139,6 +139,7 @@ PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& 
   PipelineRun run;
   run.sim = std::make_unique<Simulator>();
   Simulator& sim = *run.sim;
+  sim.set_stall_limit(opt.stall_events);
   if (!opt.link_changes.empty()) run.live_router = std::make_unique<routing::Router>(given_router);
   const routing::Router& router = run.live_router ? *run.live_router : given_router;
   run.backend = make_backend(opt.backend, sim, fabric, router, opt.backend_params);
@@ -197,6 +198,13 @@ PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& 
     chunked = chunked || limit != Time::max();
     const auto chunk_start = Clock::now();
     sim.run_until(limit);
+    if (sim.stalled()) {
+      throw ResourceError("the simulated clock stopped advancing: " + std::to_string(opt.stall_events) +
+                          " events in a row at t = " + to_string(sim.now()) + " (" + rec.backend +
+                          " backend, " + std::to_string(run.executor->completed_nodes()) + " of " +
+                          std::to_string(lowered.dag.size()) + " DAG nodes done); the model is livelocked, " +
+                          "e.g. by a parameter far outside its plausible range");
+    }
     if (sim.stopped() || sim.pending() == 0) break;
     if (sampler && sim.now() == sampler->next_at()) sampler->sample(sim.now());
     if (progress.enabled()) {

@@ -1,0 +1,67 @@
+// The hostile-input corpus (tests/app/corpus/cases.txt, issue 20): every case must end with its
+// stated exit code (2 bad input, 3 too big for the machine or a stuck clock) and an `error:` line
+// naming the problem, within 60 s, under a 2 GB address-space limit (`ulimit -v 2000000`), i.e.
+// never an abort (134), a hang or a silent exit 0.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "cli_runner.hpp"
+
+namespace {
+
+struct Case {
+  int exit_code = 0;
+  std::string expect;
+  std::string args;
+};
+
+std::string trim(std::string s) {
+  while (!s.empty() && s.front() == ' ') s.erase(s.begin());
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+std::vector<Case> load_cases(const std::string& dir) {
+  std::vector<Case> cases;
+  std::ifstream in(dir + "/cases.txt");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto a = line.find(" | "), b = line.find(" | ", a + 3);
+    REQUIRE_MESSAGE(b != std::string::npos, "bad corpus line: " << line);
+    cases.push_back(Case{std::stoi(line.substr(0, a)), trim(line.substr(a + 3, b - a - 3)), trim(line.substr(b + 3))});
+  }
+  return cases;
+}
+
+}  // namespace
+
+TEST_CASE("hostile corpus: every case ends with its exit code and a clear error, under 2 GB and 60 s") {
+  const std::string corpus = std::string(ROCESIM_SOURCE_DIR) + "/tests/app/corpus";
+  const std::vector<Case> cases = load_cases(corpus);
+  REQUIRE(cases.size() >= 20);
+  const std::string work = rocesim::test::scratch_dir("hostile_corpus");
+  for (const Case& c : cases) {
+    CAPTURE(c.args);
+    // Inputs are named relative to the corpus folder; reports go to the scratch folder.
+    const std::string cmd = "cd '" + corpus + "' && timeout 60 /bin/sh -c \"ulimit -v 2000000; exec '" +
+                            std::string(ROCESIM_EXE) + "' " + c.args + "\" >'" + work + "/stdout.txt' 2>'" + work +
+                            "/stderr.txt' </dev/null";
+    std::string with_out = cmd;
+    const auto at = with_out.find("--out out");
+    if (at != std::string::npos) with_out.replace(at, 9, "--out '" + work + "/out'");
+    const int status = std::system(with_out.c_str());
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    const std::string err = rocesim::test::read_file(work + "/stderr.txt");
+    CAPTURE(err);
+    CHECK(code == c.exit_code);
+    CHECK(err.find("error: ") != std::string::npos);
+    CHECK(err.find(c.expect) != std::string::npos);
+  }
+}
