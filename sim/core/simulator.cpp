@@ -37,6 +37,7 @@ std::uint64_t Simulator::run_until(Time limit) {
       stalled_ = true;
       stop_requested_ = true;
     }
+    if ((executed_ & 1023) == 0 && interrupt_ != nullptr && *interrupt_ != 0) stop_requested_ = true;
     ++ran;
     ++executed_;
     e.target->on_event(*this, kind, arg);

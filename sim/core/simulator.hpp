@@ -9,6 +9,7 @@
 // Thread safety: none; a Simulator is driven by one thread.
 #pragma once
 
+#include <csignal>
 #include <cstdint>
 #include <vector>
 
@@ -69,6 +70,8 @@ class Simulator {
   // millions of events is a livelock (e.g. a wrapped time sum), not work.
   void set_stall_limit(std::uint64_t events) { stall_limit_ = events; }
   bool stalled() const { return stalled_; }
+  // Polled every 1024 events: non-zero stops the loop (a SIGINT/SIGTERM flag, core/interrupt.hpp).
+  void set_interrupt_flag(const volatile std::sig_atomic_t* flag) { interrupt_ = flag; }
 
  private:
   struct TimerSlot {
@@ -83,6 +86,7 @@ class Simulator {
   std::uint64_t executed_ = 0;
   bool stop_requested_ = false;
   bool stalled_ = false;
+  const volatile std::sig_atomic_t* interrupt_ = nullptr;
   std::uint64_t stall_limit_ = 0;
   std::uint64_t same_instant_ = 0;  // events run since the clock last moved
   EventQueue queue_;
