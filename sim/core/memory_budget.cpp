@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <exception>
 #include <utility>
 
 namespace rocesim {
@@ -47,8 +48,12 @@ void require_memory(std::uint64_t estimate, const std::string& what, const std::
                          gib_string(limit) + " limit (physical memory or ulimit -v; raise it with --max-memory)");
 }
 
-ActivityScope::ActivityScope(std::string what) : previous_(std::exchange(g_activity, std::move(what))) {}
-ActivityScope::~ActivityScope() { g_activity = std::move(previous_); }
+ActivityScope::ActivityScope(std::string what)
+    : previous_(std::exchange(g_activity, std::move(what))), exceptions_(std::uncaught_exceptions()) {}
+// Unwinding (an exception thrown inside the scope) keeps the activity for main()'s message.
+ActivityScope::~ActivityScope() {
+  if (std::uncaught_exceptions() == exceptions_) g_activity = std::move(previous_);
+}
 
 const std::string& current_activity() { return g_activity; }
 

@@ -37,7 +37,8 @@ void require_memory(std::uint64_t estimate, const std::string& what, const std::
 std::string gib_string(std::uint64_t bytes);
 
 // What the program is doing, for the out-of-memory message ("building the fabric of t.json").
-// A scope sets it and restores the previous one on exit.
+// A scope sets it and restores the previous one on a normal exit; when an exception unwinds
+// through it the activity stays, so main() can still name it.
 class ActivityScope {
  public:
   explicit ActivityScope(std::string what);
@@ -47,6 +48,7 @@ class ActivityScope {
 
  private:
   std::string previous_;
+  int exceptions_;
 };
 // "" when no scope is active.
 const std::string& current_activity();

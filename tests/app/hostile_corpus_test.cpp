@@ -65,3 +65,17 @@ TEST_CASE("hostile corpus: every case ends with its exit code and a clear error,
     CHECK(err.find(c.expect) != std::string::npos);
   }
 }
+
+TEST_CASE("a gzip Chakra trace that inflates past the address space ends with exit 3 naming the import") {
+  // 256 MiB of zeros gzip to ~1.1 MB (generated here, not stored); the reader inflates the whole
+  // file into one string, which cannot fit in a 300 MB address space: before, std::bad_alloc
+  // aborted (134); now the handler names the trace and exits 3.
+  const std::string work = rocesim::test::scratch_dir("hostile_gzip");
+  REQUIRE(std::system(("head -c 268435456 /dev/zero | gzip -1 >'" + work + "/z.0.et'").c_str()) == 0);
+  const std::string cmd = "cd '" + work + "' && timeout 60 /bin/sh -c \"ulimit -v 300000; exec '" +
+                          std::string(ROCESIM_EXE) + "' convert z.0.et -o out.json\" 2>stderr.txt >/dev/null </dev/null";
+  const int status = std::system(cmd.c_str());
+  CHECK((WIFEXITED(status) ? WEXITSTATUS(status) : -1) == 3);
+  CHECK(rocesim::test::read_file(work + "/stderr.txt").find("error: out of memory while importing the trace z.0.et") !=
+        std::string::npos);
+}

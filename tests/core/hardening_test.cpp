@@ -2,6 +2,7 @@
 // serialization time, the memory budget and the simulator's stall watchdog.
 #include <doctest/doctest.h>
 
+#include <new>
 #include <string>
 
 #include "core/json_reader.hpp"
@@ -118,6 +119,13 @@ TEST_CASE("the memory budget refuses an estimate above the limit, naming it in G
     CHECK(current_activity() == "building the fabric");
   }
   CHECK(current_activity().empty());
+  // An exception unwinding through the scope leaves the activity for main()'s message.
+  try {
+    ActivityScope a("importing the trace t.et");
+    throw std::bad_alloc();
+  } catch (const std::bad_alloc&) {
+    CHECK(current_activity() == "importing the trace t.et");
+  }
 }
 
 TEST_CASE("watchdog: a clock stuck for N events stops the loop, a slow clock does not") {
