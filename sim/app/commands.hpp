@@ -2,6 +2,7 @@
 // rocesim::ConfigError for bad input; main() turns that into a message and exit code 2.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,11 @@ void register_convert(CLI::App& app, CommandContext& ctx);
 void register_run(CLI::App& app, CommandContext& ctx);
 void register_sweep(CLI::App& app, CommandContext& ctx);
 void register_topo(CLI::App& app, CommandContext& ctx);
+
+// Adds `--max-memory SIZE` (core/memory_budget.hpp) to a subcommand; cli_options.cpp.
+void add_max_memory_option(CLI::App* cmd);
+// Adds `--seed N`: digits only, 0..2^64−1, anything else is a ConfigError (exit 2).
+void add_seed_option(CLI::App* cmd, std::uint64_t& seed, const std::string& description);
 
 // Validates the arguments of one `rocesim run` (what follows "run") as `rocesim run --check` does,
 // in this process: builds fabric, routing, lowered workload and backend, runs nothing, writes

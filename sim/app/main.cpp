@@ -1,11 +1,14 @@
 // rocesim: command-line front end. Subcommands are registered in commands.hpp.
 #include <CLI/CLI.hpp>
 
+#include <exception>
 #include <iostream>
+#include <new>
 #include <string>
 
 #include "app/commands.hpp"
 #include "core/config_error.hpp"
+#include "core/memory_budget.hpp"
 #include "rocesim_git_commit.hpp"  // generated at build time (sim/app/cmake/git_commit.cmake)
 
 namespace {
@@ -45,6 +48,19 @@ int main(int argc, char** argv) {
   } catch (const rocesim::ConfigError& e) {
     std::cerr << "error: " << e.what() << '\n';
     return rocesim::kExitBadInput;
+  } catch (const rocesim::ResourceError& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return rocesim::kExitResources;
+  } catch (const std::bad_alloc&) {
+    // Unwinding has freed what the failed build held, so the message may allocate again.
+    const std::string& what = rocesim::current_activity();
+    std::cerr << "error: out of memory while " << (what.empty() ? std::string("running") : what)
+              << " (limit " << rocesim::gib_string(rocesim::memory_limit_bytes())
+              << "; physical memory or ulimit -v)\n";
+    return rocesim::kExitResources;
+  } catch (const std::exception& e) {
+    std::cerr << "internal error: " << e.what() << " (please report it with the command line)\n";
+    return rocesim::kExitInternal;
   }
   if (app.get_subcommands().empty()) {
     std::cout << app.help();

@@ -47,6 +47,8 @@
 #include "app/run_pipeline.hpp"
 #include "app/run_report.hpp"
 #include "core/config_error.hpp"
+#include "core/interrupt.hpp"
+#include "core/memory_budget.hpp"
 #include "core/json_reader.hpp"
 #include "core/rng.hpp"
 #include "flow/spread.hpp"
@@ -75,6 +77,7 @@ struct RunOptions {
   std::string flows = "auto";
   std::string sample_interval = "auto";
   bool check = false;  // validate every input, then stop: no run, nothing written
+  std::uint64_t watchdog_events = PipelineOptions{}.stall_events;  // hidden --watchdog-events (tests)
   std::string progress = "auto";
 };
 
@@ -183,6 +186,7 @@ PipelineOptions pipeline_options(const RunOptions& opt, const nlohmann::json& ba
   PipelineOptions p;
   p.backend = opt.backend;
   p.backend_params = backend_params;
+  p.stall_events = opt.watchdog_events;
   p.flows = opt.flows == "on" ? FlowRecording::on : opt.flows == "off" ? FlowRecording::off : FlowRecording::automatic;
   if (opt.sample_interval != "auto") {
     try {
@@ -292,6 +296,7 @@ void require_writable_dir(const std::string& dir) {
 void run(const RunOptions& opt, CommandContext& ctx) {
   const auto wall_start = std::chrono::steady_clock::now();
   if (!opt.check) require_writable_dir(opt.out);
+  if (!opt.check) install_interrupt_handlers();
   std::vector<std::string> topo_overrides, workload_overrides;
   nlohmann::json routing_doc = nlohmann::json::object(), backend_params = nlohmann::json::object();
   for (std::string o : opt.overrides) {
@@ -357,6 +362,7 @@ void run(const RunOptions& opt, CommandContext& ctx) {
     return;
   }
   // Run, observed.
+  ActivityScope activity("running the simulation");
   const ProcessUsage at_setup_end = sample_process_usage();
   PipelineRun run = run_pipeline(fabric, router, lowered, popt);
   const ProcessUsage at_sim_end = sample_process_usage();
@@ -394,6 +400,8 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   std::string collectives;
   nlohmann::json summary = build_run_summary(facts, wspec, lowered, executor, context, &collectives);
   if (!schedule.empty()) summary["failures"] = failure_schedule_json(fabric, schedule, run.record.link_changes_applied);
+  // A signal during the what-if re-runs or the analysis: still no report (the old one survives).
+  if (interrupt_signal() != 0) throw InterruptedError(interrupt_signal(), run.record.end);
   write_file_atomically(opt.out, "collectives.csv", collectives);
   collectives = {};
   write_file_atomically(opt.out, "flows.csv", report::flows_csv(run.record, report::op_key_cells(wspec, lowered)));
@@ -435,7 +443,7 @@ void register_run(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--backend", opt->backend, "Fidelity tier: " + names + " (default fluid)");
   cmd->add_option("--set", opt->overrides,
                   "key=value override: topology.<key>, workload.<key>, routing.<key>, or a backend parameter");
-  cmd->add_option("--seed", opt->seed, "Master seed (default 1)");
+  add_seed_option(cmd, opt->seed, "Master seed, 0..2^64-1 (default 1)");
   cmd->add_option("--out", opt->out, "Report directory (default ./rocesim-report)");
   cmd->add_flag("--quiet", opt->quiet, "No stdout summary and no progress line");
   cmd->add_flag("--plots", opt->plots, "Then run scripts/plot_report.py on the report directory (needs python3-matplotlib)");
@@ -449,8 +457,18 @@ void register_run(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--progress", opt->progress,
                   "Progress line on stderr: auto (a terminal, not --quiet, after 2 s), on (from the start, any stderr), off")
       ->check(CLI::IsMember({"on", "off", "auto"}));
+  add_max_memory_option(cmd);
+  cmd->add_option("--watchdog-events", opt->watchdog_events, "Stop a run whose clock is stuck this many events")
+      ->group("");  // hidden: the default suits every real run; tests lower it
   cmd->add_flag("--check", opt->check, "Validate topology, workload, routing and backend parameters, then exit (0 or 2)");
-  cmd->callback([opt, &ctx] { run(*opt, ctx); });
+  cmd->callback([opt, &ctx] {
+    try {
+      run(*opt, ctx);
+    } catch (const InterruptedError& e) {
+      std::cerr << "rocesim run: " << e.what() << '\n';
+      ctx.exit_code = 128 + e.signal();  // 130 SIGINT, 143 SIGTERM, as a shell reports a killed child
+    }
+  });
 }
 
 void check_run_arguments(const std::vector<std::string>& run_args) {

@@ -9,6 +9,7 @@
 #include "app/progress.hpp"
 #include "core/config_error.hpp"
 #include "flow/spread.hpp"
+#include "core/interrupt.hpp"
 #include "observe/analytic_series.hpp"
 #include "observe/backend_observer.hpp"
 #include "observe/port_sampler.hpp"
@@ -140,6 +141,8 @@ PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& 
   PipelineRun run;
   run.sim = std::make_unique<Simulator>();
   Simulator& sim = *run.sim;
+  sim.set_stall_limit(opt.stall_events);
+  sim.set_interrupt_flag(interrupt_flag());
   if (!opt.link_changes.empty()) run.live_router = std::make_unique<routing::Router>(given_router);
   const routing::Router& router = run.live_router ? *run.live_router : given_router;
   run.backend = make_backend(opt.backend, sim, fabric, router, opt.backend_params);
@@ -198,6 +201,14 @@ PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& 
     chunked = chunked || limit != Time::max();
     const auto chunk_start = Clock::now();
     sim.run_until(limit);
+    if (interrupt_signal() != 0) throw InterruptedError(interrupt_signal(), sim.now());
+    if (sim.stalled()) {
+      throw ResourceError("the simulated clock stopped advancing: " + std::to_string(opt.stall_events) +
+                          " events in a row at t = " + to_string(sim.now()) + " (" + rec.backend +
+                          " backend, " + std::to_string(run.executor->completed_nodes()) + " of " +
+                          std::to_string(lowered.dag.size()) + " DAG nodes done); the model is livelocked, " +
+                          "e.g. by a parameter far outside its plausible range");
+    }
     if (sim.stopped() || sim.pending() == 0) break;
     if (sampler && sim.now() == sampler->next_at()) sampler->sample(sim.now());
     if (progress.enabled()) {

@@ -56,6 +56,11 @@ struct PipelineOptions {
   bool progress = false;     // progress line on stderr (the caller decides: a terminal, not quiet)
   double progress_quiet_s = kQuietSeconds;  // wall seconds before the first draw (--progress on: 0)
   std::vector<topology::LinkChange> link_changes;  // timed failures, ordered as failure_schedule orders them
+  // Watchdog (Simulator::set_stall_limit): a clock stuck for this many consecutive events stops the
+  // run with a ResourceError (exit 3). 10^8 is far above any legitimate burst at one instant
+  // (a same-instant event per transfer start or completion of a lowered DAG, which the memory
+  // budget keeps below ~10^8 nodes on a 4 GB machine) and reached in seconds by a livelock.
+  std::uint64_t stall_events = 100000000;
 };
 
 struct PipelineRun {

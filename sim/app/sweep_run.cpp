@@ -3,6 +3,7 @@
 #include "app/commands.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include "app/sweep_spec.hpp"
 #include "app/sweep_table.hpp"
 #include "core/config_error.hpp"
+#include "core/interrupt.hpp"
 
 extern char** environ;
 
@@ -175,7 +177,9 @@ class Sweep {
     if (rank == 0) write_csv();
     std::map<pid_t, std::size_t> running;
     std::size_t remote_got = 0;
+    install_interrupt_handlers();
     while (!todo.empty() || !running.empty() || (rank == 0 && remote_got < remote_expected)) {
+      if (const int sig = interrupt_signal()) return stop_children(sig, running);
       while (running.size() < opt_.jobs && !todo.empty()) {
         const SweepPoint& p = points_[todo.front()];
         todo.pop_front();
@@ -212,6 +216,22 @@ class Sweep {
       }
     }
     return exit_code(rank == 0);
+  }
+
+  // SIGINT/SIGTERM: forwards the signal to every running point and waits for each, so none is left
+  // running (with PPID 1) to race a resume on its directory; the points that did not finish leave
+  // no summary and rerun on resume. Returns 128 + sig.
+  int stop_children(int sig, std::map<pid_t, std::size_t>& running) {
+    for (const auto& [pid, index] : running) kill(pid, sig);
+    for (const auto& [pid, index] : running) {
+      int st = 0;
+      while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+      }
+    }
+    std::cerr << "sweep: interrupted by signal " << sig << "; stopped " << running.size()
+              << " running point(s) and waited for them; rerun the same command to resume\n";
+    running.clear();
+    return 128 + sig;
   }
 
   void print_summary() const {

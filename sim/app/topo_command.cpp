@@ -17,6 +17,7 @@
 #include "app/commands.hpp"
 #include "core/config_error.hpp"
 #include "core/json_reader.hpp"
+#include "core/memory_budget.hpp"
 #include "core/rng.hpp"
 #include "report/fabric_dot.hpp"
 #include "report/fabric_summary.hpp"
@@ -96,6 +97,7 @@ void run_topo(const TopoOptions& opt, CommandContext& ctx) {
     out << report::to_dot(fabric);
     if (!out.flush()) throw ConfigError(opt.dot, "", "write failed");
   }
+  ActivityScope activity("routing the fabric of " + spec.source);
   const routing::Router router(fabric, routing::RoutingParams{routing::HashKind::crc, opt.seed, true});
   const report::FabricSummary summary = report::summarize(fabric, router);
   const RouteSample rs = route_sample(fabric, router, opt.route_sample, opt.seed);
@@ -191,8 +193,9 @@ void register_topo(CLI::App& app, CommandContext& ctx) {
   cmd->add_flag("--json", opt->json, "Print the summary as JSON");
   cmd->add_option("--dot", opt->dot, "Write Graphviz DOT of the fabric to this file (small fabrics only)");
   cmd->add_option("--set", opt->overrides, "Override a field: key.path=value (repeatable)");
+  add_max_memory_option(cmd);
   cmd->add_option("--route-sample", opt->route_sample, "Sample flows to route (path queries)")->capture_default_str();
-  cmd->add_option("--seed", opt->seed, "Seed for ECMP hashing and the sample flows")->capture_default_str();
+  add_seed_option(cmd, opt->seed, "Seed for ECMP hashing and the sample flows, 0..2^64-1 (default 1)");
   cmd->callback([opt, &ctx] { run_topo(*opt, ctx); });
 }
 

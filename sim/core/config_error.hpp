@@ -30,5 +30,15 @@ class ConfigError : public std::runtime_error {
 
 // Exit code for bad input, everywhere.
 inline constexpr int kExitBadInput = 2;
+// A valid input the machine or the model cannot carry through: too much memory, a clock that
+// stopped advancing. The CLI prints "error: <what>" and exits with kExitResources.
+class ResourceError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+inline constexpr int kExitResources = 3;
+
+// Exit code for a bug (an exception no layer turned into a ConfigError): sysexits' EX_SOFTWARE.
+inline constexpr int kExitInternal = 70;
 
 }  // namespace rocesim

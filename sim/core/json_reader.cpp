@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <vector>
 
 namespace rocesim {
 namespace {
@@ -16,37 +18,120 @@ std::string type_name(const nlohmann::json& v) {
   return "an object";
 }
 
+// "/" and "~" escaped as in a JSON pointer (RFC 6901).
+std::string pointer_token(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// Duplicate keys: nlohmann keeps the last value silently, so the parser callback follows the
+// document (a stack of open containers with the keys seen in each object, the current key or
+// array index) and throws ConfigError at the second occurrence of a key, naming its JSON path.
+class DuplicateKeyCheck {
+ public:
+  explicit DuplicateKeyCheck(const std::string& file) : file_(file) {}
+
+  bool operator()(int /*depth*/, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    switch (event) {
+      case E::object_start:
+      case E::array_start:
+        stack_.push_back(Frame{event == E::array_start, 0, {}, {}});
+        break;
+      case E::key: {
+        Frame& f = stack_.back();
+        f.key = parsed.get<std::string>();
+        if (!f.keys.insert(f.key).second) {
+          throw ConfigError(file_, path(), "duplicate key \"" + f.key + "\" (each key may appear once in an object)");
+        }
+        break;
+      }
+      case E::object_end:
+      case E::array_end:
+        stack_.pop_back();
+        if (!stack_.empty() && stack_.back().array) ++stack_.back().index;
+        break;
+      case E::value:
+        if (!stack_.empty() && stack_.back().array) ++stack_.back().index;
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool array;
+    std::size_t index;
+    std::string key;
+    std::set<std::string> keys;
+  };
+  std::string path() const {
+    std::string p;
+    for (const Frame& f : stack_) p += "/" + (f.array ? std::to_string(f.index) : pointer_token(f.key));
+    return p;
+  }
+  const std::string& file_;
+  std::vector<Frame> stack_;
+};
+
+}  // namespace
+
+namespace {
+
+// ConfigError for a parse error at byte `byte` (1-based) of a text whose first bytes are `head`:
+// line and column rather than nlohmann's byte offset.
+[[noreturn]] void throw_parse_error(const nlohmann::json::parse_error& e, std::string_view head,
+                                    const std::string& file_label) {
+  std::size_t line = 1, col = 1;
+  const std::size_t limit = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, head.size());
+  for (std::size_t i = 0; i < limit; ++i) {
+    if (head[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  std::string what = e.what();
+  const auto pos = what.find("syntax error");
+  throw ConfigError(file_label, "",
+                    "malformed JSON at line " + std::to_string(line) + ", column " + std::to_string(col) + ": " +
+                        (pos == std::string::npos ? what : what.substr(pos)));
+}
+
 }  // namespace
 
 nlohmann::json parse_json_text(const std::string& text, const std::string& file_label) {
   try {
-    return nlohmann::json::parse(text);
+    return nlohmann::json::parse(text, DuplicateKeyCheck(file_label));
   } catch (const nlohmann::json::parse_error& e) {
-    // Report line and column rather than nlohmann's byte offset.
-    std::size_t line = 1, col = 1;
-    const std::size_t limit = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-    for (std::size_t i = 0; i < limit; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
-    std::string what = e.what();
-    const auto pos = what.find("syntax error");
-    throw ConfigError(file_label, "",
-                      "malformed JSON at line " + std::to_string(line) + ", column " +
-                          std::to_string(col) + ": " + (pos == std::string::npos ? what : what.substr(pos)));
+    throw_parse_error(e, text, file_label);
   }
 }
 
 nlohmann::json load_json_file(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw ConfigError(file, "", "cannot open file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_json_text(ss.str(), file);
+  // Parsed from the stream, not slurped first: a malformed or endless input (/dev/zero) fails at
+  // its first bad byte instead of being read whole into memory.
+  try {
+    return nlohmann::json::parse(in, DuplicateKeyCheck(file));
+  } catch (const nlohmann::json::parse_error& e) {
+    std::ifstream again(file, std::ios::binary);
+    std::string head(std::min<std::size_t>(e.byte, std::size_t{1} << 26), '\0');
+    again.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, again.gcount())));
+    throw_parse_error(e, head, file);
+  }
 }
 
 JsonReader::JsonReader(const nlohmann::json& j, std::string file, std::string path)

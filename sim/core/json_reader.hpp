@@ -22,7 +22,8 @@
 
 namespace rocesim {
 
-// Reads and parses a JSON file. Throws ConfigError naming the file, line and column on failure.
+// Reads and parses a JSON file. Throws ConfigError naming the file, line and column on failure,
+// and naming the key and its JSON path when an object repeats a key.
 nlohmann::json load_json_file(const std::string& file);
 nlohmann::json parse_json_text(const std::string& text, const std::string& file_label);
 

@@ -31,7 +31,13 @@ std::uint64_t Simulator::run_until(Time limit) {
       kind = slot.kind;
       arg = slot.arg;
     }
+    same_instant_ = e.time == now_ ? same_instant_ + 1 : 0;
     now_ = e.time;
+    if (same_instant_ >= stall_limit_ && stall_limit_ > 0) {
+      stalled_ = true;
+      stop_requested_ = true;
+    }
+    if ((executed_ & 1023) == 0 && interrupt_ != nullptr && *interrupt_ != 0) stop_requested_ = true;
     ++ran;
     ++executed_;
     e.target->on_event(*this, kind, arg);

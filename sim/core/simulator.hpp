@@ -9,6 +9,7 @@
 // Thread safety: none; a Simulator is driven by one thread.
 #pragma once
 
+#include <csignal>
 #include <cstdint>
 #include <vector>
 
@@ -64,6 +65,13 @@ class Simulator {
   // Makes the running loop return after the current event.
   void stop() { stop_requested_ = true; }
   bool stopped() const { return stop_requested_; }
+  // Watchdog: after `events` consecutive events at one instant the loop stops and stalled() turns
+  // true (0, the default, disables it). A live model advances its clock; a clock stuck for
+  // millions of events is a livelock (e.g. a wrapped time sum), not work.
+  void set_stall_limit(std::uint64_t events) { stall_limit_ = events; }
+  bool stalled() const { return stalled_; }
+  // Polled every 1024 events: non-zero stops the loop (a SIGINT/SIGTERM flag, core/interrupt.hpp).
+  void set_interrupt_flag(const volatile std::sig_atomic_t* flag) { interrupt_ = flag; }
 
  private:
   struct TimerSlot {
@@ -77,6 +85,10 @@ class Simulator {
   Time now_{};
   std::uint64_t executed_ = 0;
   bool stop_requested_ = false;
+  bool stalled_ = false;
+  const volatile std::sig_atomic_t* interrupt_ = nullptr;
+  std::uint64_t stall_limit_ = 0;
+  std::uint64_t same_instant_ = 0;  // events run since the clock last moved
   EventQueue queue_;
   std::vector<TimerSlot> timers_;
 };

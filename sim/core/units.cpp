@@ -1,5 +1,6 @@
 #include "core/units.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -13,35 +14,50 @@ struct Split {
   std::string_view unit;
 };
 
-// Splits "12.5Gbps" into 12.5 and "Gbps". Accepts digits, one '.', and an exponent.
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+std::string example_of(const char* what) {
+  const std::string w(what);
+  return w == "rate" ? "\"400Gbps\"" : w == "time" ? "\"1us\"" : "\"32MiB\"";
+}
+
+// Splits "12.5Gbps" into 12.5 and "Gbps". The number must match, completely,
+//   digits [ "." digits* ] | "." digits      then optionally   ("e"|"E") ["+"|"-"] digits
+// so "1..5", "1.2.3", "1e+" and "1e-" are errors, not a prefix silently read as a number.
 Split split_number(std::string_view s, const char* what) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  const auto malformed = [&](const std::string& why) {
+    return UnitError("malformed " + std::string(what) + " \"" + std::string(s) + "\": " + why + " (expected e.g. " +
+                     example_of(what) + ")");
+  };
   std::size_t i = 0;
-  bool digits = false;
-  while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) {
-    digits |= s[i] != '.';
+  std::size_t int_digits = 0, frac_digits = 0;
+  while (i < s.size() && is_digit(s[i])) ++i, ++int_digits;
+  if (i < s.size() && s[i] == '.') {
     ++i;
+    while (i < s.size() && is_digit(s[i])) ++i, ++frac_digits;
   }
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E') && i + 1 < s.size() &&
-      ((s[i + 1] >= '0' && s[i + 1] <= '9') || s[i + 1] == '-' || s[i + 1] == '+')) {
+  if (int_digits + frac_digits == 0) {
+    throw UnitError("expected a non-negative " + std::string(what) + " such as " + example_of(what) + ", got \"" +
+                    std::string(s) + "\"");
+  }
+  if (i < s.size() && s[i] == '.') throw malformed("more than one decimal point");
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
     ++i;
-    if (s[i] == '-' || s[i] == '+') ++i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-  }
-  if (!digits) {
-    throw UnitError("expected a non-negative " + std::string(what) + " such as " +
-                    (std::string(what) == "rate"   ? "\"400Gbps\""
-                     : std::string(what) == "time" ? "\"1us\""
-                                                   : "\"32MiB\"") +
-                    ", got \"" + std::string(s) + "\"");
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    std::size_t exp_digits = 0;
+    while (i < s.size() && is_digit(s[i])) ++i, ++exp_digits;
+    if (exp_digits == 0) throw malformed("the exponent has no digits");
   }
   const std::string num(s.substr(0, i));
   long double v = 0;
   try {
-    v = std::stold(num);
-  } catch (const std::exception&) {
-    throw UnitError("malformed number in " + std::string(what) + " \"" + std::string(s) + "\"");
+    std::size_t used = 0;
+    v = std::stold(num, &used);
+    if (used != num.size()) throw malformed("not a number");
+  } catch (const std::logic_error&) {  // invalid_argument or out_of_range
+    throw UnitError(std::string(what) + " \"" + std::string(s) + "\" is out of range");
   }
   std::string_view unit = s.substr(i);
   while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
@@ -117,7 +133,14 @@ Bytes parse_bytes(std::string_view s) {
   }};
   const Split sp = split_number(s, "size");
   const long double scale = find_scale(kTable, sp.unit, s, "size", "B, KB, MB, GB, KiB, MiB, GiB");
-  return Bytes{checked_round(sp.value * scale, s, "size")};
+  const long double v = sp.value * scale;
+  // A byte count is whole: "1.5B" or "0.1KiB" (102.4 B) is an error, "0.5KiB" (512 B) is not. The
+  // tolerance absorbs the decimal→binary rounding of the mantissa (≤ 1e-15 relative).
+  const long double frac = std::fabs(v - std::roundl(v));
+  if (frac > std::max(1e-6L, v * 1e-15L)) {
+    throw UnitError("size \"" + std::string(s) + "\" is not a whole number of bytes");
+  }
+  return Bytes{checked_round(v, s, "size")};
 }
 
 std::string to_string(Rate r) {

@@ -81,12 +81,31 @@ struct Rate {
   constexpr auto operator<=>(const Rate&) const = default;
 };
 
-// ceil(8·bytes·1e12 / rate) ps. REQUIRES: rate.bps > 0, bytes.n >= 0.
-constexpr Time serialization_time(Bytes bytes, Rate rate) {
+// ceil(8·bytes·1e12 / rate) ps in 128 bits (8·(2^63−1)·1e12 < 2^127), or false when the result
+// exceeds Time::max() (e.g. 2^63−1 B at 400 Gb/s is 1.8e20 ps). REQUIRES: rate.bps > 0, bytes.n >= 0.
+constexpr bool try_serialization_time(Bytes bytes, Rate rate, Time& out) {
   const unsigned __int128 num = static_cast<unsigned __int128>(bytes.n) * 8u * 1000000000000ULL;
   const unsigned __int128 q = (num + rate.bps - 1) / rate.bps;
-  return Time{static_cast<std::int64_t>(q)};
+  if (q > static_cast<unsigned __int128>(INT64_MAX)) return false;
+  out = Time{static_cast<std::int64_t>(q)};
+  return true;
 }
+
+// As above; throws UnitError instead of wrapping when the time is not representable. Inputs are
+// validated against kRunHorizon first, so a throw here is a validation gap, not user error.
+constexpr Time serialization_time(Bytes bytes, Rate rate) {
+  Time t{};
+  if (!try_serialization_time(bytes, rate, t)) {
+    throw UnitError("serialization time of " + std::to_string(bytes.n) + " B at " + std::to_string(rate.bps) +
+                    " bit/s exceeds the 64-bit picosecond clock");
+  }
+  return t;
+}
+
+// The longest simulated time an input may ask for (Time::max()/4 ≈ 2.3e18 ps ≈ 26.7 days), so
+// sums of a few such spans (a start plus a duration plus a lag) never wrap the int64 clock.
+// Validation rejects a transfer whose serialization at the slowest NIC, or a delay, exceeds it.
+inline constexpr Time kRunHorizon{INT64_MAX / 4};
 
 // Bytes a link of `rate` moves in `t` (floor). REQUIRES: t.ps >= 0.
 constexpr Bytes bytes_in(Time t, Rate rate) {

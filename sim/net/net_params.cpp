@@ -6,7 +6,9 @@ namespace rocesim::net {
 
 void validate(const NetParams& p, const std::string& file) {
   const auto fail = [&](const std::string& path, const std::string& msg) { throw ConfigError(file, path, msg); };
-  if (p.wire.mtu.n <= 0) fail("/wire/mtu", "MTU must be positive");
+  if (p.wire.mtu < kMinMtu || p.wire.mtu > kMaxMtu) {
+    fail("/wire/mtu", "MTU " + to_string(p.wire.mtu) + " is outside [" + to_string(kMinMtu) + ", " + to_string(kMaxMtu) + "]");
+  }
   if (p.wire.data_overhead.n < 0) fail("/wire/data_overhead", "overhead must be >= 0");
   if (p.wire.control_bytes.n <= 0) fail("/wire/control_bytes", "control frame size must be positive");
   if (p.wire.pause_bytes.n <= 0) fail("/wire/pause_bytes", "pause frame size must be positive");
@@ -47,7 +49,10 @@ void validate(const NetParams& p, const std::string& file) {
   const auto& n = p.nic;
   if (n.qps_per_connection < 1) fail("/nic/qps_per_connection", "must be >= 1");
   if (n.ack_every < 1) fail("/nic/ack_every", "must be >= 1");
-  if (n.rto.ps <= 0) fail("/nic/rto", "retransmission timeout must be positive");
+  if (n.rto < kMinRto || n.rto > kMaxRto) {
+    fail("/nic/rto", "retransmission timeout " + to_string(n.rto) + " is outside [" + to_string(kMinRto) + ", " +
+                         to_string(kMaxRto) + "] (below a path's round trip every packet would time out)");
+  }
   if (n.window.n < 0) fail("/nic/window", "must be >= 0");
   if (n.window.n > 0 && n.window < data_wire) fail("/nic/window", "a window below one MTU can never send");
   if (n.reorder_timeout.ps <= 0) fail("/nic/reorder_timeout", "must be positive");

@@ -27,8 +27,19 @@ inline constexpr int kFirstDataClass = 2;
 inline constexpr int kMaxClasses = 8;
 inline constexpr int kMaxDataClasses = kMaxClasses - kFirstDataClass;
 
+// Plausibility ranges (validate() rejects values outside them, exit 2):
+//   MTU in [256 B, 64 KiB]: 256 B is RoCE's smallest path MTU; below it the per-packet overhead
+//     dominates and a run crawls through billions of packets.
+//   RTO in [10 us, 10 s]: the floor is a documented bound, not computed from the fabric: a 3-tier
+//     path is ≤ 6 links each way, ≤ 12 × (500 ns propagation + one 4 KB frame at 100 Gb/s, 330 ns)
+//     ≈ 10 us round trip; an RTO below the round trip retransmits every packet for ever.
+inline constexpr Bytes kMinMtu{256};
+inline constexpr Bytes kMaxMtu{65536};
+inline constexpr Time kMinRto = Time::from_us(10);
+inline constexpr Time kMaxRto = Time::from_ms(10000);
+
 struct WireParams {
-  Bytes mtu{4000};             // payload bytes per full data packet (RoCE path MTU)
+  Bytes mtu{4000};             // payload bytes per full data packet (RoCE path MTU), [256 B, 64 KiB]
   Bytes data_overhead{82};     // per data packet: RoCEv2/IPv4/Eth headers + FCS + preamble + IFG
   Bytes control_bytes{86};     // wire size of an ACK/NAK/CNP (64 B min frame + AETH pad + 20 B gap)
   Bytes pause_bytes{84};       // wire size of a PFC pause frame (64 B + preamble + IFG)
@@ -97,7 +108,7 @@ enum class Receiver : std::uint8_t { go_back_n, reorder_tolerant };
 struct NicParams {
   int qps_per_connection = 1;      // QPs a transfer is striped over, each with its own UDP source port
   int ack_every = 1;               // receiver ACKs every n-th in-order packet (and always the last)
-  Time rto = Time::from_ms(4);     // retransmission timeout (go-back-N from the oldest unacked PSN);
+  Time rto = Time::from_ms(4);     // retransmission timeout (go-back-N from the oldest unacked PSN), [10 us, 10 s];
                                    // long: in a lossless class a timeout is usually a PFC stall
   Time cnp_interval = Time::from_us(50);  // minimum time between CNPs of one QP
   bool generate_cnp = true;        // receiver answers ECN-marked data with CNPs

@@ -64,7 +64,7 @@ void PortSampler::merge_pairs() {
   at_.resize(half);
   delta_.resize(half * width_);
   if (queues_) queue_.resize(half * width_);
-  interval_ = interval_ + interval_;
+  interval_ = interval_.saturating_add(interval_);
 }
 
 TimeSeries PortSampler::finish(Time end) {

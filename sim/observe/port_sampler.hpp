@@ -67,7 +67,7 @@ class PortSampler {
   Time interval() const { return interval_; }
   std::size_t capacity() const { return capacity_; }
   // The instant the next sample is due.
-  Time next_at() const { return last_at_ + interval_; }
+  Time next_at() const { return last_at_.saturating_add(interval_); }
   // REQUIRES: now == next_at(), and the simulator has run every event at or before now.
   void sample(Time now);
   // Takes a last sample at `end` if it is past the last one, then returns the series: in per-port

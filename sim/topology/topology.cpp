@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/config_error.hpp"
+#include "core/memory_budget.hpp"
 
 #include "topology/catalog.hpp"
 #include "topology/clos_plan.hpp"
@@ -130,6 +131,16 @@ nlohmann::json default_topology_json() {
   })");
 }
 
+std::uint64_t fabric_memory_estimate(std::uint64_t nodes, std::uint64_t links) {
+  // The Fabric's arrays: a Node per node, a Link and two Ports (+ a 4 B down key each) per link.
+  const std::uint64_t fabric = nodes * sizeof(Node) + links * (sizeof(Link) + 2 * (sizeof(Port) + 4));
+  // check_connected's Boost adjacency_list: ~32 B per vertex (out-edge vector + property) and
+  // ~88 B per edge (a list node of 40 B, two 16 B out-edge entries at 1.5x vector growth), plus
+  // the 4 B component label per node.
+  const std::uint64_t connectivity = nodes * 36 + links * 88;
+  return fabric + connectivity;
+}
+
 Fabric build_fabric(const TopologySpec& spec, std::vector<LinkChange>* schedule) {
   if (schedule != nullptr) schedule->clear();
   if (!spec.failures.empty()) {  // what-if: the healthy fabric, then the time-zero failures applied to it
@@ -144,8 +155,12 @@ Fabric build_fabric(const TopologySpec& spec, std::vector<LinkChange>* schedule)
     }
     return apply_failures(healthy, spec.failures, spec.source);
   }
+  ActivityScope activity("building the fabric of " + spec.source);
   if (is_catalog_spec(spec)) return build_catalog_fabric(spec);
-  Fabric f = build_plan(lower_spec(spec));
+  const ClosPlan plan = lower_spec(spec);
+  require_memory(fabric_memory_estimate(plan.node_count(), plan.link_count()), "building the fabric of " + spec.source,
+                 std::to_string(plan.node_count()) + " nodes, " + std::to_string(plan.link_count()) + " links");
+  Fabric f = build_plan(plan);
   check_connected(f, spec.source);
   return f;
 }

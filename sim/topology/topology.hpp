@@ -192,6 +192,11 @@ nlohmann::json default_topology_json();
 // computed (and its errors thrown) here too, into `schedule` when given.
 Fabric build_fabric(const TopologySpec& spec, std::vector<LinkChange>* schedule = nullptr);
 
+// Bytes a built fabric of `nodes` and `links` holds at least while build_fabric runs (its own arrays
+// and the connectivity check's graph); build_fabric refuses (MemoryLimitError, core/memory_budget.hpp)
+// a plan above the memory limit before allocating it.
+std::uint64_t fabric_memory_estimate(std::uint64_t nodes, std::uint64_t links);
+
 // Throws ConfigError(file_label, "/", ...) naming two nodes in different components unless every
 // node of `fabric` is reachable from every other (Boost.Graph connected_components).
 void check_connected(const Fabric& fabric, const std::string& file_label);

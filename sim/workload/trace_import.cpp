@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/config_error.hpp"
+#include "core/memory_budget.hpp"
 #include "workload/readers/chakra_reader.hpp"
 #include "workload/readers/flow_csv_reader.hpp"
 #include "workload/readers/simai_reader.hpp"
@@ -74,6 +75,7 @@ std::string detect_trace_format(const std::string& path) {
 }
 
 std::optional<nlohmann::json> import_trace(const std::string& path, std::string_view format) {
+  ActivityScope activity("importing the trace " + path);  // named by the out-of-memory message
   std::string chosen(format);
   if (format == "auto") {
     chosen = detect_trace_format(path);

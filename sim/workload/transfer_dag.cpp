@@ -2,12 +2,18 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
+
+#include "core/memory_budget.hpp"
 
 namespace rocesim::workload {
 
 NodeIndex TransferDag::append(const DagNode& n, std::span<const NodeIndex> deps) {
   if (finalized_) throw std::logic_error("TransferDag: node added after finalize()");
   if (nodes_.size() >= kNoNode - 1) throw std::length_error("TransferDag: more than 2^32 - 2 nodes");
+  // Before the node array doubles: refuse a DAG the memory limit cannot hold (checked once per
+  // doubling, so free per node).
+  if (nodes_.size() == nodes_.capacity()) check_growth(std::max<std::size_t>(2 * nodes_.size(), 1024));
   const auto self = static_cast<NodeIndex>(nodes_.size());
   const std::size_t first = preds_.size();
   for (NodeIndex d : deps) {
@@ -30,6 +36,11 @@ NodeIndex TransferDag::append(const DagNode& n, std::span<const NodeIndex> deps)
   nodes_.push_back(n);
   pred_begin_.push_back(static_cast<std::uint32_t>(preds_.size()));
   return self;
+}
+
+void TransferDag::check_growth(std::size_t nodes) {
+  require_memory(static_cast<std::uint64_t>(nodes) * kBytesPerNode, "lowering the workload",
+                 "a transfer DAG of " + std::to_string(nodes) + " nodes at " + std::to_string(kBytesPerNode) + " B each");
 }
 
 NodeIndex TransferDag::add_transfer(std::uint32_t src, std::uint32_t dst, Bytes bytes, std::uint16_t channel,

@@ -78,6 +78,12 @@ class TransferDag {
   // Heap bytes held now (capacity of every array), for the memory figures.
   std::size_t memory_bytes() const;
   void reserve(std::size_t nodes, std::size_t edges);
+  // Bytes a node costs through its life, the budget require_memory checks: 24 B node, 4 B
+  // predecessor and 4 B successor offsets, ~2 edges kept twice during finalize (16 B), 4 B of
+  // executor state.
+  static constexpr std::uint64_t kBytesPerNode = 52;
+  // Throws MemoryLimitError (core/memory_budget.hpp) when `nodes` nodes would exceed the limit.
+  static void check_growth(std::size_t nodes);
 
  private:
   NodeIndex append(const DagNode& n, std::span<const NodeIndex> deps);

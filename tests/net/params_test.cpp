@@ -66,6 +66,14 @@ TEST_CASE("net params: impossible values are ConfigErrors naming the key") {
   CHECK(error_of(R"({"mmu": {"headroom": "plenty"}})").find("/mmu/headroom") != std::string::npos);
   CHECK(error_of(R"({"wire": {"mtu": 0}})").find("/wire/mtu") != std::string::npos);
   CHECK(error_of(R"({"nic": {"rto": "0"}})").find("/nic/rto") != std::string::npos);
+  // Plausibility ranges (issue 20): a 1 ps RTO retransmits for ever, a 1 B MTU crawls for ever.
+  CHECK(error_of(R"({"nic": {"rto": "1ps"}})").find("/nic/rto: retransmission timeout 1ps is outside [10us, 10s]") != std::string::npos);
+  CHECK(error_of(R"({"nic": {"rto": "9us"}})").find("/nic/rto") != std::string::npos);
+  CHECK(error_of(R"({"nic": {"rto": "10us"}, "stall_timeout": "1ms"})").empty());
+  CHECK(error_of(R"({"wire": {"mtu": 1}})").find("/wire/mtu: MTU 1B is outside [256B, 64KiB]") != std::string::npos);
+  CHECK(error_of(R"({"wire": {"mtu": 255}})").find("/wire/mtu") != std::string::npos);
+  CHECK(error_of(R"({"wire": {"mtu": "65537B"}})").find("/wire/mtu") != std::string::npos);
+  CHECK(error_of(R"({"wire": {"mtu": 256}, "mmu": {"headroom": "100KB"}})").empty());
   CHECK(error_of(R"({"pfc": {"quanta": 0}})").find("/pfc/quanta") != std::string::npos);
   CHECK(error_of(R"({"queues": {"data_classes": 2, "lossless": [true]}})").find("/queues/lossless") != std::string::npos);
   CHECK(error_of(R"({"nic": {"window": "100B"}})").find("/nic/window") != std::string::npos);
