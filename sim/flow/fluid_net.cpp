@@ -153,7 +153,7 @@ void FluidNet::activate(std::uint32_t f) {
   if (params_.resolve_slack > 0.0 && shares_len_[f] > 0) {
     // Deferred start (header: "resolve slack"): at most ε·8·S/r of its first port's rate r.
     const double r = live_capacity(share_pool_.data(shares_[f])[0].port);
-    if (r > 0.0) lag = static_cast<std::int64_t>(std::min(kPsPerSecond, params_.resolve_slack * flows_[f].total * 8.0 * kPsPerSecond / r));
+    if (r > 0.0) lag = static_cast<std::int64_t>(slack_ps(flows_[f].total, r));
   }
   request_solve_at(Time{sim_.now().ps + lag});
 }
@@ -209,14 +209,12 @@ void FluidNet::request_solve() { request_solve_at(sim_.now()); }
 void FluidNet::request_solve_at(Time at) {
   if (solve_pending_ && solve_at_ <= at) return;
   solve_at_ = at;
-  if (params_.resolve_slack == 0.0) {
-    // Exact mode: one same-instant event after this instant's starts and finishes.
-    solve_pending_ = true;
-    sim_.schedule_at(at, this, kSolve);
-    return;
-  }
   solve_pending_ = true;
-  sim_.arm(solve_timer_, at);  // re-arming moves a deferred solve earlier
+  if (params_.resolve_slack == 0.0) {
+    sim_.schedule_at(at, this, kSolve);  // exact: one same-instant event after this instant's changes
+  } else {
+    sim_.arm(solve_timer_, at);  // re-arming moves a deferred solve earlier
+  }
 }
 
 void FluidNet::on_event(Simulator&, std::uint32_t kind, std::uint64_t arg) {
@@ -259,11 +257,13 @@ std::int64_t FluidNet::resolve_lag_ps() const {
   // Deferred re-allocation (header: "resolve slack"): the capacity a finished flow frees is
   // re-allocated within ε·8·size/rate of it. Nothing to re-allocate once no flow is left.
   if (params_.resolve_slack == 0.0 || (active_flows() == 0 && to_add_.empty())) return 0;
-  double lag = kPsPerSecond;  // the cap: 1 s
-  for (std::uint32_t f : done_flows_) {
-    lag = std::min(lag, params_.resolve_slack * flows_[f].total * 8.0 * kPsPerSecond / flows_[f].rate);
-  }
+  double lag = kPsPerSecond;
+  for (std::uint32_t f : done_flows_) lag = std::min(lag, slack_ps(flows_[f].total, flows_[f].rate));
   return static_cast<std::int64_t>(lag);
+}
+
+double FluidNet::slack_ps(double bytes, double bps) const {
+  return std::min(kPsPerSecond, params_.resolve_slack * bytes * 8.0 * kPsPerSecond / bps);  // capped at 1 s
 }
 
 void FluidNet::solve() {

@@ -167,6 +167,7 @@ class FluidNet final : public TransferBackend, public EventHandler {
   void request_solve();
   void request_solve_at(Time at);  // a pending solve moves earlier, never later
   std::int64_t resolve_lag_ps() const;  // of the flows in done_flows_
+  double slack_ps(double bytes, double bps) const;  // ε·8·bytes/bps in ps, at most 1 s
   void solve();
   void complete_due();
   void arm_next();
