@@ -52,6 +52,7 @@
 #include "core/json_reader.hpp"
 #include "core/rng.hpp"
 #include "flow/spread.hpp"
+#include "observe/port_sampler.hpp"
 #include "report/chrome_trace.hpp"
 #include "report/op_aggregate.hpp"
 #include "routing/route_check.hpp"
@@ -76,6 +77,7 @@ struct RunOptions {
   std::string attribution = "auto";
   std::string flows = "auto";
   std::string sample_interval = "auto";
+  std::size_t series_ports = 16;
   bool check = false;  // validate every input, then stop: no run, nothing written
   std::uint64_t watchdog_events = PipelineOptions{}.stall_events;  // hidden --watchdog-events (tests)
   std::string progress = "auto";
@@ -196,6 +198,7 @@ PipelineOptions pipeline_options(const RunOptions& opt, const nlohmann::json& ba
     }
     if (p.sample_interval.ps <= 0) throw ConfigError("--sample-interval", "", "expected a time > 0, or auto");
   }
+  p.series_ports = opt.series_ports;
   if (opt.progress == "on") {
     p.progress = true;
     p.progress_quiet_s = 0.0;
@@ -407,6 +410,7 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   write_file_atomically(opt.out, "flows.csv", report::flows_csv(run.record, report::op_key_cells(wspec, lowered)));
   write_file_atomically(opt.out, "links.csv", report::links_csv(run.record, fabric));
   write_file_atomically(opt.out, "timeseries.csv", report::timeseries_csv(run.record, fabric));
+  write_file_atomically(opt.out, "tier_series.csv", report::tier_series_csv(run.record));
   write_file_atomically(opt.out, "trace.json",
                         [&](std::ostream& os) {
                           report::write_chrome_trace(os, wspec, lowered, run.record, report::kMaxTraceTransfers, &fabric);
@@ -418,7 +422,7 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   if (!opt.quiet) {
     std::cout << run_summary_text(summary);
     for (const std::string& note : run.record.notes) std::cout << "note: " << note << '\n';
-    std::cout << "report: " << opt.out << "/summary.json (+ collectives.csv flows.csv links.csv timeseries.csv trace.json)\n";
+    std::cout << "report: " << opt.out << "/summary.json (+ collectives.csv flows.csv links.csv timeseries.csv tier_series.csv trace.json)\n";
   }
   if (opt.plots) run_plots(opt.out, opt.quiet);
   if (!executor.finished()) {
@@ -454,6 +458,10 @@ void register_run(CLI::App& app, CommandContext& ctx) {
       ->check(CLI::IsMember({"on", "off", "auto"}));
   cmd->add_option("--sample-interval", opt->sample_interval,
                   "First time-series interval, e.g. 10us (doubles to fit the run), or auto (default)");
+  cmd->add_option("--series-ports", opt->series_ports,
+                  "Hottest ports with their own time series in timeseries.csv and the trace (default 16; "
+                  "tier_series.csv covers every tier)")
+      ->check(CLI::Range(std::size_t{0}, observe::kMaxSeriesPorts));
   cmd->add_option("--progress", opt->progress,
                   "Progress line on stderr: auto (a terminal, not --quiet, after 2 s), on (from the start, any stderr), off")
       ->check(CLI::IsMember({"on", "off", "auto"}));

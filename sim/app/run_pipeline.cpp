@@ -168,6 +168,7 @@ PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& 
     std::vector<std::string> groups;
     tier_groups(fabric, group_of_port, groups);
     observe::SamplerConfig cfg;
+    cfg.top_ports = opt.series_ports;
     cfg.interval = opt.sample_interval.ps > 0 ? opt.sample_interval : first_interval(fabric, lowered, cfg);
     sampler = std::make_unique<observe::PortSampler>(fabric, *probe, cfg, std::move(group_of_port), std::move(groups));
     if (!sampler->per_port()) {
@@ -243,7 +244,13 @@ PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& 
   rec.bytes_delivered = run.recorder->bytes_delivered();
   observe::collect_ports(*run.backend, *run.recorder, rec);
   if (sampler) rec.series = sampler->finish(rec.end);
-  if (!probe && opt.sample && flows) rec.series = observe::analytic_series(rec.transfers, router, run.recorder->path_bytes(), rec.end);
+  if (!probe && opt.sample && flows) {
+    std::vector<std::uint32_t> group_of_port;
+    std::vector<std::string> groups;
+    tier_groups(fabric, group_of_port, groups);
+    rec.series = observe::analytic_series(rec.transfers, router, run.recorder->path_bytes(), rec.end, 256,
+                                          opt.series_ports, group_of_port, groups);
+  }
   rec.op_start.resize(lowered.ops.size());
   rec.op_end.resize(lowered.ops.size());
   for (std::uint32_t i = 0; i < lowered.ops.size(); ++i) {

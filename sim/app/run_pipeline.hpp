@@ -53,6 +53,7 @@ struct PipelineOptions {
   FlowRecording flows = FlowRecording::automatic;
   bool sample = true;        // time series (observe::PortSampler)
   Time sample_interval{};    // first interval; Time{} = automatic
+  std::size_t series_ports = 16;  // hottest ports with their own series (--series-ports)
   bool progress = false;     // progress line on stderr (the caller decides: a terminal, not quiet)
   double progress_quiet_s = kQuietSeconds;  // wall seconds before the first draw (--progress on: 0)
   std::vector<topology::LinkChange> link_changes;  // timed failures, ordered as failure_schedule orders them

@@ -122,6 +122,13 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   std::int64_t buffered_bytes() const;
   // Wire bytes queued at egress port p right now, all classes (time-series sampling).
   std::int64_t queue_bytes(PortId p) const;
+  // Wire bytes port p has put on the wire by now() (sim/net/port_telemetry.cpp): the counters
+  // count a frame when its serialization starts, so the unsent tail of the frame in progress is
+  // taken off; bytes over any interval then stay within rate · interval.
+  double serialized_bytes(PortId p) const;
+  // Time port p's data classes have been paused by PFC up to now(), pauses in progress included
+  // (summed over classes, as PortCounters::paused_time).
+  Time paused_time_now(PortId p) const;
   const StallReport& stall() const { return stall_; }
   // A readable account of the stall: time, active QPs and each paused port as "node a -> node b".
   std::string stall_message() const;

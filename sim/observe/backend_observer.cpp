@@ -16,7 +16,11 @@ class PacketProbe final : public PortProbe {
  public:
   explicit PacketProbe(const Net& net) : net_(net) {}
   void tx_bytes(std::span<double> out) const override {
-    for (topology::PortId p = 0; p < out.size(); ++p) out[p] = static_cast<double>(net_.port_counters(p).tx_wire_bytes);
+    for (topology::PortId p = 0; p < out.size(); ++p) out[p] = net_.serialized_bytes(p);
+  }
+  bool has_pauses() const override { return true; }
+  void paused_ps(std::span<double> out) const override {
+    for (topology::PortId p = 0; p < out.size(); ++p) out[p] = static_cast<double>(net_.paused_time_now(p).ps);
   }
   bool has_queues() const override { return kHasQueueBytes<Net>; }
   void queue_bytes(std::span<std::int64_t> out) const override {

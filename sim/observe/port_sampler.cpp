@@ -28,6 +28,21 @@ PortSampler::PortSampler(const topology::Fabric& fabric, const PortProbe& probe,
   last_.assign(ports, 0.0);
   cum_.assign(ports, 0.0);
   if (queues_) qnow_.assign(ports, 0);
+  pauses_ = probe.has_pauses();
+  if (pauses_) {
+    last_paused_.assign(ports, 0.0);
+    paused_now_.assign(ports, 0.0);
+  }
+  const std::size_t groups = group_names_.size();
+  port_bps_.resize(ports);
+  group_bps_.assign(groups, 0.0);
+  group_ports_.assign(groups, 0);
+  for (std::size_t p = 0; p < ports; ++p) {
+    if (group_of_port_[p] >= groups) throw std::logic_error("PortSampler: group id out of range");
+    port_bps_[p] = static_cast<double>(fabric.port_rate(static_cast<topology::PortId>(p)).bps);
+    group_bps_[group_of_port_[p]] += port_bps_[p];
+    ++group_ports_[group_of_port_[p]];
+  }
 }
 
 void PortSampler::sample(Time now) {
@@ -41,12 +56,26 @@ void PortSampler::take(Time now) {
   const std::size_t row = delta_.size();
   delta_.resize(row + width_, 0.0f);
   if (queues_) queue_.resize(row + width_, 0.0f);
+  if (pauses_) probe_.paused_ps(paused_now_);
+  const std::size_t groups = group_names_.size(), trow = t_bytes_.size();
+  t_bytes_.resize(trow + groups, 0.0);
+  t_max_.resize(trow + groups, 0.0);
+  t_queue_.resize(trow + groups, 0.0);
+  t_paused_.resize(trow + groups, 0.0);
+  const double dt_s = (now - last_at_).seconds();
   for (std::size_t p = 0; p < cum_.size(); ++p) {
     const std::size_t col = per_port_ ? p : group_of_port_[p];
-    delta_[row + col] += static_cast<float>(cum_[p] - last_[p]);
+    const double bytes = cum_[p] - last_[p];
+    delta_[row + col] += static_cast<float>(bytes);
     if (queues_) queue_[row + col] = std::max(queue_[row + col], static_cast<float>(qnow_[p]));
+    const std::size_t g = trow + group_of_port_[p];
+    t_bytes_[g] += bytes;
+    if (dt_s > 0.0 && port_bps_[p] > 0.0) t_max_[g] = std::max(t_max_[g], 8.0 * bytes / (port_bps_[p] * dt_s));
+    if (queues_) t_queue_[g] += static_cast<double>(qnow_[p]);
+    if (pauses_) t_paused_[g] += paused_now_[p] - last_paused_[p];
   }
   last_.swap(cum_);
+  if (pauses_) last_paused_.swap(paused_now_);
   at_.push_back(now);
   last_at_ = now;
 }
@@ -61,6 +90,17 @@ void PortSampler::merge_pairs() {
     }
     at_[i] = at_[2 * i + 1];
   }
+  const std::size_t groups = group_names_.size();
+  for (std::size_t i = 0; i < half; ++i) {
+    const std::size_t a = 2 * i * groups, b = a + groups, out = i * groups;
+    for (std::size_t g = 0; g < groups; ++g) {
+      t_bytes_[out + g] = t_bytes_[a + g] + t_bytes_[b + g];
+      t_max_[out + g] = std::max(t_max_[a + g], t_max_[b + g]);
+      t_queue_[out + g] = std::max(t_queue_[a + g], t_queue_[b + g]);
+      t_paused_[out + g] = t_paused_[a + g] + t_paused_[b + g];
+    }
+  }
+  for (auto* v : {&t_bytes_, &t_max_, &t_queue_, &t_paused_}) v->resize(half * groups);
   at_.resize(half);
   delta_.resize(half * width_);
   if (queues_) queue_.resize(half * width_);
@@ -117,7 +157,35 @@ TimeSeries PortSampler::finish(Time end) {
       if (queues_) ts.queue_bytes.push_back(static_cast<std::int64_t>(queue_[k * width_ + c]));
     }
   }
+  fill_tiers(ts);
   return ts;
+}
+
+void PortSampler::fill_tiers(TimeSeries& ts) const {
+  const std::size_t groups = group_names_.size();
+  std::vector<std::size_t> kept;
+  for (std::size_t g = 0; g < groups; ++g) {
+    double total = 0.0;
+    for (std::size_t k = 0; k < at_.size(); ++k) total += t_bytes_[k * groups + g];
+    if (total > 0.0) kept.push_back(g);
+  }
+  for (std::size_t g : kept) {
+    ts.tier_names.push_back(group_names_[g]);
+    ts.tier_ports.push_back(group_ports_[g]);
+  }
+  Time prev{};
+  for (std::size_t k = 0; k < at_.size(); ++k) {
+    const double dt_s = (at_[k] - prev).seconds();
+    prev = at_[k];
+    for (std::size_t g : kept) {
+      const std::size_t i = k * groups + g;
+      ts.tier_mean_utilization.push_back(dt_s > 0.0 ? 8.0 * t_bytes_[i] / (group_bps_[g] * dt_s) : 0.0);
+      // Rounding of the byte counters must not print a utilization above 1.
+      ts.tier_max_utilization.push_back(std::min(1.0, t_max_[i]));
+      if (queues_) ts.tier_queue_bytes.push_back(static_cast<std::int64_t>(t_queue_[i]));
+      if (pauses_) ts.tier_paused_us.push_back(t_paused_[i] * 1e-6);
+    }
+  }
 }
 
 }  // namespace rocesim::observe

@@ -16,6 +16,10 @@
 // If ports · min_samples > budget_cells (very large fabrics), ports are aggregated into groups
 // (the caller's tiers): width = groups, utilization = 8·ΣΔB / (Σrate · Δt) over the group's
 // ports (capacity-weighted mean), queue = max over its ports.
+// Per-tier aggregates (TimeSeries::tier_*) are kept beside the per-port or per-group table, for
+// every group, at the same instants: Σ ΔB, max over ports of the interval's utilization, Σ queue
+// and Σ paused time per group (merged pairwise like the table: sums add, maxima take the max).
+// They cost O(ports) per sample, the same pass that reads the counters.
 // Interval: the first is SamplerConfig::interval, or 100 ns when automatic; doubling makes it
 // fit any run length.
 // Driving: the caller runs the simulator up to next_at() and calls sample() (run_pipeline.cpp
@@ -44,6 +48,10 @@ class PortProbe {
   virtual bool has_queues() const { return false; }
   // Bytes queued at each egress port now. REQUIRES: has_queues().
   virtual void queue_bytes(std::span<std::int64_t> out) const { (void)out; }
+  virtual bool has_pauses() const { return false; }
+  // Cumulative picoseconds each port has been paused by PFC up to now (pauses in progress
+  // included). REQUIRES: has_pauses().
+  virtual void paused_ps(std::span<double> out) const { (void)out; }
 };
 
 struct SamplerConfig {
@@ -51,8 +59,9 @@ struct SamplerConfig {
   std::size_t budget_cells = 8u << 20;    // port × sample cells kept (4 B each, 8 B with queues)
   std::size_t max_samples = 512;
   std::size_t min_samples = 32;           // fewer per-port samples than this: aggregate by group
-  std::size_t top_ports = 16;             // series written by finish() in per-port mode
+  std::size_t top_ports = 16;             // series written by finish() in per-port mode (--series-ports)
 };
+inline constexpr std::size_t kMaxSeriesPorts = 4096;  // --series-ports upper bound (rows = samples × ports)
 
 inline constexpr Time kAutoFirstInterval{100'000};  // 100 ns
 
@@ -78,6 +87,7 @@ class PortSampler {
  private:
   void take(Time now);
   void merge_pairs();
+  void fill_tiers(TimeSeries& ts) const;
 
   const topology::Fabric& fabric_;
   const PortProbe& probe_;
@@ -96,6 +106,13 @@ class PortSampler {
   std::vector<double> last_;   // cumulative bytes per port at last_at_
   std::vector<double> cum_;    // scratch, per port
   std::vector<std::int64_t> qnow_;  // scratch, per port
+  // Per-tier aggregates, [sample * groups + g].
+  bool pauses_ = false;
+  std::vector<double> port_bps_;
+  std::vector<double> group_bps_;
+  std::vector<std::size_t> group_ports_;
+  std::vector<double> t_bytes_, t_max_, t_queue_, t_paused_;
+  std::vector<double> last_paused_, paused_now_;  // per port, cumulative ps
 };
 
 }  // namespace rocesim::observe

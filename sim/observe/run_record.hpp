@@ -53,6 +53,22 @@ struct TimeSeries {
   std::vector<double> utilization;       // [sample * series + k], 0..1 (mean over the tier's ports)
   std::vector<std::int64_t> queue_bytes; // same layout; empty if the backend has no queues
   std::size_t series() const { return ports.empty() ? tiers.size() : ports.size(); }
+
+  // Per-tier aggregates at the same instants, for every tier ("<tier> up|down") that carried bytes,
+  // whatever the per-port choice above. Layout [sample * tier_names.size() + k]. Per interval:
+  //   tier_mean_utilization = 8·ΣΔB / (Σ rate · Δt) over the tier's ports (capacity-weighted mean);
+  //   tier_max_utilization  = max over the tier's ports and the sampling intervals merged into this
+  //                           one of 8·ΔB_p / (rate_p · Δt) (each <= 1; empty where not measured);
+  //   tier_queue_bytes      = Σ bytes queued at the tier's ports at the sampling instant (max over
+  //                           merged intervals; empty without queues);
+  //   tier_paused_us        = Σ over the tier's ports of the time a data class was paused by PFC
+  //                           within the interval (empty without PFC).
+  std::vector<std::string> tier_names;
+  std::vector<std::size_t> tier_ports;       // ports in each tier
+  std::vector<double> tier_mean_utilization;
+  std::vector<double> tier_max_utilization;
+  std::vector<std::int64_t> tier_queue_bytes;
+  std::vector<double> tier_paused_us;
 };
 
 struct RunRecord {

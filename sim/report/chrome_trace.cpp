@@ -268,7 +268,7 @@ void write_chrome_trace(std::ostream& os, const workload::WorkloadSpec& spec, co
   }
   // Counter tracks of the sampled ports (or tiers): one process after the jobs, "fabric".
   const observe::TimeSeries& ts = rec.series;
-  if (!ts.at.empty() && ts.series() > 0) {
+  if (!ts.at.empty() && (ts.series() > 0 || !ts.tier_names.empty())) {
     const auto fabric_pid = static_cast<std::uint32_t>(lw.jobs.size());
     meta("process_name", fabric_pid, 0, "fabric (sampled links)");
     std::vector<std::string> names(ts.series());
@@ -303,6 +303,37 @@ void write_chrome_trace(std::ostream& os, const workload::WorkloadSpec& spec, co
         if (queues) {
           out += ",\"queue_bytes\":";
           out += std::to_string(ts.queue_bytes[i * names.size() + k]);
+        }
+        out += "}}";
+      }
+    }
+    // Per-tier counters (tier_series.csv): where the fabric was hot, tier by tier.
+    const std::size_t tiers = ts.tier_names.size();
+    std::vector<std::string> tier_track(tiers);
+    for (std::size_t k = 0; k < tiers; ++k) tier_track[k] = json_string("tier " + ts.tier_names[k]);
+    for (std::size_t i = 0; i < ts.at.size() && tiers > 0; ++i) {
+      if (out.size() >= kFlushBytes) {
+        os << out;
+        out.clear();
+      }
+      const Time from = i == 0 ? Time{} : ts.at[i - 1];
+      for (std::size_t k = 0; k < tiers; ++k) {
+        const std::size_t j = i * tiers + k;
+        out += ",\n{\"name\":";
+        out += tier_track[k];
+        out += ",\"ph\":\"C\",\"pid\":";
+        out += std::to_string(fabric_pid);
+        out += ",\"tid\":0,\"ts\":";
+        out += format_us(from);
+        out += ",\"args\":{\"mean_utilization\":";
+        out += format_real(ts.tier_mean_utilization[j]);
+        if (!ts.tier_max_utilization.empty()) {
+          out += ",\"max_utilization\":";
+          out += format_real(ts.tier_max_utilization[j]);
+        }
+        if (!ts.tier_queue_bytes.empty()) {
+          out += ",\"queued_bytes\":";
+          out += std::to_string(ts.tier_queue_bytes[j]);
         }
         out += "}}";
       }

@@ -202,4 +202,28 @@ std::string timeseries_csv(const observe::RunRecord& rec, const topology::Fabric
   return out;
 }
 
+std::string tier_series_csv(const observe::RunRecord& rec) {
+  std::string out = "time[us],tier,ports,mean_utilization,max_utilization,queued[B],paused[us]\n";
+  const observe::TimeSeries& ts = rec.series;
+  const std::size_t width = ts.tier_names.size();
+  const bool max = !ts.tier_max_utilization.empty(), queues = !ts.tier_queue_bytes.empty(),
+             pauses = !ts.tier_paused_us.empty();
+  std::vector<std::string> prefix(width);
+  for (std::size_t k = 0; k < width; ++k) prefix[k] = ',' + csv_field(ts.tier_names[k]) + ',' + std::to_string(ts.tier_ports[k]) + ',';
+  for (std::size_t s = 0; s < ts.at.size() && width > 0; ++s) {
+    const std::string t = format_us(ts.at[s]);
+    for (std::size_t k = 0; k < width; ++k) {
+      const std::size_t i = s * width + k;
+      out += t + prefix[k] + format_real(ts.tier_mean_utilization[i]) + ',';
+      if (max) out += format_real(ts.tier_max_utilization[i]);
+      out += ',';
+      if (queues) out += std::to_string(ts.tier_queue_bytes[i]);
+      out += ',';
+      if (pauses) out += format_real(ts.tier_paused_us[i]);
+      out += '\n';
+    }
+  }
+  return out;
+}
+
 }  // namespace rocesim::report

@@ -54,6 +54,10 @@ std::vector<std::string> op_key_cells(const workload::WorkloadSpec& spec, const 
 std::string flows_csv(const observe::RunRecord& record, const std::vector<std::string>& op_keys);
 std::string links_csv(const observe::RunRecord& record, const topology::Fabric& fabric);
 std::string timeseries_csv(const observe::RunRecord& record, const topology::Fabric& fabric);
+// tier_series.csv: one row per sample and tier (TimeSeries::tier_*), columns
+// time[us],tier,ports,mean_utilization,max_utilization,queued[B],paused[us]; a cell the backend
+// does not measure is empty.
+std::string tier_series_csv(const observe::RunRecord& record);
 
 // One CSV cell per RFC 4180: `text` as is, or enclosed in double quotes (inner quotes doubled)
 // when it holds a comma, a double quote, CR or LF.

@@ -93,7 +93,8 @@ TEST_CASE("rocesim run --out writes every report file with the schema's header r
   const std::string out = dir + "/report";
   const auto r = run_cli(run_args(small_workload(dir), "fluid", out));
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  for (const char* f : {"summary.json", "collectives.csv", "flows.csv", "links.csv", "timeseries.csv", "trace.json"}) {
+  for (const char* f : {"summary.json", "collectives.csv", "flows.csv", "links.csv", "timeseries.csv", "tier_series.csv",
+                        "trace.json"}) {
     CHECK_MESSAGE(std::filesystem::exists(out + "/" + f), f);
     CHECK_FALSE(std::filesystem::exists(out + "/." + std::string(f) + ".tmp"));
   }
@@ -106,6 +107,7 @@ TEST_CASE("rocesim run --out writes every report file with the schema's header r
         "port,from,to,tier,direction,rate[Gb/s],bytes[B],utilization,paused[us],pause_frames,ecn_marks,drops,"
         "max_queue[B]");
   CHECK(header(out + "/timeseries.csv") == "time[us],port,from,to,tier,utilization,queue[B]");
+  CHECK(header(out + "/tier_series.csv") == "time[us],tier,ports,mean_utilization,max_utilization,queued[B],paused[us]");
 
   const json s = json::parse(read_file(out + "/summary.json"));
   REQUIRE(s["run"]["transfers"] == 720);
@@ -242,23 +244,35 @@ TEST_CASE("trace.json of the MoE example: slices on a track nest or do not overl
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   const json t = json::parse(read_file(dir + "/report/trace.json"));
   CHECK(check_trace_structure(t) > 128);  // more tracks than ranks: the concurrent transfers got lanes
-  // Counter tracks: one "C" event per timeseries.csv row (sample × sampled port), in the "fabric"
-  // process after the job's (pid 1), utilization within [0, 1 + rounding].
-  std::size_t counters = 0;
+  // Counter tracks: one "C" event per timeseries.csv row (sample × sampled port) and one per
+  // tier_series.csv row (sample × tier), in the "fabric" process after the job's (pid 1),
+  // utilization within [0, 1 + rounding].
+  std::size_t port_counters = 0, tier_counters = 0;
   bool fabric_named = false;
   for (const json& e : t["traceEvents"]) {
     if (e["ph"] == "M" && e["pid"] == 1 && e["name"] == "process_name") fabric_named = true;
     if (e["ph"] != "C") continue;
-    ++counters;
     CHECK(e["pid"] == 1);
-    CHECK(e["name"].get<std::string>().rfind("port ", 0) == 0);
+    const std::string name = e["name"].get<std::string>();
+    if (name.rfind("tier ", 0) == 0) {
+      ++tier_counters;
+      CHECK(e["args"]["mean_utilization"].get<double>() >= 0.0);
+      CHECK(e["args"]["mean_utilization"].get<double>() <= e["args"]["max_utilization"].get<double>() + 1e-9);
+      CHECK(e["args"]["max_utilization"].get<double>() <= 1.000001);
+      continue;
+    }
+    ++port_counters;
+    CHECK(name.rfind("port ", 0) == 0);
     CHECK(e["args"]["utilization"].get<double>() >= 0.0);
     CHECK(e["args"]["utilization"].get<double>() <= 1.000001);
   }
   CHECK(fabric_named);
   const auto rows = read_csv(dir + "/report/timeseries.csv");
   REQUIRE(rows.size() > 1);
-  CHECK(counters == rows.size() - 1);
+  CHECK(port_counters == rows.size() - 1);
+  const auto tier_rows = read_csv(dir + "/report/tier_series.csv");
+  REQUIRE(tier_rows.size() > 1);
+  CHECK(tier_counters == tier_rows.size() - 1);
 }
 
 TEST_CASE("the same run twice writes byte-identical files (summary.json up to wall time)") {
@@ -269,7 +283,7 @@ TEST_CASE("the same run twice writes byte-identical files (summary.json up to wa
     const std::string a = dir + "/a-" + backend, b = dir + "/b-" + backend;
     REQUIRE(run_cli(run_args(wl, backend, a)).exit_code == 0);
     REQUIRE(run_cli(run_args(wl, backend, b)).exit_code == 0);
-    for (const char* f : {"collectives.csv", "flows.csv", "links.csv", "timeseries.csv", "trace.json"}) {
+    for (const char* f : {"collectives.csv", "flows.csv", "links.csv", "timeseries.csv", "tier_series.csv", "trace.json"}) {
       CHECK_MESSAGE(read_file(a + "/" + f) == read_file(b + "/" + f), f);
     }
     json sa = json::parse(read_file(a + "/summary.json")), sb = json::parse(read_file(b + "/summary.json"));

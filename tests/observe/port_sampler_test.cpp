@@ -126,3 +126,81 @@ TEST_CASE("the table never exceeds its capacity however long the run") {
   CHECK(std::has_single_bit(static_cast<std::uint64_t>(ts.interval.ps / observe::kAutoFirstInterval.ps)));
   for (double u : ts.utilization) CHECK(u == doctest::Approx(0.1).epsilon(1e-5));
 }
+
+namespace {
+
+// LinearProbe plus PFC: port p has been paused for pause_share[p] of the time so far.
+class PausingProbe final : public observe::PortProbe {
+ public:
+  PausingProbe(const Time& now, std::vector<double> load, std::vector<double> pause_share)
+      : linear_(now, std::move(load)), now_(now), pause_share_(std::move(pause_share)) {}
+  void tx_bytes(std::span<double> out) const override { linear_.tx_bytes(out); }
+  bool has_queues() const override { return true; }
+  void queue_bytes(std::span<std::int64_t> out) const override { linear_.queue_bytes(out); }
+  bool has_pauses() const override { return true; }
+  void paused_ps(std::span<double> out) const override {
+    for (std::size_t p = 0; p < out.size(); ++p) out[p] = pause_share_[p] * static_cast<double>(now_.ps);
+  }
+
+ private:
+  LinearProbe linear_;
+  const Time& now_;
+  std::vector<double> pause_share_;
+};
+
+}  // namespace
+
+TEST_CASE("per-tier aggregates: mean, max, total queue and paused time for every tier, beside the top ports") {
+  const topology::Fabric f = leaf_spine(2, 2, 2);  // 16 ports of 400 Gb/s
+  std::vector<double> load(f.port_count(), 0.0), pause(f.port_count(), 0.0);
+  std::vector<std::uint32_t> group(f.port_count(), 1);
+  // Tier "a" = ports 0..3 at loads 0.2, 0.4, 0.6, 0.8; tier "b" = the other 12, only port 9 loaded.
+  for (topology::PortId p = 0; p < 4; ++p) {
+    group[p] = 0;
+    load[p] = 0.2 * (p + 1);
+  }
+  load[9] = 1.0;
+  pause[2] = 0.5;  // paused half the time
+  pause[9] = 0.25;
+  Time now{};
+  PausingProbe probe(now, load, pause);
+  SamplerConfig cfg;
+  cfg.interval = Time::from_ns(10);
+  cfg.max_samples = 4;
+  cfg.top_ports = 1;  // only port 9 gets its own series; the tiers still cover every port
+  PortSampler s(f, probe, cfg, group, {"a", "b"});
+  REQUIRE(s.per_port());
+  for (int i = 0; i < 6; ++i) {  // 10..40 fills 4, merges to 2 (20, 40), then 60, 80 → merge at 4
+    now = s.next_at();
+    s.sample(now);
+  }
+  now = Time::from_ns(100);
+  const observe::TimeSeries ts = s.finish(now);
+  REQUIRE(ts.ports == std::vector<topology::PortId>{9});
+  REQUIRE(ts.tier_names == std::vector<std::string>{"a", "b"});
+  REQUIRE(ts.tier_ports == std::vector<std::size_t>{4, 12});
+  const std::size_t n = ts.at.size();
+  REQUIRE(n >= 2);
+  REQUIRE(ts.tier_mean_utilization.size() == 2 * n);
+  REQUIRE(ts.tier_paused_us.size() == 2 * n);
+  double paused_a = 0.0, paused_b = 0.0;
+  for (std::size_t k = 0; k < n; ++k) {
+    const double dt_us = (ts.at[k] - (k == 0 ? Time{} : ts.at[k - 1])).seconds() * 1e6;
+    // Tier a: equal rates, so the mean is (0.2+0.4+0.6+0.8)/4 = 0.5 and the max 0.8.
+    CHECK(ts.tier_mean_utilization[2 * k] == doctest::Approx(0.5).epsilon(1e-6));
+    CHECK(ts.tier_max_utilization[2 * k] == doctest::Approx(0.8).epsilon(1e-6));
+    // Tier b: one port of 12 at line rate: mean 1/12, max 1.
+    CHECK(ts.tier_mean_utilization[2 * k + 1] == doctest::Approx(1.0 / 12).epsilon(1e-6));
+    CHECK(ts.tier_max_utilization[2 * k + 1] == doctest::Approx(1.0).epsilon(1e-6));
+    // Queue depth 10·p at every instant: a = 0+10+20+30 = 60 B; b = 10·(4+…+15) = 1140 B.
+    CHECK(ts.tier_queue_bytes[2 * k] == 60);
+    CHECK(ts.tier_queue_bytes[2 * k + 1] == 1140);
+    // Paused time per interval: a = 0.5·Δt (port 2), b = 0.25·Δt (port 9).
+    CHECK(ts.tier_paused_us[2 * k] == doctest::Approx(0.5 * dt_us).epsilon(1e-6));
+    paused_a += ts.tier_paused_us[2 * k];
+    paused_b += ts.tier_paused_us[2 * k + 1];
+  }
+  // Merging keeps totals: the whole run's paused time is 0.5·100 ns and 0.25·100 ns.
+  CHECK(paused_a == doctest::Approx(0.05).epsilon(1e-6));
+  CHECK(paused_b == doctest::Approx(0.025).epsilon(1e-6));
+}

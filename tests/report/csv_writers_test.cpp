@@ -73,6 +73,28 @@ TEST_CASE("timeseries.csv: per-port rows name the port; aggregate rows leave por
   CHECK(report::timeseries_csv(agg, f) == "time[us],port,from,to,tier,utilization,queue[B]\n4,,,,leaf-spine up,0.5,\n");
 }
 
+TEST_CASE("tier_series.csv: one row per instant and tier; unmeasured cells are empty") {
+  observe::RunRecord rec;
+  rec.series.at = {Time::from_us(1), Time::from_us(2)};
+  rec.series.tier_names = {"nic up", "leaf-spine up"};
+  rec.series.tier_ports = {16, 32};
+  rec.series.tier_mean_utilization = {0.5, 0.25, 0.75, 0.125};
+  rec.series.tier_max_utilization = {1, 0.5, 1, 0.25};
+  rec.series.tier_queue_bytes = {0, 4096, 100, 0};
+  rec.series.tier_paused_us = {0, 0.5, 0.25, 0};
+  CHECK(report::tier_series_csv(rec) ==
+        "time[us],tier,ports,mean_utilization,max_utilization,queued[B],paused[us]\n"
+        "1,nic up,16,0.5,1,0,0\n1,leaf-spine up,32,0.25,0.5,4096,0.5\n"
+        "2,nic up,16,0.75,1,100,0.25\n2,leaf-spine up,32,0.125,0.25,0,0\n");
+  observe::RunRecord analytic;  // means only
+  analytic.series.at = {Time::from_us(3)};
+  analytic.series.tier_names = {"nic down"};
+  analytic.series.tier_ports = {8};
+  analytic.series.tier_mean_utilization = {0.5};
+  CHECK(report::tier_series_csv(analytic) ==
+        "time[us],tier,ports,mean_utilization,max_utilization,queued[B],paused[us]\n3,nic down,8,0.5,,,\n");
+}
+
 TEST_CASE("csv_field quotes per RFC 4180 only what needs it and doubles inner quotes") {
   CHECK(report::csv_field("plain name_1.x") == "plain name_1.x");
   CHECK(report::csv_field("") == "");
