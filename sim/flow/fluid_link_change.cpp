@@ -44,6 +44,7 @@ void FluidNet::move_flow(std::uint32_t f) {
   // The old ports are credited what f pushed through them; from here on total_ is what the new
   // ports will carry (credited at completion, and counted in flight by port_bytes()).
   const double sent = std::clamp(flows_[f].total - flows_[f].remaining, 0.0, flows_[f].total);
+  cls.solver.set_clock(now);
   cls.solver.remove_variable(old_var, sent);
   cls.flow_of_var[old_var] = kNoFlow;
   flows_[f].total -= sent;

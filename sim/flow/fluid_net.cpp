@@ -272,6 +272,7 @@ void FluidNet::solve() {
   const std::int64_t now = sim_.now().ps;
   for (std::size_t i = 0; i < class_order_.size(); ++i) {
     Class& cls = *classes_[class_order_[i]];
+    cls.solver.set_clock(now);
     const std::span<const VarId> changed = params_.incremental ? cls.solver.solve() : cls.solver.solve_full();
     stats_.rate_updates += changed.size();
     constexpr std::size_t kAhead = 8;
@@ -349,6 +350,7 @@ void FluidNet::complete_due() {
     }
     if (done_vars_.empty()) continue;
     Class& cls = *classes_[k];
+    cls.solver.set_clock(now);
     cls.solver.remove_variables(done_vars_, done_credits_);
     for (VarId v : done_vars_) cls.flow_of_var[v] = kNoFlow;
   }
@@ -428,6 +430,15 @@ std::vector<double> FluidNet::port_bytes() const {
     for (const Incidence& inc : classes_[flows_[f].prio]->solver.incidences_of(flows_[f].var)) bytes[inc.c] += inc.coef * sent;
   }
   return bytes;
+}
+
+void FluidNet::sampled_port_bytes(std::span<double> out) const {
+  const std::int64_t now = sim_.now().ps;
+  std::fill(out.begin(), out.end(), 0.0);
+  for (std::uint8_t k : class_order_) {
+    const MaxMinSolver& solver = classes_[k]->solver;
+    for (topology::PortId p = 0; p < out.size(); ++p) out[p] += solver.load_integral(p, now) / (8.0 * kPsPerSecond);
+  }
 }
 
 std::vector<double> FluidNet::port_utilization(Time window) const {

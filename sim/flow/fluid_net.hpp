@@ -133,6 +133,10 @@ class FluidNet final : public TransferBackend, public EventHandler {
   double port_load(topology::PortId p) const;
   // Bytes every port has carried up to sim.now(), indexed by port id.
   std::vector<double> port_bytes() const;
+  // The same from each port's integrated load (∫ load dt / 8), O(ports) instead of a pass over
+  // every active flow: for time-series sampling. Differs from port_bytes() only by rounding
+  // (a finish rounds up to the next ps: at most rate · 1 ps per flow).
+  void sampled_port_bytes(std::span<double> out) const;
   // 8·bytes / (rate · window) per port; REQUIRES: window > 0.
   std::vector<double> port_utilization(Time window) const;
 

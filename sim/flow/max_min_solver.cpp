@@ -11,6 +11,7 @@ ConstraintId MaxMinSolver::add_constraint(double capacity) {
   const auto c = static_cast<ConstraintId>(cons_.size());
   cons_.emplace_back();
   cons_.back().capacity = capacity;
+  clocks_.push_back(LoadClock{0.0, clock_});
   return c;
 }
 
@@ -18,14 +19,12 @@ void MaxMinSolver::set_capacity(ConstraintId c, double capacity) {
   if (!(capacity >= 0.0)) throw std::logic_error("MaxMinSolver: negative constraint capacity");
   if (cons_[c].capacity == capacity) return;
   cons_[c].capacity = capacity;
-  if (cons_[c].member_count > 0) mark_dirty(c);
+  if (cons_[c].member_count > 0) mark_dirty(c, kHard);
 }
 
-void MaxMinSolver::mark_dirty(ConstraintId c) {
-  if (!cons_[c].pending) {
-    cons_[c].pending = 1;
-    pending_.push_back(c);
-  }
+void MaxMinSolver::mark_dirty(ConstraintId c, std::uint8_t kind) {
+  if (!cons_[c].pending) pending_.push_back(c);
+  cons_[c].pending |= kind;
 }
 
 void MaxMinSolver::push_member(Cons& k, VarId v) {
@@ -78,7 +77,7 @@ VarId MaxMinSolver::add_variable(std::span<const ConstraintId> constraints, std:
     Cons& k = cons_[c];
     incs(var)[i] = Incidence{c, k.member_count, a};
     push_member(k, v);
-    mark_dirty(c);
+    mark_dirty(c, kSoft);
   }
   ++live_count_;
   return v;
@@ -90,11 +89,14 @@ void MaxMinSolver::remove_variable(VarId v, double credit) {
   for (std::uint32_t i = 0; i < var.degree; ++i) {
     const Incidence inc = incs(var)[i];
     Cons& k = cons_[inc.c];
+    settle_load(inc.c);
     k.load = std::max(0.0, k.load - inc.coef * var.rate);
     k.accum += inc.coef * credit;
     // Swap-remove from the member list, fixing the moved variable's back-pointer.
     VarId* m = members(k);
     const VarId moved = m[--k.member_count];
+    // An empty constraint carries exactly nothing (subtractions would leave rounding behind).
+    if (k.member_count == 0) k.load = 0.0;
     m[inc.slot] = moved;
     if (moved != v) {
       Var& mv = vars_[moved];
@@ -106,7 +108,7 @@ void MaxMinSolver::remove_variable(VarId v, double credit) {
         }
       }
     }
-    mark_dirty(inc.c);
+    mark_dirty(inc.c, kSoft);
   }
   if (var.bottleneck < kBoundBottleneck) --cons_[var.bottleneck].bn_count;
   if (var.degree > kInline) inc_.release(var.block);
@@ -144,16 +146,22 @@ std::span<const VarId> MaxMinSolver::run(bool full) {
   touched_.clear();
   if (full) {
     for (ConstraintId c = 0; c < cons_.size(); ++c)
-      if (cons_[c].member_count > 0) mark_dirty(c);
+      if (cons_[c].member_count > 0) mark_dirty(c, kHard);
   }
   if (pending_.empty()) return changed_;
   ++stats_.solves;
   ++solve_epoch_;
   dirty_.clear();
+  soft_.clear();
   for (ConstraintId c : pending_) {
-    cons_[c].pending = 0;
-    cons_[c].d_mark = solve_epoch_;
-    dirty_.push_back(c);
+    Cons& k = cons_[c];
+    if (k.pending & kHard) {
+      k.d_mark = solve_epoch_;
+      dirty_.push_back(c);
+    } else {
+      soft_.push_back(c);
+    }
+    k.pending = 0;
   }
   pending_.clear();
   extra_.clear();
@@ -187,6 +195,21 @@ void MaxMinSolver::gather(bool repeat) {
         var.mark = round_;
         f_.push_back(v);
         __builtin_prefetch(incs(var));
+      }
+    }
+  }
+  // M: only the members recorded as bottlenecked there, and new variables, can change.
+  for (ConstraintId c : soft_) {
+    const Cons& k = cons_[c];
+    const VarId* m = members(k);
+    const std::uint32_t size = k.member_count;
+    stats_.incidences += size;
+    for (std::uint32_t j = 0; j < size; ++j) {
+      if (j + kAhead < size) __builtin_prefetch(&vars_[m[j + kAhead]]);
+      Var& var = vars_[m[j]];
+      if (var.mark != round_ && (var.bottleneck == c || var.bottleneck == kNoId)) {
+        var.mark = round_;
+        f_.push_back(m[j]);
       }
     }
   }
@@ -397,13 +420,20 @@ bool MaxMinSolver::check_boundary() {
 }
 
 void MaxMinSolver::commit() {
-  for (ConstraintId c : dirty_) cons_[c].load = cons_[c].new_sum;  // every variable on c was re-filled
+  for (ConstraintId c : dirty_) {
+    settle_load(c);
+    cons_[c].load = cons_[c].new_sum;  // every variable on c was re-filled
+  }
   for (ConstraintId c : b_) {
     Cons& k = cons_[c];
+    settle_load(c);
     k.load = std::max(0.0, k.load - k.old_sum + k.new_sum);
   }
   touched_.insert(touched_.end(), dirty_.begin(), dirty_.end());
   touched_.insert(touched_.end(), b_.begin(), b_.end());
+  // Soft constraints F did not reach still changed load (a finish released its rate).
+  for (ConstraintId c : soft_)
+    if (cons_[c].b_mark != round_) touched_.push_back(c);
   std::sort(f_.begin(), f_.end());
   for (VarId v : f_) {
     Var& var = vars_[v];

@@ -25,9 +25,16 @@
 // an entry at or below its level, and the exact entries pop in the same order as with one push per
 // fix: the same fill, with a fraction of the heap operations.
 //
-// Incremental re-solve. A start, a finish or a capacity change marks its constraints dirty (set D).
-// The solver fills the subproblem of the variables F crossing D, on all constraints they touch,
+// Incremental re-solve. A capacity change marks its constraint dirty (set D); a start or a finish
+// marks the constraints of its variable "soft" (set M). The solver fills the subproblem of the
+// variables F = {crossing D} ∪ {new} ∪ {recorded bottleneck in M} on all constraints they touch,
 // with every other variable frozen at its current rate (its load subtracted from the capacity).
+// Why a start or finish need not re-fill every member of its constraints: a frozen member g of
+// m ∈ M keeps its rate, so m's load stays the frozen load plus F's; if g's recorded bottleneck is
+// elsewhere and untouched it stays valid, and every constraint F touches (M included, as a
+// boundary constraint) is checked by (a)/(b) below. In an all-to-all on a Clos, a finishing flow
+// then re-fills the flows bottlenecked where it was (tens), not every flow of its ToR uplink and
+// NIC (hundreds). A capacity change can overload frozen members, so D re-fills them all.
 // The result is the global max-min allocation iff every variable still has a valid bottleneck, and
 // only constraints on the boundary B (touched by F, not in D) whose state changed can break that:
 //   (a) f ∈ F bottlenecked at c ∈ B needs λ_f >= λ_g for every frozen g ∈ c;
@@ -149,6 +156,15 @@ class MaxMinSolver {
   double accumulated(ConstraintId c) const { return cons_[c].accum; }
   std::span<const VarId> vars_of(ConstraintId c) const { return {members(cons_[c]), cons_[c].member_count}; }
   std::size_t live_variables() const { return live_count_; }
+  // ∫ load dt of constraint c up to now_ps (load units · ps), for samplers: O(1) per constraint
+  // instead of a pass over every variable. The caller sets the clock before each batch of changes
+  // (removals, solve); every load change first integrates the old load up to that clock.
+  // REQUIRES: now_ps >= the clock of c's last load change.
+  void set_clock(std::int64_t now_ps) { clock_ = now_ps; }
+  double load_integral(ConstraintId c, std::int64_t now_ps) const {
+    const LoadClock& l = clocks_[c];
+    return l.integral + cons_[c].load * static_cast<double>(now_ps - l.since);
+  }
   const SolveStats& stats() const { return stats_; }
 
  private:
@@ -168,7 +184,7 @@ class MaxMinSolver {
     std::uint32_t newbn_mark = 0;        // == round_: some F variable's new bottleneck is c
     std::uint32_t bn_count = 0;          // live variables whose recorded bottleneck is c
     std::uint32_t f_old_bn = 0;          // per round: F variables whose old bottleneck is c
-    std::uint8_t pending = 0;            // c in pending_
+    std::uint8_t pending = 0;            // c in pending_: kSoft (membership changed) | kHard (capacity)
   };
   static constexpr std::uint32_t kInline = 4;
   // Per-variable state, in two cache lines: the scalars, then up to kInline incidences (a longer
@@ -212,13 +228,26 @@ class MaxMinSolver {
   void fill();                   // progressive filling of F on D ∪ B
   bool check_boundary();         // adds violators to D; true if D grew
   void commit();
-  void mark_dirty(ConstraintId c);
+  static constexpr std::uint8_t kSoft = 1, kHard = 2;
+  void mark_dirty(ConstraintId c, std::uint8_t kind);
   void fix(VarId v, double level, std::uint32_t bottleneck, ConstraintId skip);
   static bool less_than(double a, double b) {  // a < b beyond tolerance
     return a < b - kRelTol * (a > b ? a : b);
   }
 
+  struct LoadClock {
+    double integral = 0.0;    // ∫ load dt up to `since`
+    std::int64_t since = 0;   // ps
+  };
+  void settle_load(ConstraintId c) {
+    LoadClock& l = clocks_[c];
+    l.integral += cons_[c].load * static_cast<double>(clock_ - l.since);
+    l.since = clock_;
+  }
+
   std::vector<Cons> cons_;
+  std::vector<LoadClock> clocks_;  // apart from Cons: only load changes and samplers touch it
+  std::int64_t clock_ = 0;
   BlockPool<VarId> mem_;
   std::vector<Var> vars_;
   BlockPool<Incidence> inc_;
@@ -228,6 +257,7 @@ class MaxMinSolver {
   // Per-solve scratch (sized with the problem, reused: no allocation per event once warm).
   std::vector<ConstraintId> pending_;       // constraints touched since the last solve
   std::vector<ConstraintId> dirty_;         // D of the current solve
+  std::vector<ConstraintId> soft_;          // M of the current solve (not in D)
   std::uint32_t solve_epoch_ = 0;
   std::uint32_t round_ = 0;
   std::vector<VarId> f_;                    // F (sorted ascending before commit)

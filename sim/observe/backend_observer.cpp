@@ -37,8 +37,7 @@ class FluidProbe final : public PortProbe {
  public:
   explicit FluidProbe(const flow::FluidNet& net) : net_(net) {}
   void tx_bytes(std::span<double> out) const override {
-    const std::vector<double> bytes = net_.port_bytes();  // once per sample, not per event
-    std::copy(bytes.begin(), bytes.end(), out.begin());
+    net_.sampled_port_bytes(out);  // O(ports): integrated loads, not a pass over every flow
   }
 
  private:
