@@ -64,6 +64,7 @@ void register_convert(CLI::App& app, CommandContext& ctx) {
       ->check(CLI::IsMember({"auto", "chakra", "simai", "flows"}))
       ->capture_default_str();
   cmd->add_option("-o,--output", opt->output, "Output JSON file (default: stdout)");
+  add_max_memory_option(cmd);
   cmd->callback([opt, &ctx] {
     run_convert(*opt);
     ctx.exit_code = 0;
