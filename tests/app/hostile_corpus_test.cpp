@@ -80,3 +80,16 @@ TEST_CASE("a gzip Chakra trace that inflates to 2 GiB fails at its first bad rec
   CHECK((WIFEXITED(status) ? WEXITSTATUS(status) : -1) == 2);
   CHECK(rocesim::test::read_file(work + "/stderr.txt") == "error: z.0.et: record 2: node 0: duplicate node id (also record 1)\n");
 }
+
+TEST_CASE("a 5 MB CSV field is echoed as 64 bytes and its length, not whole") {
+  // Before, the whole field went into the message (5 MB on stderr).
+  const std::string work = rocesim::test::scratch_dir("hostile_long_field");
+  REQUIRE(std::system(("cd '" + work + "' && { echo id,src,dst,bytes,start_us,after; printf '1,0,1,8,'; head -c 5242880 /dev/zero | tr '\\0' 9; echo x,; } >long.csv").c_str()) == 0);
+  const std::string cmd = "cd '" + work + "' && timeout 20 '" + std::string(ROCESIM_EXE) +
+                          "' convert long.csv 2>stderr.txt >/dev/null </dev/null";
+  const int status = std::system(cmd.c_str());
+  CHECK((WIFEXITED(status) ? WEXITSTATUS(status) : -1) == 2);
+  const std::string err = rocesim::test::read_file(work + "/stderr.txt");
+  CHECK(err.find("error: long.csv: line 2: start_us \"" + std::string(64, '9') + "\"... (5242881 bytes) is not") == 0);
+  CHECK(err.size() < 300);
+}
