@@ -182,6 +182,24 @@ nlohmann::json phase_figures(const ProcessUsage& setup, const ProcessUsage& sim,
           {"peak_rss_over_run", round4(sim.peak_rss_bytes > 0 ? static_cast<double>(report.peak_rss_bytes) / static_cast<double>(sim.peak_rss_bytes) : 0.0)}};
 }
 
+// Every transfer of the lowered workload must fit the backend (TransferBackend::max_transfer_bytes):
+// the first op with one that does not is named with its JSON path, before anything runs.
+void require_transfers_fit(const TransferBackend& backend, const workload::LoweredWorkload& lowered,
+                           const workload::WorkloadSpec& spec, const std::string& file) {
+  const std::int64_t limit = backend.max_transfer_bytes();
+  if (limit == INT64_MAX) return;
+  for (workload::NodeIndex v = 0; v < lowered.dag.size(); ++v) {
+    const workload::DagNode& n = lowered.dag.node(v);
+    if (n.kind != workload::DagNodeKind::transfer || n.amount <= limit) continue;
+    const workload::OpRecord& rec = lowered.ops[n.op];
+    const workload::OpSpec& op = spec.jobs[rec.job].ops[rec.spec_index];
+    throw ConfigError(file, op.path + "/bytes",
+                      "op \"" + op.id + "\" has a transfer of " + std::to_string(n.amount) + " B, more than the " +
+                          std::string(backend.name()) + " backend's " + std::to_string(limit) + " B (" +
+                          backend.max_transfer_reason() + "; raise wire.mtu or split the op)");
+  }
+}
+
 PipelineOptions pipeline_options(const RunOptions& opt, const nlohmann::json& backend_params) {
   PipelineOptions p;
   p.backend = opt.backend;
@@ -342,6 +360,7 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   require_jobs_reachable(router, schedule, lowered, wspec, wfile);
   PipelineOptions popt = pipeline_options(opt, backend_params);
   popt.link_changes = schedule;
+  popt.check_backend = [&](const TransferBackend& b) { require_transfers_fit(b, lowered, wspec, wfile); };
   const bool attribution = opt.attribution == "on" ||
                            (opt.attribution == "auto" && lowered.dag.transfer_count() <= kAutoAttributionLimit);
   const nlohmann::json rerun_params = opt.backend == "fluid" ? backend_params : nlohmann::json::object();
@@ -350,6 +369,7 @@ void run(const RunOptions& opt, CommandContext& ctx) {
     // the fluid backend of the summary's re-runs, with the routing they use (make_fluid_rerun).
     Simulator check_sim;
     const auto backend = make_backend(opt.backend, check_sim, fabric, router, backend_params);
+    require_transfers_fit(*backend, lowered, wspec, wfile);
     if (!schedule.empty() && !backend->models_link_changes()) {
       throw ConfigError("--backend", opt.backend, "the " + opt.backend + " backend does not apply timed failures");
     }

@@ -329,7 +329,17 @@ int run_sweep(const SweepOptions& opt) {
   std::vector<SweepPoint> points = expand_sweep(spec);
   // Every point's inputs are checked before anything is written, so an unknown key on an axis is
   // one clear error naming the point instead of a column of failed runs.
+  // Checking takes ~0.01-0.1 s a point: say so, and report progress every 5 s, so a large sweep
+  // is never silent for minutes.
+  if (!opt.quiet && points.size() > 1) {
+    std::cerr << "checking the inputs of " << points.size() << " points (rocesim run --check each)\n";
+  }
+  auto last_report = std::chrono::steady_clock::now();
   for (const SweepPoint& p : points) {
+    if (!opt.quiet && std::chrono::steady_clock::now() - last_report > std::chrono::seconds(5)) {
+      last_report = std::chrono::steady_clock::now();
+      std::cerr << "checked " << p.index << "/" << points.size() << " points\n";
+    }
     try {
       check_run_arguments(p.run_args);
     } catch (const ConfigError& e) {

@@ -175,6 +175,8 @@ TEST_CASE("a failing point gets its status, the others finish, the sweep exits n
   const std::string cmd = "ROCESIM_SWEEP_EXE='" + wrapper + "' " + exe() + " sweep spec.json --out out";
   CHECK(sh_in(dir, cmd) == 2);
   CHECK(read_file(dir + "/stderr.txt").find("failed (exit-2)") != std::string::npos);
+  // Without --quiet the in-process checks announce themselves first (a big sweep is never silent).
+  CHECK(read_file(dir + "/stderr.txt").rfind("checking the inputs of 3 points (rocesim run --check each)\n", 0) == 0);
   auto rows = read_csv(dir + "/out/sweep.csv");
   REQUIRE(rows.size() == 4);
   CHECK(rows[1].back() == "ok");
