@@ -2,7 +2,7 @@
 # Packet-backend benchmark: the five /work/shared/bench scenarios (fat tree k=8 / k=16, 100 Gb/s,
 # 1 us per link, MTU 4000 B, PFC, no CC, per-flow ECMP) through bench/bench_packet, which drives
 # PacketNet directly from the flow-list CSV. With ROCESIM_BENCH_CLI=1 the same runs go through
-# `rocesim run --backend packet` instead (figures read back from its summary.json; its wall time
+# `rocesim run --backend packet` instead (figures read back from its summary.json and timing.json; its wall time
 # includes loading and lowering the workload, and there is no CPU-time column).
 # PFC as in the reference: static per-ingress XOFF/XON of 15/12 packets (60000/48000 B), no
 # reserve, ECN off (no CC reads it). Each scenario runs RUNS times (default 3); prints every run
@@ -48,13 +48,14 @@ for s in "${scenarios[@]}"; do
       for p in "${params[@]}" nic.complete_on=ack; do sets+=(--set "$p"); done
       /usr/bin/time -v "$build/rocesim" run --topology "$topo" --workload "$bench/$csv" --backend packet "${sets[@]}" \
         --quiet --out /tmp/rocesim_bp_report 2>/tmp/rocesim_bp_time.txt
-      python3 - /tmp/rocesim_bp_report/summary.json >/tmp/rocesim_bp_out.txt <<'PY'
+      python3 - /tmp/rocesim_bp_report >/tmp/rocesim_bp_out.txt <<'PY'
 import json, sys
-d = json.load(open(sys.argv[1]))
+d = json.load(open(sys.argv[1] + "/summary.json"))
+t = json.load(open(sys.argv[1] + "/timing.json"))["run"]  # wall clock: not in summary.json
 f = sorted(o["duration_us"] for o in d["ops"])
 pct = lambda q: f[min(len(f) - 1, int(q * len(f)))]
 r = d["run"]
-print(f"flows {len(f)}  wall {r['wall_time_s']:.3f} s  cpu - s  events {r['events']}  events/s {r['events_per_wall_s'] / 1e6:.2f} M")
+print(f"flows {len(f)}  wall {t['wall_time_s']:.3f} s  cpu - s  events {r['events']}  events/s {t['events_per_wall_s'] / 1e6:.2f} M")
 print(f"FCT us: min {f[0]:.1f} p50 {pct(0.5):.1f} p99 {pct(0.99):.1f} max {f[-1]:.1f}  makespan {r['sim_end_us'] / 1e3:.3f} ms")
 PY
     else

@@ -6,7 +6,7 @@
 #   scripts/sanitize_corpus.sh build-ubsan/rocesim
 # With UBSan alone the cases run under `ulimit -v 2000000` as in the corpus test; with ASan
 # (which reserves terabytes of address space) pass NO_ULIMIT=1 and the memory limit comes from
-# --max-memory 2GiB instead, appended to every run/topo case.
+# --max-memory 2GiB instead, appended to every case that does not set its own.
 set -u
 exe=$(realpath "${1:?usage: sanitize_corpus.sh PATH/TO/rocesim}")
 corpus=$(dirname "$0")/../tests/app/corpus
@@ -19,7 +19,8 @@ grep -v '^#' cases.txt | while IFS= read -r line; do
   args=${line##* | }
   args=$(printf '%s' "$args" | sed "s|--out out|--out $tmp/out|")
   if [ "${NO_ULIMIT:-0}" = 1 ]; then
-    timeout 300 /bin/sh -c "exec '$exe' $args --max-memory 2GiB" >/dev/null 2>"$tmp/err" </dev/null
+    case "$args" in *--max-memory*) limit= ;; *) limit="--max-memory 2GiB" ;; esac
+    timeout 300 /bin/sh -c "exec '$exe' $args $limit" >/dev/null 2>"$tmp/err" </dev/null
   else
     timeout 300 /bin/sh -c "ulimit -v 2000000; exec '$exe' $args" >/dev/null 2>"$tmp/err" </dev/null
   fi

@@ -74,7 +74,7 @@ def _section(title, body):
     return "<h2>%s</h2>\n%s" % (esc(title), body)
 
 
-def run_facts(s):
+def run_facts(s, timing=None):
     topo = get_any(s, "/effective_config/topology")
     wl = get_any(s, "/effective_config/workload")
     facts = [
@@ -84,10 +84,13 @@ def run_facts(s):
         ("routing", get_any(s, "/effective_config/routing")),
     ]
     run = get(s, "/run", "dict") or {}
+    # Wall-clock figures come from timing.json; summaries written before it carry them in "run".
+    timed = (timing or {}).get("run") if isinstance((timing or {}).get("run"), dict) else run
     for key, label in (("completed", "completed"), ("dag_nodes", "DAG nodes"), ("transfers", "transfers"),
-                       ("sim_end_us", "simulated time [us]"), ("events", "events"),
-                       ("wall_time_s", "wall time [s]"), ("events_per_wall_s", "events per wall second")):
+                       ("sim_end_us", "simulated time [us]"), ("events", "events")):
         facts.append((label, run.get(key)))
+    for key, label in (("wall_time_s", "wall time [s]"), ("events_per_wall_s", "events per wall second")):
+        facts.append((label, timed.get(key)))
     rows = "\n".join('<tr><th class="l">%s</th><td class="l">%s</td></tr>' % (esc(k), esc(fmt(v))) for k, v in facts)
     return "<table>%s</table>" % rows
 
@@ -250,7 +253,7 @@ def build(run, charts, out_dir, fmt_):
     topo = get_any(s, "/effective_config/topology/name")
     wl = get_any(s, "/effective_config/workload/name")
     title = "rocesim report: %s × %s (%s)" % (topo or "?", wl or "?", s.get("backend", "?"))
-    body = ["<h1>%s</h1>" % esc(title), bottleneck(s), _section("Run", run_facts(s)), _section("Jobs", jobs(s))]
+    body = ["<h1>%s</h1>" % esc(title), bottleneck(s), _section("Run", run_facts(s, run.get("timing"))), _section("Jobs", jobs(s))]
     chart_html = []
     for name, chart in charts:
         if isinstance(chart, str):

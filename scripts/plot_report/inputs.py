@@ -173,4 +173,16 @@ def load_run(run_dir):
         "timeseries": read_columns(p("timeseries.csv"), numeric=["time[us]", "utilization", "queue[B]"],
                                    text=["port", "from", "to", "tier"], allow_empty=["queue[B]"]),
         "has_trace": os.path.isfile(p("trace.json")),
+        "timing": load_timing(p("timing.json")),
     }
+
+
+def load_timing(path):
+    """timing.json (wall clock, CPU, RSS: what summary.json leaves out to stay deterministic); {}
+    when absent or unreadable, as for reports written before it existed."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            timing = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return timing if isinstance(timing, dict) else {}

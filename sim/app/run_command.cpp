@@ -164,7 +164,7 @@ nlohmann::json workload_config_json(const workload::WorkloadSpec& spec, const st
           {"effective_fnv1a64", hex64(effective)}};
 }
 
-// summary.json "wall_clock": the phases' costs (compare ignores every key containing "wall").
+// timing.json "wall_clock": the phases' costs (kept out of summary.json, which is deterministic).
 // setup = reading inputs, building the fabric, lowering; simulation = the events; report = the
 // analysis and every report file except summary.json's own serialization. "simulation alone"
 // is the process up to the last event (setup + simulation): its peak RSS is VmHWM sampled then.
@@ -182,6 +182,24 @@ nlohmann::json phase_figures(const ProcessUsage& setup, const ProcessUsage& sim,
           {"report", {{"wall_s", round4(wall_at_report_end_s - wall_at_sim_end_s)}, {"cpu_s", round4(report_cpu)}, {"peak_rss_MiB", round4(mib(report.peak_rss_bytes))}}},
           {"report_over_run_cpu", round4(sim.cpu_s > 0 ? report_cpu / sim.cpu_s : 0.0)},
           {"peak_rss_over_run", round4(sim.peak_rss_bytes > 0 ? static_cast<double>(report.peak_rss_bytes) / static_cast<double>(sim.peak_rss_bytes) : 0.0)}};
+}
+
+// Every transfer of the lowered workload must fit the backend (TransferBackend::max_transfer_bytes):
+// the first op with one that does not is named with its JSON path, before anything runs.
+void require_transfers_fit(const TransferBackend& backend, const workload::LoweredWorkload& lowered,
+                           const workload::WorkloadSpec& spec, const std::string& file) {
+  const std::int64_t limit = backend.max_transfer_bytes();
+  if (limit == INT64_MAX) return;
+  for (workload::NodeIndex v = 0; v < lowered.dag.size(); ++v) {
+    const workload::DagNode& n = lowered.dag.node(v);
+    if (n.kind != workload::DagNodeKind::transfer || n.amount <= limit) continue;
+    const workload::OpRecord& rec = lowered.ops[n.op];
+    const workload::OpSpec& op = spec.jobs[rec.job].ops[rec.spec_index];
+    throw ConfigError(file, op.path + "/bytes",
+                      "op \"" + op.id + "\" has a transfer of " + std::to_string(n.amount) + " B, more than the " +
+                          std::string(backend.name()) + " backend's " + std::to_string(limit) + " B (" +
+                          backend.max_transfer_reason() + "; raise wire.mtu or split the op)");
+  }
 }
 
 PipelineOptions pipeline_options(const RunOptions& opt, const nlohmann::json& backend_params) {
@@ -345,6 +363,7 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   require_jobs_reachable(router, schedule, lowered, wspec, wfile);
   PipelineOptions popt = pipeline_options(opt, backend_params);
   popt.link_changes = schedule;
+  popt.check_backend = [&](const TransferBackend& b) { require_transfers_fit(b, lowered, wspec, wfile); };
   const bool attribution = opt.attribution == "on" ||
                            (opt.attribution == "auto" && lowered.dag.transfer_count() <= kAutoAttributionLimit);
   const nlohmann::json rerun_params = opt.backend == "fluid" ? backend_params : nlohmann::json::object();
@@ -353,6 +372,7 @@ void run(const RunOptions& opt, CommandContext& ctx) {
     // the fluid backend of the summary's re-runs, with the routing they use (make_fluid_rerun).
     Simulator check_sim;
     const auto backend = make_backend(opt.backend, check_sim, fabric, router, backend_params);
+    require_transfers_fit(*backend, lowered, wspec, wfile);
     if (!schedule.empty() && !backend->models_link_changes()) {
       throw ConfigError("--backend", opt.backend, "the " + opt.backend + " backend does not apply timed failures");
     }
@@ -417,12 +437,16 @@ void run(const RunOptions& opt, CommandContext& ctx) {
                         });
   const ProcessUsage at_report_end = sample_process_usage();
   const double wall_report_end = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  summary["wall_clock"] = phase_figures(at_setup_end, at_sim_end, at_report_end, run.wall_time_s, wall, wall_report_end);
+  const nlohmann::json timing =
+      run_timing(facts, phase_figures(at_setup_end, at_sim_end, at_report_end, run.wall_time_s, wall, wall_report_end));
+  // summary.json last: its presence marks a finished report (sweep resume reads it).
+  write_file_atomically(opt.out, "timing.json", timing.dump(2) + "\n");
   write_file_atomically(opt.out, "summary.json", summary.dump(2) + "\n");
   if (!opt.quiet) {
-    std::cout << run_summary_text(summary);
+    std::cout << run_summary_text(summary, timing);
     for (const std::string& note : run.record.notes) std::cout << "note: " << note << '\n';
-    std::cout << "report: " << opt.out << "/summary.json (+ collectives.csv flows.csv links.csv timeseries.csv tier_series.csv trace.json)\n";
+    std::cout << "report: " << opt.out
+              << "/summary.json (+ collectives.csv flows.csv links.csv timeseries.csv tier_series.csv trace.json timing.json)\n";
   }
   if (opt.plots) run_plots(opt.out, opt.quiet);
   if (!executor.finished()) {

@@ -146,6 +146,7 @@ PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& 
   if (!opt.link_changes.empty()) run.live_router = std::make_unique<routing::Router>(given_router);
   const routing::Router& router = run.live_router ? *run.live_router : given_router;
   run.backend = make_backend(opt.backend, sim, fabric, router, opt.backend_params);
+  if (opt.check_backend) opt.check_backend(*run.backend);
   if (!opt.link_changes.empty() && !run.backend->models_link_changes()) {
     throw ConfigError("--backend", opt.backend,
                       "the " + opt.backend + " backend does not apply timed failures (\"at\"/\"until\" in the topology's failures)");

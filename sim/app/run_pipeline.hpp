@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -62,6 +63,8 @@ struct PipelineOptions {
   // (a same-instant event per transfer start or completion of a lowered DAG, which the memory
   // budget keeps below ~10^8 nodes on a 4 GB machine) and reached in seconds by a livelock.
   std::uint64_t stall_events = 100000000;
+  // Called with the backend once it is built, before any event (input checks that need it).
+  std::function<void(const TransferBackend&)> check_backend;
 };
 
 struct PipelineRun {

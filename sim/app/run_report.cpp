@@ -234,10 +234,7 @@ nlohmann::json build_run_summary(const RunFacts& facts, const workload::Workload
                          {"dag_nodes", lw.dag.size()},
                          {"transfers", lw.dag.transfer_count()},
                          {"sim_end_us", tidy(facts.sim_end.us())},
-                         {"events", facts.events},
-                         {"wall_time_s", tidy(facts.wall_time_s)},
-                         {"events_per_wall_s",
-                          tidy(facts.wall_time_s > 0 ? static_cast<double>(facts.events) / facts.wall_time_s : 0.0)}}},
+                         {"events", facts.events}}},
                        {"jobs", jobs}};
   for (const auto& [key, value] : run_facts.items()) summary[key] = value;
   summary["ops"] = std::move(ops);
@@ -258,7 +255,15 @@ nlohmann::json build_run_summary(const RunFacts& facts, const workload::Workload
   return summary;
 }
 
-std::string run_summary_text(const nlohmann::json& s) {
+nlohmann::json run_timing(const RunFacts& facts, nlohmann::json wall_clock) {
+  return {{"run",
+           {{"wall_time_s", tidy(facts.wall_time_s)},
+            {"events_per_wall_s",
+             tidy(facts.wall_time_s > 0 ? static_cast<double>(facts.events) / facts.wall_time_s : 0.0)}}},
+          {"wall_clock", std::move(wall_clock)}};
+}
+
+std::string run_summary_text(const nlohmann::json& s, const nlohmann::json& timing) {
   std::ostringstream out;
   const auto& topo = s["effective_config"]["topology"];
   out << "rocesim " << s["version"].get<std::string>() << "  backend " << s["backend"].get<std::string>() << "  seed "
@@ -319,15 +324,15 @@ std::string run_summary_text(const nlohmann::json& s) {
   if (s.contains("bottleneck")) out << "bottleneck: " << s["bottleneck"]["summary"].get<std::string>() << '\n';
   const auto sim_us = s["run"]["sim_end_us"].get<double>();
   const auto events = static_cast<unsigned long long>(s["run"]["events"].get<std::uint64_t>());
-  if (s.contains("wall_clock")) {
+  if (timing.contains("wall_clock") && timing["wall_clock"].is_object()) {
     // The whole run's wall time, then its phases (rocesim run's "wall_clock").
-    const nlohmann::json& w = s["wall_clock"];
+    const nlohmann::json& w = timing["wall_clock"];
     std::snprintf(line, sizeof line, "simulated %.3f us, %llu events, wall %.3f s (setup %.3f s, simulation %.3f s, report %.3f s)\n",
                   sim_us, events, w["total_wall_s"].get<double>(), w["setup"]["wall_s"].get<double>(),
                   w["simulation"]["wall_s"].get<double>(), w["report"]["wall_s"].get<double>());
   } else {
     std::snprintf(line, sizeof line, "simulated %.3f us, %llu events, wall %.3f s\n", sim_us, events,
-                  s["run"]["wall_time_s"].get<double>());
+                  timing["run"]["wall_time_s"].get<double>());
   }
   out << line;
   return out.str();

@@ -2,7 +2,7 @@
 //
 // summary.json keys (units in the key names): "version", "seed", "backend", "effective_config"
 // (topology, workload, routing, backend params, every default filled), "run" (simulated end time,
-// events, wall time), "jobs" (per job: placement, start/end, bytes sent and received per rank),
+// events, DAG size), "jobs" (per job: placement, start/end, bytes sent and received per rank),
 // "ops" (per op and iteration: type, algorithm, group, start/end/duration, algbw and busbw per
 // NCCL-tests: algbw = bytes / duration in GB/s (1e9 B/s), busbw = algbw · factor). Above
 // report::kSummaryOpLimit ops (1,000), "ops" aggregates them per (job, iteration, type) with
@@ -21,9 +21,9 @@
 // recording off, sampling per tier, a PFC headroom below the lossless requirement, ...; and when
 // the re-runs modelled the run's load balancing by its fluid counterpart); omitted when empty.
 // `rocesim run` adds "failures" (app/run_command.cpp) when the topology has timed failures.
-// `rocesim run` adds "wall_clock" (app/run_command.cpp: the phases' wall, CPU and peak RSS).
-// Everything is deterministic for a given input and seed except run.wall_time_s (input reading to
-// the last event), run.events_per_wall_s and "wall_clock"; compare skips every key containing "wall". Kept in one file so it can move to sim/report.
+// summary.json is deterministic: the same inputs and seed give the same bytes. What the run cost
+// on this machine goes to timing.json instead (run_timing below), so two summaries can be diffed.
+// Kept in one file so it can move to sim/report.
 #pragma once
 
 #include <cstdint>
@@ -74,8 +74,14 @@ nlohmann::json build_run_summary(const RunFacts& facts, const workload::Workload
                                  const workload::LoweredWorkload& lowered, const workload::DagExecutor& executor,
                                  const RunContext& context, std::string* collectives_csv = nullptr);
 
-// A few lines for the terminal: fabric, backend, one line per op (first 20), totals.
-std::string run_summary_text(const nlohmann::json& summary);
+// timing.json, the run's only non-deterministic figures: {"run": {"wall_time_s" (input reading to
+// the last event), "events_per_wall_s"}, "wall_clock": `wall_clock`} (the phases' wall, CPU and
+// peak RSS, app/run_command.cpp). Before session 7 these keys were in summary.json.
+nlohmann::json run_timing(const RunFacts& facts, nlohmann::json wall_clock);
+
+// A few lines for the terminal: fabric, backend, one line per op (first 20), totals, and the wall
+// time from `timing` (run_timing).
+std::string run_summary_text(const nlohmann::json& summary, const nlohmann::json& timing);
 
 // Writes `text` to dir/name through a temporary file and a rename, so a reader never sees a
 // partial file. Throws ConfigError if the directory cannot be created or written.

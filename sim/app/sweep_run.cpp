@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,7 +91,40 @@ bool reusable(const fs::path& dir, const SweepPoint& p) {
          read_json(dir / "summary.json").has_value();
 }
 
-// Point folders named for another spec at an index this rank owns.
+// Point directory lock: flock(2) on DIR/.lock, taken by the sweep before it starts a point and
+// handed to the `rocesim run` child as descriptor 3 (flock locks belong to the open file, which
+// the child shares), so the child holds it until it exits, even when the sweep itself is killed
+// with SIGKILL. A resume, or a second sweep on the same --out, that finds the lock held leaves the
+// point alone ("locked") instead of running it a second time in the same directory. The lock file
+// stays (removing it would race a process about to lock it); the kernel drops the lock at exit.
+constexpr int kLockFdInChild = 3;
+constexpr int kLockHeld = -1, kLockError = -2;
+
+// The locked descriptor (close-on-exec, ≥ 10 so it is never descriptor 3 itself), kLockHeld when
+// another process holds the lock, kLockError when the lock file cannot be created.
+int lock_point_dir(const fs::path& dir) {
+  const int fd = ::open((dir / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return kLockError;
+  const int high = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+  ::close(fd);
+  if (high < 0) return kLockError;
+  if (flock(high, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(high);
+    return err == EWOULDBLOCK ? kLockHeld : kLockError;
+  }
+  return high;
+}
+
+bool point_dir_locked(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir / ".lock", ec)) return false;
+  const int fd = lock_point_dir(dir);
+  if (fd >= 0) ::close(fd);
+  return fd == kLockHeld;
+}
+
+// Point folders named for another spec at an index this rank owns (not while a run holds one).
 void remove_stale_dirs(const fs::path& points_dir, const std::vector<SweepPoint>& points, int rank, int size) {
   std::error_code ec;
   std::vector<fs::path> stale;
@@ -103,12 +137,14 @@ void remove_stale_dirs(const fs::path& points_dir, const std::vector<SweepPoint>
       stale.push_back(entry.path());
     }
   }
-  for (const auto& p : stale) fs::remove_all(p, ec);
+  for (const auto& p : stale) {
+    if (!point_dir_locked(p)) fs::remove_all(p, ec);
+  }
 }
 
-pid_t spawn_point(const std::string& exe, const SweepPoint& p, const fs::path& dir) {
+// REQUIRES: `lock_fd` holds the point directory's lock (lock_point_dir); the child inherits it.
+pid_t spawn_point(const std::string& exe, const SweepPoint& p, const fs::path& dir, int lock_fd) {
   std::error_code ec;
-  fs::create_directories(dir, ec);
   fs::remove(dir / "summary.json", ec);
   fs::remove(dir / "point.json", ec);
   std::vector<std::string> args = {exe, "run"};
@@ -123,6 +159,7 @@ pid_t spawn_point(const std::string& exe, const SweepPoint& p, const fs::path& d
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  posix_spawn_file_actions_adddup2(&fa, lock_fd, kLockFdInChild);  // a dup2'd descriptor survives exec
   pid_t pid = -1;
   const int rc = posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
@@ -183,7 +220,25 @@ class Sweep {
       while (running.size() < opt_.jobs && !todo.empty()) {
         const SweepPoint& p = points_[todo.front()];
         todo.pop_front();
-        const pid_t pid = spawn_point(exe, p, out_ / "points" / p.dir_name);
+        const fs::path dir = out_ / "points" / p.dir_name;
+        std::error_code ec;
+        fs::create_directories(dir, ec);
+        const int lock = lock_point_dir(dir);
+        if (lock == kLockHeld) {
+          std::cerr << "sweep: point " << p.dir_name << " is being run by another process (its directory is locked: "
+                    << "a run left by a killed sweep, or a second sweep on this --out); left alone, rerun the sweep "
+                    << "once it has finished\n";
+          finished(peers, row(p, "locked"));
+          continue;
+        }
+        if (lock == kLockError) {
+          std::cerr << "sweep: point " << p.dir_name << ": cannot create " << (dir / ".lock").string() << ": "
+                    << std::strerror(errno) << '\n';
+          finished(peers, row(p, "spawn-failed"));
+          continue;
+        }
+        const pid_t pid = spawn_point(exe, p, dir, lock);
+        ::close(lock);  // the child holds it from here
         if (pid < 0) {
           std::cerr << "sweep: point " << p.dir_name << ": cannot start " << exe << ": " << std::strerror(errno) << '\n';
           finished(peers, row(p, "spawn-failed"));
@@ -329,7 +384,17 @@ int run_sweep(const SweepOptions& opt) {
   std::vector<SweepPoint> points = expand_sweep(spec);
   // Every point's inputs are checked before anything is written, so an unknown key on an axis is
   // one clear error naming the point instead of a column of failed runs.
+  // Checking takes ~0.01-0.1 s a point: say so, and report progress every 5 s, so a large sweep
+  // is never silent for minutes.
+  if (!opt.quiet && points.size() > 1) {
+    std::cerr << "checking the inputs of " << points.size() << " points (rocesim run --check each)\n";
+  }
+  auto last_report = std::chrono::steady_clock::now();
   for (const SweepPoint& p : points) {
+    if (!opt.quiet && std::chrono::steady_clock::now() - last_report > std::chrono::seconds(5)) {
+      last_report = std::chrono::steady_clock::now();
+      std::cerr << "checked " << p.index << "/" << points.size() << " points\n";
+    }
     try {
       check_run_arguments(p.run_args);
     } catch (const ConfigError& e) {

@@ -7,6 +7,11 @@
 // and exit code 0, next to its summary.json, is reused instead of rerun; anything else (never
 // started, killed mid-run, failed, inputs changed) is run again. Point folders of an earlier spec
 // at the same index but under another name are removed.
+// Point locks: each point directory has a .lock file, flock'ed by the sweep and held by the point's
+// `rocesim run` until it exits (inherited as descriptor 3), even if the sweep is killed with
+// SIGKILL. A point whose lock is held by another process (such an orphaned run, or a second sweep
+// on the same DIR) is not run again: its row says "locked" and the sweep exits 1; rerun the sweep
+// once that process has finished.
 // Exit code: 0 every point ok, 2 some point rejected its input (rocesim run exit 2), 1 some other
 // failure; the sweep always finishes the other points first.
 #pragma once

@@ -17,7 +17,9 @@ namespace {
 namespace fs = std::filesystem;
 
 // Guards against a grid whose size overflows or could never finish.
-constexpr std::size_t kMaxPoints = 1'000'000;
+// Every point is checked in process (rocesim run --check, ~0.01-0.1 s each) before anything runs,
+// then run as a child process: 100,000 points are already hours of checking alone.
+constexpr std::size_t kMaxPoints = kMaxSweepPoints;
 
 bool is_path_axis(const std::string& key) { return key == "topology" || key == "workload"; }
 bool is_special_axis(const std::string& key) { return key == "backend" || key == "seed" || is_path_axis(key); }
@@ -201,11 +203,20 @@ SweepSpec parse_sweep_spec(const nlohmann::json& doc, const std::string& file) {
   std::sort(spec.set.begin(), spec.set.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   // Size check before anything expands.
   std::size_t n = spec.zip ? spec.axes.front().values.size() : 1;
+  std::string sizes;
   if (!spec.zip) {
     for (const auto& a : spec.axes) {
-      if (n > kMaxPoints / a.values.size()) throw ConfigError(file, "/axes", "the grid has more than 1,000,000 points");
+      sizes += (sizes.empty() ? "" : " x ") + std::to_string(a.values.size());
+      if (n > kMaxPoints / a.values.size()) {
+        throw ConfigError(file, "/axes", "the grid (" + sizes + (&a == &spec.axes.back() ? "" : " x ...") +
+                                             ") has more than " + std::to_string(kMaxPoints) +
+                                             " points, the most a sweep may have; split it into several sweeps");
+      }
       n *= a.values.size();
     }
+  } else if (n > kMaxPoints) {
+    throw ConfigError(file, "/axes", "the zip has " + std::to_string(n) + " points, more than " +
+                                         std::to_string(kMaxPoints) + ", the most a sweep may have; split it into several sweeps");
   }
   return spec;
 }

@@ -11,6 +11,8 @@
 // last axis varying fastest; zip points take the i-th value of every axis (all axes equally long).
 // A metric pointer may contain "*" segments that expand over an array (column named by the
 // element's id, see sweep_table.hpp).
+// At most kMaxSweepPoints points (grid product or zip length): every point is checked as
+// `rocesim run --check` before anything runs (with a progress line on stderr), then run.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +22,8 @@
 #include <nlohmann/json.hpp>
 
 namespace rocesim::app {
+
+inline constexpr std::size_t kMaxSweepPoints = 100'000;
 
 struct SweepAxis {
   std::string key;

@@ -50,6 +50,11 @@ class TransferBackend {
   // Configuration problems found while building the backend that do not stop a run but can make
   // its results misleading (e.g. a PFC headroom too small for a lossless class). Empty by default.
   virtual std::span<const std::string> warnings() const { return {}; }
+  // The largest transfer the backend can carry (bytes). Inputs are checked against it before a
+  // run starts, so a limit is reported with the op's JSON path, not met mid-run.
+  virtual std::int64_t max_transfer_bytes() const { return INT64_MAX; }
+  // Why max_transfer_bytes() is what it is, for that message.
+  virtual std::string max_transfer_reason() const { return {}; }
 
   // Time-varying failures (topology/failures.hpp, LinkChange): the fabric links `links` changed
   // state at sim.now() (down, back up, or to another rate). Before the call, the Router the

@@ -39,7 +39,8 @@ inline constexpr Time kMinRto = Time::from_us(10);
 inline constexpr Time kMaxRto = Time::from_ms(10000);
 
 struct WireParams {
-  Bytes mtu{4000};             // payload bytes per full data packet (RoCE path MTU), [256 B, 64 KiB]
+  Bytes mtu{4000};             // payload bytes per full data packet (RoCE path MTU), [256 B, 64 KiB];
+                               // a transfer may hold at most 2^31-1 of them (checked before a run)
   Bytes data_overhead{82};     // per data packet: RoCEv2/IPv4/Eth headers + FCS + preamble + IFG
   Bytes control_bytes{86};     // wire size of an ACK/NAK/CNP (64 B min frame + AETH pad + 20 B gap)
   Bytes pause_bytes{84};       // wire size of a PFC pause frame (64 B + preamble + IFG)

@@ -186,7 +186,9 @@ void PacketNet::start(const TransferRequest& req) {
   }
   const auto tid = static_cast<std::uint32_t>(transfers_.size());
   const std::int64_t total_pkts = (req.bytes.n + mtu_ - 1) / mtu_;
-  if (total_pkts > INT32_MAX) throw ConfigError("", "/transfer/bytes", "transfer too large");
+  // Inputs are checked against max_transfer_bytes() before the run (app/run_command.cpp); this
+  // guards direct users of the class.
+  if (total_pkts > INT32_MAX) throw ConfigError("", "/transfer/bytes", "transfer too large: " + max_transfer_reason());
   const auto nq = static_cast<std::uint32_t>(std::min<std::int64_t>(params_.nic.qps_per_connection, total_pkts));
   transfers_.push_back(Transfer{req.tag, nq});
   // Stripe whole packets over the QPs; the first QPs take one more when they do not divide.

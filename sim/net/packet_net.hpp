@@ -142,6 +142,12 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   }
   // Timed failures: see "Link change" above. REQUIRES: the Router was updated first.
   bool models_link_changes() const override { return true; }
+  // Packet sequence numbers per transfer are int32: at most 2^31-1 packets of one MTU.
+  std::int64_t max_transfer_bytes() const override { return std::int64_t{INT32_MAX} * mtu_; }
+  std::string max_transfer_reason() const override {
+    return "the packet tier numbers a transfer's packets in 31 bits: at most 2^31-1 packets of wire.mtu = " +
+           std::to_string(mtu_) + " B";
+  }
   void on_links_changed(std::span<const std::uint32_t> links) override;
   // The egress ports QP `qp` uses, source first.
   std::span<const PortId> route_of(std::uint32_t qp) const;

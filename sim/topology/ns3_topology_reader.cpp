@@ -184,6 +184,11 @@ bool looks_like_ns3_topology(const std::string& path) {
   char c = 0;
   while (in.get(c)) {
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    // A sign before the first number ("-48 8 4 ...") is still this format with a bad count, which
+    // the ns-3 parser names; JSON cannot start with a number and a sign.
+    if (c == '-' || c == '+') {
+      if (!in.get(c)) return false;
+    }
     return c >= '0' && c <= '9';
   }
   return false;

@@ -40,7 +40,7 @@ Ns3Topology parse_ns3_topology(const std::string& text, const std::string& file_
 Ns3Topology read_ns3_topology_file(const std::string& path);
 
 // True if `path` names a file in this format rather than JSON: its first non-blank character is a
-// digit (a JSON topology starts with '{').
+// digit, or a sign followed by a digit (a JSON topology starts with '{').
 bool looks_like_ns3_topology(const std::string& path);
 
 }  // namespace rocesim::topology

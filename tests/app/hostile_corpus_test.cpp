@@ -66,16 +66,30 @@ TEST_CASE("hostile corpus: every case ends with its exit code and a clear error,
   }
 }
 
-TEST_CASE("a gzip Chakra trace that inflates past the address space ends with exit 3 naming the import") {
-  // 256 MiB of zeros gzip to ~1.1 MB (generated here, not stored); the reader inflates the whole
-  // file into one string, which cannot fit in a 300 MB address space: before, std::bad_alloc
-  // aborted (134); now the handler names the trace and exits 3.
+TEST_CASE("a gzip Chakra trace that inflates to 2 GiB fails at its first bad record, fast, in 64 MB") {
+  // 64 MiB of zeros gzip to ~64 KB; 32 concatenated members are one 2 GiB stream of zeros (made
+  // here, not stored). Zeros decode as empty records: record 0 an empty GlobalMetadata, record 1
+  // node id 0, record 2 node id 0 again. The streaming reader inflates 64 KiB at a time, so it stops
+  // at record 2 after ~1 chunk: exit 2 within 10 s under a 64 MB address space. Before, the whole
+  // stream was inflated into one string first (exit 3, out of memory, or minutes at 2.2 GB).
   const std::string work = rocesim::test::scratch_dir("hostile_gzip");
-  REQUIRE(std::system(("head -c 268435456 /dev/zero | gzip -1 >'" + work + "/z.0.et'").c_str()) == 0);
-  const std::string cmd = "cd '" + work + "' && timeout 60 /bin/sh -c \"ulimit -v 300000; exec '" +
+  REQUIRE(std::system(("cd '" + work + "' && head -c 67108864 /dev/zero | gzip -1 >m.gz && for i in $(seq 32); do cat m.gz; done >z.0.et").c_str()) == 0);
+  const std::string cmd = "cd '" + work + "' && timeout 10 /bin/sh -c \"ulimit -v 64000; exec '" +
                           std::string(ROCESIM_EXE) + "' convert z.0.et -o out.json\" 2>stderr.txt >/dev/null </dev/null";
   const int status = std::system(cmd.c_str());
-  CHECK((WIFEXITED(status) ? WEXITSTATUS(status) : -1) == 3);
-  CHECK(rocesim::test::read_file(work + "/stderr.txt").find("error: out of memory while importing the trace z.0.et") !=
-        std::string::npos);
+  CHECK((WIFEXITED(status) ? WEXITSTATUS(status) : -1) == 2);
+  CHECK(rocesim::test::read_file(work + "/stderr.txt") == "error: z.0.et: record 2: node 0: duplicate node id (also record 1)\n");
+}
+
+TEST_CASE("a 5 MB CSV field is echoed as 64 bytes and its length, not whole") {
+  // Before, the whole field went into the message (5 MB on stderr).
+  const std::string work = rocesim::test::scratch_dir("hostile_long_field");
+  REQUIRE(std::system(("cd '" + work + "' && { echo id,src,dst,bytes,start_us,after; printf '1,0,1,8,'; head -c 5242880 /dev/zero | tr '\\0' 9; echo x,; } >long.csv").c_str()) == 0);
+  const std::string cmd = "cd '" + work + "' && timeout 20 '" + std::string(ROCESIM_EXE) +
+                          "' convert long.csv 2>stderr.txt >/dev/null </dev/null";
+  const int status = std::system(cmd.c_str());
+  CHECK((WIFEXITED(status) ? WEXITSTATUS(status) : -1) == 2);
+  const std::string err = rocesim::test::read_file(work + "/stderr.txt");
+  CHECK(err.find("error: long.csv: line 2: start_us \"" + std::string(64, '9') + "\"... (5242881 bytes) is not") == 0);
+  CHECK(err.size() < 300);
 }

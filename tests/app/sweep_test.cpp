@@ -87,8 +87,10 @@ std::string write_wrapper(const std::string& dir, Point1 point1) {
   std::string text = "#!/bin/sh\necho \"rank=${OMPI_COMM_WORLD_RANK:-0} $*\" >> '" + dir + "/runs.log'\n";
   if (point1 == Point1::fail) text += "case \"$*\" in *\"/points/1-\"*) echo 'error: injected failure' >&2; exit 2;; esac\n";
   if (point1 == Point1::hold) {
-    text += "case \"$*\" in *\"/points/1-\"*) if [ ! -e '" + dir + "/release' ]; then touch '" + dir +
-            "/started1'; sleep 120; fi;; esac\n";
+    // Waits (at most 120 s) for the release file; its pid goes to held1.pid.
+    text += "case \"$*\" in *\"/points/1-\"*) if [ ! -e '" + dir + "/release' ]; then echo $$ >'" + dir +
+            "/held1.pid'; touch '" + dir + "/started1'; i=0; while [ ! -e '" + dir +
+            "/release' ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done; fi;; esac\n";
   }
   text += "exec " + exe() + " \"$@\"\n";
   write_file(path, text);
@@ -175,6 +177,8 @@ TEST_CASE("a failing point gets its status, the others finish, the sweep exits n
   const std::string cmd = "ROCESIM_SWEEP_EXE='" + wrapper + "' " + exe() + " sweep spec.json --out out";
   CHECK(sh_in(dir, cmd) == 2);
   CHECK(read_file(dir + "/stderr.txt").find("failed (exit-2)") != std::string::npos);
+  // Without --quiet the in-process checks announce themselves first (a big sweep is never silent).
+  CHECK(read_file(dir + "/stderr.txt").rfind("checking the inputs of 3 points (rocesim run --check each)\n", 0) == 0);
   auto rows = read_csv(dir + "/out/sweep.csv");
   REQUIRE(rows.size() == 4);
   CHECK(rows[1].back() == "ok");
@@ -234,6 +238,46 @@ TEST_CASE("sweep resumes after a kill: finished points are not rerun, no row is 
   write_file(dir + "/spec.json", spec.dump());
   REQUIRE(sh_in(dir, env + sweep) == 0);
   CHECK(count_lines(dir + "/runs.log") == 7);
+}
+
+TEST_CASE("a point whose run outlived a SIGKILLed sweep is locked: a resume never runs it a second time") {
+  // The sweep parent alone is killed (SIGKILL: nothing forwarded), so point 1's run goes on as an
+  // orphan, holding its directory's lock (inherited descriptor 3). Expected of a resume meanwhile:
+  // point 0 reused, point 2 run, point 1 left alone with status "locked" and exit 1; runs.log
+  // shows point 1 started once. After the orphan ends, the next resume runs point 1 (its
+  // point.json was never written) and the sweep is complete.
+  const std::string dir = scratch_dir("sweep-lock");
+  const std::string wrapper = write_wrapper(dir, Point1::hold);
+  json spec = base_spec();
+  spec["axes"] = {{{"key", "seed"}, {"values", {1, 2, 3}}}};
+  write_file(dir + "/spec.json", spec.dump());
+  const std::string env = "ROCESIM_SWEEP_EXE='" + wrapper + "' ";
+  const std::string sweep = exe() + " sweep spec.json -j 1 --out out";
+  const std::string script = env + sweep + " >sweep1.log 2>&1 & pid=$!; i=0; "
+                             "while [ ! -e started1 ] && kill -0 $pid 2>/dev/null && [ $i -lt 1200 ]; do "
+                             "sleep 0.1; i=$((i+1)); done; kill -9 $pid; wait $pid; true";
+  write_file(dir + "/kill.sh", script);
+  REQUIRE(sh_in(dir, "sh kill.sh") == 0);
+  REQUIRE(fs::exists(dir + "/started1"));
+  std::string orphan = read_file(dir + "/held1.pid");
+  while (!orphan.empty() && (orphan.back() == '\n' || orphan.back() == ' ')) orphan.pop_back();
+  REQUIRE(std::system(("kill -0 " + orphan).c_str()) == 0);  // still running, parent gone
+  CHECK(sh_in(dir, env + sweep) == 1);
+  CHECK(read_file(dir + "/stderr.txt").find("is being run by another process") != std::string::npos);
+  auto rows = read_csv(dir + "/out/sweep.csv");
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[1].back() == "ok");
+  CHECK(rows[2].back() == "locked");
+  CHECK(rows[3].back() == "ok");
+  std::string runs = read_file(dir + "/runs.log");
+  CHECK(runs.find("/points/1-") == runs.rfind("/points/1-"));  // point 1 started once: the orphan
+  // Let the orphan finish, wait for it, resume: now point 1 runs (a second time, never concurrently).
+  write_file(dir + "/release", "");
+  REQUIRE(std::system(("i=0; while kill -0 " + orphan + " 2>/dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done").c_str()) == 0);
+  CHECK(sh_in(dir, env + sweep) == 0);
+  rows = read_csv(dir + "/out/sweep.csv");
+  CHECK(rows[2].back() == "ok");
+  CHECK(fs::exists(dir + "/out/" + rows[2][1] + "/.lock"));
 }
 
 TEST_CASE("bad sweep specs exit 2 with the file and JSON path, and leave no output behind") {

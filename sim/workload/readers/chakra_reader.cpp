@@ -513,7 +513,11 @@ nlohmann::json read_chakra(const std::string& path) {
   const std::vector<std::string> files = chakra_rank_files(path);
   std::vector<ChakraRankTrace> ranks;
   ranks.reserve(files.size());
-  for (const auto& f : files) ranks.push_back(decode_chakra_file(f));
+  std::uint64_t held = 0;
+  for (const auto& f : files) {
+    ranks.push_back(decode_chakra_file(f, held));
+    held += ranks.back().decoded_bytes;
+  }
   std::string name = fs::path(path).filename().string();
   if (name.empty()) name = fs::path(path).parent_path().filename().string();
   if (fs::is_regular_file(path)) name = fs::path(path).stem().string();

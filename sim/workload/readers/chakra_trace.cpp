@@ -2,11 +2,15 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdio>
+#include <unordered_map>
 
 #include "core/config_error.hpp"
+#include "core/memory_budget.hpp"
+#include "workload/readers/byte_stream.hpp"
 #include "workload/readers/protobuf_wire.hpp"
 #include "workload/readers/reader_util.hpp"
 
@@ -169,75 +173,137 @@ std::string chakra_collective_name(std::int64_t comm_type) {
              : "COMM_TYPE_" + std::to_string(comm_type);
 }
 
-std::string gunzip(std::string_view bytes, const std::string& file_label) {
-  std::string out;
-  z_stream zs{};
-  // 16 + MAX_WBITS: expect a gzip header and trailer.
-  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw ConfigError(file_label, "", "zlib initialisation failed");
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
-  zs.avail_in = static_cast<uInt>(bytes.size());
-  std::array<char, 1 << 16> buf{};
-  int rc = Z_OK;
-  while (true) {
-    zs.next_out = reinterpret_cast<Bytef*>(buf.data());
-    zs.avail_out = static_cast<uInt>(buf.size());
-    rc = inflate(&zs, Z_NO_FLUSH);
-    out.append(buf.data(), buf.size() - zs.avail_out);
-    if (rc == Z_STREAM_END) {
-      if (zs.avail_in == 0) break;
-      inflateReset(&zs);  // another gzip member follows
-      continue;
-    }
-    if (rc != Z_OK) break;
-    if (zs.avail_in == 0 && zs.avail_out != 0) {
-      rc = Z_BUF_ERROR;  // input exhausted before the end of the stream
-      break;
-    }
+namespace {
+
+// A buffered cursor over a ByteStream that knows its absolute (decompressed) offset.
+class StreamCursor {
+ public:
+  explicit StreamCursor(ByteStream& stream) : stream_(stream), buf_(1 << 16) {}
+  std::uint64_t offset() const { return offset_; }
+  // The next byte, or -1 at the end of the stream.
+  int get() {
+    if (pos_ == end_ && !fill()) return -1;
+    ++offset_;
+    return static_cast<unsigned char>(buf_[pos_++]);
   }
-  const std::uint64_t consumed = bytes.size() - zs.avail_in;
-  inflateEnd(&zs);
-  if (rc != Z_STREAM_END) {
-    throw ConfigError(file_label, "gzip byte " + std::to_string(consumed),
-                      rc == Z_BUF_ERROR ? "truncated gzip stream" : "corrupt gzip stream");
+  // Appends up to `n` bytes to `out`; returns how many (fewer only at the end of the stream).
+  std::uint64_t take(std::uint64_t n, std::string& out) {
+    std::uint64_t got = 0;
+    while (got < n) {
+      if (pos_ == end_ && !fill()) break;
+      const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(n - got, end_ - pos_));
+      out.append(buf_.data() + pos_, k);
+      pos_ += k;
+      got += k;
+    }
+    offset_ += got;
+    return got;
   }
-  return out;
+
+ private:
+  bool fill() {
+    pos_ = 0;
+    end_ = stream_.read(buf_.data(), buf_.size());
+    return end_ > 0;
+  }
+  ByteStream& stream_;
+  std::vector<char> buf_;
+  std::size_t pos_ = 0, end_ = 0;
+  std::uint64_t offset_ = 0;
+};
+
+// A record's length prefix, whose first byte `first` has been read. Same rules as WireReader.
+std::uint64_t read_length(StreamCursor& cur, int first, std::uint64_t start) {
+  std::uint64_t value = 0;
+  int byte = first;
+  for (int i = 0; i < 10; ++i) {
+    if (i > 0) byte = cur.get();
+    if (byte < 0) throw wire::WireError(start, "truncated varint");
+    if (i == 9 && byte > 1) throw wire::WireError(start, "varint longer than 64 bits");
+    value |= static_cast<std::uint64_t>(byte & 0x7f) << (7 * i);
+    if ((byte & 0x80) == 0) return value;
+  }
+  throw wire::WireError(start, "varint longer than 10 bytes");
 }
 
-ChakraRankTrace decode_chakra_bytes(std::string_view bytes, const std::string& file_label) {
-  const bool gz = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
-                  static_cast<unsigned char>(bytes[1]) == 0x8b;
-  std::string inflated;
-  if (gz) {
-    inflated = gunzip(bytes, file_label);
-    bytes = inflated;
-  }
+// Heap bytes a decoded node holds (vector element, name, deps, the duplicate-id index entry): the
+// lower bound the memory check adds up.
+std::uint64_t node_bytes(const ChakraNode& n) {
+  return sizeof(ChakraNode) + n.name.capacity() + 8 * (n.ctrl_deps.capacity() + n.data_deps.capacity()) + 32;
+}
+
+ChakraRankTrace decode_stream(ByteStream& stream, const std::string& file_label, std::uint64_t prior_bytes) {
   ChakraRankTrace trace;
   trace.file = file_label;
-  if (bytes.empty()) throw ConfigError(file_label, "record 0 (byte 0)", "empty trace: expected a GlobalMetadata record");
-  WireReader stream(bytes);
+  StreamCursor cur(stream);
+  const char* const where = stream.gzip() ? " (decompressed byte " : " (byte ";
+  std::unordered_map<std::uint64_t, std::size_t> record_of_id;  // duplicate-id check; never iterated
+  std::string msg;
   std::size_t record = 0;
-  const char* const where = gz ? " (decompressed byte " : " (byte ";
-  while (!stream.at_end()) {
+  for (;; ++record) {
+    const std::uint64_t start = cur.offset();
+    const int first = cur.get();
+    if (first < 0) break;
+    auto place = [&](std::uint64_t at) {
+      return "record " + std::to_string(record) + where + std::to_string(at) + ")";
+    };
     try {
-      const std::uint64_t length = stream.read_varint();
-      const std::uint64_t body = stream.offset();
-      const std::string_view msg = stream.read_bytes(length);
+      const std::uint64_t length = read_length(cur, first, start);
+      if (length > kMaxChakraRecordBytes) {
+        throw ConfigError(file_label, place(start),
+                          "record length " + std::to_string(length) + " B is over the " +
+                              std::to_string(kMaxChakraRecordBytes >> 20) +
+                              " MiB limit for one record (corrupt data, or not a Chakra trace?)");
+      }
+      const std::uint64_t body = cur.offset();
+      msg.clear();
+      const std::uint64_t got = cur.take(length, msg);
+      if (got < length) {
+        throw wire::WireError(body, "truncated: needs " + std::to_string(length) + " bytes, only " +
+                                        std::to_string(got) + " left");
+      }
       if (record == 0) {
         decode_metadata(msg, body, trace);
-      } else {
-        ChakraNode node = decode_node(msg, body, trace.unused);
-        node.record = record;
-        trace.nodes.push_back(std::move(node));
+        continue;
       }
+      ChakraNode node = decode_node(msg, body, trace.unused);
+      node.record = record;
+      const auto [it, fresh] = record_of_id.emplace(node.id, record);
+      if (!fresh) {
+        throw ConfigError(file_label, "record " + std::to_string(record),
+                          "node " + std::to_string(node.id) + ": duplicate node id (also record " +
+                              std::to_string(it->second) + ")");
+      }
+      trace.decoded_bytes += node_bytes(node);
+      trace.nodes.push_back(std::move(node));
     } catch (const wire::WireError& e) {
-      throw ConfigError(file_label, "record " + std::to_string(record) + where + std::to_string(e.offset()) + ")",
+      throw ConfigError(file_label, place(e.offset()),
                         std::string(e.what()) + (record == 0 ? " in the GlobalMetadata record" : " in a Node record"));
     }
-    ++record;
+    // Refuse before the decoded nodes, and the native document built from them (at least as
+    // large again), outgrow the memory limit; checked every 4096 records, so the cost is nil.
+    if (record % 4096 == 0) {
+      const std::uint64_t held = prior_bytes + trace.decoded_bytes + 96 * trace.unused.size();
+      require_memory(2 * held, "importing the Chakra trace " + file_label,
+                     std::to_string(trace.nodes.size()) + " nodes decoded so far in this file, " +
+                         std::to_string(held >> 20) +
+                         " MiB held for the trace, as much again for the native document; the rest of the file not counted");
+    }
   }
+  if (record == 0) throw ConfigError(file_label, "record 0 (byte 0)", "empty trace: expected a GlobalMetadata record");
   return trace;
 }
 
-ChakraRankTrace decode_chakra_file(const std::string& path) { return decode_chakra_bytes(read_whole_file(path), path); }
+}  // namespace
+
+ChakraRankTrace decode_chakra_bytes(std::string_view bytes, const std::string& file_label) {
+  ByteStream stream(ByteStream::Memory{}, bytes, file_label);
+  return decode_stream(stream, file_label, 0);
+}
+
+ChakraRankTrace decode_chakra_file(const std::string& path, std::uint64_t prior_bytes) {
+  ByteStream stream(path, path);
+  return decode_stream(stream, path, prior_bytes);
+}
 
 }  // namespace rocesim::workload

@@ -3,6 +3,11 @@
 // File layout: optionally gzip-compressed (detected by the 1f 8b magic, inflated with zlib); then a
 // stream of records, each a varint byte length followed by one protobuf message. Record 0 is a
 // GlobalMetadata, every later record a Node.
+// Streaming: the file is read and inflated in 64 KiB chunks and decoded one record at a time
+// (byte_stream.hpp), validating as it goes, so a bad trace fails at its first bad record whatever
+// it inflates to: a record longer than kMaxChakraRecordBytes (64 MiB; real Node records are KiB)
+// and a node id seen before in the file are errors at that record, and every 4096 records the
+// decoded nodes are checked against the memory limit (core/memory_budget.hpp, exit 3).
 // Field numbers read:
 //   GlobalMetadata: 1 version (string), 2 attr (AttributeProto: kept as text in `metadata`)
 //   Node:           1 id (uint64), 2 name (string), 3 type (NodeType enum), 4 ctrl_deps (repeated
@@ -64,13 +69,14 @@ struct ChakraRankTrace {
   std::vector<ChakraNode> nodes;
   // Node content not interpreted, by name ("attr rf_id", "field inputs", ...) → occurrences.
   std::map<std::string, std::int64_t> unused;
+  std::uint64_t decoded_bytes = 0;  // heap held by `nodes` (lower bound), for the memory check
 };
 
-ChakraRankTrace decode_chakra_file(const std::string& path);
+inline constexpr std::uint64_t kMaxChakraRecordBytes = std::uint64_t{64} << 20;
+
+// `prior_bytes`: decoded bytes already held for other ranks, counted in the memory check.
+ChakraRankTrace decode_chakra_file(const std::string& path, std::uint64_t prior_bytes = 0);
 // `bytes` is the file content (plain or gzip); `file_label` names it in errors.
 ChakraRankTrace decode_chakra_bytes(std::string_view bytes, const std::string& file_label);
-
-// Inflates a gzip stream (all members). Throws ConfigError(file_label, ...) if truncated or corrupt.
-std::string gunzip(std::string_view bytes, const std::string& file_label);
 
 }  // namespace rocesim::workload

@@ -1,6 +1,7 @@
 #include "workload/readers/reader_util.hpp"
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <queue>
@@ -14,9 +15,43 @@ namespace rocesim::workload {
 std::string read_whole_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path, "", "cannot open file");
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(path, ec)) {
+    // One allocation of the file's size (a stringstream would hold it twice on the way).
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec) {
+      std::string text(static_cast<std::size_t>(size), '\0');
+      in.read(text.data(), static_cast<std::streamsize>(size));
+      text.resize(static_cast<std::size_t>(in.gcount()));
+      if (in.gcount() == static_cast<std::streamsize>(size) && in.peek() == std::char_traits<char>::eof()) return text;
+      in.clear();
+      std::ostringstream rest;  // the file grew while being read: take the rest too
+      rest << in.rdbuf();
+      return text + rest.str();
+    }
+  }
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::string quote_field(std::string_view field) {
+  constexpr std::size_t kShown = 64;
+  std::string out = "\"";
+  for (const char c : field.substr(0, kShown)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7f) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+  if (field.size() > kShown) out += "... (" + std::to_string(field.size()) + " bytes)";
+  return out;
 }
 
 std::string concat(std::initializer_list<std::string_view> parts) {

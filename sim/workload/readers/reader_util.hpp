@@ -17,6 +17,11 @@ namespace rocesim::workload {
 // The whole file as bytes. Throws ConfigError(path, "", "cannot open file") when unreadable.
 std::string read_whole_file(const std::string& path);
 
+// `field` quoted for an error message: "text", with control and non-ASCII bytes as \xNN (a stray
+// byte-order mark shows as \xEF\xBB\xBF), cut after 64 bytes with the full length noted, so a
+// 5 MB field does not become a 5 MB message.
+std::string quote_field(std::string_view field);
+
 // Parses a non-negative decimal number of `unit_ps` picoseconds per unit exactly (no binary floating
 // point): "12", "0.5", "1.000001". Returns nullopt for anything else or when the value is not a whole
 // number of picoseconds or overflows.
