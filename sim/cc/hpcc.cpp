@@ -12,8 +12,8 @@ HpccParams read_hpcc_params(JsonReader& r) {
   HpccParams p;
   p.eta = half_open_unit_interval(r, "eta", p.eta);
   p.max_stage = static_cast<int>(r.integer_or("max_stage", p.max_stage, 0, 1000000));
-  p.w_ai = r.bytes_or("w_ai", p.w_ai, 0);
-  p.expected_flows = static_cast<int>(r.integer_or("expected_flows", p.expected_flows, 1, 100000000));
+  p.rate_ai = rate_or_auto(r, "rate_ai", p.rate_ai);
+  p.fast_react = r.boolean_or("fast_react", p.fast_react);
   p.min_rate = positive_rate(r, "min_rate", p.min_rate);
   p.int_bytes_per_hop = static_cast<int>(r.integer_or("int_bytes_per_hop", p.int_bytes_per_hop, 0, 64));
   r.finish();
@@ -23,8 +23,8 @@ HpccParams read_hpcc_params(JsonReader& r) {
 nlohmann::json to_json(const HpccParams& p) {
   return nlohmann::json{{"eta", p.eta},
                         {"max_stage", p.max_stage},
-                        {"w_ai", to_string(p.w_ai)},
-                        {"expected_flows", p.expected_flows},
+                        {"rate_ai", rate_or_auto_json(p.rate_ai)},
+                        {"fast_react", p.fast_react},
                         {"min_rate", to_string(p.min_rate)},
                         {"int_bytes_per_hop", p.int_bytes_per_hop}};
 }
@@ -39,7 +39,9 @@ void Hpcc::on_qp_start(const net::QpInfo& info, net::CcControl& ctl) {
   q.t_s = info.base_rtt.seconds();
   q.w_init = info.line_rate.bytes_per_second() * q.t_s;
   q.w_min = std::min(q.w_init, p_.min_rate.bytes_per_second() * q.t_s);
-  q.w_ai = p_.w_ai.n > 0 ? static_cast<double>(p_.w_ai.n) : q.w_init * (1 - p_.eta) / p_.expected_flows;
+  const double rate_ai = p_.rate_ai.bps > 0 ? static_cast<double>(p_.rate_ai.bps) : static_cast<double>(info.line_rate.bps) / 2000;
+  q.w_ai = rate_ai / 8 * q.t_s;
+  q.u = 1;
   q.w = q.wc = q.w_init;
   q.last_update = Time{-1};
   q.started = true;
@@ -76,8 +78,12 @@ void Hpcc::on_ack(const net::AckSample& ack, net::CcControl& ctl) {
   QpState& q = qp_[ack.qp];
   const bool had_record = q.hops > 0;
   const double u = measure_inflight(q, ack.qp, ack.hops);
-  if (!had_record) return;  // the first telemetry only sets the reference records
+  if (!had_record) {  // the first telemetry only sets the reference records and starts the first RTT
+    q.last_update = ack.now;
+    return;
+  }
   const bool update_wc = ack.now - ack.rtt > q.last_update;  // packet sent after the last Wc update
+  if (!update_wc && !p_.fast_react) return;
   double w;
   if (u >= p_.eta || q.inc_stage >= p_.max_stage) {
     w = q.wc / (std::max(u, 1e-9) / p_.eta) + q.w_ai;

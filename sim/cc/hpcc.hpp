@@ -17,9 +17,19 @@
 //                reference).
 //   rate       : R = W / T, both capped at the line rate (W <= W_init = line·T) and floored at
 //                min_rate (W >= min_rate·T).
-// Defaults: eta = 0.95, max_stage = 5 (paper §5); W_AI = W_init·(1 − eta)/N with N =
-//   expected_flows = 100 when w_ai = 0 ("auto", the paper's bound that N flows' additive steps
-//   stay within the 1 − eta headroom), min_rate = 100 Mb/s (ns-3 lineage).
+// U starts at 1 (a QP knows nothing yet; the HPCC authors' simulator, rdma-queue-pair.cc). The
+//   first ACK with telemetry only stores the records and starts the first RTT: Wc is first updated
+//   by an ACK for a packet sent after it.
+// fast_react = true: every ACK recomputes W (from the unchanged Wc within an RTT); false: only the
+//   once-per-RTT update changes W (U and the records are still tracked per ACK).
+// Defaults follow the HPCC authors' ns-3 simulator (alibaba-edu/High-Precision-Congestion-
+//   Control, simulation/mix/config.txt and run.py for the paper's 100 G fat tree): eta = 0.95
+//   (U_TARGET), max_stage = 0 (MI_THRESH 0: every update is W = Wc/(U/eta) + W_AI, the
+//   additive branch never runs alone), fast_react on (FAST_REACT 1), min_rate = 100 Mb/s, and an
+//   additive step of rate_ai = 50 Mb/s at 100 Gb/s (RATE_AI in config.txt; run.py's
+//   10 Mb/s per 25 G gives 40 Mb/s) applied to the window as W_AI = rate_ai · T.
+//   rate_ai = 0 ("auto") scales it with the QP's line rate: rate_ai = line / 2000. In the paper's
+//   terms W_AI = W_init·(1 − eta)/N with N = 100 concurrent flows.
 // INT overhead: the HPCC INT header is 2 B plus 8 B per hop (B: 4 bit, ts: 24 bit, txBytes:
 //   20 bit, qlen: 16 bit); the ns-3 lineage reserves a fixed 42 B (5 hops) on every data packet.
 //   Here each switch egress grows the data frame by int_bytes_per_hop (8 B) as it appends its
@@ -40,9 +50,9 @@ namespace rocesim::cc {
 
 struct HpccParams {
   double eta = 0.95;            // target utilization, in (0, 1]
-  int max_stage = 5;            // additive-increase stages before a multiplicative update
-  Bytes w_ai{0};                // additive window step, 0 = auto (W_init·(1 − eta)/expected_flows)
-  int expected_flows = 100;     // N of the auto W_AI
+  int max_stage = 0;            // additive-increase stages before a multiplicative update
+  Rate rate_ai{};               // additive step as a rate (W_AI = rate_ai · T), 0 = auto (line / 2000)
+  bool fast_react = true;       // recompute W on every ACK, not only once per RTT
   Rate min_rate = Rate::mbps(100);
   int int_bytes_per_hop = 8;    // INT record each switch hop adds to a data frame
 };

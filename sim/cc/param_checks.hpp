@@ -56,4 +56,13 @@ inline Rate positive_rate(JsonReader& r, std::string_view key, Rate fallback) {
   return x;
 }
 
+// A rate, or "auto" (returned as 0): the caller derives it from the QP's line rate.
+inline Rate rate_or_auto(JsonReader& r, std::string_view key, Rate fallback) {
+  if (!r.has(key)) return fallback;
+  if (const nlohmann::json& v = r.raw(key); v.is_string() && v.get<std::string>() == "auto") return Rate{};
+  return r.rate(key);
+}
+
+inline nlohmann::json rate_or_auto_json(Rate x) { return x.bps == 0 ? nlohmann::json("auto") : nlohmann::json(to_string(x)); }
+
 }  // namespace rocesim::cc

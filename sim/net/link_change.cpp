@@ -69,7 +69,7 @@ void PacketNet::take_down(PortId port) {
   const Time now = sim_.now();
   for (int c = kFirstDataClass; c < kFirstDataClass + data_classes_; ++c) {
     const std::size_t ci = static_cast<std::size_t>(c);
-    if (ps.paused_mask >> c & 1) port_counters_[port].paused_time += now - ps.pause_began[ci];
+    if (ps.paused_mask >> c & 1) close_pause(port, ci, now);
     ps.paused_until[ci] = std::min(ps.paused_until[ci], now);
   }
   ps.paused_mask = 0;

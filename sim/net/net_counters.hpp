@@ -20,6 +20,8 @@ struct PortCounters {
   std::uint64_t pauses_received = 0; // XOFF frames that paused this port
   std::uint64_t resumes_received = 0;
   Time paused_time{};                // total time any data class of this port was paused
+  Time longest_pause{};              // longest single pause of one data class: XOFF to resume or expiry,
+                                     // refreshing XOFFs included (closed pauses only)
   Time first_pause_received = Time::max();
   std::uint64_t ecn_marks = 0;       // data packets marked CE while queued here
   std::uint64_t drops = 0;           // packets dropped on admission to this egress, or lost here when

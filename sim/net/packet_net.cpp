@@ -493,7 +493,7 @@ void PacketNet::on_pause_frame(std::uint32_t pkt) {
   if (quanta == 0) {
     ++pc.resumes_received;
     if (ps.paused_mask >> cls & 1) {
-      pc.paused_time += now - ps.pause_began[c];
+      close_pause(target, c, now);
       ps.paused_mask = static_cast<std::uint8_t>(ps.paused_mask & ~(1u << cls));
     }
     ps.paused_until[c] = now;
@@ -519,6 +519,14 @@ void PacketNet::on_pause_frame(std::uint32_t pkt) {
   if (!sim_.armed(ps.pause_end) || sim_.expiry(ps.pause_end) > ps.paused_until[c]) sim_.arm(ps.pause_end, ps.paused_until[c]);
 }
 
+// A pause of class c on `port` that began at pause_began[c] ends at `end`.
+void PacketNet::close_pause(PortId port, std::size_t c, Time end) {
+  PortCounters& pc = port_counters_[port];
+  const Time length = end - ports_[port].pause_began[c];
+  pc.paused_time += length;
+  pc.longest_pause = std::max(pc.longest_pause, length);
+}
+
 // Closes the pause accounting of classes whose pause time ran out.
 void PacketNet::settle_pauses(PortId port) {
   PortState& ps = ports_[port];
@@ -526,7 +534,7 @@ void PacketNet::settle_pauses(PortId port) {
   for (int c = kFirstDataClass; c < kFirstDataClass + data_classes_; ++c) {
     const std::size_t ci = static_cast<std::size_t>(c);
     if ((ps.paused_mask >> c & 1) && ps.paused_until[ci] <= sim_.now()) {
-      port_counters_[port].paused_time += ps.paused_until[ci] - ps.pause_began[ci];
+      close_pause(port, ci, ps.paused_until[ci]);
       ps.paused_mask = static_cast<std::uint8_t>(ps.paused_mask & ~(1u << c));
     }
   }

@@ -263,6 +263,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   void on_arrive(std::uint32_t pkt);
   void on_pause_frame(std::uint32_t pkt);
   void settle_pauses(PortId port);
+  void close_pause(PortId port, std::size_t c, Time end);
   Time serialization(const PortState& ps, std::uint32_t wire) const;
   // switch_mmu.cpp: buffer admission, PFC, ECN
   void on_switch_data(std::uint32_t pkt, topology::NodeId node);

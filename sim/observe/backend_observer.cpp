@@ -67,6 +67,7 @@ void collect_ports(const TransferBackend& backend, const TransferRecorder& recor
       r.tx_bytes = static_cast<double>(c.tx_wire_bytes);
       r.paused = c.paused_time;
       r.pauses_received = c.pauses_received;
+      r.longest_pause = c.longest_pause;
       r.ecn_marks = c.ecn_marks;
       r.drops = c.drops;
       r.max_queue_bytes = c.max_queue_bytes;

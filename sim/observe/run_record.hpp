@@ -36,6 +36,7 @@ struct PortRecord {
   double tx_bytes = 0.0;             // bytes serialized (packet: wire bytes; fluid: payload)
   Time paused{};                     // time a data class of this port was paused by PFC
   std::uint64_t pauses_received = 0; // XOFF frames that paused this port
+  Time longest_pause{};              // longest single pause of one class (XOFF .. resume or expiry)
   std::uint64_t ecn_marks = 0;
   std::uint64_t drops = 0;
   std::int64_t max_queue_bytes = 0;  // peak bytes queued at this egress

@@ -148,7 +148,9 @@ std::string flows_csv(const observe::RunRecord& rec, const std::vector<std::stri
 
 std::string links_csv(const observe::RunRecord& rec, const topology::Fabric& fabric) {
   std::string out =
-      "port,from,to,tier,direction,rate[Gb/s],bytes[B],utilization,paused[us],pause_frames,ecn_marks,drops,"
+      "port,from,to,tier,direction,rate[Gb/s],bytes[B],utilization,paused[us],pause_frames,"
+      "longest_pause[us],"
+      "ecn_marks,drops,"
       "max_queue[B]\n";
   const double end_s = rec.end.seconds();
   const std::vector<std::string> names = topology::node_names(fabric);
@@ -162,6 +164,8 @@ std::string links_csv(const observe::RunRecord& rec, const topology::Fabric& fab
            (end_s > 0 ? format_real(8.0 * r.tx_bytes / (bps * end_s)) : std::string()) + ',';
     if (rec.has_pfc) out += format_us(r.paused) + ',' + std::to_string(r.pauses_received);
     else out += ',';
+    out += ',';
+    if (rec.has_pfc) out += format_us(r.longest_pause);
     out += ',';
     if (rec.has_ecn) out += std::to_string(r.ecn_marks);
     out += ',';

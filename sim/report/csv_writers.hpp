@@ -17,7 +17,9 @@
 //                    three together identify one row there; empty for a transfer of no op);
 //                    fct = end − start, throughput = 8·bytes / fct.
 //   links.csv      : every port that carried bytes, ascending port id;
-//                    utilization = 8·bytes / (rate · sim_end) with sim_end = RunRecord::end.
+//                    utilization = 8·bytes / (rate · sim_end) with sim_end = RunRecord::end;
+//                    paused = total time a data class was paused, longest_pause = the longest
+//                    single pause of one class (XOFF to resume or expiry, refreshes included).
 //   timeseries.csv : RunRecord::series, by sample then series.
 #pragma once
 

@@ -120,12 +120,15 @@ json fct_json(const observe::RunRecord& r) {
 
 json pfc_json(const topology::Fabric& f, const observe::RunRecord& r) {
   if (!r.has_pfc) {
-    return json{{"measured", false}, {"pause_frames", nullptr}, {"paused_us", nullptr}, {"per_tier", nullptr}};
+    return json{{"measured", false}, {"pause_frames", nullptr}, {"paused_us", nullptr}, {"longest_pause_us", nullptr},
+                {"per_tier", nullptr}};
   }
   std::map<std::string, std::pair<std::uint64_t, double>> per_tier;
   std::uint64_t frames = 0;
   double paused_us = 0;
+  Time longest{};
   for (PortId p = 0; p < f.port_count() && p < r.ports.size(); ++p) {
+    longest = std::max(longest, r.ports[p].longest_pause);
     auto& t = per_tier[link_tier_name(f, f.port(p).link)];
     t.first += r.ports[p].pauses_received;
     t.second += r.ports[p].paused.us();
@@ -134,7 +137,8 @@ json pfc_json(const topology::Fabric& f, const observe::RunRecord& r) {
   }
   json tiers = json::object();
   for (const auto& [name, v] : per_tier) tiers[name] = json{{"pause_frames", v.first}, {"paused_us", tidy(v.second)}};
-  return json{{"measured", true}, {"pause_frames", frames}, {"paused_us", tidy(paused_us)}, {"per_tier", tiers}};
+  return json{{"measured", true}, {"pause_frames", frames}, {"paused_us", tidy(paused_us)},
+              {"longest_pause_us", tidy(longest.us())}, {"per_tier", tiers}};
 }
 
 json drops_json(const observe::RunRecord& r) {

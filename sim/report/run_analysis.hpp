@@ -15,9 +15,11 @@
 //                   "ecn_marks","drops","max_queue_bytes"}; from/to are topology::node_name().
 //   "fct"          over completed recorded transfers, fct = end − start (handed to the backend →
 //                  last byte delivered): {"count","mean_us","p50_us","p90_us","p99_us","max_us"}.
-//   "pfc"          {"measured","pause_frames","paused_us","per_tier":{tier:{"pause_frames",
-//                  "paused_us"}}}: pause_frames = Σ XOFF frames received, paused_us = Σ time a data
-//                  class of a port was paused (summed over ports, so it can exceed W).
+//   "pfc"          {"measured","pause_frames","paused_us","longest_pause_us","per_tier":{tier:
+//                  {"pause_frames","paused_us"}}}: pause_frames = Σ XOFF frames received, paused_us =
+//                  Σ time a data class of a port was paused (summed over ports, so it can exceed W),
+//                  longest_pause_us = max over ports of the longest single pause of one class (from
+//                  the XOFF that started it, through refreshing XOFFs, to the resume or expiry).
 //   "drops"        {"measured","total"}.
 //   "conservation" {"bytes_started","bytes_delivered","bytes_expected","ok"}: bytes_expected is the
 //                  payload of every transfer of the lowered workload; ok = started == delivered ==

@@ -104,8 +104,8 @@ TEST_CASE("rocesim run --out writes every report file with the schema's header r
   CHECK(header(out + "/flows.csv") ==
         "transfer,src,dst,job,iteration,op_id,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s]");
   CHECK(header(out + "/links.csv") ==
-        "port,from,to,tier,direction,rate[Gb/s],bytes[B],utilization,paused[us],pause_frames,ecn_marks,drops,"
-        "max_queue[B]");
+        "port,from,to,tier,direction,rate[Gb/s],bytes[B],utilization,paused[us],pause_frames,longest_pause[us],"
+        "ecn_marks,drops,max_queue[B]");
   CHECK(header(out + "/timeseries.csv") == "time[us],port,from,to,tier,utilization,queue[B]");
   CHECK(header(out + "/tier_series.csv") == "time[us],tier,ports,mean_utilization,max_utilization,queued[B],paused[us]");
 
@@ -154,7 +154,7 @@ TEST_CASE("links.csv conserves bytes: NIC up-ports carry exactly the bytes start
     double nic_up = 0.0;
     long previous = -1;
     for (std::size_t i = 1; i < links.size(); ++i) {
-      REQUIRE(links[i].size() == 13);
+      REQUIRE(links[i].size() == links[0].size());
       CHECK(std::stol(links[i][0]) > previous);  // ascending port id
       previous = std::stol(links[i][0]);
       if (links[i][3] == "nic" && links[i][4] == "up") nic_up += std::stod(links[i][6]);
@@ -306,13 +306,26 @@ TEST_CASE("packet runs fill the PFC/ECN/queue columns and the time series' queue
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   const auto links = read_csv(out + "/links.csv");
   REQUIRE(links.size() > 1);
+  // Columns by header name, so a new column elsewhere does not shift these checks.
+  const auto col = [&](const char* name) {
+    const auto it = std::find(links[0].begin(), links[0].end(), name);
+    REQUIRE(it != links[0].end());
+    return static_cast<std::size_t>(it - links[0].begin());
+  };
+  const std::size_t frames = col("pause_frames"), longest = col("longest_pause[us]"), queue = col("max_queue[B]");
   std::int64_t max_queue = 0;
+  double max_pause = 0;
   for (std::size_t i = 1; i < links.size(); ++i) {
-    REQUIRE(links[i].size() == 13);
-    CHECK_FALSE(links[i][9].empty());   // pause_frames measured
-    CHECK_FALSE(links[i][12].empty());  // max_queue measured
-    max_queue = std::max<std::int64_t>(max_queue, std::stoll(links[i][12]));
+    REQUIRE(links[i].size() == links[0].size());
+    CHECK_FALSE(links[i][frames].empty());  // pause_frames measured
+    CHECK_FALSE(links[i][queue].empty());   // max_queue measured
+    max_queue = std::max<std::int64_t>(max_queue, std::stoll(links[i][queue]));
+    max_pause = std::max(max_pause, std::stod(links[i][longest]));
   }
+  // The summary's longest pause is the largest port's (0 here: the dynamic threshold absorbs
+  // this 3 MB incast; tests/net/transport_test.cpp checks a pausing incast).
+  const json s = json::parse(read_file(out + "/summary.json"));
+  CHECK(s["pfc"]["longest_pause_us"].get<double>() == doctest::Approx(max_pause).epsilon(1e-5));
   CHECK(max_queue > 0);  // 3 senders at line rate into one receiver port queue up
   const auto flows = read_csv(out + "/flows.csv");
   CHECK(flows.size() == 1 + 5);  // the five rows of incast_4to1.csv

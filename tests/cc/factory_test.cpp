@@ -60,12 +60,12 @@ TEST_CASE("cc factory: --set style overrides reach the parameters") {
   nlohmann::json doc = parse_json_text(R"({"cc": {"algorithm": "none"}})", "run.json");
   apply_override(doc, "cc.algorithm=hpcc");
   apply_override(doc, "cc.hpcc.eta=0.9");
-  apply_override(doc, "cc.hpcc.w_ai=100B");
+  apply_override(doc, "cc.hpcc.rate_ai=40Mbps");
   const CcSetup s = make_cc_strategy(doc["cc"], "run.json", CcContext{});
   const auto* h = dynamic_cast<const Hpcc*>(s.strategy.get());
   REQUIRE(h != nullptr);
   CHECK(h->params().eta == 0.9);
-  CHECK(h->params().w_ai == Bytes{100});
+  CHECK(h->params().rate_ai == Rate::mbps(40));
 }
 
 TEST_CASE("cc factory: out-of-range and unknown input is a ConfigError naming the key") {
@@ -124,7 +124,9 @@ TEST_CASE("make_packet_net_with_cc: the packet backend from --set JSON, cc as a 
 
 TEST_CASE("cc factory: every algorithm's effective config reads back to itself") {
   // Reports embed the effective config; feeding it back must give the same parameters.
-  for (const char* text : {R"({"algorithm": "hpcc", "hpcc": {"w_ai": "80B", "max_stage": 3}})",
+  for (const char* text : {R"({"algorithm": "hpcc", "hpcc": {"rate_ai": "80Mbps", "max_stage": 3, "fast_react": false}})",
+                           R"({"algorithm": "hpcc"})",    // rate_ai "auto"
+                           R"({"algorithm": "timely"})",  // delta "auto"
                            R"({"algorithm": "timely", "timely": {"t_low": "10us", "t_high": "100us", "delta": "100Mbps"}})",
                            R"({"algorithm": "admission", "admission": {"inflight": "1MiB"}})",
                            R"({"algorithm": "dcqcn", "dcqcn": {"byte_counter": 0, "clamp_target_rate": true}})"}) {

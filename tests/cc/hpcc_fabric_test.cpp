@@ -31,13 +31,14 @@ TEST_CASE("hpcc fabric: utilization settles at eta with a near-empty queue; W_AI
   // to get any signal).
   // Fairness: at U ≈ eta each RTT maps W_i → W_i·eta/U + W_AI, so with S = W_1 + W_2 ≈ eta·BDP
   // (BDP = 100 Gb/s · 4.7 us ≈ 58 KB) a window difference shrinks by 2·W_AI/S per RTT. The
-  // default W_AI (auto, N = 100 flows: 29 B) gives a time constant of ~1000 RTTs ≈ 5 ms, slower
-  // than the per-ACK noise, so an early split can persist (we only report it). Sized for the two
-  // flows actually present (expected_flows = 2: W_AI = 1.46 KB, ~20 RTTs ≈ 0.1 ms), the shares
+  // default W_AI (auto: rate_ai = line/2000 = 50 Mb/s, W_AI = 29 B) gives a time constant of
+  // ~1000 RTTs ≈ 5 ms, slower than the per-ACK noise, so an early split can persist (we only
+  // report it). Sized for the two flows actually present (W_AI = W_init·(1 − eta)/2, i.e.
+  // rate_ai = 100 Gb/s · 0.05 / 2 = 2.5 Gb/s: W_AI = 1.46 KB, ~20 RTTs ≈ 0.1 ms), the shares
   // over 2–8 ms must be equal: Jain > 0.99.
   const auto run = [](int mode, Trace& tr) {  // 0: HPCC defaults, 1: HPCC N = 2, 2: DCQCN
     HpccParams hp;
-    if (mode == 1) hp.expected_flows = 2;
+    if (mode == 1) hp.rate_ai = Rate::mbps(2500);
     CcHarness h(net::testing::leaf_spine(1, 3, 0), hpcc_net(),
                 mode < 2 ? std::unique_ptr<net::CcStrategy>(std::make_unique<Hpcc>(hp))
                          : std::make_unique<Dcqcn>(DcqcnParams{}));
@@ -63,7 +64,7 @@ TEST_CASE("hpcc fabric: utilization settles at eta with a near-empty queue; W_AI
   CHECK(dc.mean_buffered(i, j) > 10 * hp.mean_buffered(i, j));
   const std::size_t k = fair.at(Time::from_ms(2)), l = fair.at(Time::from_ms(8));
   const double f0 = fair.rate(0, k, l), f1 = fair.rate(1, k, l);
-  MESSAGE("HPCC expected_flows = 2, 2-8 ms: " << f0 / 1e9 << " / " << f1 / 1e9 << " Gb/s, mean queue "
+  MESSAGE("HPCC rate_ai = 2.5 Gb/s, 2-8 ms: " << f0 / 1e9 << " / " << f1 / 1e9 << " Gb/s, mean queue "
                                               << fair.mean_buffered(k, l) << " B");
   CHECK(jain({f0, f1}) > 0.99);
   CHECK(f0 + f1 > 90e9);

@@ -1,6 +1,6 @@
 // HPCC driven directly with synthetic INT records: utilization estimate and window equations of
 // hpcc.hpp. Fixture: line 100 Gb/s, base RTT T = 10 us, so W_init = 100e9/8 · 10e-6 = 125000 B
-// and the auto W_AI = 125000 · (1 − 0.95) / 100 = 62.5 B.
+// and the auto W_AI = rate_ai · T with rate_ai = line / 2000 = 50 Mb/s: 50e6 / 8 · 10e-6 = 62.5 B.
 #include <doctest/doctest.h>
 
 #include <vector>
@@ -90,9 +90,14 @@ TEST_CASE("hpcc: additive increase below eta, Wc once per RTT, multiplicative af
   // < eta): each ACK for a packet sent after the last Wc update adds W_AI to Wc; an ACK for an
   // older packet computes W = Wc + W_AI from the unchanged Wc. After max_stage = 5 additive
   // stages the next update is multiplicative even at U < eta: W = Wc / (U/eta) + W_AI.
-  Rig r;
+  // (max_stage = 5 is the paper's setting; the default 0 of the authors' simulator skips the
+  // additive-only branch.) The first ACK starts the first RTT, so the second must carry a packet
+  // sent after it (RTT 9 us < 10 us) to update Wc.
+  HpccParams p;
+  p.max_stage = 5;
+  Rig r(p);
   r.ack(Time::from_us(10), 1.0, 0);
-  r.ack(Time::from_us(10), 2.0, 0);
+  r.ack(Time::from_us(10), 2.0, 0, Time::from_us(9));
   const double w0 = kWinit / (2.0 / 0.95) + kWai;
   CHECK(r.cc.window_bytes(0) == doctest::Approx(w0));
   double wc = w0;
@@ -113,6 +118,37 @@ TEST_CASE("hpcc: additive increase below eta, Wc once per RTT, multiplicative af
   CHECK(u < 0.95);
   CHECK(r.cc.window_bytes(0) == doctest::Approx(std::min(kWinit, wc / (u / 0.95) + kWai)));
   CHECK(r.cc.inc_stage(0) == 0);
+}
+
+TEST_CASE("hpcc: defaults of the authors' simulator: U starts at 1, max_stage 0 means always W = Wc/(U/eta) + W_AI") {
+  // U_0 = 1: a first update with tau = T/4 at u = 0.5 gives U = 0.75·1 + 0.25·0.5 = 0.875 (from
+  // U_0 = 0 it would be 0.125). max_stage = 0: even at U < eta the update is multiplicative,
+  // W = W_init / (0.875/0.95) + W_AI, capped at W_init = 125000 B.
+  Rig r;
+  CHECK(r.cc.params().max_stage == 0);
+  CHECK(r.cc.utilization(0) == doctest::Approx(1.0));
+  r.ack(Time::from_us(10), 0.5, 0);
+  r.ack(Time::from_us(2) + Time::from_ns(500), 0.5, 0, Time::from_ns(100));
+  CHECK(r.cc.utilization(0) == doctest::Approx(0.875));
+  CHECK(r.cc.window_bytes(0) == doctest::Approx(kWinit));
+  CHECK(r.cc.inc_stage(0) == 0);
+  // U = 2 (tau = T): W = 125000 / (2 / 0.95) + 62.5 = 59437.5, whether or not Wc moves.
+  r.ack(Time::from_us(10), 2.0, 0, Time::from_us(9));
+  CHECK(r.cc.window_bytes(0) == doctest::Approx(kWinit / (2.0 / 0.95) + kWai));
+}
+
+TEST_CASE("hpcc: fast_react = false changes W only once per RTT") {
+  // Same sequence with fast_react off: the ACK of a packet sent before the first RTT began
+  // (RTT 10 us = the whole gap) changes nothing; the next one (sent after) updates W and Wc.
+  HpccParams p;
+  p.fast_react = false;
+  Rig r(p);
+  r.ack(Time::from_us(10), 1.0, 0);
+  r.ack(Time::from_us(10), 2.0, 0);  // sent at 10 us = the first update: same RTT
+  CHECK(r.cc.window_bytes(0) == doctest::Approx(kWinit));
+  r.ack(Time::from_us(10), 2.0, 0, Time::from_us(9));
+  CHECK(r.cc.window_bytes(0) == doctest::Approx(kWinit / (2.0 / 0.95) + kWai));
+  CHECK(r.cc.reference_window(0) == doctest::Approx(kWinit / (2.0 / 0.95) + kWai));
 }
 
 TEST_CASE("hpcc: the hop with the highest utilization governs") {

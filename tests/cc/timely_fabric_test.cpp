@@ -10,18 +10,19 @@ using namespace rocesim::cc::testing;
 
 TEST_CASE("timely fabric: two flows cut their rate as the queue grows, then settle near line rate") {
   // Star, hosts 0 and 1 → host 2, 60 MB each at once. Paper thresholds (t_low 50 us, t_high
-  // 500 us, D_minRTT 20 us, beta 0.8), with delta scaled 10× for 100 Gb/s (100 Mb/s) and the
-  // paper's small 16 KB completion segment (timely.hpp explains why).
+  // 500 us, D_minRTT 20 us, beta 0.8), delta auto = 100 Mb/s at 100 Gb/s, one update per RTT.
   // Reaction: both start at 100 Gb/s into one 100 Gb/s port, so the queue and the RTT grow; the
-  // positive RTT gradient must cut each rate below half the line within the first 300 us.
-  // Convergence (3–8 ms): the pair fills the bottleneck (> 90 of 97.99 Gb/s goodput), the queue
-  // stays well under t_high · line = 6.25 MB (we require < 1.5 MB) without PFC pauses, and the
-  // shares are close (Jain > 0.95; TIMELY has no fairness guarantee — Zhu et al., CoNEXT'16 —
-  // so this is what this run shows, not a theorem).
-  TimelyParams tp;
-  tp.delta = Rate::mbps(100);
-  tp.segment = Bytes{16384};
-  auto owned = std::make_unique<Timely>(tp);
+  // positive RTT gradient must cut each rate below half the line within the first 300 us. With
+  // per-RTT updates the first cut is deep: the RTT grows by ~100 us between two updates, so
+  // gradient = rtt_diff / 20 us ≫ 1/beta and R = R·max(0, 1 − beta·gradient) hits min_rate.
+  // Recovery: +delta per update, 5·delta in HAI, one update per RTT — at 0.1 Gb/s an RTT is a
+  // 4 KB packet gap of ~330 us — so the pair needs ~4 ms to climb back to ~48 Gb/s each.
+  // Steady state (5–8 ms): a sawtooth — rates grow until the queue passes t_low · line
+  // (625 KB), the gradient cuts them by ~20 %, the queue drains. The pair fills > 85 of 97.99 Gb/s
+  // goodput (the sawtooth's troughs cost the rest), the queue stays well under t_high · line =
+  // 6.25 MB (we require < 1.5 MB) without PFC pauses, and the shares are close (Jain > 0.95;
+  // TIMELY has no fairness guarantee — Zhu et al., CoNEXT'16 — so this is what this run shows).
+  auto owned = std::make_unique<Timely>(TimelyParams{});
   Timely* timely = owned.get();
   CcHarness h(net::testing::leaf_spine(1, 3, 0), net::NetParams{}, std::move(owned));
   const auto port = net::testing::port_to(h.fabric, 3, 2);
@@ -38,10 +39,10 @@ TEST_CASE("timely fabric: two flows cut their rate as the queue grows, then sett
   CHECK(early_peak > 100000);  // the queue did grow
   CHECK(min_rate < 50e9);
   const Trace tr = run_sampled(h, Time::from_us(20), Time::from_ms(8), port);
-  const std::size_t i = tr.at(Time::from_ms(3)), j = tr.at(Time::from_ms(8));
+  const std::size_t i = tr.at(Time::from_ms(5)), j = tr.at(Time::from_ms(8));
   const double r0 = tr.rate(0, i, j), r1 = tr.rate(1, i, j);
-  MESSAGE("3-8 ms: " << r0 / 1e9 << " / " << r1 / 1e9 << " Gb/s, peak queue " << tr.max_buffered(i, j) << " B");
-  CHECK(r0 + r1 > 90e9);
+  MESSAGE("5-8 ms: " << r0 / 1e9 << " / " << r1 / 1e9 << " Gb/s, peak queue " << tr.max_buffered(i, j) << " B");
+  CHECK(r0 + r1 > 85e9);
   CHECK(tr.max_buffered(i, j) < 1'500'000);
   CHECK(jain({r0, r1}) > 0.95);
   CHECK(h.net.counters().pause_frames == 0);

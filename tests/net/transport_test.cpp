@@ -80,6 +80,18 @@ TEST_CASE("8:1 incast with PFC: lossless, line-rate makespan, pauses upstream at
   }
   CHECK(pauses_upstream > 0);
   CHECK(std::abs(first.seconds() - expected_first) <= 2 * kSer.seconds());
+  // Longest single pause of a sender NIC: the ingress must drain from above XOFF to XON at its
+  // FIFO share R/N = 12.5 Gb/s: at least (40000 − 20000)·8 / 12.5e9 = 12.8 us. At most it
+  // also drains a full PFC headroom H = 2·12500 + 4·4082 + 84 = 41412 B (pfc_headroom.hpp: what
+  // can arrive after the XOFF decision) and waits for the XON to cross the 1 us link:
+  // (40000 + 41412 − 20000)·8 / 12.5e9 + 1 us = 40.3 us. (Measured: 39.14 us, the first pause,
+  // when all eight senders start at line rate at once and fill their headroom.)
+  for (std::uint32_t s = 1; s <= n; ++s) {
+    const auto& pc = h.net.port_counters(port_to(h.fabric, s, n + 1));
+    CHECK(pc.longest_pause >= Time::from_ns(12800));
+    CHECK(pc.longest_pause <= Time::from_ns(40300));
+    CHECK(pc.longest_pause <= pc.paused_time);
+  }
   // The switch sent them: its ports toward the senders counted XOFF frames.
   CHECK(h.net.port_counters(port_to(h.fabric, n + 1, 1)).pauses_sent > 0);
   // The clock stops at the last event that matters (the last ACK reaching its sender): pause

@@ -45,15 +45,16 @@ TEST_CASE("links.csv: ports that carried bytes, utilization over the run, unmeas
   rec.ports[nic].tx_bytes = 2'500'000;
   std::string csv = report::links_csv(rec, f);
   CHECK(csv ==
-        "port,from,to,tier,direction,rate[Gb/s],bytes[B],utilization,paused[us],pause_frames,ecn_marks,drops,"
-        "max_queue[B]\n" +
-            std::to_string(nic) + ",acc0,t1.0,nic,up,400,2500000,0.5,,,,,\n");
+        "port,from,to,tier,direction,rate[Gb/s],bytes[B],utilization,paused[us],pause_frames,longest_pause[us],"
+        "ecn_marks,drops,max_queue[B]\n" +
+            std::to_string(nic) + ",acc0,t1.0,nic,up,400,2500000,0.5,,,,,,\n");
   rec.has_pfc = rec.has_ecn = rec.has_drops = rec.has_queues = true;
   rec.ports[nic].paused = Time::from_us(3);
   rec.ports[nic].pauses_received = 4;
+  rec.ports[nic].longest_pause = Time::from_ns(1500);
   rec.ports[nic].max_queue_bytes = 9000;
   csv = report::links_csv(rec, f);
-  CHECK(csv.substr(csv.find('\n') + 1) == std::to_string(nic) + ",acc0,t1.0,nic,up,400,2500000,0.5,3,4,0,0,9000\n");
+  CHECK(csv.substr(csv.find('\n') + 1) == std::to_string(nic) + ",acc0,t1.0,nic,up,400,2500000,0.5,3,4,1.5,0,0,9000\n");
 }
 
 TEST_CASE("timeseries.csv: per-port rows name the port; aggregate rows leave port cells empty") {

@@ -93,15 +93,19 @@ TEST_CASE("pfc: totals and per tier sum the ports' pause frames and paused time 
   r.ports.resize(f.port_count());
   CHECK(report::pfc_json(f, r)["measured"] == false);
   CHECK(report::pfc_json(f, r)["pause_frames"].is_null());
+  CHECK(report::pfc_json(f, r)["longest_pause_us"].is_null());
   r.has_pfc = true;
   r.ports[port_between(f, 0, leaf0)].paused = Time::from_us(10);
   r.ports[port_between(f, 0, leaf0)].pauses_received = 3;
+  r.ports[port_between(f, 0, leaf0)].longest_pause = Time::from_us(4);
   r.ports[port_between(f, spine, leaf0)].paused = Time::from_us(5);
   r.ports[port_between(f, spine, leaf0)].pauses_received = 2;
+  r.ports[port_between(f, spine, leaf0)].longest_pause = Time::from_us(5);
   const json p = report::pfc_json(f, r);
   CHECK(p["measured"] == true);
   CHECK(p["pause_frames"] == 5);  // 3 + 2
   CHECK(p["paused_us"].get<double>() == doctest::Approx(15));
+  CHECK(p["longest_pause_us"].get<double>() == doctest::Approx(5));  // max over ports, not a sum
   CHECK(p["per_tier"]["nic"]["pause_frames"] == 3);
   CHECK(p["per_tier"]["nic"]["paused_us"].get<double>() == doctest::Approx(10));
   CHECK(p["per_tier"]["leaf-spine"]["pause_frames"] == 2);
