@@ -114,6 +114,8 @@ FabricSummary summarize(const Fabric& f, const routing::Router& router) {
   if (levels.back().links == 0) levels.pop_back();
   s.link_levels = std::move(levels);
 
+  s.scale_up = topology::scale_up_summary(f);
+
   // Representative pairs from endpoint 0.
   if (f.endpoints() >= 2) {
     const NodeId src = 0;
@@ -170,7 +172,7 @@ nlohmann::json to_json(const FabricSummary& s) {
     pairs.push_back(json{{"kind", p.kind}, {"src", p.src}, {"dst", p.dst}, {"hops", p.hops},
                          {"ecmp_paths", p.ecmp_paths}, {"first_hop_width", p.first_hop_width}});
   }
-  return json{{"name", s.name},
+  json out{{"name", s.name},
               {"generator", s.generator},
               {"endpoints", s.endpoints},
               {"nics", s.nics},
@@ -189,6 +191,19 @@ nlohmann::json to_json(const FabricSummary& s) {
               {"diameter_hops", s.diameter_hops},
               {"ecmp_paths_across_pods", s.ecmp_paths_across_pods},
               {"representative_pairs", pairs}};
+  const topology::ScaleUpSummary& su = s.scale_up;
+  if (su.domains > 0) {
+    out["scale_up"] = json{{"shape", topology::to_string(su.shape)},
+                           {"domains", su.domains},
+                           {"size", su.size},
+                           {"links", su.links},
+                           {"link_bps", su.link_bps},
+                           {"links_per_pair", su.links_per_pair},
+                           {"ports_per_accelerator", su.ports_per_accelerator},
+                           {"domain_bisection_bps", su.domain_bisection_bps},
+                           {"bisection_bps", su.bisection_bps}};
+  }
+  return out;
 }
 
 std::string to_text(const FabricSummary& s) {
@@ -210,6 +225,16 @@ std::string to_text(const FabricSummary& s) {
   }
   if (s.scale_up_switches > 0) {
     os << "  scale-up switches: " << s.scale_up_switches << " (" << s.scale_up_ports_max << " accelerators each)\n";
+  }
+  if (s.scale_up.domains > 0) {
+    const topology::ScaleUpSummary& su = s.scale_up;
+    os << "  scale-up: " << su.domains << " domain(s) of " << su.size << " accelerators, "
+       << (su.shape == topology::ScaleUpShape::full_mesh
+               ? "full mesh, " + std::to_string(su.links_per_pair) + " link(s) per pair"
+               : std::string("switched"))
+       << ", " << su.ports_per_accelerator << " port(s) per accelerator at " << rate_text(su.link_bps) << "\n";
+    os << "  scale-up bisection: " << rate_text(su.domain_bisection_bps) << " per domain, " << rate_text(su.bisection_bps)
+       << " in all\n";
   }
   os << "  links:\n";
   for (const LinkLevel& l : s.link_levels) os << "    " << l.name << ": " << l.links << " (" << rate_text(l.capacity_bps) << ")\n";

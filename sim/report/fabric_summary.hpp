@@ -26,6 +26,10 @@
 //                      Generated fabrics are symmetric under permuting servers, pods and rails,
 //                      so these pairs stand for every pair of their class; no all-pairs loop runs,
 //                      which keeps the summary linear in fabric size (131,072 accelerators: ms).
+//   scale_up         topology::scale_up_summary (topology/scale_up.hpp): shape, domains, links,
+//                      and the scale-up bisection: per domain, the capacity one half of its
+//                      accelerators can push to the other half (switched ⌊n/2⌋·r, full mesh
+//                      ⌊n/2⌋·⌈n/2⌉·m·r), the smallest domain's and the sum over domains.
 //   ecmp_paths       = routing::Router::path_count: distinct up-down port sequences end to end.
 //   first_hop_width  = ECMP candidates at the first switch the flow enters (leaf or scale-up).
 //   diameter_hops    = max hop count over the representative pairs (links traversed).
@@ -40,6 +44,7 @@
 
 #include "routing/router.hpp"
 #include "topology/fabric.hpp"
+#include "topology/scale_up.hpp"
 
 namespace rocesim::report {
 
@@ -88,6 +93,7 @@ struct FabricSummary {
   int diameter_hops = 0;
   std::vector<PairSummary> pairs;
   std::uint64_t ecmp_paths_across_pods = 0;  // 0 when there is a single pod / unit
+  topology::ScaleUpSummary scale_up;         // domains == 0: no scale-up links
 };
 
 FabricSummary summarize(const topology::Fabric& fabric, const routing::Router& router);

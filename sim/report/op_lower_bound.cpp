@@ -119,7 +119,7 @@ std::vector<NodeId> edge_switches(const Fabric& f, std::span<const std::uint32_t
 class PairBounds {
  public:
   PairBounds(const Fabric& f, std::span<const std::uint32_t> used, std::span<const topology::LinkChange> changes)
-      : ports_(f.endpoints()), distances_(f, edge_switches(f, used)) {
+      : ports_(f.endpoints()), distances_(f, edge_switches(f, used)), all_links_up_(f.links_down() == 0 && changes.empty()) {
     std::vector<std::uint64_t> peak(f.link_count());
     for (topology::LinkId l = 0; l < f.link_count(); ++l) peak[l] = f.link(l).rate.bps;
     for (const topology::LinkChange& c : changes) {
@@ -152,10 +152,14 @@ class PairBounds {
     r.latency_ps = INT64_MAX;
     const std::vector<EndpointPort>& ps = ports_[s];
     const std::vector<EndpointPort>& qs = ports_[d];
+    // Accelerators joined by direct links (a full-mesh scale-up domain) use only those: the
+    // router never sends such a pair anywhere else (routing/router.hpp) while every link is up.
+    const bool direct = all_links_up_ && std::any_of(ps.begin(), ps.end(), [&](const EndpointPort& p) { return p.peer == d; });
     for (std::size_t i = 0; i < ps.size(); ++i) {
       for (std::size_t j = 0; j < qs.size(); ++j) {
         const EndpointPort& p = ps[i];
         const EndpointPort& q = qs[j];
+        if (direct && (p.peer != d || q.peer != s)) continue;
         std::int64_t lat = 0;
         if (p.component == kNoComponent || q.component == kNoComponent) {
           if (!(p.peer == d && q.peer == s)) continue;  // the one direct s–d link, both directions
@@ -205,6 +209,7 @@ class PairBounds {
   std::vector<std::vector<EndpointPort>> ports_;
   SwitchDistances distances_;
   std::vector<std::int64_t> min_switch_link_ps_;
+  bool all_links_up_ = true;
 };
 
 // One transfer seen from one of its endpoints, for the volume bound.

@@ -7,6 +7,7 @@
 #include "core/rng.hpp"
 #include "routing/failure_routes.hpp"
 #include "routing/shortest_path_table.hpp"
+#include "topology/scale_up.hpp"
 
 namespace rocesim::routing {
 
@@ -103,7 +104,10 @@ void Router::set_link_states(std::span<const LinkState> changes) {
 }
 
 Router::Router(const Fabric& fabric, RoutingParams params)
-    : fabric_(fabric), params_(params), seed_base_(derive_seed(params.seed, "ecmp")) {
+    : fabric_(fabric),
+      params_(params),
+      seed_base_(derive_seed(params.seed, "ecmp")),
+      mesh_(topology::scale_up_shape(fabric) == topology::ScaleUpShape::full_mesh) {
   if (!fabric.structural()) table_ = std::make_shared<const ShortestPathTable>(fabric);
   compute_weighted();
   // Relay order, only when some endpoints share no top-tier domain (rail-only). Explicit graphs
@@ -116,10 +120,11 @@ Router::Router(const Fabric& fabric, RoutingParams params)
   if (!split) return;
   relay_.assign(fabric.port_count(), kNone);
   for (NodeId n = 0; n < fabric.node_count(); ++n) {
+    // The relaying node: a scale-up switch, or on a full mesh the source accelerator itself.
     const Node& s = fabric.node(n);
-    if (s.role != NodeRole::scale_up_switch) continue;
-    const auto first = relay_.begin() + s.first_port, last = first + s.port_count;
-    for (std::uint32_t i = 0; i < s.port_count; ++i) first[i] = s.first_port + i;
+    if (s.role != (mesh_ ? NodeRole::accelerator : NodeRole::scale_up_switch)) continue;
+    const auto first = relay_.begin() + s.first_port, last = relay_.begin() + s.up_begin;
+    for (std::uint32_t i = 0; i < s.up_begin - s.first_port; ++i) first[i] = s.first_port + i;
     std::sort(first, last, [&](PortId x, PortId y) {
       const Node& px = fabric.node(fabric.port(x).peer);
       const Node& py = fabric.node(fabric.port(y).peer);
@@ -132,7 +137,7 @@ PortRange Router::relay_candidates(NodeId node, NodeId dst) const {
   const auto top = static_cast<std::size_t>(fabric_.max_tier());
   const Node& self = fabric_.node(node);
   const std::uint32_t want = fabric_.node(dst).domain[top];
-  const auto first = relay_.begin() + self.first_port, last = first + self.port_count;
+  const auto first = relay_.begin() + self.first_port, last = relay_.begin() + self.up_begin;
   const auto key = [&](PortId p) { return fabric_.node(fabric_.port(p).peer).domain[top]; };
   const auto lo = std::partition_point(first, last, [&](PortId p) { return key(p) < want; });
   const auto hi = std::partition_point(lo, last, [&](PortId p) { return key(p) == want; });
@@ -156,6 +161,13 @@ std::uint64_t Router::switch_seed(NodeId node) const {
 
 PortRange Router::down_group(NodeId node, std::uint32_t want) const {
   return structural_down_group(fabric_, node, want);
+}
+
+bool Router::mesh_direct_up(PortRange direct) const {
+  for (std::uint32_t i = 0; i < direct.count; ++i) {
+    if (!failures_->port_up(direct.at(i))) return false;
+  }
+  return true;
 }
 
 bool Router::scale_up_direct(NodeId src, NodeId dst) const {
@@ -185,7 +197,14 @@ PortRange Router::candidates(NodeId node, NodeId dst) const {
   switch (self.role) {
     case NodeRole::accelerator: {
       const bool same_scale_up = self.scale_up_domain != kNone && self.scale_up_domain == target.scale_up_domain;
-      if (same_scale_up && up > first && (!failures_ || scale_up_direct(node, dst))) return PortRange{first, up - first};
+      if (same_scale_up && up > first) {
+        if (mesh_) {
+          const PortRange direct = down_group(node, dst);  // the pair's own links (down key = peer id)
+          if (!direct.empty() && (!failures_ || mesh_direct_up(direct))) return direct;
+        } else if (!failures_ || scale_up_direct(node, dst)) {
+          return PortRange{first, up - first};
+        }
+      }
       if (table_) {
         std::uint32_t count = 0;
         const PortId* live = table_->live_uplinks(node, count);
@@ -196,6 +215,7 @@ PortRange Router::candidates(NodeId node, NodeId dst) const {
         const auto top = static_cast<std::size_t>(fabric_.max_tier());
         // No scale-out path to dst: cross the scale-up domain first (empty without one).
         if (self.domain[top] != target.domain[top]) {
+          if (mesh_) return relay_candidates(node, dst);  // straight to a mesh peer on dst's rail
           if (failures_ && (up == first || !failures_->port_up(first))) return PortRange{};
           return PortRange{first, up - first};
         }

@@ -14,7 +14,12 @@
 // path joins them. The source then sends to its scale-up switch, which forwards to the
 // accelerators of its domain whose top-tier domain is dst's (ECMP over them); such a relay
 // accelerator sends on through its own NIC. The path reports this explicitly: scale-up hop,
-// relay accelerator, then the rail. Without a scale-up port there is no path (path() is false).
+// relay accelerator, then the rail. On a full-mesh scale-up domain (topology/scale_up.hpp) the
+// source itself picks the relay: ECMP over its mesh ports to peers on dst's rail.
+// Full mesh: two accelerators of one domain use only their direct links (ECMP over the
+// links_per_pair parallel ones; the accelerator's mesh ports are sorted by peer id, so they are
+// one binary search). With any of them down the pair goes over the scale-out fabric, as a
+// switched pair does when its scale-up link is down. Without a scale-up port there is no path (path() is false).
 // The relay order (each scale-up switch's ports sorted by the peer's top-tier domain) costs one
 // PortId per port, and exists only for fabrics with differing top-tier domains.
 // Multi-plane fabrics (fabric.planes() > 1) use plane-relative domain ids and a flow never leaves
@@ -160,6 +165,7 @@ class Router {
   PortRange relay_candidates(NodeId scale_up_switch, NodeId dst) const;
   PortRange down_group(NodeId node, std::uint32_t want) const;
   bool scale_up_direct(NodeId src, NodeId dst) const;
+  bool mesh_direct_up(PortRange direct) const;
   PortRange up_set(NodeId node, NodeId dst) const;
   bool port_up(PortId p) const { return link_up(fabric_.port(p).link); }
   std::uint64_t weight(PortId p) const;
@@ -168,6 +174,7 @@ class Router {
   const topology::Fabric& fabric_;
   RoutingParams params_;
   std::uint64_t seed_base_;
+  bool mesh_ = false;  // full-mesh scale-up domains: accelerators link to each other directly
   std::shared_ptr<const ShortestPathTable> table_;  // only for non-structural fabrics
   std::shared_ptr<const FailureRoutes> failures_;   // only for structural fabrics with links down
   bool weighted_ = false;  // some links of one kind and tier differ in rate

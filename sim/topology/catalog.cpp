@@ -11,6 +11,7 @@
 
 #include "core/config_error.hpp"
 #include "topology/ns3_topology_reader.hpp"
+#include "topology/scale_up.hpp"
 
 namespace rocesim::topology {
 namespace {
@@ -23,9 +24,7 @@ bool is_clos_generator(const std::string& g) {
   return g == "leaf_spine" || g == "fat_tree" || g == "clos3" || g == "rail_optimized";
 }
 
-json scale_up_json(const ScaleUpSpec& s) {
-  return json{{"size", s.size}, {"rate", to_string(s.link.rate)}, {"latency", to_string(s.link.latency)}};
-}
+json scale_up_json(const ScaleUpSpec& s) { return scale_up_to_json(s); }
 
 // Parses `sub` (a whole topology document) and reports its errors under the user's paths:
 // "/server…" and "/scale_up…" stay as they are (they are the outer document's), "/<gen>…" becomes

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/config_error.hpp"
+#include "topology/scale_up.hpp"
 
 namespace rocesim::topology {
 namespace {
@@ -185,13 +186,12 @@ std::uint32_t ClosPlan::group_of_leaf(std::uint32_t leaf) const {
 std::uint64_t ClosPlan::node_count() const {
   std::uint64_t n = std::uint64_t{endpoints} + leaves + std::uint64_t{pods} * tier2_per_pod;
   if (tier3) n += std::uint64_t{tier2_per_pod} * cores_per_plane;
-  if (scale_up.size > 0) n += endpoints / scale_up.size;
+  n += scale_up_switch_count(scale_up, endpoints);
   return n;
 }
 
 std::uint64_t ClosPlan::link_count() const {
-  std::uint64_t n = endpoints;
-  if (scale_up.size > 0) n += endpoints;
+  std::uint64_t n = endpoints + scale_up_link_count(scale_up, endpoints);
   n += std::uint64_t{leaves} * tier2_per_pod * p12;
   if (tier3) n += std::uint64_t{pods} * tier2_per_pod * cores_per_plane * p23;
   return n;
@@ -252,13 +252,10 @@ Fabric build_plan(const ClosPlan& p) {
   if (p.tier3) {
     for (std::uint32_t i = 0; i < p.tier2_per_pod * p.cores_per_plane; ++i) b.add_switch(3, 0, {kNone, kNone, kNone, 0, 0}, kNone);
   }
-  const std::uint32_t first_su = first_core + (p.tier3 ? p.tier2_per_pod * p.cores_per_plane : 0);
-  if (su > 0) {
-    for (std::uint32_t d = 0; d < p.endpoints / su; ++d) b.add_scale_up_switch(d);
-  }
+  const NodeId first_su = add_scale_up_switches(b, p.scale_up, p.endpoints);
   for (std::uint32_t e = 0; e < p.endpoints; ++e) {
     b.add_link(e, first_leaf + p.leaf_of(e), p.nic.rate, p.nic.latency, LinkKind::nic);
-    if (su > 0) b.add_link(e, first_su + e / su, p.scale_up.link.rate, p.scale_up.link.latency, LinkKind::scale_up);
+    if (su > 0) add_scale_up_links(b, p.scale_up, e, first_su);
   }
   for (std::uint32_t l = 0; l < p.leaves; ++l) {
     const std::uint32_t pod = l / p.leaves_per_pod;

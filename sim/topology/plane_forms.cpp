@@ -14,6 +14,7 @@
 #include "core/config_error.hpp"
 #include "topology/catalog.hpp"
 #include "topology/clos_plan.hpp"
+#include "topology/scale_up.hpp"
 
 namespace rocesim::topology {
 namespace {
@@ -28,8 +29,9 @@ Fabric build_replicated(const ClosPlan& p, std::uint32_t planes, std::uint32_t t
   const std::uint32_t per_plane = leaves + t2 + cores;
   const std::uint64_t fabric_links =
       std::uint64_t{leaves} * p.tier2_per_pod * p.p12 + (p.tier3 ? std::uint64_t{t2} * p.cores_per_plane * p.p23 : 0);
-  b.reserve(std::size_t{p.endpoints} + std::size_t{planes} * per_plane + (su ? p.endpoints / su : 0),
-            std::size_t{p.endpoints} * (planes * tor_copies + 1) + planes * fabric_links);
+  b.reserve(std::size_t{p.endpoints} + std::size_t{planes} * per_plane + scale_up_switch_count(p.scale_up, p.endpoints),
+            std::size_t{p.endpoints} * planes * tor_copies + scale_up_link_count(p.scale_up, p.endpoints) +
+                planes * fabric_links);
   for (std::uint32_t e = 0; e < p.endpoints; ++e) {
     b.add_accelerator(e / g, e % g, su > 0 ? e / su : kNone, p.group_of_leaf(p.leaf_of(e)));
   }
@@ -45,17 +47,14 @@ Fabric build_replicated(const ClosPlan& p, std::uint32_t planes, std::uint32_t t
     }
     for (std::uint32_t c = 0; c < cores; ++c) b.add_switch(3, plane, {kNone, kNone, kNone, 0, 0}, kNone);
   }
-  const NodeId first_su = first_plane + planes * per_plane;
-  if (su > 0) {
-    for (std::uint32_t d = 0; d < p.endpoints / su; ++d) b.add_scale_up_switch(d);
-  }
+  const NodeId first_su = add_scale_up_switches(b, p.scale_up, p.endpoints);
   for (std::uint32_t e = 0; e < p.endpoints; ++e) {
     for (std::uint32_t q = 0; q < planes; ++q) {
       for (std::uint32_t c = 0; c < tor_copies; ++c) {
         b.add_link(e, first_plane + q * per_plane + p.leaf_of(e) * tor_copies + c, p.nic.rate, p.nic.latency, LinkKind::nic);
       }
     }
-    if (su > 0) b.add_link(e, first_su + e / su, p.scale_up.link.rate, p.scale_up.link.latency, LinkKind::scale_up);
+    if (su > 0) add_scale_up_links(b, p.scale_up, e, first_su);
   }
   for (std::uint32_t q = 0; q < planes; ++q) {
     const NodeId base = first_plane + q * per_plane;

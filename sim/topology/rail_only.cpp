@@ -14,6 +14,7 @@
 //              has U·p12 down ports.
 #include "core/config_error.hpp"
 #include "topology/catalog.hpp"
+#include "topology/scale_up.hpp"
 
 namespace rocesim::topology {
 namespace {
@@ -46,8 +47,8 @@ Fabric build_rail_only(const TopologySpec& spec, const RailOnlySpec& s) {
   const std::uint32_t spines = g * spr;
 
   FabricBuilder b(spec.name, "rail_only");
-  b.reserve(std::size_t{endpoints} + leaves + spines + (su ? endpoints / su : 0),
-            std::size_t{endpoints} * 2 + std::size_t{leaves} * u1);
+  b.reserve(std::size_t{endpoints} + leaves + spines + scale_up_switch_count(spec.scale_up, endpoints),
+            std::size_t{endpoints} + scale_up_link_count(spec.scale_up, endpoints) + std::size_t{leaves} * u1);
   auto leaf_of = [&](std::uint32_t e) { return ((e / g) / s.servers_per_unit) * g + e % g; };
   for (std::uint32_t e = 0; e < endpoints; ++e) b.add_accelerator(e / g, e % g, e / su, (e / g) / s.servers_per_unit);
   const NodeId first_leaf = endpoints;
@@ -57,11 +58,10 @@ Fabric build_rail_only(const TopologySpec& spec, const RailOnlySpec& s) {
   }
   const NodeId first_spine = first_leaf + leaves;
   for (std::uint32_t sp = 0; sp < spines; ++sp) b.add_switch(2, 0, {kNone, kNone, sp / spr, 0, 0}, kNone);
-  const NodeId first_su = first_spine + spines;
-  for (std::uint32_t d = 0; d < endpoints / su; ++d) b.add_scale_up_switch(d);
+  const NodeId first_su = add_scale_up_switches(b, spec.scale_up, endpoints);
   for (std::uint32_t e = 0; e < endpoints; ++e) {
     b.add_link(e, first_leaf + leaf_of(e), s.nic_link.rate, s.nic_link.latency, LinkKind::nic);
-    b.add_link(e, first_su + e / su, spec.scale_up.link.rate, spec.scale_up.link.latency, LinkKind::scale_up);
+    add_scale_up_links(b, spec.scale_up, e, first_su);
   }
   for (std::uint32_t l = 0; l < leaves; ++l) {
     const std::uint32_t rail = l % g;

@@ -7,6 +7,7 @@
 #include "topology/catalog.hpp"
 #include "topology/clos_plan.hpp"
 #include "topology/ns3_topology_reader.hpp"
+#include "topology/scale_up.hpp"
 #include "topology/topology.hpp"
 
 namespace rocesim::topology {
@@ -208,12 +209,7 @@ TopologySpec parse_topology(const nlohmann::json& doc, const std::string& file_l
   }
   const std::uint32_t g = spec.accelerators_per_server;
   spec.scale_up.size = g > 1 ? g : 0;
-  if (auto s = r.object_opt("scale_up")) {
-    spec.scale_up.size = static_cast<std::uint32_t>(s->integer_or("size", spec.scale_up.size, 0, kMaxCount));
-    spec.scale_up.link.rate = positive_rate(*s, "rate", spec.scale_up.link.rate);
-    spec.scale_up.link.latency = s->time_or("latency", spec.scale_up.link.latency);
-    s->finish();
-  }
+  parse_scale_up(r, spec.scale_up);
 
   JsonReader form = r.object(gen);
   if (gen == "leaf_spine") spec.form = parse_leaf_spine(form);
@@ -221,7 +217,13 @@ TopologySpec parse_topology(const nlohmann::json& doc, const std::string& file_l
   if (gen == "clos3") spec.form = parse_clos3(form);
   if (gen == "rail_optimized") spec.form = parse_rail(form);
   if (is_catalog_generator(gen)) parse_catalog_form(gen, form, r, spec);
-  if (r.has("failures")) spec.failures = parse_failures(r);
+  if (r.has("failures")) {
+    if (gen == "rail_only" && spec.scale_up.shape == ScaleUpShape::full_mesh) {
+      r.fail("failures", "failures on a rail_only fabric with a full-mesh scale-up domain are not modeled yet (relays "
+                         "through the mesh are not pruned around down links)");
+    }
+    spec.failures = parse_failures(r);
+  }
   if (r.has("cost")) spec.cost = parse_cost(r);
   form.finish();
   r.finish();

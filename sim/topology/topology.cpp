@@ -8,6 +8,7 @@
 
 #include "topology/catalog.hpp"
 #include "topology/clos_plan.hpp"
+#include "topology/scale_up.hpp"
 
 namespace rocesim::topology {
 namespace {
@@ -104,10 +105,7 @@ nlohmann::json topology_to_json(const TopologySpec& spec) {
   json j{{"name", spec.name},
          {"generator", spec.generator()},
          {"server", {{"accelerators", spec.accelerators_per_server}}},
-         {"scale_up",
-          {{"size", spec.scale_up.size},
-           {"rate", to_string(spec.scale_up.link.rate)},
-           {"latency", to_string(spec.scale_up.link.latency)}}}};
+         {"scale_up", scale_up_to_json(spec.scale_up)}};
   std::visit([&](const auto& f) { j[spec.generator()] = form_json(f); }, spec.form);
   if (!spec.failures.empty()) j["failures"] = failures_to_json(spec.failures);
   if (spec.cost.given) j["cost"] = cost_to_json(spec.cost);

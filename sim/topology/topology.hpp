@@ -115,9 +115,19 @@ struct RailOptimizedSpec {
   bool operator==(const RailOptimizedSpec&) const = default;
 };
 
+// The shape of a scale-up domain (topology/scale_up.hpp builds both):
+//   switched   every accelerator has one link (`link`) to the domain's scale-up switch (NVSwitch,
+//              UALink / Ethernet rack-scale switches): any pair meets through the switch.
+//   full_mesh  every pair of accelerators has `links_per_pair` direct links of `link` each
+//              (AMD Infinity Fabric / xGMI on 8-GPU Instinct platforms): no switch; a pair's
+//              traffic uses only its own links.
+enum class ScaleUpShape : std::uint8_t { switched, full_mesh };
+
 struct ScaleUpSpec {
   std::uint32_t size = 0;  // accelerators per scale-up domain; 0 = none
-  LinkSpec link{Rate::gbps(3600), Time::from_ns(250)};  // accelerator ↔ scale-up switch
+  ScaleUpShape shape = ScaleUpShape::switched;
+  LinkSpec link{Rate::gbps(3600), Time::from_ns(250)};  // accelerator ↔ scale-up switch, or one mesh link
+  std::uint32_t links_per_pair = 1;  // full_mesh: parallel links between each pair of accelerators
   bool operator==(const ScaleUpSpec&) const = default;
 };
 

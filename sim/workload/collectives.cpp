@@ -1,6 +1,7 @@
 #include "workload/collectives.hpp"
 
 #include <array>
+#include <numeric>
 
 namespace rocesim::workload {
 
@@ -76,19 +77,46 @@ void check_channels(const CollectiveArgs& a) {
 
 }  // namespace
 
+std::vector<std::uint32_t> ring_strides(std::uint32_t n, std::uint32_t k) {
+  std::vector<std::uint32_t> out;
+  if (n < 2) return std::vector<std::uint32_t>(k, 1);
+  // 1, n−1, then each stride d < n/2 coprime to n followed by n − d: the first two rings are the
+  // two directions of one cycle (each link carries both), the next pairs use new links.
+  for (std::uint32_t d = 1; d <= n / 2 && out.size() < k; ++d) {
+    if (std::gcd(d, n) != 1) continue;
+    out.push_back(d);
+    if (n - d != d && out.size() < k) out.push_back(n - d);
+  }
+  if (out.size() < k) {
+    throw LoweringError(std::to_string(k) + " rings over " + std::to_string(n) + " ranks: at most " +
+                        std::to_string(out.size()) + " link-disjoint rings exist (one per stride coprime to " +
+                        std::to_string(n) + ")");
+  }
+  return out;
+}
+
 void lower_ring(TransferDag& dag, RingPhase phase, std::span<const std::uint32_t> ranks, const CollectiveArgs& a,
                 std::span<const NodeIndex> ready, std::vector<NodeIndex>& done) {
   check_channels(a);
+  if (a.rings == 0) throw LoweringError("rings must be >= 1");
   const std::uint32_t n = static_cast<std::uint32_t>(ranks.size());
   done.assign(ready.begin(), ready.end());
   if (n < 2) return;
   const std::uint32_t steps = phase == RingPhase::all_reduce ? 2 * (n - 1) : n - 1;
   const std::uint32_t K = a.chunks;
-  std::vector<NodeIndex> bases(a.channels);
-  for (std::uint32_t c = 0; c < a.channels; ++c) {
-    const std::int64_t channel_bytes = piece(a.bytes.n, a.channels, c);
-    const NodeIndex base = bases[c] = static_cast<NodeIndex>(dag.size());
-    // Node (k, s, p) — chunk k, step s, sender position p — is created at a fixed offset, so
+  const std::vector<std::uint32_t> strides = ring_strides(n, a.rings);
+  // Instance i = r·C + c (ring r, channel c) carries piece i of R·C and uses flow label i; with
+  // one ring this is exactly the single-ring lowering.
+  if (std::uint64_t{a.rings} * a.channels > 65536) throw LoweringError("rings × channels must be at most 65536 (flow labels)");
+  const std::uint32_t instances = a.rings * a.channels;
+  std::vector<NodeIndex> bases(instances);
+  for (std::uint32_t i = 0; i < instances; ++i) {
+    const std::uint32_t d = strides[i / a.channels];
+    // Ring position p is communicator position p·d mod n.
+    auto at = [&](std::uint32_t p) { return static_cast<std::uint32_t>(static_cast<std::uint64_t>(p) * d % n); };
+    const std::int64_t channel_bytes = piece(a.bytes.n, instances, i);
+    const NodeIndex base = bases[i] = static_cast<NodeIndex>(dag.size());
+    // Node (k, s, p) — chunk k, step s, sender ring position p — is created at a fixed offset, so
     // dependencies are found by arithmetic instead of lookup tables.
     auto idx = [&](std::uint32_t k, std::uint32_t s, std::uint32_t p) {
       return static_cast<NodeIndex>(base + (static_cast<std::uint64_t>(k) * steps + s) * n + p);
@@ -104,28 +132,29 @@ void lower_ring(TransferDag& dag, RingPhase phase, std::span<const std::uint32_t
           const std::int64_t bytes = piece(chunk_bytes, n, pc);
           NodeIndex d0, d1;
           if (s == 0) {
-            d0 = k == 0 ? ready[p] : idx(k - 1, 0, p);
-            d1 = k == 0 ? other_if_new(ready[p], ready[next]) : kNoNode;
+            d0 = k == 0 ? ready[at(p)] : idx(k - 1, 0, p);
+            d1 = k == 0 ? other_if_new(ready[at(p)], ready[at(next)]) : kNoNode;
           } else {
             d0 = idx(k, s - 1, prev);                         // the data it forwards has arrived
             d1 = k == 0 ? idx(0, s - 1, p) : idx(k - 1, s, p);  // its own sends stay in order
           }
-          add_transfer_or_join(dag, ranks[p], ranks[next], bytes, static_cast<std::uint16_t>(c), a.op, {d0, d1});
+          add_transfer_or_join(dag, ranks[at(p)], ranks[at(next)], bytes, static_cast<std::uint16_t>(i), a.op, {d0, d1});
         }
       }
     }
   }
-  std::vector<NodeIndex> deps;
-  for (std::uint32_t p = 0; p < n; ++p) {
-    deps.clear();
-    const std::uint32_t prev = (p + n - 1) % n;
-    for (std::uint32_t c = 0; c < a.channels; ++c) {
-      const std::uint64_t last = bases[c] + static_cast<std::uint64_t>(K - 1) * steps * n + (steps - 1) * n;
-      deps.push_back(static_cast<NodeIndex>(last + p));
-      deps.push_back(static_cast<NodeIndex>(last + prev));
+  std::vector<std::vector<NodeIndex>> deps(n);
+  for (std::uint32_t i = 0; i < instances; ++i) {
+    const std::uint32_t d = strides[i / a.channels];
+    const std::uint64_t last = bases[i] + static_cast<std::uint64_t>(K - 1) * steps * n + (steps - 1) * n;
+    for (std::uint32_t p = 0; p < n; ++p) {
+      const std::uint32_t prev = (p + n - 1) % n;
+      auto& v = deps[static_cast<std::uint64_t>(p) * d % n];
+      v.push_back(static_cast<NodeIndex>(last + p));
+      v.push_back(static_cast<NodeIndex>(last + prev));
     }
-    done[p] = join_of(dag, a.op, deps);
   }
+  for (std::uint32_t p = 0; p < n; ++p) done[p] = join_of(dag, a.op, deps[p]);
 }
 
 void lower_direct(TransferDag& dag, RingPhase phase, std::span<const std::uint32_t> ranks, const CollectiveArgs& a,

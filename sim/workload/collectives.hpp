@@ -17,6 +17,13 @@
 // Chunks K (ring, double binary tree, broadcast ring): each channel's data moves in K chunks; a
 // rank sends chunk k of a step after chunk k−1 of that step, so the ring pipeline takes
 // (2(n−1) + K − 1) steps of (α + S/(C·K·n·B)) instead of 2(n−1) steps of (α + S/(C·n·B)).
+// Rings R (ring algorithms, the hierarchical all-reduce's intra-node phases): the buffer is also
+// split over R rings that visit the ranks in different orders, ring r stepping by stride d_r
+// (position p → p + d_r mod n, d_r coprime to n: 1, n−1, 3, n−3, …, see ring_strides). Rings of
+// different strides never use the same ordered pair of ranks, so on a full-mesh scale-up domain
+// (topology/scale_up.hpp) each ring has its own link out of every rank and R rings move data R
+// times as fast: t = 2(n−1)/n · S/(R·B_link) + 2(n−1)·α for an all-reduce. Instance (r, c) uses
+// flow label r·C + c. R = 1 is the plain ring.
 // Algorithms that need the fabric's structure (hierarchical, rail_aligned) read the scale-up node
 // and rail of each rank from `Locality`.
 // Errors: an algorithm that does not apply (e.g. halving_doubling on 6 ranks) throws LoweringError
@@ -63,6 +70,7 @@ struct CollectiveArgs {
   std::uint32_t max_concurrent = 1;  // all_to_all: sends in flight per rank (nccl: batches; 0 = no cap)
   std::uint32_t root = 0;            // broadcast: root position
   std::uint32_t op = 0;              // op record index stored in every node
+  std::uint32_t rings = 1;           // ring: link-disjoint ring orders (header)
   // all_to_all nccl (workload/nccl_all_to_all.hpp): p2p channels C, channels per peer K (0: NCCL's
   // default for the NIC rate), QPs per connection, PXN relaying through the scale-up domain.
   std::uint32_t p2p_channels = 32;
@@ -86,6 +94,11 @@ struct Locality {
 
 // ⌊total·(i+1)/parts⌋ − ⌊total·i/parts⌋. REQUIRES: parts > 0, i < parts, total >= 0.
 std::int64_t piece(std::int64_t total, std::uint64_t parts, std::uint64_t i);
+
+// The strides of `k` link-disjoint rings over n positions: the integers d in [1, n) coprime to n,
+// ordered 1, n−1, 3, n−3, 5, … . Throws LoweringError when k exceeds their number φ(n) (n = 8:
+// 1, 7, 3, 5, so at most 4).
+std::vector<std::uint32_t> ring_strides(std::uint32_t n, std::uint32_t k);
 
 // Lowers one instance of `kind` with `alg`. Throws LoweringError if `alg` does not apply.
 void lower_collective(TransferDag& dag, CollectiveKind kind, Algorithm alg, std::span<const std::uint32_t> ranks,

@@ -205,11 +205,12 @@ class JobLowering {
     args.channels_per_peer = op.channels_per_peer;
     args.qps_per_connection = op.qps_per_connection;
     args.pxn = op.pxn;
+    args.rings = op.rings;
     const Locality loc{node_of_, rail_of_, nic_bps_};
     if (op.algorithm == Algorithm::ring && !groups.empty() && !groups[0].empty()) {
       // Ring: every rank sends C channels × K chunks per step, 2(n−1) steps (all-reduce) or n−1.
       const std::uint64_t n = groups[0].size(), steps = op.type == OpType::all_reduce ? 2 * (n - 1) : n - 1;
-      const long double transfers = static_cast<long double>(groups.size()) * n * steps * op.channels * op.chunks;
+      const long double transfers = static_cast<long double>(groups.size()) * n * steps * op.channels * op.chunks * op.rings;
       TransferDag::check_growth(static_cast<std::size_t>(std::min<long double>(
           out_.dag.size() + transfers, static_cast<long double>(SIZE_MAX / TransferDag::kBytesPerNode))));
     }

@@ -110,6 +110,8 @@ void lower_hierarchical_all_reduce(TransferDag& dag, std::span<const std::uint32
   // Phase 1: ring reduce-scatter of S inside each scale-up node; the rank on rail j holds piece j.
   // Phase 2: ring all-reduce of piece j among the rail-j ranks of all nodes.
   // Phase 3: ring all-gather of S inside each node.
+  // Phases 1 and 3 run a.rings link-disjoint rings (collectives.hpp), so on a full-mesh node they
+  // use that many of each rank's mesh links at once.
   // Bytes sent per rank: (m−1)/m·S + 2(D−1)/D·S/m + (m−1)/m·S.
   auto run = [&](RingPhase phase, const std::vector<std::uint32_t>& members, std::int64_t bytes) {
     sub_ranks.clear();
@@ -120,6 +122,8 @@ void lower_hierarchical_all_reduce(TransferDag& dag, std::span<const std::uint32
     }
     CollectiveArgs sub = a;
     sub.bytes = Bytes{bytes};
+    // Rings are the scale-up phases' (several ring orders over a mesh); the rail phase keeps one.
+    if (phase == RingPhase::all_reduce) sub.rings = 1;
     lower_ring(dag, phase, sub_ranks, sub, sub_ready, sub_done);
     for (std::size_t i = 0; i < members.size(); ++i) stage[members[i]] = sub_done[i];
   };

@@ -130,6 +130,13 @@ OpSpec parse_op(const nlohmann::json& j, const std::string& file, const std::str
         op.algorithm == Algorithm::hierarchical || (op.type == OpType::broadcast && op.algorithm == Algorithm::ring)) {
       op.chunks = static_cast<std::uint32_t>(r.integer_or("chunks", 1, 1, 1 << 20));
     }
+    const bool ring_family = (op.algorithm == Algorithm::ring && op.type != OpType::broadcast) ||
+                             (op.algorithm == Algorithm::hierarchical && op.type == OpType::all_reduce);
+    if (ring_family) {
+      op.rings = static_cast<std::uint32_t>(r.integer_or("rings", 1, 1, 64));
+    } else if (r.has("rings")) {
+      r.fail("rings", "only ring reduce-scatter / all-gather / all-reduce and the hierarchical all-reduce take \"rings\"");
+    }
     if (op.type == OpType::all_to_all) {
       // nccl: no cap unless given (NCCL's own batching decides); pairwise/rail_aligned: one peer at a time.
       const std::int64_t fallback = op.algorithm == Algorithm::nccl ? 0 : 1;
@@ -305,6 +312,7 @@ nlohmann::json to_json(const WorkloadSpec& spec) {
             op.algorithm == Algorithm::hierarchical) {
           o["chunks"] = op.chunks;
         }
+        if (op.rings != 1) o["rings"] = op.rings;
         if (op.type == OpType::all_to_all && op.max_concurrent > 0) o["max_concurrent"] = op.max_concurrent;
         if (op.algorithm == Algorithm::nccl) {
           o.erase("channels");

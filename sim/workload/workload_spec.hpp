@@ -37,6 +37,7 @@ struct OpSpec {
   Bytes bytes{};
   Algorithm algorithm = Algorithm::ring;          // collectives: resolved (default per type)
   std::uint32_t channels = 1, chunks = 1, max_concurrent = 1, root = 0;
+  std::uint32_t rings = 1;  // ring all_reduce / reduce_scatter / all_gather, hierarchical all_reduce
   // all_to_all nccl (CollectiveArgs): channels_per_peer 0 = NCCL's default for the NIC rate
   std::uint32_t p2p_channels = 32, channels_per_peer = 0, qps_per_connection = 1;
   bool pxn = true;

@@ -122,3 +122,27 @@ TEST_CASE("a spine down: hardware counts stay, capacity, oversubscription and bi
   CHECK(s["oversubscription_by_tier"]["leaf"] == doctest::Approx(16.0 / 3.0));
   CHECK(s["bisection_bps"] == 24ULL * 400000000000ULL / 2);
 }
+
+TEST_CASE("scale-up in the summary: a full mesh of 8 at 512 Gb/s reports 16·512 Gb/s per domain; none without one") {
+  // 2 leaves × 8 hosts, one 8-accelerator server per leaf, each server one mesh domain.
+  const json mesh{{"generator", "leaf_spine"},
+                  {"server", {{"accelerators", 8}}},
+                  {"scale_up", {{"size", 8}, {"shape", "full_mesh"}, {"rate", "512Gbps"}}},
+                  {"leaf_spine", {{"leaves", 2}, {"hosts_per_leaf", 8}, {"spines", 1}}}};
+  const auto s = summary_of(mesh);
+  const json j = report::to_json(s);
+  REQUIRE(j.contains("scale_up"));
+  CHECK(j["scale_up"]["shape"] == "full_mesh");
+  CHECK(j["scale_up"]["domains"] == 2);
+  CHECK(j["scale_up"]["links"] == 2 * 8 * 7 / 2);
+  CHECK(j["scale_up"]["ports_per_accelerator"] == 7);
+  CHECK(j["scale_up"]["domain_bisection_bps"] == 4ULL * 4 * 512'000'000'000ULL);
+  CHECK(j["scale_up"]["bisection_bps"] == 2ULL * 4 * 4 * 512'000'000'000ULL);
+  CHECK(j["scale_up_switches"] == 0);
+  // The same-domain pair is one hop over its own link.
+  CHECK(s.pairs.front().kind == "same scale-up domain");
+  CHECK(s.pairs.front().hops == 1);
+  CHECK(report::to_text(s).find("scale-up bisection: 8.192 Tb/s per domain, 16.384 Tb/s in all") != std::string::npos);
+  const json none{{"generator", "leaf_spine"}, {"leaf_spine", {{"leaves", 2}, {"hosts_per_leaf", 4}, {"spines", 1}}}};
+  CHECK_FALSE(report::to_json(summary_of(none)).contains("scale_up"));
+}
