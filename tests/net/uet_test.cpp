@@ -154,3 +154,36 @@ TEST_CASE("uet trimming off on a switch (uet.no_trim): it tail-drops and SACK in
   q.uet.no_trim = {"acc0"};
   CHECK_THROWS_AS(Harness(leaf_spine(1, 5, 0), q), ConfigError);
 }
+
+TEST_CASE("uet link failure mid-run: lost frames are found by SACK and resent on other entropies, no RTO") {
+  // 2 leaves x 4 hosts, 4 spines, 100 Gb/s, 1 us; hosts 0..3 send 2 MB (500 packets) each to
+  // hosts 4..7, sprayed over the 4 spines. At 50 us every link of spine 0 goes down: the frames
+  // on those links and queued toward them are lost silently (no trim, no NACK), and routing
+  // reconverges at once, so later packets use spines 1..3. Each flow keeps sending, so for every
+  // lost PSN s a PSN >= s + 64 is acknowledged about 64 packet times (2.6 us per flow at its
+  // share) later: SACK inference marks s lost and resends it (a fresh or recycled EV, hashed
+  // over the surviving spines). Without CC the 4:3 leaf uplinks now overflow the 400 kB trim
+  // threshold too: those packets are trimmed and NACKed, so resends = presumed lost + NACKs.
+  // The RTO (4 ms) never fires; every byte arrives exactly once.
+  Harness h(leaf_spine(2, 4, 4), uet_params());
+  for (std::uint32_t s = 0; s < 4; ++s) h.send(s, 4 + s, 2'000'000, s, s);
+  h.sim.run_until(Time::from_us(50));
+  const NodeId spine0 = 10;
+  std::vector<std::uint32_t> links;
+  for (const topology::Port& p : h.fabric.ports_of(spine0)) links.push_back(p.link);
+  std::sort(links.begin(), links.end());
+  std::vector<routing::Router::LinkState> states;
+  for (const std::uint32_t l : links) states.push_back({l, false, Rate{}});
+  h.router.set_link_states(states);
+  h.net.on_links_changed(links);
+  h.sim.run();
+  const NetCounters& c = h.net.counters();
+  MESSAGE("link down: lost " << c.link_down_drops << ", trimmed " << c.trimmed << ", presumed lost " << c.presumed_lost << ", resent "
+                             << c.retransmitted_packets << ", timeouts " << c.timeouts);
+  CHECK(h.rec.done.size() == 4);
+  check_conservation(h.net, false);
+  CHECK(c.link_down_drops > 0);
+  CHECK(c.presumed_lost > 0);
+  CHECK(c.retransmitted_packets == c.presumed_lost + c.naks_sent);
+  CHECK(c.timeouts == 0);
+}
