@@ -5,6 +5,7 @@
 #include "cc/admission.hpp"
 #include "cc/dcqcn.hpp"
 #include "cc/hpcc.hpp"
+#include "cc/nscc.hpp"
 #include "cc/timely.hpp"
 
 namespace rocesim::cc {
@@ -22,11 +23,12 @@ Params read_section(JsonReader& r, std::string_view key, ReadFn read) {
 }  // namespace
 
 CcSetup read_cc(JsonReader& r, const CcContext& ctx) {
-  const std::string algo = r.choice_or("algorithm", {"none", "dcqcn", "hpcc", "timely", "admission"}, "none");
+  const std::string algo = r.choice_or("algorithm", {"none", "dcqcn", "hpcc", "timely", "admission", "nscc"}, "none");
   const DcqcnParams dcqcn = read_section<DcqcnParams>(r, "dcqcn", read_dcqcn_params);
   const HpccParams hpcc = read_section<HpccParams>(r, "hpcc", read_hpcc_params);
   const TimelyParams timely = read_section<TimelyParams>(r, "timely", read_timely_params);
   const AdmissionParams admission = read_section<AdmissionParams>(r, "admission", read_admission_params);
+  const NsccParams nscc = read_section<NsccParams>(r, "nscc", read_nscc_params);
   r.finish();
   CcSetup out;
   out.effective = nlohmann::json{{"algorithm", algo}};
@@ -47,6 +49,9 @@ CcSetup read_cc(JsonReader& r, const CcContext& ctx) {
     }
     out.strategy = std::make_unique<Admission>(admission, ctx.data_frame);
     out.effective["admission"] = to_json(admission);
+  } else if (algo == "nscc") {
+    out.strategy = std::make_unique<Nscc>(nscc, ctx.data_frame);
+    out.effective["nscc"] = to_json(nscc);
   } else {
     out.strategy = std::make_unique<net::NoCc>();
   }
@@ -85,6 +90,9 @@ std::unique_ptr<net::PacketNet> make_packet_net_with_cc(Simulator& sim, const to
   net::NetParams p = net::read_net_params(net_reader);
   JsonReader cc_reader(cc, file, path + "/cc");
   CcSetup setup = read_cc(cc_reader, cc_context(p));
+  if (setup.strategy->name() == "nscc" && p.nic.transport != net::Transport::uet) {
+    throw ConfigError(file, path + "/cc/algorithm", "nscc is UET's congestion control: it needs nic.transport = \"uet\"");
+  }
   if (effective_cc != nullptr) *effective_cc = setup.effective;
   return std::make_unique<net::PacketNet>(sim, fabric, router, std::move(p), std::move(setup.strategy));
 }

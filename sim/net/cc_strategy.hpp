@@ -15,6 +15,7 @@
 //   on_ack      : every ACK with the RTT sample, newly acked bytes, ECN echo and, when
 //                 wants_telemetry(), the per-hop records switches appended (HPCC INT)
 //   on_cnp      : every CNP (DCQCN rate decrease)
+//   on_nack     : every UET NACK of a trimmed packet (net/uet_transport.hpp)
 //   on_qp_done  : the QP's last byte is acknowledged
 // "none" (NoCc below): line rate, no window; PFC alone keeps the fabric lossless.
 // Thread safety: none; one strategy per PacketNet.
@@ -86,6 +87,8 @@ class CcStrategy {
   }
   virtual void on_ack(const AckSample& ack, CcControl& ctl) { (void)ack, (void)ctl; }
   virtual void on_cnp(std::uint32_t qp, Time now, CcControl& ctl) { (void)qp, (void)now, (void)ctl; }
+  // UET: a NACK of a trimmed packet (`rtt`: now − that packet's send time).
+  virtual void on_nack(std::uint32_t qp, Time now, Time rtt, CcControl& ctl) { (void)qp, (void)now, (void)rtt, (void)ctl; }
   virtual void on_qp_done(std::uint32_t qp) { (void)qp; }
 };
 

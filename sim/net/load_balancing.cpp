@@ -8,9 +8,9 @@ namespace rocesim::net {
 using topology::NodeId;
 using topology::PortId;
 
-LoadBalancer::LoadBalancer(const topology::Fabric& fabric, const routing::Router& router)
+LoadBalancer::LoadBalancer(const topology::Fabric& fabric, const routing::Router& router, bool per_packet_entropy)
     : fabric_(fabric), router_(router), mode_(router.params().load_balancing) {
-  if (mode_ == routing::LoadBalancing::ecmp) return;
+  if (mode_ == routing::LoadBalancing::ecmp && !per_packet_entropy) return;
   const NodeId nodes = static_cast<NodeId>(fabric_.node_count());
   seed_.resize(nodes);
   uniform_.assign(nodes, true);
@@ -21,7 +21,7 @@ LoadBalancer::LoadBalancer(const topology::Fabric& fabric, const routing::Router
 }
 
 void LoadBalancer::refresh_rates(NodeId n) {
-  if (mode_ == routing::LoadBalancing::ecmp) return;
+  if (uniform_.empty()) return;
   const auto& node = fabric_.node(n);
   uniform_[n] = true;
   for (PortId p = node.first_port + 1; p < node.first_port + node.port_count; ++p) {

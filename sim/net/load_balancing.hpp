@@ -32,7 +32,7 @@
 // Limits: the sender's NIC port stays the QP's first-hop port (a dual-ported NIC does not spray
 // over its ports); paths relayed through a scale-up domain and pinned paths keep Steer::route.
 // ACK/NAK/CNP frames always follow the reverse path's per-flow ECMP route.
-// Memory: 9 B per node, only when the mode is not ecmp.
+// Memory: 9 B per node, only when the mode is not ecmp or packets carry entropy (UET).
 // Thread safety: none; one per PacketNet.
 #pragma once
 
@@ -46,7 +46,8 @@ namespace rocesim::net {
 
 class LoadBalancer {
  public:
-  LoadBalancer(const topology::Fabric& fabric, const routing::Router& router);
+  // `per_packet_entropy`: hashed steering is used whatever the mode (UET), so seeds are needed.
+  LoadBalancer(const topology::Fabric& fabric, const routing::Router& router, bool per_packet_entropy = false);
 
   routing::LoadBalancing mode() const { return mode_; }
   // How data packets of a QP that may be steered per hop are forwarded in this mode.

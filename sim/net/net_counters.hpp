@@ -28,6 +28,7 @@ struct PortCounters {
                                      // its link went down (on the wire, queued, or routed to it later)
   std::int64_t max_queue_bytes = 0;  // peak data bytes queued (wire) at this egress
   std::uint64_t watchdog_trips = 0;  // PFC watchdog disabled pause on this port
+  std::uint64_t trims = 0;           // UET data packets trimmed to a header on admission to this egress
 };
 
 struct NetCounters {
@@ -47,6 +48,8 @@ struct NetCounters {
   std::uint64_t lossless_drops = 0;          // drops in a PFC-protected class (headroom overflow)
   std::uint64_t link_down_drops = 0;         // frames of any type lost to a link going down (part of drops)
   std::uint64_t pause_frames = 0;
+  std::uint64_t trimmed = 0;                 // UET data packets switches cut to a header (not drops)
+  std::uint64_t presumed_lost = 0;           // UET: PSNs resent because a SACK passed them by loss_threshold
   std::uint64_t payload_bytes_delivered = 0;
   std::size_t peak_packets_in_use = 0;
 };

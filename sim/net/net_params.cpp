@@ -59,6 +59,9 @@ void validate(const NetParams& p, const std::string& file) {
   if (n.reorder_window < 64 || n.reorder_window > (1 << 20) || n.reorder_window % 64 != 0) {
     fail("/nic/reorder_window", "must be a multiple of 64 in [64, 1048576] PSNs");
   }
+  if (n.transport == Transport::uet) {
+    validate_uet(p.uet, data_wire, p.mmu.buffer, n.reorder_window, file);
+  }
   if (p.stall_timeout <= n.rto) {
     fail("/stall_timeout", "must exceed the retransmission timeout (" + to_string(n.rto) + ")");
   }
@@ -142,7 +145,14 @@ NetParams read_net_params(JsonReader& r) {
                          : Receiver::go_back_n;
     p.nic.reorder_timeout = n->time_or("reorder_timeout", p.nic.reorder_timeout);
     p.nic.reorder_window = static_cast<int>(n->integer_or("reorder_window", p.nic.reorder_window, INT32_MIN, INT32_MAX));
+    p.nic.transport = n->choice_or("transport", {"roce", "uet"}, "roce") == "uet" ? Transport::uet : Transport::roce;
     n->finish();
+  }
+  if (auto u = r.object_opt("uet")) {
+    if (p.nic.transport != Transport::uet) {
+      throw ConfigError(r.file(), r.path_of("uet"), "uet.* parameters need nic.transport = \"uet\"");
+    }
+    p.uet = read_uet_params(*u);
   }
   p.stall_timeout = r.time_or("stall_timeout", p.stall_timeout);
   p.seed = static_cast<std::uint64_t>(r.integer_or("seed", 1, 0, INT64_MAX));
@@ -159,7 +169,7 @@ NetParams read_net_params(JsonReader& r) {
 nlohmann::json to_json(const NetParams& p) {
   nlohmann::json lossless = nlohmann::json::array();
   for (bool b : p.queues.lossless) lossless.push_back(b);
-  return {
+  nlohmann::json out = {
       {"wire",
        {{"mtu", to_string(p.wire.mtu)},
         {"data_overhead", to_string(p.wire.data_overhead)},
@@ -200,6 +210,12 @@ nlohmann::json to_json(const NetParams& p) {
       {"stall_timeout", to_string(p.stall_timeout)},
       {"seed", p.seed},
   };
+  // RoCE runs keep the effective config they always had (regression baselines compare it).
+  if (p.nic.transport == Transport::uet) {
+    out["nic"]["transport"] = "uet";
+    out["uet"] = to_json(p.uet);
+  }
+  return out;
 }
 
 }  // namespace rocesim::net

@@ -16,6 +16,7 @@
 
 #include "core/json_reader.hpp"
 #include "core/units.hpp"
+#include "net/uet_params.hpp"
 
 namespace rocesim::net {
 
@@ -117,7 +118,10 @@ struct NicParams {
   CompleteOn complete_on = CompleteOn::delivery;  // when a transfer counts as done
   Receiver receiver = Receiver::go_back_n;  // out-of-order handling (see Receiver above)
   Time reorder_timeout = Time::from_us(100);  // reorder_tolerant: a gap older than this is NAKed
-  int reorder_window = 1024;       // reorder_tolerant: PSNs tracked past the expected one (multiple of 64)
+  int reorder_window = 1024;       // reorder_tolerant: PSNs tracked past the expected one (multiple of 64);
+                                   // uet: also the sender's PSN window (SACK state per QP)
+  Transport transport = Transport::roce;  // "roce" (RoCEv2 RC) or "uet" (Ultra Ethernet, net/uet_transport.hpp):
+                                          // uet ignores `receiver` (its receiver places out of order and SACKs)
 };
 
 struct NetParams {
@@ -127,12 +131,14 @@ struct NetParams {
   EcnParams ecn;
   PfcParams pfc;
   NicParams nic;
+  UetParams uet;                           // read and shown only when nic.transport is "uet"
   Time stall_timeout = Time::from_ms(20);  // no byte delivered for this long while flows are active
                                            // = stalled (e.g. PFC deadlock): the run stops and reports
   std::uint64_t seed = 1;                  // master seed of the ECN marking streams
 
   bool lossless(int data_priority) const {
-    return pfc.enabled && queues.lossless[static_cast<std::size_t>(data_priority)];
+    return pfc.enabled && queues.lossless[static_cast<std::size_t>(data_priority)] &&
+           (nic.transport != Transport::uet || uet.lossless);
   }
 };
 

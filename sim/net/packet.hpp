@@ -23,8 +23,10 @@ namespace rocesim::net {
 inline constexpr std::uint32_t kNoPacket = UINT32_MAX;
 inline constexpr int kMaxTelemetryHops = 8;
 
-// nak: go-back-N (resend from psn on); selective_nak: resend PSN psn only (reorder_tolerant).
-enum class PacketType : std::uint8_t { data, ack, nak, cnp, pause, selective_nak };
+// nak: go-back-N (resend from psn on); selective_nak: resend PSN psn only (reorder_tolerant; UET:
+// the NACK of a trimmed packet); trimmed: a UET data packet a switch cut to its header
+// (net/uet_transport.hpp), forwarded in the control class toward its receiver.
+enum class PacketType : std::uint8_t { data, ack, nak, cnp, pause, selective_nak, trimmed };
 
 // How switches forward a data packet (load_balancing.hpp): along its precomputed route, by a
 // per-hop hash of (QP, entropy), or to the least-queued candidate.
@@ -39,9 +41,10 @@ struct Packet {
                              // pause: quanta (0 = resume / XON)
   std::uint32_t route = 0;   // route id in the flat route table (unused by pause frames)
   std::uint32_t wire = 0;    // bytes of link time (payload + all overheads)
-  std::uint32_t payload = 0; // payload bytes (data only)
+  std::uint32_t payload = 0; // payload bytes (data, trimmed); UET ACK: first PSN of its SACK bitmap
   std::uint32_t from_port = 0;  // port that last transmitted it (ingress accounting, pause target)
-  std::uint32_t entropy = 0; // Steer::hashed: PSN (spray) or the QP's flowlet number (flowlet)
+  std::uint32_t entropy = 0; // Steer::hashed: PSN (spray), the QP's flowlet number (flowlet) or the
+                             // UET entropy value (EV); UET ACK/NACK: the EV of the data it answers
   std::uint16_t hop = 0;     // index in the route of the port it is on / was last sent from
   PacketType type = PacketType::data;
   std::uint8_t cls = 0;      // queue class (net_params.hpp: kControlClass, kFirstDataClass + prio)

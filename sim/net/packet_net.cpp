@@ -5,6 +5,7 @@
 
 #include "core/config_error.hpp"
 #include "net/pfc_headroom.hpp"
+#include "topology/failures.hpp"
 
 namespace rocesim::net {
 
@@ -58,10 +59,24 @@ PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routi
       mtu_(static_cast<std::uint32_t>(params_.wire.mtu.n)),
       data_wire_mtu_(static_cast<std::uint32_t>((params_.wire.mtu + params_.wire.data_overhead).n)),
       telemetry_bytes_(cc_->wants_telemetry() ? cc_->telemetry_bytes_per_hop() : 0),
-      lb_(fabric, router) {
+      lb_(fabric, router, params_.nic.transport == Transport::uet) {
   validate(params_);
-  if (params_.nic.receiver == Receiver::reorder_tolerant) {
+  uet_ = params_.nic.transport == Transport::uet;
+  if (params_.nic.receiver == Receiver::reorder_tolerant || uet_) {
     rcv_words_ = static_cast<std::uint32_t>(params_.nic.reorder_window / 64);
+  }
+  if (uet_) {
+    no_trim_.assign(fabric_.node_count(), false);
+    if (!params_.uet.no_trim.empty()) {
+      const std::vector<std::string> names = topology::node_names(fabric_);
+      for (std::size_t i = 0; i < params_.uet.no_trim.size(); ++i) {
+        const auto it = std::find(names.begin(), names.end(), params_.uet.no_trim[i]);
+        if (it == names.end() || fabric_.node(static_cast<NodeId>(it - names.begin())).role == NodeRole::accelerator) {
+          throw ConfigError("", "/uet/no_trim/" + std::to_string(i), "no switch named \"" + params_.uet.no_trim[i] + "\"");
+        }
+        no_trim_[static_cast<std::size_t>(it - names.begin())] = true;
+      }
+    }
   }
   if (fabric_.endpoints() >= (1u << 24)) throw ConfigError("", "/fabric", "packet backend supports < 2^24 endpoints");
   const std::size_t np = fabric_.port_count();
@@ -153,7 +168,8 @@ void PacketNet::pin_path(std::uint32_t src, std::uint32_t dst, std::uint32_t qp,
 // Per-hop steering needs every node after the source, except dst, to be a switch: a path
 // relayed through an accelerator of the scale-up domain keeps its route.
 Steer PacketNet::steer_for(std::uint32_t route) const {
-  const Steer s = lb_.steer();
+  // UET: every data packet carries an entropy value the switches hash (adaptive stays adaptive).
+  const Steer s = uet_ && lb_.steer() != Steer::adaptive ? Steer::hashed : lb_.steer();
   if (s == Steer::route) return s;
   for (std::uint32_t k = route_begin_[route]; k + 1 < route_begin_[route + 1]; ++k) {
     if (ports_[route_ports_[k]].peer_host) return Steer::route;
@@ -212,6 +228,12 @@ void PacketNet::start(const TransferRequest& req) {
     qp_.push_back(q);
     qp_bytes_last_.push_back(static_cast<std::uint32_t>(bytes - (pkts - 1) * mtu_));
     rcv_bits_.resize(rcv_bits_.size() + rcv_words_);  // once per QP, zeroed
+    if (uet_) {
+      uet_qp_.emplace_back();
+      snd_acked_.resize(snd_acked_.size() + rcv_words_);
+      snd_lost_.resize(snd_lost_.size() + rcv_words_);
+      reps_ring_.resize(reps_ring_.size() + static_cast<std::size_t>(params_.uet.reps_buffer));
+    }
     records_.push_back(QpRecord{req.src, req.dst, tid, Bytes{bytes}, Bytes{}, Bytes{}, sim_.now(), Time::max(), Time::max()});
     // Base RTT on an idle fabric: one full frame out, one control frame back.
     Time base_rtt{};
@@ -469,6 +491,18 @@ void PacketNet::on_arrive(std::uint32_t pkt) {
   }
   if (p.type == PacketType::data) {
     on_switch_data(pkt, node);
+    return;
+  }
+  if (p.type == PacketType::trimmed) {  // a UET header: per-hop steering, control class, no MMU
+    ++p.hop;
+    const PortId out = p.steer == Steer::route ? route_ports_[route_begin_[p.route] + p.hop] : data_egress(pkt, node);
+    if (out == topology::kNone) {
+      ++counters_.drops;
+      pool_.release(pkt);
+      return;
+    }
+    enqueue(out, pkt);
+    try_transmit(out);
     return;
   }
   // Control frames: forward in the control class, no MMU accounting.

@@ -82,6 +82,7 @@
 #include "net/net_counters.hpp"
 #include "net/net_params.hpp"
 #include "net/packet.hpp"
+#include "net/uet_transport.hpp"
 #include "routing/router.hpp"
 
 namespace rocesim::net {
@@ -294,7 +295,29 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   PortId data_egress(std::uint32_t pkt, topology::NodeId node);
   Steer steer_for(std::uint32_t route) const;
   void on_ack_at_sender(std::uint32_t pkt);
+  void sender_finished(std::uint32_t qp);  // last byte acknowledged; may call the sink
+  // uet_transport.cpp: UET sender (SACK, NACK, REPS), receiver and trimming helpers
+  bool uet_sendable(std::uint32_t qp) const;
+  std::uint32_t uet_take_psn(std::uint32_t qp);  // the PSN to send now (a resend first)
+  std::uint32_t uet_entropy(std::uint32_t qp);
+  void uet_sent(std::uint32_t qp, std::uint32_t psn, std::uint32_t wire);
+  void on_uet_data(std::uint32_t pkt);
+  void on_uet_trimmed(std::uint32_t pkt);
+  void send_uet_ack(std::uint32_t qp, std::uint32_t psn, const Packet& trigger);
+  void on_uet_ack(std::uint32_t pkt);
+  void on_uet_nack(std::uint32_t pkt);
+  void on_uet_rto(std::uint32_t qp);
+  void uet_acked(std::uint32_t qp, std::uint32_t psn, Bytes& newly);  // PSN s acknowledged (first time or not)
+  void uet_mark_lost(std::uint32_t qp, std::uint32_t psn);
+  bool uet_bit(const std::vector<std::uint64_t>& bits, std::uint32_t qp, std::uint32_t psn) const;
+  void uet_set(std::vector<std::uint64_t>& bits, std::uint32_t qp, std::uint32_t psn, bool on);
+  std::uint64_t sack_bitmap(std::uint32_t qp, std::uint32_t base) const;
+  bool trims_at(topology::NodeId node) const { return uet_ && params_.uet.trimming && !no_trim_[node]; }
+  void trim(std::uint32_t pkt, PortId out);
   void send_control(std::uint32_t qp, PacketType type, std::uint32_t psn, const Packet* trigger);
+  // A control frame of `qp` filled but not yet sent (callers may add fields), and its sending.
+  std::uint32_t make_control(std::uint32_t qp, PacketType type, std::uint32_t psn, const Packet* trigger);
+  void send_reverse(std::uint32_t pkt);
   void on_rto(std::uint32_t qp);
   void qp_finished(std::uint32_t qp);  // may call the sink: callers must not touch state after
   void on_stall_check();
@@ -327,6 +350,14 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   LoadBalancer lb_;
   std::vector<std::uint64_t> rcv_bits_;  // reorder_tolerant: per QP, reorder_window bits (PSN mod window)
   std::uint32_t rcv_words_ = 0;          // 64-bit words per QP in rcv_bits_
+  // UET (nic.transport = uet; all empty otherwise)
+  bool uet_ = false;
+  std::vector<UetSender> uet_qp_;              // per QP
+  std::vector<std::uint64_t> snd_acked_;       // per QP, rcv_words_ words: PSN acknowledged
+  std::vector<std::uint64_t> snd_lost_;        // per QP, rcv_words_ words: PSN marked for resend
+  std::vector<std::uint32_t> reps_ring_;       // per QP, uet.reps_buffer recycled EVs
+  std::vector<std::uint64_t> sack_;            // per packet slot: the SACK bitmap an ACK carries
+  std::vector<bool> no_trim_;                  // per node: uet.no_trim
 
   std::vector<PortId> route_ports_;    // flat route table
   std::vector<std::uint32_t> route_begin_;  // route r = [route_begin_[r], route_begin_[r+1])

@@ -1,5 +1,6 @@
 // Switch data path of PacketNet: shared-buffer admission (reserve / shared / headroom), PFC
-// XOFF/XON generation per ingress (port, class), RED/ECN marking at egress enqueue.
+// XOFF/XON generation per ingress (port, class), RED/ECN marking at egress enqueue, UET packet
+// trimming (trim() in uet_transport.cpp).
 // Equations are in packet_net.hpp; the accounting invariant is, per switch,
 //   Σ over its ingresses (reserve_used + shared_used + headroom_used) = data bytes it buffers,
 //   Σ shared_used = SwitchState::shared_used <= shared_size.
@@ -128,7 +129,12 @@ void PacketNet::on_switch_data(std::uint32_t pkt, NodeId node) {
     lose(out, pkt);
     return;
   }
-  if (!admit(node, ingress, n, prio, out)) {
+  // UET trimming (net/uet_transport.hpp): over the threshold, or where the MMU would drop it.
+  if (trims_at(node) && (ports_[out].qbytes[p.cls] + n > params_.uet.trim_threshold.n || !admit(node, ingress, n, prio, out))) {
+    trim(pkt, out);
+    return;
+  }
+  if (!trims_at(node) && !admit(node, ingress, n, prio, out)) {
     ++counters_.drops;
     ++port_counters_[out].drops;
     if (params_.lossless(prio)) ++counters_.lossless_drops;

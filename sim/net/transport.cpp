@@ -22,6 +22,7 @@ std::int64_t PacketNet::bytes_before(std::uint32_t qp, std::uint32_t psn) const 
 }
 
 bool PacketNet::sendable(const Qp& q) const {
+  if (uet_) return uet_sendable(static_cast<std::uint32_t>(&q - qp_.data()));
   if (q.rtx_pending) return true;  // a resend adds nothing in flight
   if (q.snd_nxt >= q.total_pkts) return false;
   if (q.cc.window.n > 0 && static_cast<std::int64_t>(q.snd_nxt - q.snd_una) * data_wire_mtu_ >= q.cc.window.n) return false;
@@ -85,17 +86,21 @@ std::uint32_t PacketNet::pull_data(PortId port, int prio) {
     }
     const Time now = sim_.now();
     std::uint32_t psn;
-    if (q.rtx_pending) {
-      q.rtx_pending = false;
-      psn = q.rtx_psn;
-    } else {
-      psn = q.snd_nxt++;
-    }
     if (q.snd_una >= q.max_sent) q.last_progress = now;  // nothing was outstanding: RTO counts from here
-    if (psn < q.max_sent) {
-      ++counters_.retransmitted_packets;
+    if (uet_) {
+      psn = uet_take_psn(id);  // counts resends; uet_sent() below moves max_sent
     } else {
-      q.max_sent = psn + 1;
+      if (q.rtx_pending) {
+        q.rtx_pending = false;
+        psn = q.rtx_psn;
+      } else {
+        psn = q.snd_nxt++;
+      }
+      if (psn < q.max_sent) {
+        ++counters_.retransmitted_packets;
+      } else {
+        q.max_sent = psn + 1;
+      }
     }
     ++counters_.data_packets_sent;
     const std::uint32_t pkt = pool_.alloc();
@@ -110,7 +115,10 @@ std::uint32_t PacketNet::pull_data(PortId port, int prio) {
     p.wire = p.payload + static_cast<std::uint32_t>(params_.wire.data_overhead.n);
     p.sent = now;
     p.steer = q.steer;
-    if (lb_.mode() == routing::LoadBalancing::flowlet) {
+    if (uet_) {
+      p.entropy = uet_entropy(id);
+      uet_sent(id, psn, p.wire);
+    } else if (lb_.mode() == routing::LoadBalancing::flowlet) {
       if (q.last_wire != 0 && now - q.last_sent > lb_.flowlet_gap()) ++q.flowlet;
       p.entropy = q.flowlet;
     } else {
@@ -136,8 +144,21 @@ void PacketNet::on_host_arrival(std::uint32_t pkt) {
       return;
     case PacketType::ack:
     case PacketType::nak:
+      if (uet_) {
+        on_uet_ack(pkt);
+      } else {
+        on_ack_at_sender(pkt);
+      }
+      return;
     case PacketType::selective_nak:
-      on_ack_at_sender(pkt);
+      if (uet_) {
+        on_uet_nack(pkt);
+      } else {
+        on_ack_at_sender(pkt);
+      }
+      return;
+    case PacketType::trimmed:
+      on_uet_trimmed(pkt);
       return;
     case PacketType::cnp: {
       const std::uint32_t id = pool_[pkt].qp;
@@ -155,6 +176,16 @@ void PacketNet::on_host_arrival(std::uint32_t pkt) {
 
 // ACK/NAK/CNP from the receiver of `qp` back to its sender, in the control class.
 void PacketNet::send_control(std::uint32_t id, PacketType type, std::uint32_t psn, const Packet* trigger) {
+  send_reverse(make_control(id, type, psn, trigger));
+}
+
+void PacketNet::send_reverse(std::uint32_t pkt) {
+  const PortId out = route_ports_[route_begin_[pool_[pkt].route]];
+  enqueue(out, pkt);
+  try_transmit(out);
+}
+
+std::uint32_t PacketNet::make_control(std::uint32_t id, PacketType type, std::uint32_t psn, const Packet* trigger) {
   const Time sent = trigger ? trigger->sent : sim_.now();
   const std::uint8_t ecn = trigger ? trigger->ecn : 0;
   const std::uint8_t hops = trigger ? trigger->hops_recorded : 0;
@@ -174,9 +205,7 @@ void PacketNet::send_control(std::uint32_t id, PacketType type, std::uint32_t ps
     std::copy_n(pool_.hops(trigger_idx), hops, pool_.hops(pkt));
     p.hops_recorded = hops;
   }
-  const PortId out = route_ports_[route_begin_[p.route]];
-  enqueue(out, pkt);
-  try_transmit(out);
+  return pkt;
 }
 
 void PacketNet::on_data_at_receiver(std::uint32_t pkt) {
@@ -189,6 +218,10 @@ void PacketNet::on_data_at_receiver(std::uint32_t pkt) {
     q.last_cnp = now;
     ++counters_.cnps_sent;
     send_control(id, PacketType::cnp, psn, nullptr);
+  }
+  if (uet_) {
+    on_uet_data(pkt);
+    return;
   }
   if (params_.nic.receiver == Receiver::reorder_tolerant) {
     on_data_reorder_tolerant(pkt);
@@ -260,16 +293,21 @@ void PacketNet::on_ack_at_sender(std::uint32_t pkt) {
   pool_.release(pkt);
   if (q.sender_done) return;
   if (q.snd_una == q.total_pkts) {
-    q.sender_done = true;
-    records_[id].acked_at = now;
-    sim_.cancel(q.rto);
-    if (q.pace.valid()) sim_.cancel(q.pace);
-    cc_->on_qp_done(id);
-    if (--active_qps_ == 0) sim_.cancel(stall_timer_);  // nothing to watch: let the run end here
-    if (params_.nic.complete_on == CompleteOn::ack) qp_finished(id);
+    sender_finished(id);
     return;
   }
   make_ready(id);
+}
+
+void PacketNet::sender_finished(std::uint32_t id) {
+  Qp& q = qp_[id];
+  q.sender_done = true;
+  records_[id].acked_at = sim_.now();
+  sim_.cancel(q.rto);
+  if (q.pace.valid()) sim_.cancel(q.pace);
+  cc_->on_qp_done(id);
+  if (--active_qps_ == 0) sim_.cancel(stall_timer_);  // nothing to watch: let the run end here
+  if (params_.nic.complete_on == CompleteOn::ack) qp_finished(id);
 }
 
 void PacketNet::on_rto(std::uint32_t id) {
@@ -281,8 +319,12 @@ void PacketNet::on_rto(std::uint32_t id) {
     return;
   }
   ++counters_.timeouts;
-  q.snd_nxt = q.snd_una;
-  q.rtx_pending = false;  // everything from snd_una is resent
+  if (uet_) {
+    on_uet_rto(id);  // resend every unacknowledged PSN (marked lost), not a rewind
+  } else {
+    q.snd_nxt = q.snd_una;
+    q.rtx_pending = false;  // everything from snd_una is resent
+  }
   q.last_progress = now;
   sim_.arm(q.rto, now + params_.nic.rto);
   make_ready(id);

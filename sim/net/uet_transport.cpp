@@ -1,0 +1,274 @@
+// UET sender, receiver and switch trimming of PacketNet: model and references in
+// net/uet_transport.hpp.
+// Invariants per QP: snd_una <= snd_nxt <= total_pkts; snd_nxt < snd_una + W; a sender bit (acked,
+// lost) is set only for a PSN in [snd_una, snd_una + W), so PSN mod W names one PSN; lost equals
+// the number of lost bits set; in_flight >= 0.
+#include <algorithm>
+
+#include "core/rng.hpp"
+#include "net/packet_net.hpp"
+
+namespace rocesim::net {
+
+bool PacketNet::uet_bit(const std::vector<std::uint64_t>& bits, std::uint32_t qp, std::uint32_t psn) const {
+  const std::uint32_t bit = psn % (rcv_words_ * 64);
+  return (bits[static_cast<std::size_t>(qp) * rcv_words_ + bit / 64] >> (bit % 64) & 1) != 0;
+}
+
+void PacketNet::uet_set(std::vector<std::uint64_t>& bits, std::uint32_t qp, std::uint32_t psn, bool on) {
+  const std::uint32_t bit = psn % (rcv_words_ * 64);
+  std::uint64_t& w = bits[static_cast<std::size_t>(qp) * rcv_words_ + bit / 64];
+  const std::uint64_t m = std::uint64_t{1} << (bit % 64);
+  w = on ? (w | m) : (w & ~m);
+}
+
+bool PacketNet::uet_sendable(std::uint32_t id) const {
+  const Qp& q = qp_[id];
+  const UetSender& u = uet_qp_[id];
+  std::uint32_t psn;
+  if (u.lost > 0) {
+    psn = u.lost_low;  // a lower bound of the next resend: its size is at most one MTU frame
+  } else {
+    if (q.snd_nxt >= q.total_pkts || q.snd_nxt - q.snd_una >= rcv_words_ * 64) return false;
+    psn = q.snd_nxt;
+  }
+  const std::int64_t w = payload_of(id, std::min(psn, q.total_pkts - 1)) + params_.wire.data_overhead.n;
+  return q.cc.window.n == 0 || u.in_flight + w <= q.cc.window.n || u.in_flight == 0;
+}
+
+std::uint32_t PacketNet::uet_take_psn(std::uint32_t id) {
+  Qp& q = qp_[id];
+  UetSender& u = uet_qp_[id];
+  if (u.lost > 0) {
+    std::uint32_t s = std::max(u.lost_low, q.snd_una);
+    while (!uet_bit(snd_lost_, id, s)) ++s;  // terminates: a lost bit is set in [snd_una, max_sent)
+    uet_set(snd_lost_, id, s, false);
+    --u.lost;
+    u.lost_low = s + 1;
+    ++counters_.retransmitted_packets;
+    return s;
+  }
+  const std::uint32_t s = q.snd_nxt++;
+  if (s < q.max_sent) ++counters_.retransmitted_packets;  // after an RTO rewind
+  return s;
+}
+
+std::uint32_t PacketNet::uet_entropy(std::uint32_t id) {
+  UetSender& u = uet_qp_[id];
+  const auto depth = static_cast<std::uint32_t>(params_.uet.reps_buffer);
+  if (params_.uet.load_balancing == UetSpray::reps && u.reps_count > 0) {
+    const std::uint32_t ev = reps_ring_[static_cast<std::size_t>(id) * depth + u.reps_head];
+    u.reps_head = (u.reps_head + 1) % depth;
+    --u.reps_count;
+    return ev;
+  }
+  const std::uint64_t h = splitmix64(static_cast<std::uint64_t>(qp_[id].qp_number) << 32 | u.fresh++);
+  return static_cast<std::uint32_t>(h % static_cast<std::uint64_t>(params_.uet.entropies));
+}
+
+void PacketNet::uet_sent(std::uint32_t id, std::uint32_t psn, std::uint32_t wire) {
+  Qp& q = qp_[id];
+  uet_qp_[id].in_flight += wire;
+  if (psn >= q.max_sent) q.max_sent = psn + 1;
+}
+
+// --- receiver ---
+
+std::uint64_t PacketNet::sack_bitmap(std::uint32_t id, std::uint32_t base) const {
+  std::uint64_t bits = 0;
+  const Qp& q = qp_[id];
+  for (std::uint32_t i = 0; i < 64; ++i) {
+    const std::uint32_t s = base + i;
+    if (s >= q.rcv_high) break;
+    if (s >= q.rcv_next && s - q.rcv_next < rcv_words_ * 64 && placed(id, s)) bits |= std::uint64_t{1} << i;
+  }
+  return bits;
+}
+
+void PacketNet::send_uet_ack(std::uint32_t id, std::uint32_t psn, const Packet& trigger) {
+  const Qp& q = qp_[id];
+  const std::uint32_t base = psn >= q.rcv_next + 64 ? psn - 63 : q.rcv_next;
+  const std::uint64_t bits = sack_bitmap(id, base);
+  const std::uint32_t ev = trigger.entropy;
+  ++counters_.acks_sent;
+  const std::uint32_t ack = make_control(id, PacketType::ack, q.rcv_next, &trigger);
+  if (sack_.size() < pool_.capacity()) sack_.resize(pool_.capacity());
+  pool_[ack].payload = base;
+  pool_[ack].entropy = ev;
+  sack_[ack] = bits;
+  send_reverse(ack);
+}
+
+void PacketNet::on_uet_data(std::uint32_t pkt) {
+  const std::uint32_t id = pool_[pkt].qp;
+  const std::uint32_t psn = pool_[pkt].psn;
+  Qp& q = qp_[id];
+  UetSender& u = uet_qp_[id];
+  const bool dup = psn < q.rcv_next || (psn != q.rcv_next && placed(id, psn));
+  if (dup) {
+    ++counters_.duplicate_packets;
+  } else {
+    accept_payload(id, pool_[pkt].payload);
+    if (psn == q.rcv_next) {
+      ++q.rcv_next;
+      while (q.rcv_next < q.rcv_high && placed(id, q.rcv_next)) {
+        mark_placed(id, q.rcv_next, false);
+        ++q.rcv_next;
+      }
+      if (q.rcv_high < q.rcv_next) q.rcv_high = q.rcv_next;
+    } else {
+      ++counters_.placed_out_of_order;
+      mark_placed(id, psn, true);
+      if (psn + 1 > q.rcv_high) q.rcv_high = psn + 1;
+    }
+  }
+  const bool last = !q.receiver_done && q.rcv_next == q.total_pkts;
+  if (dup || last || ++u.arrivals >= static_cast<std::uint32_t>(params_.nic.ack_every)) {
+    u.arrivals = 0;
+    send_uet_ack(id, psn, pool_[pkt]);
+  }
+  pool_.release(pkt);
+  if (last) finish_receive(id);
+}
+
+void PacketNet::on_uet_trimmed(std::uint32_t pkt) {
+  const std::uint32_t id = pool_[pkt].qp;
+  const std::uint32_t psn = pool_[pkt].psn;
+  const Qp& q = qp_[id];
+  if (psn < q.rcv_next || placed(id, psn)) {  // an earlier copy made it: acknowledge instead
+    send_uet_ack(id, psn, pool_[pkt]);
+  } else {
+    const std::uint32_t ev = pool_[pkt].entropy;
+    ++counters_.naks_sent;
+    const std::uint32_t nack = make_control(id, PacketType::selective_nak, psn, &pool_[pkt]);
+    pool_[nack].entropy = ev;
+    send_reverse(nack);
+  }
+  pool_.release(pkt);
+}
+
+// --- sender ---
+
+void PacketNet::uet_mark_lost(std::uint32_t id, std::uint32_t psn) {
+  UetSender& u = uet_qp_[id];
+  if (uet_bit(snd_acked_, id, psn) || uet_bit(snd_lost_, id, psn)) return;
+  uet_set(snd_lost_, id, psn, true);
+  ++u.lost;
+  if (psn < u.lost_low || u.lost == 1) u.lost_low = psn;
+  u.in_flight -= payload_of(id, psn) + params_.wire.data_overhead.n;
+  if (u.in_flight < 0) u.in_flight = 0;
+}
+
+void PacketNet::uet_acked(std::uint32_t id, std::uint32_t psn, Bytes& newly) {
+  UetSender& u = uet_qp_[id];
+  if (uet_bit(snd_acked_, id, psn)) return;
+  uet_set(snd_acked_, id, psn, true);
+  newly += Bytes{payload_of(id, psn)};
+  if (uet_bit(snd_lost_, id, psn)) {  // marked for resend, then acknowledged: nothing to resend
+    uet_set(snd_lost_, id, psn, false);
+    --u.lost;
+  } else {
+    u.in_flight -= payload_of(id, psn) + params_.wire.data_overhead.n;
+    if (u.in_flight < 0) u.in_flight = 0;
+  }
+  if (psn + 1 > u.high_acked) u.high_acked = psn + 1;
+}
+
+void PacketNet::on_uet_ack(std::uint32_t pkt) {
+  const Packet& p = pool_[pkt];
+  const std::uint32_t id = p.qp;
+  Qp& q = qp_[id];
+  UetSender& u = uet_qp_[id];
+  const Time now = sim_.now();
+  const std::uint32_t cum = std::min(p.psn, q.total_pkts);
+  const std::uint32_t base = p.payload;
+  const std::uint64_t bits = pkt < sack_.size() ? sack_[pkt] : 0;
+  AckSample sample{id, now, now - p.sent, Bytes{}, p.ecn != 0, {}};
+  const std::uint32_t ev = p.entropy;
+  const bool ce = p.ecn != 0;
+  pool_.release(pkt);
+  if (q.sender_done) return;
+  // Cumulative part: every PSN below cum arrived; clear their bits as snd_una passes them.
+  for (std::uint32_t s = q.snd_una; s < cum; ++s) {
+    uet_acked(id, s, sample.newly_acked);
+    uet_set(snd_acked_, id, s, false);
+  }
+  if (cum > q.snd_una) {
+    q.snd_una = cum;
+    if (q.snd_nxt < q.snd_una) q.snd_nxt = q.snd_una;
+    if (u.inferred_upto < q.snd_una) u.inferred_upto = q.snd_una;
+  }
+  for (std::uint64_t b = bits; b != 0; b &= b - 1) {
+    const std::uint32_t s = base + static_cast<std::uint32_t>(__builtin_ctzll(b));
+    if (s >= q.snd_una && s < q.max_sent) uet_acked(id, s, sample.newly_acked);
+  }
+  // SACK loss inference: PSNs passed by loss_threshold are presumed lost, each once.
+  const auto thr = static_cast<std::uint32_t>(params_.uet.loss_threshold);
+  if (u.high_acked > thr) {
+    const std::uint32_t upto = std::min(u.high_acked - thr, q.max_sent);
+    for (std::uint32_t s = std::max(u.inferred_upto, q.snd_una); s < upto; ++s) {
+      if (!uet_bit(snd_acked_, id, s) && !uet_bit(snd_lost_, id, s)) {
+        ++counters_.presumed_lost;
+        uet_mark_lost(id, s);
+      }
+    }
+    u.inferred_upto = std::max(u.inferred_upto, upto);
+  }
+  if (sample.newly_acked.n > 0) {
+    progress_ += static_cast<std::uint64_t>(sample.newly_acked.n);
+    records_[id].acked += sample.newly_acked;
+    q.last_progress = now;
+  }
+  if (params_.uet.load_balancing == UetSpray::reps && !ce) {  // recycle an uncongested path
+    const auto depth = static_cast<std::uint32_t>(params_.uet.reps_buffer);
+    const std::size_t at = static_cast<std::size_t>(id) * depth;
+    if (u.reps_count == depth) {  // full: the oldest gives way
+      u.reps_head = (u.reps_head + 1) % depth;
+      --u.reps_count;
+    }
+    reps_ring_[at + (u.reps_head + u.reps_count) % depth] = ev;
+    ++u.reps_count;
+  }
+  cc_->on_ack(sample, q.cc);
+  if (q.snd_una == q.total_pkts) {
+    sender_finished(id);
+    return;
+  }
+  make_ready(id);
+}
+
+void PacketNet::on_uet_nack(std::uint32_t pkt) {
+  const Packet& p = pool_[pkt];
+  const std::uint32_t id = p.qp;
+  const std::uint32_t psn = p.psn;
+  const Time rtt = sim_.now() - p.sent;
+  pool_.release(pkt);
+  Qp& q = qp_[id];
+  if (q.sender_done || psn < q.snd_una || psn >= q.max_sent) return;
+  uet_mark_lost(id, psn);
+  cc_->on_nack(id, sim_.now(), rtt, q.cc);
+  make_ready(id);
+}
+
+void PacketNet::on_uet_rto(std::uint32_t id) {
+  Qp& q = qp_[id];
+  for (std::uint32_t s = q.snd_una; s < q.max_sent; ++s) uet_mark_lost(id, s);
+  uet_qp_[id].in_flight = 0;
+}
+
+// --- switch ---
+
+// The packet would overfill its egress class (or the MMU would drop it): forward its header in
+// the control class instead; it no longer holds MMU bytes.
+void PacketNet::trim(std::uint32_t pkt, PortId out) {
+  Packet& p = pool_[pkt];
+  p.type = PacketType::trimmed;
+  p.cls = kControlClass;
+  p.wire = static_cast<std::uint32_t>(params_.uet.trimmed_bytes.n);
+  ++counters_.trimmed;
+  ++port_counters_[out].trims;
+  enqueue(out, pkt);
+  try_transmit(out);
+}
+
+}  // namespace rocesim::net

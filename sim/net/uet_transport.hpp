@@ -1,0 +1,64 @@
+// Ultra Ethernet transport (UET) of the packet backend (nic.transport = "uet"): the reliable
+// unordered delivery (RUD) service of UET's packet delivery sublayer, as PacketNet member
+// functions in uet_transport.cpp, the switch side in switch_mmu.cpp. Parameters:
+// net/uet_params.hpp.
+//
+// References (read for facts; nothing copied):
+//   [UEC]  Ultra Ethernet Consortium, UEC Specification 1.0 (June 2025): ch. 3.5 Packet Delivery
+//          Sublayer (RUD, PSNs, SACK with a cumulative PSN and a 64-bit bitmap, NACK, entropy
+//          values per packet, retransmission timer), ch. 3.6 Congestion Management (NSCC, packet
+//          trimming). Also the UET overview: arXiv:2508.08906.
+//   [REPS] T. Bonato et al., "REPS: Recycling Entropies for Packet Spraying to Adaptively Explore
+//          Paths and Mitigate Failures", arXiv:2407.21625.
+//   [NDP]  M. Handley et al., "Re-architecting datacenter networks and stacks for low latency and
+//          high performance", SIGCOMM 2017 (packet trimming, NACK of a trimmed header).
+//
+// Model per QP (one UET packet delivery context), PSN s, window W = nic.reorder_window PSNs,
+// wire size w(s) = payload(s) + wire.data_overhead:
+//   Entropy : every data packet carries an EV in [0, uet.entropies); each switch picks its egress
+//             among the ECMP candidates by hash(switch seed, QP, EV) (load_balancing.hpp, hashed),
+//             so a QP sprays by design whatever routing.load_balancing says (adaptive stays
+//             adaptive). spray: EV = splitmix64(QP, n) mod entropies for the QP's n-th packet.
+//             reps: an ACK without CE returns its EV to the QP's FIFO of reps_buffer EVs; a send
+//             takes the oldest recycled EV, or a fresh one (as spray) when the FIFO is empty; EVs
+//             of CE-marked, trimmed or lost packets are never reused.
+//   Sender  : may send a new PSN s while s < snd_una + W and in_flight + w(s) <= cc.window (no
+//             bound when 0); in_flight counts wire bytes sent and neither acknowledged nor
+//             presumed lost. Resends (lowest PSN first) go before new PSNs.
+//   Receiver: places every packet at once (out-of-order placement into memory); duplicates are
+//             discarded. Every ack_every-th arrival (and the last PSN) returns an ACK with the
+//             cumulative PSN c (next expected), a SACK bitmap of 64 PSNs from base b (bit i:
+//             b + i placed; b = c, or s − 63 when the arriving s lies beyond c + 63), the EV and
+//             send time of the packet that triggered it and its CE bit.
+//   Trimming: a switch whose egress queue of the packet's class would exceed uet.trim_threshold
+//             (or whose MMU would drop it) cuts the packet to uet.trimmed_bytes and forwards it in
+//             the control class (strict priority above data, no MMU). The receiver answers a
+//             trimmed header with a NACK of that PSN; the sender marks it for resend.
+//   Loss    : (1) NACK of a trimmed PSN; (2) a SACK covering PSN h presumes every unacknowledged
+//             PSN <= h − uet.loss_threshold lost, once per PSN (a link failure loses frames
+//             silently: this recovers them without a timer); (3) RTO (nic.rto, last resort):
+//             no progress for rto resends every unacknowledged PSN.
+//   CC      : AckSample per ACK (RTT from the echoed send time, newly acknowledged payload, CE);
+//             CcStrategy::on_nack per NACK. NSCC is in sim/cc/nscc.hpp.
+// Not modelled: connection setup (PDC establishment), RUDI/ROD/UUD services, RCCC credits,
+// ACK coalescing policies beyond ack_every, REPS freezing mode, semantic layer (SES), security.
+// Memory: 2W bits sender + W bits receiver + reps_buffer EVs per QP, allocated only for UET.
+#pragma once
+
+#include <cstdint>
+
+namespace rocesim::net {
+
+struct UetSender {
+  std::int64_t in_flight = 0;      // wire bytes sent, not acknowledged, not presumed lost
+  std::uint32_t lost = 0;          // PSNs marked for resend
+  std::uint32_t lost_low = 0;      // no lost mark below this PSN (scan start)
+  std::uint32_t inferred_upto = 0; // PSNs below were already considered by SACK loss inference
+  std::uint32_t high_acked = 0;    // one past the highest PSN acknowledged
+  std::uint32_t fresh = 0;         // fresh EVs drawn so far
+  std::uint32_t reps_head = 0;     // FIFO of recycled EVs in PacketNet::reps_ring_
+  std::uint32_t reps_count = 0;
+  std::uint32_t arrivals = 0;      // receiver: data arrivals since the last ACK
+};
+
+}  // namespace rocesim::net
