@@ -74,15 +74,14 @@ void PacketNet::uet_sent(std::uint32_t id, std::uint32_t psn, std::uint32_t wire
 
 // --- receiver ---
 
+// Bits b .. b+63 of the receiver's placement bitmap (two words at most). Exact because every set
+// bit names a placed PSN in (rcv_next, rcv_next + W) and b + 63 < rcv_next + W (send_uet_ack).
 std::uint64_t PacketNet::sack_bitmap(std::uint32_t id, std::uint32_t base) const {
-  std::uint64_t bits = 0;
-  const Qp& q = qp_[id];
-  for (std::uint32_t i = 0; i < 64; ++i) {
-    const std::uint32_t s = base + i;
-    if (s >= q.rcv_high) break;
-    if (s >= q.rcv_next && s - q.rcv_next < rcv_words_ * 64 && placed(id, s)) bits |= std::uint64_t{1} << i;
-  }
-  return bits;
+  const std::uint32_t bit = base % (rcv_words_ * 64);
+  const std::uint64_t* w = rcv_bits_.data() + static_cast<std::size_t>(id) * rcv_words_;
+  const std::uint32_t k = bit / 64, o = bit % 64;
+  if (o == 0) return w[k];
+  return w[k] >> o | w[(k + 1) % rcv_words_] << (64 - o);
 }
 
 void PacketNet::send_uet_ack(std::uint32_t id, std::uint32_t psn, const Packet& trigger) {

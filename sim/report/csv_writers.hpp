@@ -17,7 +17,9 @@
 //                    three together identify one row there; empty for a transfer of no op);
 //                    fct = end − start, throughput = 8·bytes / fct.
 //   links.csv      : every port that carried bytes, ascending port id;
-//                    utilization = 8·bytes / (rate · sim_end) with sim_end = RunRecord::end.
+//                    utilization = 8·bytes / (rate · sim_end) with sim_end = RunRecord::end;
+//                    a last column `trims` (UET data packets cut to a header at that egress)
+//                    only when RunRecord::has_trims (packet tier, nic.transport = uet).
 //   timeseries.csv : RunRecord::series, by sample then series.
 #pragma once
 
