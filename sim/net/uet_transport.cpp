@@ -5,8 +5,10 @@
 // the number of lost bits set; in_flight >= 0.
 #include <algorithm>
 
+#include "core/config_error.hpp"
 #include "core/rng.hpp"
 #include "net/packet_net.hpp"
+#include "topology/failures.hpp"
 
 namespace rocesim::net {
 
@@ -256,6 +258,34 @@ void PacketNet::on_uet_rto(std::uint32_t id) {
 }
 
 // --- switch ---
+
+void PacketNet::init_uet() {
+  no_trim_.assign(fabric_.node_count(), false);
+  if (params_.uet.no_trim.empty()) return;
+  const std::vector<std::string> names = topology::node_names(fabric_);
+  for (std::size_t i = 0; i < params_.uet.no_trim.size(); ++i) {
+    const auto it = std::find(names.begin(), names.end(), params_.uet.no_trim[i]);
+    const auto node = static_cast<topology::NodeId>(it - names.begin());
+    if (it == names.end() || fabric_.node(node).role == topology::NodeRole::accelerator) {
+      throw ConfigError("", "/uet/no_trim/" + std::to_string(i), "no switch named \"" + params_.uet.no_trim[i] + "\"");
+    }
+    no_trim_[node] = true;
+  }
+}
+
+// A trimmed header at a switch: steered per hop like its data packet, in the control class, no MMU.
+void PacketNet::forward_trimmed(std::uint32_t pkt, topology::NodeId node) {
+  Packet& p = pool_[pkt];
+  ++p.hop;
+  const PortId out = p.steer == Steer::route ? route_ports_[route_begin_[p.route] + p.hop] : data_egress(pkt, node);
+  if (out == topology::kNone) {
+    ++counters_.drops;
+    pool_.release(pkt);
+    return;
+  }
+  enqueue(out, pkt);
+  try_transmit(out);
+}
 
 // The packet would overfill its egress class (or the MMU would drop it): forward its header in
 // the control class instead; it no longer holds MMU bytes.
