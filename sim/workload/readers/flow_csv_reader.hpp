@@ -40,6 +40,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "workload/workload_spec.hpp"
+
 namespace rocesim::workload {
 
 struct FlowRow {
@@ -71,6 +73,10 @@ FlowList parse_flow_csv(std::string text, const std::string& file_label);
 FlowList parse_flow_csv_file(const std::string& path);
 
 nlohmann::json flow_list_to_native(const FlowList& flows);
+// parse_workload(flow_list_to_native(flows), file), built directly: no JSON document (~865 B per
+// row) and no re-validation of what parse_flow_csv checked. The ops come deps-first (`order`), each
+// with at most one dep, so the topological order is the identity.
+WorkloadSpec flow_list_to_spec(const FlowList& flows, const std::string& file);
 // The native document as `dump(2)` prints it, streamed.
 void write_flow_list_native(const FlowList& flows, std::ostream& out);
 
