@@ -27,7 +27,7 @@
 // open-addressing id index of 4 B slots at ≤ 50 % load and, only when some `after` points forward,
 // 12 B of ordering arrays: ≤ ~110 B per row with the text. write_flow_list_native streams the native
 // document as text (byte-identical to flow_list_to_native(...).dump(2)) without building JSON, which
-// costs ~1 KB per op and is what `rocesim run` still does.
+// costs ~1 KB per op; `rocesim run` builds its WorkloadSpec with flow_list_to_spec, also without it.
 // Errors: ConfigError(file, "line N", message).
 // Thread safety: free functions without shared state.
 #pragma once
