@@ -3,14 +3,15 @@
 #
 # Fabrics (bench/a2a/): 3-tier Clos of 8 pods with a 1:7 aggregation tier (448 ranks: 8 x 56 with
 # 400G uplinks; 512 ranks: 8 x 64, one 457.14G uplink per aggregation switch, exactly 7:1;
-# 4,096 ranks: 8 x 512, 8 uplinks of 457.14G per aggregation switch), and for the packet cross-check
+# 4,096 ranks: 8 x 512, 8 uplinks of 457.14G per aggregation switch; the same shape at 512 and 1,024
+# ranks: 8 x 64 with 8 uplinks of 57.14G, 8 x 128 with 8 of 114.29G), and for the packet cross-check
 # a 1:1 rail-optimized 128-rank fabric and a 128-rank Clos with a 1:4 top tier.
 # Workloads (generated here): one all-to-all over every rank, 64 MiB per rank, with the default
 # algorithm (nccl) and with every peer in flight (pairwise, max_concurrent = n - 1).
 # Prints per run: CPU seconds (user + sys), peak RSS, the op's duration; REPEAT runs (default 3),
 # median printed last. Cut bound for the 1:7 fabrics: 7/8 * S * 7 / 50 GB/s = 8.221 ms.
 # Usage: scripts/bench_a2a.sh [SCENARIO...]   (default: clos448 clos512 xcheck)
-#   clos4096 (16.8 M transfers) is only run when named.
+#   clos512u, clos1024 and clos4096 (16.8 M transfers) are only run when named.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/rocesim
@@ -49,6 +50,10 @@ for s in "${scenarios[@]}"; do
     clos512)
       run "512-nccl" bench/a2a/clos3_8x64_1to7.json 512 fluid ""
       run "512-every-peer" bench/a2a/clos3_8x64_1to7.json 512 fluid "$(every 512)" ;;
+    clos512u)  # 8 uplinks per aggregation switch: ECMP spreads flows unevenly over them
+      run "512-nccl-8up" bench/a2a/clos3_8x64x8up_1to7.json 512 fluid "" ;;
+    clos1024)
+      run "1024-nccl" bench/a2a/clos3_8x128_1to7.json 1024 fluid "" ;;
     clos4096)
       run "4096-nccl" bench/a2a/clos3_8x512_1to7.json 4096 fluid "" ;;
     xcheck)

@@ -23,6 +23,7 @@ void register_convert(CLI::App& app, CommandContext& ctx);
 void register_run(CLI::App& app, CommandContext& ctx);
 void register_sweep(CLI::App& app, CommandContext& ctx);
 void register_topo(CLI::App& app, CommandContext& ctx);
+void register_traffic(CLI::App& app, CommandContext& ctx);
 
 // Adds `--max-memory SIZE` (core/memory_budget.hpp) to a subcommand; cli_options.cpp.
 void add_max_memory_option(CLI::App* cmd);

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   rocesim::app::register_run(app, ctx);
   rocesim::app::register_sweep(app, ctx);
   rocesim::app::register_topo(app, ctx);
+  rocesim::app::register_traffic(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

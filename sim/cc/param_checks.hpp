@@ -59,8 +59,14 @@ inline Rate positive_rate(JsonReader& r, std::string_view key, Rate fallback) {
 // A rate, or "auto" (returned as 0): the caller derives it from the QP's line rate.
 inline Rate rate_or_auto(JsonReader& r, std::string_view key, Rate fallback) {
   if (!r.has(key)) return fallback;
-  if (const nlohmann::json& v = r.raw(key); v.is_string() && v.get<std::string>() == "auto") return Rate{};
-  return r.rate(key);
+  const nlohmann::json& v = r.raw(key);
+  if (!v.is_string()) r.fail(key, "expected \"auto\" or a rate such as \"50Mbps\"");
+  if (v.get<std::string>() == "auto") return Rate{};
+  try {
+    return parse_rate(v.get<std::string>());
+  } catch (const UnitError& e) {
+    r.fail(key, std::string("expected \"auto\" or a rate: ") + e.what());
+  }
 }
 
 inline nlohmann::json rate_or_auto_json(Rate x) { return x.bps == 0 ? nlohmann::json("auto") : nlohmann::json(to_string(x)); }

@@ -5,7 +5,6 @@
 
 #include "core/config_error.hpp"
 #include "net/pfc_headroom.hpp"
-#include "topology/failures.hpp"
 
 namespace rocesim::net {
 
@@ -65,19 +64,7 @@ PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routi
   if (params_.nic.receiver == Receiver::reorder_tolerant || uet_) {
     rcv_words_ = static_cast<std::uint32_t>(params_.nic.reorder_window / 64);
   }
-  if (uet_) {
-    no_trim_.assign(fabric_.node_count(), false);
-    if (!params_.uet.no_trim.empty()) {
-      const std::vector<std::string> names = topology::node_names(fabric_);
-      for (std::size_t i = 0; i < params_.uet.no_trim.size(); ++i) {
-        const auto it = std::find(names.begin(), names.end(), params_.uet.no_trim[i]);
-        if (it == names.end() || fabric_.node(static_cast<NodeId>(it - names.begin())).role == NodeRole::accelerator) {
-          throw ConfigError("", "/uet/no_trim/" + std::to_string(i), "no switch named \"" + params_.uet.no_trim[i] + "\"");
-        }
-        no_trim_[static_cast<std::size_t>(it - names.begin())] = true;
-      }
-    }
-  }
+  if (uet_) init_uet();
   if (fabric_.endpoints() >= (1u << 24)) throw ConfigError("", "/fabric", "packet backend supports < 2^24 endpoints");
   const std::size_t np = fabric_.port_count();
   ports_.resize(np);
@@ -495,16 +482,8 @@ void PacketNet::on_arrive(std::uint32_t pkt) {
     on_switch_data(pkt, node);
     return;
   }
-  if (p.type == PacketType::trimmed) {  // a UET header: per-hop steering, control class, no MMU
-    ++p.hop;
-    const PortId out = p.steer == Steer::route ? route_ports_[route_begin_[p.route] + p.hop] : data_egress(pkt, node);
-    if (out == topology::kNone) {
-      ++counters_.drops;
-      pool_.release(pkt);
-      return;
-    }
-    enqueue(out, pkt);
-    try_transmit(out);
+  if (p.type == PacketType::trimmed) {
+    forward_trimmed(pkt, node);
     return;
   }
   // Control frames: forward in the control class, no MMU accounting.

@@ -319,6 +319,8 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   std::uint64_t sack_bitmap(std::uint32_t qp, std::uint32_t base) const;
   bool trims_at(topology::NodeId node) const { return uet_ && params_.uet.trimming && !no_trim_[node]; }
   void trim(std::uint32_t pkt, PortId out);
+  void init_uet();  // constructor part: uet.no_trim names resolved
+  void forward_trimmed(std::uint32_t pkt, topology::NodeId node);
   void send_control(std::uint32_t qp, PacketType type, std::uint32_t psn, const Packet* trigger);
   // A control frame of `qp` filled but not yet sent (callers may add fields), and its sending.
   std::uint32_t make_control(std::uint32_t qp, PacketType type, std::uint32_t psn, const Packet* trigger);

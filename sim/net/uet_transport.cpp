@@ -5,8 +5,10 @@
 // the number of lost bits set; in_flight >= 0.
 #include <algorithm>
 
+#include "core/config_error.hpp"
 #include "core/rng.hpp"
 #include "net/packet_net.hpp"
+#include "topology/failures.hpp"
 
 namespace rocesim::net {
 
@@ -74,15 +76,14 @@ void PacketNet::uet_sent(std::uint32_t id, std::uint32_t psn, std::uint32_t wire
 
 // --- receiver ---
 
+// Bits b .. b+63 of the receiver's placement bitmap (two words at most). Exact because every set
+// bit names a placed PSN in (rcv_next, rcv_next + W) and b + 63 < rcv_next + W (send_uet_ack).
 std::uint64_t PacketNet::sack_bitmap(std::uint32_t id, std::uint32_t base) const {
-  std::uint64_t bits = 0;
-  const Qp& q = qp_[id];
-  for (std::uint32_t i = 0; i < 64; ++i) {
-    const std::uint32_t s = base + i;
-    if (s >= q.rcv_high) break;
-    if (s >= q.rcv_next && s - q.rcv_next < rcv_words_ * 64 && placed(id, s)) bits |= std::uint64_t{1} << i;
-  }
-  return bits;
+  const std::uint32_t bit = base % (rcv_words_ * 64);
+  const std::uint64_t* w = rcv_bits_.data() + static_cast<std::size_t>(id) * rcv_words_;
+  const std::uint32_t k = bit / 64, o = bit % 64;
+  if (o == 0) return w[k];
+  return w[k] >> o | w[(k + 1) % rcv_words_] << (64 - o);
 }
 
 void PacketNet::send_uet_ack(std::uint32_t id, std::uint32_t psn, const Packet& trigger) {
@@ -257,6 +258,34 @@ void PacketNet::on_uet_rto(std::uint32_t id) {
 }
 
 // --- switch ---
+
+void PacketNet::init_uet() {
+  no_trim_.assign(fabric_.node_count(), false);
+  if (params_.uet.no_trim.empty()) return;
+  const std::vector<std::string> names = topology::node_names(fabric_);
+  for (std::size_t i = 0; i < params_.uet.no_trim.size(); ++i) {
+    const auto it = std::find(names.begin(), names.end(), params_.uet.no_trim[i]);
+    const auto node = static_cast<topology::NodeId>(it - names.begin());
+    if (it == names.end() || fabric_.node(node).role == topology::NodeRole::accelerator) {
+      throw ConfigError("", "/uet/no_trim/" + std::to_string(i), "no switch named \"" + params_.uet.no_trim[i] + "\"");
+    }
+    no_trim_[node] = true;
+  }
+}
+
+// A trimmed header at a switch: steered per hop like its data packet, in the control class, no MMU.
+void PacketNet::forward_trimmed(std::uint32_t pkt, topology::NodeId node) {
+  Packet& p = pool_[pkt];
+  ++p.hop;
+  const PortId out = p.steer == Steer::route ? route_ports_[route_begin_[p.route] + p.hop] : data_egress(pkt, node);
+  if (out == topology::kNone) {
+    ++counters_.drops;
+    pool_.release(pkt);
+    return;
+  }
+  enqueue(out, pkt);
+  try_transmit(out);
+}
 
 // The packet would overfill its egress class (or the MMU would drop it): forward its header in
 // the control class instead; it no longer holds MMU bytes.

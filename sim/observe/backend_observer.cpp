@@ -84,8 +84,10 @@ void collect_ports(const TransferBackend& backend, const TransferRecorder& recor
       r.ecn_marks = c.ecn_marks;
       r.drops = c.drops;
       r.max_queue_bytes = c.max_queue_bytes;
+      r.trims = c.trims;
     }
     record.has_pfc = record.has_ecn = record.has_drops = record.has_queues = true;
+    record.has_trims = packet->params().nic.transport == net::Transport::uet;
     return;
   }
   std::vector<double> bytes;
@@ -96,7 +98,7 @@ void collect_ports(const TransferBackend& backend, const TransferRecorder& recor
   }
   record.ports.resize(bytes.size());
   for (std::size_t p = 0; p < bytes.size(); ++p) record.ports[p].tx_bytes = bytes[p];
-  record.has_pfc = record.has_ecn = record.has_drops = record.has_queues = false;
+  record.has_pfc = record.has_ecn = record.has_drops = record.has_queues = record.has_trims = false;
 }
 
 }  // namespace rocesim::observe

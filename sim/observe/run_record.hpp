@@ -40,6 +40,7 @@ struct PortRecord {
   std::uint64_t ecn_marks = 0;
   std::uint64_t drops = 0;
   std::int64_t max_queue_bytes = 0;  // peak bytes queued at this egress
+  std::uint64_t trims = 0;           // UET data packets trimmed to a header here (when has_trims)
 };
 
 // Samples of selected ports every `interval` (utilization over the preceding interval, and the
@@ -86,6 +87,8 @@ struct RunRecord {
   bool has_ecn = false;
   bool has_drops = false;
   bool has_queues = false;               // max_queue_bytes and TimeSeries::queue_bytes are measured
+  bool has_trims = false;                // trims measured (packet tier with nic.transport = uet only, so
+                                         // RoCE reports keep their columns and keys)
   TimeSeries series;
   // Conservation: payload bytes handed to the backend and delivered by it.
   std::int64_t bytes_started = 0;

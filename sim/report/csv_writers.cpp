@@ -151,7 +151,8 @@ std::string links_csv(const observe::RunRecord& rec, const topology::Fabric& fab
       "port,from,to,tier,direction,rate[Gb/s],bytes[B],utilization,paused[us],pause_frames,"
       "longest_pause[us],"
       "ecn_marks,drops,"
-      "max_queue[B]\n";
+      "max_queue[B]";
+  out += rec.has_trims ? ",trims\n" : "\n";  // UET runs only: RoCE reports keep their columns
   const double end_s = rec.end.seconds();
   const std::vector<std::string> names = topology::node_names(fabric);
   for (topology::PortId p = 0; p < rec.ports.size() && p < fabric.port_count(); ++p) {
@@ -172,6 +173,7 @@ std::string links_csv(const observe::RunRecord& rec, const topology::Fabric& fab
     if (rec.has_drops) out += std::to_string(r.drops);
     out += ',';
     if (rec.has_queues) out += std::to_string(r.max_queue_bytes);
+    if (rec.has_trims) out += ',' + std::to_string(r.trims);
     out += '\n';
   }
   return out;

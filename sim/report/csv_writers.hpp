@@ -19,7 +19,9 @@
 //   links.csv      : every port that carried bytes, ascending port id;
 //                    utilization = 8·bytes / (rate · sim_end) with sim_end = RunRecord::end;
 //                    paused = total time a data class was paused, longest_pause = the longest
-//                    single pause of one class (XOFF to resume or expiry, refreshes included).
+//                    single pause of one class (XOFF to resume or expiry, refreshes included);
+//                    a last column `trims` (UET data packets cut to a header at that egress)
+//                    only when RunRecord::has_trims (packet tier, nic.transport = uet).
 //   timeseries.csv : RunRecord::series, by sample then series.
 #pragma once
 

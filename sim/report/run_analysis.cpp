@@ -144,8 +144,14 @@ json pfc_json(const topology::Fabric& f, const observe::RunRecord& r) {
 json drops_json(const observe::RunRecord& r) {
   if (!r.has_drops) return json{{"measured", false}, {"total", nullptr}};
   std::uint64_t total = 0;
-  for (const observe::PortRecord& p : r.ports) total += p.drops;
-  return json{{"measured", true}, {"total", total}};
+  std::uint64_t trimmed = 0;
+  for (const observe::PortRecord& p : r.ports) {
+    total += p.drops;
+    trimmed += p.trims;
+  }
+  json out{{"measured", true}, {"total", total}};
+  if (r.has_trims) out["trimmed"] = trimmed;  // UET: cut to a header, not dropped (not in total)
+  return out;
 }
 
 json conservation_json(const observe::RunRecord& r, std::int64_t bytes_expected) {

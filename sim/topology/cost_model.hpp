@@ -14,8 +14,17 @@
 //                     (tier t-1 ↔ tier t); scale-up links are not cables of the scale-out fabric
 //   transceivers_ℓ    2 · cables_ℓ (one per end)
 //   nic_ports         nic links
+//   "accelerator": {"cost": C, "power_w": W}   per accelerator (the module: GPU and its HBM)
+//   "server":      {"cost": C, "power_w": W}   per server, without its accelerators and NICs
+//                                               (CPUs, memory, fans, power conversion)
+//   "rack_servers": N       servers per rack (0 = no rack figures)
+//   "rack_budget_w": W      a rack's power budget, checked when given (0 = none)
 // Totals: cost = Σ_t billed ports_t · switch_port.cost + Σ_ℓ transceivers_ℓ · transceiver.cost +
-//   nic_ports · nic_port.cost, and likewise for power with power_w.
+//   nic_ports · nic_port.cost + accelerators · accelerator.cost + servers · server.cost, and
+//   likewise for power with power_w.
+// Rack (compute racks only; switches sit in network racks): with G accelerators and P NIC ports
+// per server, rack_power = N · (server.power_w + G · accelerator.power_w + P · (nic_port.power_w +
+//   transceiver.power_w)) — the NIC end of each NIC cable is in the rack; racks = ⌈servers / N⌉.
 // Thread safety: pure functions.
 #pragma once
 
@@ -41,6 +50,10 @@ struct CostSpec {
   PortPrice switch_port;
   PortPrice transceiver;
   PortPrice nic_port;
+  PortPrice accelerator;
+  PortPrice server;
+  std::uint32_t rack_servers = 0;
+  double rack_budget_w = 0;
   bool operator==(const CostSpec&) const = default;
 };
 
@@ -61,8 +74,14 @@ struct CostSummary {
   std::vector<CostTier> tiers;
   std::vector<CableLevel> cables;
   std::uint64_t nic_ports = 0;
+  std::uint64_t accelerators = 0;
+  std::uint64_t servers = 0;
   double cost = 0;
   double power_w = 0;
+  std::uint32_t rack_servers = 0;  // 0: no rack figures
+  std::uint64_t racks = 0;
+  double rack_power_w = 0;
+  double rack_budget_w = 0;        // 0: none given
 };
 
 // Reads the top-level "cost" object. Throws ConfigError naming the JSON path.

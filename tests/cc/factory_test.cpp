@@ -76,6 +76,10 @@ TEST_CASE("cc factory: out-of-range and unknown input is a ConfigError naming th
   CHECK(error_of(R"({"algorithm": "hpcc", "hpcc": {"eta": 0}})").find("/cc/hpcc/eta") != std::string::npos);
   CHECK(error_of(R"({"algorithm": "hpcc", "hpcc": {"eta": 1.01}})") != "");
   CHECK(error_of(R"({"algorithm": "hpcc", "hpcc": {"eta": 1}})") == "");  // eta = 1 is allowed
+  CHECK(error_of(R"({"algorithm": "hpcc", "hpcc": {"rate_ai": "fast"}})").find("/cc/hpcc/rate_ai: expected \"auto\" or a rate") !=
+        std::string::npos);
+  CHECK(error_of(R"({"algorithm": "timely", "timely": {"delta": 5}})").find("/cc/timely/delta") != std::string::npos);
+  CHECK(error_of(R"({"algorithm": "hpcc", "hpcc": {"expected_flows": 2}})").find("expected_flows") != std::string::npos);
   CHECK(error_of(R"({"dcqcn": {"alpha_interval": "-1us"}})").find("/cc/dcqcn/alpha_interval") != std::string::npos);
   CHECK(error_of(R"({"dcqcn": {"increase_interval": "0"}})").find("positive") != std::string::npos);
   CHECK(error_of(R"({"dcqcn": {"decrease_interval": 4}})") != "");  // a time needs its unit

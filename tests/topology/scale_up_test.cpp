@@ -191,3 +191,15 @@ TEST_CASE("scale_up JSON: shape and links_per_pair written only for a full mesh;
   bad["scale_up"]["size"] = 12;  // not whole servers of 8
   CHECK(error_path(bad) == "/scale_up/size");
 }
+
+TEST_CASE("rail-only on a full mesh rejects failures (relays through a mesh are not pruned)") {
+  json j{{"generator", "rail_only"},
+         {"server", {{"accelerators", 8}}},
+         {"scale_up", {{"size", 8}, {"shape", "full_mesh"}}},
+         {"rail_only", {{"units", 1}, {"servers_per_unit", 4}, {"spines_per_rail", 0}, {"rail_leaf", json::object()}}},
+         {"failures", json::array({json{{"link", {"acc0", "acc1"}}}})}};
+  CHECK(error_path(j) == "/failures");
+  j["scale_up"].erase("shape");  // switched: failures are fine
+  j["failures"] = json::array({json{{"link", {"acc0", "su0"}}}});
+  CHECK(error_path(j) == "(no error)");
+}

@@ -1,0 +1,73 @@
+// UET end to end (issue 18): `rocesim run --set nic.transport=uet` on a shipped topology, with
+// NSCC, in a pipe and under a pseudo-terminal; the report shows trims (links.csv `trims`,
+// summary drops.trimmed) for UET runs only; bad UET parameters exit 2 naming the key.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+
+using nlohmann::json;
+using rocesim::test::read_file;
+using rocesim::test::run_cli_in;
+using rocesim::test::run_cli_pty;
+using rocesim::test::scratch_dir;
+using rocesim::test::write_file;
+
+namespace {
+
+const std::string kFabric =
+    std::string("--topology '") + ROCESIM_SOURCE_DIR + "/topologies/leaf_spine_128.json' --backend packet";
+
+// 16 senders on all 8 leaves each send 1 MB to host 0 at once.
+std::string incast(const std::string& dir) {
+  std::string csv = "id,src,dst,bytes,start_us,after\n";
+  for (int i = 1; i <= 16; ++i) csv += std::to_string(i) + "," + std::to_string(8 * i - 1) + ",0,1000000,0,\n";
+  write_file(dir + "/incast.csv", csv);
+  return dir + "/incast.csv";
+}
+
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+}  // namespace
+
+TEST_CASE("rocesim run --set nic.transport=uet: lossy, trimmed not dropped, trims reported; RoCE reports unchanged") {
+  const std::string dir = scratch_dir("uet-incast");
+  const std::string work = " --workload '" + incast(dir) + "'";
+  REQUIRE(run_cli_in(dir, "run --quiet " + kFabric + work +
+                              " --set nic.transport=uet --set cc.algorithm=nscc --out uet") == 0);
+  const json s = json::parse(read_file(dir + "/uet/summary.json"));
+  const json& params = s["effective_config"]["backend"]["params"];
+  CHECK(params["nic"]["transport"] == "uet");
+  CHECK(params["uet"]["trimming"] == true);
+  CHECK(params["cc"]["algorithm"] == "nscc");
+  CHECK(s["conservation"]["ok"] == true);
+  CHECK(s["pfc"]["pause_frames"] == 0);  // no PFC on the UET class
+  CHECK(s["drops"]["total"] == 0);       // trimmed, never dropped
+  CHECK(s["drops"]["trimmed"].get<long>() >= 0);
+  CHECK(first_line(read_file(dir + "/uet/links.csv")).ends_with(",max_queue[B],trims"));
+  // The same incast over RoCE: no transport key, no uet block, no trims column or key.
+  REQUIRE(run_cli_in(dir, "run --quiet " + kFabric + work + " --out roce") == 0);
+  const json r = json::parse(read_file(dir + "/roce/summary.json"));
+  CHECK_FALSE(r["effective_config"]["backend"]["params"]["nic"].contains("transport"));
+  CHECK_FALSE(r["effective_config"]["backend"]["params"].contains("uet"));
+  CHECK_FALSE(r["drops"].contains("trimmed"));
+  CHECK(first_line(read_file(dir + "/roce/links.csv")).ends_with(",max_queue[B]"));
+}
+
+TEST_CASE("rocesim run with UET under a pseudo-terminal, and bad UET parameters exit 2") {
+  const std::string dir = scratch_dir("uet-pty");
+  const rocesim::test::PtyResult p =
+      run_cli_pty("run " + kFabric + " --workload '" + incast(dir) + "' --set nic.transport=uet --out '" + dir + "/out'", 60);
+  CHECK_FALSE(p.timed_out);
+  CHECK(p.exit_code == 0);
+  CHECK(p.output.find("report:") != std::string::npos);
+  CHECK(run_cli_in(dir, "run --quiet --backend packet --set nic.transport=uet --set uet.trim_threshold=1B") == 2);
+  CHECK(read_file(dir + "/stderr.txt").find("error: --set: /backend/uet/trim_threshold: ") == 0);
+  CHECK(run_cli_in(dir, "run --quiet --backend packet --set uet.trimming=false") == 2);
+  CHECK(read_file(dir + "/stderr.txt").find("nic.transport") != std::string::npos);
+  CHECK(run_cli_in(dir, "run --quiet --backend packet --set cc.algorithm=nscc") == 2);
+  CHECK(read_file(dir + "/stderr.txt").find("/backend/cc/algorithm") != std::string::npos);
+}
