@@ -60,6 +60,7 @@
 #include "topology/failures.hpp"
 #include "topology/topology.hpp"
 #include "workload/lower_workload.hpp"
+#include "workload/readers/flow_csv_reader.hpp"
 #include "workload/trace_import.hpp"
 
 namespace rocesim::app {
@@ -345,18 +346,24 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   const routing::RoutingParams rp = read_routing(routing_doc, opt.seed);
   const routing::Router router(fabric, rp);
   // Workload → lowered DAG.
-  nlohmann::json wdoc;
-  std::string wfile = opt.workload;
-  if (opt.workload.empty()) {
-    wdoc = workload::default_workload_json(fabric.endpoints());
-    wfile = "<built-in default workload>";
-  } else {
-    wdoc = workload::load_workload_document(opt.workload);
-    const std::string note = workload::import_report_summary(wdoc);
-    if (!note.empty() && !opt.quiet) std::cerr << note << '\n';
-  }
-  for (const auto& o : workload_overrides) apply_override(wdoc, o);
-  const workload::WorkloadSpec wspec = workload::parse_workload(wdoc, wfile);
+  const std::string wfile = opt.workload.empty() ? std::string("<built-in default workload>") : opt.workload;
+  // The document lives only until it is parsed (a flow list of 1 M rows is ~0.9 GB of JSON); a
+  // flow-list CSV without workload.* overrides skips it altogether.
+  const workload::WorkloadSpec wspec = [&] {
+    if (!opt.workload.empty() && workload_overrides.empty() && workload::detect_trace_format(opt.workload) == "flows") {
+      return workload::flow_list_to_spec(workload::parse_flow_csv_file(opt.workload), wfile);
+    }
+    nlohmann::json wdoc;
+    if (opt.workload.empty()) {
+      wdoc = workload::default_workload_json(fabric.endpoints());
+    } else {
+      wdoc = workload::load_workload_document(opt.workload);
+      const std::string note = workload::import_report_summary(wdoc);
+      if (!note.empty() && !opt.quiet) std::cerr << note << '\n';
+    }
+    for (const auto& o : workload_overrides) apply_override(wdoc, o);
+    return workload::parse_workload(wdoc, wfile);
+  }();
   const workload::LoweredWorkload lowered = workload::lower_workload(wspec, fabric);
   // Failures may cut endpoints off: every job's ranks must reach each other before anything runs,
   // at time zero and after every instant of the failure schedule.

@@ -322,6 +322,7 @@ void PacketNet::enqueue(PortId port, std::uint32_t pkt) {
     lose(port, pkt);
     return;
   }
+  touch(port, ps);
   Packet& p = pool_[pkt];
   const std::size_t c = p.cls;
   p.next = kNoPacket;
@@ -435,6 +436,7 @@ void PacketNet::try_transmit(PortId port) {
   if (pkt == kNoPacket) return;
   Packet& p = pool_[pkt];
   p.from_port = port;
+  touch(port, ps);
   ps.tx_bytes += p.wire;
   ++ps.tx_packets;
   ps.busy_until = now + serialization(ps, p.wire);
@@ -516,6 +518,7 @@ void PacketNet::on_pause_frame(std::uint32_t pkt) {
   }
   ++pc.pauses_received;
   pc.first_pause_received = std::min(pc.first_pause_received, now);
+  touch(target, ps);
   if (!(ps.paused_mask >> cls & 1)) {
     ps.paused_mask = static_cast<std::uint8_t>(ps.paused_mask | (1u << cls));
     ps.pause_began[c] = now;

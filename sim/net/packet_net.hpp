@@ -130,6 +130,10 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   // Time port p's data classes have been paused by PFC up to now(), pauses in progress included
   // (summed over classes, as PortCounters::paused_time).
   Time paused_time_now(PortId p) const;
+  // Every port that has queued, sent or been paused by now, in first-touch order: the others
+  // read 0 in serialized_bytes, queue_bytes and paused_time_now, so a sampler on a large fabric
+  // reads only these (a few per flow) instead of every port.
+  std::span<const PortId> touched_ports() const { return touched_ports_; }
   const StallReport& stall() const { return stall_; }
   // A readable account of the stall: time, active QPs and each paused port as "node a -> node b".
   std::string stall_message() const;
@@ -183,6 +187,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
     std::uint8_t watchdog_off = 0;   // classes that ignore pause (PFC watchdog tripped)
     std::uint8_t dwrr_cursor = 0;
     bool dwrr_credited = false;      // the class under the cursor got this visit's quantum
+    bool touched = false;            // listed in touched_ports_ (queued, sent or was paused)
     TimerId pause_end{};             // earliest pause expiry (made on first pause; cancelled
                                      // when no class is paused, so it never outlives the run)
     Rate rate{};
@@ -327,6 +332,13 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   static std::uint64_t route_key(std::uint32_t src, std::uint32_t dst, std::uint32_t qp_number);
   // link_change.cpp: timed failures
   void lose(PortId port, std::uint32_t pkt);  // a frame lost to port's link going down
+  // Lists the port in touched_ports_ the first time it queues, sends or is paused (one branch
+  // on the hot path; the push happens once per port per run).
+  void touch(PortId port, PortState& ps) {
+    if (ps.touched) return;
+    ps.touched = true;
+    touched_ports_.push_back(port);
+  }
   void take_down(PortId port);
   void set_port_rate(PortId port, Rate rate);
   void reroute_active_qps();
@@ -345,6 +357,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   std::uint32_t telemetry_bytes_;  // per hop, when the CC strategy wants telemetry
 
   std::vector<PortState> ports_;
+  std::vector<PortId> touched_ports_;  // see touched_ports(); each port once, on first touch
   std::vector<PortCounters> port_counters_;
   std::vector<IngressState> ingress_;  // index: upstream port * data_classes + prio
   std::vector<SwitchState> switches_;  // index: node id (accelerators unused)

@@ -18,6 +18,19 @@ class PacketProbe final : public PortProbe {
   void tx_bytes(std::span<double> out) const override {
     for (topology::PortId p = 0; p < out.size(); ++p) out[p] = net_.serialized_bytes(p);
   }
+  bool tracks_activity() const override { return true; }
+  std::span<const topology::PortId> active_ports() const override { return net_.touched_ports(); }
+  void tx_bytes_of(std::span<const topology::PortId> ports, std::span<double> out) const override {
+    for (const topology::PortId p : ports) out[p] = net_.serialized_bytes(p);
+  }
+  void paused_ps_of(std::span<const topology::PortId> ports, std::span<double> out) const override {
+    for (const topology::PortId p : ports) out[p] = static_cast<double>(net_.paused_time_now(p).ps);
+  }
+  void queue_bytes_of(std::span<const topology::PortId> ports, std::span<std::int64_t> out) const override {
+    if constexpr (kHasQueueBytes<Net>) {
+      for (const topology::PortId p : ports) out[p] = net_.queue_bytes(p);
+    }
+  }
   bool has_pauses() const override { return true; }
   void paused_ps(std::span<double> out) const override {
     for (topology::PortId p = 0; p < out.size(); ++p) out[p] = static_cast<double>(net_.paused_time_now(p).ps);

@@ -16,6 +16,7 @@ PortSampler::PortSampler(const topology::Fabric& fabric, const PortProbe& probe,
   const std::size_t ports = fabric.port_count();
   if (group_of_port_.size() != ports) throw std::logic_error("PortSampler: one group per port");
   queues_ = probe.has_queues();
+  selective_ = probe.tracks_activity();
   const std::size_t per_port_cap = ports > 0 ? config_.budget_cells / ports : config_.max_samples;
   per_port_ = per_port_cap >= config_.min_samples;
   width_ = per_port_ ? ports : group_names_.size();
@@ -50,20 +51,38 @@ void PortSampler::sample(Time now) {
   if (at_.size() == capacity_) merge_pairs();
 }
 
+// Brings active_ up to the probe's list: new ports are appended and merged in, so the list stays
+// ascending and a sample's sums run in the same order as a pass over every port.
+void PortSampler::read_active() {
+  const std::span<const topology::PortId> now = probe_.active_ports();
+  if (now.size() == active_.size()) return;
+  const std::size_t old = active_.size();
+  active_.insert(active_.end(), now.begin() + static_cast<std::ptrdiff_t>(old), now.end());
+  std::sort(active_.begin() + static_cast<std::ptrdiff_t>(old), active_.end());
+  std::inplace_merge(active_.begin(), active_.begin() + static_cast<std::ptrdiff_t>(old), active_.end());
+}
+
 void PortSampler::take(Time now) {
-  probe_.tx_bytes(cum_);
-  if (queues_) probe_.queue_bytes(qnow_);
+  if (selective_) {
+    read_active();
+    probe_.tx_bytes_of(active_, cum_);
+    if (queues_) probe_.queue_bytes_of(active_, qnow_);
+    if (pauses_) probe_.paused_ps_of(active_, paused_now_);
+  } else {
+    probe_.tx_bytes(cum_);
+    if (queues_) probe_.queue_bytes(qnow_);
+    if (pauses_) probe_.paused_ps(paused_now_);
+  }
   const std::size_t row = delta_.size();
   delta_.resize(row + width_, 0.0f);
   if (queues_) queue_.resize(row + width_, 0.0f);
-  if (pauses_) probe_.paused_ps(paused_now_);
   const std::size_t groups = group_names_.size(), trow = t_bytes_.size();
   t_bytes_.resize(trow + groups, 0.0);
   t_max_.resize(trow + groups, 0.0);
   t_queue_.resize(trow + groups, 0.0);
   t_paused_.resize(trow + groups, 0.0);
   const double dt_s = (now - last_at_).seconds();
-  for (std::size_t p = 0; p < cum_.size(); ++p) {
+  const auto add_port = [&](std::size_t p) {
     const std::size_t col = per_port_ ? p : group_of_port_[p];
     const double bytes = cum_[p] - last_[p];
     delta_[row + col] += static_cast<float>(bytes);
@@ -73,9 +92,20 @@ void PortSampler::take(Time now) {
     if (dt_s > 0.0 && port_bps_[p] > 0.0) t_max_[g] = std::max(t_max_[g], 8.0 * bytes / (port_bps_[p] * dt_s));
     if (queues_) t_queue_[g] += static_cast<double>(qnow_[p]);
     if (pauses_) t_paused_[g] += paused_now_[p] - last_paused_[p];
+  };
+  if (selective_) {
+    for (const topology::PortId p : active_) add_port(p);
+    // Only the active entries were written; copying them (not swapping the arrays) keeps last_
+    // right for ports that become active later (0 until then).
+    for (const topology::PortId p : active_) last_[p] = cum_[p];
+    if (pauses_) {
+      for (const topology::PortId p : active_) last_paused_[p] = paused_now_[p];
+    }
+  } else {
+    for (std::size_t p = 0; p < cum_.size(); ++p) add_port(p);
+    last_.swap(cum_);
+    if (pauses_) last_paused_.swap(paused_now_);
   }
-  last_.swap(cum_);
-  if (pauses_) last_paused_.swap(paused_now_);
   at_.push_back(now);
   last_at_ = now;
 }

@@ -19,7 +19,10 @@
 // Per-tier aggregates (TimeSeries::tier_*) are kept beside the per-port or per-group table, for
 // every group, at the same instants: Σ ΔB, max over ports of the interval's utilization, Σ queue
 // and Σ paused time per group (merged pairwise like the table: sums add, maxima take the max).
-// They cost O(ports) per sample, the same pass that reads the counters.
+// They cost O(ports) per sample, the same pass that reads the counters — O(active ports) when
+// the probe tracks activity (PortProbe::tracks_activity): ports idle so far read 0 and add
+// nothing, so only the ones that carried something are read, in ascending order as in the full
+// pass (same float sums, same output).
 // Interval: the first is SamplerConfig::interval, or 100 ns when automatic; doubling makes it
 // fit any run length.
 // Driving: the caller runs the simulator up to next_at() and calls sample() (run_pipeline.cpp
@@ -40,9 +43,29 @@
 namespace rocesim::observe {
 
 // A backend's per-port counters, read in bulk at sampling instants.
+// Ports that may be read selectively: a probe that tracks activity lists every port that can read
+// non-zero (tx, queue or paused) and the sampler reads only those, through the *_of calls, which
+// write out[p] for each listed p; the other ports hold 0 in every reading. Without it each sample
+// reads every port (a million on a 131k-GPU fabric, most of them idle for the whole run).
 class PortProbe {
  public:
   virtual ~PortProbe() = default;
+  virtual bool tracks_activity() const { return false; }
+  // Ports that have carried anything so far, any order, each once; the list only grows.
+  // REQUIRES: tracks_activity().
+  virtual std::span<const topology::PortId> active_ports() const { return {}; }
+  virtual void tx_bytes_of(std::span<const topology::PortId> ports, std::span<double> out) const {
+    (void)ports;
+    (void)out;
+  }
+  virtual void queue_bytes_of(std::span<const topology::PortId> ports, std::span<std::int64_t> out) const {
+    (void)ports;
+    (void)out;
+  }
+  virtual void paused_ps_of(std::span<const topology::PortId> ports, std::span<double> out) const {
+    (void)ports;
+    (void)out;
+  }
   // Cumulative bytes each port (index: PortId) has transmitted up to the simulator's now().
   virtual void tx_bytes(std::span<double> out) const = 0;
   virtual bool has_queues() const { return false; }
@@ -86,6 +109,7 @@ class PortSampler {
 
  private:
   void take(Time now);
+  void read_active();
   void merge_pairs();
   void fill_tiers(TimeSeries& ts) const;
 
@@ -106,6 +130,8 @@ class PortSampler {
   std::vector<double> last_;   // cumulative bytes per port at last_at_
   std::vector<double> cum_;    // scratch, per port
   std::vector<std::int64_t> qnow_;  // scratch, per port
+  bool selective_ = false;          // the probe tracks activity: read only active_
+  std::vector<topology::PortId> active_;  // the probe's active ports, ascending (summation order)
   // Per-tier aggregates, [sample * groups + g].
   bool pauses_ = false;
   std::vector<double> port_bps_;

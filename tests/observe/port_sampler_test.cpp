@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <bit>
 
 #include "../flow/leaf_spine_fixture.hpp"
@@ -203,4 +204,132 @@ TEST_CASE("per-tier aggregates: mean, max, total queue and paused time for every
   // Merging keeps totals: the whole run's paused time is 0.5·100 ns and 0.25·100 ns.
   CHECK(paused_a == doctest::Approx(0.05).epsilon(1e-6));
   CHECK(paused_b == doctest::Approx(0.025).epsilon(1e-6));
+}
+
+namespace {
+
+// Ports that start carrying at their own instant: port p sends load[p]·50 B/ns, queues 10·p B and
+// is paused pause_share[p] of the time from start[p] on (nothing before; start < 0 = never).
+// With `selective` it lists the started ports (first-touch order, not ascending) and counts the
+// port reads, as PacketNet's touched-port list does.
+class StartingProbe final : public observe::PortProbe {
+ public:
+  StartingProbe(const Time& now, std::vector<double> load, std::vector<std::int64_t> start_ns, bool selective)
+      : now_(now), load_(std::move(load)), start_ns_(std::move(start_ns)), selective_(selective) {}
+  double since_ps(std::size_t p) const {
+    if (start_ns_[p] < 0) return 0.0;
+    return std::max(0.0, static_cast<double>(now_.ps - start_ns_[p] * 1000));
+  }
+  bool started(std::size_t p) const { return start_ns_[p] >= 0 && now_.ps >= start_ns_[p] * 1000; }
+  double tx(std::size_t p) const { return load_[p] * 50.0 * since_ps(p) / 1000.0; }
+  std::int64_t queue(std::size_t p) const { return started(p) ? static_cast<std::int64_t>(10 * p) : 0; }
+  double paused(std::size_t p) const { return 0.25 * since_ps(p); }
+
+  void tx_bytes(std::span<double> out) const override {
+    for (std::size_t p = 0; p < out.size(); ++p) out[p] = tx(p);
+  }
+  bool has_queues() const override { return true; }
+  void queue_bytes(std::span<std::int64_t> out) const override {
+    for (std::size_t p = 0; p < out.size(); ++p) out[p] = queue(p);
+  }
+  bool has_pauses() const override { return true; }
+  void paused_ps(std::span<double> out) const override {
+    for (std::size_t p = 0; p < out.size(); ++p) out[p] = paused(p);
+  }
+  bool tracks_activity() const override { return selective_; }
+  std::span<const topology::PortId> active_ports() const override {
+    for (const topology::PortId p : order_) {
+      if (started(p) && std::find(active_.begin(), active_.end(), p) == active_.end()) active_.push_back(p);
+    }
+    return active_;
+  }
+  void tx_bytes_of(std::span<const topology::PortId> ports, std::span<double> out) const override {
+    reads_ += ports.size();
+    for (const topology::PortId p : ports) out[p] = tx(p);
+  }
+  void queue_bytes_of(std::span<const topology::PortId> ports, std::span<std::int64_t> out) const override {
+    for (const topology::PortId p : ports) out[p] = queue(p);
+  }
+  void paused_ps_of(std::span<const topology::PortId> ports, std::span<double> out) const override {
+    for (const topology::PortId p : ports) out[p] = paused(p);
+  }
+  std::vector<topology::PortId> order_;  // touch order of the ports that ever start
+  mutable std::size_t reads_ = 0;
+
+ private:
+  const Time& now_;
+  std::vector<double> load_;
+  std::vector<std::int64_t> start_ns_;
+  bool selective_;
+  mutable std::vector<topology::PortId> active_;
+};
+
+observe::TimeSeries starting_run(const topology::Fabric& f, bool selective, std::size_t budget, std::size_t* reads) {
+  std::vector<double> load(f.port_count(), 0.0);
+  std::vector<std::int64_t> start(f.port_count(), -1);
+  load[9] = 1.0;   // from 0
+  start[9] = 0;
+  load[3] = 1.0;   // from 35 ns: touched after port 9, so the probe's list is not ascending
+  start[3] = 35;
+  load[12] = 0.5;  // from 35 ns too
+  start[12] = 35;
+  std::vector<std::uint32_t> group(f.port_count(), 1);
+  for (topology::PortId p = 0; p < 8; ++p) group[p] = 0;
+  Time now{};
+  StartingProbe probe(now, load, start, selective);
+  probe.order_ = {9, 12, 3};
+  SamplerConfig cfg;
+  cfg.interval = Time::from_ns(10);
+  cfg.max_samples = 4;
+  cfg.budget_cells = budget;
+  PortSampler s(f, probe, cfg, group, {"a", "b"});
+  for (int i = 0; i < 6; ++i) {
+    now = s.next_at();
+    s.sample(now);
+  }
+  now = Time::from_ns(100);
+  observe::TimeSeries ts = s.finish(now);
+  *reads = probe.reads_;
+  return ts;
+}
+
+void same_series(const observe::TimeSeries& a, const observe::TimeSeries& b) {
+  CHECK(a.at == b.at);
+  CHECK(a.ports == b.ports);
+  CHECK(a.tiers == b.tiers);
+  CHECK(a.utilization == b.utilization);
+  CHECK(a.queue_bytes == b.queue_bytes);
+  CHECK(a.tier_names == b.tier_names);
+  CHECK(a.tier_mean_utilization == b.tier_mean_utilization);
+  CHECK(a.tier_max_utilization == b.tier_max_utilization);
+  CHECK(a.tier_queue_bytes == b.tier_queue_bytes);
+  CHECK(a.tier_paused_us == b.tier_paused_us);
+}
+
+}  // namespace
+
+TEST_CASE("a probe that lists its active ports is read only there, with a series identical to the full pass") {
+  const topology::Fabric f = leaf_spine(2, 2, 2);  // 16 ports of 400 Gb/s
+  for (const std::size_t budget : {std::size_t{8} << 20, std::size_t{16}}) {  // per-port, then per-group
+    CAPTURE(budget);
+    std::size_t full_reads = 0, sparse_reads = 0;
+    const observe::TimeSeries full = starting_run(f, false, budget, &full_reads);
+    const observe::TimeSeries sparse = starting_run(f, true, budget, &sparse_reads);
+    same_series(full, sparse);
+    // Samples at 10, 20, 30 ns read port 9 only; 40, 60, 80 and the final 100 ns read 3 ports:
+    // 3·1 + 4·3 = 15 reads instead of 7·16 = 112.
+    CHECK(sparse_reads == 15);
+    if (budget > 16) {
+      // Port 3 carries 50 B/ns from 35 to 100 ns = 3250 B: Σ_k u_k · 50 B/ns · Δt_k.
+      REQUIRE(sparse.ports == std::vector<topology::PortId>{3, 9, 12});
+      double bytes = 0.0;
+      for (std::size_t k = 0; k < sparse.at.size(); ++k) {
+        const double dt_ns = static_cast<double>((sparse.at[k] - (k ? sparse.at[k - 1] : Time{})).ps) / 1000.0;
+        bytes += sparse.utilization[k * 3] * 50.0 * dt_ns;
+      }
+      CHECK(bytes == doctest::Approx(3250.0).epsilon(1e-6));
+    } else {
+      REQUIRE_FALSE(sparse.tiers.empty());
+    }
+  }
 }

@@ -226,3 +226,36 @@ TEST_CASE("flow CSV: a row costs one 64 B record (reserved once, never doubled) 
   CHECK(flows.rows.capacity() <= 10000 + 3);  // lines counted up front: comment, header, rows, last
   CHECK(flows.order.empty());                 // all `after`s point back: no ordering arrays
 }
+
+TEST_CASE("flow CSV: the direct WorkloadSpec equals parsing the native document, paths and order included") {
+  // Same rows as above: z waits for y (forward), w for z; so the deps-first order is y z x w v and
+  // the topological order is the identity 0..4.
+  const std::string csv =
+      "qp,id,src,dst,bytes,start_us,after\n"
+      "1,z,0,1,8,,y\n"
+      "2,y,1,2,9,0.000001,\n"
+      "3,x,2,0,10,1000000,\n"
+      "4,w,2,1,11,,z\n"
+      "5,v,0,2,12,1.5,\n";
+  const FlowList flows = parse_flow_csv(csv, "f.csv");
+  const WorkloadSpec direct = flow_list_to_spec(flows, "f.csv");
+  const WorkloadSpec parsed = parse_workload(flow_list_to_native(flows), "f.csv");
+  CHECK(to_json(direct) == to_json(parsed));
+  CHECK(direct.name == parsed.name);
+  CHECK(direct.file == parsed.file);
+  REQUIRE(direct.jobs.size() == 1);
+  const JobSpec& a = direct.jobs[0];
+  const JobSpec& b = parsed.jobs[0];
+  CHECK(a.path == b.path);
+  CHECK(a.parallelism.dp == b.parallelism.dp);
+  CHECK(a.topo_order == std::vector<std::uint32_t>{0, 1, 2, 3, 4});
+  CHECK(a.topo_order == b.topo_order);
+  REQUIRE(a.ops.size() == b.ops.size());
+  for (std::size_t i = 0; i < a.ops.size(); ++i) {
+    CHECK(a.ops[i].path == b.ops[i].path);
+    CHECK(a.ops[i].start == b.ops[i].start);
+    CHECK(a.ops[i].qp == b.ops[i].qp);
+  }
+  CHECK(a.ops[0].id == "fy");
+  CHECK(a.ops[0].start == rocesim::Time::from_ps(1));  // 0.000001 us = 1 ps
+}

@@ -346,6 +346,34 @@ void write_flow_list_native(const FlowList& flows, std::ostream& out) {
   out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
 }
 
+WorkloadSpec flow_list_to_spec(const FlowList& flows, const std::string& file) {
+  WorkloadSpec spec;
+  spec.file = file;
+  spec.name = flows.name;
+  JobSpec& job = spec.jobs.emplace_back();
+  job.name = "flows";
+  job.path = "/jobs/0";
+  job.world_size = flows.world_size;
+  job.parallelism.dp = job.world_size;
+  job.ops.reserve(flows.size());
+  job.topo_order.reserve(flows.size());
+  for (std::size_t k = 0; k < flows.size(); ++k) {
+    const FlowRow& f = flows.at_position(k);
+    OpSpec& op = job.ops.emplace_back();
+    op.id = flow_op_id(flows.id(f));
+    op.type = OpType::send;
+    op.path = "/jobs/0/ops/" + std::to_string(k);
+    op.bytes = Bytes{f.bytes};
+    op.qp = f.qp;
+    op.src = f.src;
+    op.dst = f.dst;
+    if (f.start_ps >= 0) op.start = Time::from_ps(f.start_ps);
+    if (f.after != kNone) op.deps.push_back(flow_op_id(flows.id(flows.rows[f.after])));
+    job.topo_order.push_back(static_cast<std::uint32_t>(k));
+  }
+  return spec;
+}
+
 nlohmann::json read_flow_csv(const std::string& path) { return flow_list_to_native(parse_flow_csv_file(path)); }
 
 nlohmann::json read_flow_csv_text(const std::string& text, const std::string& file_label) {

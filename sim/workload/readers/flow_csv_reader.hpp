@@ -27,7 +27,7 @@
 // open-addressing id index of 4 B slots at ≤ 50 % load and, only when some `after` points forward,
 // 12 B of ordering arrays: ≤ ~110 B per row with the text. write_flow_list_native streams the native
 // document as text (byte-identical to flow_list_to_native(...).dump(2)) without building JSON, which
-// costs ~1 KB per op and is what `rocesim run` still does.
+// costs ~1 KB per op; `rocesim run` builds its WorkloadSpec with flow_list_to_spec, also without it.
 // Errors: ConfigError(file, "line N", message).
 // Thread safety: free functions without shared state.
 #pragma once
@@ -39,6 +39,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "workload/workload_spec.hpp"
 
 namespace rocesim::workload {
 
@@ -71,6 +73,10 @@ FlowList parse_flow_csv(std::string text, const std::string& file_label);
 FlowList parse_flow_csv_file(const std::string& path);
 
 nlohmann::json flow_list_to_native(const FlowList& flows);
+// parse_workload(flow_list_to_native(flows), file), built directly: no JSON document (~865 B per
+// row) and no re-validation of what parse_flow_csv checked. The ops come deps-first (`order`), each
+// with at most one dep, so the topological order is the identity.
+WorkloadSpec flow_list_to_spec(const FlowList& flows, const std::string& file);
 // The native document as `dump(2)` prints it, streamed.
 void write_flow_list_native(const FlowList& flows, std::ostream& out);
 
