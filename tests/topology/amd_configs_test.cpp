@@ -8,21 +8,12 @@
 #include "topology/cost_model.hpp"
 #include "topology/scale_up.hpp"
 #include "topology/topology.hpp"
+#include "shipped_config_helpers.hpp"
 
 using namespace rocesim;
 using namespace rocesim::topology;
-
-namespace {
-
-std::string config(const std::string& name) { return std::string(ROCESIM_SOURCE_DIR) + "/topologies/" + name; }
-
-std::size_t count_switches(const Fabric& f, int tier) {
-  std::size_t n = 0;
-  for (const Node& node : f.nodes()) n += node.role == NodeRole::fabric_switch && node.tier == tier;
-  return n;
-}
-
-}  // namespace
+using rocesim::topology::testing::config;
+using rocesim::topology::testing::count_switches;
 
 TEST_CASE("mi300x_rail_8k: 16 units × 64 servers × 8 = 8,192 on 128-port switches, 8-GPU meshes of 512 Gb/s") {
   const TopologySpec spec = load_topology_file(config("mi300x_rail_8k.json"));

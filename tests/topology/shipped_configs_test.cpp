@@ -6,21 +6,12 @@
 
 #include "routing/router.hpp"
 #include "topology/topology.hpp"
+#include "shipped_config_helpers.hpp"
 
 using namespace rocesim;
 using namespace rocesim::topology;
-
-namespace {
-
-std::string config(const std::string& name) { return std::string(ROCESIM_SOURCE_DIR) + "/topologies/" + name; }
-
-std::size_t count_switches(const Fabric& f, int tier) {
-  std::size_t n = 0;
-  for (const Node& node : f.nodes()) n += node.role == NodeRole::fabric_switch && node.tier == tier;
-  return n;
-}
-
-}  // namespace
+using rocesim::topology::testing::config;
+using rocesim::topology::testing::count_switches;
 
 TEST_CASE("every shipped topology builds and is connected") {
   std::size_t seen = 0;

@@ -1,7 +1,6 @@
 // Chakra reader: traces written here by a small protobuf encoder (plain and gzip) round-trip into the
 // expected native ops; corrupt, truncated and inconsistent traces fail with file and record.
 #include <doctest/doctest.h>
-#include <zlib.h>
 
 #include <filesystem>
 #include <functional>
@@ -14,27 +13,15 @@
 #include "workload/readers/chakra_reader.hpp"
 #include "workload/trace_import.hpp"
 #include "chakra_test_encoder.hpp"
+#include "gzip_for_tests.hpp"
 
 using nlohmann::json;
 using rocesim::ConfigError;
 using namespace rocesim::workload;
 using namespace rocesim::test::chakra_encoder;
+using rocesim::test::gzip;
 
 namespace {
-
-std::string gzip(const std::string& in) {
-  z_stream zs{};
-  REQUIRE(deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&zs, in.size()) + 32, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
 
 std::string scratch(const std::string& name) {
   const auto dir = std::filesystem::path(ROCESIM_BINARY_DIR) / "test-scratch" / name;

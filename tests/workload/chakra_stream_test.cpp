@@ -2,12 +2,12 @@
 // bad trace fails at its first bad record however much it would inflate to, records that straddle
 // the 64 KiB read chunks decode exactly, and the decoded nodes are held to the memory limit.
 #include <doctest/doctest.h>
-#include <zlib.h>
 
 #include <string>
 #include <vector>
 
 #include "chakra_test_encoder.hpp"
+#include "gzip_for_tests.hpp"
 #include "core/config_error.hpp"
 #include "core/memory_budget.hpp"
 #include "workload/readers/chakra_reader.hpp"
@@ -16,22 +16,9 @@ using rocesim::ConfigError;
 using rocesim::MemoryLimitError;
 using namespace rocesim::workload;
 using namespace rocesim::test::chakra_encoder;
+using rocesim::test::gzip;
 
 namespace {
-
-std::string gzip_member(const std::string& in) {
-  z_stream zs{};
-  REQUIRE(deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&zs, in.size()) + 32, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
 
 // A chain of `count` compute nodes (ids 1..count, each waiting for the previous).
 std::string chain_trace(std::uint64_t count) {
@@ -60,11 +47,11 @@ TEST_CASE("chakra stream: records straddling the 64 KiB chunks decode exactly, p
   CHECK(a.nodes[4999].id == 5000);
   CHECK(a.nodes[4999].data_deps == std::vector<std::uint64_t>{4999});
   CHECK(a.nodes[4999].record == 5000);
-  const ChakraRankTrace b = decode_chakra_bytes(gzip_member(plain), "g.0.et");
+  const ChakraRankTrace b = decode_chakra_bytes(gzip(plain), "g.0.et");
   REQUIRE(b.nodes.size() == 5000);
   CHECK(b.nodes[2500].id == 2501);
   // Concatenated gzip members are one stream (as gunzip reads them): split mid-record.
-  const std::string two = gzip_member(plain.substr(0, 100001)) + gzip_member(plain.substr(100001));
+  const std::string two = gzip(plain.substr(0, 100001)) + gzip(plain.substr(100001));
   const ChakraRankTrace c = decode_chakra_bytes(two, "two.0.et");
   REQUIRE(c.nodes.size() == 5000);
   CHECK(c.nodes[4999].duration_micros == 1);
@@ -74,7 +61,7 @@ TEST_CASE("chakra stream: a duplicate id or an oversized record fails at that re
   // Record 2 repeats node id 7, then 64 MiB of zeros follow (64 KiB compressed): the error names
   // record 2 and the first record that held the id.
   std::string dup = encode_trace({comp(7, 1), comp(7, 1)});
-  const std::string gz = gzip_member(dup) + gzip_member(std::string(64u << 20, '\0'));
+  const std::string gz = gzip(dup) + gzip(std::string(64u << 20, '\0'));
   CHECK(gz.size() < (1u << 20));
   const std::string msg = error_of(gz);
   CHECK(msg == "s.0.et: record 2: node 7: duplicate node id (also record 1)");
@@ -88,12 +75,12 @@ TEST_CASE("chakra stream: a duplicate id or an oversized record fails at that re
   std::string at_cap = encode_trace({});
   put_varint(at_cap, std::uint64_t{64} << 20);
   at_cap += "xyz";
-  CHECK(error_of(gzip_member(at_cap)).find("truncated: needs 67108864 bytes, only 3 left in a Node record") !=
+  CHECK(error_of(gzip(at_cap)).find("truncated: needs 67108864 bytes, only 3 left in a Node record") !=
         std::string::npos);
   // Zeros are empty records: record 0 an empty GlobalMetadata, 1 node id 0, 2 node id 0 again.
-  CHECK(error_of(gzip_member(std::string(1u << 20, '\0'))) == "s.0.et: record 2: node 0: duplicate node id (also record 1)");
+  CHECK(error_of(gzip(std::string(1u << 20, '\0'))) == "s.0.et: record 2: node 0: duplicate node id (also record 1)");
   // A gzip cut in the middle is still a truncated stream, found when the decoder reaches the cut.
-  const std::string whole = gzip_member(chain_trace(3000));
+  const std::string whole = gzip(chain_trace(3000));
   CHECK(error_of(whole.substr(0, whole.size() / 2)).find("truncated gzip stream") != std::string::npos);
   CHECK(error_of(whole + "junk").find("corrupt gzip stream") != std::string::npos);
 }

@@ -7,30 +7,12 @@ using namespace rocesim;
 using namespace rocesim::workload;
 using rocesim::test::kNic;
 using rocesim::test::kScaleUp;
+using rocesim::test::lower_one;
 
 namespace {
 
 constexpr Time kAlpha = Time::from_us(1);  // 2 hops × 500 ns on the star fabric
 
-// Lowers one collective over ranks 0..n-1 (all ready at t = 0) into a finalized DAG.
-TransferDag lower_one(CollectiveKind kind, Algorithm alg, std::uint32_t n, CollectiveArgs args,
-                      const topology::Fabric* f = nullptr) {
-  TransferDag dag;
-  const auto ranks = test::identity(n);
-  std::vector<std::uint32_t> node_of(n), rail_of(n);
-  if (f != nullptr) {
-    for (std::uint32_t e = 0; e < n; ++e) {
-      node_of[e] = f->node(e).scale_up_domain;
-      rail_of[e] = f->node(e).local_index;
-    }
-  }
-  const std::vector<NodeIndex> ready(n, kNoNode);
-  std::vector<NodeIndex> done;
-  lower_collective(dag, kind, alg, ranks, args, Locality{node_of, rail_of}, ready, done);
-  dag.add_join(0, done);
-  dag.finalize();
-  return dag;
-}
 
 Time ser(std::int64_t bytes, Rate r = kNic) { return serialization_time(Bytes{bytes}, r); }
 

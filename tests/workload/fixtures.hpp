@@ -9,6 +9,7 @@
 #include "routing/router.hpp"
 #include "topology/fabric.hpp"
 #include "workload/analytic_backend.hpp"
+#include "workload/collectives.hpp"
 #include "workload/dag_executor.hpp"
 
 namespace rocesim::test {
@@ -66,6 +67,28 @@ inline RunResult run_analytic(const topology::Fabric& f, const workload::Transfe
   r.received.assign(ex.bytes_received().begin(), ex.bytes_received().end());
   r.finished = ex.finished();
   return r;
+}
+
+// Lowers one collective over ranks 0..n-1 (all ready at t = 0) into a finalized DAG.
+// f (optional) gives each rank's scale-up domain and rail, as lowering sees them on that fabric.
+inline workload::TransferDag lower_one(workload::CollectiveKind kind, workload::Algorithm alg, std::uint32_t n,
+                                      workload::CollectiveArgs args, const topology::Fabric* f = nullptr) {
+  using namespace workload;
+  TransferDag dag;
+  const auto ranks = identity(n);
+  std::vector<std::uint32_t> node_of(n), rail_of(n);
+  if (f != nullptr) {
+    for (std::uint32_t e = 0; e < n; ++e) {
+      node_of[e] = f->node(e).scale_up_domain;
+      rail_of[e] = f->node(e).local_index;
+    }
+  }
+  const std::vector<NodeIndex> ready(n, kNoNode);
+  std::vector<NodeIndex> done;
+  lower_collective(dag, kind, alg, ranks, args, Locality{node_of, rail_of}, ready, done);
+  dag.add_join(0, done);
+  dag.finalize();
+  return dag;
 }
 
 }  // namespace rocesim::test

@@ -42,20 +42,7 @@ topology::Fabric mesh_fabric(std::uint32_t servers, std::uint32_t gpus) {
 }
 
 TransferDag lower_on(const topology::Fabric& f, CollectiveKind kind, Algorithm alg, CollectiveArgs args) {
-  const std::uint32_t n = f.endpoints();
-  TransferDag dag;
-  const auto ranks = test::identity(n);
-  std::vector<std::uint32_t> node_of(n), rail_of(n);
-  for (std::uint32_t e = 0; e < n; ++e) {
-    node_of[e] = f.node(e).scale_up_domain;
-    rail_of[e] = f.node(e).local_index;
-  }
-  const std::vector<NodeIndex> ready(n, kNoNode);
-  std::vector<NodeIndex> done;
-  lower_collective(dag, kind, alg, ranks, args, Locality{node_of, rail_of}, ready, done);
-  dag.add_join(0, done);
-  dag.finalize();
-  return dag;
+  return test::lower_one(kind, alg, f.endpoints(), args, &f);
 }
 
 Time ser(std::int64_t bytes, Rate r = kMeshLink) { return serialization_time(Bytes{bytes}, r); }
