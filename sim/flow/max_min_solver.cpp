@@ -182,7 +182,9 @@ void MaxMinSolver::gather(bool repeat) {
   // The loops below are chains of dependent misses (member -> variable -> incidences ->
   // constraint); prefetching a few steps ahead overlaps them.
   constexpr std::size_t kAhead = 8;
-  for (ConstraintId c : dirty_) {
+  // D: every member re-fills. M: only the members recorded as bottlenecked there, and new
+  // variables, can change.
+  const auto take_members = [&](ConstraintId c, bool soft) {
     const Cons& k = cons_[c];
     const VarId* m = members(k);
     const std::uint32_t size = k.member_count;
@@ -191,28 +193,15 @@ void MaxMinSolver::gather(bool repeat) {
       if (j + kAhead < size) __builtin_prefetch(&vars_[m[j + kAhead]]);
       const VarId v = m[j];
       Var& var = vars_[v];
-      if (var.mark != round_) {
+      if (var.mark != round_ && (!soft || var.bottleneck == c || var.bottleneck == kNoId)) {
         var.mark = round_;
         f_.push_back(v);
         __builtin_prefetch(incs(var));
       }
     }
-  }
-  // M: only the members recorded as bottlenecked there, and new variables, can change.
-  for (ConstraintId c : soft_) {
-    const Cons& k = cons_[c];
-    const VarId* m = members(k);
-    const std::uint32_t size = k.member_count;
-    stats_.incidences += size;
-    for (std::uint32_t j = 0; j < size; ++j) {
-      if (j + kAhead < size) __builtin_prefetch(&vars_[m[j + kAhead]]);
-      Var& var = vars_[m[j]];
-      if (var.mark != round_ && (var.bottleneck == c || var.bottleneck == kNoId)) {
-        var.mark = round_;
-        f_.push_back(m[j]);
-      }
-    }
-  }
+  };
+  for (ConstraintId c : dirty_) take_members(c, false);
+  for (ConstraintId c : soft_) take_members(c, true);
   for (VarId v : extra_) {
     Var& var = vars_[v];
     if (var.mark != round_) {
