@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <tuple>
 
 #include "core/rng.hpp"
@@ -270,7 +271,14 @@ std::uint32_t Router::hash(NodeId node, const FlowKey& key) const {
   t[10] = static_cast<std::uint8_t>(key.dport >> 8);
   t[11] = static_cast<std::uint8_t>(key.dport);
   t[12] = 17;  // UDP
-  return crc32c(t.data(), t.size(), static_cast<std::uint32_t>(seed));
+  const std::uint32_t crc = crc32c(t.data(), t.size(), static_cast<std::uint32_t>(seed));
+  return std::rotr(crc, static_cast<int>(hash_offset(node)));
+}
+
+std::uint32_t Router::hash_offset(NodeId node) const {
+  const std::uint32_t base = static_cast<std::uint32_t>(seed_base_ >> 59);  // b in [0, 32)
+  if (!params_.per_switch_seed) return base;
+  return (base + 11u * fabric_.node(node).tier) % 32u;
 }
 
 PortId Router::select(NodeId node, const FlowKey& key) const {
