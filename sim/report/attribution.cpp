@@ -48,9 +48,13 @@ std::vector<json> add_link_findings(const AttributionInput& in, const std::vecto
   std::vector<json> candidates(in.ops.size());
   const Fabric& f = *in.fabric;
   std::vector<Time> starts, ends;
+  // Without re-runs only the critical links of ops with detail are reported (the collision
+  // verdict needs the re-runs): the other ops' loads are not measured at all.
+  std::vector<char> wanted;
   for (const OpInput& op : in.ops) {
     starts.push_back(op.network ? op.start : Time::max());
     ends.push_back(op.network ? op.end : Time::max());
+    wanted.push_back(in.rerun || op.detail ? 1 : 0);
   }
   // Only tiers whose hottest own port reaches kCollisionHotUtilization can be ECMP candidates.
   visit_op_link_loads(f, *in.router, *in.record, starts, ends, kCollisionHotUtilization, [&](std::size_t i, OpLinkLoad&& load) {
@@ -83,7 +87,7 @@ std::vector<json> add_link_findings(const AttributionInput& in, const std::vecto
                            {"hottest_utilization", tidy(worst->max_path_utilization)},
                            {"scope_mean_utilization", tidy(worst->mean_utilization)}};
     }
-  });
+  }, wanted);
   return candidates;
 }
 
