@@ -158,8 +158,10 @@ Fabric tier_nonblocking_fabric(const Fabric& f, const TierRatio& tier) {
 AttributionResult attribute(const AttributionInput& in) {
   AttributionResult res;
   const std::size_t n = in.ops.size();
-  res.op_fields.assign(n, json::object());
-  std::vector<json> attr(n, json::object());
+  res.op_fields.assign(n, json());
+  res.ideal_us.assign(n, NAN);
+  res.efficiency.assign(n, NAN);
+  std::vector<json> attr(n);
   const std::vector<TierRatio> ratios = tier_ratios(*in.fabric);
   std::vector<json> collision_candidates(n);
   std::vector<char> linked(n, 0);  // the op's window loads were measured
@@ -171,10 +173,12 @@ AttributionResult attribute(const AttributionInput& in) {
   for (std::size_t i = 0; i < n; ++i) {
     const std::optional<Time> d = main_time(in.ops[i]);
     if (!in.ops[i].network || !d || in.ops[i].lower_bound == Time::max()) continue;
-    res.op_fields[i]["ideal_us"] = tidy(in.ops[i].lower_bound.us());
+    res.ideal_us[i] = tidy(in.ops[i].lower_bound.us());
+    if (in.ops[i].detail) res.op_fields[i]["ideal_us"] = res.ideal_us[i];
     if (d->ps > 0) {
       efficiency[i] = static_cast<double>(in.ops[i].lower_bound.ps) / static_cast<double>(d->ps);
-      res.op_fields[i]["efficiency"] = tidy(efficiency[i]);
+      res.efficiency[i] = tidy(efficiency[i]);
+      if (in.ops[i].detail) res.op_fields[i]["efficiency"] = res.efficiency[i];
     }
   }
   if (in.rerun) {
@@ -203,7 +207,7 @@ AttributionResult attribute(const AttributionInput& in) {
       if (!in.ops[i].network || !d) continue;
       ++network_ops;
       const std::optional<Time> tnb = op_time(nonblocking, i);
-      if (tnb) res.op_fields[i]["nonblocking_us"] = tidy(tnb->us());
+      if (tnb && in.ops[i].detail) res.op_fields[i]["nonblocking_us"] = tidy(tnb->us());
       const std::optional<Time> tb = in.main_is_fluid ? d : op_time(*base, i);
       json speedups = json::object();
       std::optional<std::size_t> top;
