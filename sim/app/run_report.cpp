@@ -168,7 +168,7 @@ nlohmann::json build_run_summary(const RunFacts& facts, const workload::Workload
     json o{{"job", spec.jobs[rec.job].name}, {"iteration", rec.iteration}, {"id", op.id}, {"type", to_string(op.type)}};
     if (workload::is_collective(op.type)) {
       o["algorithm"] = to_string(op.algorithm);
-      o["group"] = op.ranks ? "explicit" : op.group;
+      o["group"] = op.args().ranks ? "explicit" : op.args().group;
     }
     o["groups"] = rec.groups;
     o["group_size"] = rec.group_size;

@@ -51,7 +51,6 @@ class JobLowering {
 
   void run(std::uint32_t rank_offset) {
     offset_ = rank_offset;
-    for (std::uint32_t k = 0; k < job_.ops.size(); ++k) op_index_.emplace(job_.ops[k].id, k);
     NodeIndex iteration_start = kNoNode;
     std::vector<NodeIndex> op_end(job_.ops.size(), kNoNode), ends;
     // The job's start and, per iteration, its latest op start offset lie on one chain of delays.
@@ -70,10 +69,10 @@ class JobLowering {
         const OpSpec& op = job_.ops[i];
         const auto record = static_cast<std::uint32_t>(out_.ops.size());
         out_.ops.push_back(OpRecord{job_index_, it, i, 0, 0, 0, 0});
-        std::vector<NodeIndex> deps{iteration_start};
-        if (op.start) deps[0] = out_.dag.add_delay(*op.start, kNoRank, kNoOp, {iteration_start});
-        for (const std::string& d : op.deps) deps.push_back(op_end[op_index_.at(d)]);
-        const NodeIndex start = out_.dag.add_join(record, deps);
+        deps_.assign(1, iteration_start);
+        if (op.start) deps_[0] = out_.dag.add_delay(*op.start, kNoRank, kNoOp, {iteration_start});
+        for (std::uint32_t d : job_.deps_of(i)) deps_.push_back(op_end[d]);
+        const NodeIndex start = out_.dag.add_join(record, deps_);
         const std::size_t before = out_.dag.size(), transfers_before = out_.dag.transfer_count();
         done_all_.clear();
         lower_op(op, record, start);
@@ -94,19 +93,21 @@ class JobLowering {
 
  private:
   [[noreturn]] void fail(const OpSpec& op, const std::string& key, const std::string& msg) const {
-    throw ConfigError(spec_.file, op.path + (key.empty() ? "" : "/" + key), msg);
+    const auto index = static_cast<std::size_t>(&op - job_.ops.data());
+    throw ConfigError(spec_.file, op_path(job_, index) + (key.empty() ? "" : "/" + key), msg);
   }
 
   // The op's communicators as global ranks.
   const std::vector<std::vector<std::uint32_t>>& communicators(const OpSpec& op) {
     scratch_groups_.clear();
-    if (op.ranks) {
-      scratch_groups_.push_back(*op.ranks);
+    const OpGroupArgs& a = op.args();
+    if (a.ranks) {
+      scratch_groups_.push_back(*a.ranks);
     } else {
-      auto it = group_cache_.find(op.group);
+      auto it = group_cache_.find(a.group);
       if (it == group_cache_.end()) {
         try {
-          it = group_cache_.emplace(op.group, parallel_groups(job_.parallelism, op.group)).first;
+          it = group_cache_.emplace(a.group, parallel_groups(job_.parallelism, a.group)).first;
         } catch (const std::invalid_argument& e) {
           fail(op, "group", e.what());
         }
@@ -167,8 +168,8 @@ class JobLowering {
     OpRecord& rec = out_.ops[record];
     if (op.type == OpType::compute) {
       std::vector<std::uint32_t> ranks;
-      if (op.ranks) {
-        ranks = *op.ranks;
+      if (op.args().ranks) {
+        ranks = *op.args().ranks;
       } else {
         for (std::uint32_t r = 0; r < job_.world_size; ++r) ranks.push_back(r);
       }
@@ -177,7 +178,8 @@ class JobLowering {
       for (std::uint32_t r : ranks) done_all_.push_back(out_.dag.add_delay(op.duration, offset_ + r, record, {start}));
       return;
     }
-    if (op.type == OpType::send && op.shift == 0) {
+    const OpGroupArgs& a = op.args();
+    if (op.type == OpType::send && a.shift == 0) {
       rec.groups = 1;
       rec.group_size = 2;
       done_all_.push_back(out_.dag.add_transfer(offset_ + op.src, offset_ + op.dst, op.bytes,
@@ -192,7 +194,7 @@ class JobLowering {
       for (const auto& g : groups) {
         const auto n = static_cast<std::int64_t>(g.size());
         for (std::int64_t i = 0; i < n; ++i) {
-          const std::int64_t j = i + op.shift;
+          const std::int64_t j = i + a.shift;
           if (j < 0 || j >= n) continue;
           done_all_.push_back(out_.dag.add_transfer(g[static_cast<std::size_t>(i)], g[static_cast<std::size_t>(j)], op.bytes,
                                                     static_cast<std::uint16_t>(op.qp), record, {start}));
@@ -200,23 +202,23 @@ class JobLowering {
       }
       return;
     }
-    CollectiveArgs args{op.bytes, op.channels, op.chunks, op.max_concurrent, op.root, record};
-    args.p2p_channels = op.p2p_channels;
-    args.channels_per_peer = op.channels_per_peer;
-    args.qps_per_connection = op.qps_per_connection;
-    args.pxn = op.pxn;
-    args.rings = op.rings;
+    CollectiveArgs args{op.bytes, a.channels, a.chunks, a.max_concurrent, a.root, record};
+    args.p2p_channels = a.p2p_channels;
+    args.channels_per_peer = a.channels_per_peer;
+    args.qps_per_connection = a.qps_per_connection;
+    args.pxn = a.pxn;
+    args.rings = a.rings;
     const Locality loc{node_of_, rail_of_, nic_bps_};
     if (op.algorithm == Algorithm::ring && !groups.empty() && !groups[0].empty()) {
       // Ring: every rank sends C channels × K chunks per step, 2(n−1) steps (all-reduce) or n−1.
       const std::uint64_t n = groups[0].size(), steps = op.type == OpType::all_reduce ? 2 * (n - 1) : n - 1;
-      const long double transfers = static_cast<long double>(groups.size()) * n * steps * op.channels * op.chunks * op.rings;
+      const long double transfers = static_cast<long double>(groups.size()) * n * steps * a.channels * a.chunks * a.rings;
       TransferDag::check_growth(static_cast<std::size_t>(std::min<long double>(
           out_.dag.size() + transfers, static_cast<long double>(SIZE_MAX / TransferDag::kBytesPerNode))));
     }
     for (const auto& g : groups) {
-      if (op.type == OpType::broadcast && op.root >= g.size()) {
-        fail(op, "root", "root " + std::to_string(op.root) + " is outside the group of " + std::to_string(g.size()) +
+      if (op.type == OpType::broadcast && a.root >= g.size()) {
+        fail(op, "root", "root " + std::to_string(a.root) + " is outside the group of " + std::to_string(g.size()) +
                              " ranks (root is a position in the communicator)");
       }
       ready_.assign(g.size(), start);
@@ -241,10 +243,9 @@ class JobLowering {
   double nic_bps_;
   ByteBudget& budget_;
   std::uint32_t offset_ = 0;
-  std::map<std::string, std::uint32_t> op_index_;  // ids are unique and deps resolved by parse_workload
   std::map<std::string, std::vector<std::vector<std::uint32_t>>> group_cache_;
   std::vector<std::vector<std::uint32_t>> scratch_groups_;
-  std::vector<NodeIndex> ready_, done_, done_all_;
+  std::vector<NodeIndex> ready_, done_, done_all_, deps_;
 };
 
 }  // namespace
