@@ -41,6 +41,18 @@ struct ByteBudget {
   std::vector<std::int64_t> delay_by_rank;  // ps of compute per rank
 };
 
+// The distinct "start" offsets (ps) of a job's ops, ascending.
+std::vector<std::int64_t> start_offsets(const JobSpec& job) {
+  std::vector<std::int64_t> offsets;
+  for (const OpSpec& op : job.ops) {
+    if (op.start) offsets.push_back(op.start->ps);
+  }
+  std::sort(offsets.begin(), offsets.end());
+  offsets.erase(std::unique(offsets.begin(), offsets.end()), offsets.end());
+  offsets.shrink_to_fit();
+  return offsets;
+}
+
 class JobLowering {
  public:
   JobLowering(const WorkloadSpec& spec, const JobSpec& job, std::uint32_t job_index, LoweredWorkload& out,
@@ -56,6 +68,9 @@ class JobLowering {
     // The job's start and, per iteration, its latest op start offset lie on one chain of delays.
     std::int64_t offsets = job_.start.ps, latest_start = 0;
     for (const OpSpec& op : job_.ops) latest_start = std::max(latest_start, op.start ? op.start->ps : 0);
+    // Ops with the same start offset in one iteration share its delay node.
+    const std::vector<std::int64_t> offsets_used = start_offsets(job_);
+    std::vector<NodeIndex> offset_node;
     for (std::uint32_t it = 0; it < job_.iterations; ++it) {
       if (job_.start > kRunHorizon || latest_start > kRunHorizon.ps ||
           __builtin_add_overflow(offsets, latest_start, &offsets) || offsets > kRunHorizon.ps) {
@@ -65,13 +80,35 @@ class JobLowering {
       }
       iteration_start = it == 0 ? out_.dag.add_delay(job_.start, kNoRank, kNoOp, {}) : out_.dag.add_join(kNoOp, ends);
       ends.clear();
+      offset_node.assign(offsets_used.size(), kNoNode);
       for (std::uint32_t i : job_.topo_order) {
         const OpSpec& op = job_.ops[i];
         const auto record = static_cast<std::uint32_t>(out_.ops.size());
         out_.ops.push_back(OpRecord{job_index_, it, i, 0, 0, 0, 0});
         deps_.assign(1, iteration_start);
-        if (op.start) deps_[0] = out_.dag.add_delay(*op.start, kNoRank, kNoOp, {iteration_start});
+        if (op.start) {
+          const auto k = static_cast<std::size_t>(
+              std::lower_bound(offsets_used.begin(), offsets_used.end(), op.start->ps) - offsets_used.begin());
+          if (offset_node[k] == kNoNode) offset_node[k] = out_.dag.add_delay(*op.start, kNoRank, kNoOp, {iteration_start});
+          deps_[0] = offset_node[k];
+        }
         for (std::uint32_t d : job_.deps_of(i)) deps_.push_back(op_end[d]);
+        if (op.type == OpType::send && op.args().shift == 0) {
+          // A plain send is its one transfer: it waits for what an op-start join would, and ends
+          // the op itself (no joins: a flow list of a million sends keeps 1 node per flow).
+          check_horizon(op);
+          OpRecord& rec = out_.ops[record];
+          rec.groups = 1;
+          rec.group_size = 2;
+          const NodeIndex t = out_.dag.add_transfer(offset_ + op.src, offset_ + op.dst, op.bytes,
+                                                    static_cast<std::uint16_t>(op.qp), record, deps_);
+          count_bytes(op, out_.dag.node(t));
+          rec.transfers = 1;
+          rec.wire_bytes = op.bytes.n;
+          op_end[i] = t;
+          ends.push_back(t);
+          continue;
+        }
         const NodeIndex start = out_.dag.add_join(record, deps_);
         const std::size_t before = out_.dag.size(), transfers_before = out_.dag.transfer_count();
         done_all_.clear();
@@ -179,13 +216,6 @@ class JobLowering {
       return;
     }
     const OpGroupArgs& a = op.args();
-    if (op.type == OpType::send && a.shift == 0) {
-      rec.groups = 1;
-      rec.group_size = 2;
-      done_all_.push_back(out_.dag.add_transfer(offset_ + op.src, offset_ + op.dst, op.bytes,
-                                                static_cast<std::uint16_t>(op.qp), record, {start}));
-      return;
-    }
     const auto& groups = communicators(op);
     rec.groups = static_cast<std::uint32_t>(groups.size());
     rec.group_size = groups.empty() ? 0 : static_cast<std::uint32_t>(groups[0].size());
@@ -302,6 +332,21 @@ LoweredWorkload lower_workload(const WorkloadSpec& spec, const topology::Fabric&
         static_cast<unsigned __int128>(kRunHorizon.ps) * budget.slowest_nic.bps / (8u * 1000000000000ULL);
     budget.max_rank_bytes = b > INT64_MAX ? INT64_MAX : static_cast<std::int64_t>(b);
   }
+  // Exact sizes up front where they are known (every op a plain send: a flow list), so no array
+  // doubles at the peak: one record per op and iteration; per iteration a start node, one delay
+  // per distinct start offset and one transfer per op, with ≤ 1 + its deps edges each.
+  std::size_t records = 0, nodes = 0, edges = 0;
+  bool plain = true;
+  for (const JobSpec& job : spec.jobs) {
+    records += job.ops.size() * job.iterations;
+    for (const OpSpec& op : job.ops) plain = plain && op.type == OpType::send && op.args().shift == 0;
+    if (!plain) continue;
+    const std::size_t starts = start_offsets(job).size();
+    nodes += (1 + starts + job.ops.size()) * job.iterations;
+    edges += (starts + job.ops.size() + job.dep_ops.size()) * job.iterations + job.ops.size() * (job.iterations - 1);
+  }
+  out.ops.reserve(records);
+  if (plain) out.dag.reserve(nodes, edges);
   for (std::uint32_t j = 0; j < spec.jobs.size(); ++j) {
     JobLowering(spec, spec.jobs[j], j, out, node_of, rail_of, nic_bps, budget).run(out.jobs[j].rank_offset);
   }
