@@ -196,7 +196,7 @@ void require_transfers_fit(const TransferBackend& backend, const workload::Lower
     if (n.kind != workload::DagNodeKind::transfer || n.amount <= limit) continue;
     const workload::OpRecord& rec = lowered.ops[n.op];
     const workload::OpSpec& op = spec.jobs[rec.job].ops[rec.spec_index];
-    throw ConfigError(file, op.path + "/bytes",
+    throw ConfigError(file, workload::op_path(spec.jobs[rec.job], rec.spec_index) + "/bytes",
                       "op \"" + op.id + "\" has a transfer of " + std::to_string(n.amount) + " B, more than the " +
                           std::string(backend.name()) + " backend's " + std::to_string(limit) + " B (" +
                           backend.max_transfer_reason() + "; raise wire.mtu or split the op)");

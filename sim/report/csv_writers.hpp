@@ -71,5 +71,12 @@ std::string csv_field(std::string_view text);
 std::string format_us(Time t);
 // 6 significant digits in the C locale.
 std::string format_real(double x);
+// The same appended to `out` (and csv_field, and decimal integers): writers of one row per
+// transfer or op build no temporary strings.
+void append_us(std::string& out, Time t);
+void append_real(std::string& out, double x);
+void append_csv_field(std::string& out, std::string_view text);
+void append_int(std::string& out, std::int64_t v);
+void append_uint(std::string& out, std::uint64_t v);
 
 }  // namespace rocesim::report

@@ -173,7 +173,7 @@ TEST_CASE("\"rings\" in a workload: ring and hierarchical only, written back onl
     return nlohmann::json::parse(R"({"jobs": [{"world_size": 8, "ops": [)" + op + "]}]}");
   };
   const WorkloadSpec w = parse_workload(doc(R"({"type": "all_reduce", "bytes": "8MiB", "rings": 4})"), "w.json");
-  CHECK(w.jobs[0].ops[0].rings == 4);
+  CHECK(w.jobs[0].ops[0].args().rings == 4);
   CHECK(to_json(w)["jobs"][0]["ops"][0]["rings"] == 4);
   const WorkloadSpec one = parse_workload(doc(R"({"type": "all_reduce", "bytes": "8MiB"})"), "w.json");
   CHECK_FALSE(to_json(one)["jobs"][0]["ops"][0].contains("rings"));
