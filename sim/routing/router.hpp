@@ -39,7 +39,21 @@
 //   uniform : h = splitmix64 mix of the tuple and seed (an ideal hash)
 //   crc     : h = CRC-32C of the 13 tuple bytes with seed_s as initial value, a realistic ASIC
 //             hash; with `per_switch_seed = false` every switch uses the same seed, which
-//             reproduces hash polarization across tiers.
+//             reproduces hash polarization across tiers. Caution: a CRC is affine in its initial
+//             value (CRC(init, m) = CRC(0, m) XOR L(init), L fixed for a 13-byte message), so the
+//             seed only relabels the candidates: flows that share a candidate at one switch share
+//             one at every switch hashing the same number of candidates, whatever the seeds. On a
+//             fat tree a ToR's uplink choice then fixes the aggregation switch's: traffic from a
+//             ToR reaches k/2 of the (k/2)² cores (polarization even with per-switch seeds).
+//   crc_select : what ASICs do against that (Broadcom-style hash function and hash-bit selection):
+//             switch s takes from its seed one of four CRC-32 polynomials (CRC-32C 0x1EDC6F41,
+//             CRC-32/IEEE 0x04C11DB7, CRC-32K 0x741B8CD7, CRC-32Q 0x814141AB, reflected) and a
+//             rotation r in 0..31 of the 32-bit result (which bits the modulo reads):
+//             h = rotr(CRC_poly(s)(init(s), m), r(s)). Different polynomials and bit positions are
+//             different GF(2)-linear maps of the tuple, so choices at consecutive switches are
+//             de-correlated and a new seed changes which flows collide. With
+//             `per_switch_seed = false` every switch takes the same function and bits:
+//             polarization again.
 // Link state at run time (time-varying failures, topology/failures.hpp failure_schedule):
 // set_link_state(link, up, rate) changes one link and rebuilds only the failure index (pruned sets
 // or, for explicit graphs, the BFS tables), O(endpoints + damage); the healthy structure is untouched.
@@ -77,7 +91,8 @@ struct FlowKey {
 class ShortestPathTable;
 class FailureRoutes;
 
-enum class HashKind : std::uint8_t { uniform, crc };
+enum class HashKind : std::uint8_t { uniform, crc, crc_select };
+const char* to_string(HashKind h);  // "uniform", "crc", "crc_select" (routing.hash)
 
 // How a switch spreads traffic over the ECMP candidates (the Router computes the candidates; each
 // backend applies the mode, since spraying and adaptive choice depend on its queue state):
