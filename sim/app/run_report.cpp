@@ -14,6 +14,7 @@
 #include "report/op_aggregate.hpp"
 #include "report/op_lower_bound.hpp"
 #include "report/run_analysis.hpp"
+#include "report/slowdown.hpp"
 #include "report/tidy.hpp"
 
 namespace rocesim::app {
@@ -51,6 +52,14 @@ report::AttributionResult add_analysis(nlohmann::json& summary, const RunFacts& 
     nlohmann::json sections =
         report::run_analysis_sections(*ctx.fabric, *ctx.record, facts.sim_end, dag_payload_bytes(lw.dag));
     for (auto& [key, value] : sections.items()) summary[key] = std::move(value);
+    // A flow list (every op a send): its transfers are the flows whose slowdown the datacenter
+    // CC evaluations report. Collective workloads leave it out (their figure is the op's time).
+    const bool flow_list = !lw.ops.empty() && std::all_of(lw.ops.begin(), lw.ops.end(), [&](const workload::OpRecord& r) {
+      return spec.jobs[r.job].ops[r.spec_index].type == workload::OpType::send;
+    });
+    if (flow_list) {
+      if (nlohmann::json s = report::slowdown_json(*ctx.record); !s.is_null()) summary["slowdown"] = std::move(s);
+    }
   }
   // Critical links, lower bounds and re-runs serve attribution only: --attribution off skips them.
   if (!ctx.attribution) return {};

@@ -6,11 +6,12 @@
 #include "cc/dcqcn.hpp"
 #include "cc/hpcc.hpp"
 #include "cc/nscc.hpp"
+#include "cc/swift.hpp"
 #include "cc/timely.hpp"
 
 namespace rocesim::cc {
 
-CcContext cc_context(const net::NetParams& net) { return CcContext{net.wire.mtu + net.wire.data_overhead}; }
+CcContext cc_context(const net::NetParams& net) { return CcContext{net.wire.mtu + net.wire.data_overhead, net.wire.mtu}; }
 
 namespace {
 
@@ -23,10 +24,11 @@ Params read_section(JsonReader& r, std::string_view key, ReadFn read) {
 }  // namespace
 
 CcSetup read_cc(JsonReader& r, const CcContext& ctx) {
-  const std::string algo = r.choice_or("algorithm", {"none", "dcqcn", "hpcc", "timely", "admission", "nscc"}, "none");
+  const std::string algo = r.choice_or("algorithm", {"none", "dcqcn", "hpcc", "timely", "swift", "admission", "nscc"}, "none");
   const DcqcnParams dcqcn = read_section<DcqcnParams>(r, "dcqcn", read_dcqcn_params);
   const HpccParams hpcc = read_section<HpccParams>(r, "hpcc", read_hpcc_params);
   const TimelyParams timely = read_section<TimelyParams>(r, "timely", read_timely_params);
+  const SwiftParams swift = read_section<SwiftParams>(r, "swift", read_swift_params);
   const AdmissionParams admission = read_section<AdmissionParams>(r, "admission", read_admission_params);
   const NsccParams nscc = read_section<NsccParams>(r, "nscc", read_nscc_params);
   r.finish();
@@ -41,6 +43,9 @@ CcSetup read_cc(JsonReader& r, const CcContext& ctx) {
   } else if (algo == "timely") {
     out.strategy = std::make_unique<Timely>(timely);
     out.effective["timely"] = to_json(timely);
+  } else if (algo == "swift") {
+    out.strategy = std::make_unique<Swift>(swift, ctx.data_frame, ctx.mtu);
+    out.effective["swift"] = to_json(swift);
   } else if (algo == "admission") {
     if (admission.inflight < ctx.data_frame) {
       throw ConfigError(r.file(), r.path_of("admission") + "/inflight",

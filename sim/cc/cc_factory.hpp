@@ -1,6 +1,6 @@
 // Builds a congestion-control strategy for the packet backend from the `cc` config object:
-//   {"algorithm": "none" | "dcqcn" | "hpcc" | "timely" | "admission" | "nscc",
-//    "dcqcn": {...}, "hpcc": {...}, "timely": {...}, "admission": {...}, "nscc": {...}}
+//   {"algorithm": "none" | "dcqcn" | "hpcc" | "timely" | "swift" | "admission" | "nscc",
+//    "dcqcn": {...}, "hpcc": {...}, "timely": {...}, "swift": {...}, "admission": {...}, "nscc": {...}}
 // (nscc is UET's window CC, cc/nscc.hpp: it needs nic.transport = "uet".)
 // Every sub-object is optional (defaults in each algorithm's header) and is read strictly even
 // when another algorithm is selected, so a typo or an out-of-range value in any of them is a
@@ -29,6 +29,7 @@ namespace rocesim::cc {
 // What a strategy needs to know about the backend it runs in.
 struct CcContext {
   Bytes data_frame{4082};  // wire bytes of a full data frame: MTU + data overhead
+  Bytes mtu{4000};         // its payload
 };
 
 CcContext cc_context(const net::NetParams& net);

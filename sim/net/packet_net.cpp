@@ -229,7 +229,9 @@ void PacketNet::start(const TransferRequest& req) {
     for (std::uint32_t k = route_begin_[rr]; k < route_begin_[rr + 1]; ++k) {
       base_rtt += ports_[route_ports_[k]].latency + ports_[route_ports_[k]].ser_control;
     }
-    cc_->on_qp_start(QpInfo{id, req.src, req.dst, Bytes{bytes}, ports_[q.port].rate, base_rtt}, qp_[id].cc);
+    cc_->on_qp_start(QpInfo{id, req.src, req.dst, Bytes{bytes}, ports_[q.port].rate, base_rtt,
+                            static_cast<std::uint32_t>(route_of(id).size())},
+                     qp_[id].cc);
     ++active_qps_;
     make_ready(id);
   }

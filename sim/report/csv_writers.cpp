@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "report/link_tiers.hpp"
+#include "report/slowdown.hpp"
 #include "topology/failures.hpp"
 
 namespace rocesim::report {
@@ -155,8 +156,10 @@ std::vector<std::string> op_key_cells(const workload::WorkloadSpec& spec, const 
 }
 
 std::string flows_csv(const observe::RunRecord& rec, const std::vector<std::string>& op_cells) {
-  std::string out = "transfer,src,dst,job,iteration,op_id,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s]\n";
-  out.reserve(out.size() + rec.transfers.size() * 72);
+  std::string out =
+      "transfer,src,dst,job,iteration,op_id,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s],"
+      "ideal[us],slowdown\n";
+  out.reserve(out.size() + rec.transfers.size() * 90);
   // Appended piece by piece (one row per transfer): no temporary strings.
   for (std::size_t i = 0; i < rec.transfers.size(); ++i) {
     const observe::TransferRecord& t = rec.transfers[i];
@@ -185,6 +188,10 @@ std::string flows_csv(const observe::RunRecord& rec, const std::vector<std::stri
     } else {
       out += ",,";
     }
+    out += ',';
+    if (t.ideal.ps > 0) append_us(out, t.ideal);
+    out += ',';
+    if (const double s = slowdown_of(t); s >= 0) append_real(out, s);
     out += '\n';
   }
   return out;

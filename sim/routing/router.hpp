@@ -48,6 +48,15 @@
 //             at read distinct bit windows (distinct linear functions of the tuple), and another
 //             master seed moves every window (other collisions). With `per_switch_seed = false`
 //             every switch uses the same seed and window (o = b), which reproduces polarization.
+//   crc_select : the other ASIC remedy (Broadcom-style hash function and hash-bit selection),
+//             chosen at random per switch: switch s takes from its seed one of four CRC-32
+//             polynomials (CRC-32C 0x1EDC6F41, CRC-32/IEEE 0x04C11DB7, CRC-32K 0x741B8CD7,
+//             CRC-32Q 0x814141AB, reflected) and a rotation r in 0..31 of the 32-bit result:
+//             h = rotr(CRC_poly(s)(init(s), m), r(s)). Different polynomials and bit positions are
+//             different GF(2)-linear maps of the tuple, so consecutive switches are de-correlated
+//             unless two draw the same pair (1 in 128), and a new seed changes which flows
+//             collide. With `per_switch_seed = false` every switch takes the same function and
+//             bits: polarization again.
 // Link state at run time (time-varying failures, topology/failures.hpp failure_schedule):
 // set_link_state(link, up, rate) changes one link and rebuilds only the failure index (pruned sets
 // or, for explicit graphs, the BFS tables), O(endpoints + damage); the healthy structure is untouched.
@@ -85,7 +94,8 @@ struct FlowKey {
 class ShortestPathTable;
 class FailureRoutes;
 
-enum class HashKind : std::uint8_t { uniform, crc };
+enum class HashKind : std::uint8_t { uniform, crc, crc_select };
+const char* to_string(HashKind h);  // "uniform", "crc", "crc_select" (routing.hash)
 
 // How a switch spreads traffic over the ECMP candidates (the Router computes the candidates; each
 // backend applies the mode, since spraying and adaptive choice depend on its queue state):
