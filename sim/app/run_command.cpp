@@ -344,7 +344,14 @@ void run(const RunOptions& opt, CommandContext& ctx) {
   }
   std::vector<topology::LinkChange> schedule;  // timed failures, applied during the run
   const topology::Fabric fabric = topology::build_fabric(topo, &schedule);
-  const routing::RoutingParams rp = read_routing(routing_doc, opt.seed);
+  // UET sprays by entropy: the fluid tier models it as the spray split (flow/spread.hpp), for its
+  // own runs and for the fluid re-runs of a UET packet run.
+  const bool fluid_uet = opt.backend == "fluid" && flow::take_fluid_transport(backend_params);
+  const bool packet_uet = opt.backend == "packet" && backend_params.contains("nic") && backend_params["nic"].is_object() &&
+                          backend_params["nic"].value("transport", nlohmann::json()) == "uet";
+  const routing::RoutingParams given_rp = read_routing(routing_doc, opt.seed);
+  const routing::RoutingParams rp = fluid_uet ? flow::uet_routing_params(given_rp) : given_rp;
+  const routing::RoutingParams rerun_rp = packet_uet ? flow::uet_routing_params(rp) : rp;
   const routing::Router router(fabric, rp);
   // Workload → lowered DAG.
   const std::string wfile = opt.workload.empty() ? std::string("<built-in default workload>") : opt.workload;
@@ -385,7 +392,7 @@ void run(const RunOptions& opt, CommandContext& ctx) {
       throw ConfigError("--backend", opt.backend, "the " + opt.backend + " backend does not apply timed failures");
     }
     if (attribution) {
-      const routing::Router fluid_router(fabric, flow::fluid_routing_params(rp));
+      const routing::Router fluid_router(fabric, flow::fluid_routing_params(rerun_rp));
       (void)make_backend("fluid", check_sim, fabric, fluid_router, rerun_params);
     }
     (void)effective_backend_params(opt.backend, backend_params);
@@ -419,6 +426,7 @@ void run(const RunOptions& opt, CommandContext& ctx) {
         {"load_balancing", routing::to_string(rp.load_balancing)},
         {"flowlet_gap", to_string(rp.flowlet_gap)}}},
       {"backend", {{"name", facts.backend}, {"params", effective_backend_params(opt.backend, backend_params)}}}};
+  if (fluid_uet) facts.effective_config["backend"]["params"]["nic"] = {{"transport", "uet"}};
   RunContext context{&fabric, &router, &run.record, {}, false, schedule};
   context.attribution = attribution;
   const bool reruns = opt.attribution == "on" || lowered.ops.size() <= report::kSummaryOpLimit;
@@ -427,7 +435,13 @@ void run(const RunOptions& opt, CommandContext& ctx) {
                                std::to_string(lowered.ops.size()) + " ops exceed " +
                                std::to_string(report::kSummaryOpLimit) + " (--attribution on forces them)");
   }
-  if (context.attribution && reruns) context.rerun = make_fluid_rerun(lowered, rp, rerun_params, schedule, &fabric);
+  if (context.attribution && reruns) {
+    context.rerun = make_fluid_rerun(lowered, rerun_rp, rerun_params, schedule, &fabric);
+    if (packet_uet && rerun_rp.load_balancing != rp.load_balancing) {
+      run.record.notes.push_back("fluid re-runs (nonblocking_us, attribution) model UET's entropy spraying as "
+                                 "routing.load_balancing=spray (flow/spread.hpp)");
+    }
+  }
   std::string collectives;
   nlohmann::json summary = build_run_summary(facts, wspec, lowered, executor, context, &collectives);
   if (!schedule.empty()) summary["failures"] = failure_schedule_json(fabric, schedule, run.record.link_changes_applied);

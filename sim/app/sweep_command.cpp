@@ -1,4 +1,4 @@
-// `rocesim sweep SPEC [-j N] [--out DIR] [--quiet]`: runs every point of a sweep spec
+// `rocesim sweep SPEC [-j N] [--out DIR] [--quiet] [--check]`: runs every point of a sweep spec
 // (app/sweep_spec.hpp) as a `rocesim run` child process and writes DIR/sweep.csv plus each point's
 // report under DIR/points/ (app/sweep_run.hpp). Under `mpirun -np N` (when built with ROCESIM_MPI)
 // the points are spread over the ranks (app/sweep_peers.hpp).
@@ -23,6 +23,7 @@ void register_sweep(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str();
   cmd->add_option("--out", opt->out, "Output directory (sweep.csv, points/)")->capture_default_str();
   cmd->add_flag("--quiet", opt->quiet, "No progress lines on stderr and no summary on stdout");
+  cmd->add_flag("--check", opt->check, "Validate every point's inputs (as rocesim run --check) and stop: nothing runs or is written");
   cmd->callback([opt, &ctx] { ctx.exit_code = run_sweep(*opt); });
 }
 

@@ -401,6 +401,10 @@ int run_sweep(const SweepOptions& opt) {
       throw ConfigError(opt.spec, "/axes", "point " + std::to_string(p.index) + " (" + p.dir_name + ") is invalid: " + e.what());
     }
   }
+  if (opt.check) {
+    if (!opt.quiet) std::cout << "inputs ok: " << points.size() << " points\n";
+    return 0;
+  }
   prepare_output(opt.out);
   std::unique_ptr<SweepPeers> peers = make_sweep_peers();
   Sweep sweep(opt, std::move(spec), std::move(points));

@@ -25,6 +25,7 @@ struct SweepOptions {
   unsigned jobs = 1;
   std::string out = "rocesim-sweep";
   bool quiet = false;
+  bool check = false;  // validate every point (as rocesim run --check) and stop: nothing is run or written
 };
 
 // Throws ConfigError for a bad spec or an output directory it cannot write, before any point runs

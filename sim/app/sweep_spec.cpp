@@ -105,6 +105,27 @@ std::string slug_fragment(const std::string& key, const nlohmann::json& v) {
   return out;
 }
 
+// A bundle axis: "sets" holds one object of --set keys per value; the key is only a column name.
+void read_bundle(JsonReader& a, SweepAxis& axis, std::size_t n_values) {
+  if (is_special_axis(axis.key)) a.fail("key", "a bundle axis (with \"sets\") needs a column name, not \"" + axis.key + "\"");
+  const nlohmann::json& sets = a.array("sets");
+  if (sets.size() != n_values) {
+    a.fail("sets", "expected one object of --set keys per value: " + std::to_string(n_values) + " values, " +
+                       std::to_string(sets.size()) + " sets");
+  }
+  for (std::size_t k = 0; k < sets.size(); ++k) {
+    const std::string path = a.element_path("sets", k);
+    if (!sets[k].is_object()) throw ConfigError(a.file(), path, "expected an object of --set keys and values");
+    for (const auto& [key, value] : sets[k].items()) {
+      if (is_special_axis(key) || !valid_set_key(key)) {
+        throw ConfigError(a.file(), path + "/" + key, "expected a --set key such as nic.transport");
+      }
+      if (value.is_null()) throw ConfigError(a.file(), path + "/" + key, "expected a value, got null");
+    }
+    axis.sets.push_back(sets[k]);
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& default_sweep_metrics() {
@@ -165,7 +186,11 @@ SweepSpec parse_sweep_spec(const nlohmann::json& doc, const std::string& file) {
     if (!a.has("values")) a.fail("values", "expected an array of values");
     const nlohmann::json& values = a.array("values");
     if (values.empty()) a.fail("values", "expected at least one value, got an empty array");
+    if (a.has("sets")) read_bundle(a, axis, values.size());
     for (std::size_t k = 0; k < values.size(); ++k) {
+      if (!axis.sets.empty() && !values[k].is_string()) {
+        throw ConfigError(file, a.element_path("values", k), "expected a name (string) for sets[" + std::to_string(k) + "]");
+      }
       check_axis_value(file, a.element_path("values", k), axis.key, values[k]);
       if (is_path_axis(axis.key)) {
         check_input_path(spec, values[k].get<std::string>(), a.element_path("values", k), axis.key == "topology");
@@ -241,9 +266,11 @@ std::vector<SweepPoint> expand_sweep(const SweepSpec& spec) {
     p.index = i;
     std::size_t rest = i;
     p.axis_values.resize(n_axes);
+    std::vector<std::size_t> at(n_axes);  // each axis's value index
     for (std::size_t a = n_axes; a-- > 0;) {
       const auto& vals = spec.axes[a].values;
-      p.axis_values[a] = spec.zip ? vals[i] : vals[rest % vals.size()];
+      at[a] = spec.zip ? i : rest % vals.size();
+      p.axis_values[a] = vals[at[a]];
       if (!spec.zip) rest /= vals.size();
     }
     std::string topology = spec.topology, workload = spec.workload, backend = spec.backend;
@@ -257,7 +284,9 @@ std::vector<SweepPoint> expand_sweep(const SweepSpec& spec) {
       else if (key == "workload") workload = v.get<std::string>();
       else if (key == "backend") backend = v.get<std::string>();
       else if (key == "seed") seed = v.get<std::int64_t>();
-      else set[key] = v;
+      else if (!spec.axes[a].sets.empty()) {
+        for (const auto& [sk, sv] : spec.axes[a].sets[at[a]].items()) set[sk] = sv;
+      } else set[key] = v;
       slug += (slug.empty() ? "" : "_") + slug_fragment(key, v);
     }
     if (slug.size() > 48) slug.resize(48);

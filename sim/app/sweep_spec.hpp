@@ -2,13 +2,19 @@
 //
 // Spec JSON (unknown keys are errors; paths are relative to the spec file):
 //   { "base":    {"topology": path, "workload": path, "backend": name, "seed": n, "set": {key: value}},
-//     "axes":    [{"key": K, "values": [v, ...]}, ...],
+//     "axes":    [{"key": K, "values": [v, ...]}, ...]
+//                (or a bundle: {"key": label, "values": [name, ...], "sets": [{k: v, ...}, ...]}),
 //     "mode":    "grid" (default) | "zip",
 //     "metrics": [JSON pointer into summary.json, ...] }
 // An axis key is any `rocesim run --set` key (topology.*, workload.*, routing.*, or a backend
 // parameter), or one of the special axes "backend", "seed", "topology" and "workload" (the last two
 // take file paths). Grid points enumerate like nested loops over the axes in the order listed, the
 // last axis varying fastest; zip points take the i-th value of every axis (all axes equally long).
+// A bundle axis moves several --set keys together: its i-th point applies every key of sets[i]
+// (any JSON value: `{"nic.transport": "uet", "cc.algorithm": "nscc"}`, `{"topology.failures":
+// [...]}`, or `{}` for the base), and `key` (not itself a config key) names the sweep.csv column,
+// whose cells are the string `values` (one name per set). A key set by several axes takes the
+// value of the last of them.
 // A metric pointer may contain "*" segments that expand over an array (column named by the
 // element's id, see sweep_table.hpp).
 // At most kMaxSweepPoints points (grid product or zip length): every point is checked as
@@ -28,6 +34,7 @@ inline constexpr std::size_t kMaxSweepPoints = 100'000;
 struct SweepAxis {
   std::string key;
   std::vector<nlohmann::json> values;
+  std::vector<nlohmann::json> sets;  // bundle axis: objects of --set keys parallel to values; else empty
 };
 
 struct SweepSpec {

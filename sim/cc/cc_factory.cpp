@@ -7,6 +7,7 @@
 #include "cc/hpcc.hpp"
 #include "cc/nscc.hpp"
 #include "cc/swift.hpp"
+#include "cc/rccc.hpp"
 #include "cc/timely.hpp"
 
 namespace rocesim::cc {
@@ -24,13 +25,15 @@ Params read_section(JsonReader& r, std::string_view key, ReadFn read) {
 }  // namespace
 
 CcSetup read_cc(JsonReader& r, const CcContext& ctx) {
-  const std::string algo = r.choice_or("algorithm", {"none", "dcqcn", "hpcc", "timely", "swift", "admission", "nscc"}, "none");
+  const std::string algo = r.choice_or(
+      "algorithm", {"none", "dcqcn", "hpcc", "timely", "swift", "admission", "nscc", "rccc", "nscc+rccc"}, "none");
   const DcqcnParams dcqcn = read_section<DcqcnParams>(r, "dcqcn", read_dcqcn_params);
   const HpccParams hpcc = read_section<HpccParams>(r, "hpcc", read_hpcc_params);
   const TimelyParams timely = read_section<TimelyParams>(r, "timely", read_timely_params);
   const SwiftParams swift = read_section<SwiftParams>(r, "swift", read_swift_params);
   const AdmissionParams admission = read_section<AdmissionParams>(r, "admission", read_admission_params);
   const NsccParams nscc = read_section<NsccParams>(r, "nscc", read_nscc_params);
+  const net::RcccParams rccc = read_section<net::RcccParams>(r, "rccc", read_rccc_params);
   r.finish();
   CcSetup out;
   out.effective = nlohmann::json{{"algorithm", algo}};
@@ -57,6 +60,11 @@ CcSetup read_cc(JsonReader& r, const CcContext& ctx) {
   } else if (algo == "nscc") {
     out.strategy = std::make_unique<Nscc>(nscc, ctx.data_frame);
     out.effective["nscc"] = to_json(nscc);
+  } else if (algo == "rccc" || algo == "nscc+rccc") {
+    const bool both = algo == "nscc+rccc";
+    out.strategy = std::make_unique<Rccc>(rccc, both ? std::optional<NsccParams>(nscc) : std::nullopt, ctx.data_frame);
+    if (both) out.effective["nscc"] = to_json(nscc);
+    out.effective["rccc"] = to_json(rccc);
   } else {
     out.strategy = std::make_unique<net::NoCc>();
   }
@@ -95,8 +103,10 @@ std::unique_ptr<net::PacketNet> make_packet_net_with_cc(Simulator& sim, const to
   net::NetParams p = net::read_net_params(net_reader);
   JsonReader cc_reader(cc, file, path + "/cc");
   CcSetup setup = read_cc(cc_reader, cc_context(p));
-  if (setup.strategy->name() == "nscc" && p.nic.transport != net::Transport::uet) {
-    throw ConfigError(file, path + "/cc/algorithm", "nscc is UET's congestion control: it needs nic.transport = \"uet\"");
+  const std::string_view algo = setup.strategy->name();
+  if ((algo == "nscc" || algo == "rccc" || algo == "nscc+rccc") && p.nic.transport != net::Transport::uet) {
+    throw ConfigError(file, path + "/cc/algorithm",
+                      std::string(algo) + " is UET's congestion control: it needs nic.transport = \"uet\"");
   }
   if (effective_cc != nullptr) *effective_cc = setup.effective;
   return std::make_unique<net::PacketNet>(sim, fabric, router, std::move(p), std::move(setup.strategy));

@@ -1,7 +1,9 @@
 // Builds a congestion-control strategy for the packet backend from the `cc` config object:
-//   {"algorithm": "none" | "dcqcn" | "hpcc" | "timely" | "swift" | "admission" | "nscc",
-//    "dcqcn": {...}, "hpcc": {...}, "timely": {...}, "swift": {...}, "admission": {...}, "nscc": {...}}
-// (nscc is UET's window CC, cc/nscc.hpp: it needs nic.transport = "uet".)
+//   {"algorithm": "none" | "dcqcn" | "hpcc" | "timely" | "swift" | "admission" | "nscc" | "rccc" |
+//    "nscc+rccc", "dcqcn": {...}, "hpcc": {...}, "timely": {...}, "swift": {...}, "admission": {...},
+//    "nscc": {...}, "rccc": {...}}
+// (nscc is UET's window CC, cc/nscc.hpp; rccc its receiver credits, cc/rccc.hpp, alone or with
+// NSCC as "nscc+rccc": they need nic.transport = "uet".)
 // Every sub-object is optional (defaults in each algorithm's header) and is read strictly even
 // when another algorithm is selected, so a typo or an out-of-range value in any of them is a
 // ConfigError (exit 2) rather than a silently ignored setting. `--set cc.dcqcn.g=0.01` style

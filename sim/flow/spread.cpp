@@ -11,6 +11,30 @@ routing::RoutingParams fluid_routing_params(routing::RoutingParams p) {
   return p;
 }
 
+routing::RoutingParams uet_routing_params(routing::RoutingParams p) {
+  if (p.load_balancing != routing::LoadBalancing::adaptive) p.load_balancing = routing::LoadBalancing::spray;
+  return p;
+}
+
+bool take_fluid_transport(nlohmann::json& params) {
+  if (!params.is_object() || !params.contains("nic")) return false;
+  const nlohmann::json nic = params["nic"];
+  if (!nic.is_object()) throw ConfigError("--set", "/backend/nic", "expected an object such as {\"transport\": \"uet\"}");
+  for (const auto& [key, value] : nic.items()) {
+    if (key != "transport") {
+      throw ConfigError("--set", "/backend/nic/" + key,
+                        "the fluid backend takes only nic.transport (roce or uet); other nic keys are the packet "
+                        "backend's (--backend packet)");
+    }
+  }
+  const nlohmann::json& t = nic["transport"];
+  if (!t.is_string() || (t != "roce" && t != "uet")) {
+    throw ConfigError("--set", "/backend/nic/transport", "expected \"roce\" or \"uet\"");
+  }
+  params.erase("nic");
+  return t == "uet";
+}
+
 Spreader::Spreader(const topology::Fabric& fabric, const routing::Router& router)
     : fabric_(fabric), router_(router), mode_(router.params().load_balancing) {
   if (mode_ == routing::LoadBalancing::flowlet) {

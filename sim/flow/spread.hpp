@@ -36,6 +36,8 @@
 #include <span>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "flow/max_min_solver.hpp"
 #include "routing/router.hpp"
 
@@ -44,6 +46,29 @@ namespace rocesim::flow {
 // `p` with the load-balancing mode the fluid tier models in its place (see above): the same mode,
 // or ecmp for flowlet.
 routing::RoutingParams fluid_routing_params(routing::RoutingParams p);
+
+// UET on the fluid tier (`--set nic.transport=uet`, issue 18). A UET QP sprays by design: each
+// packet carries an entropy value (EV) the switches hash, whatever routing.load_balancing says
+// (net/uet_transport.hpp). Its fluid limit is the spray split above: each flow spread evenly
+// (in proportion to port rate) over its ECMP candidates at every switch, so the flow becomes
+// multi-link weights in the solver's incidence (nothing in the solver changes). Adaptive stays
+// adaptive, as on the packet tier; ecmp and flowlet become spray.
+// What the fluid limit misses (the packet tier has them):
+//   * per-packet collisions: spraying n flows' packets over n links is a queue at load 1 per
+//     link with Binomial arrivals, so the packet tier gets 0.94-0.96 of line on a 1:1
+//     permutation where the fluid split gets 1.0;
+//   * REPS: recycling the EVs of unmarked packets steers away from congested or failed paths;
+//     the fluid split is oblivious (it sees failures only through routing's pruned candidates);
+//   * queues, ECN, trimming, NACKs, resends and the RTO: a fluid flow loses nothing and has
+//     no queue, and an incast shares the port max-min at once instead of trimming a burst;
+//   * NSCC and RCCC dynamics: max-min sharing is the ideal they converge to, reached at once;
+//   * reordering costs and per-packet header overheads beyond the wire rate.
+routing::RoutingParams uet_routing_params(routing::RoutingParams p);
+
+// Fluid backend parameters may name the transport as the packet tier does: `nic` must then be
+// {"transport": "roce" | "uet"} and nothing else (other NIC keys are the packet tier's). Removes
+// `nic` from `params` and returns true for "uet". Throws ConfigError ("--set", "/backend/nic/...").
+bool take_fluid_transport(nlohmann::json& params);
 
 class Spreader {
  public:

@@ -28,6 +28,7 @@
 
 #include "core/units.hpp"
 #include "net/packet.hpp"
+#include "net/rccc.hpp"
 
 namespace rocesim {
 class Simulator;
@@ -91,6 +92,8 @@ class CcStrategy {
   // UET: a NACK of a trimmed packet (`rtt`: now − that packet's send time).
   virtual void on_nack(std::uint32_t qp, Time now, Time rtt, CcControl& ctl) { (void)qp, (void)now, (void)rtt, (void)ctl; }
   virtual void on_qp_done(std::uint32_t qp) { (void)qp; }
+  // UET RCCC (net/rccc.hpp): non-null when receivers grant credit; read once by PacketNet.
+  virtual const RcccParams* receiver_credit() const { return nullptr; }
 };
 
 // No congestion control: every QP sends at its line rate, unlimited window.

@@ -184,6 +184,7 @@ void PacketNet::on_links_changed(std::span<const std::uint32_t> links) {
     lb_.refresh_rates(link.b);
   }
   reroute_active_qps();
+  if (rccc_ != nullptr) rccc_regrant();  // credit frames lost with the link: the totals again
   for (const PortId p : back_up) try_transmit(p);
 }
 

@@ -26,7 +26,8 @@ inline constexpr int kMaxTelemetryHops = 8;
 // nak: go-back-N (resend from psn on); selective_nak: resend PSN psn only (reorder_tolerant; UET:
 // the NACK of a trimmed packet); trimmed: a UET data packet a switch cut to its header
 // (net/uet_transport.hpp), forwarded in the control class toward its receiver.
-enum class PacketType : std::uint8_t { data, ack, nak, cnp, pause, selective_nak, trimmed };
+// credit: a UET RCCC grant from a receiver to a sender (net/rccc.hpp), control class.
+enum class PacketType : std::uint8_t { data, ack, nak, cnp, pause, selective_nak, trimmed, credit };
 
 // How switches forward a data packet (load_balancing.hpp): along its precomputed route, by a
 // per-hop hash of (QP, entropy), or to the least-queued candidate.

@@ -65,6 +65,12 @@ PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routi
     rcv_words_ = static_cast<std::uint32_t>(params_.nic.reorder_window / 64);
   }
   if (uet_) init_uet();
+  rccc_ = cc_->receiver_credit();
+  if (rccc_ != nullptr) {
+    if (!uet_) throw ConfigError("", "/cc/algorithm", "RCCC is UET's receiver-credit CC: it needs nic.transport = \"uet\"");
+    credit_unit_ = rccc_->credit_bytes.n > 0 ? rccc_->credit_bytes.n : data_wire_mtu_;
+    pacers_.resize(fabric_.endpoints());
+  }
   if (fabric_.endpoints() >= (1u << 24)) throw ConfigError("", "/fabric", "packet backend supports < 2^24 endpoints");
   const std::size_t np = fabric_.port_count();
   ports_.resize(np);
@@ -232,6 +238,7 @@ void PacketNet::start(const TransferRequest& req) {
     cc_->on_qp_start(QpInfo{id, req.src, req.dst, Bytes{bytes}, ports_[q.port].rate, base_rtt,
                             static_cast<std::uint32_t>(route_of(id).size())},
                      qp_[id].cc);
+    if (rccc_ != nullptr) rccc_start(id, base_rtt);
     ++active_qps_;
     make_ready(id);
   }
@@ -301,6 +308,9 @@ void PacketNet::on_event(Simulator&, std::uint32_t kind, std::uint64_t arg) {
       break;
     case kReorder:
       on_reorder_timer(static_cast<std::uint32_t>(arg));
+      break;
+    case kCredit:
+      rccc_tick(static_cast<std::uint32_t>(arg));
       break;
     default:
       break;

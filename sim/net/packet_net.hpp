@@ -82,6 +82,7 @@
 #include "net/net_counters.hpp"
 #include "net/net_params.hpp"
 #include "net/packet.hpp"
+#include "net/rccc.hpp"
 #include "net/uet_transport.hpp"
 #include "routing/router.hpp"
 
@@ -172,7 +173,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   CcControl& control(std::uint32_t qp) override { return qp_[qp].cc; }
 
  private:
-  enum Kind : std::uint32_t { kTxDone, kArrive, kPauseEnd, kRto, kPace, kPfcRefresh, kStallCheck, kReorder };
+  enum Kind : std::uint32_t { kTxDone, kArrive, kPauseEnd, kRto, kPace, kPfcRefresh, kStallCheck, kReorder, kCredit };
 
   // Hot scalars first (one cache line per event on the common path), per-class arrays after.
   struct PortState {
@@ -328,6 +329,16 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   bool trims_at(topology::NodeId node) const { return uet_ && params_.uet.trimming && !no_trim_[node]; }
   void trim(std::uint32_t pkt, PortId out);
   void init_uet();  // constructor part: uet.no_trim names resolved
+  // rccc.cpp: receiver credits (net/rccc.hpp)
+  void rccc_start(std::uint32_t qp, Time base_rtt);     // sender's initial credit, receiver's debt
+  void rccc_arrival(std::uint32_t qp);                  // receiver: a packet of qp arrived
+  void rccc_owe(std::uint32_t qp, std::int64_t wire);   // receiver owes qp more credit
+  void rccc_queue(std::uint32_t qp);                    // into its receiver's round robin, pacer on
+  void rccc_tick(std::uint32_t host);                   // one grant, next tick
+  void on_rccc_credit(std::uint32_t pkt);
+  void rccc_regrant();                                  // link change: every cumulative grant again
+  void send_credit(std::uint32_t qp);
+  bool rccc_allows(const UetSender& u, std::int64_t wire) const { return rccc_ == nullptr || u.credit >= wire; }
   void forward_trimmed(std::uint32_t pkt, topology::NodeId node);
   void send_control(std::uint32_t qp, PacketType type, std::uint32_t psn, const Packet* trigger);
   // A control frame of `qp` filled but not yet sent (callers may add fields), and its sending.
@@ -381,6 +392,17 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   std::vector<std::uint32_t> reps_ring_;       // per QP, uet.reps_buffer recycled EVs
   std::vector<std::uint64_t> sack_;            // per packet slot: the SACK bitmap an ACK carries
   std::vector<bool> no_trim_;                  // per node: uet.no_trim
+  // RCCC (the CC strategy's receiver_credit(); null and empty otherwise)
+  struct CreditPacer {                         // per destination accelerator
+    std::uint32_t head = UINT32_MAX;           // round robin of the QPs it owes credit
+    std::uint32_t tail = UINT32_MAX;
+    PortId downlink = 0;                       // the link whose rate paces the grants
+    TimerId tick{};
+    bool ticking = false;
+  };
+  const RcccParams* rccc_ = nullptr;
+  std::int64_t credit_unit_ = 0;               // bytes per grant
+  std::vector<CreditPacer> pacers_;
 
   std::vector<PortId> route_ports_;    // flat route table
   std::vector<std::uint32_t> route_begin_;  // route r = [route_begin_[r], route_begin_[r+1])

@@ -169,6 +169,9 @@ void PacketNet::on_host_arrival(std::uint32_t pkt) {
       }
       return;
     }
+    case PacketType::credit:
+      on_rccc_credit(pkt);
+      return;
     case PacketType::pause:
       return;  // handled in on_arrive
   }

@@ -35,7 +35,7 @@ bool PacketNet::uet_sendable(std::uint32_t id) const {
     psn = q.snd_nxt;
   }
   const std::int64_t w = payload_of(id, std::min(psn, q.total_pkts - 1)) + params_.wire.data_overhead.n;
-  return q.cc.window.n == 0 || u.in_flight + w <= q.cc.window.n || u.in_flight == 0;
+  return (q.cc.window.n == 0 || u.in_flight + w <= q.cc.window.n || u.in_flight == 0) && rccc_allows(u, w);
 }
 
 std::uint32_t PacketNet::uet_take_psn(std::uint32_t id) {
@@ -71,6 +71,7 @@ std::uint32_t PacketNet::uet_entropy(std::uint32_t id) {
 void PacketNet::uet_sent(std::uint32_t id, std::uint32_t psn, std::uint32_t wire) {
   Qp& q = qp_[id];
   uet_qp_[id].in_flight += wire;
+  if (rccc_ != nullptr) uet_qp_[id].credit -= wire;
   if (psn >= q.max_sent) q.max_sent = psn + 1;
 }
 
@@ -105,6 +106,7 @@ void PacketNet::on_uet_data(std::uint32_t pkt) {
   const std::uint32_t psn = pool_[pkt].psn;
   Qp& q = qp_[id];
   UetSender& u = uet_qp_[id];
+  if (rccc_ != nullptr) rccc_arrival(id);
   const bool dup = psn < q.rcv_next || (psn != q.rcv_next && placed(id, psn));
   if (dup) {
     ++counters_.duplicate_packets;
@@ -136,6 +138,7 @@ void PacketNet::on_uet_trimmed(std::uint32_t pkt) {
   const std::uint32_t id = pool_[pkt].qp;
   const std::uint32_t psn = pool_[pkt].psn;
   const Qp& q = qp_[id];
+  if (rccc_ != nullptr) rccc_arrival(id);
   if (psn < q.rcv_next || placed(id, psn)) {  // an earlier copy made it: acknowledge instead
     send_uet_ack(id, psn, pool_[pkt]);
   } else {
@@ -156,6 +159,7 @@ void PacketNet::uet_mark_lost(std::uint32_t id, std::uint32_t psn) {
   uet_set(snd_lost_, id, psn, true);
   ++u.lost;
   if (psn < u.lost_low || u.lost == 1) u.lost_low = psn;
+  if (rccc_ != nullptr) rccc_owe(id, payload_of(id, psn) + params_.wire.data_overhead.n);  // the resend's credit
   u.in_flight -= payload_of(id, psn) + params_.wire.data_overhead.n;
   if (u.in_flight < 0) u.in_flight = 0;
 }

@@ -40,7 +40,8 @@
 //             no progress for rto resends every unacknowledged PSN.
 //   CC      : AckSample per ACK (RTT from the echoed send time, newly acknowledged payload, CE);
 //             CcStrategy::on_nack per NACK. NSCC is in sim/cc/nscc.hpp.
-// Not modelled: connection setup (PDC establishment), RUDI/ROD/UUD services, RCCC credits,
+//   RCCC    : receiver credits (cc.algorithm rccc or nscc+rccc): net/rccc.hpp, net/rccc.cpp.
+// Not modelled: connection setup (PDC establishment), RUDI/ROD/UUD services,
 // ACK coalescing policies beyond ack_every, REPS freezing mode, semantic layer (SES), security.
 // Memory: 2W bits sender + W bits receiver + reps_buffer EVs per QP, allocated only for UET.
 #pragma once
@@ -59,6 +60,14 @@ struct UetSender {
   std::uint32_t reps_head = 0;     // FIFO of recycled EVs in PacketNet::reps_ring_
   std::uint32_t reps_count = 0;
   std::uint32_t arrivals = 0;      // receiver: data arrivals since the last ACK
+  // RCCC (net/rccc.hpp): sender balance and the receiver's account of what it still owes.
+  std::int64_t credit = 0;          // sender: initial credit + granted − spent (wire bytes)
+  std::int64_t credit_seen = 0;     // sender: highest cumulative grant received
+  std::int64_t credit_owed = 0;     // receiver: wire bytes still to grant
+  std::int64_t credit_granted = 0;  // receiver: cumulative grant sent
+  std::uint32_t credit_next = UINT32_MAX;  // receiver: next QP in its pacer's round robin
+  bool credit_known = false;        // receiver: a packet of the QP has arrived
+  bool credit_queued = false;       // receiver: in its pacer's round robin
 };
 
 }  // namespace rocesim::net

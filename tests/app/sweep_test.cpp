@@ -154,6 +154,34 @@ TEST_CASE("sweep zip: the i-th values of every axis form point i") {
   CHECK_NOTHROW(column(h, "/ops/a2a/busbw_GBps"));
 }
 
+TEST_CASE("sweep bundle axis: each value applies its object of --set keys; the column shows the name") {
+  const std::string dir = scratch_dir("sweep-bundle");
+  json spec = base_spec();
+  spec["base"]["backend"] = "fluid";
+  spec["axes"] = {{{"key", "fabric"},
+                   {"values", {"one_spine", "four_spines_one_down"}},
+                   {"sets",
+                    {{{"topology.leaf_spine.spines", 1}},
+                     {{"topology.leaf_spine.spines", 4}, {"topology.failures", {{{"switch", "t2.0"}}}}}}}}};
+  write_file(dir + "/spec.json", spec.dump());
+  REQUIRE(sh_in(dir, exe() + " sweep spec.json --out out --quiet") == 0);
+  const auto rows = read_csv(dir + "/out/sweep.csv");
+  // Expected: 2 points; point 1 has 4 spines with t2.0 down (both keys of its set applied).
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[1][column(rows[0], "fabric")] == "one_spine");
+  CHECK(rows[2][column(rows[0], "fabric")] == "four_spines_one_down");
+  const json s0 = json::parse(read_file(dir + "/out/" + rows[1][1] + "/summary.json"));
+  const json s1 = json::parse(read_file(dir + "/out/" + rows[2][1] + "/summary.json"));
+  CHECK(s0["effective_config"]["topology"]["leaf_spine"]["spines"] == 1);
+  CHECK_FALSE(s0["effective_config"]["topology"].contains("failures"));
+  CHECK(s1["effective_config"]["topology"]["leaf_spine"]["spines"] == 4);
+  CHECK(s1["effective_config"]["topology"]["failures"][0]["switch"] == "t2.0");
+  // --check validates the points and writes nothing.
+  CHECK(sh_in(dir, exe() + " sweep spec.json --check --out checked") == 0);
+  CHECK(read_file(dir + "/stdout.txt").find("inputs ok: 2 points") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir + "/checked"));
+}
+
 TEST_CASE("sweep -j 1 and -j 2 write byte-identical sweep.csv") {
   const std::string dir = scratch_dir("sweep-jobs");
   json spec = base_spec();
@@ -302,6 +330,14 @@ TEST_CASE("bad sweep specs exit 2 with the file and JSON path, and leave no outp
        {{"mode", "zip"}, {"axes", {{{"key", "seed"}, {"values", {1, 2}}}, {{"key", "backend"}, {"values", {"fluid"}}}}}},
        "/axes/1/values"},
       {"bad mode", {{"mode", "cartesian"}, {"axes", ok_axes}}, "/mode"},
+      {"bundle with fewer sets than values",
+       {{"axes", {{{"key", "b"}, {"values", {"x", "y"}}, {"sets", {json::object()}}}}}}, "/axes/0/sets"},
+      {"bundle set with a bad key",
+       {{"axes", {{{"key", "b"}, {"values", {"x"}}, {"sets", {{{"topology..x", 1}}}}}}}}, "/axes/0/sets/0/topology..x"},
+      {"bundle value not a name",
+       {{"axes", {{{"key", "b"}, {"values", {1}}, {"sets", {json::object()}}}}}}, "/axes/0/values/0"},
+      {"bundle on a special axis",
+       {{"axes", {{{"key", "seed"}, {"values", {"x"}}, {"sets", {json::object()}}}}}}, "/axes/0/key"},
       {"metric not a pointer", {{"axes", ok_axes}, {"metrics", {"run/sim_end_us"}}}, "/metrics/0"},
       {"missing topology file", {{"base", {{"topology", "nowhere.json"}}}, {"axes", ok_axes}}, "nowhere.json"},
       // Checked in process before any point runs (rocesim run --check): the point and the key.
