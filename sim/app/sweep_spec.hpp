@@ -1,7 +1,8 @@
 // The `rocesim sweep` spec: a base run plus axes, expanded into points.
 //
 // Spec JSON (unknown keys are errors; paths are relative to the spec file):
-//   { "base":    {"topology": path, "workload": path, "backend": name, "seed": n, "set": {key: value}},
+//   { "base":    {"topology": path, "workload": path, "backend": name, "seed": n, "set": {key: value},
+//                 "attribution": "auto" | "on" | "off"},
 //     "axes":    [{"key": K, "values": [v, ...]}, ...],
 //     "mode":    "grid" (default) | "zip",
 //     "metrics": [JSON pointer into summary.json, ...] }
@@ -9,6 +10,9 @@
 // parameter), or one of the special axes "backend", "seed", "topology" and "workload" (the last two
 // take file paths). Grid points enumerate like nested loops over the axes in the order listed, the
 // last axis varying fastest; zip points take the i-th value of every axis (all axes equally long).
+// base.attribution is passed to every point as `rocesim run --attribution` (absent: run's default,
+// auto, which skips the what-if re-runs above 200,000 transfers; a study that wants the bottleneck
+// sentence's speed-ups at scale says "on").
 // A metric pointer may contain "*" segments that expand over an array (column named by the
 // element's id, see sweep_table.hpp).
 // At most kMaxSweepPoints points (grid product or zip length): every point is checked as
@@ -37,6 +41,7 @@ struct SweepSpec {
   std::string workload;
   std::string backend;  // "" = rocesim run's default
   std::int64_t seed = -1;  // < 0: rocesim run's default
+  std::string attribution;  // "" = rocesim run's default (not passed)
   std::vector<std::pair<std::string, nlohmann::json>> set;  // sorted by key
   std::vector<SweepAxis> axes;
   bool zip = false;
