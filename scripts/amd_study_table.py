@@ -103,25 +103,28 @@ def main():
             slow = max(comm, key=lambda o: o["duration_us"]) if comm else None
             rows.append({
                 "study": os.path.basename(sweep.rstrip("/")), "status": "ok", "dir": p["dir"],
-                "fabric": topo.get("name", "?"), "job": s["jobs"][0]["name"], "ranks": s["jobs"][0]["world_size"],
+                "fabric": topo.get("name", "?"), "backend": s.get("backend", "?"), "job": s["jobs"][0]["name"], "ranks": s["jobs"][0]["world_size"],
                 "iteration_ms": s["run"]["sim_end_us"] / 1000.0,
                 "util": tier_utilization(os.path.join(point, "links.csv")),
                 "slow": slow, "bottleneck": (s.get("bottleneck") or {}).get("summary", ""),
                 "topo": topo_figures(args.rocesim, topo, cache)})
-    print("| study | fabric | job (ranks) | iteration [ms] | utilization: " + " / ".join(TIER_ORDER) +
+    print("| study | fabric | tier | job (ranks) | iteration [ms] | utilization: " + " / ".join(TIER_ORDER) +
           " | slowest comm op [ms] (efficiency) | bottleneck (rocesim's sentence) | network $/accel | W/accel | rack kW |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         if r["status"] != "ok":
-            print("| %s | %s: %s | | | | | | | | |" % (r["study"], r["dir"], r["status"]))
+            print("| %s | %s: %s | | | | | | | | | |" % (r["study"], r["dir"], r["status"]))
             continue
         util = " / ".join("%.2f" % r["util"][t] if t in r["util"] else "–" for t in TIER_ORDER)
         slow = r["slow"]
-        slow_text = "%s %.2f (%.2f)" % (slow["id"], slow["duration_us"] / 1000.0, slow.get("efficiency", 0)) if slow else ""
+        slow_text = ""
+        if slow:
+            eff = "%.2f" % slow["efficiency"] if "efficiency" in slow else "–"
+            slow_text = "%s %.2f (%s)" % (slow["id"], slow["duration_us"] / 1000.0, eff)
         t = r["topo"]
-        print("| %s | %s | %s (%d) | %.2f | %s | %s | %s | %.0f | %.0f | %.1f |" % (
-            r["study"], r["fabric"], r["job"], r["ranks"], r["iteration_ms"], util, slow_text,
-            r["bottleneck"].replace("|", "/"), t["usd_per_accel"], t["w_per_accel"], t["rack_kw"]))
+        print("| %s | %s | %s | %s (%d) | %.2f | %s | %s | %s | %.0f | %.0f | %.1f |" % (
+            r["study"], r["fabric"], r["backend"], r["job"], r["ranks"], r["iteration_ms"], util, slow_text,
+            r["bottleneck"].replace("|", "/") or "– (attribution off or skipped)", t["usd_per_accel"], t["w_per_accel"], t["rack_kw"]))
     if args.plots:
         plot(rows, args.plots)
 
@@ -138,7 +141,7 @@ def plot(rows, out_dir):
     if not ok:
         return
     os.makedirs(out_dir, exist_ok=True)
-    labels = ["%s\n%s %d" % (r["fabric"], r["job"], r["ranks"]) for r in ok]
+    labels = ["%s\n%s %d %s" % (r["fabric"], r["job"], r["ranks"], r["backend"]) for r in ok]
     fig, ax = plt.subplots(figsize=(max(6, 0.7 * len(ok)), 4.5))
     ax.bar(range(len(ok)), [r["iteration_ms"] for r in ok], color="tab:blue")
     ax.set_xticks(range(len(ok)))

@@ -92,14 +92,30 @@ TEST_CASE("AMD study: the tiny specs run on the study's files; mesh TP all-reduc
   // 250 ns (two hops through the scale-up switch) = 8.155 + 7.0 = 15.155 µs.
   CHECK(std::stod(cell(rk, 1, "/ops/tp_fwd/duration_us")) == doctest::Approx(15.155).epsilon(1e-3));
 
+  // Packet tier on one pod (4,096 GPUs, spec_packet_pod.json): the same tiny jobs on both tiers.
+  // The packet tier adds headers, ACKs, PFC and store-and-forward per hop to the fluid's ideal
+  // sharing, so it is slower, by well under 2 % here (measured 0.6 % dense, 0.8 % MoE).
+  REQUIRE(sh("cd '" + dir + "' && nice " + exe() + " sweep '" + study + "/spec_packet_pod.json' -j 1 --out pod --quiet" +
+             " >>log.txt 2>&1") == 0);
+  const auto pod = csv_rows(dir + "/pod/sweep.csv");
+  REQUIRE(pod.size() == 5);  // (dense, moe) × (fluid, packet)
+  for (std::size_t w : {1, 3}) {
+    CAPTURE(w);
+    CHECK(cell(pod, w, "backend") == "fluid");
+    CHECK(cell(pod, w + 1, "backend") == "packet");
+    const double ratio = std::stod(cell(pod, w + 1, "/run/sim_end_us")) / std::stod(cell(pod, w, "/run/sim_end_us"));
+    CHECK(ratio > 1.0);
+    CHECK(ratio < 1.02);
+  }
+
   // The table: one row per point with the fabric's name, and the plots when matplotlib exists.
   const std::string py = sh("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") == 0 ? "/usr/bin/python3" : "python3";
   REQUIRE(sh("cd '" + dir + "' && " + py + " '" + src("scripts/amd_study_table.py") + "' --rocesim " + exe() +
-             " --plots plots mi300x rack72 >table.md 2>table.err") == 0);
+             " --plots plots mi300x rack72 pod >table.md 2>table.err") == 0);
   const std::string table = read_file(dir + "/table.md");
   std::size_t rows = 0;
   for (std::size_t p = table.find("\n| "); p != std::string::npos; p = table.find("\n| ", p + 1)) ++rows;
-  CHECK(rows == 6);  // 4 + 2 points (the header is the first line, not preceded by a newline)
+  CHECK(rows == 10);  // 4 + 2 + 4 points (the header is the first line, not preceded by a newline)
   CHECK(table.find("| mi300x_131k_1to7 |") != std::string::npos);
   CHECK(table.find("| rack72_rail_only_1x800g_1k |") != std::string::npos);
 }
