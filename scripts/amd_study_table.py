@@ -54,6 +54,14 @@ def tier_utilization(links_csv):
     return {t: sums[t] / counts[t] for t in sums}
 
 
+def tier_name(summary):
+    """fluid | packet | analytic, "packet/UET" for the Ultra Ethernet transport."""
+    backend = summary["effective_config"].get("backend", {})
+    transport = backend.get("params", {}).get("nic", {}).get("transport", "roce")
+    name = summary.get("backend", backend.get("name", "?"))
+    return name + "/UET" if transport == "uet" else name
+
+
 def topo_figures(rocesim, topology_doc, cache):
     key = json.dumps(topology_doc, sort_keys=True)
     if key in cache:
@@ -103,7 +111,7 @@ def main():
             slow = max(comm, key=lambda o: o["duration_us"]) if comm else None
             rows.append({
                 "study": os.path.basename(sweep.rstrip("/")), "status": "ok", "dir": p["dir"],
-                "fabric": topo.get("name", "?"), "backend": s.get("backend", "?"), "job": s["jobs"][0]["name"], "ranks": s["jobs"][0]["world_size"],
+                "fabric": topo.get("name", "?"), "backend": tier_name(s), "job": s["jobs"][0]["name"], "ranks": s["jobs"][0]["world_size"],
                 "iteration_ms": s["run"]["sim_end_us"] / 1000.0,
                 "util": tier_utilization(os.path.join(point, "links.csv")),
                 "slow": slow, "bottleneck": (s.get("bottleneck") or {}).get("summary", ""),
