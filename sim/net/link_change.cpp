@@ -58,6 +58,7 @@ void PacketNet::take_down(PortId port) {
         lose(port, pkt);
         release(node, ingress, held, prio);  // may allocate a pause frame (and move the pool)
       } else {
+        if (c == static_cast<std::size_t>(kControlClass) && params_.mmu.control_in_buffer && !ps.host) release_control(port, p);
         lose(port, pkt);
       }
       pkt = next;

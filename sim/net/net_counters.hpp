@@ -47,6 +47,7 @@ struct NetCounters {
   std::uint64_t drops = 0;                   // all classes, all causes (admission and link down)
   std::uint64_t lossless_drops = 0;          // drops in a PFC-protected class (headroom overflow)
   std::uint64_t link_down_drops = 0;         // frames of any type lost to a link going down (part of drops)
+  std::uint64_t control_drops = 0;           // ACK/NAK/CNP a full switch pool refused (mmu.control_in_buffer; part of drops)
   std::uint64_t pause_frames = 0;
   std::uint64_t trimmed = 0;                 // UET data packets switches cut to a header (not drops)
   std::uint64_t presumed_lost = 0;           // UET: PSNs resent because a SACK passed them by loss_threshold

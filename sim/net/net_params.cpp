@@ -110,6 +110,7 @@ NetParams read_net_params(JsonReader& r) {
       else p.mmu.headroom = m->bytes("headroom");
     }
     p.mmu.lossy_alpha = m->number_or("lossy_alpha", p.mmu.lossy_alpha, 0.0, 1e9);
+    p.mmu.control_in_buffer = m->boolean_or("control_in_buffer", p.mmu.control_in_buffer);
     m->finish();
   }
   if (auto e = r.object_opt("ecn")) {
@@ -211,6 +212,7 @@ nlohmann::json to_json(const NetParams& p) {
       {"seed", p.seed},
   };
   // RoCE runs keep the effective config they always had (regression baselines compare it).
+  if (p.mmu.control_in_buffer) out["mmu"]["control_in_buffer"] = true;
   if (p.nic.transport == Transport::uet) {
     out["nic"]["transport"] = "uet";
     out["uet"] = to_json(p.uet);

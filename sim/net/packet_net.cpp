@@ -361,6 +361,7 @@ std::uint32_t PacketNet::take_from_class(PortId port, int cls) {
       ps.qmask = static_cast<std::uint8_t>(ps.qmask & ~(1u << c));
     }
     ps.qbytes[c] -= p.wire;
+    if (cls == kControlClass && params_.mmu.control_in_buffer && !ps.host) release_control(port, p);
     if (p.type == PacketType::data && !ps.host) {
       const std::uint32_t held = p.wire;  // the bytes the ingress accounted
       if (pool_.telemetry() && p.hops_recorded < kMaxTelemetryHops) {
@@ -498,9 +499,21 @@ void PacketNet::on_arrive(std::uint32_t pkt) {
     forward_trimmed(pkt, node);
     return;
   }
-  // Control frames: forward in the control class, no MMU accounting.
+  // Control frames: forward in the control class (MMU accounting only with control_in_buffer).
   ++p.hop;
   const PortId out = route_ports_[route_begin_[p.route] + p.hop];
+  if (params_.mmu.control_in_buffer && !ports_[out].down) {
+    SwitchState& sw = switches_[node];
+    if (sw.shared_used + p.wire > sw.shared_size) {
+      ++counters_.control_drops;
+      ++counters_.drops;
+      ++port_counters_[out].drops;
+      pool_.release(pkt);
+      return;
+    }
+    sw.shared_used += p.wire;
+    sw.control_used += p.wire;
+  }
   enqueue(out, pkt);
   try_transmit(out);
 }
@@ -592,6 +605,7 @@ std::int64_t PacketNet::queue_bytes(PortId p) const {
 std::int64_t PacketNet::buffered_bytes() const {
   std::int64_t total = 0;
   for (const IngressState& g : ingress_) total += g.reserve_used + g.shared_used + g.headroom_used;
+  for (const SwitchState& sw : switches_) total += sw.control_used;
   return total;
 }
 

@@ -54,9 +54,12 @@
 //                left without any path (its frames are lost until a change reconnects it).
 //                Per-hop modes read the new candidates at each switch. Frames already past
 //                the source keep their route.
-// Control frames (ACK/NAK/CNP) follow the reverse path's per-flow ECMP route in every mode,
-// bypass the MMU (they are tiny and never paused) and are never dropped except by a link going
-// down. Stall detection: if no payload is delivered or acknowledged for stall_timeout while
+// Control frames (ACK/NAK/CNP) follow the reverse path's per-flow ECMP route in every mode and
+// are never paused. By default they bypass the MMU and are never dropped except by a link going
+// down; with mmu.control_in_buffer a switch admits one into its shared pool only if
+// shared_used + w <= shared size (else it is dropped: NetCounters::control_drops, and the sender
+// recovers by its RTO or a later cumulative ACK) and frees it when the frame leaves, so queued
+// control frames count in buffered_bytes() and lower the dynamic PFC/lossy thresholds. Stall detection: if no payload is delivered or acknowledged for stall_timeout while
 // QPs are active, the run stops and stall() lists the egress ports paused at that moment.
 // Pause expiry and XOFF refresh use one timer per port / ingress (a later deadline is re-checked
 // when the earlier firing comes), so pauses neither fill the event queue with stale records nor
@@ -225,7 +228,8 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
 
   struct SwitchState {
     std::int64_t shared_size = 0;
-    std::int64_t shared_used = 0;
+    std::int64_t shared_used = 0;   // data (through ingress accounting) and, with mmu.control_in_buffer, control
+    std::int64_t control_used = 0;  // the control frames' part of shared_used
   };
 
   struct Qp {
@@ -285,6 +289,15 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   bool admit(topology::NodeId node, std::uint32_t ingress, std::int64_t n, int prio, PortId out);
   void release(topology::NodeId node, std::uint32_t ingress, std::int64_t n, int prio);
   void send_pause(std::uint32_t ingress, bool xoff);
+  // mmu.control_in_buffer: an ACK/NAK/CNP leaves switch port `port`: its bytes return to the pool.
+  void release_control(PortId port, const Packet& p) {
+    if (p.type != PacketType::ack && p.type != PacketType::nak && p.type != PacketType::cnp &&
+        p.type != PacketType::selective_nak)
+      return;
+    SwitchState& sw = switches_[fabric_.port(port).node];
+    sw.shared_used -= p.wire;
+    sw.control_used -= p.wire;
+  }
   std::int64_t dynamic_threshold(const SwitchState& sw) const;
   bool ecn_mark(topology::NodeId node, std::int64_t q);
   // transport.cpp: NIC, QPs, go-back-N

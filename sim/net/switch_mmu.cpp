@@ -3,7 +3,8 @@
 // trimming (trim() in uet_transport.cpp).
 // Equations are in packet_net.hpp; the accounting invariant is, per switch,
 //   Σ over its ingresses (reserve_used + shared_used + headroom_used) = data bytes it buffers,
-//   Σ shared_used = SwitchState::shared_used <= shared_size.
+//   Σ shared_used + SwitchState::control_used = SwitchState::shared_used <= shared_size
+//   (control_used: queued ACK/NAK/CNP with mmu.control_in_buffer, else 0).
 #include <algorithm>
 
 #include "net/packet_net.hpp"

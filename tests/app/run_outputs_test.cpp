@@ -125,9 +125,13 @@ TEST_CASE("rocesim run --out writes every report file with the schema's header r
   REQUIRE(flows.size() == 1 + 720);
   double flow_bytes = 0.0;
   for (std::size_t i = 1; i < flows.size(); ++i) {
-    REQUIRE(flows[i].size() == 12);
+    REQUIRE(flows[i].size() == 14);
     flow_bytes += std::stod(flows[i][7]);
     CHECK(std::stod(flows[i][10]) == doctest::Approx(std::stod(flows[i][9]) - std::stod(flows[i][8])));
+    // ideal = the transfer alone on the idle fabric (fluid: latency + overhead + bytes at the path's
+    // narrowest rate), so slowdown = fct / ideal >= 1 (up to the 6 printed digits).
+    CHECK(std::stod(flows[i][13]) == doctest::Approx(std::stod(flows[i][10]) / std::stod(flows[i][12])).epsilon(1e-5));
+    CHECK(std::stod(flows[i][13]) >= 1 - 1e-6);
   }
   // Ring all-reduce moves 2(n−1)/n · S per rank: 16 · 2 · 15/16 · 1 MiB = 30 MiB; the all-to-all
   // moves n(n−1) blocks of S/n: 16 · 15 · 16 KiB = 3.75 MiB.
@@ -366,7 +370,7 @@ TEST_CASE("CSV files follow RFC 4180: names with commas and quotes read back exa
   const auto flows = read_csv(out + "/flows.csv");
   REQUIRE(flows.size() == 1 + 24);
   for (std::size_t i = 1; i < flows.size(); ++i) {
-    REQUIRE(flows[i].size() == 12);
+    REQUIRE(flows[i].size() == 14);
     CHECK(flows[i][3] == coll[2][0]);
     CHECK(flows[i][4] == coll[2][1]);
     CHECK(flows[i][5] == coll[2][2]);

@@ -1,0 +1,94 @@
+// mmu.control_in_buffer: ACK/NAK/CNP frames take switch shared-pool bytes while queued and are
+// dropped when the pool is full (packet_net.hpp, "Control frames").
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "net_fixtures.hpp"
+
+using namespace rocesim;
+using namespace rocesim::net;
+using namespace rocesim::net::testing;
+
+namespace {
+
+struct Outcome {
+  std::vector<Time> done;
+  NetCounters counters;
+};
+
+// 2:1 incast on a star (hosts 0 and 1 → host 2, 2 MB each) plus host 2 → host 0 (1 MB), so ACKs
+// to host 0 queue behind data at the switch port toward host 0. Static PFC (thresholds on
+// ingress bytes, which control frames do not touch).
+Outcome run(bool control_in_buffer) {
+  NetParams p;
+  p.pfc.threshold = PfcThreshold::fixed;
+  p.mmu.control_in_buffer = control_in_buffer;
+  Harness h(leaf_spine(1, 3, 0), p);
+  h.send(0, 2, 2'000'000, 0);
+  h.send(1, 2, 2'000'000, 1);
+  h.send(2, 0, 1'000'000, 2);
+  h.sim.run();
+  check_conservation(h.net, true);  // buffered_bytes() back to 0: every control byte released
+  Outcome o;
+  for (std::uint64_t k = 0; k < 3; ++k) o.done.push_back(h.rec.done.at(k));
+  o.counters = h.net.counters();
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("control frames in the switch buffer: accounting alone changes nothing while the pool has room") {
+  // 32 MiB of buffer, a few queued 86 B ACKs: the pool never fills, static PFC and ECN read
+  // ingress bytes and egress queues, which the control accounting does not change: every
+  // completion time is the same to the picosecond, and no control frame is dropped.
+  const Outcome off = run(false), on = run(true);
+  CHECK(on.done == off.done);
+  CHECK(on.counters.control_drops == 0);
+  CHECK(on.counters.drops == 0);
+  CHECK(on.counters.acks_sent == off.counters.acks_sent);
+}
+
+TEST_CASE("control frames in the switch buffer: a switch with no shared pool drops every ACK it receives") {
+  // Star switch, 3 ports, 1 data class: reserve 8192 B + headroom 50,000 B per port, buffer
+  // exactly 3 × 58,192 B: the shared pool is 0 B. One 400 KB flow 0 → 2 at line rate keeps at
+  // most ~1 frame per port queued, within the 8192 B reserve, so data flows; each ACK from host 2
+  // needs 86 B of shared pool at the switch and finds none: dropped. The receiver gets every byte
+  // (completion is on delivery) while the sender sees no ACK at all (until 1 ms: before the first
+  // RTO at 4 ms, so nothing is resent either).
+  NetParams p;
+  p.mmu.control_in_buffer = true;
+  p.mmu.headroom = Bytes{50000};
+  p.mmu.reserve_per_port = Bytes{8192};
+  p.mmu.buffer = Bytes{3 * (8192 + 50000)};
+  Harness h(leaf_spine(1, 3, 0), p);
+  h.send(0, 2, 400'000, 0);
+  h.sim.run_until(Time::from_ms(1));
+  const NetCounters& c = h.net.counters();
+  CHECK(h.rec.done.count(0) == 1);                        // delivered
+  CHECK(h.net.qps()[0].delivered == Bytes{400'000});
+  CHECK(h.net.qps()[0].acked == Bytes{0});                 // no ACK came through
+  CHECK(c.acks_sent > 0);
+  CHECK(c.control_drops > 0);
+  CHECK(c.acks_sent - std::min(c.acks_sent, c.control_drops) <= 2);  // every ACK dropped but any still on the wire at 1 ms
+  CHECK(c.drops == c.control_drops);                       // and nothing else
+  // Off, the same fabric acknowledges everything (control frames bypass the MMU).
+  p.mmu.control_in_buffer = false;
+  Harness g(leaf_spine(1, 3, 0), p);
+  g.send(0, 2, 400'000, 0);
+  g.sim.run();
+  CHECK(g.net.qps()[0].acked == Bytes{400'000});
+  CHECK(g.net.counters().control_drops == 0);
+}
+
+TEST_CASE("control frames in the switch buffer: the key is read, range-checked and written only when on") {
+  nlohmann::json doc = nlohmann::json::parse(R"({"mmu": {"control_in_buffer": true}})");
+  JsonReader r(doc, "p.json", "/backend");
+  const NetParams p = read_net_params(r);
+  CHECK(p.mmu.control_in_buffer);
+  CHECK(to_json(p)["mmu"]["control_in_buffer"] == true);
+  CHECK_FALSE(to_json(NetParams{})["mmu"].contains("control_in_buffer"));
+  nlohmann::json bad = nlohmann::json::parse(R"({"mmu": {"control_in_buffer": "yes"}})");
+  JsonReader rb(bad, "p.json", "/backend");
+  CHECK_THROWS_AS(read_net_params(rb), ConfigError);
+}
