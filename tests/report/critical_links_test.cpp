@@ -95,6 +95,39 @@ TEST_CASE("window loads: own bytes, overlapping shares and an unfinished transfe
   CHECK(report::op_link_loads(f, router, r, start, end, 0.3)[1].scopes.size() < loads[1].scopes.size());
 }
 
+TEST_CASE("window loads of wanted ops only: the same values, nothing for the others") {
+  // Same transfers as above: op 1's own ports carry 1.78e6 B (shared) or 1.28e6 B in [50, 150] µs
+  // whether or not op 0 is measured (a port's load comes from every transfer crossing it).
+  const topology::Fabric f = small_clos();
+  const routing::Router router(f, routing::RoutingParams{});
+  std::vector<topology::PortId> pb;
+  REQUIRE(router.path(routing::FlowKey::for_qp(1, 3, 0), pb));
+  observe::RunRecord r;
+  r.end = Time::from_us(180);
+  r.transfers = {rec(0, 2, 0, 1'000'000, 0, 100), rec(1, 3, 1, 1'000'000, 50, 150),
+                 rec(1, 3, observe::kNoOpIndex, 400'000, 80, -1)};
+  const std::vector<Time> start{Time::from_us(0), Time::from_us(50)}, end{Time::from_us(100), Time::from_us(150)};
+  const auto all = report::op_link_loads(f, router, r, start, end);
+  std::vector<std::size_t> visited;
+  std::vector<report::OpLinkLoad> got(2);
+  const std::vector<char> wanted{0, 1};
+  report::visit_op_link_loads(f, router, r, start, end, 0.0, [&](std::size_t i, report::OpLinkLoad&& l) {
+    visited.push_back(i);
+    got[i] = std::move(l);
+  }, wanted);
+  CHECK(visited == std::vector<std::size_t>{1});
+  REQUIRE(got[1].path_ports.size() == all[1].path_ports.size());
+  for (std::size_t k = 0; k < got[1].path_ports.size(); ++k) {
+    CHECK(got[1].path_ports[k].port == all[1].path_ports[k].port);
+    CHECK(got[1].path_ports[k].bytes == all[1].path_ports[k].bytes);  // exactly: same curves
+  }
+  REQUIRE(got[1].scopes.size() == all[1].scopes.size());
+  for (std::size_t k = 0; k < got[1].scopes.size(); ++k) {
+    CHECK(got[1].scopes[k].mean_utilization == all[1].scopes[k].mean_utilization);
+  }
+  for (topology::PortId p : pb) CHECK(bytes_on(got[1], p) > 1'279'999.0);
+}
+
 TEST_CASE("window loads: an op that never ran gets an empty result") {
   const topology::Fabric f = small_clos();
   const routing::Router router(f, routing::RoutingParams{});
