@@ -3,9 +3,10 @@
 # one point at a time under `nice`, then writes the table (table.md) and the plots (plots/*.svg)
 # with scripts/amd_study_table.py. Finished points are not rerun (rocesim sweep resumes).
 # Usage: scripts/amd_study.sh [BUILD_DIR] [OUT_DIR] [SPEC ...]
-#   default SPECs: the ones the README table was made from (spec_rack72_1k, spec_8k_job,
-#   spec_131k_dense); spec_131k_moe.json (the MoE job at 131,072 ranks) is shipped for when the
-#   fluid tier is fast enough, name it to run it.
+#   default SPECs: the ones the README table was made from (spec_8k_job, spec_131k_dense,
+#   spec_rack72_1k, spec_packet_pod, spec_uet_pod); spec_131k_moe.json (the MoE job at 131,072
+#   ranks) is shipped for when the fluid tier is fast enough: name it to run it. The shipped
+#   plots in workloads/studies/amd_whatif/plots/ are OUT_DIR/plots/ of that default run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -13,7 +14,9 @@ out=${2:-out/amd_study}
 shift $(( $# < 2 ? $# : 2 ))
 study=workloads/studies/amd_whatif
 specs=("$@")
-[ ${#specs[@]} -gt 0 ] || specs=("$study/spec_rack72_1k.json" "$study/spec_8k_job.json" "$study/spec_131k_dense.json")
+if [ ${#specs[@]} -eq 0 ]; then
+  for s in spec_8k_job spec_131k_dense spec_rack72_1k spec_packet_pod spec_uet_pod; do specs+=("$study/$s.json"); done
+fi
 rocesim="$build/rocesim"
 [ -x "$rocesim" ] || { echo "amd_study: $rocesim not built" >&2; exit 2; }
 dirs=()

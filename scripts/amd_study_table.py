@@ -157,7 +157,7 @@ def plot(rows, out_dir):
     ax.set_ylabel("iteration time [ms]")
     ax.set_title("AMD what-if study: one iteration, fluid tier")
     fig.tight_layout()
-    fig.savefig(os.path.join(out_dir, "iteration.svg"))
+    fig.savefig(os.path.join(out_dir, "iteration.svg"), metadata={"Date": None})
     plt.close(fig)
     fig, ax = plt.subplots(figsize=(max(6, 0.7 * len(ok)), 4.5))
     width = 0.8 / len(TIER_ORDER)
@@ -168,7 +168,7 @@ def plot(rows, out_dir):
     ax.set_ylabel("mean utilization of busy ports (up)")
     ax.legend(fontsize=6)
     fig.tight_layout()
-    fig.savefig(os.path.join(out_dir, "utilization.svg"))
+    fig.savefig(os.path.join(out_dir, "utilization.svg"), metadata={"Date": None})
     plt.close(fig)
 
 

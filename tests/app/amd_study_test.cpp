@@ -52,6 +52,12 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& path) {
   return rows;
 }
 
+// `rocesim sweep SPEC` of the study folder into dir/out, niced (the study is run that way too).
+int run_study_sweep(const std::string& dir, const std::string& spec, const std::string& out) {
+  return sh("cd '" + dir + "' && nice " + exe() + " sweep '" + src("workloads/studies/amd_whatif/" + spec) +
+            "' -j 1 --out " + out + " --quiet >>log.txt 2>&1");
+}
+
 std::string cell(const std::vector<std::vector<std::string>>& rows, std::size_t row, const std::string& col) {
   for (std::size_t i = 0; i < rows[0].size(); ++i) {
     if (rows[0][i] == col) return rows[row][i];
@@ -64,11 +70,8 @@ std::string cell(const std::vector<std::vector<std::string>>& rows, std::size_t 
 
 TEST_CASE("AMD study: the tiny specs run on the study's files; mesh TP all-reduce at its closed form; table") {
   const std::string dir = scratch_dir("amd-study");
-  const std::string study = src("workloads/studies/amd_whatif");
-  REQUIRE(sh("cd '" + dir + "' && nice " + exe() + " sweep '" + study + "/spec_tiny.json' -j 1 --out mi300x --quiet" +
-             " >log.txt 2>&1") == 0);
-  REQUIRE(sh("cd '" + dir + "' && nice " + exe() + " sweep '" + study + "/spec_tiny_rack72.json' -j 1 --out rack72 --quiet" +
-             " >>log.txt 2>&1") == 0);
+  REQUIRE(run_study_sweep(dir, "spec_tiny.json", "mi300x") == 0);
+  REQUIRE(run_study_sweep(dir, "spec_tiny_rack72.json", "rack72") == 0);
   const auto mi = csv_rows(dir + "/mi300x/sweep.csv");
   const auto rk = csv_rows(dir + "/rack72/sweep.csv");
   // Grid: 2 workloads × 2 fabrics (2-tier 8k, 3-tier 1:7 cut to 2 pods); zip: 2 points.
@@ -95,8 +98,7 @@ TEST_CASE("AMD study: the tiny specs run on the study's files; mesh TP all-reduc
   // Packet tier on one pod (4,096 GPUs, spec_packet_pod.json): the same tiny jobs on both tiers.
   // The packet tier adds headers, ACKs, PFC and store-and-forward per hop to the fluid's ideal
   // sharing, so it is slower, by well under 2 % here (measured 0.6 % dense, 0.8 % MoE).
-  REQUIRE(sh("cd '" + dir + "' && nice " + exe() + " sweep '" + study + "/spec_packet_pod.json' -j 1 --out pod --quiet" +
-             " >>log.txt 2>&1") == 0);
+  REQUIRE(run_study_sweep(dir, "spec_packet_pod.json", "pod") == 0);
   const auto pod = csv_rows(dir + "/pod/sweep.csv");
   REQUIRE(pod.size() == 5);  // (dense, moe) × (fluid, packet)
   for (std::size_t w : {1, 3}) {
@@ -109,7 +111,8 @@ TEST_CASE("AMD study: the tiny specs run on the study's files; mesh TP all-reduc
   }
 
   // The table: one row per point with the fabric's name, and the plots when matplotlib exists.
-  const std::string py = sh("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") == 0 ? "/usr/bin/python3" : "python3";
+  const bool mpl = sh("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") == 0;
+  const std::string py = mpl ? "/usr/bin/python3" : "python3";
   REQUIRE(sh("cd '" + dir + "' && " + py + " '" + src("scripts/amd_study_table.py") + "' --rocesim " + exe() +
              " --plots plots mi300x rack72 pod >table.md 2>table.err") == 0);
   const std::string table = read_file(dir + "/table.md");
@@ -118,6 +121,7 @@ TEST_CASE("AMD study: the tiny specs run on the study's files; mesh TP all-reduc
   CHECK(rows == 10);  // 4 + 2 + 4 points (the header is the first line, not preceded by a newline)
   CHECK(table.find("| mi300x_131k_1to7 |") != std::string::npos);
   CHECK(table.find("| rack72_rail_only_1x800g_1k |") != std::string::npos);
+  if (mpl) CHECK_FALSE(read_file(dir + "/plots/iteration.svg").empty());
 }
 
 TEST_CASE("sweep base.attribution is passed to every point; a bad value is rejected with its path") {
