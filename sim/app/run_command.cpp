@@ -22,7 +22,7 @@
 // 128 accelerators) with a ring all-reduce and a pairwise all-to-all over every accelerator, and
 // writes ./rocesim-report/summary.json.
 // --set routing: "topology.<key>" edits the topology document, "workload.<key>" the workload
-// document, "routing.hash" (crc|uniform) and "routing.per_switch_seed" the router, and any other
+// document, "routing.hash" (crc|crc_select|uniform) and "routing.per_switch_seed" the router, and any other
 // key goes to the backend's parameter object (e.g. "cc.dcqcn.rate_ai=40Mbps" for the packet tier).
 // Bad input throws ConfigError → exit 2; a run whose DAG does not complete exits 3.
 #include <CLI/CLI.hpp>
@@ -196,7 +196,7 @@ void require_transfers_fit(const TransferBackend& backend, const workload::Lower
     if (n.kind != workload::DagNodeKind::transfer || n.amount <= limit) continue;
     const workload::OpRecord& rec = lowered.ops[n.op];
     const workload::OpSpec& op = spec.jobs[rec.job].ops[rec.spec_index];
-    throw ConfigError(file, op.path + "/bytes",
+    throw ConfigError(file, workload::op_path(spec.jobs[rec.job], rec.spec_index) + "/bytes",
                       "op \"" + op.id + "\" has a transfer of " + std::to_string(n.amount) + " B, more than the " +
                           std::string(backend.name()) + " backend's " + std::to_string(limit) + " B (" +
                           backend.max_transfer_reason() + "; raise wire.mtu or split the op)");
@@ -286,7 +286,8 @@ bool take_prefix(std::string& s, std::string_view prefix) {
 routing::RoutingParams read_routing(const nlohmann::json& doc, std::uint64_t seed) {
   JsonReader r(doc, "--set", "/routing");
   routing::RoutingParams p;
-  p.hash = r.choice_or("hash", {"crc", "uniform"}, "crc") == "crc" ? routing::HashKind::crc : routing::HashKind::uniform;
+  const std::string hash = r.choice_or("hash", {"crc", "crc_select", "uniform"}, "crc");
+  p.hash = hash == "crc" ? routing::HashKind::crc : hash == "crc_select" ? routing::HashKind::crc_select : routing::HashKind::uniform;
   p.per_switch_seed = r.boolean_or("per_switch_seed", true);
   const std::string lb = r.choice_or("load_balancing", {"ecmp", "spray", "flowlet", "adaptive"}, "ecmp");
   p.load_balancing = lb == "spray"     ? routing::LoadBalancing::spray
@@ -421,7 +422,7 @@ void run(const RunOptions& opt, CommandContext& ctx) {
       {"topology", topology::topology_to_json(topo)},
       {"workload", workload_config_json(wspec, opt.workload, workload_overrides, lowered.ops.size())},
       {"routing",
-       {{"hash", rp.hash == routing::HashKind::crc ? "crc" : "uniform"}, {"per_switch_seed", rp.per_switch_seed},
+       {{"hash", routing::to_string(rp.hash)}, {"per_switch_seed", rp.per_switch_seed},
         {"load_balancing", routing::to_string(rp.load_balancing)},
         {"flowlet_gap", to_string(rp.flowlet_gap)}}},
       {"backend", {{"name", facts.backend}, {"params", effective_backend_params(opt.backend, backend_params)}}}};

@@ -241,6 +241,9 @@ PipelineRun run_pipeline(const topology::Fabric& fabric, const routing::Router& 
   rec.completed = run.executor->finished();
   rec.transfers_recorded = flows;
   rec.transfers = run.recorder->take_records();
+  for (observe::TransferRecord& t : rec.transfers) {  // the slowdown's denominator (report/slowdown.hpp)
+    t.ideal = run.backend->ideal_fct(TransferRequest{t.src, t.dst, Bytes{t.bytes}, t.flow_label, 0, 0});
+  }
   rec.bytes_started = run.recorder->bytes_started();
   rec.bytes_delivered = run.recorder->bytes_delivered();
   observe::collect_ports(*run.backend, *run.recorder, rec);

@@ -1,6 +1,7 @@
 #include "app/run_report.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "report/op_aggregate.hpp"
 #include "report/op_lower_bound.hpp"
 #include "report/run_analysis.hpp"
+#include "report/slowdown.hpp"
 #include "report/tidy.hpp"
 
 namespace rocesim::app {
@@ -50,6 +52,14 @@ report::AttributionResult add_analysis(nlohmann::json& summary, const RunFacts& 
     nlohmann::json sections =
         report::run_analysis_sections(*ctx.fabric, *ctx.record, facts.sim_end, dag_payload_bytes(lw.dag));
     for (auto& [key, value] : sections.items()) summary[key] = std::move(value);
+    // A flow list (every op a send): its transfers are the flows whose slowdown the datacenter
+    // CC evaluations report. Collective workloads leave it out (their figure is the op's time).
+    const bool flow_list = !lw.ops.empty() && std::all_of(lw.ops.begin(), lw.ops.end(), [&](const workload::OpRecord& r) {
+      return spec.jobs[r.job].ops[r.spec_index].type == workload::OpType::send;
+    });
+    if (flow_list) {
+      if (nlohmann::json s = report::slowdown_json(*ctx.record); !s.is_null()) summary["slowdown"] = std::move(s);
+    }
   }
   // Critical links, lower bounds and re-runs serve attribution only: --attribution off skips them.
   if (!ctx.attribution) return {};
@@ -72,20 +82,19 @@ report::AttributionResult add_analysis(nlohmann::json& summary, const RunFacts& 
 }
 
 // Op i's collectives.csv row and its group's figures straight from the values (the aggregated
-// form's common case: no per-op JSON object). `fields`: the attribution's per-op fields.
+// form's common case: no per-op JSON object). `fields`, `ideal_us`, `efficiency`: the
+// attribution's per-op fields (NaN: none).
 void add_plain_op(const workload::WorkloadSpec& spec, const workload::LoweredWorkload& lw, std::uint32_t i, Time s,
-                  Time e, bool ran, const nlohmann::json& fields, const report::OpGroupKey& key,
-                  report::OpAggregator& aggregator, std::string* csv) {
+                  Time e, bool ran, const nlohmann::json& fields, double ideal_us, double efficiency,
+                  const report::OpGroupKey& key, report::OpAggregator& aggregator, std::string* csv) {
   const workload::OpRecord& rec = lw.ops[i];
   const workload::OpSpec& op = spec.jobs[rec.job].ops[rec.spec_index];
   const bool network = op.type != workload::OpType::compute;
-  const auto field = [&](const char* k) { return fields.contains(k) ? fields[k].get<double>() : NAN; };
   report::CollectiveRow row;
   row.job = spec.jobs[rec.job].name;
   row.id = op.id;
   row.type = key.type;
-  const std::string algorithm = workload::is_collective(op.type) ? to_string(op.algorithm) : std::string();
-  row.algorithm = algorithm;
+  if (workload::is_collective(op.type)) row.algorithm = to_string(op.algorithm);
   row.iteration = rec.iteration;
   row.group_size = rec.group_size;
   row.groups = rec.groups;
@@ -100,8 +109,8 @@ void add_plain_op(const workload::WorkloadSpec& spec, const workload::LoweredWor
       row.busbw = row.algbw * workload::busbw_factor(op.type, rec.group_size);
     }
   }
-  row.ideal_us = field("ideal_us");
-  row.efficiency = field("efficiency");
+  row.ideal_us = ideal_us;
+  row.efficiency = efficiency;
   std::string tier;
   if (fields.contains("attribution") && fields["attribution"].contains("bottleneck_tier") &&
       fields["attribution"]["bottleneck_tier"].is_string()) {
@@ -109,8 +118,7 @@ void add_plain_op(const workload::WorkloadSpec& spec, const workload::LoweredWor
   }
   row.bottleneck_tier = tier;
   if (csv != nullptr) report::append_collectives_row(row, *csv);
-  aggregator.add(key, row.job.data() == nullptr ? std::string() : std::string(row.job), ran, row.bytes,
-                 row.duration_us, row.busbw, row.efficiency);
+  aggregator.add(key, row.job, ran, row.bytes, row.duration_us, row.busbw, row.efficiency);
 }
 
 // Group keys and durations (µs, −1 if the op did not complete) of every op, for the aggregation.
@@ -159,15 +167,17 @@ nlohmann::json build_run_summary(const RunFacts& facts, const workload::Workload
     }
     if (aggregate && detail[i] == 0) {
       // An op only the CSV row and the group's distributions show: no JSON object for it.
-      add_plain_op(spec, lw, i, s, e, ran, i < attribution.op_fields.size() ? attribution.op_fields[i] : json(),
-                   keys[i], aggregator, collectives_csv);
+      const bool attributed = i < attribution.op_fields.size();
+      add_plain_op(spec, lw, i, s, e, ran, attributed ? attribution.op_fields[i] : json(),
+                   attributed ? attribution.ideal_us[i] : NAN, attributed ? attribution.efficiency[i] : NAN, keys[i],
+                   aggregator, collectives_csv);
       if (i < attribution.op_fields.size()) attribution.op_fields[i] = json();
       continue;
     }
     json o{{"job", spec.jobs[rec.job].name}, {"iteration", rec.iteration}, {"id", op.id}, {"type", to_string(op.type)}};
     if (workload::is_collective(op.type)) {
       o["algorithm"] = to_string(op.algorithm);
-      o["group"] = op.ranks ? "explicit" : op.group;
+      o["group"] = op.args().ranks ? "explicit" : op.args().group;
     }
     o["groups"] = rec.groups;
     o["group_size"] = rec.group_size;

@@ -11,7 +11,9 @@
 // appended there as its object is built (collectives.csv keeps every op in both forms).
 // With a RunContext, more sections (each omitted when the context cannot support it):
 //   from the record (report/run_analysis.hpp, utilization over run.sim_end_us): "tiers",
-//   "hot_links", "fct", "pfc", "drops", "conservation";
+//   "hot_links", "fct", "pfc", "drops", "conservation"; and "slowdown" (FCT / FCT alone on the
+//   idle fabric, overall and per flow-size bucket, report/slowdown.hpp) when every op is a send
+//   (a flow list, e.g. `rocesim traffic` output) and the backend knows the ideal FCT;
 //   only when context.attribution is true (false skips all of it, critical links included): per op "ideal_us" (a lower bound, report/op_lower_bound.hpp)
 //   and "efficiency"; from the fluid re-runs and the record (report/attribution.hpp): per op
 //   "nonblocking_us" and "attribution" {"bottleneck_tier", "speedup_if_nonblocking",

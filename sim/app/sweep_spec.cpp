@@ -155,6 +155,7 @@ SweepSpec parse_sweep_spec(const nlohmann::json& doc, const std::string& file) {
       spec.backend = b.get<std::string>();
     }
     if (base->has("seed")) spec.seed = base->integer("seed", 0, INT64_MAX);
+    if (base->has("attribution")) spec.attribution = base->choice_or("attribution", {"auto", "on", "off"}, "auto");
     if (auto set = base->object_opt("set")) {
       for (const auto& [key, value] : base->raw("set").items()) {
         const std::string path = set->path_of(key);
@@ -305,6 +306,7 @@ std::vector<SweepPoint> expand_sweep(const SweepSpec& spec) {
     }
     if (!backend.empty()) p.run_args.insert(p.run_args.end(), {"--backend", backend});
     if (seed >= 0) p.run_args.insert(p.run_args.end(), {"--seed", std::to_string(seed)});
+    if (!spec.attribution.empty()) p.run_args.insert(p.run_args.end(), {"--attribution", spec.attribution});
     // dump() round-trips through apply_override's "JSON if valid" rule, strings included.
     for (const auto& [k, v] : set) p.run_args.insert(p.run_args.end(), {"--set", k + "=" + v.dump()});
     p.inputs = {{"args", p.run_args}, {"files", files}};

@@ -1,7 +1,8 @@
 // The `rocesim sweep` spec: a base run plus axes, expanded into points.
 //
 // Spec JSON (unknown keys are errors; paths are relative to the spec file):
-//   { "base":    {"topology": path, "workload": path, "backend": name, "seed": n, "set": {key: value}},
+//   { "base":    {"topology": path, "workload": path, "backend": name, "seed": n, "set": {key: value},
+//                 "attribution": "auto" | "on" | "off"},
 //     "axes":    [{"key": K, "values": [v, ...]}, ...]
 //                (or a bundle: {"key": label, "values": [name, ...], "sets": [{k: v, ...}, ...]}),
 //     "mode":    "grid" (default) | "zip",
@@ -15,6 +16,9 @@
 // [...]}`, or `{}` for the base), and `key` (not itself a config key) names the sweep.csv column,
 // whose cells are the string `values` (one name per set). A key set by several axes takes the
 // value of the last of them.
+// base.attribution is passed to every point as `rocesim run --attribution` (absent: run's default,
+// auto, which skips the what-if re-runs above 200,000 transfers; a study that wants the bottleneck
+// sentence's speed-ups at scale says "on").
 // A metric pointer may contain "*" segments that expand over an array (column named by the
 // element's id, see sweep_table.hpp).
 // At most kMaxSweepPoints points (grid product or zip length): every point is checked as
@@ -44,6 +48,7 @@ struct SweepSpec {
   std::string workload;
   std::string backend;  // "" = rocesim run's default
   std::int64_t seed = -1;  // < 0: rocesim run's default
+  std::string attribution;  // "" = rocesim run's default (not passed)
   std::vector<std::pair<std::string, nlohmann::json>> set;  // sorted by key
   std::vector<SweepAxis> axes;
   bool zip = false;

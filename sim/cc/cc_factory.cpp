@@ -7,12 +7,13 @@
 #include "cc/hpcc.hpp"
 #include "cc/nscc.hpp"
 #include "cc/per_transport.hpp"
+#include "cc/swift.hpp"
 #include "cc/rccc.hpp"
 #include "cc/timely.hpp"
 
 namespace rocesim::cc {
 
-CcContext cc_context(const net::NetParams& net) { return CcContext{net.wire.mtu + net.wire.data_overhead}; }
+CcContext cc_context(const net::NetParams& net) { return CcContext{net.wire.mtu + net.wire.data_overhead, net.wire.mtu}; }
 
 namespace {
 
@@ -25,13 +26,14 @@ Params read_section(JsonReader& r, std::string_view key, ReadFn read) {
 }  // namespace
 
 CcSetup read_cc(JsonReader& r, const CcContext& ctx) {
-  const std::string algo =
-      r.choice_or("algorithm", {"none", "dcqcn", "hpcc", "timely", "admission", "nscc", "rccc", "nscc+rccc"}, "none");
+  const std::string algo = r.choice_or(
+      "algorithm", {"none", "dcqcn", "hpcc", "timely", "swift", "admission", "nscc", "rccc", "nscc+rccc"}, "none");
   // Only with RoCE and UET classes in one run (cc/per_transport.hpp): the UET QPs' algorithm.
   const std::string uet_algo = r.has("uet_algorithm") ? r.choice("uet_algorithm", {"none", "nscc", "rccc", "nscc+rccc"}) : "";
   const DcqcnParams dcqcn = read_section<DcqcnParams>(r, "dcqcn", read_dcqcn_params);
   const HpccParams hpcc = read_section<HpccParams>(r, "hpcc", read_hpcc_params);
   const TimelyParams timely = read_section<TimelyParams>(r, "timely", read_timely_params);
+  const SwiftParams swift = read_section<SwiftParams>(r, "swift", read_swift_params);
   const AdmissionParams admission = read_section<AdmissionParams>(r, "admission", read_admission_params);
   const NsccParams nscc = read_section<NsccParams>(r, "nscc", read_nscc_params);
   const net::RcccParams rccc = read_section<net::RcccParams>(r, "rccc", read_rccc_params);
@@ -50,6 +52,10 @@ CcSetup read_cc(JsonReader& r, const CcContext& ctx) {
     if (a == "timely") {
       out.effective["timely"] = to_json(timely);
       return std::make_unique<Timely>(timely);
+    }
+    if (a == "swift") {
+      out.effective["swift"] = to_json(swift);
+      return std::make_unique<Swift>(swift, ctx.data_frame, ctx.mtu);
     }
     if (a == "admission") {
       if (admission.inflight < ctx.data_frame) {
@@ -75,7 +81,7 @@ CcSetup read_cc(JsonReader& r, const CcContext& ctx) {
   out.strategy = make(algo);
   if (!uet_algo.empty()) {
     if (algo == "nscc" || algo == "rccc" || algo == "nscc+rccc") {
-      r.fail("algorithm", "with uet_algorithm set, algorithm is the RoCE classes' (none, dcqcn, hpcc, timely, admission)");
+      r.fail("algorithm", "with uet_algorithm set, algorithm is the RoCE classes' (none, dcqcn, hpcc, timely, swift, admission)");
     }
     out.effective["uet_algorithm"] = uet_algo;
     out.strategy = std::make_unique<PerTransportCc>(std::move(out.strategy), make(uet_algo));
@@ -126,7 +132,7 @@ std::unique_ptr<net::PacketNet> make_packet_net_with_cc(Simulator& sim, const to
   if (p.mixed_transports() && !per_transport) {
     if (uet_algo) {
       throw ConfigError(file, path + "/cc/algorithm",
-                        "RoCE and UET classes in one run: algorithm is the RoCE classes' (none, dcqcn, hpcc, timely, "
+                        "RoCE and UET classes in one run: algorithm is the RoCE classes' (none, dcqcn, hpcc, timely, swift, "
                         "admission); set uet_algorithm=" + algo + " for the UET classes");
     }
     // The UET classes run without CC unless uet_algorithm says otherwise.

@@ -1,6 +1,7 @@
 // Builds a congestion-control strategy for the packet backend from the `cc` config object:
-//   {"algorithm": "none" | "dcqcn" | "hpcc" | "timely" | "admission" | "nscc" | "rccc" | "nscc+rccc",
-//    "dcqcn": {...}, "hpcc": {...}, "timely": {...}, "admission": {...}, "nscc": {...}, "rccc": {...}}
+//   {"algorithm": "none" | "dcqcn" | "hpcc" | "timely" | "swift" | "admission" | "nscc" | "rccc" |
+//    "nscc+rccc", "dcqcn": {...}, "hpcc": {...}, "timely": {...}, "swift": {...}, "admission": {...},
+//    "nscc": {...}, "rccc": {...}}
 // (nscc is UET's window CC, cc/nscc.hpp; rccc its receiver credits, cc/rccc.hpp, alone or with
 // NSCC as "nscc+rccc": they need nic.transport = "uet".) When RoCE and UET classes share a run
 // (nic.transport per class), "algorithm" is the RoCE classes' and "uet_algorithm" (none, nscc,
@@ -32,6 +33,7 @@ namespace rocesim::cc {
 // What a strategy needs to know about the backend it runs in.
 struct CcContext {
   Bytes data_frame{4082};  // wire bytes of a full data frame: MTU + data overhead
+  Bytes mtu{4000};         // its payload
 };
 
 CcContext cc_context(const net::NetParams& net);

@@ -55,6 +55,13 @@ class TransferBackend {
   virtual std::int64_t max_transfer_bytes() const { return INT64_MAX; }
   // Why max_transfer_bytes() is what it is, for that message.
   virtual std::string max_transfer_reason() const { return {}; }
+  // The completion time of this transfer alone on the idle fabric as the backend models it (the
+  // denominator of FCT slowdown in reports: flows.csv, summary.json "slowdown"), from the link
+  // state at the time of the call. Time{} (0) when the backend has no such figure.
+  virtual Time ideal_fct(const TransferRequest& request) const {
+    (void)request;
+    return Time{};
+  }
 
   // Time-varying failures (topology/failures.hpp, LinkChange): the fabric links `links` changed
   // state at sim.now() (down, back up, or to another rate). Before the call, the Router the

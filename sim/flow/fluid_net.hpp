@@ -119,6 +119,9 @@ class FluidNet final : public TransferBackend, public EventHandler {
   // no path on the live routes.
   bool models_link_changes() const override { return true; }
   void on_links_changed(std::span<const std::uint32_t> links) override;
+  // A lone transfer's completion time on its ECMP path (header, "start"): overhead + Σ latency +
+  // ceil(8·B·1e12 / R), R = the path's narrowest port (and flow_rate_cap). fluid_ideal.cpp.
+  Time ideal_fct(const TransferRequest& request) const override;
 
   const FluidParams& params() const { return params_; }
   const FluidStats& stats() const { return stats_; }

@@ -236,7 +236,9 @@ void PacketNet::start(const TransferRequest& req) {
     for (std::uint32_t k = route_begin_[rr]; k < route_begin_[rr + 1]; ++k) {
       base_rtt += ports_[route_ports_[k]].latency + ports_[route_ports_[k]].ser_control;
     }
-    cc_->on_qp_start(QpInfo{id, req.src, req.dst, Bytes{bytes}, ports_[q.port].rate, base_rtt, q.uet}, qp_[id].cc);
+    cc_->on_qp_start(QpInfo{id, req.src, req.dst, Bytes{bytes}, ports_[q.port].rate, base_rtt,
+                            static_cast<std::uint32_t>(route_of(id).size()), q.uet},
+                     qp_[id].cc);
     if (rccc_ != nullptr && q.uet) rccc_start(id, base_rtt);
     ++active_qps_;
     make_ready(id);

@@ -155,6 +155,14 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
            std::to_string(mtu_) + " B";
   }
   void on_links_changed(std::span<const std::uint32_t> links) override;
+  // FCT of the transfer alone on the idle fabric (ideal_fct.cpp): along the route its first QP
+  // took (or would take), with n packets of W wire bytes in all, the first of F bytes, hops h of
+  // rate R_h and latency L_h, store-and-forward:
+  //   ideal = Σ_h (L_h + ser(F, R_h)) + ser(W − F, min_h R_h)   [+ the ACK's way back, complete_on=ack]
+  // exact for equal packets (a tandem of servers: the last of n leaves after Σ_h s_h + (n−1)·max_h s_h),
+  // within one frame time of the slowest hop when the last packet is shorter. No CC pacing, no
+  // INT bytes (the HPCC authors' "standalone FCT" also leaves INT out).
+  Time ideal_fct(const TransferRequest& request) const override;
   // The egress ports QP `qp` uses, source first.
   std::span<const PortId> route_of(std::uint32_t qp) const;
 

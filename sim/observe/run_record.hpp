@@ -29,6 +29,7 @@ struct TransferRecord {
   std::int64_t bytes = 0;         // payload
   Time start{};                   // handed to the backend
   Time end = Time::max();         // last byte delivered; Time::max() if it never completed
+  Time ideal{};                   // FCT alone on the idle fabric (TransferBackend::ideal_fct), 0 = unknown
 };
 
 // Cumulative counters of one egress port over the whole run.

@@ -48,9 +48,13 @@ std::vector<json> add_link_findings(const AttributionInput& in, const std::vecto
   std::vector<json> candidates(in.ops.size());
   const Fabric& f = *in.fabric;
   std::vector<Time> starts, ends;
+  // Without re-runs only the critical links of ops with detail are reported (the collision
+  // verdict needs the re-runs): the other ops' loads are not measured at all.
+  std::vector<char> wanted;
   for (const OpInput& op : in.ops) {
     starts.push_back(op.network ? op.start : Time::max());
     ends.push_back(op.network ? op.end : Time::max());
+    wanted.push_back(in.rerun || op.detail ? 1 : 0);
   }
   // Only tiers whose hottest own port reaches kCollisionHotUtilization can be ECMP candidates.
   visit_op_link_loads(f, *in.router, *in.record, starts, ends, kCollisionHotUtilization, [&](std::size_t i, OpLinkLoad&& load) {
@@ -83,7 +87,7 @@ std::vector<json> add_link_findings(const AttributionInput& in, const std::vecto
                            {"hottest_utilization", tidy(worst->max_path_utilization)},
                            {"scope_mean_utilization", tidy(worst->mean_utilization)}};
     }
-  });
+  }, wanted);
   return candidates;
 }
 
@@ -154,8 +158,10 @@ Fabric tier_nonblocking_fabric(const Fabric& f, const TierRatio& tier) {
 AttributionResult attribute(const AttributionInput& in) {
   AttributionResult res;
   const std::size_t n = in.ops.size();
-  res.op_fields.assign(n, json::object());
-  std::vector<json> attr(n, json::object());
+  res.op_fields.assign(n, json());
+  res.ideal_us.assign(n, NAN);
+  res.efficiency.assign(n, NAN);
+  std::vector<json> attr(n);
   const std::vector<TierRatio> ratios = tier_ratios(*in.fabric);
   std::vector<json> collision_candidates(n);
   std::vector<char> linked(n, 0);  // the op's window loads were measured
@@ -167,10 +173,12 @@ AttributionResult attribute(const AttributionInput& in) {
   for (std::size_t i = 0; i < n; ++i) {
     const std::optional<Time> d = main_time(in.ops[i]);
     if (!in.ops[i].network || !d || in.ops[i].lower_bound == Time::max()) continue;
-    res.op_fields[i]["ideal_us"] = tidy(in.ops[i].lower_bound.us());
+    res.ideal_us[i] = tidy(in.ops[i].lower_bound.us());
+    if (in.ops[i].detail) res.op_fields[i]["ideal_us"] = res.ideal_us[i];
     if (d->ps > 0) {
       efficiency[i] = static_cast<double>(in.ops[i].lower_bound.ps) / static_cast<double>(d->ps);
-      res.op_fields[i]["efficiency"] = tidy(efficiency[i]);
+      res.efficiency[i] = tidy(efficiency[i]);
+      if (in.ops[i].detail) res.op_fields[i]["efficiency"] = res.efficiency[i];
     }
   }
   if (in.rerun) {
@@ -199,7 +207,7 @@ AttributionResult attribute(const AttributionInput& in) {
       if (!in.ops[i].network || !d) continue;
       ++network_ops;
       const std::optional<Time> tnb = op_time(nonblocking, i);
-      if (tnb) res.op_fields[i]["nonblocking_us"] = tidy(tnb->us());
+      if (tnb && in.ops[i].detail) res.op_fields[i]["nonblocking_us"] = tidy(tnb->us());
       const std::optional<Time> tb = in.main_is_fluid ? d : op_time(*base, i);
       json speedups = json::object();
       std::optional<std::size_t> top;

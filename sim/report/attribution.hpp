@@ -95,7 +95,11 @@ struct AttributionInput {
 };
 
 struct AttributionResult {
-  std::vector<nlohmann::json> op_fields;  // per op: keys to merge into ops[i] (maybe none)
+  // Per op: keys to merge into ops[i] (null or an object). An op without detail gets only what is
+  // not null and is not in the two plain columns below (thousands of such ops are aggregated).
+  std::vector<nlohmann::json> op_fields;
+  // Per op (NaN: none): "ideal_us" and "efficiency", also in op_fields for ops with detail.
+  std::vector<double> ideal_us, efficiency;
   nlohmann::json bottleneck;              // {"tier","summary","fluid_reruns"}; null without re-runs
   int reruns = 0;
 };

@@ -13,8 +13,8 @@ namespace {
 using workload::NodeIndex;
 constexpr std::uint32_t kNoOp = UINT32_MAX;  // workload::kNoOp (dag_executor.hpp): node of no op
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
   for (const char c : s) {
     if (c == '"' || c == '\\') {
       out += '\\';
@@ -27,7 +27,13 @@ std::string json_string(const std::string& s) {
       out += c;
     }
   }
-  return out + '"';
+  out += '"';
+}
+
+std::string json_string(std::string_view s) {
+  std::string out;
+  append_json_string(out, s);
+  return out;
 }
 
 std::uint64_t key(std::uint32_t op, std::uint32_t rank) { return (static_cast<std::uint64_t>(op) << 32) | rank; }
@@ -104,24 +110,19 @@ std::uint32_t lane_tid(std::uint32_t rank, std::uint32_t world, std::uint32_t la
   return rank + world * (2 * lane + (transfers ? 1 : 0));
 }
 
-void complete_event(std::string& out, const std::string& name, const std::string& cat, std::uint32_t pid,
-                    std::uint32_t tid, Time start, Time end, const std::string& args) {
-  // Appended piece by piece: one event per transfer, so no temporary strings.
-  out += ",\n{\"name\":";
-  out += name;
-  out += ",\"cat\":";
-  out += cat;
+// The middle of a complete ("X") event, after its name and category: ph, pid, tid, ts, dur and
+// the opening of "args" (the caller appends the args and "}}"). Appended piece by piece: one event
+// per transfer, so no temporary strings.
+void complete_event_times(std::string& out, std::uint32_t pid, std::uint32_t tid, Time start, Time end) {
   out += ",\"ph\":\"X\",\"pid\":";
-  out += std::to_string(pid);
+  append_uint(out, pid);
   out += ",\"tid\":";
-  out += std::to_string(tid);
+  append_uint(out, tid);
   out += ",\"ts\":";
-  out += format_us(start);
+  append_us(out, start);
   out += ",\"dur\":";
-  out += format_us(end - start);
+  append_us(out, end - start);
   out += ",\"args\":{";
-  out += args;
-  out += "}}";
 }
 
 }  // namespace
@@ -253,17 +254,34 @@ void write_chrome_trace(std::ostream& os, const workload::WorkloadSpec& spec, co
     const std::uint32_t off = lw.jobs[o.job].rank_offset, n = lw.jobs[o.job].world_size;
     if (sl.transfer == SIZE_MAX) {
       const workload::OpSpec& os = spec.jobs[o.job].ops[o.spec_index];
-      std::string args = "\"op\":" + std::to_string(sl.op) + ",\"iteration\":" + std::to_string(o.iteration);
-      if (workload::is_collective(os.type)) args += ",\"algorithm\":" + json_string(to_string(os.algorithm));
-      complete_event(out, json_string(os.id), json_string(to_string(os.type)), o.job,
-                     lane_tid(sl.rank - off, n, lane[k], false), sl.start, sl.end, args);
+      out += ",\n{\"name\":";
+      append_json_string(out, os.id);
+      out += ",\"cat\":";
+      append_json_string(out, to_string(os.type));
+      complete_event_times(out, o.job, lane_tid(sl.rank - off, n, lane[k], false), sl.start, sl.end);
+      out += "\"op\":";
+      append_uint(out, sl.op);
+      out += ",\"iteration\":";
+      append_uint(out, o.iteration);
+      if (workload::is_collective(os.type)) {
+        out += ",\"algorithm\":";
+        append_json_string(out, to_string(os.algorithm));
+      }
+      out += "}}";
     } else {
       const observe::TransferRecord& t = rec.transfers[sl.transfer];
       const std::uint32_t dst = rank_of.find(o.job, t.dst);
-      complete_event(out, "\"to rank " + std::to_string(dst - off) + "\"", "\"transfer\"", o.job,
-                     lane_tid(sl.rank - off, n, lane[k], true), t.start, t.end,
-                     "\"bytes\":" + std::to_string(t.bytes) + ",\"op\":" + std::to_string(t.op) +
-                         ",\"flow_label\":" + std::to_string(t.flow_label));
+      out += ",\n{\"name\":\"to rank ";
+      append_uint(out, dst - off);
+      out += "\",\"cat\":\"transfer\"";
+      complete_event_times(out, o.job, lane_tid(sl.rank - off, n, lane[k], true), t.start, t.end);
+      out += "\"bytes\":";
+      append_int(out, t.bytes);
+      out += ",\"op\":";
+      append_uint(out, t.op);
+      out += ",\"flow_label\":";
+      append_uint(out, t.flow_label);
+      out += "}}";
     }
   }
   // Counter tracks of the sampled ports (or tiers): one process after the jobs, "fabric".
@@ -295,14 +313,14 @@ void write_chrome_trace(std::ostream& os, const workload::WorkloadSpec& spec, co
         out += ",\n{\"name\":";
         out += names[k];
         out += ",\"ph\":\"C\",\"pid\":";
-        out += std::to_string(fabric_pid);
+        append_uint(out, fabric_pid);
         out += ",\"tid\":0,\"ts\":";
-        out += format_us(from);
+        append_us(out, from);
         out += ",\"args\":{\"utilization\":";
-        out += format_real(ts.utilization[i * names.size() + k]);
+        append_real(out, ts.utilization[i * names.size() + k]);
         if (queues) {
           out += ",\"queue_bytes\":";
-          out += std::to_string(ts.queue_bytes[i * names.size() + k]);
+          append_int(out, ts.queue_bytes[i * names.size() + k]);
         }
         out += "}}";
       }
@@ -322,18 +340,18 @@ void write_chrome_trace(std::ostream& os, const workload::WorkloadSpec& spec, co
         out += ",\n{\"name\":";
         out += tier_track[k];
         out += ",\"ph\":\"C\",\"pid\":";
-        out += std::to_string(fabric_pid);
+        append_uint(out, fabric_pid);
         out += ",\"tid\":0,\"ts\":";
-        out += format_us(from);
+        append_us(out, from);
         out += ",\"args\":{\"mean_utilization\":";
-        out += format_real(ts.tier_mean_utilization[j]);
+        append_real(out, ts.tier_mean_utilization[j]);
         if (!ts.tier_max_utilization.empty()) {
           out += ",\"max_utilization\":";
-          out += format_real(ts.tier_max_utilization[j]);
+          append_real(out, ts.tier_max_utilization[j]);
         }
         if (!ts.tier_queue_bytes.empty()) {
           out += ",\"queued_bytes\":";
-          out += std::to_string(ts.tier_queue_bytes[j]);
+          append_int(out, ts.tier_queue_bytes[j]);
         }
         out += "}}";
       }

@@ -111,15 +111,18 @@ std::vector<OpLinkLoad> op_link_loads(const topology::Fabric& f, const routing::
                                       std::span<const Time> op_end, double scope_threshold) {
   std::vector<OpLinkLoad> out(std::min(op_start.size(), op_end.size()));
   visit_op_link_loads(f, router, record, op_start, op_end, scope_threshold,
-                      [&](std::size_t i, OpLinkLoad&& l) { out[i] = std::move(l); });
+                      [&](std::size_t i, OpLinkLoad&& l) { out[i] = std::move(l); }, {});
   return out;
 }
 
 void visit_op_link_loads(const topology::Fabric& f, const routing::Router& router, const observe::RunRecord& record,
                          std::span<const Time> op_start, std::span<const Time> op_end, double scope_threshold,
-                         const std::function<void(std::size_t, OpLinkLoad&&)>& visit) {
+                         const std::function<void(std::size_t, OpLinkLoad&&)>& visit, std::span<const char> wanted) {
   const std::size_t n_ops = std::min(op_start.size(), op_end.size());
-  auto valid = [&](std::size_t i) { return op_start[i] != Time::max() && op_end[i] != Time::max() && op_end[i] > op_start[i]; };
+  auto valid = [&](std::size_t i) {
+    return (wanted.empty() || (i < wanted.size() && wanted[i] != 0)) && op_start[i] != Time::max() &&
+           op_end[i] != Time::max() && op_end[i] > op_start[i];
+  };
   std::vector<PortId> path;
   auto path_of = [&](const observe::TransferRecord& t) {
     path.clear();
@@ -127,29 +130,38 @@ void visit_op_link_loads(const topology::Fabric& f, const routing::Router& route
   };
   auto end_of = [&](const observe::TransferRecord& t) { return t.end != Time::max() ? t.end : record.end; };
 
-  // 1. Every transfer routed once (paths kept flat, 4 B per port); breakpoint counts per port;
-  // each valid op's transfers (CSR by op).
+  // 1. Every transfer routed once (paths kept flat, 4 B per port); each valid op's transfers
+  // (CSR by op).
   const std::size_t n_t = record.transfers.size();
   std::vector<std::size_t> path_begin(n_t + 1, 0);
   std::vector<PortId> paths;
   std::vector<std::size_t> op_begin(n_ops + 1, 0);
-  CumulativeLoad load(f.port_count());
   for (std::size_t k = 0; k < n_t; ++k) {
     const observe::TransferRecord& t = record.transfers[k];
     const bool mine = t.op < n_ops && valid(t.op);
-    const bool moves = end_of(t) > t.start;
-    if (mine || moves) {
+    if (mine || end_of(t) > t.start) {
       path_of(t);
       paths.insert(paths.end(), path.begin(), path.end());
     }
     path_begin[k + 1] = paths.size();
     if (mine && path_begin[k + 1] > path_begin[k]) ++op_begin[t.op + 1];
-    if (moves) {
-      for (PortId p : path) load.count(p);
-    }
   }
   for (std::size_t i = 0; i < n_ops; ++i) op_begin[i + 1] += op_begin[i];
   if (op_begin[n_ops] == 0) return;
+  // Ports whose curve a wanted op reads: its own path ports and their scopes (step 3). A port's
+  // curve depends only on the transfers crossing it, so building fewer curves changes no value.
+  std::vector<char> read(f.port_count(), wanted.empty() ? 1 : 0);
+  const auto mark_scope = [&](PortId p) {
+    read[p] = 1;
+    for (topology::NodeId n : {f.port(p).node, f.port(p).peer}) {
+      const topology::Node& node = f.node(n);
+      if (node.role != topology::NodeRole::fabric_switch) continue;
+      for (PortId u = node.up_begin; u < node.first_port + node.port_count; ++u) {
+        read[u] = 1;
+        read[f.port(u).peer_port] = 1;
+      }
+    }
+  };
   std::vector<std::uint32_t> op_transfers(op_begin[n_ops]);
   {
     std::vector<std::size_t> fill(op_begin.begin(), op_begin.end() - 1);
@@ -157,17 +169,30 @@ void visit_op_link_loads(const topology::Fabric& f, const routing::Router& route
       const observe::TransferRecord& t = record.transfers[k];
       if (t.op < n_ops && valid(t.op) && path_begin[k + 1] > path_begin[k]) {
         op_transfers[fill[t.op]++] = static_cast<std::uint32_t>(k);
+        if (!wanted.empty()) {
+          for (std::size_t j = path_begin[k]; j < path_begin[k + 1]; ++j) mark_scope(paths[j]);
+        }
       }
     }
   }
 
-  // 2. Every transfer's bytes spread uniformly over its lifetime, integrated per port.
+  // 2. Every transfer's bytes spread uniformly over its lifetime, integrated per port read.
+  CumulativeLoad load(f.port_count());
+  for (std::size_t k = 0; k < n_t; ++k) {
+    const observe::TransferRecord& t = record.transfers[k];
+    if (end_of(t) <= t.start) continue;
+    for (std::size_t j = path_begin[k]; j < path_begin[k + 1]; ++j) {
+      if (read[paths[j]]) load.count(paths[j]);
+    }
+  }
   load.allocate();
   for (std::size_t k = 0; k < n_t; ++k) {
     const observe::TransferRecord& t = record.transfers[k];
     const Time te = end_of(t);
     if (te <= t.start) continue;
-    for (std::size_t j = path_begin[k]; j < path_begin[k + 1]; ++j) load.add(paths[j], t.start, te, static_cast<double>(t.bytes));
+    for (std::size_t j = path_begin[k]; j < path_begin[k + 1]; ++j) {
+      if (read[paths[j]]) load.add(paths[j], t.start, te, static_cast<double>(t.bytes));
+    }
   }
   load.integrate();
 

@@ -67,9 +67,12 @@ std::vector<OpLinkLoad> op_link_loads(const topology::Fabric& fabric, const rout
                                       std::span<const Time> op_end, double scope_threshold = 0.0);
 
 // The same, handed to `visit(op index, load)` one op at a time in op order (only ops with a
-// non-empty result), so a caller that condenses each load never holds them all.
+// non-empty result), so a caller that condenses each load never holds them all. `wanted`: empty =
+// every op; else only ops i with wanted[i] != 0 are measured and visited, and only the ports those
+// ops read get a load curve (every transfer is still routed once; the values are the same as with
+// every op wanted).
 void visit_op_link_loads(const topology::Fabric& fabric, const routing::Router& router, const observe::RunRecord& record,
                          std::span<const Time> op_start, std::span<const Time> op_end, double scope_threshold,
-                         const std::function<void(std::size_t, OpLinkLoad&&)>& visit);
+                         const std::function<void(std::size_t, OpLinkLoad&&)>& visit, std::span<const char> wanted = {});
 
 }  // namespace rocesim::report

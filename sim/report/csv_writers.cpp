@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "report/link_tiers.hpp"
+#include "report/slowdown.hpp"
 #include "topology/failures.hpp"
 
 namespace rocesim::report {
@@ -24,19 +25,26 @@ std::string cell(const nlohmann::json& obj, const char* key) {
 }  // namespace
 
 std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
   std::string out;
-  out.reserve(text.size() + 2);
+  append_csv_field(out, text);
+  return out;
+}
+
+void append_csv_field(std::string& out, std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += text;
+    return;
+  }
+  out.reserve(out.size() + text.size() + 2);
   out += '"';
   for (const char c : text) {
     if (c == '"') out += '"';
     out += c;
   }
   out += '"';
-  return out;
 }
 
-std::string format_us(Time t) {
+void append_us(std::string& out, Time t) {
   const std::int64_t ps = t.ps;
   const bool neg = ps < 0;
   const std::uint64_t a = neg ? static_cast<std::uint64_t>(-ps) : static_cast<std::uint64_t>(ps);
@@ -58,13 +66,35 @@ std::string format_us(Time t) {
     for (int pad = digits - static_cast<int>(end - tmp); pad > 0; --pad) *p++ = '0';
     for (const char* c = tmp; c != end; ++c) *p++ = *c;
   }
-  return std::string(buf, p);
+  out.append(buf, p);
+}
+
+std::string format_us(Time t) {
+  std::string out;
+  append_us(out, t);
+  return out;
+}
+
+void append_real(std::string& out, double x) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::general, 6);
+  out.append(buf, r.ptr);
 }
 
 std::string format_real(double x) {
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::general, 6);
-  return std::string(buf, r.ptr);
+  std::string out;
+  append_real(out, x);
+  return out;
+}
+
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
+
+void append_uint(std::string& out, std::uint64_t v) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
 }
 
 std::string collectives_csv_header() {
@@ -84,15 +114,15 @@ void append_collectives_row(const nlohmann::json& op, std::string& out) {
 
 void append_collectives_row(const CollectiveRow& r, std::string& out) {
   const auto text = [&](std::string_view v) {
-    out += csv_field(v);
+    append_csv_field(out, v);
     out += ',';
   };
   const auto integer = [&](std::int64_t v) {
-    if (v >= 0) out += std::to_string(v);
+    if (v >= 0) append_int(out, v);
     out += ',';
   };
   const auto real = [&](double v) {
-    if (!std::isnan(v)) out += format_real(v);
+    if (!std::isnan(v)) append_real(out, v);
     out += ',';
   };
   text(r.job);
@@ -104,7 +134,7 @@ void append_collectives_row(const CollectiveRow& r, std::string& out) {
   integer(r.groups);
   integer(r.bytes);
   for (double v : {r.start_us, r.end_us, r.duration_us, r.algbw, r.busbw, r.ideal_us, r.efficiency}) real(v);
-  out += csv_field(r.bottleneck_tier);
+  append_csv_field(out, r.bottleneck_tier);
   out += '\n';
 }
 
@@ -126,21 +156,42 @@ std::vector<std::string> op_key_cells(const workload::WorkloadSpec& spec, const 
 }
 
 std::string flows_csv(const observe::RunRecord& rec, const std::vector<std::string>& op_cells) {
-  std::string out = "transfer,src,dst,job,iteration,op_id,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s]\n";
-  out.reserve(out.size() + rec.transfers.size() * 72);
+  std::string out =
+      "transfer,src,dst,job,iteration,op_id,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s],"
+      "ideal[us],slowdown\n";
+  out.reserve(out.size() + rec.transfers.size() * 90);
+  // Appended piece by piece (one row per transfer): no temporary strings.
   for (std::size_t i = 0; i < rec.transfers.size(); ++i) {
     const observe::TransferRecord& t = rec.transfers[i];
-    out += std::to_string(i) + ',' + std::to_string(t.src) + ',' + std::to_string(t.dst) + ',';
+    append_uint(out, i);
+    out += ',';
+    append_uint(out, t.src);
+    out += ',';
+    append_uint(out, t.dst);
+    out += ',';
     if (t.op != observe::kNoOpIndex && t.op < op_cells.size()) out += op_cells[t.op];
     else out += ",,";
-    out += ',' + std::to_string(t.flow_label) + ',' + std::to_string(t.bytes) + ',' + format_us(t.start) + ',';
+    out += ',';
+    append_uint(out, t.flow_label);
+    out += ',';
+    append_int(out, t.bytes);
+    out += ',';
+    append_us(out, t.start);
+    out += ',';
     if (t.end != Time::max()) {
       const Time fct = t.end - t.start;
-      out += format_us(t.end) + ',' + format_us(fct) + ',';
-      if (fct.ps > 0) out += format_real(8.0 * static_cast<double>(t.bytes) / fct.seconds() * 1e-9);
+      append_us(out, t.end);
+      out += ',';
+      append_us(out, fct);
+      out += ',';
+      if (fct.ps > 0) append_real(out, 8.0 * static_cast<double>(t.bytes) / fct.seconds() * 1e-9);
     } else {
       out += ",,";
     }
+    out += ',';
+    if (t.ideal.ps > 0) append_us(out, t.ideal);
+    out += ',';
+    if (const double s = slowdown_of(t); s >= 0) append_real(out, s);
     out += '\n';
   }
   return out;

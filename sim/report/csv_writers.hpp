@@ -15,7 +15,9 @@
 //   flows.csv      : one row per recorded transfer, in start order; src/dst are endpoint ids;
 //                    job, iteration and op_id name its op exactly as collectives.csv does (the
 //                    three together identify one row there; empty for a transfer of no op);
-//                    fct = end − start, throughput = 8·bytes / fct.
+//                    fct = end − start, throughput = 8·bytes / fct; ideal = the FCT of the same
+//                    transfer alone on the idle fabric and slowdown = fct / ideal
+//                    (report/slowdown.hpp), both empty where the backend has no ideal (analytic).
 //   links.csv      : every port that carried bytes, ascending port id;
 //                    utilization = 8·bytes / (rate · sim_end) with sim_end = RunRecord::end;
 //                    paused = total time a data class was paused, longest_pause = the longest
@@ -71,5 +73,12 @@ std::string csv_field(std::string_view text);
 std::string format_us(Time t);
 // 6 significant digits in the C locale.
 std::string format_real(double x);
+// The same appended to `out` (and csv_field, and decimal integers): writers of one row per
+// transfer or op build no temporary strings.
+void append_us(std::string& out, Time t);
+void append_real(std::string& out, double x);
+void append_csv_field(std::string& out, std::string_view text);
+void append_int(std::string& out, std::int64_t v);
+void append_uint(std::string& out, std::uint64_t v);
 
 }  // namespace rocesim::report

@@ -43,7 +43,7 @@ void OpAggregator::add(const OpGroupKey& key, nlohmann::json&& op, bool slowest)
   if (slowest) groups_[key].slowest.push_back(std::move(op));
 }
 
-void OpAggregator::add(const OpGroupKey& key, const std::string& job, bool completed, std::int64_t bytes,
+void OpAggregator::add(const OpGroupKey& key, std::string_view job, bool completed, std::int64_t bytes,
                        double duration_us, double busbw_GBps, double efficiency) {
   Group& g = groups_[key];
   ++g.count;

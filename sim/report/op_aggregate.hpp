@@ -23,6 +23,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -49,7 +50,7 @@ class OpAggregator {
   // `op` is the per-op summary object; `slowest` from slowest_of_groups().
   void add(const OpGroupKey& key, nlohmann::json&& op, bool slowest);
   // An op that is not among the slowest, from plain values (NaN: absent; bytes < 0: compute op).
-  void add(const OpGroupKey& key, const std::string& job, bool completed, std::int64_t bytes, double duration_us,
+  void add(const OpGroupKey& key, std::string_view job, bool completed, std::int64_t bytes, double duration_us,
            double busbw_GBps, double efficiency);
   // The aggregated ops array (see header); the aggregator is empty afterwards.
   nlohmann::json finish();

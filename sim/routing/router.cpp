@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <tuple>
 
 #include "core/rng.hpp"
@@ -20,6 +21,16 @@ const char* to_string(LoadBalancing lb) {
   }
   return "?";
 }
+
+const char* to_string(HashKind h) {
+  switch (h) {
+    case HashKind::uniform: return "uniform";
+    case HashKind::crc: return "crc";
+    case HashKind::crc_select: return "crc_select";
+  }
+  return "?";
+}
+
 namespace {
 
 using topology::Fabric;
@@ -28,21 +39,24 @@ using topology::kNone;
 using topology::Node;
 using topology::NodeRole;
 
-// CRC-32C (Castagnoli), reflected, table built at compile time.
-constexpr std::array<std::uint32_t, 256> make_crc_table() {
+// Reflected CRC-32 tables built at compile time: CRC-32C (Castagnoli) first, then the other
+// polynomials crc_select chooses from (router.hpp): IEEE 802.3, Koopman (CRC-32K), CRC-32Q.
+constexpr std::array<std::uint32_t, 256> make_crc_table(std::uint32_t reflected_poly) {
   std::array<std::uint32_t, 256> t{};
   for (std::uint32_t i = 0; i < 256; ++i) {
     std::uint32_t c = i;
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ reflected_poly : c >> 1;
     t[i] = c;
   }
   return t;
 }
-constexpr std::array<std::uint32_t, 256> kCrcTable = make_crc_table();
+constexpr std::array<std::array<std::uint32_t, 256>, 4> kCrcTables = {
+    make_crc_table(0x82F63B78u), make_crc_table(0xEDB88320u), make_crc_table(0xEB31D82Eu), make_crc_table(0xD5828281u)};
 
-std::uint32_t crc32c(const std::uint8_t* data, std::size_t n, std::uint32_t init) {
+std::uint32_t crc32(const std::array<std::uint32_t, 256>& table, const std::uint8_t* data, std::size_t n,
+                    std::uint32_t init) {
   std::uint32_t c = ~init;
-  for (std::size_t i = 0; i < n; ++i) c = kCrcTable[(c ^ data[i]) & 0xFFu] ^ (c >> 8);
+  for (std::size_t i = 0; i < n; ++i) c = table[(c ^ data[i]) & 0xFFu] ^ (c >> 8);
   return ~c;
 }
 
@@ -270,7 +284,20 @@ std::uint32_t Router::hash(NodeId node, const FlowKey& key) const {
   t[10] = static_cast<std::uint8_t>(key.dport >> 8);
   t[11] = static_cast<std::uint8_t>(key.dport);
   t[12] = 17;  // UDP
-  return crc32c(t.data(), t.size(), static_cast<std::uint32_t>(seed));
+  if (params_.hash == HashKind::crc) {
+    const std::uint32_t crc = crc32(kCrcTables[0], t.data(), t.size(), static_cast<std::uint32_t>(seed));
+    return std::rotr(crc, static_cast<int>(hash_offset(node)));
+  }
+  // crc_select: polynomial from bits 32..33 of the seed, rotation from bits 40..44, the low 32 bits
+  // as the initial value (router.hpp).
+  const std::uint32_t h = crc32(kCrcTables[(seed >> 32) & 3u], t.data(), t.size(), static_cast<std::uint32_t>(seed));
+  return std::rotr(h, static_cast<int>(seed >> 40) & 31);
+}
+
+std::uint32_t Router::hash_offset(NodeId node) const {
+  const std::uint32_t base = static_cast<std::uint32_t>(seed_base_ >> 59);  // b in [0, 32)
+  if (!params_.per_switch_seed) return base;
+  return (base + 11u * fabric_.node(node).tier) % 32u;
 }
 
 PortId Router::select(NodeId node, const FlowKey& key) const {

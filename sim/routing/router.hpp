@@ -37,9 +37,26 @@
 // UDP source port chosen per QP, UDP destination port 4791, protocol 17). A switch picks
 // candidate  h(key, seed_s) mod |candidates|  where seed_s is the switch's seed:
 //   uniform : h = splitmix64 mix of the tuple and seed (an ideal hash)
-//   crc     : h = CRC-32C of the 13 tuple bytes with seed_s as initial value, a realistic ASIC
-//             hash; with `per_switch_seed = false` every switch uses the same seed, which
-//             reproduces hash polarization across tiers.
+//   crc     : h = rotr32(CRC-32C of the 13 tuple bytes with seed_s as initial value, o_s), a
+//             realistic ASIC hash. CRC is affine over GF(2): the initial value only XORs a
+//             constant into the result, so a seed alone never changes which flows collide, and
+//             two tiers that read the same result bits are polarized (the flows a ToR sent to
+//             uplink j all read the same bits again at the next switch and share one of its
+//             uplinks). ASICs avoid this by selecting different result bits or functions per
+//             switch (hash offset / rotation); here each switch reads the result rotated by
+//             o_s = (b + 11·tier_s) mod 32, b from the master seed: the 3–5 tiers a path hashes
+//             at read distinct bit windows (distinct linear functions of the tuple), and another
+//             master seed moves every window (other collisions). With `per_switch_seed = false`
+//             every switch uses the same seed and window (o = b), which reproduces polarization.
+//   crc_select : the other ASIC remedy (Broadcom-style hash function and hash-bit selection),
+//             chosen at random per switch: switch s takes from its seed one of four CRC-32
+//             polynomials (CRC-32C 0x1EDC6F41, CRC-32/IEEE 0x04C11DB7, CRC-32K 0x741B8CD7,
+//             CRC-32Q 0x814141AB, reflected) and a rotation r in 0..31 of the 32-bit result:
+//             h = rotr(CRC_poly(s)(init(s), m), r(s)). Different polynomials and bit positions are
+//             different GF(2)-linear maps of the tuple, so consecutive switches are de-correlated
+//             unless two draw the same pair (1 in 128), and a new seed changes which flows
+//             collide. With `per_switch_seed = false` every switch takes the same function and
+//             bits: polarization again.
 // Link state at run time (time-varying failures, topology/failures.hpp failure_schedule):
 // set_link_state(link, up, rate) changes one link and rebuilds only the failure index (pruned sets
 // or, for explicit graphs, the BFS tables), O(endpoints + damage); the healthy structure is untouched.
@@ -77,7 +94,8 @@ struct FlowKey {
 class ShortestPathTable;
 class FailureRoutes;
 
-enum class HashKind : std::uint8_t { uniform, crc };
+enum class HashKind : std::uint8_t { uniform, crc, crc_select };
+const char* to_string(HashKind h);  // "uniform", "crc", "crc_select" (routing.hash)
 
 // How a switch spreads traffic over the ECMP candidates (the Router computes the candidates; each
 // backend applies the mode, since spraying and adaptive choice depend on its queue state):
@@ -159,6 +177,8 @@ class Router {
 
  private:
   std::uint64_t switch_seed(NodeId node) const;
+  // The CRC result rotation o_s of switch `node` (see the hashing notes above).
+  std::uint32_t hash_offset(NodeId node) const;
   std::uint64_t paths_from(NodeId node, NodeId dst, int depth) const;
 
   PortRange explicit_candidates(NodeId node, NodeId dst) const;

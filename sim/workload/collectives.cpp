@@ -95,6 +95,31 @@ std::vector<std::uint32_t> ring_strides(std::uint32_t n, std::uint32_t k) {
   return out;
 }
 
+// Seven Hamiltonian cycles of the complete directed graph on 8 vertices that together use every
+// ordered pair exactly once (found by a depth-first search; each row is a ring order from 0). On
+// an 8-GPU full mesh they are 7 rings on 7 different links out of (and into) every GPU.
+constexpr std::uint32_t kMesh8Rings[7][8] = {
+    {0, 1, 2, 3, 4, 5, 6, 7}, {0, 2, 1, 3, 5, 4, 7, 6}, {0, 3, 1, 4, 6, 2, 7, 5}, {0, 4, 1, 5, 7, 2, 6, 3},
+    {0, 5, 3, 6, 1, 7, 4, 2}, {0, 6, 5, 2, 4, 3, 7, 1}, {0, 7, 3, 2, 5, 1, 6, 4}};
+
+std::vector<std::vector<std::uint32_t>> ring_orders(std::uint32_t n, std::uint32_t k) {
+  std::vector<std::vector<std::uint32_t>> out;
+  if (n == 8 && k > 4 && k <= 7) {
+    for (std::uint32_t r = 0; r < k; ++r) out.emplace_back(std::begin(kMesh8Rings[r]), std::end(kMesh8Rings[r]));
+    return out;
+  }
+  if (n == 8 && k > 7) {
+    throw LoweringError(std::to_string(k) +
+                        " rings over 8 ranks: at most 7 link-disjoint rings exist (one per link out of each rank)");
+  }
+  for (const std::uint32_t d : ring_strides(n, k)) {
+    std::vector<std::uint32_t> order(n);
+    for (std::uint32_t p = 0; p < n; ++p) order[p] = static_cast<std::uint32_t>(static_cast<std::uint64_t>(p) * d % n);
+    out.push_back(std::move(order));
+  }
+  return out;
+}
+
 void lower_ring(TransferDag& dag, RingPhase phase, std::span<const std::uint32_t> ranks, const CollectiveArgs& a,
                 std::span<const NodeIndex> ready, std::vector<NodeIndex>& done) {
   check_channels(a);
@@ -104,16 +129,16 @@ void lower_ring(TransferDag& dag, RingPhase phase, std::span<const std::uint32_t
   if (n < 2) return;
   const std::uint32_t steps = phase == RingPhase::all_reduce ? 2 * (n - 1) : n - 1;
   const std::uint32_t K = a.chunks;
-  const std::vector<std::uint32_t> strides = ring_strides(n, a.rings);
+  const std::vector<std::vector<std::uint32_t>> orders = ring_orders(n, a.rings);
   // Instance i = r·C + c (ring r, channel c) carries piece i of R·C and uses flow label i; with
   // one ring this is exactly the single-ring lowering.
   if (std::uint64_t{a.rings} * a.channels > 65536) throw LoweringError("rings × channels must be at most 65536 (flow labels)");
   const std::uint32_t instances = a.rings * a.channels;
   std::vector<NodeIndex> bases(instances);
   for (std::uint32_t i = 0; i < instances; ++i) {
-    const std::uint32_t d = strides[i / a.channels];
-    // Ring position p is communicator position p·d mod n.
-    auto at = [&](std::uint32_t p) { return static_cast<std::uint32_t>(static_cast<std::uint64_t>(p) * d % n); };
+    // Ring position p is communicator position order[p].
+    const std::vector<std::uint32_t>& order = orders[i / a.channels];
+    auto at = [&](std::uint32_t p) { return order[p]; };
     const std::int64_t channel_bytes = piece(a.bytes.n, instances, i);
     const NodeIndex base = bases[i] = static_cast<NodeIndex>(dag.size());
     // Node (k, s, p) — chunk k, step s, sender ring position p — is created at a fixed offset, so
@@ -145,11 +170,11 @@ void lower_ring(TransferDag& dag, RingPhase phase, std::span<const std::uint32_t
   }
   std::vector<std::vector<NodeIndex>> deps(n);
   for (std::uint32_t i = 0; i < instances; ++i) {
-    const std::uint32_t d = strides[i / a.channels];
+    const std::vector<std::uint32_t>& order = orders[i / a.channels];
     const std::uint64_t last = bases[i] + static_cast<std::uint64_t>(K - 1) * steps * n + (steps - 1) * n;
     for (std::uint32_t p = 0; p < n; ++p) {
       const std::uint32_t prev = (p + n - 1) % n;
-      auto& v = deps[static_cast<std::uint64_t>(p) * d % n];
+      auto& v = deps[order[p]];
       v.push_back(static_cast<NodeIndex>(last + p));
       v.push_back(static_cast<NodeIndex>(last + prev));
     }

@@ -19,8 +19,9 @@
 // (2(n−1) + K − 1) steps of (α + S/(C·K·n·B)) instead of 2(n−1) steps of (α + S/(C·n·B)).
 // Rings R (ring algorithms, the hierarchical all-reduce's intra-node phases): the buffer is also
 // split over R rings that visit the ranks in different orders, ring r stepping by stride d_r
-// (position p → p + d_r mod n, d_r coprime to n: 1, n−1, 3, n−3, …, see ring_strides). Rings of
-// different strides never use the same ordered pair of ranks, so on a full-mesh scale-up domain
+// (position p → p + d_r mod n, d_r coprime to n: 1, n−1, 3, n−3, …, see ring_strides; on 8 ranks
+// R = 5..7 take 7 Hamiltonian cycles instead, ring_orders). Rings of different orders never use
+// the same ordered pair of ranks, so on a full-mesh scale-up domain
 // (topology/scale_up.hpp) each ring has its own link out of every rank and R rings move data R
 // times as fast: t = 2(n−1)/n · S/(R·B_link) + 2(n−1)·α for an all-reduce. Instance (r, c) uses
 // flow label r·C + c. R = 1 is the plain ring.
@@ -99,6 +100,14 @@ std::int64_t piece(std::int64_t total, std::uint64_t parts, std::uint64_t i);
 // ordered 1, n−1, 3, n−3, 5, … . Throws LoweringError when k exceeds their number φ(n) (n = 8:
 // 1, 7, 3, 5, so at most 4).
 std::vector<std::uint32_t> ring_strides(std::uint32_t n, std::uint32_t k);
+
+// The orders of k link-disjoint rings over n positions (orders[r][p] = the communicator position at
+// ring position p): the stride rings for k ≤ φ(n); on n = 8 for 4 < k ≤ 7 the first k of 7
+// Hamiltonian cycles that use every ordered pair exactly once (all 7 links of every GPU of an
+// 8-GPU mesh). Such a 7-cycle set exists for n = 8 but no stride set does (φ(8) = 4); it exists
+// for every n except 4 and 6 (Tillson, 1980), rocesim carries it for the 8-GPU node only.
+// Throws LoweringError naming the limit (n = 8: 7; otherwise φ(n)).
+std::vector<std::vector<std::uint32_t>> ring_orders(std::uint32_t n, std::uint32_t k);
 
 // Lowers one instance of `kind` with `alg`. Throws LoweringError if `alg` does not apply.
 void lower_collective(TransferDag& dag, CollectiveKind kind, Algorithm alg, std::span<const std::uint32_t> ranks,

@@ -41,6 +41,18 @@ struct ByteBudget {
   std::vector<std::int64_t> delay_by_rank;  // ps of compute per rank
 };
 
+// The distinct "start" offsets (ps) of a job's ops, ascending.
+std::vector<std::int64_t> start_offsets(const JobSpec& job) {
+  std::vector<std::int64_t> offsets;
+  for (const OpSpec& op : job.ops) {
+    if (op.start) offsets.push_back(op.start->ps);
+  }
+  std::sort(offsets.begin(), offsets.end());
+  offsets.erase(std::unique(offsets.begin(), offsets.end()), offsets.end());
+  offsets.shrink_to_fit();
+  return offsets;
+}
+
 class JobLowering {
  public:
   JobLowering(const WorkloadSpec& spec, const JobSpec& job, std::uint32_t job_index, LoweredWorkload& out,
@@ -51,12 +63,14 @@ class JobLowering {
 
   void run(std::uint32_t rank_offset) {
     offset_ = rank_offset;
-    for (std::uint32_t k = 0; k < job_.ops.size(); ++k) op_index_.emplace(job_.ops[k].id, k);
     NodeIndex iteration_start = kNoNode;
     std::vector<NodeIndex> op_end(job_.ops.size(), kNoNode), ends;
     // The job's start and, per iteration, its latest op start offset lie on one chain of delays.
     std::int64_t offsets = job_.start.ps, latest_start = 0;
     for (const OpSpec& op : job_.ops) latest_start = std::max(latest_start, op.start ? op.start->ps : 0);
+    // Ops with the same start offset in one iteration share its delay node.
+    const std::vector<std::int64_t> offsets_used = start_offsets(job_);
+    std::vector<NodeIndex> offset_node;
     for (std::uint32_t it = 0; it < job_.iterations; ++it) {
       if (job_.start > kRunHorizon || latest_start > kRunHorizon.ps ||
           __builtin_add_overflow(offsets, latest_start, &offsets) || offsets > kRunHorizon.ps) {
@@ -66,14 +80,36 @@ class JobLowering {
       }
       iteration_start = it == 0 ? out_.dag.add_delay(job_.start, kNoRank, kNoOp, {}) : out_.dag.add_join(kNoOp, ends);
       ends.clear();
+      offset_node.assign(offsets_used.size(), kNoNode);
       for (std::uint32_t i : job_.topo_order) {
         const OpSpec& op = job_.ops[i];
         const auto record = static_cast<std::uint32_t>(out_.ops.size());
         out_.ops.push_back(OpRecord{job_index_, it, i, 0, 0, 0, 0});
-        std::vector<NodeIndex> deps{iteration_start};
-        if (op.start) deps[0] = out_.dag.add_delay(*op.start, kNoRank, kNoOp, {iteration_start});
-        for (const std::string& d : op.deps) deps.push_back(op_end[op_index_.at(d)]);
-        const NodeIndex start = out_.dag.add_join(record, deps);
+        deps_.assign(1, iteration_start);
+        if (op.start) {
+          const auto k = static_cast<std::size_t>(
+              std::lower_bound(offsets_used.begin(), offsets_used.end(), op.start->ps) - offsets_used.begin());
+          if (offset_node[k] == kNoNode) offset_node[k] = out_.dag.add_delay(*op.start, kNoRank, kNoOp, {iteration_start});
+          deps_[0] = offset_node[k];
+        }
+        for (std::uint32_t d : job_.deps_of(i)) deps_.push_back(op_end[d]);
+        if (op.type == OpType::send && op.args().shift == 0) {
+          // A plain send is its one transfer: it waits for what an op-start join would, and ends
+          // the op itself (no joins: a flow list of a million sends keeps 1 node per flow).
+          check_horizon(op);
+          OpRecord& rec = out_.ops[record];
+          rec.groups = 1;
+          rec.group_size = 2;
+          const NodeIndex t = out_.dag.add_transfer(offset_ + op.src, offset_ + op.dst, op.bytes,
+                                                    static_cast<std::uint16_t>(op.qp), record, deps_);
+          count_bytes(op, out_.dag.node(t));
+          rec.transfers = 1;
+          rec.wire_bytes = op.bytes.n;
+          op_end[i] = t;
+          ends.push_back(t);
+          continue;
+        }
+        const NodeIndex start = out_.dag.add_join(record, deps_);
         const std::size_t before = out_.dag.size(), transfers_before = out_.dag.transfer_count();
         done_all_.clear();
         lower_op(op, record, start);
@@ -94,19 +130,21 @@ class JobLowering {
 
  private:
   [[noreturn]] void fail(const OpSpec& op, const std::string& key, const std::string& msg) const {
-    throw ConfigError(spec_.file, op.path + (key.empty() ? "" : "/" + key), msg);
+    const auto index = static_cast<std::size_t>(&op - job_.ops.data());
+    throw ConfigError(spec_.file, op_path(job_, index) + (key.empty() ? "" : "/" + key), msg);
   }
 
   // The op's communicators as global ranks.
   const std::vector<std::vector<std::uint32_t>>& communicators(const OpSpec& op) {
     scratch_groups_.clear();
-    if (op.ranks) {
-      scratch_groups_.push_back(*op.ranks);
+    const OpGroupArgs& a = op.args();
+    if (a.ranks) {
+      scratch_groups_.push_back(*a.ranks);
     } else {
-      auto it = group_cache_.find(op.group);
+      auto it = group_cache_.find(a.group);
       if (it == group_cache_.end()) {
         try {
-          it = group_cache_.emplace(op.group, parallel_groups(job_.parallelism, op.group)).first;
+          it = group_cache_.emplace(a.group, parallel_groups(job_.parallelism, a.group)).first;
         } catch (const std::invalid_argument& e) {
           fail(op, "group", e.what());
         }
@@ -167,8 +205,8 @@ class JobLowering {
     OpRecord& rec = out_.ops[record];
     if (op.type == OpType::compute) {
       std::vector<std::uint32_t> ranks;
-      if (op.ranks) {
-        ranks = *op.ranks;
+      if (op.args().ranks) {
+        ranks = *op.args().ranks;
       } else {
         for (std::uint32_t r = 0; r < job_.world_size; ++r) ranks.push_back(r);
       }
@@ -177,13 +215,7 @@ class JobLowering {
       for (std::uint32_t r : ranks) done_all_.push_back(out_.dag.add_delay(op.duration, offset_ + r, record, {start}));
       return;
     }
-    if (op.type == OpType::send && op.shift == 0) {
-      rec.groups = 1;
-      rec.group_size = 2;
-      done_all_.push_back(out_.dag.add_transfer(offset_ + op.src, offset_ + op.dst, op.bytes,
-                                                static_cast<std::uint16_t>(op.qp), record, {start}));
-      return;
-    }
+    const OpGroupArgs& a = op.args();
     const auto& groups = communicators(op);
     rec.groups = static_cast<std::uint32_t>(groups.size());
     rec.group_size = groups.empty() ? 0 : static_cast<std::uint32_t>(groups[0].size());
@@ -192,7 +224,7 @@ class JobLowering {
       for (const auto& g : groups) {
         const auto n = static_cast<std::int64_t>(g.size());
         for (std::int64_t i = 0; i < n; ++i) {
-          const std::int64_t j = i + op.shift;
+          const std::int64_t j = i + a.shift;
           if (j < 0 || j >= n) continue;
           done_all_.push_back(out_.dag.add_transfer(g[static_cast<std::size_t>(i)], g[static_cast<std::size_t>(j)], op.bytes,
                                                     static_cast<std::uint16_t>(op.qp), record, {start}));
@@ -200,23 +232,23 @@ class JobLowering {
       }
       return;
     }
-    CollectiveArgs args{op.bytes, op.channels, op.chunks, op.max_concurrent, op.root, record};
-    args.p2p_channels = op.p2p_channels;
-    args.channels_per_peer = op.channels_per_peer;
-    args.qps_per_connection = op.qps_per_connection;
-    args.pxn = op.pxn;
-    args.rings = op.rings;
+    CollectiveArgs args{op.bytes, a.channels, a.chunks, a.max_concurrent, a.root, record};
+    args.p2p_channels = a.p2p_channels;
+    args.channels_per_peer = a.channels_per_peer;
+    args.qps_per_connection = a.qps_per_connection;
+    args.pxn = a.pxn;
+    args.rings = a.rings;
     const Locality loc{node_of_, rail_of_, nic_bps_};
     if (op.algorithm == Algorithm::ring && !groups.empty() && !groups[0].empty()) {
       // Ring: every rank sends C channels × K chunks per step, 2(n−1) steps (all-reduce) or n−1.
       const std::uint64_t n = groups[0].size(), steps = op.type == OpType::all_reduce ? 2 * (n - 1) : n - 1;
-      const long double transfers = static_cast<long double>(groups.size()) * n * steps * op.channels * op.chunks * op.rings;
+      const long double transfers = static_cast<long double>(groups.size()) * n * steps * a.channels * a.chunks * a.rings;
       TransferDag::check_growth(static_cast<std::size_t>(std::min<long double>(
           out_.dag.size() + transfers, static_cast<long double>(SIZE_MAX / TransferDag::kBytesPerNode))));
     }
     for (const auto& g : groups) {
-      if (op.type == OpType::broadcast && op.root >= g.size()) {
-        fail(op, "root", "root " + std::to_string(op.root) + " is outside the group of " + std::to_string(g.size()) +
+      if (op.type == OpType::broadcast && a.root >= g.size()) {
+        fail(op, "root", "root " + std::to_string(a.root) + " is outside the group of " + std::to_string(g.size()) +
                              " ranks (root is a position in the communicator)");
       }
       ready_.assign(g.size(), start);
@@ -241,10 +273,9 @@ class JobLowering {
   double nic_bps_;
   ByteBudget& budget_;
   std::uint32_t offset_ = 0;
-  std::map<std::string, std::uint32_t> op_index_;  // ids are unique and deps resolved by parse_workload
   std::map<std::string, std::vector<std::vector<std::uint32_t>>> group_cache_;
   std::vector<std::vector<std::uint32_t>> scratch_groups_;
-  std::vector<NodeIndex> ready_, done_, done_all_;
+  std::vector<NodeIndex> ready_, done_, done_all_, deps_;
 };
 
 }  // namespace
@@ -301,6 +332,21 @@ LoweredWorkload lower_workload(const WorkloadSpec& spec, const topology::Fabric&
         static_cast<unsigned __int128>(kRunHorizon.ps) * budget.slowest_nic.bps / (8u * 1000000000000ULL);
     budget.max_rank_bytes = b > INT64_MAX ? INT64_MAX : static_cast<std::int64_t>(b);
   }
+  // Exact sizes up front where they are known (every op a plain send: a flow list), so no array
+  // doubles at the peak: one record per op and iteration; per iteration a start node, one delay
+  // per distinct start offset and one transfer per op, with ≤ 1 + its deps edges each.
+  std::size_t records = 0, nodes = 0, edges = 0;
+  bool plain = true;
+  for (const JobSpec& job : spec.jobs) {
+    records += job.ops.size() * job.iterations;
+    for (const OpSpec& op : job.ops) plain = plain && op.type == OpType::send && op.args().shift == 0;
+    if (!plain) continue;
+    const std::size_t starts = start_offsets(job).size();
+    nodes += (1 + starts + job.ops.size()) * job.iterations;
+    edges += (starts + job.ops.size() + job.dep_ops.size()) * job.iterations + job.ops.size() * (job.iterations - 1);
+  }
+  out.ops.reserve(records);
+  if (plain) out.dag.reserve(nodes, edges);
   for (std::uint32_t j = 0; j < spec.jobs.size(); ++j) {
     const std::size_t first = out.dag.size();
     JobLowering(spec, spec.jobs[j], j, out, node_of, rail_of, nic_bps, budget).run(out.jobs[j].rank_offset);

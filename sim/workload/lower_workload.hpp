@@ -4,9 +4,14 @@
 // rank_offset + r). Per iteration i: an iteration-start node (iteration 0: a delay of the job's
 // start time; iteration i > 0: a join of every op of iteration i−1, so iterations never overlap);
 // per op, in dependency order: an op-start join waiting for the iteration start (plus the op's
-// "start" offset, a delay after it) and for every op in "deps" to have completed everywhere; the
-// op's body (compute delays on its ranks, a collective instance per group, or sends), each rank
-// ready at op-start; an op-end join of all of it.
+// "start" offset, a delay after it, one delay node per distinct offset and iteration) and for
+// every op in "deps" to have completed everywhere; the op's body (compute delays on its ranks, a
+// collective instance per group, or sends), each rank ready at op-start; an op-end join of all of
+// it. A plain send (src → dst, a flow of a flow list) is its one transfer node instead, waiting
+// for what its op-start join would and ending the op: same times, same release order, one node
+// per flow (run.dag_nodes: two joins fewer per send, and shared start delays, since session 8).
+// Memory (issue 20): a flow list of plain sends lowers to ~1 DAG node and one 40 B OpRecord per
+// flow, with the arrays sized up front (no doubling at the peak).
 // Every collective's group is instantiated once per group of the named parallel dimension (or once
 // for an explicit "ranks" list); all instances share the op's start and end.
 // Errors: placements that do not fit, algorithms that do not apply to a group's layout and DAGs

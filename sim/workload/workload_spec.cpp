@@ -10,6 +10,10 @@
 
 namespace rocesim::workload {
 
+const OpGroupArgs OpSpec::kNoArgs{};
+
+std::string op_path(const JobSpec& job, std::size_t i) { return job.path + "/ops/" + std::to_string(i); }
+
 const char* to_string(OpType t) {
   switch (t) {
     case OpType::compute: return "compute";
@@ -60,11 +64,11 @@ Algorithm parse_algorithm(JsonReader& r, OpType type) {
                           ")");
 }
 
+// `deps`: the op ids it lists under "deps" (resolved to indices by order_ops).
 OpSpec parse_op(const nlohmann::json& j, const std::string& file, const std::string& path, std::size_t index,
-                std::uint32_t world) {
+                std::uint32_t world, std::vector<std::string>& deps) {
   JsonReader r(j, file, path);
   OpSpec op;
-  op.path = path;
   op.id = r.string_or("id", "op" + std::to_string(index));
   const std::string type = r.choice("type", {"compute", "all_reduce", "reduce_scatter", "all_gather", "all_to_all",
                                              "broadcast", "send"});
@@ -83,7 +87,7 @@ OpSpec parse_op(const nlohmann::json& j, const std::string& file, const std::str
       ranks.push_back(x);
     }
     if (ranks.empty()) r.fail("ranks", "expected at least one rank");
-    op.ranks = std::move(ranks);
+    op.mutable_args().ranks = std::move(ranks);
   };
   if (op.type == OpType::compute) {
     op.duration = r.time("duration");
@@ -92,21 +96,23 @@ OpSpec parse_op(const nlohmann::json& j, const std::string& file, const std::str
     op.bytes = r.bytes("bytes", 1);
     op.qp = static_cast<std::uint32_t>(r.integer_or("qp", 0, 0, 65535));
     if (r.has("group")) {
-      op.group = r.string("group");
-      op.shift = static_cast<std::int32_t>(r.integer("shift", -static_cast<std::int64_t>(kMaxRanks), kMaxRanks));
-      if (op.shift == 0) r.fail("shift", "shift must not be 0 (a rank cannot send to itself)");
+      OpGroupArgs& a = op.mutable_args();
+      a.group = r.string("group");
+      a.shift = static_cast<std::int32_t>(r.integer("shift", -static_cast<std::int64_t>(kMaxRanks), kMaxRanks));
+      if (a.shift == 0) r.fail("shift", "shift must not be 0 (a rank cannot send to itself)");
     } else {
       op.src = rank_at(r.raw("src"), file, r.path_of("src"), world);
       op.dst = rank_at(r.raw("dst"), file, r.path_of("dst"), world);
       if (op.src == op.dst) r.fail("dst", "send from rank " + std::to_string(op.src) + " to itself");
     }
   } else {
+    OpGroupArgs& a = op.mutable_args();
     op.bytes = r.bytes("bytes", 1);
     if (r.has("ranks") && r.has("group")) r.fail("ranks", "give either \"group\" or \"ranks\", not both");
     if (r.has("ranks")) {
       read_ranks();
     } else {
-      op.group = r.string_or("group", "world");
+      a.group = r.string_or("group", "world");
     }
     op.algorithm = parse_algorithm(r, op.type);
     if (op.algorithm == Algorithm::nccl) {
@@ -114,42 +120,42 @@ OpSpec parse_op(const nlohmann::json& j, const std::string& file, const std::str
         r.fail("channels", "the nccl all-to-all splits each message over p2p channels: set p2p_channels and "
                            "channels_per_peer instead");
       }
-      op.p2p_channels = static_cast<std::uint32_t>(r.integer_or("p2p_channels", 32, 1, 64));
-      if (!std::has_single_bit(op.p2p_channels)) r.fail("p2p_channels", "expected a power of two in [1, 64]");
+      a.p2p_channels = static_cast<std::uint32_t>(r.integer_or("p2p_channels", 32, 1, 64));
+      if (!std::has_single_bit(a.p2p_channels)) r.fail("p2p_channels", "expected a power of two in [1, 64]");
       if (r.has("channels_per_peer")) {
-        op.channels_per_peer = static_cast<std::uint32_t>(r.integer("channels_per_peer", 1, op.p2p_channels));
-        if (!std::has_single_bit(op.channels_per_peer)) {
-          r.fail("channels_per_peer", "expected a power of two <= p2p_channels (" + std::to_string(op.p2p_channels) + ")");
+        a.channels_per_peer = static_cast<std::uint32_t>(r.integer("channels_per_peer", 1, a.p2p_channels));
+        if (!std::has_single_bit(a.channels_per_peer)) {
+          r.fail("channels_per_peer", "expected a power of two <= p2p_channels (" + std::to_string(a.p2p_channels) + ")");
         }
       }
-      op.qps_per_connection = static_cast<std::uint32_t>(r.integer_or("qps_per_connection", 1, 1, 128));
-      op.pxn = r.boolean_or("pxn", true);
+      a.qps_per_connection = static_cast<std::uint32_t>(r.integer_or("qps_per_connection", 1, 1, 128));
+      a.pxn = r.boolean_or("pxn", true);
     }
-    op.channels = static_cast<std::uint32_t>(r.integer_or("channels", 1, 1, 65536));
+    a.channels = static_cast<std::uint32_t>(r.integer_or("channels", 1, 1, 65536));
     if (op.algorithm == Algorithm::ring || op.algorithm == Algorithm::double_binary_tree ||
         op.algorithm == Algorithm::hierarchical || (op.type == OpType::broadcast && op.algorithm == Algorithm::ring)) {
-      op.chunks = static_cast<std::uint32_t>(r.integer_or("chunks", 1, 1, 1 << 20));
+      a.chunks = static_cast<std::uint32_t>(r.integer_or("chunks", 1, 1, 1 << 20));
     }
     const bool ring_family = (op.algorithm == Algorithm::ring && op.type != OpType::broadcast) ||
                              (op.algorithm == Algorithm::hierarchical && op.type == OpType::all_reduce);
     if (ring_family) {
-      op.rings = static_cast<std::uint32_t>(r.integer_or("rings", 1, 1, 64));
+      a.rings = static_cast<std::uint32_t>(r.integer_or("rings", 1, 1, 64));
     } else if (r.has("rings")) {
       r.fail("rings", "only ring reduce-scatter / all-gather / all-reduce and the hierarchical all-reduce take \"rings\"");
     }
     if (op.type == OpType::all_to_all) {
       // nccl: no cap unless given (NCCL's own batching decides); pairwise/rail_aligned: one peer at a time.
       const std::int64_t fallback = op.algorithm == Algorithm::nccl ? 0 : 1;
-      op.max_concurrent = static_cast<std::uint32_t>(r.integer_or("max_concurrent", fallback, 1, kMaxRanks));
+      a.max_concurrent = static_cast<std::uint32_t>(r.integer_or("max_concurrent", fallback, 1, kMaxRanks));
     }
-    if (op.type == OpType::broadcast) op.root = static_cast<std::uint32_t>(r.integer_or("root", 0, 0, kMaxRanks));
+    if (op.type == OpType::broadcast) a.root = static_cast<std::uint32_t>(r.integer_or("root", 0, 0, kMaxRanks));
   }
   if (r.has("start")) op.start = r.time("start");
   if (r.has("deps")) {
     const auto& arr = r.array("deps");
     for (std::size_t i = 0; i < arr.size(); ++i) {
       if (!arr[i].is_string()) throw ConfigError(file, r.element_path("deps", i), "expected an op id string");
-      op.deps.push_back(arr[i].get<std::string>());
+      deps.push_back(arr[i].get<std::string>());
     }
   }
   r.finish();
@@ -179,24 +185,35 @@ PlacementSpec parse_placement(JsonReader r) {
   return p;
 }
 
-// Orders ops so dependencies come first; throws ConfigError naming a cycle or an unknown id.
-std::vector<std::uint32_t> order_ops(const JobSpec& job, const std::string& file) {
+// Resolves every op's dependency ids to indices (job.dep_begin / dep_ops) and orders ops so
+// dependencies come first; throws ConfigError naming a cycle or an unknown id.
+std::vector<std::uint32_t> order_ops(JobSpec& job, const std::vector<std::vector<std::string>>& dep_ids,
+                                     const std::string& file) {
   const std::size_t n = job.ops.size();
   std::map<std::string, std::uint32_t> index;
   for (std::uint32_t i = 0; i < n; ++i) {
     if (!index.emplace(job.ops[i].id, i).second) {
-      throw ConfigError(file, job.ops[i].path + "/id", "duplicate op id \"" + job.ops[i].id + "\"");
+      throw ConfigError(file, op_path(job, i) + "/id", "duplicate op id \"" + job.ops[i].id + "\"");
     }
   }
   std::vector<std::vector<std::uint32_t>> deps(n);
+  bool any = false;
   for (std::uint32_t i = 0; i < n; ++i) {
-    for (std::size_t d = 0; d < job.ops[i].deps.size(); ++d) {
-      const auto it = index.find(job.ops[i].deps[d]);
+    for (std::size_t d = 0; d < dep_ids[i].size(); ++d) {
+      const auto it = index.find(dep_ids[i][d]);
       if (it == index.end()) {
-        throw ConfigError(file, job.ops[i].path + "/deps/" + std::to_string(d),
-                          "unknown op id \"" + job.ops[i].deps[d] + "\"");
+        throw ConfigError(file, op_path(job, i) + "/deps/" + std::to_string(d),
+                          "unknown op id \"" + dep_ids[i][d] + "\"");
       }
       deps[i].push_back(it->second);
+      any = true;
+    }
+  }
+  if (any) {
+    job.dep_begin.assign(1, 0);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      job.dep_ops.insert(job.dep_ops.end(), deps[i].begin(), deps[i].end());
+      job.dep_begin.push_back(static_cast<std::uint32_t>(job.dep_ops.size()));
     }
   }
   // Iterative depth-first search; a dependency on an op still on the stack closes a cycle.
@@ -261,11 +278,12 @@ JobSpec parse_job(const nlohmann::json& j, const std::string& file, const std::s
     p->finish();
   }
   const auto& ops = r.array("ops");
+  std::vector<std::vector<std::string>> dep_ids(ops.size());
   for (std::size_t i = 0; i < ops.size(); ++i) {
-    job.ops.push_back(parse_op(ops[i], file, r.element_path("ops", i), i, job.world_size));
+    job.ops.push_back(parse_op(ops[i], file, r.element_path("ops", i), i, job.world_size, dep_ids[i]));
   }
   r.finish();
-  job.topo_order = order_ops(job, file);
+  job.topo_order = order_ops(job, dep_ids, file);
   return job;
 }
 
@@ -297,37 +315,39 @@ nlohmann::json to_json(const WorkloadSpec& spec) {
     if (job.placement.kind == PlacementSpec::Kind::explicit_list) placement["endpoints"] = job.placement.endpoints;
     const Parallelism& p = job.parallelism;
     json ops = json::array();
-    for (const OpSpec& op : job.ops) {
+    for (std::size_t i = 0; i < job.ops.size(); ++i) {
+      const OpSpec& op = job.ops[i];
+      const OpGroupArgs& a = op.args();
       json o{{"id", op.id}, {"type", to_string(op.type)}};
       if (op.type == OpType::compute) {
         o["duration"] = rocesim::to_string(op.duration);
       } else {
         o["bytes"] = op.bytes.n;
       }
-      if (op.ranks) o["ranks"] = *op.ranks;
+      if (a.ranks) o["ranks"] = *a.ranks;
       if (is_collective(op.type)) {
-        if (!op.ranks) o["group"] = op.group;
+        if (!a.ranks) o["group"] = a.group;
         o["algorithm"] = to_string(op.algorithm);
-        o["channels"] = op.channels;
+        o["channels"] = a.channels;
         if (op.algorithm == Algorithm::ring || op.algorithm == Algorithm::double_binary_tree ||
             op.algorithm == Algorithm::hierarchical) {
-          o["chunks"] = op.chunks;
+          o["chunks"] = a.chunks;
         }
-        if (op.rings != 1) o["rings"] = op.rings;
-        if (op.type == OpType::all_to_all && op.max_concurrent > 0) o["max_concurrent"] = op.max_concurrent;
+        if (a.rings != 1) o["rings"] = a.rings;
+        if (op.type == OpType::all_to_all && a.max_concurrent > 0) o["max_concurrent"] = a.max_concurrent;
         if (op.algorithm == Algorithm::nccl) {
           o.erase("channels");
-          o["p2p_channels"] = op.p2p_channels;
-          if (op.channels_per_peer > 0) o["channels_per_peer"] = op.channels_per_peer;
-          o["qps_per_connection"] = op.qps_per_connection;
-          o["pxn"] = op.pxn;
+          o["p2p_channels"] = a.p2p_channels;
+          if (a.channels_per_peer > 0) o["channels_per_peer"] = a.channels_per_peer;
+          o["qps_per_connection"] = a.qps_per_connection;
+          o["pxn"] = a.pxn;
         }
-        if (op.type == OpType::broadcast) o["root"] = op.root;
+        if (op.type == OpType::broadcast) o["root"] = a.root;
       }
       if (op.type == OpType::send) {
-        if (op.shift != 0) {
-          o["group"] = op.group;
-          o["shift"] = op.shift;
+        if (a.shift != 0) {
+          o["group"] = a.group;
+          o["shift"] = a.shift;
         } else {
           o["src"] = op.src;
           o["dst"] = op.dst;
@@ -335,7 +355,11 @@ nlohmann::json to_json(const WorkloadSpec& spec) {
         o["qp"] = op.qp;
       }
       if (op.start) o["start"] = rocesim::to_string(*op.start);
-      if (!op.deps.empty()) o["deps"] = op.deps;
+      if (!job.deps_of(i).empty()) {
+        json deps = json::array();
+        for (std::uint32_t d : job.deps_of(i)) deps.push_back(job.ops[d].id);
+        o["deps"] = std::move(deps);
+      }
       ops.push_back(std::move(o));
     }
     jobs.push_back(json{{"name", job.name},

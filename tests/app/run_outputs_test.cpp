@@ -102,7 +102,8 @@ TEST_CASE("rocesim run --out writes every report file with the schema's header r
         "job,iteration,op_id,type,algorithm,group_size,groups,bytes[B],start[us],end[us],duration[us],algbw[GB/s],"
         "busbw[GB/s],ideal[us],efficiency,bottleneck_tier");
   CHECK(header(out + "/flows.csv") ==
-        "transfer,src,dst,job,iteration,op_id,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s]");
+        "transfer,src,dst,job,iteration,op_id,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s],ideal[us],"
+        "slowdown");
   CHECK(header(out + "/links.csv") ==
         "port,from,to,tier,direction,rate[Gb/s],bytes[B],utilization,paused[us],pause_frames,longest_pause[us],"
         "ecn_marks,drops,max_queue[B]");

@@ -95,6 +95,12 @@ TEST_CASE("cc behaviour: a joining flow gets an equal share within a stated time
   //   arrive, so one flow's frame always waits behind the other's, that flow's INT qlen reads one
   //   frame more (+0.07 in U at T = 4.7 us) and it keeps cutting deeper. Reported (WARN) until
   //   explained; the reference simulator has the same dequeue-time qlen.
+  // swift: both flows see the same RTT, so each cut scales both windows by the same factor while
+  //   the additive increase (1 packet per RTT each) is equal: the difference shrinks at every cut
+  //   and never grows. B joins at the BDP (line · 4.7 us ≈ 14 frames) next to A at its ceiling
+  //   (line · (R0 + 2 links · 1 us) ≈ 20 frames): Jain (34²)/(2·(14² + 20²)) = 0.97 > 0.95 from
+  //   the first window: converged at 0. The target keeps a standing queue of at least 2 links ·
+  //   hop_scale · line = 25 KB, so the port never idles: goodput at the ceiling (> 97 Gb/s).
   struct Expect {
     const char* algorithm;
     Time within;
@@ -102,6 +108,7 @@ TEST_CASE("cc behaviour: a joining flow gets an equal share within a stated time
   };
   for (const Expect& e : {Expect{"none", Time{}, 97e9}, Expect{"admission", Time{}, 97e9},
                           Expect{"dcqcn", Time::from_us(400), 90e9}, Expect{"timely", Time::from_us(1200), 85e9},
+                          Expect{"swift", Time{}, 97e9},
                           Expect{R"({"algorithm": "hpcc", "hpcc": {"int_bytes_per_hop": 0}})", Time{}, 90e9}}) {
     const Windows w = join_run(e.algorithm);
     const Time c = w.converged();
@@ -155,7 +162,7 @@ Incast incast(const std::string& algorithm) {
 
 }  // namespace
 
-TEST_CASE("cc behaviour: 8:1 incast — HPCC keeps the queue near zero, DCQCN between Kmin and Kmax, TIMELY is not no CC") {
+TEST_CASE("cc behaviour: 8:1 incast — HPCC keeps the queue near zero, DCQCN between Kmin and Kmax, TIMELY is not no CC, Swift at its target") {
   // 160 MB over one 100 Gb/s port: ideal makespan 160e6 · 4082/4000 · 8 / 100e9 = 13.06 ms.
   // none: every sender at line rate; each of the 8 ingresses fills to XOFF (200 KB) and pauses,
   //   so the bottleneck queue holds ~8 × 200 KB = 1.6 MB plus the frames in flight during each
@@ -172,8 +179,16 @@ TEST_CASE("cc behaviour: 8:1 incast — HPCC keeps the queue near zero, DCQCN be
   // timely: the queue grows until RTTs exceed t_low (50 us ≈ 625 KB at 100 G), then gradient
   //   cuts hold it there: mean below 625 KB, far below none's 1.6 MB, and ≥ 10× fewer pauses;
   //   its sawtooth costs time (makespan > none's + 5 %).
-  const Incast none = incast("none"), hpcc = incast("hpcc"), dcqcn = incast("dcqcn"), timely = incast("timely");
-  for (const auto& [name, r] : {std::pair{"none", &none}, {"hpcc", &hpcc}, {"dcqcn", &dcqcn}, {"timely", &timely}}) {
+  // swift: RTT target = R0 + 2 links · 1 us + flow scaling in [0, fs_range = 5 us]; the eight
+  //   windows grow until the RTT reaches it, so the queue settles between 2 us · line = 25 KB (the
+  //   target without flow scaling) and 7 us · line = 87.5 KB (with all of it); above it each flow
+  //   may add one packet per RTT before the cut it triggers: peak < 87.5 KB + 8 frames (32.7 KB)
+  //   = 120 KB. Per ingress that is < 15 KB, far below XOFF (200 KB): no pause. The standing queue
+  //   never drains, so the port never idles: makespan within 1 % of 13.06 ms.
+  const Incast none = incast("none"), hpcc = incast("hpcc"), dcqcn = incast("dcqcn"), timely = incast("timely"),
+               swift = incast("swift");
+  for (const auto& [name, r] :
+       {std::pair{"none", &none}, {"hpcc", &hpcc}, {"dcqcn", &dcqcn}, {"timely", &timely}, {"swift", &swift}}) {
     MESSAGE(std::string(name) << ": mean queue 3-10 ms " << r->mean_queue << " B, peak " << r->peak_queue << " B, pauses "
                               << r->pauses << ", makespan " << r->makespan.us() << " us");
   }
@@ -190,4 +205,9 @@ TEST_CASE("cc behaviour: 8:1 incast — HPCC keeps the queue near zero, DCQCN be
   CHECK(timely.mean_queue < 625000);
   CHECK(timely.pauses * 10 < none.pauses);
   CHECK(timely.makespan.us() > none.makespan.us() * 1.05);
+  CHECK(swift.mean_queue > 25000);
+  CHECK(swift.mean_queue < 87500);
+  CHECK(swift.peak_queue < 120000);
+  CHECK(swift.pauses == 0);
+  CHECK(swift.makespan.us() < 13060 * 1.01);
 }

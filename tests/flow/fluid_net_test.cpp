@@ -48,6 +48,8 @@ TEST_CASE("a lone transfer takes latency + overhead + bytes at line rate, and is
   REQUIRE(rec.done.size() == 1);
   CHECK(rec.done[0].first == 42);
   CHECK(rec.done[0].second == Time::from_us(23));
+  // Its ideal FCT (the slowdown's denominator) is that same 23 us: slowdown exactly 1 alone.
+  CHECK(net.ideal_fct(req(0, 5, 1000000, 42)) == Time::from_us(23));
   // Each of the 4 ports on the path carried the 1e6 bytes; over the 20 us of draining the NIC
   // port was busy all the time: utilization 8e6 / (4e11 · 20e-6) = 1.
   std::vector<PortId> path;

@@ -80,7 +80,9 @@ TEST_CASE("uet permutation on a 1:1 leaf-spine: both spraying schemes reach >= 0
   // 81.64 ns slot (load_balancing_test.cpp derives it): about 4.5 % below the non-blocking
   // 0.979 of line (ACKs share the downlinks), i.e. >= 0.9 of line in the steady window
   // [10, 40] us. The backlog random walk stays near 16 packets (65 kB), far below the 400 kB
-  // trim threshold, so nothing is trimmed and nothing is resent; no timer fires.
+  // trim threshold; a queue at load 1 is null-recurrent, so a rare excursion may reach it (seed 1
+  // of the ECMP hash trims 20 of the 32,000 packets, seeds 2–4 none): at most 0.1 % trimmed, and
+  // no timer fires.
   constexpr std::uint32_t kN = 64;
   for (const UetSpray lb : {UetSpray::reps, UetSpray::oblivious}) {
     Harness h(leaf_spine(8, 8, 8, Rate::gbps(400), Time::from_ns(500)), uet_params(lb));
@@ -102,7 +104,7 @@ TEST_CASE("uet permutation on a 1:1 leaf-spine: both spraying schemes reach >= 0
     CHECK(h.rec.done.size() == kN);
     check_conservation(h.net, true);
     CHECK(h.net.counters().timeouts == 0);
-    CHECK(h.net.counters().trimmed == 0);
+    CHECK(h.net.counters().trimmed <= kN * (2'000'000 / 4000) / 1000);
     CHECK(h.net.counters().placed_out_of_order > 0);  // it did spray
   }
 }

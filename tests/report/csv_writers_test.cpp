@@ -22,17 +22,18 @@ TEST_CASE("times print exactly in µs from integer ps; reals in the C locale") {
 
 TEST_CASE("flows.csv: one row per transfer, fct and throughput derived, empty cells for an unfinished one") {
   observe::RunRecord rec;
-  // 1 MB in 20 µs: 8e6 bit / 20e-6 s = 400 Gb/s.
-  rec.transfers.push_back({3, 7, 0, 2, 1'000'000, Time::from_us(5), Time::from_us(25)});
+  // 1 MB in 20 µs: 8e6 bit / 20e-6 s = 400 Gb/s; alone it would take 8 µs: slowdown 20/8 = 2.5.
+  rec.transfers.push_back({3, 7, 0, 2, 1'000'000, Time::from_us(5), Time::from_us(25), Time::from_us(8)});
   rec.transfers.push_back({1, 2, observe::kNoOpIndex, 0, 4096, Time::from_us(1), Time::max()});
   // op_key_cells gives "job,iteration,op_id" per lowered op, escaped as collectives.csv escapes it.
   const std::vector<std::string> op_keys = {report::csv_field("train, \"big\"") + ",1,ar"};
   const std::string csv = report::flows_csv(rec, op_keys);
   // The op by name as collectives.csv prints it (job quoted: it holds a comma and quotes).
   CHECK(csv ==
-        "transfer,src,dst,job,iteration,op_id,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s]\n"
-        "0,3,7,\"train, \"\"big\"\"\",1,ar,2,1000000,5,25,20,400\n"
-        "1,1,2,,,,0,4096,1,,,\n");
+        "transfer,src,dst,job,iteration,op_id,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s],"
+        "ideal[us],slowdown\n"
+        "0,3,7,\"train, \"\"big\"\"\",1,ar,2,1000000,5,25,20,400,8,2.5\n"
+        "1,1,2,,,,0,4096,1,,,,,\n");
 }
 
 TEST_CASE("links.csv: ports that carried bytes, utilization over the run, unmeasured columns empty") {

@@ -250,9 +250,10 @@ TEST_CASE("flow CSV: the direct WorkloadSpec equals parsing the native document,
   CHECK(a.parallelism.dp == b.parallelism.dp);
   CHECK(a.topo_order == std::vector<std::uint32_t>{0, 1, 2, 3, 4});
   CHECK(a.topo_order == b.topo_order);
+  CHECK(a.dep_begin == b.dep_begin);
+  CHECK(a.dep_ops == b.dep_ops);
   REQUIRE(a.ops.size() == b.ops.size());
   for (std::size_t i = 0; i < a.ops.size(); ++i) {
-    CHECK(a.ops[i].path == b.ops[i].path);
     CHECK(a.ops[i].start == b.ops[i].start);
     CHECK(a.ops[i].qp == b.ops[i].qp);
   }

@@ -197,3 +197,43 @@ TEST_CASE("groups instantiate once per communicator; pipeline sends with shift")
   CHECK(busbw_factor(OpType::all_reduce, 8) == doctest::Approx(1.75));
   CHECK(busbw_factor(OpType::all_to_all, 4) == doctest::Approx(0.75));
 }
+
+TEST_CASE("plain sends lower to one transfer node each; ops with one start offset share its delay") {
+  const auto f = test::star_fabric(4);
+  // a and b start at 5 µs, c at 0; d waits for a, then e (a compute) waits for d.
+  const auto x = execute(R"({"jobs": [{"world_size": 4, "ops": [
+      {"id": "a", "type": "send", "src": 0, "dst": 1, "bytes": "1MiB", "start": "5us"},
+      {"id": "b", "type": "send", "src": 2, "dst": 3, "bytes": "1MiB", "start": "5us", "qp": 7},
+      {"id": "c", "type": "send", "src": 1, "dst": 2, "bytes": "1MiB", "start": "0us"},
+      {"id": "d", "type": "send", "src": 1, "dst": 0, "bytes": "1MiB", "deps": ["a"]},
+      {"id": "e", "type": "compute", "duration": "2us", "ranks": [0], "deps": ["d"]}]}]})", f);
+  REQUIRE(x.finished);
+  // Nodes: the iteration start, one delay per distinct offset (0 and 5 µs), four transfers, and
+  // the compute's start join, delay and end join: 1 + 2 + 4 + 3 = 10 (was 16 with two joins per send
+  // and one delay per offset given).
+  CHECK(x.lw.dag.size() == 10);
+  CHECK(x.lw.dag.transfer_count() == 4);
+  // One transfer of α + S/B = 1 µs + 2^20·20 ps each; a and b from 5 µs, c from 0, d after a.
+  const Time one = Time::from_us(1) + ser(1 << 20);
+  CHECK(x.start[0] == Time::from_us(5));
+  CHECK(x.end[0] == Time::from_us(5) + one);
+  CHECK(x.start[1] == Time::from_us(5));
+  CHECK(x.start[2] == Time{});
+  CHECK(x.end[2] == one);
+  CHECK(x.start[3] == x.end[0]);
+  CHECK(x.end[3] == x.end[0] + one);
+  CHECK(x.start[4] == x.end[3]);
+  CHECK(x.end[4] == x.end[3] + Time::from_us(2));
+  for (std::size_t i = 0; i < 4; ++i) {
+    CHECK(x.lw.ops[i].transfers == 1);
+    CHECK(x.lw.ops[i].wire_bytes == 1 << 20);
+    CHECK(x.lw.ops[i].groups == 1);
+    CHECK(x.lw.ops[i].group_size == 2);
+  }
+  // The transfer carries the op's QP as its flow label.
+  bool qp7 = false;
+  for (NodeIndex v = 0; v < x.lw.dag.size(); ++v) {
+    qp7 = qp7 || (x.lw.dag.node(v).kind == DagNodeKind::transfer && x.lw.dag.node(v).channel == 7);
+  }
+  CHECK(qp7);
+}

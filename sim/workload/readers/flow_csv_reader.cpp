@@ -357,18 +357,33 @@ WorkloadSpec flow_list_to_spec(const FlowList& flows, const std::string& file) {
   job.parallelism.dp = job.world_size;
   job.ops.reserve(flows.size());
   job.topo_order.reserve(flows.size());
+  // Op position of each row (the rows are in file order, the ops deps-first).
+  std::vector<std::uint32_t> position;
+  if (!flows.order.empty()) {
+    position.resize(flows.size());
+    for (std::size_t k = 0; k < flows.size(); ++k) position[flows.order[k]] = static_cast<std::uint32_t>(k);
+  }
+  std::size_t with_after = 0;
+  for (const FlowRow& f : flows.rows) with_after += f.after != kNone ? 1 : 0;
+  if (with_after > 0) {
+    job.dep_begin.reserve(flows.size() + 1);
+    job.dep_begin.push_back(0);
+    job.dep_ops.reserve(with_after);
+  }
   for (std::size_t k = 0; k < flows.size(); ++k) {
     const FlowRow& f = flows.at_position(k);
     OpSpec& op = job.ops.emplace_back();
     op.id = flow_op_id(flows.id(f));
     op.type = OpType::send;
-    op.path = "/jobs/0/ops/" + std::to_string(k);
     op.bytes = Bytes{f.bytes};
     op.qp = f.qp;
     op.src = f.src;
     op.dst = f.dst;
     if (f.start_ps >= 0) op.start = Time::from_ps(f.start_ps);
-    if (f.after != kNone) op.deps.push_back(flow_op_id(flows.id(flows.rows[f.after])));
+    if (with_after > 0) {
+      if (f.after != kNone) job.dep_ops.push_back(position.empty() ? f.after : position[f.after]);
+      job.dep_begin.push_back(static_cast<std::uint32_t>(job.dep_ops.size()));
+    }
     job.topo_order.push_back(static_cast<std::uint32_t>(k));
   }
   return spec;

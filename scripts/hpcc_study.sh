@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The HPCC paper's headline setup (Li et al., SIGCOMM 2019, §5: 320 hosts, WebSearch at 30 % and
+# 50 % load), scaled to run in minutes on a 2-core machine: the fat tree of the HPCC authors'
+# fat.txt (workloads/studies/hpcc_websearch/hpcc_fat_320.json: 5 pods of 4 ToRs × 16 hosts at
+# 100 Gb/s, 4 aggregation switches per pod, 16 cores, 400 Gb/s fabric links, 1 us per link), with
+# 5 ms of Poisson WebSearch arrivals per load (3,500 and 5,828 flows) instead of the paper's longer
+# runs, on the packet tier, for no CC, DCQCN, TIMELY, HPCC and Swift with their defaults.
+# Runs workloads/studies/hpcc_websearch/study.json with `rocesim sweep` and prints the FCT slowdown
+# table (p50 / p95 / p99 per flow-size bucket) of README.md.
+# Usage: scripts/hpcc_study.sh [BUILD_DIR] [OUT_DIR]   (defaults: build, out/hpcc_websearch)
+# The flow lists were written by (from workloads/studies/hpcc_websearch):
+#   rocesim traffic --cdf ../../cdf/websearch.csv --hosts 320 --load 0.3 --duration 5ms --seed 1 -o websearch30.csv
+#   rocesim traffic --cdf ../../cdf/websearch.csv --hosts 320 --load 0.5 --duration 5ms --seed 1 -o websearch50.csv
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+out=${2:-out/hpcc_websearch}
+"$build/rocesim" sweep workloads/studies/hpcc_websearch/study.json -j "${JOBS:-1}" --out "$out" --quiet
+python3 scripts/hpcc_study_table.py "$out/sweep.csv"

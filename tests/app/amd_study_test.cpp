@@ -1,0 +1,143 @@
+// The AMD what-if study (workloads/studies/amd_whatif/, issue 19) cannot rot: its tiny specs run
+// through `rocesim sweep` on the study's own fabric and workload files, the numbers that follow
+// from first principles hold, and scripts/amd_study_table.py turns the output into the table.
+// Also: a sweep spec's base.attribution reaches every point's `rocesim run --attribution`.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+
+using nlohmann::json;
+using rocesim::test::read_file;
+using rocesim::test::scratch_dir;
+using rocesim::test::write_file;
+
+namespace {
+
+int sh(const std::string& cmd) {
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string exe() { return "'" + std::string(ROCESIM_EXE) + "'"; }
+std::string src(const std::string& rel) { return std::string(ROCESIM_SOURCE_DIR) + "/" + rel; }
+
+// sweep.csv rows as {column: cell} (the study's cells hold no commas except the quoted
+// bottleneck sentence, which these checks do not read).
+std::vector<std::vector<std::string>> csv_rows(const std::string& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(read_file(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::string cell;
+    bool quoted = false;
+    for (char c : line) {
+      if (c == '"') quoted = !quoted;
+      else if (c == ',' && !quoted) cells.push_back(std::exchange(cell, {}));
+      else cell += c;
+    }
+    cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+std::string cell(const std::vector<std::vector<std::string>>& rows, std::size_t row, const std::string& col) {
+  for (std::size_t i = 0; i < rows[0].size(); ++i) {
+    if (rows[0][i] == col) return rows[row][i];
+  }
+  FAIL("no column " << col);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("AMD study: the tiny specs run on the study's files; mesh TP all-reduce at its closed form; table") {
+  const std::string dir = scratch_dir("amd-study");
+  const std::string study = src("workloads/studies/amd_whatif");
+  REQUIRE(sh("cd '" + dir + "' && nice " + exe() + " sweep '" + study + "/spec_tiny.json' -j 1 --out mi300x --quiet" +
+             " >log.txt 2>&1") == 0);
+  REQUIRE(sh("cd '" + dir + "' && nice " + exe() + " sweep '" + study + "/spec_tiny_rack72.json' -j 1 --out rack72 --quiet" +
+             " >>log.txt 2>&1") == 0);
+  const auto mi = csv_rows(dir + "/mi300x/sweep.csv");
+  const auto rk = csv_rows(dir + "/rack72/sweep.csv");
+  // Grid: 2 workloads × 2 fabrics (2-tier 8k, 3-tier 1:7 cut to 2 pods); zip: 2 points.
+  REQUIRE(mi.size() == 5);
+  REQUIRE(rk.size() == 3);
+  for (std::size_t r = 1; r < mi.size(); ++r) CHECK(mi[r].back() == "ok");
+  for (std::size_t r = 1; r < rk.size(); ++r) CHECK(rk[r].back() == "ok");
+  // TP all-reduce of 8 MiB in one 8-GPU Infinity Fabric mesh with 4 link-disjoint rings: each
+  // ring carries S/4 over 512 Gb/s links, t = 2(n−1)/n · S/(4 · 64 GB/s) + 2(n−1) · 250 ns
+  // = 14/8 · 8,388,608 B / 256e9 B/s + 14 · 0.25 µs = 57.344 + 3.5 = 60.844 µs, on both fabrics.
+  for (std::size_t r : {1, 2}) {
+    CAPTURE(r);
+    CHECK(std::stod(cell(mi, r, "/ops/tp_fwd/duration_us")) == doctest::Approx(60.844).epsilon(1e-4));
+  }
+  // The tiny jobs (256 and 128 ranks) sit inside one rail unit of 512 accelerators, so their
+  // traffic never reaches a spine: the 1:7 cross-pod fabric gives the 2-tier fabric's times.
+  CHECK(cell(mi, 1, "/run/sim_end_us") == cell(mi, 2, "/run/sim_end_us"));
+  CHECK(cell(mi, 3, "/run/sim_end_us") == cell(mi, 4, "/run/sim_end_us"));
+  // On the 72-GPU switched domain the whole 256-rank dense job's TP group is in one rack: the TP
+  // all-reduce (1 ring, rings buy nothing on a switch) is 14/8 · 8 MiB / (1.8 TB/s) + 14 · 2 ·
+  // 250 ns (two hops through the scale-up switch) = 8.155 + 7.0 = 15.155 µs.
+  CHECK(std::stod(cell(rk, 1, "/ops/tp_fwd/duration_us")) == doctest::Approx(15.155).epsilon(1e-3));
+
+  // Packet tier on one pod (4,096 GPUs, spec_packet_pod.json): the same tiny jobs on both tiers.
+  // The packet tier adds headers, ACKs, PFC and store-and-forward per hop to the fluid's ideal
+  // sharing, so it is slower, by well under 2 % here (measured 0.6 % dense, 0.8 % MoE).
+  REQUIRE(sh("cd '" + dir + "' && nice " + exe() + " sweep '" + study + "/spec_packet_pod.json' -j 1 --out pod --quiet" +
+             " >>log.txt 2>&1") == 0);
+  const auto pod = csv_rows(dir + "/pod/sweep.csv");
+  REQUIRE(pod.size() == 5);  // (dense, moe) × (fluid, packet)
+  for (std::size_t w : {1, 3}) {
+    CAPTURE(w);
+    CHECK(cell(pod, w, "backend") == "fluid");
+    CHECK(cell(pod, w + 1, "backend") == "packet");
+    const double ratio = std::stod(cell(pod, w + 1, "/run/sim_end_us")) / std::stod(cell(pod, w, "/run/sim_end_us"));
+    CHECK(ratio > 1.0);
+    CHECK(ratio < 1.02);
+  }
+
+  // The table: one row per point with the fabric's name, and the plots when matplotlib exists.
+  const std::string py = sh("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") == 0 ? "/usr/bin/python3" : "python3";
+  REQUIRE(sh("cd '" + dir + "' && " + py + " '" + src("scripts/amd_study_table.py") + "' --rocesim " + exe() +
+             " --plots plots mi300x rack72 pod >table.md 2>table.err") == 0);
+  const std::string table = read_file(dir + "/table.md");
+  std::size_t rows = 0;
+  for (std::size_t p = table.find("\n| "); p != std::string::npos; p = table.find("\n| ", p + 1)) ++rows;
+  CHECK(rows == 10);  // 4 + 2 + 4 points (the header is the first line, not preceded by a newline)
+  CHECK(table.find("| mi300x_131k_1to7 |") != std::string::npos);
+  CHECK(table.find("| rack72_rail_only_1x800g_1k |") != std::string::npos);
+}
+
+TEST_CASE("sweep base.attribution is passed to every point; a bad value is rejected with its path") {
+  const std::string dir = scratch_dir("sweep-attribution");
+  json spec = {{"base",
+                {{"topology", src("topologies/leaf_spine_128.json")},
+                 {"workload", src("workloads/regression/ring_a2a_16.json")},
+                 {"attribution", "off"}}},
+               {"axes", {{{"key", "seed"}, {"values", {1}}}}}};
+  write_file(dir + "/spec.json", spec.dump());
+  REQUIRE(sh("cd '" + dir + "' && " + exe() + " sweep spec.json --out out --quiet >log.txt 2>&1") == 0);
+  const auto rows = csv_rows(dir + "/out/sweep.csv");
+  REQUIRE(rows.size() == 2);
+  // --attribution off: no ideal time or bottleneck attribution in the point's summary (auto would
+  // give both on this 960-transfer run).
+  const json s = json::parse(read_file(dir + "/out/" + rows[1][1] + "/summary.json"));
+  CHECK_FALSE(s.contains("bottleneck"));
+  CHECK_FALSE(s["ops"][0].contains("ideal_us"));
+  spec["base"]["attribution"] = "sometimes";
+  write_file(dir + "/bad.json", spec.dump());
+  CHECK(sh("cd '" + dir + "' && " + exe() + " sweep bad.json --out bad --quiet >log.txt 2>err.txt") == 2);
+  CHECK(read_file(dir + "/err.txt").find("/base/attribution") != std::string::npos);
+}
