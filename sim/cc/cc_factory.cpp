@@ -6,6 +6,7 @@
 #include "cc/dcqcn.hpp"
 #include "cc/hpcc.hpp"
 #include "cc/nscc.hpp"
+#include "cc/per_transport.hpp"
 #include "cc/swift.hpp"
 #include "cc/rccc.hpp"
 #include "cc/timely.hpp"
@@ -27,6 +28,8 @@ Params read_section(JsonReader& r, std::string_view key, ReadFn read) {
 CcSetup read_cc(JsonReader& r, const CcContext& ctx) {
   const std::string algo = r.choice_or(
       "algorithm", {"none", "dcqcn", "hpcc", "timely", "swift", "admission", "nscc", "rccc", "nscc+rccc"}, "none");
+  // Only with RoCE and UET classes in one run (cc/per_transport.hpp): the UET QPs' algorithm.
+  const std::string uet_algo = r.has("uet_algorithm") ? r.choice("uet_algorithm", {"none", "nscc", "rccc", "nscc+rccc"}) : "";
   const DcqcnParams dcqcn = read_section<DcqcnParams>(r, "dcqcn", read_dcqcn_params);
   const HpccParams hpcc = read_section<HpccParams>(r, "hpcc", read_hpcc_params);
   const TimelyParams timely = read_section<TimelyParams>(r, "timely", read_timely_params);
@@ -37,36 +40,51 @@ CcSetup read_cc(JsonReader& r, const CcContext& ctx) {
   r.finish();
   CcSetup out;
   out.effective = nlohmann::json{{"algorithm", algo}};
-  if (algo == "dcqcn") {
-    out.strategy = std::make_unique<Dcqcn>(dcqcn);
-    out.effective["dcqcn"] = to_json(dcqcn);
-  } else if (algo == "hpcc") {
-    out.strategy = std::make_unique<Hpcc>(hpcc);
-    out.effective["hpcc"] = to_json(hpcc);
-  } else if (algo == "timely") {
-    out.strategy = std::make_unique<Timely>(timely);
-    out.effective["timely"] = to_json(timely);
-  } else if (algo == "swift") {
-    out.strategy = std::make_unique<Swift>(swift, ctx.data_frame, ctx.mtu);
-    out.effective["swift"] = to_json(swift);
-  } else if (algo == "admission") {
-    if (admission.inflight < ctx.data_frame) {
-      throw ConfigError(r.file(), r.path_of("admission") + "/inflight",
-                        "bound " + to_string(admission.inflight) + " is below one data frame (" +
-                            to_string(ctx.data_frame) + ")");
+  const auto make = [&](const std::string& a) -> std::unique_ptr<net::CcStrategy> {
+    if (a == "dcqcn") {
+      out.effective["dcqcn"] = to_json(dcqcn);
+      return std::make_unique<Dcqcn>(dcqcn);
     }
-    out.strategy = std::make_unique<Admission>(admission, ctx.data_frame);
-    out.effective["admission"] = to_json(admission);
-  } else if (algo == "nscc") {
-    out.strategy = std::make_unique<Nscc>(nscc, ctx.data_frame);
-    out.effective["nscc"] = to_json(nscc);
-  } else if (algo == "rccc" || algo == "nscc+rccc") {
-    const bool both = algo == "nscc+rccc";
-    out.strategy = std::make_unique<Rccc>(rccc, both ? std::optional<NsccParams>(nscc) : std::nullopt, ctx.data_frame);
-    if (both) out.effective["nscc"] = to_json(nscc);
-    out.effective["rccc"] = to_json(rccc);
-  } else {
-    out.strategy = std::make_unique<net::NoCc>();
+    if (a == "hpcc") {
+      out.effective["hpcc"] = to_json(hpcc);
+      return std::make_unique<Hpcc>(hpcc);
+    }
+    if (a == "timely") {
+      out.effective["timely"] = to_json(timely);
+      return std::make_unique<Timely>(timely);
+    }
+    if (a == "swift") {
+      out.effective["swift"] = to_json(swift);
+      return std::make_unique<Swift>(swift, ctx.data_frame, ctx.mtu);
+    }
+    if (a == "admission") {
+      if (admission.inflight < ctx.data_frame) {
+        throw ConfigError(r.file(), r.path_of("admission") + "/inflight",
+                          "bound " + to_string(admission.inflight) + " is below one data frame (" +
+                              to_string(ctx.data_frame) + ")");
+      }
+      out.effective["admission"] = to_json(admission);
+      return std::make_unique<Admission>(admission, ctx.data_frame);
+    }
+    if (a == "nscc") {
+      out.effective["nscc"] = to_json(nscc);
+      return std::make_unique<Nscc>(nscc, ctx.data_frame);
+    }
+    if (a == "rccc" || a == "nscc+rccc") {
+      const bool both = a == "nscc+rccc";
+      if (both) out.effective["nscc"] = to_json(nscc);
+      out.effective["rccc"] = to_json(rccc);
+      return std::make_unique<Rccc>(rccc, both ? std::optional<NsccParams>(nscc) : std::nullopt, ctx.data_frame);
+    }
+    return std::make_unique<net::NoCc>();
+  };
+  out.strategy = make(algo);
+  if (!uet_algo.empty()) {
+    if (algo == "nscc" || algo == "rccc" || algo == "nscc+rccc") {
+      r.fail("algorithm", "with uet_algorithm set, algorithm is the RoCE classes' (none, dcqcn, hpcc, timely, swift, admission)");
+    }
+    out.effective["uet_algorithm"] = uet_algo;
+    out.strategy = std::make_unique<PerTransportCc>(std::move(out.strategy), make(uet_algo));
   }
   return out;
 }
@@ -103,10 +121,26 @@ std::unique_ptr<net::PacketNet> make_packet_net_with_cc(Simulator& sim, const to
   net::NetParams p = net::read_net_params(net_reader);
   JsonReader cc_reader(cc, file, path + "/cc");
   CcSetup setup = read_cc(cc_reader, cc_context(p));
-  const std::string_view algo = setup.strategy->name();
-  if ((algo == "nscc" || algo == "rccc" || algo == "nscc+rccc") && p.nic.transport != net::Transport::uet) {
-    throw ConfigError(file, path + "/cc/algorithm",
-                      std::string(algo) + " is UET's congestion control: it needs nic.transport = \"uet\"");
+  const std::string algo = setup.effective["algorithm"];
+  const bool uet_algo = algo == "nscc" || algo == "rccc" || algo == "nscc+rccc";
+  const bool per_transport = setup.effective.contains("uet_algorithm");
+  if (per_transport && !p.mixed_transports()) {
+    throw ConfigError(file, path + "/cc/uet_algorithm",
+                      "uet_algorithm is for runs with RoCE and UET classes (nic.transport per class, e.g. "
+                      "[\"roce\", \"uet\"]); otherwise algorithm applies");
+  }
+  if (p.mixed_transports() && !per_transport) {
+    if (uet_algo) {
+      throw ConfigError(file, path + "/cc/algorithm",
+                        "RoCE and UET classes in one run: algorithm is the RoCE classes' (none, dcqcn, hpcc, timely, swift, "
+                        "admission); set uet_algorithm=" + algo + " for the UET classes");
+    }
+    // The UET classes run without CC unless uet_algorithm says otherwise.
+    setup.strategy = std::make_unique<PerTransportCc>(std::move(setup.strategy), std::make_unique<net::NoCc>());
+    setup.effective["uet_algorithm"] = "none";
+  }
+  if (uet_algo && p.nic.transport != net::Transport::uet) {
+    throw ConfigError(file, path + "/cc/algorithm", algo + " is UET's congestion control: it needs nic.transport = \"uet\"");
   }
   if (effective_cc != nullptr) *effective_cc = setup.effective;
   return std::make_unique<net::PacketNet>(sim, fabric, router, std::move(p), std::move(setup.strategy));

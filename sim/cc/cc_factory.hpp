@@ -3,7 +3,9 @@
 //    "nscc+rccc", "dcqcn": {...}, "hpcc": {...}, "timely": {...}, "swift": {...}, "admission": {...},
 //    "nscc": {...}, "rccc": {...}}
 // (nscc is UET's window CC, cc/nscc.hpp; rccc its receiver credits, cc/rccc.hpp, alone or with
-// NSCC as "nscc+rccc": they need nic.transport = "uet".)
+// NSCC as "nscc+rccc": they need nic.transport = "uet".) When RoCE and UET classes share a run
+// (nic.transport per class), "algorithm" is the RoCE classes' and "uet_algorithm" (none, nscc,
+// rccc, nscc+rccc; default none) the UET classes' (cc/per_transport.hpp).
 // Every sub-object is optional (defaults in each algorithm's header) and is read strictly even
 // when another algorithm is selected, so a typo or an out-of-range value in any of them is a
 // ConfigError (exit 2) rather than a silently ignored setting. `--set cc.dcqcn.g=0.01` style

@@ -28,6 +28,10 @@ bool take_fluid_transport(nlohmann::json& params) {
     }
   }
   const nlohmann::json& t = nic["transport"];
+  if (t.is_array()) {
+    throw ConfigError("--set", "/backend/nic/transport",
+                      "a transport per class (RoCE and UET jobs on one fabric) is modelled by the packet backend only");
+  }
   if (!t.is_string() || (t != "roce" && t != "uet")) {
     throw ConfigError("--set", "/backend/nic/transport", "expected \"roce\" or \"uet\"");
   }

@@ -49,6 +49,7 @@ struct QpInfo {
   Rate line_rate{};  // rate of the sender's first link
   Time base_rtt{};   // propagation + serialization of one MTU there and one ACK back, idle fabric
   std::uint32_t hops = 0;  // links on the forward route (switch hops + 1), as a TTL would tell
+  bool uet = false;  // the QP runs UET (its class's transport), else RoCE
 };
 
 struct AckSample {

@@ -124,7 +124,7 @@ void PacketNet::reroute_active_qps() {
     const QpRecord& r = records_[id];
     q.route_fwd = reroute(r.src, r.dst, q.qp_number, q.route_fwd);
     q.route_rev = reroute(r.dst, r.src, q.qp_number, q.route_rev);
-    if (pinned_.count(route_key(r.src, r.dst, q.qp_number)) == 0) q.steer = steer_for(q.route_fwd);
+    if (pinned_.count(route_key(r.src, r.dst, q.qp_number)) == 0) q.steer = steer_for(q.route_fwd, q.uet);
     const PortId first = route_ports_[route_begin_[q.route_fwd]];
     if (first != q.port && q.in_ready) left.push_back(q.port);
     q.port = first;

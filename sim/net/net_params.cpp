@@ -62,6 +62,10 @@ void validate(const NetParams& p, const std::string& file) {
   if (n.transport == Transport::uet) {
     validate_uet(p.uet, data_wire, p.mmu.buffer, n.reorder_window, file);
   }
+  if (!n.class_transport.empty() && static_cast<int>(n.class_transport.size()) != p.queues.data_classes) {
+    fail("/nic/transport", "one transport per data class: " + std::to_string(p.queues.data_classes) +
+                               " classes (queues.data_classes), " + std::to_string(n.class_transport.size()) + " given");
+  }
   if (p.stall_timeout <= n.rto) {
     fail("/stall_timeout", "must exceed the retransmission timeout (" + to_string(n.rto) + ")");
   }
@@ -146,7 +150,18 @@ NetParams read_net_params(JsonReader& r) {
                          : Receiver::go_back_n;
     p.nic.reorder_timeout = n->time_or("reorder_timeout", p.nic.reorder_timeout);
     p.nic.reorder_window = static_cast<int>(n->integer_or("reorder_window", p.nic.reorder_window, INT32_MIN, INT32_MAX));
-    p.nic.transport = n->choice_or("transport", {"roce", "uet"}, "roce") == "uet" ? Transport::uet : Transport::roce;
+    if (n->has("transport") && n->raw("transport").is_array()) {
+      const nlohmann::json& list = n->array("transport");
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        if (!list[i].is_string() || (list[i] != "roce" && list[i] != "uet")) {
+          throw ConfigError(n->file(), n->element_path("transport", i), "expected \"roce\" or \"uet\"");
+        }
+        p.nic.class_transport.push_back(list[i] == "uet" ? Transport::uet : Transport::roce);
+        if (list[i] == "uet") p.nic.transport = Transport::uet;
+      }
+    } else {
+      p.nic.transport = n->choice_or("transport", {"roce", "uet"}, "roce") == "uet" ? Transport::uet : Transport::roce;
+    }
     n->finish();
   }
   if (auto u = r.object_opt("uet")) {
@@ -216,6 +231,11 @@ nlohmann::json to_json(const NetParams& p) {
   if (p.nic.transport == Transport::uet) {
     out["nic"]["transport"] = "uet";
     out["uet"] = to_json(p.uet);
+  }
+  if (!p.nic.class_transport.empty()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (Transport t : p.nic.class_transport) list.push_back(t == Transport::uet ? "uet" : "roce");
+    out["nic"]["transport"] = list;
   }
   return out;
 }

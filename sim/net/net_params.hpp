@@ -126,7 +126,12 @@ struct NicParams {
   int reorder_window = 1024;       // reorder_tolerant: PSNs tracked past the expected one (multiple of 64);
                                    // uet: also the sender's PSN window (SACK state per QP)
   Transport transport = Transport::roce;  // "roce" (RoCEv2 RC) or "uet" (Ultra Ethernet, net/uet_transport.hpp):
-                                          // uet ignores `receiver` (its receiver places out of order and SACKs)
+                                          // uet ignores `receiver` (its receiver places out of order and SACKs);
+                                          // uet whenever any class runs UET (class_transport)
+  // JSON nic.transport as an array, one per data priority (e.g. ["roce", "uet"]): each class's
+  // transport, so a RoCE job and a UET job share the fabric with their own queues (a job picks its
+  // class with its workload "traffic_class"). Empty: every class runs `transport`.
+  std::vector<Transport> class_transport;
 };
 
 struct NetParams {
@@ -141,9 +146,21 @@ struct NetParams {
                                            // = stalled (e.g. PFC deadlock): the run stops and reports
   std::uint64_t seed = 1;                  // master seed of the ECN marking streams
 
+  // Whether data priority p runs UET (its QPs, and trimming at switches).
+  bool uet_class(int data_priority) const {
+    return nic.class_transport.empty() ? nic.transport == Transport::uet
+                                       : nic.class_transport[static_cast<std::size_t>(data_priority)] == Transport::uet;
+  }
+  // Both transports in one run (nic.transport given per class with both names).
+  bool mixed_transports() const {
+    for (Transport t : nic.class_transport) {
+      if (t != nic.class_transport.front()) return true;
+    }
+    return false;
+  }
   bool lossless(int data_priority) const {
     return pfc.enabled && queues.lossless[static_cast<std::size_t>(data_priority)] &&
-           (nic.transport != Transport::uet || uet.lossless);
+           (!uet_class(data_priority) || uet.lossless);
   }
 };
 

@@ -160,9 +160,9 @@ void PacketNet::pin_path(std::uint32_t src, std::uint32_t dst, std::uint32_t qp,
 
 // Per-hop steering needs every node after the source, except dst, to be a switch: a path
 // relayed through an accelerator of the scale-up domain keeps its route.
-Steer PacketNet::steer_for(std::uint32_t route) const {
+Steer PacketNet::steer_for(std::uint32_t route, bool uet) const {
   // UET: every data packet carries an entropy value the switches hash (adaptive stays adaptive).
-  const Steer s = uet_ && lb_.steer() != Steer::adaptive ? Steer::hashed : lb_.steer();
+  const Steer s = uet && lb_.steer() != Steer::adaptive ? Steer::hashed : lb_.steer();
   if (s == Steer::route) return s;
   for (std::uint32_t k = route_begin_[route]; k + 1 < route_begin_[route + 1]; ++k) {
     if (ports_[route_ports_[k]].peer_host) return Steer::route;
@@ -213,7 +213,8 @@ void PacketNet::start(const TransferRequest& req) {
     q.route_rev = route_for(req.dst, req.src, qp_number);
     q.qp_number = qp_number;
     q.port = route_ports_[route_begin_[q.route_fwd]];
-    q.steer = pinned_.count(route_key(req.src, req.dst, qp_number)) != 0 ? Steer::route : steer_for(q.route_fwd);
+    q.uet = params_.uet_class(req.priority);
+    q.steer = pinned_.count(route_key(req.src, req.dst, qp_number)) != 0 ? Steer::route : steer_for(q.route_fwd, q.uet);
     q.total_pkts = static_cast<std::uint32_t>(pkts);
     q.prio = req.priority;
     q.last_progress = sim_.now();
@@ -236,9 +237,9 @@ void PacketNet::start(const TransferRequest& req) {
       base_rtt += ports_[route_ports_[k]].latency + ports_[route_ports_[k]].ser_control;
     }
     cc_->on_qp_start(QpInfo{id, req.src, req.dst, Bytes{bytes}, ports_[q.port].rate, base_rtt,
-                            static_cast<std::uint32_t>(route_of(id).size())},
+                            static_cast<std::uint32_t>(route_of(id).size()), q.uet},
                      qp_[id].cc);
-    if (rccc_ != nullptr) rccc_start(id, base_rtt);
+    if (rccc_ != nullptr && q.uet) rccc_start(id, base_rtt);
     ++active_qps_;
     make_ready(id);
   }

@@ -253,6 +253,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
     bool sender_done = false;
     bool receiver_done = false;
     bool nak_sent = false;
+    bool uet = false;             // the QP's class runs UET (NetParams::uet_class), else RoCE
     std::uint32_t rcv_next = 0;   // receiver: next expected PSN
     std::uint32_t rcv_high = 0;   // receiver (reorder_tolerant): one past the highest PSN placed
     std::uint32_t unacked = 0;    // receiver: in-order packets since the last ACK
@@ -320,7 +321,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   void mark_placed(std::uint32_t qp, std::uint32_t psn, bool on);
   // load_balancing.hpp: per-hop egress of a data packet at a switch (kNone: no way on)
   PortId data_egress(std::uint32_t pkt, topology::NodeId node);
-  Steer steer_for(std::uint32_t route) const;
+  Steer steer_for(std::uint32_t route, bool uet) const;
   void on_ack_at_sender(std::uint32_t pkt);
   void sender_finished(std::uint32_t qp);  // last byte acknowledged; may call the sink
   // uet_transport.cpp: UET sender (SACK, NACK, REPS), receiver and trimming helpers
@@ -339,7 +340,9 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   bool uet_bit(const std::vector<std::uint64_t>& bits, std::uint32_t qp, std::uint32_t psn) const;
   void uet_set(std::vector<std::uint64_t>& bits, std::uint32_t qp, std::uint32_t psn, bool on);
   std::uint64_t sack_bitmap(std::uint32_t qp, std::uint32_t base) const;
-  bool trims_at(topology::NodeId node) const { return uet_ && params_.uet.trimming && !no_trim_[node]; }
+  bool trims_at(topology::NodeId node, int prio) const {
+    return uet_ && params_.uet.trimming && !no_trim_[node] && params_.uet_class(prio);
+  }
   void trim(std::uint32_t pkt, PortId out);
   void init_uet();  // constructor part: uet.no_trim names resolved
   // rccc.cpp: receiver credits (net/rccc.hpp)
@@ -398,7 +401,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   std::vector<std::uint64_t> rcv_bits_;  // reorder_tolerant: per QP, reorder_window bits (PSN mod window)
   std::uint32_t rcv_words_ = 0;          // 64-bit words per QP in rcv_bits_
   // UET (nic.transport = uet; all empty otherwise)
-  bool uet_ = false;
+  bool uet_ = false;                           // some class runs UET (per QP: Qp::uet)
   std::vector<UetSender> uet_qp_;              // per QP
   std::vector<std::uint64_t> snd_acked_;       // per QP, rcv_words_ words: PSN acknowledged
   std::vector<std::uint64_t> snd_lost_;        // per QP, rcv_words_ words: PSN marked for resend

@@ -131,11 +131,11 @@ void PacketNet::on_switch_data(std::uint32_t pkt, NodeId node) {
     return;
   }
   // UET trimming (net/uet_transport.hpp): over the threshold, or where the MMU would drop it.
-  if (trims_at(node) && (ports_[out].qbytes[p.cls] + n > params_.uet.trim_threshold.n || !admit(node, ingress, n, prio, out))) {
+  if (trims_at(node, prio) && (ports_[out].qbytes[p.cls] + n > params_.uet.trim_threshold.n || !admit(node, ingress, n, prio, out))) {
     trim(pkt, out);
     return;
   }
-  if (!trims_at(node) && !admit(node, ingress, n, prio, out)) {
+  if (!trims_at(node, prio) && !admit(node, ingress, n, prio, out)) {
     ++counters_.drops;
     ++port_counters_[out].drops;
     if (params_.lossless(prio)) ++counters_.lossless_drops;

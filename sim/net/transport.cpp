@@ -22,7 +22,7 @@ std::int64_t PacketNet::bytes_before(std::uint32_t qp, std::uint32_t psn) const 
 }
 
 bool PacketNet::sendable(const Qp& q) const {
-  if (uet_) return uet_sendable(static_cast<std::uint32_t>(&q - qp_.data()));
+  if (q.uet) return uet_sendable(static_cast<std::uint32_t>(&q - qp_.data()));
   if (q.rtx_pending) return true;  // a resend adds nothing in flight
   if (q.snd_nxt >= q.total_pkts) return false;
   if (q.cc.window.n > 0 && static_cast<std::int64_t>(q.snd_nxt - q.snd_una) * data_wire_mtu_ >= q.cc.window.n) return false;
@@ -87,7 +87,7 @@ std::uint32_t PacketNet::pull_data(PortId port, int prio) {
     const Time now = sim_.now();
     std::uint32_t psn;
     if (q.snd_una >= q.max_sent) q.last_progress = now;  // nothing was outstanding: RTO counts from here
-    if (uet_) {
+    if (q.uet) {
       psn = uet_take_psn(id);  // counts resends; uet_sent() below moves max_sent
     } else {
       if (q.rtx_pending) {
@@ -115,7 +115,7 @@ std::uint32_t PacketNet::pull_data(PortId port, int prio) {
     p.wire = p.payload + static_cast<std::uint32_t>(params_.wire.data_overhead.n);
     p.sent = now;
     p.steer = q.steer;
-    if (uet_) {
+    if (q.uet) {
       p.entropy = uet_entropy(id);
       uet_sent(id, psn, p.wire);
     } else if (lb_.mode() == routing::LoadBalancing::flowlet) {
@@ -144,14 +144,14 @@ void PacketNet::on_host_arrival(std::uint32_t pkt) {
       return;
     case PacketType::ack:
     case PacketType::nak:
-      if (uet_) {
+      if (qp_[pool_[pkt].qp].uet) {
         on_uet_ack(pkt);
       } else {
         on_ack_at_sender(pkt);
       }
       return;
     case PacketType::selective_nak:
-      if (uet_) {
+      if (qp_[pool_[pkt].qp].uet) {
         on_uet_nack(pkt);
       } else {
         on_ack_at_sender(pkt);
@@ -222,7 +222,7 @@ void PacketNet::on_data_at_receiver(std::uint32_t pkt) {
     ++counters_.cnps_sent;
     send_control(id, PacketType::cnp, psn, nullptr);
   }
-  if (uet_) {
+  if (q.uet) {
     on_uet_data(pkt);
     return;
   }
@@ -322,7 +322,7 @@ void PacketNet::on_rto(std::uint32_t id) {
     return;
   }
   ++counters_.timeouts;
-  if (uet_) {
+  if (q.uet) {
     on_uet_rto(id);  // resend every unacknowledged PSN (marked lost), not a rewind
   } else {
     q.snd_nxt = q.snd_una;

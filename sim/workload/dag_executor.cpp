@@ -33,7 +33,7 @@ void DagExecutor::release(NodeIndex v) {
   const DagNode& n = dag_.node(v);
   if (n.op != kNoOp && op_start_[n.op] == kNever) op_start_[n.op] = sim_.now();
   if (n.kind == DagNodeKind::transfer) {
-    backend_.start(TransferRequest{endpoint_[n.src], endpoint_[n.dst], Bytes{n.amount}, n.channel, 0, v});
+    backend_.start(TransferRequest{endpoint_[n.src], endpoint_[n.dst], Bytes{n.amount}, n.channel, n.traffic_class, v});
   } else if (n.amount > 0) {
     sim_.schedule_in(Time{n.amount}, this, 0, v);
   } else {

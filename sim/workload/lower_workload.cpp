@@ -348,7 +348,9 @@ LoweredWorkload lower_workload(const WorkloadSpec& spec, const topology::Fabric&
   out.ops.reserve(records);
   if (plain) out.dag.reserve(nodes, edges);
   for (std::uint32_t j = 0; j < spec.jobs.size(); ++j) {
+    const std::size_t first = out.dag.size();
     JobLowering(spec, spec.jobs[j], j, out, node_of, rail_of, nic_bps, budget).run(out.jobs[j].rank_offset);
+    if (spec.jobs[j].traffic_class != 0) out.dag.set_traffic_class(first, out.dag.size(), spec.jobs[j].traffic_class);
   }
   out.dag.finalize();
   return out;

@@ -39,6 +39,7 @@ struct DagNode {
   std::uint32_t op = 0;         // op record index (per-op accounting)
   std::uint16_t channel = 0;    // transfer: channel / QP number, the flow label
   DagNodeKind kind = DagNodeKind::delay;
+  std::uint8_t traffic_class = 0;  // transfer: data priority (its job's traffic_class)
 };
 static_assert(sizeof(DagNode) == 24, "DagNode is part of the stated memory budget");
 
@@ -58,6 +59,10 @@ class TransferDag {
   }
   NodeIndex add_join(std::uint32_t op, std::span<const NodeIndex> deps) { return add_delay(Time{}, kNoRank, op, deps); }
 
+  // Transfers among nodes [from, to) get data priority `c`. REQUIRES: !finalized(), to <= size().
+  void set_traffic_class(std::size_t from, std::size_t to, std::uint8_t c) {
+    for (std::size_t i = from; i < to; ++i) nodes_[i].traffic_class = c;
+  }
   // Builds the successor lists and frees the predecessor lists. No nodes may be added afterwards.
   void finalize();
   bool finalized() const { return finalized_; }

@@ -257,6 +257,7 @@ JobSpec parse_job(const nlohmann::json& j, const std::string& file, const std::s
   job.world_size = static_cast<std::uint32_t>(r.integer("world_size", 1, kMaxRanks));
   job.start = r.time_or("start", Time{});
   job.iterations = static_cast<std::uint32_t>(r.integer_or("iterations", 1, 1, 1000000));
+  job.traffic_class = static_cast<std::uint8_t>(r.integer_or("traffic_class", 0, 0, 5));
   if (auto p = r.object_opt("placement")) job.placement = parse_placement(*p);
   job.parallelism.dp = job.world_size;
   if (auto p = r.object_opt("parallelism")) {
@@ -369,6 +370,7 @@ nlohmann::json to_json(const WorkloadSpec& spec) {
                         {"parallelism",
                          {{"tp", p.tp}, {"cp", p.cp}, {"ep", p.ep}, {"dp", p.dp}, {"pp", p.pp}, {"order", p.order_string()}}},
                         {"ops", ops}});
+    if (job.traffic_class != 0) jobs.back()["traffic_class"] = job.traffic_class;  // older reports unchanged
   }
   return json{{"name", spec.name}, {"jobs", jobs}};
 }

@@ -94,6 +94,8 @@ struct JobSpec {
   std::uint32_t iterations = 1;
   PlacementSpec placement;
   Parallelism parallelism;  // default: dp = world_size, the rest 1
+  std::uint8_t traffic_class = 0;  // data priority of its transfers, [0, 5] (packet: a queue class, e.g.
+                                   // its transport; fluid: strict priority, 0 highest)
   std::vector<OpSpec> ops;
   std::vector<std::uint32_t> topo_order;  // op indices, dependencies first (file order otherwise)
   // Dependencies as op indices, CSR: op i waits for ops dep_ops[dep_begin[i] .. dep_begin[i+1])

@@ -103,3 +103,35 @@ TEST_CASE("rocesim run --backend fluid --set nic.transport=uet: each flow spread
   CHECK(read_file(dir + "/pkt/summary.json").find("model UET's entropy spraying as routing.load_balancing=spray") !=
         std::string::npos);
 }
+
+TEST_CASE("rocesim run: a RoCE job and a UET job on one fabric, each in its own class (nic.transport per class)") {
+  // Job 0 (8 ranks, class 0) runs a ring all-reduce over RoCE with DCQCN; job 1 (8 ranks, class 1)
+  // an all-to-all over UET with NSCC; DWRR 1:1 between the classes. Both complete; nothing is
+  // dropped (RoCE's class is lossless, UET's trims instead of dropping); the effective config
+  // names each class's transport and each transport's CC.
+  const std::string dir = scratch_dir("uet-mixed");
+  write_file(dir + "/jobs.json", R"({"jobs": [
+    {"name": "roce", "world_size": 8, "placement": {"kind": "strided", "stride": 16},
+     "ops": [{"id": "ar", "type": "all_reduce", "bytes": "4MiB"}]},
+    {"name": "uet", "world_size": 8, "traffic_class": 1, "placement": {"kind": "strided", "stride": 16},
+     "ops": [{"id": "a2a", "type": "all_to_all", "bytes": "4MiB"}]}]})");
+  const std::string mixed =
+      " --set queues.data_classes=2 --set 'queues.lossless=[true,true]' --set queues.scheduler=dwrr"
+      " --set 'queues.dwrr_weights=[1,1]' --set 'nic.transport=[\"roce\",\"uet\"]'";
+  REQUIRE(run_cli_in(dir, "run --quiet " + kFabric + " --workload jobs.json" + mixed +
+                              " --set cc.algorithm=dcqcn --set cc.uet_algorithm=nscc --out out") == 0);
+  const json s = json::parse(read_file(dir + "/out/summary.json"));
+  const json& params = s["effective_config"]["backend"]["params"];
+  CHECK(params["nic"]["transport"] == json::array({"roce", "uet"}));
+  CHECK(params["cc"]["algorithm"] == "dcqcn");
+  CHECK(params["cc"]["uet_algorithm"] == "nscc");
+  CHECK(s["effective_config"]["workload"]["jobs"][1]["traffic_class"] == 1);
+  CHECK(s["run"]["completed"] == true);
+  CHECK(s["drops"]["total"] == 0);
+  CHECK(s["conservation"]["ok"] == true);
+  // A class the queues do not have, and per-class transports on the fluid tier, are errors.
+  CHECK(run_cli_in(dir, "run --quiet " + kFabric + " --workload jobs.json --out bad") == 2);
+  CHECK(read_file(dir + "/stderr.txt").find("priority") != std::string::npos);
+  CHECK(run_cli_in(dir, "run --quiet --backend fluid --set 'nic.transport=[\"roce\",\"uet\"]' --out bad") == 2);
+  CHECK(read_file(dir + "/stderr.txt").find("packet backend only") != std::string::npos);
+}
