@@ -17,44 +17,19 @@
 #include "cli_runner.hpp"
 
 using nlohmann::json;
+using rocesim::test::csv_cells;
+using rocesim::test::quoted_exe;
 using rocesim::test::read_file;
 using rocesim::test::scratch_dir;
+using rocesim::test::shell;
+using rocesim::test::source_path;
 using rocesim::test::write_file;
 
 namespace {
 
-int sh(const std::string& cmd) {
-  const int status = std::system(cmd.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::string exe() { return "'" + std::string(ROCESIM_EXE) + "'"; }
-std::string src(const std::string& rel) { return std::string(ROCESIM_SOURCE_DIR) + "/" + rel; }
-
-// sweep.csv rows as {column: cell} (the study's cells hold no commas except the quoted
-// bottleneck sentence, which these checks do not read).
-std::vector<std::vector<std::string>> csv_rows(const std::string& path) {
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream in(read_file(path));
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> cells;
-    std::string cell;
-    bool quoted = false;
-    for (char c : line) {
-      if (c == '"') quoted = !quoted;
-      else if (c == ',' && !quoted) cells.push_back(std::exchange(cell, {}));
-      else cell += c;
-    }
-    cells.push_back(cell);
-    rows.push_back(cells);
-  }
-  return rows;
-}
-
 // `rocesim sweep SPEC` of the study folder into dir/out, niced (the study is run that way too).
 int run_study_sweep(const std::string& dir, const std::string& spec, const std::string& out) {
-  return sh("cd '" + dir + "' && nice " + exe() + " sweep '" + src("workloads/studies/amd_whatif/" + spec) +
+  return shell("cd '" + dir + "' && nice " + quoted_exe() + " sweep '" + source_path("workloads/studies/amd_whatif/" + spec) +
             "' -j 1 --out " + out + " --quiet >>log.txt 2>&1");
 }
 
@@ -72,8 +47,8 @@ TEST_CASE("AMD study: the tiny specs run on the study's files; mesh TP all-reduc
   const std::string dir = scratch_dir("amd-study");
   REQUIRE(run_study_sweep(dir, "spec_tiny.json", "mi300x") == 0);
   REQUIRE(run_study_sweep(dir, "spec_tiny_rack72.json", "rack72") == 0);
-  const auto mi = csv_rows(dir + "/mi300x/sweep.csv");
-  const auto rk = csv_rows(dir + "/rack72/sweep.csv");
+  const auto mi = csv_cells(read_file(dir + "/mi300x/sweep.csv"));
+  const auto rk = csv_cells(read_file(dir + "/rack72/sweep.csv"));
   // Grid: 2 workloads × 2 fabrics (2-tier 8k, 3-tier 1:7 cut to 2 pods); zip: 2 points.
   REQUIRE(mi.size() == 5);
   REQUIRE(rk.size() == 3);
@@ -99,7 +74,7 @@ TEST_CASE("AMD study: the tiny specs run on the study's files; mesh TP all-reduc
   // The packet tier adds headers, ACKs, PFC and store-and-forward per hop to the fluid's ideal
   // sharing, so it is slower, by well under 2 % here (measured 0.6 % dense, 0.8 % MoE).
   REQUIRE(run_study_sweep(dir, "spec_packet_pod.json", "pod") == 0);
-  const auto pod = csv_rows(dir + "/pod/sweep.csv");
+  const auto pod = csv_cells(read_file(dir + "/pod/sweep.csv"));
   REQUIRE(pod.size() == 5);  // (dense, moe) × (fluid, packet)
   for (std::size_t w : {1, 3}) {
     CAPTURE(w);
@@ -111,9 +86,9 @@ TEST_CASE("AMD study: the tiny specs run on the study's files; mesh TP all-reduc
   }
 
   // The table: one row per point with the fabric's name, and the plots when matplotlib exists.
-  const bool mpl = sh("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") == 0;
+  const bool mpl = shell("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") == 0;
   const std::string py = mpl ? "/usr/bin/python3" : "python3";
-  REQUIRE(sh("cd '" + dir + "' && " + py + " '" + src("scripts/amd_study_table.py") + "' --rocesim " + exe() +
+  REQUIRE(shell("cd '" + dir + "' && " + py + " '" + source_path("scripts/amd_study_table.py") + "' --rocesim " + quoted_exe() +
              " --plots plots mi300x rack72 pod >table.md 2>table.err") == 0);
   const std::string table = read_file(dir + "/table.md");
   std::size_t rows = 0;
@@ -127,13 +102,13 @@ TEST_CASE("AMD study: the tiny specs run on the study's files; mesh TP all-reduc
 TEST_CASE("sweep base.attribution is passed to every point; a bad value is rejected with its path") {
   const std::string dir = scratch_dir("sweep-attribution");
   json spec = {{"base",
-                {{"topology", src("topologies/leaf_spine_128.json")},
-                 {"workload", src("workloads/regression/ring_a2a_16.json")},
+                {{"topology", source_path("topologies/leaf_spine_128.json")},
+                 {"workload", source_path("workloads/regression/ring_a2a_16.json")},
                  {"attribution", "off"}}},
                {"axes", {{{"key", "seed"}, {"values", {1}}}}}};
   write_file(dir + "/spec.json", spec.dump());
-  REQUIRE(sh("cd '" + dir + "' && " + exe() + " sweep spec.json --out out --quiet >log.txt 2>&1") == 0);
-  const auto rows = csv_rows(dir + "/out/sweep.csv");
+  REQUIRE(shell("cd '" + dir + "' && " + quoted_exe() + " sweep spec.json --out out --quiet >log.txt 2>&1") == 0);
+  const auto rows = csv_cells(read_file(dir + "/out/sweep.csv"));
   REQUIRE(rows.size() == 2);
   // --attribution off: no ideal time or bottleneck attribution in the point's summary (auto would
   // give both on this 960-transfer run).
@@ -142,6 +117,6 @@ TEST_CASE("sweep base.attribution is passed to every point; a bad value is rejec
   CHECK_FALSE(s["ops"][0].contains("ideal_us"));
   spec["base"]["attribution"] = "sometimes";
   write_file(dir + "/bad.json", spec.dump());
-  CHECK(sh("cd '" + dir + "' && " + exe() + " sweep bad.json --out bad --quiet >log.txt 2>err.txt") == 2);
+  CHECK(shell("cd '" + dir + "' && " + quoted_exe() + " sweep bad.json --out bad --quiet >log.txt 2>err.txt") == 2);
   CHECK(read_file(dir + "/err.txt").find("/base/attribution") != std::string::npos);
 }

@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include <cstdio>
+#include <utility>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -116,6 +117,34 @@ PtyResult run_cli_pty(const std::string& args, double timeout_s) {
   close(master);
   if (!r.timed_out && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   return r;
+}
+
+int shell(const std::string& cmd) {
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string quoted_exe() { return "'" + std::string(ROCESIM_EXE) + "'"; }
+
+std::string source_path(const std::string& rel) { return std::string(ROCESIM_SOURCE_DIR) + "/" + rel; }
+
+std::vector<std::vector<std::string>> csv_cells(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::string cell;
+    bool quoted = false;
+    for (char c : line) {
+      if (c == '"') quoted = !quoted;
+      else if (c == ',' && !quoted) cells.push_back(std::exchange(cell, {}));
+      else cell += c;
+    }
+    cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
 }
 
 }  // namespace rocesim::test

@@ -41,4 +41,17 @@ int run_cli_in(const std::string& dir, const std::string& args);
 // Writes `text` to `path` (creating parent directories).
 void write_file(const std::string& path, const std::string& text);
 
+// Runs a shell command line; returns its exit code (-1 if it did not exit normally).
+int shell(const std::string& cmd);
+
+// The built binary, single-quoted for a shell command line.
+std::string quoted_exe();
+
+// `rel` under the source root.
+std::string source_path(const std::string& rel);
+
+// CSV text as rows of cells, one row per line: commas inside double quotes do not split a cell
+// and the quotes are dropped (enough for sweep.csv and the study tables the tests read).
+std::vector<std::vector<std::string>> csv_cells(const std::string& text);
+
 }  // namespace rocesim::test

@@ -14,7 +14,10 @@
 
 #include "cli_runner.hpp"
 
+using rocesim::test::csv_cells;
+using rocesim::test::quoted_exe;
 using rocesim::test::read_file;
+using rocesim::test::source_path;
 using rocesim::test::run_cli_in;
 
 using nlohmann::json;
@@ -28,30 +31,9 @@ namespace fs = std::filesystem;
 
 // Runs a shell command line in `dir`; stdout/stderr go to dir/stdout.txt, dir/stderr.txt.
 int sh_in(const std::string& dir, const std::string& cmd) {
-  const std::string full = "cd '" + dir + "' && " + cmd + " >stdout.txt 2>stderr.txt </dev/null";
-  const int status = std::system(full.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return rocesim::test::shell("cd '" + dir + "' && " + cmd + " >stdout.txt 2>stderr.txt </dev/null");
 }
 
-std::string exe() { return "'" + std::string(ROCESIM_EXE) + "'"; }
-
-std::string src(const std::string& rel) { return std::string(ROCESIM_SOURCE_DIR) + "/" + rel; }
-
-// sweep.csv as rows of cells (no quoted cells occur in these tests' tables).
-std::vector<std::vector<std::string>> read_csv(const std::string& path) {
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream in(read_file(path));
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> cells;
-    std::string cell;
-    std::istringstream ls(line);
-    while (std::getline(ls, cell, ',')) cells.push_back(cell);
-    if (!line.empty() && line.back() == ',') cells.emplace_back();
-    rows.push_back(cells);
-  }
-  return rows;
-}
 
 std::size_t column(const std::vector<std::string>& header, const std::string& name) {
   for (std::size_t i = 0; i < header.size(); ++i) {
@@ -64,8 +46,8 @@ std::size_t column(const std::vector<std::string>& header, const std::string& na
 // A 16-rank ring all-reduce on the 128-host leaf-spine: each point runs in well under a second.
 json base_spec() {
   return {{"base",
-           {{"topology", src("topologies/leaf_spine_128.json")},
-            {"workload", src("workloads/regression/ring_a2a_16.json")}}}};
+           {{"topology", source_path("topologies/leaf_spine_128.json")},
+            {"workload", source_path("workloads/regression/ring_a2a_16.json")}}}};
 }
 
 std::size_t count_lines(const std::string& path) {
@@ -92,7 +74,7 @@ std::string write_wrapper(const std::string& dir, Point1 point1) {
             "/held1.pid'; touch '" + dir + "/started1'; i=0; while [ ! -e '" + dir +
             "/release' ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done; fi;; esac\n";
   }
-  text += "exec " + exe() + " \"$@\"\n";
+  text += "exec " + quoted_exe() + " \"$@\"\n";
   write_file(path, text);
   fs::permissions(path, fs::perms::owner_all);
   return path;
@@ -106,8 +88,8 @@ TEST_CASE("sweep grid: one point per combination, last axis fastest, axis values
   spec["axes"] = {{{"key", "topology.leaf_spine.spines"}, {"values", {1, 2, 4}}},
                   {{"key", "backend"}, {"values", {"analytic", "fluid"}}}};
   write_file(dir + "/spec.json", spec.dump());
-  REQUIRE(sh_in(dir, exe() + " sweep spec.json --out out --quiet") == 0);
-  const auto rows = read_csv(dir + "/out/sweep.csv");
+  REQUIRE(sh_in(dir, quoted_exe() + " sweep spec.json --out out --quiet") == 0);
+  const auto rows = csv_cells(read_file(dir + "/out/sweep.csv"));
   // Expected: 3 × 2 = 6 points plus the header; row i has spines [1,2,4][i / 2], backend [..][i % 2].
   REQUIRE(rows.size() == 7);
   const auto& h = rows[0];
@@ -140,8 +122,8 @@ TEST_CASE("sweep zip: the i-th values of every axis form point i") {
   spec["axes"] = {{{"key", "seed"}, {"values", {3, 4}}}, {{"key", "backend"}, {"values", {"fluid", "analytic"}}}};
   spec["metrics"] = {"/seed", "/backend", "/ops/*/busbw_GBps"};
   write_file(dir + "/spec.json", spec.dump());
-  REQUIRE(sh_in(dir, exe() + " sweep spec.json --out out --quiet") == 0);
-  const auto rows = read_csv(dir + "/out/sweep.csv");
+  REQUIRE(sh_in(dir, quoted_exe() + " sweep spec.json --out out --quiet") == 0);
+  const auto rows = csv_cells(read_file(dir + "/out/sweep.csv"));
   // Expected: 2 points (not 4): (3, fluid) and (4, analytic); the metrics read them back.
   REQUIRE(rows.size() == 3);
   const auto& h = rows[0];
@@ -164,8 +146,8 @@ TEST_CASE("sweep bundle axis: each value applies its object of --set keys; the c
                     {{{"topology.leaf_spine.spines", 1}},
                      {{"topology.leaf_spine.spines", 4}, {"topology.failures", {{{"switch", "t2.0"}}}}}}}}};
   write_file(dir + "/spec.json", spec.dump());
-  REQUIRE(sh_in(dir, exe() + " sweep spec.json --out out --quiet") == 0);
-  const auto rows = read_csv(dir + "/out/sweep.csv");
+  REQUIRE(sh_in(dir, quoted_exe() + " sweep spec.json --out out --quiet") == 0);
+  const auto rows = csv_cells(read_file(dir + "/out/sweep.csv"));
   // Expected: 2 points; point 1 has 4 spines with t2.0 down (both keys of its set applied).
   REQUIRE(rows.size() == 3);
   CHECK(rows[1][column(rows[0], "fabric")] == "one_spine");
@@ -177,7 +159,7 @@ TEST_CASE("sweep bundle axis: each value applies its object of --set keys; the c
   CHECK(s1["effective_config"]["topology"]["leaf_spine"]["spines"] == 4);
   CHECK(s1["effective_config"]["topology"]["failures"][0]["switch"] == "t2.0");
   // --check validates the points and writes nothing.
-  CHECK(sh_in(dir, exe() + " sweep spec.json --check --out checked") == 0);
+  CHECK(sh_in(dir, quoted_exe() + " sweep spec.json --check --out checked") == 0);
   CHECK(read_file(dir + "/stdout.txt").find("inputs ok: 2 points") != std::string::npos);
   CHECK_FALSE(fs::exists(dir + "/checked"));
 }
@@ -188,8 +170,8 @@ TEST_CASE("sweep -j 1 and -j 2 write byte-identical sweep.csv") {
   spec["axes"] = {{{"key", "topology.leaf_spine.spines"}, {"values", {1, 2, 4}}},
                   {{"key", "backend"}, {"values", {"analytic", "fluid"}}}};
   write_file(dir + "/spec.json", spec.dump());
-  REQUIRE(sh_in(dir, exe() + " sweep spec.json -j 1 --out j1 --quiet") == 0);
-  REQUIRE(sh_in(dir, exe() + " sweep spec.json -j 2 --out j2 --quiet") == 0);
+  REQUIRE(sh_in(dir, quoted_exe() + " sweep spec.json -j 1 --out j1 --quiet") == 0);
+  REQUIRE(sh_in(dir, quoted_exe() + " sweep spec.json -j 2 --out j2 --quiet") == 0);
   const std::string a = read_file(dir + "/j1/sweep.csv"), b = read_file(dir + "/j2/sweep.csv");
   CHECK(count_lines(dir + "/j1/sweep.csv") == 7);
   CHECK(a == b);
@@ -202,12 +184,12 @@ TEST_CASE("a failing point gets its status, the others finish, the sweep exits n
   // The wrapper makes point 1 exit 2 at run time; 0 and 2 run.
   spec["axes"] = {{{"key", "topology.leaf_spine.spines"}, {"values", {1, 2, 4}}}};
   write_file(dir + "/spec.json", spec.dump());
-  const std::string cmd = "ROCESIM_SWEEP_EXE='" + wrapper + "' " + exe() + " sweep spec.json --out out";
+  const std::string cmd = "ROCESIM_SWEEP_EXE='" + wrapper + "' " + quoted_exe() + " sweep spec.json --out out";
   CHECK(sh_in(dir, cmd) == 2);
   CHECK(read_file(dir + "/stderr.txt").find("failed (exit-2)") != std::string::npos);
   // Without --quiet the in-process checks announce themselves first (a big sweep is never silent).
   CHECK(read_file(dir + "/stderr.txt").rfind("checking the inputs of 3 points (rocesim run --check each)\n", 0) == 0);
-  auto rows = read_csv(dir + "/out/sweep.csv");
+  auto rows = csv_cells(read_file(dir + "/out/sweep.csv"));
   REQUIRE(rows.size() == 4);
   CHECK(rows[1].back() == "ok");
   CHECK(rows[2].back() == "exit-2");
@@ -217,7 +199,7 @@ TEST_CASE("a failing point gets its status, the others finish, the sweep exits n
   CHECK(sh_in(dir, cmd) == 2);
   CHECK(count_lines(dir + "/runs.log") == 4);
   CHECK(read_file(dir + "/runs.log").rfind("/points/1-") > read_file(dir + "/runs.log").rfind("/points/2-"));
-  rows = read_csv(dir + "/out/sweep.csv");
+  rows = csv_cells(read_file(dir + "/out/sweep.csv"));
   REQUIRE(rows.size() == 4);
   CHECK(rows[1].back() == "ok");
   CHECK(rows[3].back() == "ok");
@@ -230,7 +212,7 @@ TEST_CASE("sweep resumes after a kill: finished points are not rerun, no row is 
   spec["axes"] = {{{"key", "seed"}, {"values", {1, 2, 3}}}};
   write_file(dir + "/spec.json", spec.dump());
   const std::string env = "ROCESIM_SWEEP_EXE='" + wrapper + "' ";
-  const std::string sweep = exe() + " sweep spec.json -j 1 --out out";
+  const std::string sweep = quoted_exe() + " sweep spec.json -j 1 --out out";
   // Start the sweep in its own process group, wait until point 0 is done and point 1 is running
   // (held by the wrapper), then kill the whole group with SIGKILL.
   const std::string script = env + "setsid sh -c \"exec " + sweep + "\" >sweep1.log 2>&1 & pid=$!; i=0; "
@@ -243,7 +225,7 @@ TEST_CASE("sweep resumes after a kill: finished points are not rerun, no row is 
   // Expected after the kill: two child runs started (points 0 and 1); the table has every point,
   // point 0 ok and the others pending; nothing claims point 1 finished.
   CHECK(count_lines(dir + "/runs.log") == 2);
-  auto rows = read_csv(dir + "/out/sweep.csv");
+  auto rows = csv_cells(read_file(dir + "/out/sweep.csv"));
   REQUIRE(rows.size() == 4);
   CHECK(rows[1].back() == "ok");
   CHECK(rows[2].back() == "pending");
@@ -259,7 +241,7 @@ TEST_CASE("sweep resumes after a kill: finished points are not rerun, no row is 
   CHECK(fs::last_write_time(p0) == p0_time);
   CHECK(read_file(dir + "/stdout.txt").find("1 reused") != std::string::npos);
   // The resumed table equals an uninterrupted sweep's.
-  REQUIRE(sh_in(dir, exe() + " sweep spec.json -j 2 --out fresh --quiet") == 0);
+  REQUIRE(sh_in(dir, quoted_exe() + " sweep spec.json -j 2 --out fresh --quiet") == 0);
   CHECK(read_file(dir + "/out/sweep.csv") == read_file(dir + "/fresh/sweep.csv"));
   // A changed input invalidates the reuse: editing the spec's set reruns every point.
   spec["base"]["set"] = {{"topology.leaf_spine.spines", 2}};
@@ -280,7 +262,7 @@ TEST_CASE("a point whose run outlived a SIGKILLed sweep is locked: a resume neve
   spec["axes"] = {{{"key", "seed"}, {"values", {1, 2, 3}}}};
   write_file(dir + "/spec.json", spec.dump());
   const std::string env = "ROCESIM_SWEEP_EXE='" + wrapper + "' ";
-  const std::string sweep = exe() + " sweep spec.json -j 1 --out out";
+  const std::string sweep = quoted_exe() + " sweep spec.json -j 1 --out out";
   const std::string script = env + sweep + " >sweep1.log 2>&1 & pid=$!; i=0; "
                              "while [ ! -e started1 ] && kill -0 $pid 2>/dev/null && [ $i -lt 1200 ]; do "
                              "sleep 0.1; i=$((i+1)); done; kill -9 $pid; wait $pid; true";
@@ -292,7 +274,7 @@ TEST_CASE("a point whose run outlived a SIGKILLed sweep is locked: a resume neve
   REQUIRE(std::system(("kill -0 " + orphan).c_str()) == 0);  // still running, parent gone
   CHECK(sh_in(dir, env + sweep) == 1);
   CHECK(read_file(dir + "/stderr.txt").find("is being run by another process") != std::string::npos);
-  auto rows = read_csv(dir + "/out/sweep.csv");
+  auto rows = csv_cells(read_file(dir + "/out/sweep.csv"));
   REQUIRE(rows.size() == 4);
   CHECK(rows[1].back() == "ok");
   CHECK(rows[2].back() == "locked");
@@ -303,14 +285,14 @@ TEST_CASE("a point whose run outlived a SIGKILLed sweep is locked: a resume neve
   write_file(dir + "/release", "");
   REQUIRE(std::system(("i=0; while kill -0 " + orphan + " 2>/dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done").c_str()) == 0);
   CHECK(sh_in(dir, env + sweep) == 0);
-  rows = read_csv(dir + "/out/sweep.csv");
+  rows = csv_cells(read_file(dir + "/out/sweep.csv"));
   CHECK(rows[2].back() == "ok");
   CHECK(fs::exists(dir + "/out/" + rows[2][1] + "/.lock"));
 }
 
 TEST_CASE("bad sweep specs exit 2 with the file and JSON path, and leave no output behind") {
   const std::string dir = scratch_dir("sweep-bad");
-  const std::string topo = src("topologies/leaf_spine_128.json");
+  const std::string topo = source_path("topologies/leaf_spine_128.json");
   struct Case {
     const char* what;
     json spec;
@@ -348,7 +330,7 @@ TEST_CASE("bad sweep specs exit 2 with the file and JSON path, and leave no outp
   for (const Case& c : cases) {
     CAPTURE(c.what);
     write_file(dir + "/spec.json", c.spec.dump());
-    CHECK(sh_in(dir, exe() + " sweep spec.json --out out") == 2);
+    CHECK(sh_in(dir, quoted_exe() + " sweep spec.json --out out") == 2);
     const std::string err = read_file(dir + "/stderr.txt");
     CAPTURE(err);
     CHECK(err.find("error: ") != std::string::npos);
@@ -357,11 +339,11 @@ TEST_CASE("bad sweep specs exit 2 with the file and JSON path, and leave no outp
   }
   // Malformed JSON and an output directory that cannot be created (under a regular file).
   write_file(dir + "/spec.json", "{\"axes\": [");
-  CHECK(sh_in(dir, exe() + " sweep spec.json --out out") == 2);
+  CHECK(sh_in(dir, quoted_exe() + " sweep spec.json --out out") == 2);
   CHECK(read_file(dir + "/stderr.txt").find("spec.json") != std::string::npos);
   write_file(dir + "/spec.json", json{{"axes", ok_axes}}.dump());
   write_file(dir + "/file", "");
-  CHECK(sh_in(dir, exe() + " sweep spec.json --out file/out") == 2);
+  CHECK(sh_in(dir, quoted_exe() + " sweep spec.json --out file/out") == 2);
   CHECK(read_file(dir + "/stderr.txt").find("file/out") != std::string::npos);
   CHECK_FALSE(fs::exists(dir + "/out"));
 }
@@ -373,9 +355,9 @@ TEST_CASE("mpirun -np 2 rocesim sweep: point i runs on rank i mod 2, rank 0 writ
   json spec = base_spec();
   spec["axes"] = {{{"key", "seed"}, {"values", {1, 2, 3, 4, 5}}}};
   write_file(dir + "/spec.json", spec.dump());
-  REQUIRE(sh_in(dir, exe() + " sweep spec.json --out single --quiet") == 0);
+  REQUIRE(sh_in(dir, quoted_exe() + " sweep spec.json --out single --quiet") == 0);
   const std::string mpirun = std::string("'") + ROCESIM_MPIEXEC + "' --allow-run-as-root --oversubscribe -np 2 ";
-  const int code = sh_in(dir, "ROCESIM_SWEEP_EXE='" + wrapper + "' " + mpirun + exe() + " sweep spec.json --out mpi --quiet");
+  const int code = sh_in(dir, "ROCESIM_SWEEP_EXE='" + wrapper + "' " + mpirun + quoted_exe() + " sweep spec.json --out mpi --quiet");
   CAPTURE(read_file(dir + "/stderr.txt"));
   REQUIRE(code == 0);
   CHECK(read_file(dir + "/mpi/sweep.csv") == read_file(dir + "/single/sweep.csv"));

@@ -17,6 +17,7 @@
 #include "cli_runner.hpp"
 
 using nlohmann::json;
+using rocesim::test::csv_cells;
 using rocesim::test::read_file;
 using rocesim::test::run_cli_in;
 using rocesim::test::scratch_dir;
@@ -25,21 +26,6 @@ using rocesim::test::write_file;
 namespace {
 
 const std::string kStudy = std::string(ROCESIM_SOURCE_DIR) + "/workloads/studies/roce_vs_uet/";
-
-std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> cells;
-    std::string cell;
-    std::istringstream ls(line);
-    while (std::getline(ls, cell, ',')) cells.push_back(cell);
-    if (!line.empty() && line.back() == ',') cells.emplace_back();
-    rows.push_back(cells);
-  }
-  return rows;
-}
 
 }  // namespace
 
@@ -58,7 +44,7 @@ TEST_CASE("roce_vs_uet study: all 32 points validate; the incast slice runs with
   }
   write_file(dir + "/study.json", spec.dump(1));
   REQUIRE(run_cli_in(dir, "sweep study.json -j 2 --quiet --out sweep") == 0);
-  const auto rows = csv_rows(read_file(dir + "/sweep/sweep.csv"));
+  const auto rows = csv_cells(read_file(dir + "/sweep/sweep.csv"));
   REQUIRE(rows.size() == 9);  // header + 2 fabrics x 2 states x 2 transports
   const auto& h = rows[0];
   const auto col = [&](const std::string& name) {
@@ -98,7 +84,7 @@ TEST_CASE("roce_vs_uet study: all 32 points validate; the incast slice runs with
   CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
   const std::string table = read_file(dir + "/sweep/study_table.md");
   CHECK(table.find("| workload | topology | fabric_state | roce end [us] | uet end [us] | uet/roce |") == 0);
-  CHECK(csv_rows(table).size() == 6);  // header, rule, 4 rows (2 fabrics x 2 states)
+  CHECK(csv_cells(table).size() == 6);  // header, rule, 4 rows (2 fabrics x 2 states)
   CHECK(table.find("| incast | fabric_1to4 | spine_link_down |") != std::string::npos);
   for (const char* chart : {"study_end", "study_fct_p99", "study_max_queue"}) {
     CHECK(std::filesystem::exists(dir + "/sweep/plots/" + chart + ".svg"));
