@@ -288,6 +288,16 @@ void write_chrome_trace(std::ostream& os, const workload::WorkloadSpec& spec, co
   const observe::TimeSeries& ts = rec.series;
   if (!ts.at.empty() && (ts.series() > 0 || !ts.tier_names.empty())) {
     const auto fabric_pid = static_cast<std::uint32_t>(lw.jobs.size());
+    // A counter event of track `name` (a JSON string) at `from`, up to the opening of its args.
+    const auto counter_head = [&](const std::string& name, Time from) {
+      out += ",\n{\"name\":";
+      out += name;
+      out += ",\"ph\":\"C\",\"pid\":";
+      append_uint(out, fabric_pid);
+      out += ",\"tid\":0,\"ts\":";
+      append_us(out, from);
+      out += ",\"args\":{";
+    };
     meta("process_name", fabric_pid, 0, "fabric (sampled links)");
     std::vector<std::string> names(ts.series());
     for (std::size_t k = 0; k < names.size(); ++k) {
@@ -310,13 +320,8 @@ void write_chrome_trace(std::ostream& os, const workload::WorkloadSpec& spec, co
       }
       const Time from = i == 0 ? Time{} : ts.at[i - 1];
       for (std::size_t k = 0; k < names.size(); ++k) {
-        out += ",\n{\"name\":";
-        out += names[k];
-        out += ",\"ph\":\"C\",\"pid\":";
-        append_uint(out, fabric_pid);
-        out += ",\"tid\":0,\"ts\":";
-        append_us(out, from);
-        out += ",\"args\":{\"utilization\":";
+        counter_head(names[k], from);
+        out += "\"utilization\":";
         append_real(out, ts.utilization[i * names.size() + k]);
         if (queues) {
           out += ",\"queue_bytes\":";
@@ -337,13 +342,8 @@ void write_chrome_trace(std::ostream& os, const workload::WorkloadSpec& spec, co
       const Time from = i == 0 ? Time{} : ts.at[i - 1];
       for (std::size_t k = 0; k < tiers; ++k) {
         const std::size_t j = i * tiers + k;
-        out += ",\n{\"name\":";
-        out += tier_track[k];
-        out += ",\"ph\":\"C\",\"pid\":";
-        append_uint(out, fabric_pid);
-        out += ",\"tid\":0,\"ts\":";
-        append_us(out, from);
-        out += ",\"args\":{\"mean_utilization\":";
+        counter_head(tier_track[k], from);
+        out += "\"mean_utilization\":";
         append_real(out, ts.tier_mean_utilization[j]);
         if (!ts.tier_max_utilization.empty()) {
           out += ",\"max_utilization\":";
