@@ -68,7 +68,6 @@ VarId MaxMinSolver::add_variable(std::span<const ConstraintId> constraints, std:
   var.new_bn = kNoId;
   var.degree = degree;
   var.alive = 1;
-  var.fixed = 0;
   for (std::uint32_t i = 0; i < degree; ++i) {
     const ConstraintId c = constraints[i];
     if (c >= cons_.size()) throw std::logic_error("MaxMinSolver: unknown constraint");
@@ -210,6 +209,7 @@ void MaxMinSolver::gather(bool repeat) {
     }
   }
   for (std::size_t i = 0; i < f_.size(); ++i) {
+    if (i + kAhead < f_.size()) prefetch_var(f_[i + kAhead]);
     if (i + kAhead / 2 < f_.size())
       for (const Incidence& inc : incidences_of(f_[i + kAhead / 2])) prefetch_cons(inc.c);
     for (const Incidence& inc : incidences_of(f_[i])) {
@@ -224,9 +224,10 @@ void MaxMinSolver::gather(bool repeat) {
   if (repeat) stats_.repeat_filled_vars += f_.size();
 }
 
-void MaxMinSolver::fix(VarId v, double level, std::uint32_t bottleneck, ConstraintId skip) {
+void MaxMinSolver::fix(std::uint32_t i, double level, std::uint32_t bottleneck, ConstraintId skip) {
+  f_fixed_[i] = 1;
+  const VarId v = f_[i];
   Var& var = vars_[v];
-  var.fixed = 1;
   --unfixed_vars_;
   const double w = var.weight;
   const double x = std::min(w * level, var.bound);
@@ -254,6 +255,8 @@ void MaxMinSolver::fix(VarId v, double level, std::uint32_t bottleneck, Constrai
 }
 
 void MaxMinSolver::fill() {
+  // Passes over F in F's order visit variables scattered in memory: fetch a few ahead.
+  constexpr std::size_t kAhead = 8;
   const auto prepare = [&](ConstraintId c) {
     Cons& k = cons_[c];
     k.wsum = 0.0;
@@ -262,9 +265,10 @@ void MaxMinSolver::fill() {
   };
   for (ConstraintId c : dirty_) prepare(c);
   for (ConstraintId c : b_) prepare(c);
-  for (VarId v : f_) {
+  for (std::size_t i = 0; i < f_.size(); ++i) {
+    if (i + kAhead < f_.size()) prefetch_var(f_[i + kAhead]);
+    const VarId v = f_[i];
     Var& var = vars_[v];
-    var.fixed = 0;
     for (const Incidence& inc : incidences_of(v)) {
       Cons& k = cons_[inc.c];
       k.wsum += inc.coef * var.weight;
@@ -284,8 +288,11 @@ void MaxMinSolver::fill() {
   for (ConstraintId c : dirty_) place(c);
   for (ConstraintId c : b_) place(c);
   f_members_.resize(total);
-  for (VarId v : f_)
-    for (const Incidence& inc : incidences_of(v)) f_members_[cons_[inc.c].fm_end++] = v;
+  for (std::uint32_t i = 0; i < f_.size(); ++i) {
+    if (i + kAhead < f_.size()) prefetch_var(f_[i + kAhead]);
+    for (const Incidence& inc : incidences_of(f_[i])) f_members_[cons_[inc.c].fm_end++] = i;
+  }
+  f_fixed_.assign(f_.size(), 0);
 
   heap_.clear();
   const auto seed = [&](ConstraintId c) {
@@ -299,8 +306,10 @@ void MaxMinSolver::fill() {
   };
   for (ConstraintId c : dirty_) seed(c);
   for (ConstraintId c : b_) seed(c);
-  for (VarId v : f_)
-    if (vars_[v].bound != kUnbounded) heap_.push_back(HeapEntry{vars_[v].bound / vars_[v].weight, v, kNoId});
+  for (std::uint32_t i = 0; i < f_.size(); ++i) {
+    const Var& var = vars_[f_[i]];
+    if (var.bound != kUnbounded) heap_.push_back(HeapEntry{var.bound / var.weight, i, kNoId});
+  }
   std::make_heap(heap_.begin(), heap_.end(), std::greater<>{});
 
   // Once every F variable is fixed, every constraint has unfixed == 0 and the entries left (most
@@ -311,7 +320,7 @@ void MaxMinSolver::fill() {
     const HeapEntry e = heap_.back();
     heap_.pop_back();
     if (e.version == kNoId) {
-      if (!vars_[e.id].fixed) fix(e.id, e.level, kBoundBottleneck, kNoId);
+      if (!f_fixed_[e.id]) fix(e.id, e.level, kBoundBottleneck, kNoId);
       continue;
     }
     const ConstraintId c = e.id;
@@ -326,15 +335,19 @@ void MaxMinSolver::fill() {
     }
     // Every F member of c that is still unfixed fixes here.
     for (std::uint32_t i = k.fm_begin, end = k.fm_end; i < end; ++i) {
-      const VarId v = f_members_[i];
-      if (!vars_[v].fixed) fix(v, e.level, c, c);
+      if (i + 4 < end && !f_fixed_[f_members_[i + 4]]) prefetch_var(f_[f_members_[i + 4]]);
+      const std::uint32_t j = f_members_[i];
+      if (!f_fixed_[j]) fix(j, e.level, c, c);
     }
   }
 
   for (ConstraintId c : dirty_) cons_[c].new_sum = 0.0;
   for (ConstraintId c : b_) cons_[c].new_sum = 0.0;
-  for (VarId v : f_)
+  for (std::size_t i = 0; i < f_.size(); ++i) {
+    if (i + kAhead < f_.size()) prefetch_var(f_[i + kAhead]);
+    const VarId v = f_[i];
     for (const Incidence& inc : incidences_of(v)) cons_[inc.c].new_sum += inc.coef * vars_[v].new_rate;
+  }
 }
 
 bool MaxMinSolver::check_boundary() {
@@ -342,12 +355,11 @@ bool MaxMinSolver::check_boundary() {
   // constraint with none of them and no F variable newly bottlenecked there cannot violate (a)
   // or (b), so its member scan is skipped (most boundary ports are unsaturated NIC ports).
   for (ConstraintId c : b_) cons_[c].f_old_bn = 0;
-  for (VarId v : f_) {
+  for (std::size_t i = 0; i < f_.size(); ++i) {
+    if (i + 8 < f_.size()) prefetch_var(f_[i + 8]);
+    const VarId v = f_[i];
     const Var& var = vars_[v];
     if (var.bottleneck < kBoundBottleneck && cons_[var.bottleneck].b_mark == round_) ++cons_[var.bottleneck].f_old_bn;
-  }
-  for (VarId v : f_) {
-    const Var& var = vars_[v];
     const std::uint32_t bn = var.new_bn;
     if (bn < kBoundBottleneck && cons_[bn].b_mark == round_) {
       cons_[bn].need_mark = round_;

@@ -61,8 +61,11 @@
 // Memory layout (the cost at 10^6 constraints is cache misses, not arithmetic): everything the
 // solver keeps per constraint sits in one 128-byte record (two adjacent cache lines: the fill's
 // sums in the first, marks, counters and the member list's handle in the second), everything per
-// variable in another, with up to kInline incidences inside it (a 4-hop path needs no other
-// line). Member lists and longer incidence lists are blocks of pooled arrays (power-of-two size
+// variable in a 192-byte one, with up to kInline = 6 incidences inside it (a 3-tier Clos path
+// up and down the fabric needs no other line: an out-of-record incidence block was a further,
+// dependent miss per variable visit and cost ~1.7x on contended all-to-alls). Passes over F fetch
+// variables a few ahead, and the fill keeps F's "fixed" flags in a dense array indexed by F
+// position, so a saturating constraint's scan of its F members stays in cache. Member lists and longer incidence lists are blocks of pooled arrays (power-of-two size
 // classes with free lists, so a warm solver allocates nothing per start or finish).
 // Ids of removed variables are reused (ids are stable while alive).
 // Thread safety: none.
@@ -186,9 +189,9 @@ class MaxMinSolver {
     std::uint32_t f_old_bn = 0;          // per round: F variables whose old bottleneck is c
     std::uint8_t pending = 0;            // c in pending_: kSoft (membership changed) | kHard (capacity)
   };
-  static constexpr std::uint32_t kInline = 4;
-  // Per-variable state, in two cache lines: the scalars, then up to kInline incidences (a longer
-  // list lives in inc_).
+  static constexpr std::uint32_t kInline = 6;
+  // Per-variable state, in three cache lines: the scalars, then up to kInline incidences (a
+  // longer list lives in inc_).
   struct alignas(64) Var {
     double weight = 0, bound = 0, rate = 0, new_rate = 0;
     std::uint32_t bottleneck = kNoId, new_bn = kNoId;
@@ -196,13 +199,13 @@ class MaxMinSolver {
     std::uint32_t degree = 0;
     std::uint32_t mark = 0;             // == round_: v in F
     std::uint32_t x_mark = 0;           // == solve_epoch_: v in X (joined F by a violation)
-    std::uint8_t alive = 0, fixed = 0;
+    std::uint8_t alive = 0;
     alignas(64) Incidence inline_inc[kInline];
   };
-  static_assert(sizeof(Cons) == 128 && sizeof(Var) == 128, "records span exactly two cache lines");
+  static_assert(sizeof(Cons) == 128 && sizeof(Var) == 192, "records span exactly two and three cache lines");
   struct HeapEntry {
     double level;
-    std::uint32_t id;       // constraint id, or variable id for a bound
+    std::uint32_t id;       // constraint id, or a bound's variable's position in F
     std::uint32_t version;  // constraint entries: must equal cons_[id].version; bounds: kNoId
     // Order (level, constraints before bounds, id). Levels are >= +0 (never -0 or NaN), so their
     // bit patterns compare as unsigned integers like the doubles: branch-free integer compares.
@@ -219,6 +222,12 @@ class MaxMinSolver {
   VarId* members(Cons& k) { return mem_.data(k.members); }
   const VarId* members(const Cons& k) const { return mem_.data(k.members); }
   void push_member(Cons& k, VarId v);
+  void prefetch_var(VarId v) const {  // its scalars and inline incidences
+    const char* p = reinterpret_cast<const char*>(&vars_[v]);
+    __builtin_prefetch(p);
+    __builtin_prefetch(p + 64);
+    __builtin_prefetch(p + 128);
+  }
   void prefetch_cons(ConstraintId c) const {
     __builtin_prefetch(&cons_[c]);
     __builtin_prefetch(reinterpret_cast<const char*>(&cons_[c]) + 64);
@@ -230,7 +239,7 @@ class MaxMinSolver {
   void commit();
   static constexpr std::uint8_t kSoft = 1, kHard = 2;
   void mark_dirty(ConstraintId c, std::uint8_t kind);
-  void fix(VarId v, double level, std::uint32_t bottleneck, ConstraintId skip);
+  void fix(std::uint32_t i, double level, std::uint32_t bottleneck, ConstraintId skip);  // i: position in F
   static bool less_than(double a, double b) {  // a < b beyond tolerance
     return a < b - kRelTol * (a > b ? a : b);
   }
@@ -264,7 +273,8 @@ class MaxMinSolver {
   std::vector<VarId> extra_;                // X: frozen variables a boundary violation pulled in
   std::vector<ConstraintId> b_;             // B
   std::vector<ConstraintId> touched_;       // D ∪ B of the last solve
-  std::vector<VarId> f_members_;
+  std::vector<std::uint32_t> f_members_;    // positions in F, grouped by constraint (fill)
+  std::vector<std::uint8_t> f_fixed_;       // by position in F: fixed yet (fill; dense, so a scan stays in cache)
   std::vector<HeapEntry> heap_;
   std::size_t unfixed_vars_ = 0;            // F variables not yet fixed (fill)
   std::vector<VarId> changed_;
