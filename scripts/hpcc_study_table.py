@@ -30,7 +30,10 @@ def number(row, key):
 
 
 def plot(rows, path):
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        sys.exit("error: --plot needs matplotlib (Debian: python3-matplotlib; /usr/bin/python3 may have it)")
     matplotlib.use("Agg")
     matplotlib.rcParams["svg.hashsalt"] = "rocesim"  # same input, same bytes
     import matplotlib.pyplot as plt
