@@ -6,7 +6,9 @@
 # 5 ms of Poisson WebSearch arrivals per load (3,500 and 5,828 flows) instead of the paper's longer
 # runs, on the packet tier, for no CC, DCQCN, TIMELY, HPCC and Swift with their defaults.
 # Runs workloads/studies/hpcc_websearch/study.json with `rocesim sweep` and prints the FCT slowdown
-# table (p50 / p95 / p99 per flow-size bucket) of README.md.
+# table (p50 / p95 / p99 per flow-size bucket) of README.md, and draws it as OUT_DIR/plots/slowdown.svg
+# (p50 and p99 slowdown per bucket, per load and CC) with the first python3 that has matplotlib
+# (the one on PATH, then /usr/bin/python3); without one the table is printed and the plot skipped.
 # Usage: scripts/hpcc_study.sh [BUILD_DIR] [OUT_DIR]   (defaults: build, out/hpcc_websearch)
 # The flow lists were written by (from workloads/studies/hpcc_websearch):
 #   rocesim traffic --cdf ../../cdf/websearch.csv --hosts 320 --load 0.3 --duration 5ms --seed 1 -o websearch30.csv
@@ -16,4 +18,15 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 out=${2:-out/hpcc_websearch}
 "$build/rocesim" sweep workloads/studies/hpcc_websearch/study.json -j "${JOBS:-1}" --out "$out" --quiet
-python3 scripts/hpcc_study_table.py "$out/sweep.csv"
+plot_python=""
+for py in python3 /usr/bin/python3; do
+  if "$py" -c 'import matplotlib' >/dev/null 2>&1; then plot_python=$py; break; fi
+done
+if [ -n "$plot_python" ]; then
+  mkdir -p "$out/plots"
+  "$plot_python" scripts/hpcc_study_table.py "$out/sweep.csv" --plot "$out/plots/slowdown.svg"
+  echo "plot: $out/plots/slowdown.svg" >&2
+else
+  echo "note: no python3 with matplotlib: plot skipped" >&2
+  python3 scripts/hpcc_study_table.py "$out/sweep.csv"
+fi

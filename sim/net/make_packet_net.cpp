@@ -48,7 +48,14 @@ std::unique_ptr<PacketNet> make_packet_net(Simulator& sim, const topology::Fabri
     }
     cc = std::make_unique<NoCc>();
   }
-  return std::make_unique<PacketNet>(sim, fabric, router, std::move(p), std::move(cc));
+  // The constructor checks what needs the fabric (e.g. nic.rx_buffer against the links' headroom)
+  // and names only the parameter (/nic/...): give it this document's file and path.
+  try {
+    return std::make_unique<PacketNet>(sim, fabric, router, std::move(p), std::move(cc));
+  } catch (const ConfigError& e) {
+    if (!e.file().empty() || e.path().rfind("/nic/", 0) != 0) throw;
+    throw ConfigError(file, path + e.path(), e.message());
+  }
 }
 
 }  // namespace rocesim::net

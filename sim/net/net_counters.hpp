@@ -48,6 +48,8 @@ struct NetCounters {
   std::uint64_t lossless_drops = 0;          // drops in a PFC-protected class (headroom overflow)
   std::uint64_t link_down_drops = 0;         // frames of any type lost to a link going down (part of drops)
   std::uint64_t control_drops = 0;           // ACK/NAK/CNP a full switch pool refused (mmu.control_in_buffer; part of drops)
+  std::uint64_t nic_rx_drops = 0;            // data frames a full NIC receive buffer refused (nic.rx_buffer; part of drops)
+  std::int64_t nic_rx_peak_bytes = 0;        // largest NIC receive-buffer occupancy B of any link (nic.rx_buffer)
   std::uint64_t pause_frames = 0;
   std::uint64_t trimmed = 0;                 // UET data packets switches cut to a header (not drops)
   std::uint64_t presumed_lost = 0;           // UET: PSNs resent because a SACK passed them by loss_threshold

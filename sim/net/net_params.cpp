@@ -66,6 +66,26 @@ void validate(const NetParams& p, const std::string& file) {
     fail("/nic/transport", "one transport per data class: " + std::to_string(p.queues.data_classes) +
                                " classes (queues.data_classes), " + std::to_string(n.class_transport.size()) + " given");
   }
+  if (n.rx_buffer.enabled()) {
+    const RxBufferParams& b = n.rx_buffer;
+    if (b.size < data_wire * 2 || b.size > kMaxRxBuffer) {
+      fail("/nic/rx_buffer/size", "receive buffer " + to_string(b.size) + " is outside [2 data frames = " +
+                                      to_string(data_wire * 2) + ", " + to_string(kMaxRxBuffer) + "]");
+    }
+    if (b.drain_rate < kMinRxDrain || b.drain_rate > kMaxRxDrain) {
+      fail("/nic/rx_buffer/drain_rate", "drain rate " + to_string(b.drain_rate) + " is outside [" + to_string(kMinRxDrain) +
+                                            ", " + to_string(kMaxRxDrain) + "] (required when the buffer is on)");
+    }
+    if (b.xoff && (*b.xoff < data_wire || *b.xoff >= b.size)) {
+      fail("/nic/rx_buffer/xoff", "XOFF " + to_string(*b.xoff) + " must be in [one data frame = " + to_string(data_wire) +
+                                      ", size = " + to_string(b.size) + ")");
+    }
+    if (b.xon && (b.xon->n < 0 || (b.xoff && *b.xon >= *b.xoff) || *b.xon >= b.size)) {
+      fail("/nic/rx_buffer/xon", "XON " + to_string(*b.xon) + " must be >= 0 and below XOFF");
+    }
+  } else if (n.rx_buffer.size.n < 0) {
+    fail("/nic/rx_buffer/size", "must be >= 0 (0 = off)");
+  }
   if (p.stall_timeout <= n.rto) {
     fail("/stall_timeout", "must exceed the retransmission timeout (" + to_string(n.rto) + ")");
   }
@@ -162,6 +182,13 @@ NetParams read_net_params(JsonReader& r) {
     } else {
       p.nic.transport = n->choice_or("transport", {"roce", "uet"}, "roce") == "uet" ? Transport::uet : Transport::roce;
     }
+    if (auto b = n->object_opt("rx_buffer")) {
+      p.nic.rx_buffer.size = b->bytes("size");
+      p.nic.rx_buffer.drain_rate = b->rate_or("drain_rate", Rate{});
+      if (b->has("xoff") && b->raw("xoff") != "auto") p.nic.rx_buffer.xoff = b->bytes("xoff");
+      if (b->has("xon") && b->raw("xon") != "auto") p.nic.rx_buffer.xon = b->bytes("xon");
+      b->finish();
+    }
     n->finish();
   }
   if (auto u = r.object_opt("uet")) {
@@ -228,6 +255,13 @@ nlohmann::json to_json(const NetParams& p) {
   };
   // RoCE runs keep the effective config they always had (regression baselines compare it).
   if (p.mmu.control_in_buffer) out["mmu"]["control_in_buffer"] = true;
+  if (p.nic.rx_buffer.enabled()) {
+    const RxBufferParams& b = p.nic.rx_buffer;
+    out["nic"]["rx_buffer"] = {{"size", to_string(b.size)},
+                               {"drain_rate", to_string(b.drain_rate)},
+                               {"xoff", b.xoff ? to_string(*b.xoff) : std::string("auto")},
+                               {"xon", b.xon ? to_string(*b.xon) : std::string("auto")}};
+  }
   if (p.nic.transport == Transport::uet) {
     out["nic"]["transport"] = "uet";
     out["uet"] = to_json(p.uet);

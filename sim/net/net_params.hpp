@@ -38,6 +38,11 @@ inline constexpr Bytes kMinMtu{256};
 inline constexpr Bytes kMaxMtu{65536};
 inline constexpr Time kMinRto = Time::from_us(10);
 inline constexpr Time kMaxRto = Time::from_ms(10000);
+//   nic.rx_buffer.size <= 1 GiB (a host's RX SRAM is a few MiB; beyond 1 GiB nothing pauses) and
+//   drain_rate in [1 Mb/s, 100 Tb/s] (a typo in units rather than a plausible host).
+inline constexpr Bytes kMaxRxBuffer{1LL << 30};
+inline constexpr Rate kMinRxDrain{1000000};
+inline constexpr Rate kMaxRxDrain = Rate::gbps(100000);
 
 struct WireParams {
   Bytes mtu{4000};             // payload bytes per full data packet (RoCE path MTU), [256 B, 64 KiB];
@@ -112,6 +117,27 @@ enum class CompleteOn : std::uint8_t { delivery, ack };
 // (the effective config always shows the receiver used).
 enum class Receiver : std::uint8_t { go_back_n, reorder_tolerant };
 
+// nic.rx_buffer: the receive buffer of every accelerator NIC port (JSON object; absent = off, the
+// default: frames go to the transport the instant they arrive, and hosts never send PFC).
+// Model (packet_net.hpp, "NIC receive buffer"): a FIFO of arrived data frames drained one after
+// another at drain_rate, a frame of w wire bytes (headers included) taking 8·w/drain_rate; the
+// transport sees a frame when its last byte is drained (e.g. written over PCIe). Occupancy B is
+// the wire bytes of the frames not yet fully drained. The NIC sends XOFF for every lossless data
+// class to the port feeding it when B > xoff and XON when B <= xon (hysteresis, as a switch's
+// static PFC); a frame that finds B + w > size is dropped (in a lossless class only if the headroom
+// size − xoff is short).
+// Ranges (validate(), exit 2): size in [2 data frames, 1 GiB]; drain_rate in [1 Mb/s, 100 Tb/s];
+// xoff in [one data frame, size); xon in [0, xoff).
+struct RxBufferParams {
+  Bytes size{0};              // buffer bytes; 0 = off
+  Rate drain_rate{};          // bit/s of frame wire bytes consumed (host/PCIe rate), required when on
+  // nullopt = "auto" (default): xoff = size − pfc_headroom() of the port's link (net/pfc_headroom.hpp,
+  // the switch's equation), so no lossless frame is dropped; the run refuses a size too small for it.
+  std::optional<Bytes> xoff;
+  std::optional<Bytes> xon;   // nullopt = "auto" (default): xoff / 2
+  bool enabled() const { return size.n > 0; }
+};
+
 struct NicParams {
   int qps_per_connection = 1;      // QPs a transfer is striped over, each with its own UDP source port
   int ack_every = 1;               // receiver ACKs every n-th in-order packet (and always the last)
@@ -132,6 +158,8 @@ struct NicParams {
   // transport, so a RoCE job and a UET job share the fabric with their own queues (a job picks its
   // class with its workload "traffic_class"). Empty: every class runs `transport`.
   std::vector<Transport> class_transport;
+  RxBufferParams rx_buffer;        // JSON nic.rx_buffer {size, drain_rate, xoff, xon} (see above); off by default,
+                                   // written to the effective config only when on
 };
 
 struct NetParams {

@@ -121,6 +121,7 @@ PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routi
     switches_[n].shared_size = std::max<std::int64_t>(0, params_.mmu.buffer.n - set_aside);
   }
   if (shortfall.ports > 0) warnings_.push_back(shortfall.message(*params_.mmu.headroom));
+  if (params_.nic.rx_buffer.enabled()) init_nic_rx();
   route_begin_.push_back(0);
   cc_->attach(sim_, *this);
 }
@@ -313,6 +314,9 @@ void PacketNet::on_event(Simulator&, std::uint32_t kind, std::uint64_t arg) {
     case kCredit:
       rccc_tick(static_cast<std::uint32_t>(arg));
       break;
+    case kNicDrain:
+      nic_rx_drained(static_cast<PortId>(arg));
+      break;
     default:
       break;
   }
@@ -483,6 +487,10 @@ void PacketNet::on_arrive(std::uint32_t pkt) {
     // An accelerator inside a route (a scale-up relay) sends the frame on through its NIC.
     const bool relay = p.steer == Steer::route && p.hop + 1u < route_begin_[p.route + 1] - route_begin_[p.route];
     if (!relay) {
+      if (!nic_rx_.empty() && p.type == PacketType::data) {
+        nic_rx_arrive(pkt);
+        return;
+      }
       on_host_arrival(pkt);
       return;
     }

@@ -54,6 +54,16 @@
 //                left without any path (its frames are lost until a change reconnects it).
 //                Per-hop modes read the new candidates at each switch. Frames already past
 //                the source keep their route.
+//   NIC receive buffer (nic.rx_buffer, off by default; nic_rx.cpp): data frames reaching their
+//               destination accelerator over link l queue in a FIFO per l and are drained one at a
+//               time, a frame of w wire bytes in 8·w/D (D = drain_rate); the transport sees it when
+//               drained. B = wire bytes queued (the frame draining included). B > xoff after an
+//               arrival: the NIC sends XOFF for every lossless data class out of its port on l
+//               (MAC-control class, refreshed every half pause like a switch's); B <= xon after a
+//               drain: XON. Default xoff = size − pfc_headroom(l) (the switch's equation), xon =
+//               xoff/2. A frame that finds B + w > size is dropped (NetCounters::nic_rx_drops).
+//               Steady state, arrivals at line rate R > D: the link carries D on average, so the
+//               feeding port is paused a fraction 1 − D/R of the time.
 // Control frames (ACK/NAK/CNP) follow the reverse path's per-flow ECMP route in every mode and
 // are never paused. By default they bypass the MMU and are never dropped except by a link going
 // down; with mmu.control_in_buffer a switch admits one into its shared pool only if
@@ -176,7 +186,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   CcControl& control(std::uint32_t qp) override { return qp_[qp].cc; }
 
  private:
-  enum Kind : std::uint32_t { kTxDone, kArrive, kPauseEnd, kRto, kPace, kPfcRefresh, kStallCheck, kReorder, kCredit };
+  enum Kind : std::uint32_t { kTxDone, kArrive, kPauseEnd, kRto, kPace, kPfcRefresh, kStallCheck, kReorder, kCredit, kNicDrain };
 
   // Hot scalars first (one cache line per event on the common path), per-class arrays after.
   struct PortState {
@@ -224,6 +234,14 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
     bool paused_upstream = false;
     TimerId refresh{};             // XOFF refresh (made on first pause; cancelled by XON)
     Time refresh_due{};            // when the XOFF must be re-sent if still congested
+  };
+
+  struct NicRx {  // nic.rx_buffer, per link into an accelerator (index: the port feeding it)
+    std::uint32_t head = kNoPacket;  // FIFO through Packet::next; head is draining
+    std::uint32_t tail = kNoPacket;
+    std::int64_t bytes = 0;          // B: wire bytes queued
+    std::int64_t xoff = 0, xon = 0;  // resolved thresholds of this link
+    TimerId drain{};                 // the head's drain end (made on first use)
   };
 
   struct SwitchState {
@@ -285,6 +303,10 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   void settle_pauses(PortId port);
   void close_pause(PortId port, std::size_t c, Time end);
   Time serialization(const PortState& ps, std::uint32_t wire) const;
+  // nic_rx.cpp: NIC receive buffer (nic.rx_buffer)
+  void init_nic_rx();                      // constructor part; throws ConfigError when size is too small
+  void nic_rx_arrive(std::uint32_t pkt);   // a data frame reached its destination NIC
+  void nic_rx_drained(PortId from);        // the head frame of link `from`'s buffer is drained
   // switch_mmu.cpp: buffer admission, PFC, ECN
   void on_switch_data(std::uint32_t pkt, topology::NodeId node);
   bool admit(topology::NodeId node, std::uint32_t ingress, std::int64_t n, int prio, PortId out);
@@ -396,6 +418,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   std::vector<PortCounters> port_counters_;
   std::vector<IngressState> ingress_;  // index: upstream port * data_classes + prio
   std::vector<SwitchState> switches_;  // index: node id (accelerators unused)
+  std::vector<NicRx> nic_rx_;          // index: port feeding an accelerator; empty when nic.rx_buffer is off
   std::vector<Rng> ecn_rng_;           // index: node id
   LoadBalancer lb_;
   std::vector<std::uint64_t> rcv_bits_;  // reorder_tolerant: per QP, reorder_window bits (PSN mod window)
