@@ -16,6 +16,7 @@ net::RcccParams read_rccc_params(JsonReader& r) {
   }
   p.rate_factor = positive_number(r, "rate_factor", p.rate_factor, 2.0);
   p.initial_bdp = r.number_or("initial_bdp", p.initial_bdp, 0.0, 100.0);
+  p.piggyback = r.boolean_or("piggyback", p.piggyback);
   r.finish();
   return p;
 }
@@ -23,7 +24,8 @@ net::RcccParams read_rccc_params(JsonReader& r) {
 nlohmann::json to_json(const net::RcccParams& p) {
   return nlohmann::json{{"credit_bytes", p.credit_bytes.n > 0 ? nlohmann::json(to_string(p.credit_bytes)) : nlohmann::json("auto")},
                         {"rate_factor", p.rate_factor},
-                        {"initial_bdp", p.initial_bdp}};
+                        {"initial_bdp", p.initial_bdp},
+                        {"piggyback", p.piggyback}};
 }
 
 Rccc::Rccc(net::RcccParams p, std::optional<NsccParams> nscc, Bytes data_frame) : p_(p) {

@@ -2,10 +2,13 @@
 // net/rccc.hpp; the credits themselves are PacketNet's, net/rccc.cpp), alone (cc.algorithm =
 // "rccc": senders run at line rate with no window, limited by credit only) or with NSCC
 // ("nscc+rccc": NSCC's window and pacing, and credit). Parameters: the `cc.rccc` object,
-//   credit_bytes : bytes per grant, "auto" (default) = one full data frame, else [64 B, 1 MiB]
+//   credit_bytes : bytes per grant, "auto" (default) = 4 full data frames, else [64 B, 1 MiB]
 //   rate_factor  : grant rate over the receiver's link rate, (0, 2], default 1
 //   initial_bdp  : speculative credit of a new QP in BDPs of its path, [0, 100], default 1
 //                  (at least one frame: a QP's first packet is its request)
+//   piggyback    : true (default) = grants ride the QP's ACKs (UEC ACK_CC credit field), a
+//                  credit frame only for a grant no ACK took within a round; false = credit
+//                  frames only
 // Thread safety: none; one strategy per PacketNet.
 #pragma once
 

@@ -68,7 +68,7 @@ PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routi
   rccc_ = cc_->receiver_credit();
   if (rccc_ != nullptr) {
     if (!uet_) throw ConfigError("", "/cc/algorithm", "RCCC is UET's receiver-credit CC: it needs nic.transport = \"uet\"");
-    credit_unit_ = rccc_->credit_bytes.n > 0 ? rccc_->credit_bytes.n : data_wire_mtu_;
+    credit_unit_ = rccc_->credit_bytes.n > 0 ? rccc_->credit_bytes.n : kRcccAutoFrames * data_wire_mtu_;
     pacers_.resize(fabric_.endpoints());
   }
   if (fabric_.endpoints() >= (1u << 24)) throw ConfigError("", "/fabric", "packet backend supports < 2^24 endpoints");

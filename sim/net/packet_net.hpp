@@ -369,13 +369,15 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   void init_uet();  // constructor part: uet.no_trim names resolved
   // rccc.cpp: receiver credits (net/rccc.hpp)
   void rccc_start(std::uint32_t qp, Time base_rtt);     // sender's initial credit, receiver's debt
-  void rccc_arrival(std::uint32_t qp);                  // receiver: a packet of qp arrived
+  void rccc_arrival(std::uint32_t qp, std::uint32_t psn);  // receiver: a packet of qp arrived (data or header)
   void rccc_owe(std::uint32_t qp, std::int64_t wire);   // receiver owes qp more credit
   void rccc_queue(std::uint32_t qp);                    // into its receiver's round robin, pacer on
   void rccc_tick(std::uint32_t host);                   // one grant, next tick
   void on_rccc_credit(std::uint32_t pkt);
   void rccc_regrant();                                  // link change: every cumulative grant again
   void send_credit(std::uint32_t qp);
+  std::int64_t rccc_ack_credit(std::uint32_t qp);       // receiver: the grant an ACK of qp carries
+  void rccc_credit_seen(std::uint32_t qp, std::int64_t cumulative);  // sender: a grant arrived
   bool rccc_allows(const UetSender& u, std::int64_t wire) const { return rccc_ == nullptr || u.credit >= wire; }
   void forward_trimmed(std::uint32_t pkt, topology::NodeId node);
   void send_control(std::uint32_t qp, PacketType type, std::uint32_t psn, const Packet* trigger);
@@ -430,6 +432,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   std::vector<std::uint64_t> snd_lost_;        // per QP, rcv_words_ words: PSN marked for resend
   std::vector<std::uint32_t> reps_ring_;       // per QP, uet.reps_buffer recycled EVs
   std::vector<std::uint64_t> sack_;            // per packet slot: the SACK bitmap an ACK carries
+  std::vector<std::int64_t> ack_credit_;       // per packet slot: RCCC cumulative grant an ACK carries
   std::vector<bool> no_trim_;                  // per node: uet.no_trim
   // RCCC (the CC strategy's receiver_credit(); null and empty otherwise)
   struct CreditPacer {                         // per destination accelerator

@@ -98,6 +98,10 @@ void PacketNet::send_uet_ack(std::uint32_t id, std::uint32_t psn, const Packet& 
   pool_[ack].payload = base;
   pool_[ack].entropy = ev;
   sack_[ack] = bits;
+  if (rccc_ != nullptr) {
+    if (ack_credit_.size() < pool_.capacity()) ack_credit_.resize(pool_.capacity());
+    ack_credit_[ack] = rccc_ack_credit(id);
+  }
   send_reverse(ack);
 }
 
@@ -106,7 +110,7 @@ void PacketNet::on_uet_data(std::uint32_t pkt) {
   const std::uint32_t psn = pool_[pkt].psn;
   Qp& q = qp_[id];
   UetSender& u = uet_qp_[id];
-  if (rccc_ != nullptr) rccc_arrival(id);
+  if (rccc_ != nullptr) rccc_arrival(id, psn);
   const bool dup = psn < q.rcv_next || (psn != q.rcv_next && placed(id, psn));
   if (dup) {
     ++counters_.duplicate_packets;
@@ -138,7 +142,7 @@ void PacketNet::on_uet_trimmed(std::uint32_t pkt) {
   const std::uint32_t id = pool_[pkt].qp;
   const std::uint32_t psn = pool_[pkt].psn;
   const Qp& q = qp_[id];
-  if (rccc_ != nullptr) rccc_arrival(id);
+  if (rccc_ != nullptr) rccc_arrival(id, psn);
   if (psn < q.rcv_next || placed(id, psn)) {  // an earlier copy made it: acknowledge instead
     send_uet_ack(id, psn, pool_[pkt]);
   } else {
@@ -191,8 +195,10 @@ void PacketNet::on_uet_ack(std::uint32_t pkt) {
   AckSample sample{id, now, now - p.sent, Bytes{}, p.ecn != 0, {}};
   const std::uint32_t ev = p.entropy;
   const bool ce = p.ecn != 0;
+  const std::int64_t credit = rccc_ != nullptr && pkt < ack_credit_.size() ? ack_credit_[pkt] : 0;
   pool_.release(pkt);
   if (q.sender_done) return;
+  if (credit > 0) rccc_credit_seen(id, credit);
   // Cumulative part: every PSN below cum arrived; clear their bits as snd_una passes them.
   for (std::uint32_t s = q.snd_una; s < cum; ++s) {
     uet_acked(id, s, sample.newly_acked);

@@ -68,6 +68,8 @@ struct UetSender {
   std::uint32_t credit_next = UINT32_MAX;  // receiver: next QP in its pacer's round robin
   bool credit_known = false;        // receiver: a packet of the QP has arrived
   bool credit_queued = false;       // receiver: in its pacer's round robin
+  std::int64_t credit_expect = 0;   // receiver: initial credit + granted − wire bytes arrived
+  bool credit_unsent = false;       // receiver: a grant waits for an ACK of the QP to carry it
 };
 
 }  // namespace rocesim::net

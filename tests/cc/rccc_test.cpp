@@ -24,9 +24,12 @@ net::NetParams uet() {
   return p;
 }
 
-std::unique_ptr<net::CcStrategy> rccc(double initial_bdp, bool with_nscc) {
+std::unique_ptr<net::CcStrategy> rccc(double initial_bdp, bool with_nscc, bool piggyback = true,
+                                      Bytes credit_bytes = Bytes{}) {
   net::RcccParams p;
   p.initial_bdp = initial_bdp;
+  p.piggyback = piggyback;
+  p.credit_bytes = credit_bytes;
   return std::make_unique<Rccc>(p, with_nscc ? std::optional<NsccParams>(NsccParams{}) : std::nullopt, Bytes{4082});
 }
 
@@ -47,9 +50,10 @@ TEST_CASE("rccc parameters: ranges, effective config, alone or with nscc, and th
   CHECK(fails_at({{"algorithm", "rccc"}, {"rccc", {{"credit_bytes", "10B"}}}}) == "/cc/rccc/credit_bytes");
   CHECK(fails_at({{"algorithm", "rccc"}, {"rccc", {{"credit_bytes", "2MiB"}}}}) == "/cc/rccc/credit_bytes");
   CHECK(fails_at({{"algorithm", "rccc"}, {"rccc", {{"bogus", 1}}}}) == "/cc/rccc/bogus");
+  CHECK(fails_at({{"algorithm", "rccc"}, {"rccc", {{"piggyback", 1}}}}) == "/cc/rccc/piggyback");
   const CcSetup alone = make_cc_strategy({{"algorithm", "rccc"}}, "t.json", CcContext{});
   CHECK(alone.strategy->name() == "rccc");
-  CHECK(alone.effective["rccc"] == nlohmann::json{{"credit_bytes", "auto"}, {"rate_factor", 1.0}, {"initial_bdp", 1.0}});
+  CHECK(alone.effective["rccc"] == nlohmann::json{{"credit_bytes", "auto"}, {"rate_factor", 1.0}, {"initial_bdp", 1.0}, {"piggyback", true}});
   CHECK_FALSE(alone.effective.contains("nscc"));
   REQUIRE(alone.strategy->receiver_credit() != nullptr);
   const CcSetup both = make_cc_strategy({{"algorithm", "nscc+rccc"}, {"rccc", {{"credit_bytes", "8KB"}}}}, "t.json", CcContext{});
@@ -64,6 +68,7 @@ TEST_CASE("rccc parameters: ranges, effective config, alone or with nscc, and th
 }
 
 TEST_CASE("rccc 63:1 incast, one frame of speculative credit: the receiver paces it, nothing trimmed") {
+  // Grants of one frame, each in its own credit frame (piggyback off).
   // 64 hosts on one switch, 100 Gb/s, 1 us links; hosts 1..63 each send 256 KiB to host 0.
   // Each QP: 66 packets (65 x 4000 B + 2144 B), wire W = 262,144 + 66 x 82 = 267,556 B. With
   // initial_bdp = 0 a QP may send one frame (F = 4082 B) before any credit; the receiver owes it
@@ -77,7 +82,7 @@ TEST_CASE("rccc 63:1 incast, one frame of speculative credit: the receiver paces
   //    63·W·8/100e9 = 1348.5 us plus the path latency (2 us + one frame 0.33 us), within 1 %.
   for (const bool with_nscc : {false, true}) {
     CAPTURE(with_nscc);
-    CcHarness h(net::testing::leaf_spine(1, 64, 0), uet(), rccc(0.0, with_nscc));
+    CcHarness h(net::testing::leaf_spine(1, 64, 0), uet(), rccc(0.0, with_nscc, false, Bytes{4082}));
     constexpr std::int64_t kBytes = 262144;
     for (std::uint32_t s = 1; s < 64; ++s) h.send(s, 0, kBytes, s, s);
     h.sim.run();
@@ -124,11 +129,20 @@ TEST_CASE("rccc single flow: one QP alone is granted its receiver's whole link")
   // Host 1 sends 4 MB to host 0 through one switch, 100 Gb/s, 1 us links. One BDP of
   // speculative credit covers the first round trip; from the first arrival the receiver grants
   // a frame per frame time, so the sender never waits: 1000 packets at line rate, wire 4,082,000
-  // B in 326.56 us, plus 2.33 us of path latency, within 1 %.
+  // B in 326.56 us, plus 2.33 us of path latency, within 1 %. Grants are 4 frames (16,328 B):
+  // (4,082,000 B − the speculative BDP, under 100 kB) / 16,328 B = 244 to 250 of them. Data
+  // flows without a gap, so an ACK leaves the receiver every frame time and each grant but the
+  // last (a credit frame) rides the next one.
   CcHarness h(net::testing::leaf_spine(1, 2, 0), uet(), rccc(1.0, false));
   h.send(1, 0, 4'000'000, 1, 1);
   h.sim.run();
   net::testing::check_conservation(h.net, true);
+  const net::NetCounters& c = h.net.counters();
+  MESSAGE("rccc single flow: " << h.rec.makespan().us() << " us, credit frames " << c.credits_sent << ", grants on ACKs "
+                               << c.credits_on_acks);
+  CHECK(c.credits_sent == 1);
+  CHECK(c.credits_on_acks >= 243);
+  CHECK(c.credits_on_acks <= 249);
   const double ideal_us = 4'082'000.0 * 8 / 100e9 * 1e6 + 2.33;
   CHECK(h.rec.makespan().us() >= ideal_us - 0.5);
   CHECK(h.rec.makespan().us() <= 1.01 * ideal_us);
@@ -158,4 +172,44 @@ TEST_CASE("rccc with a spine failing mid-run: credits lost with the link are gra
   net::testing::check_conservation(h.net, false);
   CHECK(c.link_down_drops > 0);
   CHECK(c.timeouts == 0);
+}
+
+
+TEST_CASE("rccc credit piggy-backed on ACKs: same incast, same makespan, far fewer credit frames") {
+  // The 63:1 incast of the default test (one BDP speculative, so the port's queue holds the
+  // first burst), grants of one frame (F = 4082 B). Piggy-backing off: every grant is a credit
+  // frame, 4096 of them (measured above this change as 63 x 65 plus the trimmed PSNs'
+  // re-credit). On: a grant rides the QP's next ACK whenever a full frame of its earlier credit
+  // is still on the way, which holds for all but the tail of each QP (its data sits in the
+  // queue), so only the last grant of each QP and a few tails need a frame: at most 2 x 63.
+  // Credit then arrives later by at most one round of the receiver's round robin, but the
+  // grant rate is unchanged, so the makespan must stay within 0.1 %.
+  // With grants of 4 frames a QP's turn comes every 63 x 4 frame times (82 us), after its data
+  // has left the queue: almost no ACK is left to carry the next grant, so nearly every grant is
+  // a frame at once (not held), again with the same makespan.
+  double took[3] = {0, 0, 0};
+  std::uint64_t frames[3] = {0, 0, 0}, on_acks[3] = {0, 0, 0};
+  const struct { bool piggyback; std::int64_t credit; } cases[3] = {{false, 4082}, {true, 4082}, {true, 4 * 4082}};
+  for (int k = 0; k < 3; ++k) {
+    CcHarness h(net::testing::leaf_spine(1, 64, 0), uet(), rccc(1.0, false, cases[k].piggyback, Bytes{cases[k].credit}));
+    for (std::uint32_t s = 1; s < 64; ++s) h.send(s, 0, 262144, s, s);
+    h.sim.run();
+    CHECK(h.rec.done.size() == 63);
+    net::testing::check_conservation(h.net, true);
+    CHECK(h.net.counters().timeouts == 0);
+    took[k] = h.rec.makespan().us();
+    frames[k] = h.net.counters().credits_sent;
+    on_acks[k] = h.net.counters().credits_on_acks;
+    MESSAGE("piggyback " << cases[k].piggyback << ", grant " << cases[k].credit << " B: " << took[k] << " us, credit frames "
+                         << frames[k] << ", grants on ACKs " << on_acks[k]);
+  }
+  CHECK(on_acks[0] == 0);
+  CHECK(frames[1] >= 63);
+  CHECK(frames[1] <= 2 * 63);
+  CHECK(frames[1] + on_acks[1] >= frames[0] - 2 * 63);  // a carrier may take two grants at most
+  CHECK(took[1] == doctest::Approx(took[0]).epsilon(0.001));
+  // At least ceil((267,556 - 58,000) / 16,328) = 13 grants per QP, nearly all of them frames.
+  CHECK(frames[2] + on_acks[2] >= 63 * 13);
+  CHECK(on_acks[2] * 10 <= frames[2]);
+  CHECK(took[2] == doctest::Approx(took[0]).epsilon(0.001));
 }
