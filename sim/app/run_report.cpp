@@ -71,6 +71,7 @@ report::AttributionResult add_analysis(nlohmann::json& summary, const RunFacts& 
   in.main_is_fluid = facts.backend == "fluid";
   const std::vector<Time> bounds =
       report::op_lower_bounds(*ctx.fabric, lw.dag, lw.rank_endpoint, lw.ops.size(), ctx.link_changes);
+  in.ops.reserve(lw.ops.size());
   for (std::uint32_t i = 0; i < lw.ops.size(); ++i) {
     const workload::OpSpec& op = spec.jobs[lw.ops[i].job].ops[lw.ops[i].spec_index];
     in.ops.push_back(report::OpInput{op.id, to_string(op.type), op.type != workload::OpType::compute, ex.op_start(i),
