@@ -442,14 +442,16 @@ void run(const RunOptions& opt, CommandContext& ctx) {
                                  "routing.load_balancing=spray (flow/spread.hpp)");
     }
   }
-  std::string collectives;
-  nlohmann::json summary = build_run_summary(facts, wspec, lowered, executor, context, &collectives);
+  // collectives.csv streams out while the summary is built (a row per op), into a temporary file
+  // renamed into place only once the report is certain.
+  AtomicFile collectives(opt.out, "collectives.csv");
+  nlohmann::json summary = build_run_summary(facts, wspec, lowered, executor, context, &collectives.stream());
   if (!schedule.empty()) summary["failures"] = failure_schedule_json(fabric, schedule, run.record.link_changes_applied);
   // A signal during the what-if re-runs or the analysis: still no report (the old one survives).
   if (interrupt_signal() != 0) throw InterruptedError(interrupt_signal(), run.record.end);
-  write_file_atomically(opt.out, "collectives.csv", collectives);
-  collectives = {};
-  write_file_atomically(opt.out, "flows.csv", report::flows_csv(run.record, report::op_key_cells(wspec, lowered)));
+  collectives.commit();
+  write_file_atomically(opt.out, "flows.csv",
+                        [&](std::ostream& os) { report::write_flows_csv(os, run.record, wspec, lowered); });
   write_file_atomically(opt.out, "links.csv", report::links_csv(run.record, fabric));
   write_file_atomically(opt.out, "timeseries.csv", report::timeseries_csv(run.record, fabric));
   write_file_atomically(opt.out, "tier_series.csv", report::tier_series_csv(run.record));

@@ -71,6 +71,7 @@ report::AttributionResult add_analysis(nlohmann::json& summary, const RunFacts& 
   in.main_is_fluid = facts.backend == "fluid";
   const std::vector<Time> bounds =
       report::op_lower_bounds(*ctx.fabric, lw.dag, lw.rank_endpoint, lw.ops.size(), ctx.link_changes);
+  in.ops.reserve(lw.ops.size());
   for (std::uint32_t i = 0; i < lw.ops.size(); ++i) {
     const workload::OpSpec& op = spec.jobs[lw.ops[i].job].ops[lw.ops[i].spec_index];
     in.ops.push_back(report::OpInput{op.id, to_string(op.type), op.type != workload::OpType::compute, ex.op_start(i),
@@ -135,7 +136,7 @@ std::vector<report::OpGroupKey> op_group_keys(const workload::WorkloadSpec& spec
 
 nlohmann::json build_run_summary(const RunFacts& facts, const workload::WorkloadSpec& spec,
                                  const workload::LoweredWorkload& lw, const workload::DagExecutor& ex,
-                                 const RunContext& context, std::string* collectives_csv) {
+                                 const RunContext& context, std::ostream* collectives_os) {
   using nlohmann::json;
   using workload::DagExecutor;
   json summary = json::object();
@@ -152,6 +153,15 @@ nlohmann::json build_run_summary(const RunFacts& facts, const workload::Workload
     detail = report::slowest_of_groups(keys, duration_us, report::kSlowestPerGroup);
   }
   report::AttributionResult attribution = add_analysis(summary, facts, spec, lw, ex, context, detail);
+  // collectives.csv rows go out in pieces of ~1 MiB (a flow list has a row per flow).
+  std::string csv_buffer;
+  std::string* const collectives_csv = collectives_os != nullptr ? &csv_buffer : nullptr;
+  const auto flush_csv = [&](bool last) {
+    if (collectives_os != nullptr && (last || csv_buffer.size() >= (std::size_t{1} << 20))) {
+      *collectives_os << csv_buffer;
+      csv_buffer.clear();
+    }
+  };
   if (collectives_csv != nullptr) *collectives_csv = report::collectives_csv_header();
   json ops = json::array();
   report::OpAggregator aggregator;
@@ -172,6 +182,7 @@ nlohmann::json build_run_summary(const RunFacts& facts, const workload::Workload
                    attributed ? attribution.ideal_us[i] : NAN, attributed ? attribution.efficiency[i] : NAN, keys[i],
                    aggregator, collectives_csv);
       if (i < attribution.op_fields.size()) attribution.op_fields[i] = json();
+      flush_csv(false);
       continue;
     }
     json o{{"job", spec.jobs[rec.job].name}, {"iteration", rec.iteration}, {"id", op.id}, {"type", to_string(op.type)}};
@@ -205,7 +216,9 @@ nlohmann::json build_run_summary(const RunFacts& facts, const workload::Workload
     if (collectives_csv != nullptr) report::append_collectives_row(o, *collectives_csv);
     if (aggregate) aggregator.add(keys[i], std::move(o), detail[i] != 0);
     else ops.push_back(std::move(o));
+    flush_csv(false);
   }
+  flush_csv(true);
   if (aggregate) {
     ops = aggregator.finish();
     summary["ops_aggregated"] = {
@@ -354,20 +367,36 @@ void write_file_atomically(const std::string& dir, const std::string& name, cons
 
 void write_file_atomically(const std::string& dir, const std::string& name,
                            const std::function<void(std::ostream&)>& write) {
+  AtomicFile file(dir, name);
+  write(file.stream());
+  file.commit();
+}
+
+AtomicFile::AtomicFile(const std::string& dir, const std::string& name)
+    : final_(std::filesystem::path(dir) / name), tmp_(std::filesystem::path(dir) / ("." + name + ".tmp")) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw ConfigError(dir, "", "cannot create the output directory: " + ec.message());
-  const std::filesystem::path final_path = std::filesystem::path(dir) / name;
-  const std::filesystem::path tmp = std::filesystem::path(dir) / ("." + name + ".tmp");
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw ConfigError(final_path.string(), "", "cannot open for writing");
-    write(f);
-    f.flush();
-    if (!f) throw ConfigError(final_path.string(), "", "write failed");
-  }
-  std::filesystem::rename(tmp, final_path, ec);
-  if (ec) throw ConfigError(final_path.string(), "", "cannot rename the finished file into place: " + ec.message());
+  file_.open(tmp_, std::ios::binary | std::ios::trunc);
+  if (!file_) throw ConfigError(final_.string(), "", "cannot open for writing");
+}
+
+AtomicFile::~AtomicFile() {
+  if (committed_) return;
+  file_.close();
+  std::error_code ec;
+  std::filesystem::remove(tmp_, ec);  // best effort: the old file stays
+}
+
+void AtomicFile::commit() {
+  file_.flush();
+  if (!file_) throw ConfigError(final_.string(), "", "write failed");
+  file_.close();
+  if (!file_) throw ConfigError(final_.string(), "", "write failed");
+  std::error_code ec;
+  std::filesystem::rename(tmp_, final_, ec);
+  if (ec) throw ConfigError(final_.string(), "", "cannot rename the finished file into place: " + ec.message());
+  committed_ = true;
 }
 
 }  // namespace rocesim::app

@@ -29,6 +29,8 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <ostream>
 #include <span>
@@ -74,7 +76,7 @@ struct RunContext {
 
 nlohmann::json build_run_summary(const RunFacts& facts, const workload::WorkloadSpec& spec,
                                  const workload::LoweredWorkload& lowered, const workload::DagExecutor& executor,
-                                 const RunContext& context, std::string* collectives_csv = nullptr);
+                                 const RunContext& context, std::ostream* collectives_csv = nullptr);
 
 // timing.json, the run's only non-deterministic figures: {"run": {"wall_time_s" (input reading to
 // the last event), "events_per_wall_s"}, "wall_clock": `wall_clock`} (the phases' wall, CPU and
@@ -92,5 +94,24 @@ void write_file_atomically(const std::string& dir, const std::string& name, cons
 // need not sit in memory whole).
 void write_file_atomically(const std::string& dir, const std::string& name,
                            const std::function<void(std::ostream&)>& write);
+
+// dir/name written through a temporary file (dir/.name.tmp) that commit() renames into place;
+// without commit() the destructor removes it, so an interrupted report leaves the old file. For a
+// file produced while the rest of the report is still being computed (collectives.csv: its rows
+// stream out as the summary is built). Throws ConfigError as write_file_atomically.
+class AtomicFile {
+ public:
+  AtomicFile(const std::string& dir, const std::string& name);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  std::ostream& stream() { return file_; }
+  void commit();
+
+ private:
+  std::filesystem::path final_, tmp_;
+  std::ofstream file_;
+  bool committed_ = false;
+};
 
 }  // namespace rocesim::app

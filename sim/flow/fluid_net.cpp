@@ -196,6 +196,7 @@ void FluidNet::add_activated() {
     const VarId v = pinned ? cls.solver.add_variable(scratch_ports_, 1.0, cap)
                            : cls.solver.add_variable(scratch_ports_, scratch_coefs_, 1.0, cap);
     if (v >= cls.flow_of_var.size()) cls.flow_of_var.resize(v + 1, kNoFlow);
+    note_loaded(scratch_ports_);
     cls.flow_of_var[v] = f;
     flows_[f].var = v;
     flows_[f].last = now;

@@ -140,6 +140,19 @@ class FluidNet final : public TransferBackend, public EventHandler {
   // every active flow: for time-series sampling. Differs from port_bytes() only by rounding
   // (a finish rounds up to the next ps: at most rate · 1 ps per flow).
   void sampled_port_bytes(std::span<double> out) const;
+  // Sampling only the ports that carry something (fluid_port_activity.cpp). Once
+  // track_loaded_ports() is called, loaded_ports() lists, each once and in no particular order,
+  // every port a flow has joined since the last prune_loaded_ports(), plus the ports a live flow
+  // still crosses. A port not listed carries no flow, so its load is exactly 0 and its ∫ load dt
+  // has not moved since it was last listed. prune_loaded_ports() drops the ports no live flow
+  // crosses (call it after reading them). Cost: a byte per port, one load per incidence a flow
+  // adds (only while tracking), O(listed ports) per prune.
+  void track_loaded_ports();
+  std::span<const topology::PortId> loaded_ports() const { return loaded_ports_; }
+  void prune_loaded_ports();
+  // sampled_port_bytes() for the listed ports only: writes out[p] for each p in `ports` (the same
+  // doubles the full call computes).
+  void sampled_port_bytes_of(std::span<const topology::PortId> ports, std::span<double> out) const;
   // 8·bytes / (rate · window) per port; REQUIRES: window > 0.
   std::vector<double> port_utilization(Time window) const;
 
@@ -188,6 +201,16 @@ class FluidNet final : public TransferBackend, public EventHandler {
   double live_capacity(topology::PortId p) const;  // r_p now; 0 while its link is down
   void respread(std::uint32_t f);                   // f's live ports and coefficients into scratch_
   void move_flow(std::uint32_t f);                  // an active flow onto those ports, drained to now
+  // A flow joined the solver on `ports`: list the ones not yet listed (while tracking).
+  void note_loaded(std::span<const ConstraintId> ports) {
+    if (loaded_mark_.empty()) return;
+    for (const ConstraintId p : ports) {
+      if (loaded_mark_[p] == 0) {
+        loaded_mark_[p] = 1;
+        loaded_ports_.push_back(p);
+      }
+    }
+  }
 
   static constexpr std::uint32_t kMaxPath = 16;
   static constexpr std::uint32_t kNoFlow = UINT32_MAX;
@@ -255,6 +278,8 @@ class FluidNet final : public TransferBackend, public EventHandler {
   std::vector<VarId> done_vars_;
   std::vector<ConstraintId> cap_carry_, cap_next_;  // solve(): ports whose capacity a class passes down
   std::vector<double> done_credits_;
+  std::vector<std::uint8_t> loaded_mark_;         // per port: in loaded_ports_ (empty: not tracking)
+  std::vector<topology::PortId> loaded_ports_;
   FluidStats stats_;
 };
 

@@ -23,9 +23,10 @@
 
 namespace rocesim::observe {
 
-// A probe over `backend`'s live counters, or null when the backend has none (analytic).
-// REQUIRES: backend outlives the probe.
-std::unique_ptr<PortProbe> make_port_probe(const TransferBackend& backend);
+// A probe over `backend`'s live counters, or null when the backend has none (analytic). Not
+// const: a probe asked to track activity (PortSampler) makes the fluid backend list its loaded
+// ports. REQUIRES: backend outlives the probe.
+std::unique_ptr<PortProbe> make_port_probe(TransferBackend& backend);
 
 // Fills record.ports and the has_* flags from the backend after the run, and appends its
 // configuration warnings (TransferBackend::warnings) to record.notes.

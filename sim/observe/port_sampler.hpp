@@ -20,9 +20,11 @@
 // every group, at the same instants: Σ ΔB, max over ports of the interval's utilization, Σ queue
 // and Σ paused time per group (merged pairwise like the table: sums add, maxima take the max).
 // They cost O(ports) per sample, the same pass that reads the counters — O(active ports) when
-// the probe tracks activity (PortProbe::tracks_activity): ports idle so far read 0 and add
-// nothing, so only the ones that carried something are read, in ascending order as in the full
-// pass (same float sums, same output).
+// the probe tracks activity (PortProbe::track_activity): a port whose counters have not moved
+// since the previous sample adds exactly 0 to every sum (and keeps its last reading), so only
+// the ports the probe lists are read, in ascending port order as in the full pass (same float
+// sums, same output). The order comes from a bitmap of the listed ports (ports/64 words scanned
+// per sample), not from sorting.
 // Interval: the first is SamplerConfig::interval, or 100 ns when automatic; doubling makes it
 // fit any run length.
 // Driving: the caller runs the simulator up to next_at() and calls sample() (run_pipeline.cpp
@@ -43,17 +45,24 @@
 namespace rocesim::observe {
 
 // A backend's per-port counters, read in bulk at sampling instants.
-// Ports that may be read selectively: a probe that tracks activity lists every port that can read
-// non-zero (tx, queue or paused) and the sampler reads only those, through the *_of calls, which
-// write out[p] for each listed p; the other ports hold 0 in every reading. Without it each sample
-// reads every port (a million on a 131k-GPU fabric, most of them idle for the whole run).
+// Ports that may be read selectively: a probe that tracks activity lists every port whose
+// readings (tx, queue or paused) may have changed since the previous sample, and the sampler
+// reads only those, through the *_of calls, which write out[p] for each listed p; a port not
+// listed reads what it read last time (0 if never listed). Without it each sample reads every
+// port (a million on a 131k-GPU fabric, most of them idle for the whole run).
 class PortProbe {
  public:
   virtual ~PortProbe() = default;
-  virtual bool tracks_activity() const { return false; }
-  // Ports that have carried anything so far, any order, each once; the list only grows.
-  // REQUIRES: tracks_activity().
+  // Asks the probe to list active ports from now on (the sampler calls it once, before the run);
+  // false if it cannot, and then every sample reads every port.
+  virtual bool track_activity() { return false; }
+  // The ports whose readings may have changed since the previous sample (a superset is fine),
+  // each once, any order. REQUIRES: track_activity() returned true.
   virtual std::span<const topology::PortId> active_ports() const { return {}; }
+  // Called after each sample has read the listed ports: the probe may drop from its list a port
+  // whose readings cannot change until it lists it again and whose queue reads 0 (a port not
+  // listed adds nothing to a sample, which is what such a port would add).
+  virtual void sampled() {}
   virtual void tx_bytes_of(std::span<const topology::PortId> ports, std::span<double> out) const {
     (void)ports;
     (void)out;
@@ -92,7 +101,7 @@ class PortSampler {
  public:
   // group_of_port[p] < group_names.size() for every port: the aggregation used on large fabrics.
   // REQUIRES: fabric and probe outlive the sampler.
-  PortSampler(const topology::Fabric& fabric, const PortProbe& probe, SamplerConfig config,
+  PortSampler(const topology::Fabric& fabric, PortProbe& probe, SamplerConfig config,
               std::vector<std::uint32_t> group_of_port, std::vector<std::string> group_names);
 
   bool per_port() const { return per_port_; }
@@ -109,12 +118,12 @@ class PortSampler {
 
  private:
   void take(Time now);
-  void read_active();
+  void list_active();
   void merge_pairs();
   void fill_tiers(TimeSeries& ts) const;
 
   const topology::Fabric& fabric_;
-  const PortProbe& probe_;
+  PortProbe& probe_;
   SamplerConfig config_;
   std::vector<std::uint32_t> group_of_port_;
   std::vector<std::string> group_names_;
@@ -131,7 +140,8 @@ class PortSampler {
   std::vector<double> cum_;    // scratch, per port
   std::vector<std::int64_t> qnow_;  // scratch, per port
   bool selective_ = false;          // the probe tracks activity: read only active_
-  std::vector<topology::PortId> active_;  // the probe's active ports, ascending (summation order)
+  std::vector<topology::PortId> active_;  // this sample's listed ports, ascending (summation order)
+  std::vector<std::uint64_t> listed_;     // scratch bitmap over ports (all zero between samples)
   // Per-tier aggregates, [sample * groups + g].
   bool pauses_ = false;
   std::vector<double> port_bps_;

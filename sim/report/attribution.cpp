@@ -38,7 +38,7 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
-std::string op_label(const OpInput& op) { return op.type + " '" + op.id + "'"; }
+std::string op_label(const OpInput& op) { return std::string(op.type) + " '" + std::string(op.id) + "'"; }
 
 // Critical links and ECMP collisions of every op from the main run's record.
 // Fills attr[i]["critical_links"] and returns, per op, the ECMP-imbalance candidate (or null): the

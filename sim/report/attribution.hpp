@@ -45,6 +45,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -76,8 +77,8 @@ topology::Fabric nonblocking_fabric(const topology::Fabric& fabric, double facto
 topology::Fabric tier_nonblocking_fabric(const topology::Fabric& fabric, const TierRatio& tier);
 
 struct OpInput {
-  std::string id;       // op id, for the sentence
-  std::string type;     // "all_reduce", ...
+  std::string_view id;    // op id, for the sentence (REQUIRES: outlives the attribution)
+  std::string_view type;  // "all_reduce", ...
   bool network = true;  // false for compute ops: not attributed
   Time start = Time::max(), end = Time::max();  // main run
   Time lower_bound = Time::max();                // report/op_lower_bound.hpp; max: unknown (no ideal_us)

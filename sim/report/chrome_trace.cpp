@@ -41,6 +41,7 @@ std::uint64_t key(std::uint32_t op, std::uint32_t rank) { return (static_cast<st
 // (op, global rank) pairs taking part in each op, sorted.
 std::vector<std::uint64_t> op_ranks(const workload::LoweredWorkload& lw) {
   std::vector<std::uint64_t> keys;
+  keys.reserve(2 * lw.dag.transfer_count() + (lw.dag.size() - lw.dag.transfer_count()));  // at most 2 per node
   std::vector<std::uint32_t> last_op(lw.rank_endpoint.size(), kNoOp);  // skips runs of one op
   const auto add = [&](std::uint32_t op, std::uint32_t rank) {
     if (rank >= last_op.size() || last_op[rank] == op) return;
@@ -86,22 +87,41 @@ class RankOfEndpoint {
 // Greedy interval partitioning of one rank's slices into lanes (tracks) in which slices never
 // overlap: a slice goes to the first lane whose last slice has ended by its start. Slices must be
 // offered in start order. Touching slices (end == next start) share a lane.
+// The lanes' last ends sit in a min-tree (leaves = lanes, unused leaves Time::max()), so the first
+// free lane is found in O(log lanes): a rank of a flow list can have thousands of lanes.
 class Lanes {
  public:
   std::uint32_t place(Time start, Time end) {
-    for (std::uint32_t k = 0; k < last_end_.size(); ++k) {
-      if (last_end_[k] <= start) {
-        last_end_[k] = end;
-        return k;
-      }
+    if (count_ == 0 || tree_[1] > start) {  // no lane is free: open one
+      if (count_ == cap_) grow();
+      set(count_, end);
+      return count_++;
     }
-    last_end_.push_back(end);
-    return static_cast<std::uint32_t>(last_end_.size() - 1);
+    std::size_t node = 1;
+    while (node < cap_) node = tree_[2 * node] <= start ? 2 * node : 2 * node + 1;
+    const auto lane = static_cast<std::uint32_t>(node - cap_);
+    set(lane, end);
+    return lane;
   }
-  std::uint32_t count() const { return static_cast<std::uint32_t>(last_end_.size()); }
+  std::uint32_t count() const { return count_; }
 
  private:
-  std::vector<Time> last_end_;
+  void set(std::size_t lane, Time end) {
+    std::size_t node = cap_ + lane;
+    tree_[node] = end;
+    for (node /= 2; node >= 1; node /= 2) tree_[node] = std::min(tree_[2 * node], tree_[2 * node + 1]);
+  }
+  void grow() {
+    const std::size_t cap = cap_ == 0 ? 1 : 2 * cap_;
+    std::vector<Time> tree(2 * cap, Time::max());
+    for (std::size_t k = 0; k < count_; ++k) tree[cap + k] = tree_[cap_ + k];
+    for (std::size_t node = cap - 1; node >= 1; --node) tree[node] = std::min(tree[2 * node], tree[2 * node + 1]);
+    tree_.swap(tree);
+    cap_ = cap;
+  }
+  std::vector<Time> tree_;  // [1, 2·cap_): node n's children are 2n and 2n+1; leaves from cap_
+  std::size_t cap_ = 0;
+  std::uint32_t count_ = 0;
 };
 
 // Track ids: rank r of a job of n ranks, op lane k → tid r + n·2k; transfer lane k → r + n·(2k+1).
@@ -140,14 +160,23 @@ void write_chrome_trace(std::ostream& os, const workload::WorkloadSpec& spec, co
   // memory whole.
   constexpr std::size_t kFlushBytes = 1 << 20;
   std::string out = "{\"traceEvents\": [\n";
+  const auto flush_if_full = [&] {
+    if (out.size() >= kFlushBytes) {
+      os << out;
+      out.clear();
+    }
+  };
   bool first = true;
+  // Metadata too is flushed as it goes: a flow list's ranks can have thousands of lanes each.
   const auto meta = [&](const char* what, std::uint32_t pid, std::uint32_t tid, const std::string& name) {
+    flush_if_full();
     out += first ? "" : ",\n";
     first = false;
     out += std::string("{\"name\":\"") + what + "\",\"ph\":\"M\",\"pid\":" + std::to_string(pid) +
            ",\"tid\":" + std::to_string(tid) + ",\"args\":{\"name\":" + json_string(name) + "}}";
   };
   const auto sort_index = [&](std::uint32_t pid, std::uint32_t tid, std::uint32_t rank, std::uint32_t k) {
+    flush_if_full();
     out += ",\n{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":" + std::to_string(pid) +
            ",\"tid\":" + std::to_string(tid) + ",\"args\":{\"sort_index\":" +
            std::to_string(static_cast<std::uint64_t>(rank) * 1'000'000 + k) + "}}";
@@ -161,47 +190,56 @@ void write_chrome_trace(std::ostream& os, const workload::WorkloadSpec& spec, co
   }
   if (first) out += "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":0,\"tid\":0,\"args\":{\"name\":\"(no jobs)\"}}";
 
-  const std::vector<std::uint64_t> keys = op_ranks(lw);
-  std::vector<Time> span_start(keys.size(), Time::max()), span_end(keys.size(), Time{});
-  const RankOfEndpoint rank_of(lw);
-  const auto slot = [&](std::uint32_t op, std::uint32_t rank) -> std::size_t {
-    const auto it = std::lower_bound(keys.begin(), keys.end(), key(op, rank));
-    return it != keys.end() && *it == key(op, rank) ? static_cast<std::size_t>(it - keys.begin()) : keys.size();
-  };
-  if (rec.transfers_recorded) {
-    for (const observe::TransferRecord& t : rec.transfers) {
-      if (t.op == observe::kNoOpIndex || t.end == Time::max()) continue;
-      const std::uint32_t job = lw.ops[t.op].job;
-      for (const std::uint32_t e : {t.src, t.dst}) {
-        const std::size_t s = slot(t.op, rank_of.find(job, e));
-        if (s == keys.size()) continue;
-        span_start[s] = std::min(span_start[s], t.start);
-        span_end[s] = std::max(span_end[s], t.end);
-      }
-    }
-  }
-  // Op slices: (op, rank) spans, laid out per rank in start order (ties: op, then rank).
+  // Op slices: one per (op, rank) pair, in key order; a collective's span on the rank is
+  // accumulated into its slice from the recorded transfers (start Time::max() = none yet).
   struct Slice {
     Time start, end;
     std::uint32_t op, rank;  // global rank
-    std::size_t transfer;    // index into rec.transfers, or SIZE_MAX for an op span
+    std::uint32_t transfer;  // index into rec.transfers, or kSpan for an op span
+    std::uint32_t lane = 0;
   };
+  static_assert(sizeof(Slice) == 32);
+  constexpr std::uint32_t kSpan = UINT32_MAX;
   std::vector<Slice> slices;
-  for (std::size_t k = 0; k < keys.size(); ++k) {
-    const auto op = static_cast<std::uint32_t>(keys[k] >> 32);
-    const auto rank = static_cast<std::uint32_t>(keys[k] & 0xffffffffu);
-    Time s = rec.op_start[op], e = rec.op_end[op];
-    if (span_start[k] != Time::max()) {
-      s = span_start[k];
-      e = span_end[k];
+  const RankOfEndpoint rank_of(lw);
+  const bool transfer_events = rec.transfers_recorded && rec.transfers.size() <= max_transfer_events;
+  {
+    std::vector<std::uint64_t> keys = op_ranks(lw);
+    slices.reserve(keys.size() + (transfer_events ? rec.transfers.size() : 0));
+    for (const std::uint64_t k : keys) {
+      slices.push_back(Slice{Time::max(), Time{}, static_cast<std::uint32_t>(k >> 32),
+                             static_cast<std::uint32_t>(k & 0xffffffffu), kSpan});
     }
-    if (s == Time::max() || e == Time::max()) continue;  // the op never ran to its end
-    slices.push_back(Slice{s, e, op, rank, SIZE_MAX});
+    if (rec.transfers_recorded) {
+      for (const observe::TransferRecord& t : rec.transfers) {
+        if (t.op == observe::kNoOpIndex || t.end == Time::max()) continue;
+        const std::uint32_t job = lw.ops[t.op].job;
+        for (const std::uint32_t e : {t.src, t.dst}) {
+          const std::uint64_t k = key(t.op, rank_of.find(job, e));
+          const auto it = std::lower_bound(keys.begin(), keys.end(), k);
+          if (it == keys.end() || *it != k) continue;
+          Slice& sl = slices[static_cast<std::size_t>(it - keys.begin())];
+          sl.start = std::min(sl.start, t.start);
+          sl.end = std::max(sl.end, t.end);
+        }
+      }
+    }
+  }  // keys freed
+  // A pair no transfer spanned shows the op's span; pairs of ops that never ended are left out.
+  std::size_t kept = 0;
+  for (Slice& sl : slices) {
+    if (sl.start == Time::max()) {
+      sl.start = rec.op_start[sl.op];
+      sl.end = rec.op_end[sl.op];
+    }
+    if (sl.start == Time::max() || sl.end == Time::max()) continue;  // the op never ran to its end
+    slices[kept++] = sl;
   }
+  slices.resize(kept);
   std::string note;
   if (!rec.transfers_recorded) {
     note = "transfers not recorded";
-  } else if (rec.transfers.size() > max_transfer_events) {
+  } else if (!transfer_events) {
     note = std::to_string(rec.transfers.size()) + " transfers exceed " + std::to_string(max_transfer_events) +
            ": transfer events left out";
   } else {
@@ -211,16 +249,18 @@ void write_chrome_trace(std::ostream& os, const workload::WorkloadSpec& spec, co
       const std::uint32_t job = lw.ops[t.op].job;
       const std::uint32_t src = rank_of.find(job, t.src), dst = rank_of.find(job, t.dst);
       if (src == workload::kNoRank || dst == workload::kNoRank) continue;
-      slices.push_back(Slice{t.start, t.end, t.op, src, i});
+      slices.push_back(Slice{t.start, t.end, t.op, src, static_cast<std::uint32_t>(i)});
     }
   }
-  std::stable_sort(slices.begin(), slices.end(), [](const Slice& a, const Slice& b) { return a.start < b.start; });
+  // By start; ties: op spans by (op, rank) before transfers by index — the order they were
+  // appended in, as a stable sort would keep it, without a stable sort's buffer.
+  std::sort(slices.begin(), slices.end(), [](const Slice& a, const Slice& b) {
+    if (a.start != b.start) return a.start < b.start;
+    if (a.transfer != b.transfer) return a.transfer == kSpan || (b.transfer != kSpan && a.transfer < b.transfer);
+    return a.op != b.op ? a.op < b.op : a.rank < b.rank;
+  });
   std::vector<Lanes> op_lanes(lw.rank_endpoint.size()), transfer_lanes(lw.rank_endpoint.size());
-  std::vector<std::uint32_t> lane(slices.size());
-  for (std::size_t k = 0; k < slices.size(); ++k) {
-    const Slice& sl = slices[k];
-    lane[k] = (sl.transfer == SIZE_MAX ? op_lanes : transfer_lanes)[sl.rank].place(sl.start, sl.end);
-  }
+  for (Slice& sl : slices) sl.lane = (sl.transfer == kSpan ? op_lanes : transfer_lanes)[sl.rank].place(sl.start, sl.end);
   // Names of the extra lanes (lane 0 of the ops is the rank's own track, named above).
   for (std::uint32_t j = 0; j < lw.jobs.size(); ++j) {
     const std::uint32_t off = lw.jobs[j].rank_offset, n = lw.jobs[j].world_size;
@@ -245,20 +285,17 @@ void write_chrome_trace(std::ostream& os, const workload::WorkloadSpec& spec, co
     }
   }
   for (std::size_t k = 0; k < slices.size(); ++k) {
-    if (out.size() >= kFlushBytes) {
-      os << out;
-      out.clear();
-    }
+    flush_if_full();
     const Slice& sl = slices[k];
     const workload::OpRecord& o = lw.ops[sl.op];
     const std::uint32_t off = lw.jobs[o.job].rank_offset, n = lw.jobs[o.job].world_size;
-    if (sl.transfer == SIZE_MAX) {
+    if (sl.transfer == kSpan) {
       const workload::OpSpec& os = spec.jobs[o.job].ops[o.spec_index];
       out += ",\n{\"name\":";
       append_json_string(out, os.id);
       out += ",\"cat\":";
       append_json_string(out, to_string(os.type));
-      complete_event_times(out, o.job, lane_tid(sl.rank - off, n, lane[k], false), sl.start, sl.end);
+      complete_event_times(out, o.job, lane_tid(sl.rank - off, n, sl.lane, false), sl.start, sl.end);
       out += "\"op\":";
       append_uint(out, sl.op);
       out += ",\"iteration\":";
@@ -274,7 +311,7 @@ void write_chrome_trace(std::ostream& os, const workload::WorkloadSpec& spec, co
       out += ",\n{\"name\":\"to rank ";
       append_uint(out, dst - off);
       out += "\",\"cat\":\"transfer\"";
-      complete_event_times(out, o.job, lane_tid(sl.rank - off, n, lane[k], true), t.start, t.end);
+      complete_event_times(out, o.job, lane_tid(sl.rank - off, n, sl.lane, true), t.start, t.end);
       out += "\"bytes\":";
       append_int(out, t.bytes);
       out += ",\"op\":";
@@ -314,10 +351,7 @@ void write_chrome_trace(std::ostream& os, const workload::WorkloadSpec& spec, co
     // A sample is the mean over the interval that ends at it: the counter holds it from the
     // interval's start.
     for (std::size_t i = 0; i < ts.at.size(); ++i) {
-      if (out.size() >= kFlushBytes) {
-        os << out;
-        out.clear();
-      }
+      flush_if_full();
       const Time from = i == 0 ? Time{} : ts.at[i - 1];
       for (std::size_t k = 0; k < names.size(); ++k) {
         counter_head(names[k], from);
@@ -335,10 +369,7 @@ void write_chrome_trace(std::ostream& os, const workload::WorkloadSpec& spec, co
     std::vector<std::string> tier_track(tiers);
     for (std::size_t k = 0; k < tiers; ++k) tier_track[k] = json_string("tier " + ts.tier_names[k]);
     for (std::size_t i = 0; i < ts.at.size() && tiers > 0; ++i) {
-      if (out.size() >= kFlushBytes) {
-        os << out;
-        out.clear();
-      }
+      flush_if_full();
       const Time from = i == 0 ? Time{} : ts.at[i - 1];
       for (std::size_t k = 0; k < tiers; ++k) {
         const std::size_t j = i * tiers + k;

@@ -155,46 +155,83 @@ std::vector<std::string> op_key_cells(const workload::WorkloadSpec& spec, const 
   return keys;
 }
 
+namespace {
+
+constexpr const char* kFlowsHeader =
+    "transfer,src,dst,job,iteration,op_id,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s],"
+    "ideal[us],slowdown\n";
+
+// One flows.csv row; `op_cell` is the transfer's "job,iteration,op_id" (",," without an op).
+void append_flow_row(std::string& out, std::size_t i, const observe::TransferRecord& t, std::string_view op_cell) {
+  append_uint(out, i);
+  out += ',';
+  append_uint(out, t.src);
+  out += ',';
+  append_uint(out, t.dst);
+  out += ',';
+  out += op_cell;
+  out += ',';
+  append_uint(out, t.flow_label);
+  out += ',';
+  append_int(out, t.bytes);
+  out += ',';
+  append_us(out, t.start);
+  out += ',';
+  if (t.end != Time::max()) {
+    const Time fct = t.end - t.start;
+    append_us(out, t.end);
+    out += ',';
+    append_us(out, fct);
+    out += ',';
+    if (fct.ps > 0) append_real(out, 8.0 * static_cast<double>(t.bytes) / fct.seconds() * 1e-9);
+  } else {
+    out += ",,";
+  }
+  out += ',';
+  if (t.ideal.ps > 0) append_us(out, t.ideal);
+  out += ',';
+  if (const double s = slowdown_of(t); s >= 0) append_real(out, s);
+  out += '\n';
+}
+
+}  // namespace
+
 std::string flows_csv(const observe::RunRecord& rec, const std::vector<std::string>& op_cells) {
-  std::string out =
-      "transfer,src,dst,job,iteration,op_id,flow_label,bytes[B],start[us],end[us],fct[us],throughput[Gb/s],"
-      "ideal[us],slowdown\n";
+  std::string out = kFlowsHeader;
   out.reserve(out.size() + rec.transfers.size() * 90);
   // Appended piece by piece (one row per transfer): no temporary strings.
   for (std::size_t i = 0; i < rec.transfers.size(); ++i) {
     const observe::TransferRecord& t = rec.transfers[i];
-    append_uint(out, i);
-    out += ',';
-    append_uint(out, t.src);
-    out += ',';
-    append_uint(out, t.dst);
-    out += ',';
-    if (t.op != observe::kNoOpIndex && t.op < op_cells.size()) out += op_cells[t.op];
-    else out += ",,";
-    out += ',';
-    append_uint(out, t.flow_label);
-    out += ',';
-    append_int(out, t.bytes);
-    out += ',';
-    append_us(out, t.start);
-    out += ',';
-    if (t.end != Time::max()) {
-      const Time fct = t.end - t.start;
-      append_us(out, t.end);
-      out += ',';
-      append_us(out, fct);
-      out += ',';
-      if (fct.ps > 0) append_real(out, 8.0 * static_cast<double>(t.bytes) / fct.seconds() * 1e-9);
-    } else {
-      out += ",,";
-    }
-    out += ',';
-    if (t.ideal.ps > 0) append_us(out, t.ideal);
-    out += ',';
-    if (const double s = slowdown_of(t); s >= 0) append_real(out, s);
-    out += '\n';
+    append_flow_row(out, i, t, t.op != observe::kNoOpIndex && t.op < op_cells.size() ? op_cells[t.op] : ",,");
   }
   return out;
+}
+
+void write_flows_csv(std::ostream& os, const observe::RunRecord& rec, const workload::WorkloadSpec& spec,
+                     const workload::LoweredWorkload& lowered) {
+  std::vector<std::string> job_cells;  // csv_field(job name) + ','
+  for (const workload::JobSpec& job : spec.jobs) job_cells.push_back(csv_field(job.name) + ',');
+  std::string out = kFlowsHeader, cell;
+  for (std::size_t i = 0; i < rec.transfers.size(); ++i) {
+    const observe::TransferRecord& t = rec.transfers[i];
+    cell.clear();
+    if (t.op != observe::kNoOpIndex && t.op < lowered.ops.size()) {
+      // op_key_cells()'s cell, built per row instead of held for every op.
+      const workload::OpRecord& op = lowered.ops[t.op];
+      cell += job_cells[op.job];
+      append_uint(cell, op.iteration);
+      cell += ',';
+      append_csv_field(cell, spec.jobs[op.job].ops[op.spec_index].id);
+    } else {
+      cell = ",,";
+    }
+    append_flow_row(out, i, t, cell);
+    if (out.size() >= (std::size_t{1} << 20)) {
+      os << out;
+      out.clear();
+    }
+  }
+  os << out;
 }
 
 std::string links_csv(const observe::RunRecord& rec, const topology::Fabric& fabric) {

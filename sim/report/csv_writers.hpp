@@ -29,6 +29,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,10 @@ void append_collectives_row(const CollectiveRow& row, std::string& out);
 // collectives.csv prints them: flows.csv names a transfer's op with them.
 std::vector<std::string> op_key_cells(const workload::WorkloadSpec& spec, const workload::LoweredWorkload& lowered);
 std::string flows_csv(const observe::RunRecord& record, const std::vector<std::string>& op_keys);
+// The same file written to `os` in pieces of ~1 MiB, each op's cells built as its rows are written
+// (what `rocesim run` uses: a flow list has a transfer and an op per row).
+void write_flows_csv(std::ostream& os, const observe::RunRecord& record, const workload::WorkloadSpec& spec,
+                     const workload::LoweredWorkload& lowered);
 std::string links_csv(const observe::RunRecord& record, const topology::Fabric& fabric);
 std::string timeseries_csv(const observe::RunRecord& record, const topology::Fabric& fabric);
 // tier_series.csv: one row per sample and tier (TimeSeries::tier_*), columns

@@ -236,7 +236,7 @@ class StartingProbe final : public observe::PortProbe {
   void paused_ps(std::span<double> out) const override {
     for (std::size_t p = 0; p < out.size(); ++p) out[p] = paused(p);
   }
-  bool tracks_activity() const override { return selective_; }
+  bool track_activity() override { return selective_; }
   std::span<const topology::PortId> active_ports() const override {
     for (const topology::PortId p : order_) {
       if (started(p) && std::find(active_.begin(), active_.end(), p) == active_.end()) active_.push_back(p);
