@@ -10,14 +10,45 @@
 # (p50 and p99 slowdown per bucket, per load and CC) with the first python3 that has matplotlib
 # (the one on PATH, then /usr/bin/python3); without one the table is printed and the plot skipped.
 # Usage: scripts/hpcc_study.sh [BUILD_DIR] [OUT_DIR]   (defaults: build, out/hpcc_websearch)
+# CDF=fb_hadoop runs the same grid on FB_Hadoop (workloads/cdf/fb_hadoop.csv) at 30 % and 50 %
+# (default OUT_DIR out/hpcc_fb_hadoop). Its flow lists are generated into OUT_DIR/flows by
+# `rocesim traffic` (seed 1, 5 ms), not shipped: ~50,000 and ~83,000 flows of mean 120 KB.
 # The flow lists were written by (from workloads/studies/hpcc_websearch):
 #   rocesim traffic --cdf ../../cdf/websearch.csv --hosts 320 --load 0.3 --duration 5ms --seed 1 -o websearch30.csv
 #   rocesim traffic --cdf ../../cdf/websearch.csv --hosts 320 --load 0.5 --duration 5ms --seed 1 -o websearch50.csv
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-out=${2:-out/hpcc_websearch}
-"$build/rocesim" sweep workloads/studies/hpcc_websearch/study.json -j "${JOBS:-1}" --out "$out" --quiet
+cdf=${CDF:-websearch}
+case "$cdf" in
+  websearch)
+    out=${2:-out/hpcc_websearch}
+    spec=workloads/studies/hpcc_websearch/study.json
+    ;;
+  fb_hadoop)
+    out=${2:-out/hpcc_fb_hadoop}
+    mkdir -p "$out/flows"
+    for load in 30 50; do
+      "$build/rocesim" traffic --cdf workloads/cdf/fb_hadoop.csv --hosts 320 --load "0.$load" --duration 5ms \
+        --seed 1 -o "$out/flows/fb_hadoop$load.csv"
+    done
+    # The shipped grid with these workloads (paths relative to the spec's directory, OUT_DIR).
+    python3 - "$out" "$PWD/workloads/studies/hpcc_websearch" <<'EOF'
+import json, sys
+out, study = sys.argv[1], sys.argv[2]
+spec = json.load(open(study + "/study.json"))
+spec["base"]["topology"] = study + "/" + spec["base"]["topology"]
+spec["base"]["workload"] = "flows/fb_hadoop30.csv"
+for axis in spec["axes"]:
+    if axis["key"] == "workload":
+        axis["values"] = ["flows/fb_hadoop30.csv", "flows/fb_hadoop50.csv"]
+json.dump(spec, open(out + "/study.json", "w"), indent=1)
+EOF
+    spec=$out/study.json
+    ;;
+  *) echo "error: CDF must be websearch or fb_hadoop, got '$cdf'" >&2; exit 2 ;;
+esac
+"$build/rocesim" sweep "$spec" -j "${JOBS:-1}" --out "$out" --quiet
 plot_python=""
 for py in python3 /usr/bin/python3; do
   if "$py" -c 'import matplotlib' >/dev/null 2>&1; then plot_python=$py; break; fi

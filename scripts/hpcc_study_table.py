@@ -38,7 +38,7 @@ def plot(rows, path):
     matplotlib.rcParams["svg.hashsalt"] = "rocesim"  # same input, same bytes
     import matplotlib.pyplot as plt
     ok = [r for r in rows if r.get("status") == "ok"]
-    loads = sorted({r["workload"] for r in ok}, key=lambda w: int(re.sub(r"\D", "", w) or 0))
+    loads = sorted({r["workload"] for r in ok}, key=lambda w: int(re.sub(r"\D", "", w.split("/")[-1]) or 0))
     ccs = list(dict.fromkeys(r["cc.algorithm"] for r in ok))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     fig, axes = plt.subplots(1, len(loads), figsize=(5.5 * len(loads), 4.2), sharey=True, squeeze=False)
@@ -56,7 +56,8 @@ def plot(rows, path):
         ax.set_xticks(list(x))
         ax.set_xticklabels(BUCKETS, fontsize=8)
         ax.set_xlabel("flow size")
-        ax.set_title("%s %% load" % re.sub(r"\D", "", load))
+        name = load.split("/")[-1]
+        ax.set_title("%s, %s %% load" % (re.sub(r"\d*\.csv$", "", name), re.sub(r"\D", "", name)))
         ax.grid(True, which="both", alpha=0.3)
     axes[0][0].set_ylabel("FCT slowdown (p99 solid, p50 dashed)")
     axes[0][-1].legend(title="CC", fontsize=8)
@@ -81,7 +82,7 @@ def main():
         if row.get("status") != "ok":
             print("| %s | %s | %s |" % (row.get("workload"), row.get("cc.algorithm"), row.get("status")), file=sys.stderr)
             continue
-        load = re.sub(r"\D", "", row["workload"]) + " %"
+        load = re.sub(r"\D", "", row["workload"].split("/")[-1]) + " %"
         cols = [triple(row, "/slowdown/buckets/%s" % b) for b in BUCKETS]
         print("| %s | %s | %s | %s | %s | %s |" % (load, row["cc.algorithm"], cell(row, "/slowdown/count"),
                                                  triple(row, "/slowdown"), " | ".join(cols),

@@ -154,3 +154,28 @@ TEST_CASE("nic.rx_buffer: off by default, read from JSON, range-checked, shown i
   Simulator sim;
   CHECK_THROWS_AS(PacketNet(sim, f, router, small), ConfigError);
 }
+
+TEST_CASE("nic.rx_buffer: one buffer for all classes pauses every lossless class at once") {
+  // Two lossless classes (strict priority at the switch), 5 MB in each from hosts 0 and 1 to
+  // host 2, which drains 50 Gb/s into 256 KiB. The buffer is shared, so each XOFF episode sends
+  // one pause frame per class: the ToR port into host 2 receives XOFFs in pairs (an even count,
+  // each answered by an XON). Strict priority sends class 0 first while both are unpaused, yet
+  // both transfers arrive whole: 10 MB of payload = 10,205,000 wire bytes drained at 50 Gb/s,
+  // so the last one ends at 8·10,205,000/50e9 = 1,632.8 us (+ a few us of path), no drop.
+  NetParams p = with_rx(262144, Rate::gbps(50));
+  p.queues.data_classes = 2;
+  p.queues.lossless = {true, true};
+  p.queues.dwrr_weights = {1, 1};
+  Harness h(leaf_spine(1, 3, 0), p);
+  h.send(0, 2, 5'000'000, 0, 0, 0);
+  h.send(1, 2, 5'000'000, 1, 0, 1);
+  h.sim.run();
+  check_conservation(h.net, true);
+  CHECK(h.rec.makespan().us() >= 1632.8);
+  CHECK(h.rec.makespan().us() <= 1632.8 + 5);
+  const PortCounters tor = h.net.port_counters(port_into(h, 2));
+  CHECK(tor.pauses_received > 0);
+  CHECK(tor.pauses_received % 2 == 0);
+  CHECK(tor.resumes_received == tor.pauses_received);
+  CHECK(h.net.counters().nic_rx_drops == 0);
+}
