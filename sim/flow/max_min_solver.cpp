@@ -78,6 +78,7 @@ VarId MaxMinSolver::add_variable(std::span<const ConstraintId> constraints, std:
     push_member(k, v);
     mark_dirty(c, kSoft);
   }
+  new_vars_.push_back(v);
   ++live_count_;
   return v;
 }
@@ -172,6 +173,7 @@ std::span<const VarId> MaxMinSolver::run(bool full) {
     if (full || !check_boundary()) break;
   }
   commit();
+  new_vars_.clear();
   return changed_;
 }
 
@@ -192,7 +194,7 @@ void MaxMinSolver::gather(bool repeat) {
       if (j + kAhead < size) __builtin_prefetch(&vars_[m[j + kAhead]]);
       const VarId v = m[j];
       Var& var = vars_[v];
-      if (var.mark != round_ && (!soft || var.bottleneck == c || var.bottleneck == kNoId)) {
+      if (var.mark != round_ && (!soft || var.bottleneck == c)) {
         var.mark = round_;
         f_.push_back(v);
         __builtin_prefetch(incs(var));
@@ -200,7 +202,18 @@ void MaxMinSolver::gather(bool repeat) {
     }
   };
   for (ConstraintId c : dirty_) take_members(c, false);
-  for (ConstraintId c : soft_) take_members(c, true);
+  // A soft constraint's members that can change are its recorded bottlenecks (none to look for
+  // when bn_count is 0: most ports a finished flow crossed) and the new variables, which are
+  // listed since the last solve instead of being searched for in every member list.
+  for (ConstraintId c : soft_)
+    if (cons_[c].bn_count > 0) take_members(c, true);
+  for (VarId v : new_vars_) {
+    Var& var = vars_[v];
+    if (var.alive && var.bottleneck == kNoId && var.mark != round_) {
+      var.mark = round_;
+      f_.push_back(v);
+    }
+  }
   for (VarId v : extra_) {
     Var& var = vars_[v];
     if (var.mark != round_) {

@@ -267,6 +267,7 @@ class MaxMinSolver {
   std::vector<ConstraintId> pending_;       // constraints touched since the last solve
   std::vector<ConstraintId> dirty_;         // D of the current solve
   std::vector<ConstraintId> soft_;          // M of the current solve (not in D)
+  std::vector<VarId> new_vars_;             // added since the last solve (dead or reused ids are skipped)
   std::uint32_t solve_epoch_ = 0;
   std::uint32_t round_ = 0;
   std::vector<VarId> f_;                    // F (sorted ascending before commit)
