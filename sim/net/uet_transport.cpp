@@ -150,6 +150,10 @@ void PacketNet::on_uet_trimmed(std::uint32_t pkt) {
     ++counters_.naks_sent;
     const std::uint32_t nack = make_control(id, PacketType::selective_nak, psn, &pool_[pkt]);
     pool_[nack].entropy = ev;
+    if (rccc_ != nullptr) {  // a NACK carries the grant as an ACK does (UEC's NACK_CCX)
+      if (ack_credit_.size() < pool_.capacity()) ack_credit_.resize(pool_.capacity());
+      ack_credit_[nack] = rccc_ack_credit(id);
+    }
     send_reverse(nack);
   }
   pool_.release(pkt);
@@ -253,9 +257,15 @@ void PacketNet::on_uet_nack(std::uint32_t pkt) {
   const std::uint32_t id = p.qp;
   const std::uint32_t psn = p.psn;
   const Time rtt = sim_.now() - p.sent;
+  const std::int64_t credit = rccc_ != nullptr && pkt < ack_credit_.size() ? ack_credit_[pkt] : 0;
   pool_.release(pkt);
   Qp& q = qp_[id];
-  if (q.sender_done || psn < q.snd_una || psn >= q.max_sent) return;
+  if (q.sender_done) return;
+  if (credit > 0) rccc_credit_seen(id, credit);
+  if (psn < q.snd_una || psn >= q.max_sent) {
+    if (credit > 0) make_ready(id);
+    return;
+  }
   uet_mark_lost(id, psn);
   cc_->on_nack(id, sim_.now(), rtt, q.cc);
   make_ready(id);
