@@ -63,6 +63,8 @@ struct UetSender {
   std::uint32_t reps_head = 0;     // FIFO of recycled EVs in PacketNet::reps_ring_
   std::uint32_t reps_count = 0;
   std::uint32_t arrivals = 0;      // receiver: data arrivals since the last ACK
+  std::uint32_t ack_pending = 0;   // receiver: payload bytes since the last ACK (uet.ack_bytes)
+  std::uint32_t ack_request = UINT32_MAX;  // the PSN that carries the sender's latest ACK request
   // RCCC (net/rccc.hpp): sender balance and the receiver's account of what it still owes.
   std::int64_t credit = 0;          // sender: initial credit + granted − spent (wire bytes)
   std::int64_t credit_seen = 0;     // sender: highest cumulative grant received
