@@ -96,12 +96,12 @@ def _fmt(x, digits=0):
 
 def markdown_table(axes, values, groups):
     """One row per combination of the other axes; per compared value: end time, FCT p99, pauses,
-    drops + trims, max queue; then the ratio of the second value's end time to the first's."""
+    drops + trims, max queue; after the end times, each later value's end time over the first's."""
     head = list(axes)
     for v in values:
         head += ["%s end [us]" % v]
-    if len(values) == 2:
-        head.append("%s/%s" % (values[1], values[0]))
+    for v in values[1:]:
+        head.append("%s/%s" % (v, values[0]))
     for v in values:
         head += ["%s FCT p99 [us]" % v]
     for v in values:
@@ -111,8 +111,8 @@ def markdown_table(axes, values, groups):
         cells = list(labels)
         ends = [_num(by.get(v), END) for v in values]
         cells += [_fmt(e, 0) for e in ends]
-        if len(values) == 2:
-            cells.append("-" if None in ends or ends[0] == 0 else "%.2f" % (ends[1] / ends[0]))
+        for e in ends[1:]:
+            cells.append("-" if e is None or ends[0] is None or ends[0] == 0 else "%.2f" % (e / ends[0]))
         cells += [_fmt(_num(by.get(v), P99), 0) for v in values]
         for v in values:
             m = by.get(v)

@@ -120,8 +120,8 @@ void PacketNet::rccc_regrant() {
   }
 }
 
-// An ACK of the QP leaves its receiver: it carries the cumulative grant when piggy-backing (0:
-// none), and so delivers any grant still waiting.
+// An ACK or NACK of the QP leaves its receiver: it carries the cumulative grant when
+// piggy-backing (0: none), and so delivers any grant still waiting.
 std::int64_t PacketNet::rccc_ack_credit(std::uint32_t id) {
   if (!rccc_->piggyback) return 0;
   UetSender& u = uet_qp_[id];

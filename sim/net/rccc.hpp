@@ -39,10 +39,13 @@
 //   Credit  : every grant is cumulative (the total granted so far), so a lost carrier is
 //             repaired by the next. piggyback = true (default, [PDS]): a grant rides the QP's next
 //             ACK (ACK_CC with cc_type CREDIT; every UET ACK of an RCCC QP carries the cumulative
-//             grant); a grant still waiting when the QP's next turn in the round robin comes, or
-//             the QP's last grant, goes in a credit frame (a CREDIT CP: control class,
-//             wire.control_bytes, the QP's reverse route). piggyback = false: every grant is a
-//             credit frame. Control frames are lost only to a link going down; then every
+//             grant) or NACK of a trimmed packet (NACK_CCX has CC state too; that RCCC credit
+//             goes there is our assumption) when one is coming, i.e. a full frame of the credit
+//             granted before (speculative included) has not arrived yet. Otherwise, or if a grant
+//             is still waiting when the QP's next turn in the round robin comes (its data was
+//             lost), or for the QP's last grant, a credit frame (a CREDIT CP: control class,
+//             wire.control_bytes, the QP's reverse route) carries it. piggyback = false: every
+//             grant is a credit frame. Control frames are lost only to a link going down; then every
 //             receiver repeats its cumulative grant to each running sender in a credit frame
 //             (the senders' repeated credit requests, applied at once), so a lost last grant
 //             never strands a QP.
@@ -59,7 +62,7 @@
 // stays below n·F.
 // Not modelled: the sender's credit target as a field (the receiver owes the whole message at
 // once, never capped by a window), CREDIT_REQUEST packets (a request is applied at once), credit
-// on NACKs, the 24-bit field's units and wrap, per-sender credit targets beyond equal round
+// the 24-bit field's units and wrap, per-sender credit targets beyond equal round
 // robin, credit for other receivers' traffic sharing the downlink, ECN-driven receiver
 // reactions (EV changes requested by the receiver).
 #pragma once

@@ -22,6 +22,10 @@ UetParams read_uet_params(JsonReader& r) {
   }
   u.lossless = r.boolean_or("lossless", u.lossless);
   u.loss_threshold = static_cast<int>(r.integer_or("loss_threshold", u.loss_threshold, 1, 1 << 20));
+  if (r.has("ack_bytes")) {
+    u.ack_bytes = r.bytes("ack_bytes", 0);
+    if (u.ack_bytes.n > (1 << 20)) r.fail("ack_bytes", "must be at most 1MiB (0: ACK every nic.ack_every packets)");
+  }
   r.finish();
   return u;
 }
@@ -43,7 +47,7 @@ void validate_uet(const UetParams& u, Bytes data_frame, Bytes buffer, int window
 }
 
 nlohmann::json to_json(const UetParams& u) {
-  return {{"load_balancing", u.load_balancing == UetSpray::oblivious ? "spray" : "reps"},
+  nlohmann::json j = {{"load_balancing", u.load_balancing == UetSpray::oblivious ? "spray" : "reps"},
           {"entropies", u.entropies},
           {"reps_buffer", u.reps_buffer},
           {"trimming", u.trimming},
@@ -52,6 +56,8 @@ nlohmann::json to_json(const UetParams& u) {
           {"no_trim", u.no_trim},
           {"lossless", u.lossless},
           {"loss_threshold", u.loss_threshold}};
+  if (u.ack_bytes.n > 0) j["ack_bytes"] = to_string(u.ack_bytes);  // only when set: effective configs stay as they were
+  return j;
 }
 
 }  // namespace rocesim::net

@@ -20,6 +20,17 @@
 //                    fabric, UEC's default); true: the classes keep queues.lossless.
 //   loss_threshold : a sent, unacknowledged PSN is presumed lost (resent once, without a timer)
 //                    when a PSN at least this many higher has been acknowledged (SACK).
+//   ack_bytes      : ACK coalescing by bytes (UEC's ack_gen_trigger; its public defaults are
+//                    16 KiB: the Linux "ultraeth" uapi UET_DEFAULT_ACK_GEN_TRIGGER and the
+//                    consortium htsim's _bytes_unacked_threshold): the receiver acknowledges
+//                    once this much payload arrived since its last ACK, and at once for a
+//                    duplicate, the last PSN, or a packet carrying the sender's ACK request
+//                    (the PDS AR flag, set when after it the sender cannot send: window or
+//                    credit exhausted, or nothing left). 0 (default): nic.ack_every packets.
+//                    Experimental: no ACK timer and no ACK-request control packet are modelled,
+//                    so a sender whose window is cut below the bytes it has in flight, none of
+//                    them carrying a request, waits for its RTO (a 63:1 NSCC incast with 16 KiB
+//                    does); hence not the default.
 // Defaults: trim_threshold = 400 kB equals ecn.kmax (marking is at 100 % before trimming starts);
 // trimmed_bytes = 86 B is the control frame size (64 B minimum frame + preamble/IFG + pad).
 #pragma once
@@ -46,6 +57,7 @@ struct UetParams {
   std::vector<std::string> no_trim;          // switches without trimming, by name
   bool lossless = false;                     // keep PFC on the data classes
   int loss_threshold = 64;                   // PSNs, [1, nic.reorder_window)
+  Bytes ack_bytes{0};                        // ACK coalescing, [0, 1 MiB]; 0 = nic.ack_every
 };
 
 // Reads the `uet` object (all keys optional). Ranges that depend on other parameters are checked

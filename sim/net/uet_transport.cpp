@@ -73,6 +73,10 @@ void PacketNet::uet_sent(std::uint32_t id, std::uint32_t psn, std::uint32_t wire
   uet_qp_[id].in_flight += wire;
   if (rccc_ != nullptr) uet_qp_[id].credit -= wire;
   if (psn >= q.max_sent) q.max_sent = psn + 1;
+  // ACK request (PDS AR flag): with coalesced ACKs a sender that cannot send after this packet
+  // asks for an ACK of it, so a window below ack_bytes still gets acknowledged. Kept per QP (the
+  // latest request), as the flag of the packet in flight.
+  if (params_.uet.ack_bytes.n > 0 && !uet_sendable(id)) uet_qp_[id].ack_request = psn;
 }
 
 // --- receiver ---
@@ -130,8 +134,16 @@ void PacketNet::on_uet_data(std::uint32_t pkt) {
     }
   }
   const bool last = !q.receiver_done && q.rcv_next == q.total_pkts;
-  if (dup || last || ++u.arrivals >= static_cast<std::uint32_t>(params_.nic.ack_every)) {
+  bool due;
+  if (params_.uet.ack_bytes.n > 0) {  // coalescing by bytes, or at once on the sender's request
+    u.ack_pending += pool_[pkt].payload;
+    due = u.ack_pending >= static_cast<std::uint64_t>(params_.uet.ack_bytes.n) || psn == u.ack_request;
+  } else {
+    due = ++u.arrivals >= static_cast<std::uint32_t>(params_.nic.ack_every);
+  }
+  if (dup || last || due) {
     u.arrivals = 0;
+    u.ack_pending = 0;
     send_uet_ack(id, psn, pool_[pkt]);
   }
   pool_.release(pkt);
@@ -150,6 +162,10 @@ void PacketNet::on_uet_trimmed(std::uint32_t pkt) {
     ++counters_.naks_sent;
     const std::uint32_t nack = make_control(id, PacketType::selective_nak, psn, &pool_[pkt]);
     pool_[nack].entropy = ev;
+    if (rccc_ != nullptr) {  // a NACK carries the grant as an ACK does (UEC's NACK_CCX)
+      if (ack_credit_.size() < pool_.capacity()) ack_credit_.resize(pool_.capacity());
+      ack_credit_[nack] = rccc_ack_credit(id);
+    }
     send_reverse(nack);
   }
   pool_.release(pkt);
@@ -253,9 +269,15 @@ void PacketNet::on_uet_nack(std::uint32_t pkt) {
   const std::uint32_t id = p.qp;
   const std::uint32_t psn = p.psn;
   const Time rtt = sim_.now() - p.sent;
+  const std::int64_t credit = rccc_ != nullptr && pkt < ack_credit_.size() ? ack_credit_[pkt] : 0;
   pool_.release(pkt);
   Qp& q = qp_[id];
-  if (q.sender_done || psn < q.snd_una || psn >= q.max_sent) return;
+  if (q.sender_done) return;
+  if (credit > 0) rccc_credit_seen(id, credit);
+  if (psn < q.snd_una || psn >= q.max_sent) {
+    if (credit > 0) make_ready(id);
+    return;
+  }
   uet_mark_lost(id, psn);
   cc_->on_nack(id, sim_.now(), rtt, q.cc);
   make_ready(id);

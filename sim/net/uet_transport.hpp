@@ -7,7 +7,10 @@
 //   [UEC]  Ultra Ethernet Consortium, UEC Specification 1.0 (June 2025): ch. 3.5 Packet Delivery
 //          Sublayer (RUD, PSNs, SACK with a cumulative PSN and a 64-bit bitmap, NACK, entropy
 //          values per packet, retransmission timer), ch. 3.6 Congestion Management (NSCC, packet
-//          trimming). Also the UET overview: arXiv:2508.08906.
+//          trimming). Also the UET overview: arXiv:2508.08906. (Session 9 could not retrieve the
+//          specification text itself; the packet types and fields were checked against public
+//          decoders of UE-Specification 1.0.1: Keysight's Wireshark dissector and the Linux
+//          "ultraeth" uapi header. See net/rccc.hpp.)
 //   [REPS] T. Bonato et al., "REPS: Recycling Entropies for Packet Spraying to Adaptively Explore
 //          Paths and Mitigate Failures", arXiv:2407.21625.
 //   [NDP]  M. Handley et al., "Re-architecting datacenter networks and stacks for low latency and
@@ -60,6 +63,8 @@ struct UetSender {
   std::uint32_t reps_head = 0;     // FIFO of recycled EVs in PacketNet::reps_ring_
   std::uint32_t reps_count = 0;
   std::uint32_t arrivals = 0;      // receiver: data arrivals since the last ACK
+  std::uint32_t ack_pending = 0;   // receiver: payload bytes since the last ACK (uet.ack_bytes)
+  std::uint32_t ack_request = UINT32_MAX;  // the PSN that carries the sender's latest ACK request
   // RCCC (net/rccc.hpp): sender balance and the receiver's account of what it still owes.
   std::int64_t credit = 0;          // sender: initial credit + granted − spent (wire bytes)
   std::int64_t credit_seen = 0;     // sender: highest cumulative grant received

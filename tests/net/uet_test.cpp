@@ -71,6 +71,27 @@ TEST_CASE("uet parameters: out-of-range values and uet keys without the uet tran
   CHECK(path_of({{"nic", uet}, {"uet", {{"entropies", 1}}}}) == "/uet/entropies");
   CHECK(path_of({{"nic", uet}, {"uet", {{"loss_threshold", 1024}}}}) == "/uet/loss_threshold");
   CHECK(path_of({{"nic", uet}, {"uet", {{"bogus", 1}}}}) == "/uet/bogus");
+  CHECK(path_of({{"nic", uet}, {"uet", {{"ack_bytes", "2MiB"}}}}) == "/uet/ack_bytes");
+  CHECK_FALSE(to_json(read({{"nic", uet}})).at("uet").contains("ack_bytes"));  // shown only when set
+  CHECK(to_json(read({{"nic", uet}, {"uet", {{"ack_bytes", "16KiB"}}}}))["uet"]["ack_bytes"] == "16KiB");
+}
+
+TEST_CASE("uet ACK coalescing by bytes (uet.ack_bytes): one ACK per 16 KiB of payload, and the last") {
+  // One flow, 1 MB in 250 packets of 4000 B, no CC (no window): the sender is never blocked
+  // before its last packet, so only that one carries an ACK request. With ack_bytes = 16 KiB
+  // (16,384 B) the receiver acknowledges every 5th packet (4 x 4000 = 16,000 B is not enough):
+  // 250 / 5 = 50 ACKs, the 50th being the last PSN's. Per-packet ACKs: 250. Same delivery.
+  for (const std::int64_t ack_bytes : {0L, 16384L}) {
+    NetParams p = uet_params();
+    p.uet.ack_bytes = Bytes{ack_bytes};
+    Harness h(leaf_spine(1, 2, 0), p);
+    h.send(0, 1, 1'000'000, 1, 1);
+    h.sim.run();
+    CHECK(h.rec.done.size() == 1);
+    check_conservation(h.net, true);
+    CHECK(h.net.counters().timeouts == 0);
+    CHECK(h.net.counters().acks_sent == (ack_bytes == 0 ? 250u : 50u));
+  }
 }
 
 TEST_CASE("uet permutation on a 1:1 leaf-spine: both spraying schemes reach >= 0.9 of line") {
