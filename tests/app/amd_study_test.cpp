@@ -84,6 +84,12 @@ TEST_CASE("AMD study: the tiny specs run on the study's files; mesh TP all-reduc
     CHECK(ratio > 1.0);
     CHECK(ratio < 1.02);
   }
+  // Every study spec runs with `attribution: on` (the table gives each row the bottleneck
+  // attribution's sentence), the packet points too: their fluid what-if re-runs cost ~0.1 CPU-s.
+  for (std::size_t r = 1; r < pod.size(); ++r) {
+    CAPTURE(r);
+    CHECK_FALSE(cell(pod, r, "/bottleneck/summary").empty());
+  }
 
   // The table: one row per point with the fabric's name, and the plots when matplotlib exists.
   const bool mpl = shell("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") == 0;
@@ -96,6 +102,7 @@ TEST_CASE("AMD study: the tiny specs run on the study's files; mesh TP all-reduc
   CHECK(rows == 10);  // 4 + 2 + 4 points (the header is the first line, not preceded by a newline)
   CHECK(table.find("| mi300x_131k_1to7 |") != std::string::npos);
   CHECK(table.find("| rack72_rail_only_1x800g_1k |") != std::string::npos);
+  CHECK(table.find("attribution off or skipped") == std::string::npos);  // a sentence on every row
   if (mpl) CHECK_FALSE(read_file(dir + "/plots/iteration.svg").empty());
 }
 
