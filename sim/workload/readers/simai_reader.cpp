@@ -222,7 +222,7 @@ nlohmann::json read_simai_text(const std::string& text, const std::string& file_
       layer.dep = *dep;
       dep_used = true;
     }
-    auto ns = [&](std::size_t col, const char* what) {
+    auto ns = [&, line_no = line_no](std::size_t col, const char* what) {  // clang 14: no capture of a binding
       const auto v = parse_uint(cols[col]);
       if (!v) fail(file_label, line_no, std::string(what) + " \"" + std::string(cols[col]) + "\" is not a non-negative integer (ns)");
       if (*v > INT64_MAX / 1000) fail(file_label, line_no, std::string(what) + " overflows");
