@@ -5,9 +5,14 @@
 #include <doctest/doctest.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "../net/net_fixtures.hpp"
+#include "cc/cc_factory.hpp"
+#include "core/config_error.hpp"
 #include "net/cc_strategy.hpp"
 
 namespace rocesim::cc::testing {
@@ -45,6 +50,16 @@ struct CcHarness {
 };
 
 // Jain's fairness index (Σx)² / (n·Σx²): 1 when all equal, 1/n when one takes everything.
+// The JSON path a ConfigError names for this `cc` object, or "no error".
+inline std::string cc_error_path(const nlohmann::json& cc) {
+  try {
+    make_cc_strategy(cc, "t.json", CcContext{});
+  } catch (const ConfigError& e) {
+    return e.path();
+  }
+  return "no error";
+}
+
 inline double jain(const std::vector<double>& x) {
   double s = 0, s2 = 0;
   for (double v : x) {

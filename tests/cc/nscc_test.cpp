@@ -65,14 +65,7 @@ TEST_CASE("nscc: the four ECN x delay cases move the window as the equations say
 }
 
 TEST_CASE("nscc parameters: ranges, effective config, and the uet transport required") {
-  const auto fails_at = [](const nlohmann::json& cc) {
-    try {
-      make_cc_strategy(cc, "t.json", CcContext{});
-    } catch (const ConfigError& e) {
-      return e.path();
-    }
-    return std::string("no error");
-  };
+  const auto fails_at = cc_error_path;
   CHECK(fails_at({{"algorithm", "nscc"}, {"nscc", {{"gamma", 0}}}}) == "/cc/nscc/gamma");
   CHECK(fails_at({{"algorithm", "nscc"}, {"nscc", {{"max_bdp", 0.5}}}}) == "/cc/nscc/max_bdp");
   CHECK(fails_at({{"algorithm", "nscc"}, {"nscc", {{"target_delay", "-1us"}}}}) == "/cc/nscc/target_delay");

@@ -36,14 +36,7 @@ std::unique_ptr<net::CcStrategy> rccc(double initial_bdp, bool with_nscc, bool p
 }  // namespace
 
 TEST_CASE("rccc parameters: ranges, effective config, alone or with nscc, and the uet transport required") {
-  const auto fails_at = [](const nlohmann::json& cc) {
-    try {
-      make_cc_strategy(cc, "t.json", CcContext{});
-    } catch (const ConfigError& e) {
-      return e.path();
-    }
-    return std::string("no error");
-  };
+  const auto fails_at = cc_error_path;
   CHECK(fails_at({{"algorithm", "rccc"}, {"rccc", {{"rate_factor", 0}}}}) == "/cc/rccc/rate_factor");
   CHECK(fails_at({{"algorithm", "rccc"}, {"rccc", {{"rate_factor", 2.5}}}}) == "/cc/rccc/rate_factor");
   CHECK(fails_at({{"algorithm", "rccc"}, {"rccc", {{"initial_bdp", -1}}}}) == "/cc/rccc/initial_bdp");
@@ -158,13 +151,8 @@ TEST_CASE("rccc with a spine failing mid-run: credits lost with the link are gra
   for (std::uint32_t s = 0; s < 4; ++s) h.send(s, 4 + s, 2'000'000, s, s);
   h.sim.run_until(Time::from_us(50));
   const topology::NodeId spine0 = 10;
-  std::vector<std::uint32_t> links;
-  for (const topology::Port& p : h.fabric.ports_of(spine0)) links.push_back(p.link);
-  std::sort(links.begin(), links.end());
-  std::vector<routing::Router::LinkState> states;
-  for (const std::uint32_t l : links) states.push_back({l, false, Rate{}});
-  h.router.set_link_states(states);
-  h.net.on_links_changed(links);
+  const std::vector<std::uint32_t> links = net::testing::links_of(h.fabric, spine0);
+  net::testing::change_links(h, links, false);
   h.sim.run();
   const net::NetCounters& c = h.net.counters();
   MESSAGE("rccc link down: lost " << c.link_down_drops << ", presumed lost " << c.presumed_lost << ", credits " << c.credits_sent);

@@ -32,22 +32,6 @@ struct Script final : EventHandler {
   void on_event(Simulator&, std::uint32_t kind, std::uint64_t) override { actions[kind](); }
 };
 
-// Every link of `node`, ascending.
-std::vector<std::uint32_t> links_of(const Fabric& f, NodeId node) {
-  std::vector<std::uint32_t> out;
-  for (const topology::Port& p : f.ports_of(node)) out.push_back(p.link);
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-// What LinkChangeDriver does at one instant: the Router first, then the backend.
-void change_links(Harness& h, const std::vector<std::uint32_t>& links, bool up, Rate rate = Rate{}) {
-  std::vector<routing::Router::LinkState> states;
-  for (const std::uint32_t l : links) states.push_back({l, up, rate});
-  h.router.set_link_states(states);
-  h.net.on_links_changed(links);
-}
-
 std::vector<PortId> route_copy(const PacketNet& net, std::uint32_t qp) {
   const auto r = net.route_of(qp);
   return {r.begin(), r.end()};

@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <vector>
@@ -48,6 +49,24 @@ inline topology::PortId port_to(const Fabric& f, NodeId node, NodeId peer) {
 
 // |x − expected| <= rel · |expected| (doctest::Approx adds an absolute 1.0 scale, useless for
 // values in seconds).
+// Every link of `node`, ascending.
+inline std::vector<std::uint32_t> links_of(const Fabric& f, NodeId node) {
+  std::vector<std::uint32_t> out;
+  for (const topology::Port& p : f.ports_of(node)) out.push_back(p.link);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// What LinkChangeDriver does at one instant: the Router first, then the backend. `H` is any
+// harness with `router` and `net` (Harness here, cc::testing::CcHarness).
+template <class H>
+void change_links(H& h, const std::vector<std::uint32_t>& links, bool up, Rate rate = Rate{}) {
+  std::vector<routing::Router::LinkState> states;
+  for (const std::uint32_t l : links) states.push_back({l, up, rate});
+  h.router.set_link_states(states);
+  h.net.on_links_changed(links);
+}
+
 inline bool within(double x, double expected, double rel) { return std::abs(x - expected) <= rel * std::abs(expected); }
 
 struct Recorder final : TransferSink {

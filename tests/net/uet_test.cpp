@@ -192,13 +192,8 @@ TEST_CASE("uet link failure mid-run: lost frames are found by SACK and resent on
   for (std::uint32_t s = 0; s < 4; ++s) h.send(s, 4 + s, 2'000'000, s, s);
   h.sim.run_until(Time::from_us(50));
   const NodeId spine0 = 10;
-  std::vector<std::uint32_t> links;
-  for (const topology::Port& p : h.fabric.ports_of(spine0)) links.push_back(p.link);
-  std::sort(links.begin(), links.end());
-  std::vector<routing::Router::LinkState> states;
-  for (const std::uint32_t l : links) states.push_back({l, false, Rate{}});
-  h.router.set_link_states(states);
-  h.net.on_links_changed(links);
+  const std::vector<std::uint32_t> links = net::testing::links_of(h.fabric, spine0);
+  net::testing::change_links(h, links, false);
   h.sim.run();
   const NetCounters& c = h.net.counters();
   MESSAGE("link down: lost " << c.link_down_drops << ", trimmed " << c.trimmed << ", presumed lost " << c.presumed_lost << ", resent "
