@@ -24,7 +24,13 @@
 //   start     : a transfer requested at t0 joins the solver at t0 + Σ_path latency + overhead
 //               (propagation of the first byte plus the fixed per-transfer cost), so a lone
 //               transfer of B bytes on a path whose narrowest port is R completes at
-//               t0 + Σ latency + overhead + ceil(8·B·1e12 / R) ps.
+//               t0 + Σ latency + overhead + ceil(8·W(B)·1e12 / R) ps.
+//   wire bytes: a flow carries W(B) = B + ⌈B/mtu⌉·data_overhead bytes (FluidParams "wire", the
+//               packet tier's headers, FCS, preamble and gap per packet: 82 B per 4000 B by
+//               default, so a long flow's payload reaches 4000/4082 = 98.0 % of line rate, as on
+//               the packet tier). Rates, remaining bytes and port_bytes below are wire bytes.
+//               Not modelled: ACK/CNP frames on the reverse links (86 B per acknowledged
+//               packet or coalesced group on the packet tier).
 //   rates     : strict priority between traffic classes (TransferRequest::priority; 0 is the
 //               lossless data class and the highest, as the packet tier's strict scheduler serves
 //               data priority 0 first). Class k is a weighted max-min fair allocation
@@ -33,7 +39,7 @@
 //               capacity  C_p^k = r_p − Σ_{j<k} load_p^j  (what the higher classes leave), and an
 //               optional per-flow cap. Classes are solved in order 0, 1, …; a change in class j's
 //               load on p updates C_p^k of the classes below, which re-solve only those ports.
-//   draining  : remaining_f(t) = remaining_f(t_f) − x_f·(t − t_f)/8, brought up to date only
+//   draining  : remaining_f(t_0) = W(B), remaining_f(t) = remaining_f(t_f) − x_f·(t − t_f)/8, brought up to date only
 //               when x_f changes; finish_f = t_f + ceil(8·remaining_f·1e12 / x_f) ps.
 //   batching  : activations and completions at one instant are applied to the solvers, then a
 //               single solve event (scheduled at the same instant, after them) re-solves once.
@@ -120,7 +126,7 @@ class FluidNet final : public TransferBackend, public EventHandler {
   bool models_link_changes() const override { return true; }
   void on_links_changed(std::span<const std::uint32_t> links) override;
   // A lone transfer's completion time on its ECMP path (header, "start"): overhead + Σ latency +
-  // ceil(8·B·1e12 / R), R = the path's narrowest port (and flow_rate_cap). fluid_ideal.cpp.
+  // ceil(8·W(B)·1e12 / R), R = the path's narrowest port (and flow_rate_cap). fluid_ideal.cpp.
   Time ideal_fct(const TransferRequest& request) const override;
 
   const FluidParams& params() const { return params_; }

@@ -12,6 +12,13 @@ FluidParams read_fluid_params(JsonReader& r) {
   }
   p.incremental = r.choice_or("solver", {"incremental", "full"}, "incremental") == "incremental";
   p.resolve_slack = r.number_or("resolve_slack", 0.0, 0.0, 1.0);
+  if (auto w = r.object_opt("wire")) {
+    p.mtu = w->bytes_or("mtu", p.mtu, 1);
+    if (p.mtu < Bytes{256} || p.mtu > Bytes{65536}) w->fail("mtu", "MTU " + to_string(p.mtu) + " is outside [256 B, 64 KiB]");
+    p.data_overhead = w->bytes_or("data_overhead", p.data_overhead);
+    if (p.data_overhead.n < 0 || p.data_overhead.n > 1024) w->fail("data_overhead", "must be in [0 B, 1 KiB]");
+    w->finish();
+  }
   r.finish();
   return p;
 }
@@ -22,6 +29,7 @@ nlohmann::json to_json(const FluidParams& p) {
   if (p.flow_rate_cap.bps != 0) j["flow_rate_cap"] = to_string(p.flow_rate_cap);
   j["solver"] = p.incremental ? "incremental" : "full";
   j["resolve_slack"] = p.resolve_slack;
+  j["wire"] = {{"mtu", to_string(p.mtu)}, {"data_overhead", to_string(p.data_overhead)}};
   return j;
 }
 

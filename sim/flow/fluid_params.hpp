@@ -4,6 +4,11 @@
 //   { "overhead": "1us",            per-transfer fixed start overhead (doorbell, WQE fetch, QP setup)
 //     "flow_rate_cap": "400Gbps",   per-flow (per-QP) rate limit on top of link and NIC rates
 //     "solver": "incremental",      "incremental" (default) or "full" (re-solve all on every batch)
+//     "wire": { "mtu": "4000B",     payload bytes per full packet and per-packet wire overhead (RoCEv2/
+//               "data_overhead": "82B" }  IPv4/Ethernet headers, FCS, preamble, IFG): the same keys and
+//                                   defaults as the packet tier's "wire" (sim/net/net_params.hpp). A
+//                                   transfer of B bytes occupies W(B) = B + ⌈B/mtu⌉·data_overhead
+//                                   bytes of link time; data_overhead 0 models payload at line rate.
 //     "resolve_slack": 0 }          ε in [0, 1]: after a flow of S bytes finishes at rate x, the
 //                                   re-solve that re-allocates its capacity may wait up to ε·8·S/x
 //                                   (finishes in that window share one re-solve; a start still
@@ -24,7 +29,15 @@ struct FluidParams {
   Rate flow_rate_cap{};    // 0: none (flows are limited by link and NIC port rates only)
   bool incremental = true; // false: full re-solve per batch (reference and benchmarking)
   double resolve_slack = 0.0;  // ε of the deferred re-allocation after finishes (0: exact)
+  Bytes mtu{4000};             // payload per full packet, [256 B, 64 KiB] (the packet tier's range)
+  Bytes data_overhead{82};     // wire bytes per packet beyond its payload, [0, 1 KiB]
 };
+
+// W(B) = B + ⌈B/mtu⌉·data_overhead: the bytes a transfer of B payload bytes puts on every link.
+inline double wire_bytes(const FluidParams& p, Bytes payload) {
+  const std::int64_t packets = (payload.n + p.mtu.n - 1) / p.mtu.n;
+  return static_cast<double>(payload.n) + static_cast<double>(packets) * static_cast<double>(p.data_overhead.n);
+}
 
 // Reads the object `r` wraps; calls r.finish() (unknown keys → ConfigError).
 FluidParams read_fluid_params(JsonReader& r);

@@ -25,6 +25,10 @@ using rocesim::test::write_file;
 namespace {
 
 constexpr double kNicBytesPerS = 50e9;
+// Both tiers put 82 B of headers, FCS, preamble and gap on every packet of at most 4000 B of
+// payload (the wire defaults): a bandwidth bound on payload S becomes one on S · 4082/4000 wire
+// bytes (partial last packets add at most 82 B per transfer: < 0.3 % at the sizes below).
+constexpr double kWire = 4082.0 / 4000.0;
 
 std::string a2a_workload(int ranks, const char* bytes) {
   return R"({"name": "a2a", "jobs": [{"name": "j", "world_size": )" + std::to_string(ranks) +
@@ -85,10 +89,10 @@ TEST_CASE("nccl all-to-all on a non-blocking 2-tier fabric runs at >= 0.90 of NI
 TEST_CASE("nccl all-to-all across pods of a 1:4 top tier takes the cut bound; inside a pod, S/B") {
   const double S = 8.0 * 1024 * 1024;
   const std::string dir = scratch_dir("a2a-bound-clos64");
-  // Across 4 pods: T_cut = 3/4 · S · 4 / B = 503.3 µs.
-  const double t_cut_us = 3.0 / 4.0 * S * 4.0 / kNicBytesPerS * 1e6;
-  // Pod 0 alone (16 ranks): T = 15/16 · S / B = 157.3 µs.
-  const double t_pod_us = 15.0 / 16.0 * S / kNicBytesPerS * 1e6;
+  // Across 4 pods: T_cut = 3/4 · S · 4 / B = 503.3 µs of payload, 513.6 µs of wire bytes.
+  const double t_cut_us = 3.0 / 4.0 * S * 4.0 / kNicBytesPerS * 1e6 * kWire;
+  // Pod 0 alone (16 ranks): T = 15/16 · S / B = 157.3 µs, 160.5 µs of wire bytes.
+  const double t_pod_us = 15.0 / 16.0 * S / kNicBytesPerS * 1e6 * kWire;
   for (const char* backend : {"fluid", "packet"}) {
     CAPTURE(backend);
     const double slack = std::string(backend) == "fluid" ? 1.02 : 1.10;
@@ -104,14 +108,14 @@ TEST_CASE("nccl all-to-all across pods of a 1:4 top tier takes the cut bound; in
 }
 
 TEST_CASE("nccl all-to-all over a hashed 1:4 top tier: the cut bound unless the hash polarizes") {
-  // T_cut = 3/4 · S · 4 / B = 503.3 µs as above, if ECMP loads the 16 uplinks of a pod evenly.
+  // T_cut = 3/4 · S · 4 / B · 4082/4000 = 513.6 µs as above, if ECMP loads the 16 uplinks of a pod evenly.
   // Polarized (every switch reads the same CRC bits, routing.per_switch_seed=false): the ToR's
   // choice among its 8 uplinks (2 per aggregation switch) fixes the aggregation switch's, so each
   // uses 2 of its 4 uplinks: 2·T_cut. The default reads other bits per tier; a linear hash can
   // still correlate the tiers on the few tuple bits that vary here (one seed of seven: 1.51×), and
   // an ideal random hash leaves Binomial imbalance (1.34–1.45× measured): the check is that most
   // seeds sit on the bound and none is polarized.
-  const double S = 8.0 * 1024 * 1024, t_cut_us = 3.0 / 4.0 * S * 4.0 / kNicBytesPerS * 1e6;
+  const double S = 8.0 * 1024 * 1024, t_cut_us = 3.0 / 4.0 * S * 4.0 / kNicBytesPerS * 1e6 * kWire;
   const std::string dir = scratch_dir("a2a-bound-clos64-ecmp");
   write_file(dir + "/topo.json", kClos64Ecmp);
   write_file(dir + "/w.json", a2a_workload(64, "8MiB"));

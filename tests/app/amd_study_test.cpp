@@ -55,20 +55,23 @@ TEST_CASE("AMD study: the tiny specs run on the study's files; mesh TP all-reduc
   for (std::size_t r = 1; r < mi.size(); ++r) CHECK(mi[r].back() == "ok");
   for (std::size_t r = 1; r < rk.size(); ++r) CHECK(rk[r].back() == "ok");
   // TP all-reduce of 8 MiB in one 8-GPU Infinity Fabric mesh with 4 link-disjoint rings: each
-  // ring carries S/4 over 512 Gb/s links, t = 2(n−1)/n · S/(4 · 64 GB/s) + 2(n−1) · 250 ns
-  // = 14/8 · 8,388,608 B / 256e9 B/s + 14 · 0.25 µs = 57.344 + 3.5 = 60.844 µs, on both fabrics.
+  // ring carries S/4 over 512 Gb/s links in 14 steps of S/32 = 262,144 B, which the fluid tier
+  // sends as 66 packets of wire overhead 82 B each (as the packet tier frames them, scale-up links
+  // included): W = 267,556 B per step, t = 14 · W / 64 GB/s + 14 · 0.25 µs = 58.528 + 3.5
+  // = 62.028 µs, on both fabrics.
   for (std::size_t r : {1, 2}) {
     CAPTURE(r);
-    CHECK(std::stod(cell(mi, r, "/ops/tp_fwd/duration_us")) == doctest::Approx(60.844).epsilon(1e-4));
+    CHECK(std::stod(cell(mi, r, "/ops/tp_fwd/duration_us")) == doctest::Approx(62.028).epsilon(1e-4));
   }
   // The tiny jobs (256 and 128 ranks) sit inside one rail unit of 512 accelerators, so their
   // traffic never reaches a spine: the 1:7 cross-pod fabric gives the 2-tier fabric's times.
   CHECK(cell(mi, 1, "/run/sim_end_us") == cell(mi, 2, "/run/sim_end_us"));
   CHECK(cell(mi, 3, "/run/sim_end_us") == cell(mi, 4, "/run/sim_end_us"));
   // On the 72-GPU switched domain the whole 256-rank dense job's TP group is in one rack: the TP
-  // all-reduce (1 ring, rings buy nothing on a switch) is 14/8 · 8 MiB / (1.8 TB/s) + 14 · 2 ·
-  // 250 ns (two hops through the scale-up switch) = 8.155 + 7.0 = 15.155 µs.
-  CHECK(std::stod(cell(rk, 1, "/ops/tp_fwd/duration_us")) == doctest::Approx(15.155).epsilon(1e-3));
+  // all-reduce (1 ring, rings buy nothing on a switch) is 14 steps of S/8 = 1 MiB, 263 packets:
+  // W = 1,070,142 B, 14 · W / (1.8 TB/s) + 14 · 2 · 250 ns (two hops through the scale-up switch)
+  // = 8.323 + 7.0 = 15.323 µs.
+  CHECK(std::stod(cell(rk, 1, "/ops/tp_fwd/duration_us")) == doctest::Approx(15.323).epsilon(1e-3));
 
   // Packet tier on one pod (4,096 GPUs, spec_packet_pod.json): the same tiny jobs on both tiers.
   // The packet tier adds headers, ACKs, PFC and store-and-forward per hop to the fluid's ideal

@@ -86,13 +86,14 @@ TEST_CASE("fluid and packet: the rate of a transfer under way changes at the ins
   write_file(dir + "/work.json", w.dump(2));
   REQUIRE(run_cli_in(dir, "run --topology topo.json --workload work.json --backend fluid --out out") == 0);
   const json s = json::parse(read_file(dir + "/out/summary.json"));
-  // Bytes flow from 40 + 2 us (path propagation) at 400 Gb/s; at 50 us, 8 us · 50 GB/s = 400,000 B
-  // are through and 648,576 B remain, at 100 Gb/s: 51.88608 us. Duration 2 + 8 + 51.88608 us.
-  CHECK(duration_us(s, "mid") == doctest::Approx(61.88608).epsilon(1e-6));
+  // 1 MiB is 263 packets, W = 1,048,576 + 263 · 82 = 1,070,142 wire bytes. They flow from 40 + 2 us
+  // (path propagation) at 400 Gb/s; at 50 us, 8 us · 50 GB/s = 400,000 B are through and
+  // 670,142 B remain, at 100 Gb/s: 53.61136 us. Duration 2 + 8 + 53.61136 us.
+  CHECK(duration_us(s, "mid") == doctest::Approx(63.61136).epsilon(1e-6));
   CHECK(s["failures"]["applied"] == 1);  // the end at 150 us comes after the transfer (101.9 us)
   // The attribution re-runs apply the same schedule (they would differ from the run otherwise).
-  CHECK(s["ops"][0]["nonblocking_us"].get<double>() == doctest::Approx(61.88608).epsilon(1e-6));
-  // The lower bound counts every link at its peak rate over the run (the NIC's healthy 400 Gb/s,
+  CHECK(s["ops"][0]["nonblocking_us"].get<double>() == doctest::Approx(63.61136).epsilon(1e-6));
+  // The lower bound (payload at line rate, no headers) counts every link at its peak rate over the run (the NIC's healthy 400 Gb/s,
   // which it has again from 150 us) and the least latency any route has (acc0, leaf, spine, leaf,
   // acc2: 4 links): 2 + 20.97152 us.
   CHECK(s["ops"][0]["ideal_us"].get<double>() == doctest::Approx(2.0 + 20.97152).epsilon(1e-6));
@@ -140,10 +141,11 @@ TEST_CASE("packet and fluid agree on a ring all-reduce through a spine failure a
 
 TEST_CASE("the non-blocking re-run keeps a scheduled degradation's ratio, not its absolute rate") {
   // Both uplinks of leaf t1.0 drop to 100 Gb/s at 10 us, so acc0 → acc2 (1 MiB from 0) runs at
-  // 400 Gb/s for 8 us (from 2 us, after propagation), then at 100 Gb/s: 400,000 B then 648,576 B,
-  // 2 + 8 + 51.88608 = 61.88608 us. The non-blocking re-run makes switch links 1000× faster; the
-  // degradation there is to 1000 × 100 Gb/s, still far above the 400 Gb/s NIC, so nonblocking_us
-  // is the lone NIC-bound time 2 + 20.97152 us (an absolute 100 Gb/s would give 61.88608 again).
+  // 400 Gb/s for 8 us (from 2 us, after propagation), then at 100 Gb/s: of its W = 1,070,142 wire
+  // bytes, 400,000 B then 670,142 B, 2 + 8 + 53.61136 = 63.61136 us. The non-blocking re-run makes
+  // switch links 1000× faster; the degradation there is to 1000 × 100 Gb/s, still far above the
+  // 400 Gb/s NIC, so nonblocking_us is the lone NIC-bound time 2 + 21.40284 us (an absolute
+  // 100 Gb/s would give 63.61136 again).
   const std::string dir = scratch_dir("run-failures-ideal");
   json t = degraded_nic_topology();
   t["failures"] = json::array({{{"link", {"t1.0", "t2.0"}}, {"rate", "100Gbps"}, {"at", "10us"}},
@@ -154,8 +156,8 @@ TEST_CASE("the non-blocking re-run keeps a scheduled degradation's ratio, not it
   write_file(dir + "/work.json", w.dump(2));
   REQUIRE(run_cli_in(dir, "run --topology topo.json --workload work.json --backend fluid --out out") == 0);
   const json s = json::parse(read_file(dir + "/out/summary.json"));
-  CHECK(duration_us(s, "before") == doctest::Approx(61.88608).epsilon(1e-6));
-  CHECK(s["ops"][0]["nonblocking_us"].get<double>() == doctest::Approx(2.0 + 20.97152).epsilon(1e-6));
+  CHECK(duration_us(s, "before") == doctest::Approx(63.61136).epsilon(1e-6));
+  CHECK(s["ops"][0]["nonblocking_us"].get<double>() == doctest::Approx(2.0 + 21.40284).epsilon(1e-5));
 }
 
 TEST_CASE("a failure after the workload's end is listed as not applied and does not stretch the run") {

@@ -76,21 +76,22 @@ TEST_CASE("rocesim run --backend fluid --set nic.transport=uet: each flow spread
   // The study's 1:1 fabric (8 leaves x 16 hosts, 16 x 400 Gb/s uplinks per leaf, 0.5 us links)
   // and its permutation (host i sends 8 MB to host i + 16, on the next leaf). UET's fluid limit
   // splits every flow evenly over the 16 uplinks of its leaf and the spine's links down: each
-  // uplink carries 16 flows x 1/16 = one flow's worth, so every flow runs at 400 Gb/s:
-  // 8e6 x 8 / 400e9 = 160 us plus 4 links x 0.5 us = 162 us, exactly. With RoCE each flow keeps
-  // its one hashed ECMP path and collisions share uplinks: longer.
+  // uplink carries 16 flows x 1/16 = one flow's worth, so every flow runs at 400 Gb/s of wire
+  // bytes: 8e6 B is 2000 packets, W = 8e6 + 2000 x 82 = 8,164,000 B, 8 W / 400e9 = 163.28 us plus
+  // 4 links x 0.5 us = 165.28 us. With RoCE each flow keeps its one hashed ECMP path and
+  // collisions share uplinks: longer.
   const std::string dir = scratch_dir("uet-fluid");
   const std::string study = std::string(ROCESIM_SOURCE_DIR) + "/workloads/studies/roce_vs_uet/";
   const std::string run = "run --quiet --backend fluid --topology '" + study + "fabric_1to1.json' --workload '" + study +
                           "permutation.json' --set routing.hash=uniform";
   REQUIRE(run_cli_in(dir, run + " --set nic.transport=uet --out uet") == 0);
   const json u = json::parse(read_file(dir + "/uet/summary.json"));
-  CHECK(u["run"]["sim_end_us"] == 162.0);
+  CHECK(u["run"]["sim_end_us"].get<double>() == doctest::Approx(165.28).epsilon(1e-9));
   CHECK(u["effective_config"]["routing"]["load_balancing"] == "spray");
   CHECK(u["effective_config"]["backend"]["params"]["nic"]["transport"] == "uet");
   REQUIRE(run_cli_in(dir, run + " --out roce") == 0);
   const json r = json::parse(read_file(dir + "/roce/summary.json"));
-  CHECK(r["run"]["sim_end_us"].get<double>() > 1.5 * 162.0);
+  CHECK(r["run"]["sim_end_us"].get<double>() > 1.5 * 165.28);
   CHECK(r["effective_config"]["routing"]["load_balancing"] == "ecmp");
   CHECK_FALSE(r["effective_config"]["backend"]["params"].contains("nic"));
   // Only nic.transport reaches the fluid backend; a packet run with UET says how its fluid

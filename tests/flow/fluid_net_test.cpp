@@ -38,7 +38,7 @@ TEST_CASE("a lone transfer takes latency + overhead + bytes at line rate, and is
   const Fabric f = leaf_spine(2, 4, 2);
   const Router router(f, RoutingParams{});
   Simulator sim;
-  FluidNet net(sim, f, router, FluidParams{Time::from_us(1), Rate{}, true});
+  FluidNet net(sim, f, router, testing::payload_only(FluidParams{Time::from_us(1), Rate{}, true}));
   Recorder rec;
   net.set_sink(&rec);
   net.start(req(0, 5, 1000000, 42));
@@ -63,11 +63,41 @@ TEST_CASE("a lone transfer takes latency + overhead + bytes at line rate, and is
   CHECK(net.active_flows() == 0);
 }
 
+TEST_CASE("wire bytes: a lone transfer carries its payload plus 82 B per 4000 B packet, as on the packet tier") {
+  const Fabric f = leaf_spine(2, 4, 2);
+  const Router router(f, RoutingParams{});
+  Simulator sim;
+  FluidNet net(sim, f, router, FluidParams{Time::from_us(1), Rate{}, true});
+  Recorder rec;
+  net.set_sink(&rec);
+  // 1e6 B = 250 full packets: W = 1e6 + 250 · 82 = 1,020,500 B on the wire, 8 · W / 400 Gb/s =
+  // 20.41 us of draining after 2 us of path latency and 1 us of overhead: done at 23.41 us.
+  net.start(req(0, 5, 1000000, 7));
+  // 4001 B is two packets (4000 + 1): W = 4001 + 2 · 82 = 4165 B; sent the other way, so it
+  // shares no port with the first.
+  net.start(req(5, 0, 4001, 8));
+  sim.run();
+  REQUIRE(rec.done.size() == 2);
+  std::sort(rec.done.begin(), rec.done.end());
+  CHECK(rec.done[0].second == Time::from_ns(23410));
+  CHECK(net.ideal_fct(req(0, 5, 1000000, 7)) == Time::from_ns(23410));
+  // 8 · 4165 B / 400 Gb/s = 83.3 ns after 3 us.
+  CHECK(rec.done[1].second == Time::from_ps(3083300));
+  CHECK(net.ideal_fct(req(5, 0, 4001, 8)) == Time::from_ps(3083300));
+  // Every port on the 1 MB flow's path carried W bytes.
+  std::vector<PortId> path;
+  REQUIRE(router.path(FlowKey::for_qp(0, 5, 0), path));
+  const std::vector<double> bytes = net.port_bytes();
+  for (PortId p : path) CHECK(bytes[p] == doctest::Approx(1020500.0));
+  // Payload goodput of a long flow: 4000 / 4082 = 0.97991 of line rate.
+  CHECK(1e6 * 8.0 / (rec.done[0].second - Time::from_us(3)).seconds() / 400e9 == doctest::Approx(4000.0 / 4082.0));
+}
+
 TEST_CASE("two transfers from one NIC share it, and the survivor speeds up when the other ends") {
   const Fabric f = leaf_spine(1, 4, 0);
   const Router router(f, RoutingParams{});
   Simulator sim;
-  FluidNet net(sim, f, router, FluidParams{});
+  FluidNet net(sim, f, router, testing::payload_only(FluidParams{}));
   Recorder rec;
   net.set_sink(&rec);
   net.start(req(0, 1, 1000000, 1));
@@ -88,7 +118,7 @@ TEST_CASE("completions at one instant and the starts they trigger form one batch
   const Fabric f = leaf_spine(1, 8, 0);
   const Router router(f, RoutingParams{});
   Simulator sim;
-  FluidNet net(sim, f, router, FluidParams{});
+  FluidNet net(sim, f, router, testing::payload_only(FluidParams{}));
   struct Chain : TransferSink {
     FluidNet* net = nullptr;
     int restarts = 0;
@@ -130,7 +160,7 @@ TEST_CASE("per-flow ECMP collisions: one flow per host across H spines yields 1 
     for (int seed = 1; seed <= seeds; ++seed) {
       const Router router(f, RoutingParams{hash, static_cast<std::uint64_t>(seed), true});
       Simulator sim;
-      FluidNet net(sim, f, router, FluidParams{});
+      FluidNet net(sim, f, router, testing::payload_only(FluidParams{}));
       for (std::uint32_t i = 0; i < H; ++i) net.start(req(i, H + i, 1 << 20, i));
       sim.run_until(Time::from_us(3));  // all activated at 2 us and solved; none finished
       REQUIRE(net.active_flows() == H);
@@ -156,7 +186,7 @@ TEST_CASE("throughput of a connection rises monotonically with its QPs") {
     for (int seed = 1; seed <= seeds; ++seed) {
       const Router router(f, RoutingParams{HashKind::uniform, static_cast<std::uint64_t>(seed), true});
       Simulator sim;
-      FluidNet net(sim, f, router, FluidParams{});
+      FluidNet net(sim, f, router, testing::payload_only(FluidParams{}));
       Recorder rec;
       net.set_sink(&rec);
       for (std::uint32_t i = 0; i < H; ++i)
@@ -183,7 +213,7 @@ TEST_CASE("incremental and full re-solve give the same completion times through 
   std::vector<Time> times[2];
   for (int mode = 0; mode < 2; ++mode) {
     Simulator sim;
-    FluidNet net(sim, f, router, FluidParams{Time::zero(), Rate{}, mode == 0});
+    FluidNet net(sim, f, router, testing::payload_only(FluidParams{Time::zero(), Rate{}, mode == 0}));
     Recorder rec;
     net.set_sink(&rec);
     struct Starter : EventHandler {
@@ -225,12 +255,22 @@ TEST_CASE("bad input: unknown keys, bad values and unroutable transfers are Conf
   CHECK_THROWS_AS(parse(R"({"overhead": "fast"})"), ConfigError);
   CHECK_THROWS_AS(parse(R"({"solver": "magic"})"), ConfigError);
   CHECK_THROWS_AS(parse(R"({"flow_rate_cap": "0bps"})"), ConfigError);
+  // The wire section: the packet tier's keys and defaults (4000 B MTU, 82 B per packet).
+  CHECK(p.mtu == Bytes{4000});
+  CHECK(p.data_overhead == Bytes{82});
+  const FluidParams w = parse(R"({"wire": {"mtu": "1024B", "data_overhead": "0B"}})");
+  CHECK(w.mtu == Bytes{1024});
+  CHECK(w.data_overhead == Bytes{0});
+  CHECK(to_json(w)["wire"]["mtu"] == "1KiB");
+  CHECK_THROWS_AS(parse(R"({"wire": {"mtu": "100B"}})"), ConfigError);
+  CHECK_THROWS_AS(parse(R"({"wire": {"data_overhead": "2KiB"}})"), ConfigError);
+  CHECK_THROWS_AS(parse(R"({"wire": {"mtu": "4000B", "headers": "82B"}})"), ConfigError);
 
   // Two leaves and no spine: endpoint 0 cannot reach endpoint 5.
   const Fabric f = leaf_spine(2, 4, 0);
   const Router router(f, RoutingParams{});
   Simulator sim;
-  FluidNet net(sim, f, router, FluidParams{});
+  FluidNet net(sim, f, router, testing::payload_only(FluidParams{}));
   try {
     net.start(req(0, 5, 100, 0));
     FAIL("expected a ConfigError");
@@ -244,7 +284,7 @@ TEST_CASE("a per-flow rate cap bounds a lone flow") {
   const Fabric f = leaf_spine(1, 2, 0);
   const Router router(f, RoutingParams{});
   Simulator sim;
-  FluidNet net(sim, f, router, FluidParams{Time::zero(), Rate::gbps(100), true});
+  FluidNet net(sim, f, router, testing::payload_only(FluidParams{Time::zero(), Rate::gbps(100), true}));
   Recorder rec;
   net.set_sink(&rec);
   net.start(req(0, 1, 1000000, 0));
@@ -266,7 +306,7 @@ struct ChurnRun {
 
 ChurnRun churn(const Fabric& f, const Router& router, bool incremental, std::uint32_t per_host) {
   Simulator sim;
-  FluidNet net(sim, f, router, FluidParams{Time::from_ns(200), Rate{}, incremental});
+  FluidNet net(sim, f, router, testing::payload_only(FluidParams{Time::from_ns(200), Rate{}, incremental}));
   struct Sink : TransferSink {
     FluidNet* net;
     std::uint32_t n, per_host;

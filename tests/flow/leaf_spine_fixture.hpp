@@ -1,6 +1,8 @@
 // Shared test fixtures: hand-built 2-tier leaf-spine Fabrics (500 ns links; 400 Gb/s unless given).
 #pragma once
 
+#include "flow/fluid_params.hpp"
+
 #include <utility>
 #include <vector>
 
@@ -10,6 +12,13 @@ namespace rocesim::flow::testing {
 
 inline constexpr Rate kLine = Rate::gbps(400);
 inline constexpr Time kHop = Time::from_ns(500);
+
+// The allocation mechanics alone: payload at line rate (no per-packet wire overhead, W(B) = B),
+// so a test's closed forms stay S/B. The wire-bytes model has its own tests.
+inline FluidParams payload_only(FluidParams p = {}) {
+  p.data_overhead = Bytes{0};
+  return p;
+}
 
 // `leaves` leaves of `hosts` hosts, `spines` spines, every leaf joined to every spine.
 // spines == 0 leaves the leaves disconnected.

@@ -106,7 +106,7 @@ TEST_CASE("a link degraded to R/2 mid-transfer: bytes sent by t at R, the rest a
   for (bool restore : {false, true}) {
     Router router(f, RoutingParams{});
     Simulator sim;
-    FluidNet net(sim, f, router, FluidParams{});
+    FluidNet net(sim, f, router, testing::payload_only(FluidParams{}));
     REQUIRE(net.models_link_changes());
     Recorder rec;
     net.set_sink(&rec);
@@ -134,7 +134,7 @@ TEST_CASE("priority classes: the new capacity reaches a lower class that is alon
   Router router(f, RoutingParams{});
   const LinkId uplink = f.port(path_of(router, 1, 2)[1]).link;
   Simulator sim;
-  FluidNet net(sim, f, router, FluidParams{});
+  FluidNet net(sim, f, router, testing::payload_only(FluidParams{}));
   Recorder rec;
   net.set_sink(&rec);
   Changer changer(router, net);
@@ -164,7 +164,7 @@ TEST_CASE("spray: one of H spines down gives each of H leaf-to-leaf flows (H-1)/
   for (bool back : {false, true}) {
     Router router(f, mode(LoadBalancing::spray));
     Simulator sim;
-    FluidNet net(sim, f, router, FluidParams{});
+    FluidNet net(sim, f, router, testing::payload_only(FluidParams{}));
     Recorder rec;
     net.set_sink(&rec);
     Changer changer(router, net);
@@ -202,7 +202,7 @@ TEST_CASE("ECMP: a flow whose spine goes down moves to another spine and finishe
   const std::vector<PortId> before = path_of(router, 0, 4);
   const NodeId spine = f.port(before[1]).peer;
   Simulator sim;
-  FluidNet net(sim, f, router, FluidParams{});
+  FluidNet net(sim, f, router, testing::payload_only(FluidParams{}));
   Recorder rec;
   net.set_sink(&rec);
   Changer changer(router, net);
@@ -237,7 +237,7 @@ TEST_CASE("ECMP: a flow started before the change and activated after it takes t
   const std::vector<PortId> before = path_of(router, 1, 5);
   const NodeId spine = f.port(before[1]).peer;
   Simulator sim;
-  FluidNet net(sim, f, router, FluidParams{});
+  FluidNet net(sim, f, router, testing::payload_only(FluidParams{}));
   Recorder rec;
   net.set_sink(&rec);
   Changer changer(router, net);
@@ -265,7 +265,7 @@ TEST_CASE("a flow finishing at the change instant completes on time on its old p
   Router router(f, RoutingParams{});
   const std::vector<PortId> before = path_of(router, 0, 4);
   Simulator sim;
-  FluidNet net(sim, f, router, FluidParams{});
+  FluidNet net(sim, f, router, testing::payload_only(FluidParams{}));
   Recorder rec;
   net.set_sink(&rec);
   Changer changer(router, net);
@@ -281,7 +281,7 @@ TEST_CASE("a flow left without a path is a logic error naming its endpoints") {
   const Fabric f = leaf_spine(2, 1, 1);
   Router router(f, RoutingParams{});
   Simulator sim;
-  FluidNet net(sim, f, router, FluidParams{});
+  FluidNet net(sim, f, router, testing::payload_only(FluidParams{}));
   net.start(req(0, 1, 1000000, 1));
   sim.run_until(Time::from_us(5));
   const std::vector<Router::LinkState> down = node_links(f, spines(f)[0], false);
@@ -312,7 +312,7 @@ RandomRun random_run(LoadBalancing lb, bool incremental, std::int64_t& total_byt
   const Fabric f = leaf_spine(4, 8, 4);
   Router router(f, mode(lb));
   Simulator sim;
-  FluidNet net(sim, f, router, FluidParams{Time::zero(), Rate{}, incremental});
+  FluidNet net(sim, f, router, testing::payload_only(FluidParams{Time::zero(), Rate{}, incremental}));
   Recorder rec;
   net.set_sink(&rec);
   const std::vector<NodeId> sp = spines(f);

@@ -44,7 +44,7 @@ struct Recorder : TransferSink {
 // are active (activation at 4 hops · 500 ns = 2 us; none finishes before 3 us).
 double permutation_share(const Fabric& f, const Router& router, std::uint32_t hosts, double per_flow_line) {
   Simulator sim;
-  FluidNet net(sim, f, router, FluidParams{});
+  FluidNet net(sim, f, router, testing::payload_only(FluidParams{}));
   for (std::uint32_t i = 0; i < hosts; ++i) net.start(req(i, hosts + i, 1 << 20, i));
   sim.run_until(Time::from_us(3));
   REQUIRE(net.active_flows() == hosts);
@@ -77,7 +77,7 @@ TEST_CASE("spray: a lone flow's bytes split 1/H over the spine links and add up 
   const Fabric f = leaf_spine(2, 4, 4);
   const Router router(f, lb(LoadBalancing::spray));
   Simulator sim;
-  FluidNet net(sim, f, router, FluidParams{});
+  FluidNet net(sim, f, router, testing::payload_only(FluidParams{}));
   Recorder rec;
   net.set_sink(&rec);
   net.start(req(0, 5, 1000000, 0));
@@ -111,7 +111,7 @@ TEST_CASE("unequal spines: spray and adaptive split in proportion to capacity; E
   for (LoadBalancing mode : {LoadBalancing::spray, LoadBalancing::adaptive}) {
     const Router router(f, lb(mode));
     Simulator sim;
-    FluidNet net(sim, f, router, FluidParams{});
+    FluidNet net(sim, f, router, testing::payload_only(FluidParams{}));
     net.start(req(0, 2, 1 << 20, 0));
     net.start(req(1, 3, 1 << 20, 1));
     sim.run_until(Time::from_us(3));
@@ -136,7 +136,7 @@ TEST_CASE("spray with priorities: incremental and full re-solve give the same co
   std::vector<Time> times[2];
   for (int mode = 0; mode < 2; ++mode) {
     Simulator sim;
-    FluidNet net(sim, f, router, FluidParams{Time::zero(), Rate{}, mode == 0});
+    FluidNet net(sim, f, router, testing::payload_only(FluidParams{Time::zero(), Rate{}, mode == 0}));
     struct Sink : TransferSink {
       std::vector<Time>* out;
       void on_transfer_done(std::uint64_t tag, Time now) override { (*out)[tag] = now; }
@@ -173,7 +173,7 @@ TEST_CASE("flowlet load balancing is rejected by the fluid backend with a Config
   const Router router(f, lb(LoadBalancing::flowlet));
   Simulator sim;
   try {
-    FluidNet net(sim, f, router, FluidParams{});
+    FluidNet net(sim, f, router, testing::payload_only(FluidParams{}));
     FAIL("expected a ConfigError");
   } catch (const ConfigError& e) {
     CHECK(e.path() == "/routing/load_balancing");

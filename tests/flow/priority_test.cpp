@@ -33,7 +33,7 @@ std::vector<std::pair<std::uint64_t, Time>> contend(std::uint32_t hosts, std::ui
   const Fabric f = leaf_spine(1, hosts, 0);
   const Router router(f, RoutingParams{});
   Simulator sim;
-  FluidNet net(sim, f, router, FluidParams{});
+  FluidNet net(sim, f, router, testing::payload_only(FluidParams{}));
   Recorder rec;
   net.set_sink(&rec);
   net.start(req(1, 2, 1000000, 11, low));
@@ -59,7 +59,7 @@ TEST_CASE("strict priority: class 1 shares exactly what class 0 leaves") {
   const double g = 1e9;
   for (bool classes : {true, false}) {
     Simulator sim;
-    FluidNet net(sim, f, router, FluidParams{});
+    FluidNet net(sim, f, router, testing::payload_only(FluidParams{}));
     const std::uint8_t low = classes ? 1 : 0;
     net.start(req(0, 2, 1 << 24, 0, 0));
     net.start(req(0, 3, 1 << 24, 1, 0));

@@ -96,7 +96,7 @@ TEST_CASE("resolve slack 0 is the exact solver: a lone flow ends at latency + S/
   const topology::Fabric f = flow::testing::leaf_spine(1, 2, 0);
   Simulator sim;
   const routing::Router router(f, routing::RoutingParams{});
-  flow::FluidNet net(sim, f, router, flow::FluidParams{});
+  flow::FluidNet net(sim, f, router, flow::testing::payload_only(flow::FluidParams{}));
   struct Last : TransferSink {
     Time at{};
     void on_transfer_done(std::uint64_t, Time now) override { at = now; }

@@ -66,7 +66,11 @@ inline observe::RunRecord run_fluid(const topology::Fabric& fabric, const routin
   rec.backend = "fluid";
   const routing::Router router(fabric, rp);
   Simulator sim;
-  flow::FluidNet net(sim, fabric, router, flow::FluidParams{});
+  // Payload at line rate (no per-packet wire overhead): the attribution tests' closed forms are
+  // S/B; the wire-bytes model is tested in tests/flow.
+  flow::FluidParams params;
+  params.data_overhead = Bytes{0};
+  flow::FluidNet net(sim, fabric, router, params);
   RecordingBackend recorder(sim, net, lw.dag, rec);
   workload::DagExecutor ex(sim, recorder, lw.dag, lw.rank_endpoint, lw.ops.size());
   ex.start();
