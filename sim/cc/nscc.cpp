@@ -66,9 +66,10 @@ void Nscc::on_qp_start(const net::QpInfo& info, net::CcControl& ctl) {
 void Nscc::on_ack(const net::AckSample& ack, net::CcControl& ctl) {
   QpState& q = qp_[ack.qp];
   const double rtt = static_cast<double>(ack.rtt.ps);
-  if (rtt > 0 && rtt < q.base_rtt) q.base_rtt = rtt;
-  const double d = std::max(0.0, rtt - q.base_rtt);
-  q.avg_delay = (1 - p_.ewma) * q.avg_delay + p_.ewma * d;
+  const bool timed = rtt > 0;  // 0: an ACK answering an ACK_REQ, no delay sample
+  if (timed && rtt < q.base_rtt) q.base_rtt = rtt;
+  const double d = timed ? std::max(0.0, rtt - q.base_rtt) : q.avg_delay;
+  if (timed) q.avg_delay = (1 - p_.ewma) * q.avg_delay + p_.ewma * d;
   q.qa_acked += ack.newly_acked.n;
   const double a = static_cast<double>(ack.newly_acked.n);
   if (!ack.ecn_echo) {

@@ -6,7 +6,8 @@
 // Per QP, with line rate C, base RTT R0 (QpInfo, lowered by any smaller RTT sample), BDP =
 // C·R0/8, full frame F (MTU + overhead), target queueing delay T (target_delay, or 0.75·R0 when
 // 0), per ACK: delay d = max(0, rtt − R0), newly acknowledged payload a, CE echo e, and an EWMA
-// D ← (1 − ewma)·D + ewma·d:
+// D ← (1 − ewma)·D + ewma·d (an ACK with rtt = 0, the answer to a UET ACK_REQ, has no delay
+// sample: d = D, and D is left as it is):
 //   no CE, d <  T : proportional increase  cwnd += pi_gain·F·(a/cwnd)·(T − d)/T
 //   no CE, d >= T : fair increase          cwnd += fi_gain·F·(a/cwnd)
 //   CE,    d <  T : no change (one path is congested: leave it to the load balancer, REPS)

@@ -27,7 +27,9 @@ inline constexpr int kMaxTelemetryHops = 8;
 // the NACK of a trimmed packet); trimmed: a UET data packet a switch cut to its header
 // (net/uet_transport.hpp), forwarded in the control class toward its receiver.
 // credit: a UET RCCC grant from a receiver to a sender (net/rccc.hpp), control class.
-enum class PacketType : std::uint8_t { data, ack, nak, cnp, pause, selective_nak, trimmed, credit };
+// ack_request: a UET ACK_REQ control packet from a blocked sender to its receiver (psn: the
+// highest PSN it wants acknowledged), control class, on the QP's forward route.
+enum class PacketType : std::uint8_t { data, ack, nak, cnp, pause, selective_nak, trimmed, credit, ack_request };
 
 // How switches forward a data packet (load_balancing.hpp): along its precomputed route, by a
 // per-hop hash of (QP, entropy), or to the least-queued candidate.
@@ -52,6 +54,7 @@ struct Packet {
   std::uint8_t ecn = 0;      // CE mark (data); ECN echo on ACKs
   std::uint8_t hops_recorded = 0;  // telemetry records filled
   Steer steer = Steer::route;
+  std::uint8_t ar = 0;       // UET data: ACK request (the PDS AR flag), set by uet_sent()
 };
 static_assert(sizeof(Packet) == 56, "Packet grew: keep the per-packet record small");
 

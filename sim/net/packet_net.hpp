@@ -315,7 +315,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   // mmu.control_in_buffer: an ACK/NAK/CNP leaves switch port `port`: its bytes return to the pool.
   void release_control(PortId port, const Packet& p) {
     if (p.type != PacketType::ack && p.type != PacketType::nak && p.type != PacketType::cnp &&
-        p.type != PacketType::selective_nak)
+        p.type != PacketType::selective_nak && p.type != PacketType::credit && p.type != PacketType::ack_request)
       return;
     SwitchState& sw = switches_[fabric_.port(port).node];
     sw.shared_used -= p.wire;
@@ -350,7 +350,9 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   bool uet_sendable(std::uint32_t qp) const;
   std::uint32_t uet_take_psn(std::uint32_t qp);  // the PSN to send now (a resend first)
   std::uint32_t uet_entropy(std::uint32_t qp);
-  void uet_sent(std::uint32_t qp, std::uint32_t psn, std::uint32_t wire);
+  void uet_sent(std::uint32_t qp, Packet& p);  // after the send: in flight, credit, AR flag
+  void uet_request_ack(std::uint32_t qp);      // blocked sender without a live request: ACK_REQ
+  void on_uet_ack_request(std::uint32_t pkt);
   void on_uet_data(std::uint32_t pkt);
   void on_uet_trimmed(std::uint32_t pkt);
   void send_uet_ack(std::uint32_t qp, std::uint32_t psn, const Packet& trigger);

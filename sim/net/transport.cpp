@@ -117,7 +117,7 @@ std::uint32_t PacketNet::pull_data(PortId port, int prio) {
     p.steer = q.steer;
     if (q.uet) {
       p.entropy = uet_entropy(id);
-      uet_sent(id, psn, p.wire);
+      uet_sent(id, p);
     } else if (lb_.mode() == routing::LoadBalancing::flowlet) {
       if (q.last_wire != 0 && now - q.last_sent > lb_.flowlet_gap()) ++q.flowlet;
       p.entropy = q.flowlet;
@@ -171,6 +171,9 @@ void PacketNet::on_host_arrival(std::uint32_t pkt) {
     }
     case PacketType::credit:
       on_rccc_credit(pkt);
+      return;
+    case PacketType::ack_request:
+      on_uet_ack_request(pkt);
       return;
     case PacketType::pause:
       return;  // handled in on_arrive

@@ -23,14 +23,12 @@
 //   ack_bytes      : ACK coalescing by bytes (UEC's ack_gen_trigger; its public defaults are
 //                    16 KiB: the Linux "ultraeth" uapi UET_DEFAULT_ACK_GEN_TRIGGER and the
 //                    consortium htsim's _bytes_unacked_threshold): the receiver acknowledges
-//                    once this much payload arrived since its last ACK, and at once for a
-//                    duplicate, the last PSN, or a packet carrying the sender's ACK request
-//                    (the PDS AR flag, set when after it the sender cannot send: window or
-//                    credit exhausted, or nothing left). 0 (default): nic.ack_every packets.
-//                    Experimental: no ACK timer and no ACK-request control packet are modelled,
-//                    so a sender whose window is cut below the bytes it has in flight, none of
-//                    them carrying a request, waits for its RTO (a 63:1 NSCC incast with 16 KiB
-//                    does); hence not the default.
+//                    once this much payload arrived since its last ACK, and at once for the
+//                    QP's first packet, a CE-marked packet, a duplicate, the last PSN, a packet
+//                    with the AR flag, and every arrival while an ACK request is owed. A
+//                    blocked sender whose request died or does not cover its newest PSN sends
+//                    an ACK_REQ control packet (rules in net/uet_transport.hpp). 0 (default):
+//                    an ACK every nic.ack_every packets (no AR, no ACK_REQ).
 // Defaults: trim_threshold = 400 kB equals ecn.kmax (marking is at 100 % before trimming starts);
 // trimmed_bytes = 86 B is the control frame size (64 B minimum frame + preamble/IFG + pad).
 #pragma once

@@ -68,15 +68,36 @@ std::uint32_t PacketNet::uet_entropy(std::uint32_t id) {
   return static_cast<std::uint32_t>(h % static_cast<std::uint64_t>(params_.uet.entropies));
 }
 
-void PacketNet::uet_sent(std::uint32_t id, std::uint32_t psn, std::uint32_t wire) {
+void PacketNet::uet_sent(std::uint32_t id, Packet& p) {
   Qp& q = qp_[id];
-  uet_qp_[id].in_flight += wire;
-  if (rccc_ != nullptr) uet_qp_[id].credit -= wire;
+  UetSender& u = uet_qp_[id];
+  const std::uint32_t psn = p.psn;
+  const bool resend = psn < q.max_sent;
+  u.in_flight += p.wire;
+  if (rccc_ != nullptr) u.credit -= p.wire;
   if (psn >= q.max_sent) q.max_sent = psn + 1;
-  // ACK request (PDS AR flag): with coalesced ACKs a sender that cannot send after this packet
-  // asks for an ACK of it, so a window below ack_bytes still gets acknowledged. Kept per QP (the
-  // latest request), as the flag of the packet in flight.
-  if (params_.uet.ack_bytes.n > 0 && !uet_sendable(id)) uet_qp_[id].ack_request = psn;
+  // AR flag: with coalesced ACKs, a resend, or a packet after which the sender cannot send
+  // (window, credit, or nothing left), asks for an ACK at once.
+  p.ar = params_.uet.ack_bytes.n > 0 && (resend || !uet_sendable(id)) ? 1 : 0;
+  if (p.ar != 0 && (u.req_upto == UINT32_MAX || psn > u.req_upto)) u.req_upto = psn;
+}
+
+// A sender that cannot send with bytes in flight needs an ACK for them. If no live request covers
+// its highest PSN sent (the window was cut after those packets left, or the packet carrying the
+// request was trimmed or lost), it sends an ACK_REQ control packet for PSNs up to that one.
+void PacketNet::uet_request_ack(std::uint32_t id) {
+  const Qp& q = qp_[id];
+  UetSender& u = uet_qp_[id];
+  if (params_.uet.ack_bytes.n == 0 || q.sender_done || u.in_flight == 0 || q.max_sent == 0) return;
+  if (u.req_upto != UINT32_MAX && u.req_upto + 1 >= q.max_sent) return;
+  if (uet_sendable(id)) return;
+  ++counters_.ack_requests;
+  u.req_upto = q.max_sent - 1;
+  const std::uint32_t pkt = make_control(id, PacketType::ack_request, u.req_upto, nullptr);
+  pool_[pkt].route = q.route_fwd;
+  pool_[pkt].steer = Steer::route;
+  pool_[pkt].payload = 0;
+  send_reverse(pkt);  // the first hop of pool_[pkt].route: here the forward route
 }
 
 // --- receiver ---
@@ -92,7 +113,11 @@ std::uint64_t PacketNet::sack_bitmap(std::uint32_t id, std::uint32_t base) const
 }
 
 void PacketNet::send_uet_ack(std::uint32_t id, std::uint32_t psn, const Packet& trigger) {
-  const Qp& q = qp_[id];
+  Qp& q = qp_[id];
+  UetSender& u = uet_qp_[id];
+  u.arrivals = 0;
+  u.ack_pending = 0;
+  if (u.ack_upto != UINT32_MAX && q.rcv_next > u.ack_upto) u.ack_upto = UINT32_MAX;  // request met
   const std::uint32_t base = psn >= q.rcv_next + 64 ? psn - 63 : q.rcv_next;
   const std::uint64_t bits = sack_bitmap(id, base);
   const std::uint32_t ev = trigger.entropy;
@@ -115,6 +140,7 @@ void PacketNet::on_uet_data(std::uint32_t pkt) {
   Qp& q = qp_[id];
   UetSender& u = uet_qp_[id];
   if (rccc_ != nullptr) rccc_arrival(id, psn);
+  const bool first = q.rcv_high == 0;
   const bool dup = psn < q.rcv_next || (psn != q.rcv_next && placed(id, psn));
   if (dup) {
     ++counters_.duplicate_packets;
@@ -135,17 +161,18 @@ void PacketNet::on_uet_data(std::uint32_t pkt) {
   }
   const bool last = !q.receiver_done && q.rcv_next == q.total_pkts;
   bool due;
-  if (params_.uet.ack_bytes.n > 0) {  // coalescing by bytes, or at once on the sender's request
-    u.ack_pending += pool_[pkt].payload;
-    due = u.ack_pending >= static_cast<std::uint64_t>(params_.uet.ack_bytes.n) || psn == u.ack_request;
+  if (params_.uet.ack_bytes.n > 0) {
+    // Coalescing by bytes; at once for the QP's first packet, a CE mark, an AR flag, and every
+    // arrival while a request is owed (until all PSNs up to it arrived).
+    const Packet& p = pool_[pkt];
+    u.ack_pending += p.payload;
+    if (p.ar != 0 && (u.ack_upto == UINT32_MAX || psn > u.ack_upto)) u.ack_upto = psn;
+    due = u.ack_pending >= static_cast<std::uint64_t>(params_.uet.ack_bytes.n) || first || p.ecn != 0 ||
+          u.ack_upto != UINT32_MAX;
   } else {
     due = ++u.arrivals >= static_cast<std::uint32_t>(params_.nic.ack_every);
   }
-  if (dup || last || due) {
-    u.arrivals = 0;
-    u.ack_pending = 0;
-    send_uet_ack(id, psn, pool_[pkt]);
-  }
+  if (dup || last || due) send_uet_ack(id, psn, pool_[pkt]);
   pool_.release(pkt);
   if (last) finish_receive(id);
 }
@@ -171,6 +198,20 @@ void PacketNet::on_uet_trimmed(std::uint32_t pkt) {
   pool_.release(pkt);
 }
 
+// An ACK_REQ: acknowledge at once, and every arrival until all PSNs up to its PSN arrived. The
+// ACK carries no delay sample (its echo would time the control class, not the data path).
+void PacketNet::on_uet_ack_request(std::uint32_t pkt) {
+  const std::uint32_t id = pool_[pkt].qp;
+  const std::uint32_t upto = pool_[pkt].psn;
+  UetSender& u = uet_qp_[id];
+  if (u.ack_upto == UINT32_MAX || upto > u.ack_upto) u.ack_upto = upto;
+  pool_[pkt].sent = Time::max();
+  pool_[pkt].ecn = 0;
+  pool_[pkt].hops_recorded = 0;
+  send_uet_ack(id, qp_[id].rcv_next, pool_[pkt]);
+  pool_.release(pkt);
+}
+
 // --- sender ---
 
 void PacketNet::uet_mark_lost(std::uint32_t id, std::uint32_t psn) {
@@ -178,6 +219,7 @@ void PacketNet::uet_mark_lost(std::uint32_t id, std::uint32_t psn) {
   if (uet_bit(snd_acked_, id, psn) || uet_bit(snd_lost_, id, psn)) return;
   uet_set(snd_lost_, id, psn, true);
   ++u.lost;
+  if (psn == u.req_upto) u.req_upto = UINT32_MAX;  // the request was on this packet: gone with it
   if (psn < u.lost_low || u.lost == 1) u.lost_low = psn;
   if (rccc_ != nullptr) rccc_owe(id, payload_of(id, psn) + params_.wire.data_overhead.n);  // the resend's credit
   u.in_flight -= payload_of(id, psn) + params_.wire.data_overhead.n;
@@ -208,7 +250,8 @@ void PacketNet::on_uet_ack(std::uint32_t pkt) {
   const std::uint32_t cum = std::min(p.psn, q.total_pkts);
   const std::uint32_t base = p.payload;
   const std::uint64_t bits = pkt < sack_.size() ? sack_[pkt] : 0;
-  AckSample sample{id, now, now - p.sent, Bytes{}, p.ecn != 0, {}};
+  const bool timed = p.sent != Time::max();  // not an answer to an ACK_REQ
+  AckSample sample{id, now, timed ? now - p.sent : Time{}, Bytes{}, p.ecn != 0, {}};
   const std::uint32_t ev = p.entropy;
   const bool ce = p.ecn != 0;
   const std::int64_t credit = rccc_ != nullptr && pkt < ack_credit_.size() ? ack_credit_[pkt] : 0;
@@ -220,6 +263,7 @@ void PacketNet::on_uet_ack(std::uint32_t pkt) {
     uet_acked(id, s, sample.newly_acked);
     uet_set(snd_acked_, id, s, false);
   }
+  if (u.req_upto != UINT32_MAX && cum > u.req_upto) u.req_upto = UINT32_MAX;  // request met
   if (cum > q.snd_una) {
     q.snd_una = cum;
     if (q.snd_nxt < q.snd_una) q.snd_nxt = q.snd_una;
@@ -246,7 +290,7 @@ void PacketNet::on_uet_ack(std::uint32_t pkt) {
     records_[id].acked += sample.newly_acked;
     q.last_progress = now;
   }
-  if (params_.uet.load_balancing == UetSpray::reps && !ce) {  // recycle an uncongested path
+  if (params_.uet.load_balancing == UetSpray::reps && !ce && timed) {  // recycle an uncongested path
     const auto depth = static_cast<std::uint32_t>(params_.uet.reps_buffer);
     const std::size_t at = static_cast<std::size_t>(id) * depth;
     if (u.reps_count == depth) {  // full: the oldest gives way
@@ -261,6 +305,7 @@ void PacketNet::on_uet_ack(std::uint32_t pkt) {
     sender_finished(id);
     return;
   }
+  uet_request_ack(id);
   make_ready(id);
 }
 
@@ -280,6 +325,7 @@ void PacketNet::on_uet_nack(std::uint32_t pkt) {
   }
   uet_mark_lost(id, psn);
   cc_->on_nack(id, sim_.now(), rtt, q.cc);
+  uet_request_ack(id);
   make_ready(id);
 }
 

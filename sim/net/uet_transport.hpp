@@ -13,6 +13,9 @@
 //          "ultraeth" uapi header. See net/rccc.hpp.)
 //   [REPS] T. Bonato et al., "REPS: Recycling Entropies for Packet Spraying to Adaptively Explore
 //          Paths and Mitigate Failures", arXiv:2407.21625.
+//   [HTSIM] the consortium's htsim fork (UecSrc / UecSink): AR on a resend or when the window,
+//          credit or backlog is exhausted; the sink acknowledges at once on AR, on CE and on the
+//          first packet, else per 16 KiB, and again when its out-of-order set drains after an AR.
 //   [NDP]  M. Handley et al., "Re-architecting datacenter networks and stacks for low latency and
 //          high performance", SIGCOMM 2017 (packet trimming, NACK of a trimmed header).
 //
@@ -29,10 +32,25 @@
 //             bound when 0); in_flight counts wire bytes sent and neither acknowledged nor
 //             presumed lost. Resends (lowest PSN first) go before new PSNs.
 //   Receiver: places every packet at once (out-of-order placement into memory); duplicates are
-//             discarded. Every ack_every-th arrival (and the last PSN) returns an ACK with the
-//             cumulative PSN c (next expected), a SACK bitmap of 64 PSNs from base b (bit i:
-//             b + i placed; b = c, or s − 63 when the arriving s lies beyond c + 63), the EV and
-//             send time of the packet that triggered it and its CE bit.
+//             discarded. An ACK carries the cumulative PSN c (next expected), a SACK bitmap of
+//             64 PSNs from base b (bit i: b + i placed; b = c, or s − 63 when the arriving s
+//             lies beyond c + 63), the EV and send time of the packet that triggered it and its
+//             CE bit. When: uet.ack_bytes = 0: every ack_every-th arrival and the last PSN.
+//             Coalesced (uet.ack_bytes = A > 0, default 16 KiB; [UEC] ack_gen_trigger, [HTSIM]):
+//             once A payload bytes arrived since the last ACK, and at once for the QP's first
+//             packet, a CE-marked packet (NSCC sees every mark), a duplicate, the last PSN, a
+//             packet with the AR flag, and every arrival while a request is owed.
+//   Requests: (AR flag) a data packet carries AR when it is a resend or when after it the sender
+//             cannot send (window, credit, or nothing left) [UEC, HTSIM]; the receiver then owes
+//             an ACK of every PSN up to it, acknowledging each arrival until all have arrived
+//             (so packets overtaken by a sprayed AR packet are acknowledged too). (ACK_REQ) a
+//             sender that cannot send with bytes in flight, and whose live request does not
+//             cover its highest PSN sent h (the window was cut after those packets left, or the
+//             packet carrying the request was trimmed or lost), sends an ACK_REQ control packet
+//             [UEC control packet type ACK_REQ] on its forward route, PSN h; the receiver
+//             acknowledges at once and owes ACKs up to h. The ACK answering it carries no delay
+//             sample (AckSample::rtt = 0) and recycles no EV. A request is met when c > h; it
+//             dies with the packet carrying it (NACK, loss inference, RTO).
 //   Trimming: a switch whose egress queue of the packet's class would exceed uet.trim_threshold
 //             (or whose MMU would drop it) cuts the packet to uet.trimmed_bytes and forwards it in
 //             the control class (strict priority above data, no MMU). The receiver answers a
@@ -44,8 +62,9 @@
 //   CC      : AckSample per ACK (RTT from the echoed send time, newly acknowledged payload, CE);
 //             CcStrategy::on_nack per NACK. NSCC is in sim/cc/nscc.hpp.
 //   RCCC    : receiver credits (cc.algorithm rccc or nscc+rccc): net/rccc.hpp, net/rccc.cpp.
-// Not modelled: connection setup (PDC establishment), RUDI/ROD/UUD services,
-// ACK coalescing policies beyond ack_every, REPS freezing mode, semantic layer (SES), security.
+// Not modelled: connection setup (PDC establishment), RUDI/ROD/UUD services, a receiver ACK
+// timer (ACK_REQ covers a blocked sender instead), REPS freezing mode, semantic layer (SES),
+// security.
 // Memory: 2W bits sender + W bits receiver + reps_buffer EVs per QP, allocated only for UET.
 #pragma once
 
@@ -64,7 +83,8 @@ struct UetSender {
   std::uint32_t reps_count = 0;
   std::uint32_t arrivals = 0;      // receiver: data arrivals since the last ACK
   std::uint32_t ack_pending = 0;   // receiver: payload bytes since the last ACK (uet.ack_bytes)
-  std::uint32_t ack_request = UINT32_MAX;  // the PSN that carries the sender's latest ACK request
+  std::uint32_t req_upto = UINT32_MAX;  // sender: highest PSN a live ACK request covers (none: max)
+  std::uint32_t ack_upto = UINT32_MAX;  // receiver: ACK every arrival until all PSNs <= this arrived
   // RCCC (net/rccc.hpp): sender balance and the receiver's account of what it still owes.
   std::int64_t credit = 0;          // sender: initial credit + granted − spent (wire bytes)
   std::int64_t credit_seen = 0;     // sender: highest cumulative grant received

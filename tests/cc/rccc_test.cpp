@@ -124,9 +124,11 @@ TEST_CASE("rccc single flow: one QP alone is granted its receiver's whole link")
   // a frame per frame time, so the sender never waits: 1000 packets at line rate, wire 4,082,000
   // B in 326.56 us, plus 2.33 us of path latency, within 1 %. Grants are 4 frames (16,328 B):
   // (4,082,000 B − the speculative BDP, under 100 kB) / 16,328 B = 244 to 250 of them. Data
-  // flows without a gap, so an ACK leaves the receiver every frame time and each grant but the
-  // last (a credit frame) rides the next one.
-  CcHarness h(net::testing::leaf_spine(1, 2, 0), uet(), rccc(1.0, false));
+  // flows without a gap, so with per-packet ACKs (uet.ack_bytes = 0) an ACK leaves the receiver
+  // every frame time and each grant but the last (a credit frame) rides the next one.
+  net::NetParams p = uet();
+  p.uet.ack_bytes = Bytes{0};
+  CcHarness h(net::testing::leaf_spine(1, 2, 0), p, rccc(1.0, false));
   h.send(1, 0, 4'000'000, 1, 1);
   h.sim.run();
   net::testing::check_conservation(h.net, true);
@@ -138,6 +140,28 @@ TEST_CASE("rccc single flow: one QP alone is granted its receiver's whole link")
   CHECK(c.credits_on_acks <= 249);
   const double ideal_us = 4'082'000.0 * 8 / 100e9 * 1e6 + 2.33;
   CHECK(h.rec.makespan().us() >= ideal_us - 0.5);
+  CHECK(h.rec.makespan().us() <= 1.01 * ideal_us);
+}
+
+TEST_CASE("rccc single flow with coalesced ACKs: same line rate, grants that miss an ACK go as frames") {
+  // As above with uet.ack_bytes = 16 KiB: an ACK leaves the receiver every
+  // ceil(16,384 / 4000) = 5 frames, a grant every 4. A grant waits for the next ACK unless the
+  // pacer's next turn (4 frame times, one QP in the round robin) comes first: in every 20 frame
+  // times 5 grants meet 4 ACKs, so at most 1 in 5 grants (about 50 of the 244-250) goes as a
+  // credit frame. The sender never waits for credit: the makespan stays within 1 % of ideal.
+  net::NetParams p = uet();
+  p.uet.ack_bytes = Bytes{16384};
+  CcHarness h(net::testing::leaf_spine(1, 2, 0), p, rccc(1.0, false));
+  h.send(1, 0, 4'000'000, 1, 1);
+  h.sim.run();
+  net::testing::check_conservation(h.net, true);
+  const net::NetCounters& c = h.net.counters();
+  MESSAGE("rccc single flow, coalesced ACKs: " << h.rec.makespan().us() << " us, credit frames " << c.credits_sent
+                                               << ", grants on ACKs " << c.credits_on_acks);
+  CHECK(c.credits_sent <= 250 / 5 + 1);
+  CHECK(c.credits_on_acks > 0);
+  CHECK(c.timeouts == 0);
+  const double ideal_us = 4'082'000.0 * 8 / 100e9 * 1e6 + 2.33;
   CHECK(h.rec.makespan().us() <= 1.01 * ideal_us);
 }
 

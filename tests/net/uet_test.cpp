@@ -79,8 +79,9 @@ TEST_CASE("uet parameters: out-of-range values and uet keys without the uet tran
 TEST_CASE("uet ACK coalescing by bytes (uet.ack_bytes): one ACK per 16 KiB of payload, and the last") {
   // One flow, 1 MB in 250 packets of 4000 B, no CC (no window): the sender is never blocked
   // before its last packet, so only that one carries an ACK request. With ack_bytes = 16 KiB
-  // (16,384 B) the receiver acknowledges every 5th packet (4 x 4000 = 16,000 B is not enough):
-  // 250 / 5 = 50 ACKs, the 50th being the last PSN's. Per-packet ACKs: 250. Same delivery.
+  // (16,384 B) the receiver acknowledges its first packet at once (an RTT sample), then every
+  // 5th packet (4 x 4000 = 16,000 B is not enough): PSNs 0, 5, 10, ..., 245 and the last, 249:
+  // 1 + 49 + 1 = 51 ACKs, no ACK request. Per-packet ACKs (ack_bytes = 0): 250. Same delivery.
   for (const std::int64_t ack_bytes : {0L, 16384L}) {
     NetParams p = uet_params();
     p.uet.ack_bytes = Bytes{ack_bytes};
@@ -90,7 +91,8 @@ TEST_CASE("uet ACK coalescing by bytes (uet.ack_bytes): one ACK per 16 KiB of pa
     CHECK(h.rec.done.size() == 1);
     check_conservation(h.net, true);
     CHECK(h.net.counters().timeouts == 0);
-    CHECK(h.net.counters().acks_sent == (ack_bytes == 0 ? 250u : 50u));
+    CHECK(h.net.counters().acks_sent == (ack_bytes == 0 ? 250u : 51u));
+    CHECK(h.net.counters().ack_requests == 0);
   }
 }
 
