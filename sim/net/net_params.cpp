@@ -254,7 +254,7 @@ nlohmann::json to_json(const NetParams& p) {
       {"seed", p.seed},
   };
   // RoCE runs keep the effective config they always had (regression baselines compare it).
-  if (p.mmu.control_in_buffer) out["mmu"]["control_in_buffer"] = true;
+  if (!p.mmu.control_in_buffer) out["mmu"]["control_in_buffer"] = false;
   if (p.nic.rx_buffer.enabled()) {
     const RxBufferParams& b = p.nic.rx_buffer;
     out["nic"]["rx_buffer"] = {{"size", to_string(b.size)},

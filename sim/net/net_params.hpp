@@ -71,11 +71,12 @@ struct MmuParams {
   // requirement, lossless frames can be dropped, and the backend warns (PacketNet::warnings()).
   std::optional<Bytes> headroom;
   double lossy_alpha = 1.0;             // lossy egress dynamic threshold: q <= alpha * free shared
-  // ACK/NAK/CNP frames at a switch take their bytes from its shared pool while queued there and
-  // are dropped when it is full (the control class is never paused: lossy). false (default): they
-  // bypass the MMU, as before. JSON "mmu.control_in_buffer", written to the effective config only
-  // when true.
-  bool control_in_buffer = false;
+  // true (default): ACK/NAK/CNP frames at a switch take their bytes from its shared pool while
+  // queued there (so they lower the free pool that dynamic PFC and lossy thresholds read) and are
+  // dropped when it is full (the control class is never paused: lossy), as in a switch ASIC.
+  // false: they bypass the MMU (the default before session 10). JSON "mmu.control_in_buffer",
+  // written to the effective config only when false.
+  bool control_in_buffer = true;
 };
 
 struct EcnParams {

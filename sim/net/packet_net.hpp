@@ -65,8 +65,8 @@
 //               Steady state, arrivals at line rate R > D: the link carries D on average, so the
 //               feeding port is paused a fraction 1 − D/R of the time.
 // Control frames (ACK/NAK/CNP) follow the reverse path's per-flow ECMP route in every mode and
-// are never paused. By default they bypass the MMU and are never dropped except by a link going
-// down; with mmu.control_in_buffer a switch admits one into its shared pool only if
+// are never paused. With mmu.control_in_buffer (default; false: they bypass the MMU and are never
+// dropped except by a link going down) a switch admits one into its shared pool only if
 // shared_used + w <= shared size (else it is dropped: NetCounters::control_drops, and the sender
 // recovers by its RTO or a later cumulative ACK) and frees it when the frame leaves, so queued
 // control frames count in buffered_bytes() and lower the dynamic PFC/lossy thresholds. Stall detection: if no payload is delivered or acknowledged for stall_timeout while
@@ -312,11 +312,11 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   bool admit(topology::NodeId node, std::uint32_t ingress, std::int64_t n, int prio, PortId out);
   void release(topology::NodeId node, std::uint32_t ingress, std::int64_t n, int prio);
   void send_pause(std::uint32_t ingress, bool xoff);
-  // mmu.control_in_buffer: an ACK/NAK/CNP leaves switch port `port`: its bytes return to the pool.
+  // mmu.control_in_buffer: a control-class frame leaves switch port `port`: its bytes return to
+  // the pool. Every control frame a switch forwards was admitted (ACK/NAK/CNP, UET's SACK/NACK,
+  // RCCC credits) except trimmed headers, which hold no MMU bytes (uet_transport.cpp, trim).
   void release_control(PortId port, const Packet& p) {
-    if (p.type != PacketType::ack && p.type != PacketType::nak && p.type != PacketType::cnp &&
-        p.type != PacketType::selective_nak)
-      return;
+    if (p.type == PacketType::trimmed) return;
     SwitchState& sw = switches_[fabric_.port(port).node];
     sw.shared_used -= p.wire;
     sw.control_used -= p.wire;
