@@ -187,6 +187,7 @@ NetParams read_net_params(JsonReader& r) {
       p.nic.rx_buffer.drain_rate = b->rate_or("drain_rate", Rate{});
       if (b->has("xoff") && b->raw("xoff") != "auto") p.nic.rx_buffer.xoff = b->bytes("xoff");
       if (b->has("xon") && b->raw("xon") != "auto") p.nic.rx_buffer.xon = b->bytes("xon");
+      p.nic.rx_buffer.per_priority = b->boolean_or("per_priority", false);
       b->finish();
     }
     n->finish();
@@ -254,13 +255,14 @@ nlohmann::json to_json(const NetParams& p) {
       {"seed", p.seed},
   };
   // RoCE runs keep the effective config they always had (regression baselines compare it).
-  if (p.mmu.control_in_buffer) out["mmu"]["control_in_buffer"] = true;
+  if (!p.mmu.control_in_buffer) out["mmu"]["control_in_buffer"] = false;
   if (p.nic.rx_buffer.enabled()) {
     const RxBufferParams& b = p.nic.rx_buffer;
     out["nic"]["rx_buffer"] = {{"size", to_string(b.size)},
                                {"drain_rate", to_string(b.drain_rate)},
                                {"xoff", b.xoff ? to_string(*b.xoff) : std::string("auto")},
                                {"xon", b.xon ? to_string(*b.xon) : std::string("auto")}};
+    if (b.per_priority) out["nic"]["rx_buffer"]["per_priority"] = true;
   }
   if (p.nic.transport == Transport::uet) {
     out["nic"]["transport"] = "uet";

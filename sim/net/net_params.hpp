@@ -71,11 +71,12 @@ struct MmuParams {
   // requirement, lossless frames can be dropped, and the backend warns (PacketNet::warnings()).
   std::optional<Bytes> headroom;
   double lossy_alpha = 1.0;             // lossy egress dynamic threshold: q <= alpha * free shared
-  // ACK/NAK/CNP frames at a switch take their bytes from its shared pool while queued there and
-  // are dropped when it is full (the control class is never paused: lossy). false (default): they
-  // bypass the MMU, as before. JSON "mmu.control_in_buffer", written to the effective config only
-  // when true.
-  bool control_in_buffer = false;
+  // true (default): ACK/NAK/CNP frames at a switch take their bytes from its shared pool while
+  // queued there (so they lower the free pool that dynamic PFC and lossy thresholds read) and are
+  // dropped when it is full (the control class is never paused: lossy), as in a switch ASIC.
+  // false: they bypass the MMU (the default before session 10). JSON "mmu.control_in_buffer",
+  // written to the effective config only when false.
+  bool control_in_buffer = true;
 };
 
 struct EcnParams {
@@ -126,6 +127,10 @@ enum class Receiver : std::uint8_t { go_back_n, reorder_tolerant };
 // class to the port feeding it when B > xoff and XON when B <= xon (hysteresis, as a switch's
 // static PFC); a frame that finds B + w > size is dropped (in a lossless class only if the headroom
 // size − xoff is short).
+// per_priority = true: every data class has a buffer of its own (size, xoff and xon each, as NICs
+// map priorities to separate receive buffers), B is counted per class and only the class whose
+// buffer crosses xoff is paused; the one drain engine serves the non-empty class buffers round
+// robin, a frame at a time. false (default): one buffer per port, all classes in one FIFO.
 // Ranges (validate(), exit 2): size in [2 data frames, 1 GiB]; drain_rate in [1 Mb/s, 100 Tb/s];
 // xoff in [one data frame, size); xon in [0, xoff).
 struct RxBufferParams {
@@ -135,6 +140,7 @@ struct RxBufferParams {
   // the switch's equation), so no lossless frame is dropped; the run refuses a size too small for it.
   std::optional<Bytes> xoff;
   std::optional<Bytes> xon;   // nullopt = "auto" (default): xoff / 2
+  bool per_priority = false;  // a buffer per data class (see above); effective config shows it only when true
   bool enabled() const { return size.n > 0; }
 };
 
@@ -158,7 +164,7 @@ struct NicParams {
   // transport, so a RoCE job and a UET job share the fabric with their own queues (a job picks its
   // class with its workload "traffic_class"). Empty: every class runs `transport`.
   std::vector<Transport> class_transport;
-  RxBufferParams rx_buffer;        // JSON nic.rx_buffer {size, drain_rate, xoff, xon} (see above); off by default,
+  RxBufferParams rx_buffer;        // JSON nic.rx_buffer {size, drain_rate, xoff, xon, per_priority} (see above); off by default,
                                    // written to the effective config only when on
 };
 

@@ -63,10 +63,12 @@
 //               drain: XON. Default xoff = size − pfc_headroom(l) (the switch's equation), xon =
 //               xoff/2. A frame that finds B + w > size is dropped (NetCounters::nic_rx_drops).
 //               Steady state, arrivals at line rate R > D: the link carries D on average, so the
-//               feeding port is paused a fraction 1 − D/R of the time.
+//               feeding port is paused a fraction 1 − D/R of the time. per_priority: a FIFO, B and
+//               XOFF/XON per data class (only that class pauses); the drain serves the non-empty
+//               FIFOs round robin by frame, starting after the class it served last.
 // Control frames (ACK/NAK/CNP) follow the reverse path's per-flow ECMP route in every mode and
-// are never paused. By default they bypass the MMU and are never dropped except by a link going
-// down; with mmu.control_in_buffer a switch admits one into its shared pool only if
+// are never paused. With mmu.control_in_buffer (default; false: they bypass the MMU and are never
+// dropped except by a link going down) a switch admits one into its shared pool only if
 // shared_used + w <= shared size (else it is dropped: NetCounters::control_drops, and the sender
 // recovers by its RTO or a later cumulative ACK) and frees it when the frame leaves, so queued
 // control frames count in buffered_bytes() and lower the dynamic PFC/lossy thresholds. Stall detection: if no payload is delivered or acknowledged for stall_timeout while
@@ -237,11 +239,17 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   };
 
   struct NicRx {  // nic.rx_buffer, per link into an accelerator (index: the port feeding it)
-    std::uint32_t head = kNoPacket;  // FIFO through Packet::next; head is draining
-    std::uint32_t tail = kNoPacket;
-    std::int64_t bytes = 0;          // B: wire bytes queued
-    std::int64_t xoff = 0, xon = 0;  // resolved thresholds of this link
+    // Buffer b: FIFO through Packet::next. b = 0 only, or b = data class with per_priority.
+    std::array<std::uint32_t, kMaxDataClasses> head;
+    std::array<std::uint32_t, kMaxDataClasses> tail;
+    std::array<std::int64_t, kMaxDataClasses> bytes{};  // B per buffer: wire bytes queued
+    std::int64_t xoff = 0, xon = 0;  // resolved thresholds of this link (each buffer's)
+    int draining = -1;               // the buffer whose head is draining, -1 = drain idle
     TimerId drain{};                 // the head's drain end (made on first use)
+    NicRx() {
+      head.fill(kNoPacket);
+      tail.fill(kNoPacket);
+    }
   };
 
   struct SwitchState {
@@ -307,16 +315,17 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   void init_nic_rx();                      // constructor part; throws ConfigError when size is too small
   void nic_rx_arrive(std::uint32_t pkt);   // a data frame reached its destination NIC
   void nic_rx_drained(PortId from);        // the head frame of link `from`'s buffer is drained
+  void nic_rx_start_drain(PortId from, int after);  // the next non-empty buffer after `after` starts draining
   // switch_mmu.cpp: buffer admission, PFC, ECN
   void on_switch_data(std::uint32_t pkt, topology::NodeId node);
   bool admit(topology::NodeId node, std::uint32_t ingress, std::int64_t n, int prio, PortId out);
   void release(topology::NodeId node, std::uint32_t ingress, std::int64_t n, int prio);
   void send_pause(std::uint32_t ingress, bool xoff);
-  // mmu.control_in_buffer: an ACK/NAK/CNP leaves switch port `port`: its bytes return to the pool.
+  // mmu.control_in_buffer: a control-class frame leaves switch port `port`: its bytes return to
+  // the pool. Every control frame a switch forwards was admitted (ACK/NAK/CNP, UET's SACK/NACK,
+  // RCCC credits) except trimmed headers, which hold no MMU bytes (uet_transport.cpp, trim).
   void release_control(PortId port, const Packet& p) {
-    if (p.type != PacketType::ack && p.type != PacketType::nak && p.type != PacketType::cnp &&
-        p.type != PacketType::selective_nak && p.type != PacketType::credit && p.type != PacketType::ack_request)
-      return;
+    if (p.type == PacketType::trimmed) return;
     SwitchState& sw = switches_[fabric_.port(port).node];
     sw.shared_used -= p.wire;
     sw.control_used -= p.wire;

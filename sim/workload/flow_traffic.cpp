@@ -130,6 +130,25 @@ std::vector<GeneratedFlow> generate_traffic(const TrafficSpec& spec, const SizeC
   return flows;
 }
 
+std::vector<GeneratedFlow> generate_permutation(std::uint32_t hosts, std::int64_t bytes, std::uint64_t seed,
+                                                const std::string& label) {
+  if (hosts < 2) throw ConfigError(label, "hosts", "need at least 2 hosts, got " + std::to_string(hosts));
+  if (bytes < 1) throw ConfigError(label, "bytes", "must be at least 1 byte");
+  Rng rng(derive_seed(seed, "permutation", 0));
+  std::vector<std::uint32_t> dst(hosts);
+  for (;;) {  // rejection keeps the derangement uniform; P(no fixed point) -> 1/e, so ~2.7 tries
+    for (std::uint32_t i = 0; i < hosts; ++i) dst[i] = i;
+    for (std::uint32_t i = hosts - 1; i > 0; --i) std::swap(dst[i], dst[rng.below(i + 1)]);
+    bool fixed = false;
+    for (std::uint32_t i = 0; i < hosts && !fixed; ++i) fixed = dst[i] == i;
+    if (!fixed) break;
+  }
+  std::vector<GeneratedFlow> flows;
+  flows.reserve(hosts);
+  for (std::uint32_t h = 0; h < hosts; ++h) flows.push_back(GeneratedFlow{h, dst[h], bytes, Time{}});
+  return flows;
+}
+
 std::string traffic_csv(const std::vector<GeneratedFlow>& flows) {
   std::string out = "id,src,dst,bytes,start_us,after\n";
   out.reserve(out.size() + flows.size() * 40);

@@ -17,6 +17,11 @@
 //   line "bytes,percent".
 // Determinism: host h draws from its own stream derive_seed(seed, "traffic", h); flows are listed
 //   by start time, ties by source host, so a seed gives byte-identical output.
+// Permutation (`rocesim traffic --permutation`, the shared benchmarks' "perm" scenario): every host
+//   sends `bytes` at t = 0 to one other host and every host receives exactly one flow, the
+//   destinations a uniformly random derangement (a permutation without fixed points: Fisher–Yates
+//   shuffles from stream derive_seed(seed, "permutation", 0) until one has none; each try succeeds
+//   with probability ~1/e). Flows are listed by source host.
 // Thread safety: pure functions of their inputs.
 #pragma once
 
@@ -70,6 +75,11 @@ double expected_flows(const TrafficSpec& spec, const SizeCdf& cdf);
 // exceeds `max_flows`.
 std::vector<GeneratedFlow> generate_traffic(const TrafficSpec& spec, const SizeCdf& cdf, const std::string& label,
                                             double max_flows = 50e6);
+
+// A random derangement of hosts 0..hosts−1, each sending `bytes` at t = 0 (see the header).
+// Throws ConfigError (naming `label`) for hosts < 2 or bytes < 1.
+std::vector<GeneratedFlow> generate_permutation(std::uint32_t hosts, std::int64_t bytes, std::uint64_t seed,
+                                                const std::string& label);
 
 // The flow list: header "id,src,dst,bytes,start_us,after", ids 1..n, start_us exact to the
 // picosecond (6 decimals), `after` empty.

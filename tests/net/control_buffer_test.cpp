@@ -81,12 +81,13 @@ TEST_CASE("control frames in the switch buffer: a switch with no shared pool dro
   CHECK(g.net.counters().control_drops == 0);
 }
 
-TEST_CASE("control frames in the switch buffer: the key is read, range-checked and written only when on") {
-  nlohmann::json doc = nlohmann::json::parse(R"({"mmu": {"control_in_buffer": true}})");
+TEST_CASE("control frames in the switch buffer: on by default; the key is read, range-checked and written only when off") {
+  CHECK(NetParams{}.mmu.control_in_buffer);
+  nlohmann::json doc = nlohmann::json::parse(R"({"mmu": {"control_in_buffer": false}})");
   JsonReader r(doc, "p.json", "/backend");
   const NetParams p = read_net_params(r);
-  CHECK(p.mmu.control_in_buffer);
-  CHECK(to_json(p)["mmu"]["control_in_buffer"] == true);
+  CHECK_FALSE(p.mmu.control_in_buffer);
+  CHECK(to_json(p)["mmu"]["control_in_buffer"] == false);
   CHECK_FALSE(to_json(NetParams{})["mmu"].contains("control_in_buffer"));
   nlohmann::json bad = nlohmann::json::parse(R"({"mmu": {"control_in_buffer": "yes"}})");
   JsonReader rb(bad, "p.json", "/backend");

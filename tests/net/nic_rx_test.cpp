@@ -179,3 +179,66 @@ TEST_CASE("nic.rx_buffer: one buffer for all classes pauses every lossless class
   CHECK(tor.resumes_received == tor.pauses_received);
   CHECK(h.net.counters().nic_rx_drops == 0);
 }
+
+TEST_CASE("nic.rx_buffer.per_priority: a one-frame message of another class skips the bulk class's backlog") {
+  // Star, 100 Gb/s links of 1 us, two lossless data classes (strict priority at the switch, 0
+  // first). Host 2's NIC drains 50 Gb/s into 256 KiB (xoff 220,732 B, xon 110,366 B as above).
+  // Host 0 sends 10 MB at priority 1 from t = 0; at t = 500 us, with that class cycling between
+  // xon and xoff in the NIC, host 1 sends one 4,000 B frame (4,082 wire B) at priority 0.
+  //   One buffer per port: the XOFFs stop both classes at the switch, and in the NIC the frame
+  //   queues behind the bulk frames already there, at least xon = 110,366 B: it is delivered no
+  //   earlier than 8·110,366/50e9 = 17.7 us after it arrives.
+  //   A buffer per class: priority 0's buffer holds this frame only, so priority 0 is never
+  //   paused; the switch sends it next (strict priority, after at most the bulk frame in
+  //   transmission, 0.33 us) and the drain takes it right after the bulk frame it is draining
+  //   (<= 0.65 us). Idle-path time: 2 × (1 us + 0.33 us serialization) + 0.65 us drain = 3.31 us;
+  //   so it is delivered within 3.31 + 0.33 + 0.65 = 4.3 us (allow 4.5).
+  //   The bulk flow is drain-bound either way: 8·10,205,000/50e9 = 1,632.8 us (+ the one frame's
+  //   drain 0.65 us and a few us of path).
+  const auto run = [](bool per_priority, double& msg_us, double& bulk_us, std::uint64_t& pauses) {
+    NetParams p = with_rx(262144, Rate::gbps(50));
+    p.queues.data_classes = 2;
+    p.queues.lossless = {true, true};
+    p.queues.dwrr_weights = {1, 1};
+    p.nic.rx_buffer.per_priority = per_priority;
+    Harness h(leaf_spine(1, 3, 0), p);
+    h.send(0, 2, 10'000'000, 1, 0, 1);
+    h.sim.run_until(Time::from_us(500));
+    h.send(1, 2, 4000, 2, 0, 0);
+    h.sim.run();
+    check_conservation(h.net, true);
+    msg_us = h.rec.done.at(2).us() - 500;
+    bulk_us = h.rec.done.at(1).us();
+    pauses = h.net.counters().pause_frames;
+    CHECK(h.net.counters().nic_rx_drops == 0);
+  };
+  double shared_msg = 0, shared_bulk = 0, prio_msg = 0, prio_bulk = 0;
+  std::uint64_t shared_pauses = 0, prio_pauses = 0;
+  run(false, shared_msg, shared_bulk, shared_pauses);
+  run(true, prio_msg, prio_bulk, prio_pauses);
+  MESSAGE("one buffer: message " << shared_msg << " us, bulk " << shared_bulk << " us, " << shared_pauses
+                                 << " pause frames; per class: " << prio_msg << " us, " << prio_bulk << " us, "
+                                 << prio_pauses << " pause frames");
+  CHECK(shared_msg >= 17.7);
+  CHECK(prio_msg >= 3.31);
+  CHECK(prio_msg <= 4.5);
+  for (double bulk : {shared_bulk, prio_bulk}) {
+    CHECK(bulk >= 1632.8);
+    CHECK(bulk <= 1632.8 + 6);
+  }
+  CHECK(prio_pauses > 0);  // the bulk class still pauses
+}
+
+TEST_CASE("nic.rx_buffer.per_priority: read, written only when on, type-checked") {
+  const nlohmann::json on = parse_json_text(
+      R"({"nic": {"rx_buffer": {"size": "256KiB", "drain_rate": "50Gbps", "per_priority": true}}})", "net.json");
+  JsonReader r(on, "net.json");
+  const NetParams p = read_net_params(r);
+  CHECK(p.nic.rx_buffer.per_priority);
+  CHECK(to_json(p)["nic"]["rx_buffer"]["per_priority"] == true);
+  NetParams off = p;
+  off.nic.rx_buffer.per_priority = false;
+  CHECK_FALSE(to_json(off)["nic"]["rx_buffer"].contains("per_priority"));
+  CHECK(error_of(R"({"nic": {"rx_buffer": {"size": "256KiB", "drain_rate": "50Gbps", "per_priority": 1}}})")
+            .find("/nic/rx_buffer/per_priority") != std::string::npos);
+}
