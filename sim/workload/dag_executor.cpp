@@ -16,21 +16,25 @@ DagExecutor::DagExecutor(Simulator& sim, TransferBackend& backend, const Transfe
       sent_(rank_endpoint.size(), 0),
       received_(rank_endpoint.size(), 0) {
   if (!dag.finalized()) throw std::logic_error("DagExecutor: the DAG must be finalized");
-  remaining_.resize(dag.size());
-  for (std::size_t v = 0; v < dag.size(); ++v) remaining_[v] = dag.indegree(static_cast<NodeIndex>(v));
+  // Predecessor counts from the successor lists (the finalized DAG keeps no predecessors).
+  remaining_.assign(dag.size(), 0);
+  for (std::size_t v = 0; v < dag.size(); ++v) {
+    for (NodeIndex s : dag.successors(static_cast<NodeIndex>(v))) ++remaining_[s];
+  }
   backend_.set_sink(this);
 }
 
 void DagExecutor::start() {
-  // Roots are the nodes without predecessors (not "remaining == 0": releasing a root can complete
-  // joins further on, which must not be released twice).
+  // Roots are the nodes without predecessors. Releasing a root can complete joins further on;
+  // release() marks every released node kReleased, so those are not released a second time.
   for (std::size_t v = 0; v < dag_.size(); ++v) {
-    if (dag_.indegree(static_cast<NodeIndex>(v)) == 0) release(static_cast<NodeIndex>(v));
+    if (remaining_[v] == 0) release(static_cast<NodeIndex>(v));
   }
 }
 
 void DagExecutor::release(NodeIndex v) {
-  const DagNode& n = dag_.node(v);
+  remaining_[v] = kReleased;  // no predecessor is left to decrement it
+  const DagNode n = dag_.node(v);
   if (n.op != kNoOp && op_start_[n.op] == kNever) op_start_[n.op] = sim_.now();
   if (n.kind == DagNodeKind::transfer) {
     backend_.start(TransferRequest{endpoint_[n.src], endpoint_[n.dst], Bytes{n.amount}, n.channel, n.traffic_class, v});
@@ -48,7 +52,7 @@ void DagExecutor::complete(NodeIndex v) {
   // FIFO over the worklist; successors of one node are released in ascending index order.
   for (std::size_t head = 0; head < work_.size(); ++head) {
     const NodeIndex u = work_[head];
-    const DagNode& n = dag_.node(u);
+    const DagNode n = dag_.node(u);
     ++completed_;
     last_ = sim_.now();
     if (n.op != kNoOp) op_end_[n.op] = sim_.now();

@@ -55,7 +55,8 @@ class DagExecutor final : public EventHandler, public TransferSink {
   TransferBackend& backend_;
   const TransferDag& dag_;
   std::span<const std::uint32_t> endpoint_;
-  std::vector<std::uint32_t> remaining_;
+  static constexpr std::uint32_t kReleased = UINT32_MAX;
+  std::vector<std::uint32_t> remaining_;  // predecessors not yet completed; kReleased once released
   std::vector<Time> op_start_, op_end_;
   std::vector<std::int64_t> sent_, received_;
   std::vector<NodeIndex> work_;  // completed nodes whose successors are still to be released

@@ -119,7 +119,7 @@ class JobLowering {
         OpRecord& rec = out_.ops[record];
         rec.transfers = out_.dag.transfer_count() - transfers_before;
         for (std::size_t v = before; v < out_.dag.size(); ++v) {
-          const DagNode& n = out_.dag.node(static_cast<NodeIndex>(v));
+          const DagNode n = out_.dag.node(static_cast<NodeIndex>(v));
           if (n.kind == DagNodeKind::transfer) count_bytes(op, n);
           if (n.kind == DagNodeKind::delay) count_delay(op, n);
           if (n.kind == DagNodeKind::transfer) rec.wire_bytes += n.amount;  // ≤ budget_.total: no overflow
@@ -243,8 +243,11 @@ class JobLowering {
       // Ring: every rank sends C channels × K chunks per step, 2(n−1) steps (all-reduce) or n−1.
       const std::uint64_t n = groups[0].size(), steps = op.type == OpType::all_reduce ? 2 * (n - 1) : n - 1;
       const long double transfers = static_cast<long double>(groups.size()) * n * steps * a.channels * a.chunks * a.rings;
-      TransferDag::check_growth(static_cast<std::size_t>(std::min<long double>(
-          out_.dag.size() + transfers, static_cast<long double>(SIZE_MAX / TransferDag::kBytesPerNode))));
+      // About one node and two edges per transfer; clamped so the product cannot overflow.
+      const auto clamp = [](long double x) {
+        return static_cast<std::uint64_t>(std::min<long double>(x, static_cast<long double>(UINT64_MAX / 64)));
+      };
+      TransferDag::check_growth(clamp(out_.dag.size() + transfers), clamp(out_.dag.edge_count() + 2 * transfers), 0);
     }
     for (const auto& g : groups) {
       if (op.type == OpType::broadcast && a.root >= g.size()) {
@@ -298,6 +301,12 @@ LoweredWorkload lower_workload(const WorkloadSpec& spec, const topology::Fabric&
     out.jobs.push_back(JobRecord{static_cast<std::uint32_t>(out.rank_endpoint.size()), job.world_size});
     out.rank_endpoint.insert(out.rank_endpoint.end(), endpoints.begin(), endpoints.end());
   }
+  // The packed DAG node's limits (workload/transfer_dag.hpp), named before anything is lowered.
+  if (out.rank_endpoint.size() >= kMaxDagRanks) {
+    throw ConfigError(spec.file, "/jobs", "the jobs have " + std::to_string(out.rank_endpoint.size()) +
+                                              " ranks in total; a lowered workload holds at most " +
+                                              std::to_string(kMaxDagRanks - 1));
+  }
   // Scale-up node of each rank: its scale-up domain, else its server, else itself.
   std::vector<std::uint32_t> node_of, rail_of;
   node_of.reserve(out.rank_endpoint.size());
@@ -344,6 +353,11 @@ LoweredWorkload lower_workload(const WorkloadSpec& spec, const topology::Fabric&
     const std::size_t starts = start_offsets(job).size();
     nodes += (1 + starts + job.ops.size()) * job.iterations;
     edges += (starts + job.ops.size() + job.dep_ops.size()) * job.iterations + job.ops.size() * (job.iterations - 1);
+  }
+  if (records >= kMaxDagOpRecords) {
+    throw ConfigError(spec.file, "/jobs", "the jobs have " + std::to_string(records) +
+                                              " ops over all iterations; a lowered workload holds at most " +
+                                              std::to_string(kMaxDagOpRecords - 1));
   }
   out.ops.reserve(records);
   if (plain) out.dag.reserve(nodes, edges);

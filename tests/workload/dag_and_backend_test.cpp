@@ -44,3 +44,60 @@ TEST_CASE("analytic backend: path latency plus bytes over the slowest link of th
   // Across the spine: 2 × 500 ns + 2 × 2 µs, and the 100 Gb/s link sets the rate (80 ps/B): 5 + 80 µs.
   CHECK(backend.transfer_time({0, 3, Bytes{1000000}, 0, 0, 0}) == Time::from_us(85));
 }
+
+TEST_CASE("TransferDag: packed nodes keep every field at the limits of their bit widths") {
+  // The node is 16 B (transfer_dag.hpp): ranks in 24 bits (largest 2^24 − 2 = 16,777,214), channel
+  // 16 bits, op 29 bits (largest 2^29 − 2 = 536,870,910; UINT32_MAX = no op), traffic class 3 bits,
+  // amount in a table of distinct values (any int64).
+  TransferDag dag;
+  const std::int64_t big = std::int64_t{1} << 62;
+  const NodeIndex t = dag.add_transfer(kMaxDagRanks - 1, 0, Bytes{big}, 65535, kMaxDagOpRecords - 1, {});
+  const NodeIndex d = dag.add_delay(Time{5}, kNoRank, UINT32_MAX, {t});
+  const NodeIndex c = dag.add_delay(Time::from_ms(3), 7, 0, {t, d});
+  const NodeIndex u = dag.add_transfer(3, 4, Bytes{big}, 1, 2, {c});  // same amount: one table entry
+  dag.set_traffic_class(0, dag.size(), 5);
+  CHECK_THROWS_AS(dag.add_transfer(kMaxDagRanks, 0, Bytes{1}, 0, 0, {}), std::length_error);
+  CHECK_THROWS_AS(dag.add_delay(Time{}, 0, kMaxDagOpRecords, {}), std::length_error);
+  dag.finalize();
+  const DagNode nt = dag.node(t), nd = dag.node(d), nc = dag.node(c), nu = dag.node(u);
+  CHECK(nt.kind == DagNodeKind::transfer);
+  CHECK(nt.src == kMaxDagRanks - 1);
+  CHECK(nt.dst == 0);
+  CHECK(nt.amount == big);
+  CHECK(nt.channel == 65535);
+  CHECK(nt.op == kMaxDagOpRecords - 1);
+  CHECK(nt.traffic_class == 5);
+  CHECK(nd.kind == DagNodeKind::delay);
+  CHECK(nd.src == kNoRank);
+  CHECK(nd.dst == kNoRank);
+  CHECK(nd.op == UINT32_MAX);
+  CHECK(nd.amount == 5);
+  CHECK(nc.src == 7);
+  CHECK(nc.amount == 3'000'000'000);
+  CHECK(nu.amount == big);
+  CHECK(nu.op == 2);
+  CHECK(std::vector<NodeIndex>(dag.successors(t).begin(), dag.successors(t).end()) == std::vector<NodeIndex>{d, c});
+  CHECK(dag.successors(u).empty());
+}
+
+TEST_CASE("TransferDag: successor lists cross page boundaries intact and memory stays near 29 B per node") {
+  // A chain of 100,000 transfers, each also depending on node 0: node 0 has 99,999 successors
+  // (several 16,384-entry pages), every other node one or two. Per node: 16 B packed + 4 B
+  // successor offset + ~8 B of edges (2 per node) = ~28 B, pages rounding up by < 64 KiB each.
+  TransferDag dag;
+  NodeIndex prev = dag.add_delay(Time{}, kNoRank, 0, {});
+  for (int i = 1; i < 100000; ++i) prev = dag.add_transfer(i % 2, 1 - i % 2, Bytes{1000 + i % 3}, 0, 0, {prev, 0});
+  dag.finalize();
+  CHECK(dag.edge_count() == 2 * 99999 - 1);  // node 1 has the same predecessor twice: kept once
+  const auto s0 = dag.successors(0);
+  CHECK(s0.size() == 99999);
+  NodeIndex expect = 1;
+  bool ascending = true;
+  for (NodeIndex s : s0) ascending = ascending && s == expect++;
+  CHECK(ascending);
+  CHECK(dag.successors(50000).size() == 1);
+  CHECK(*dag.successors(50000).begin() == 50001);
+  const double per_node = static_cast<double>(dag.memory_bytes()) / 100000.0;
+  CHECK(per_node > 27.0);
+  CHECK(per_node < 32.0);
+}

@@ -80,8 +80,9 @@ TEST_CASE("chakra: a comm_size of 2^63-1 is rejected at lowering with the op's p
 }
 
 TEST_CASE("the DAG memory check refuses a lowering above the limit before building it") {
-  // Ring all-reduce on 2 ranks, 1 channel, 10^6 chunks: 2·1·2·10^6 = 4·10^6 transfers ≈ 208 MB at
-  // 52 B each, above a 100 MB limit.
+  // Ring all-reduce on 2 ranks, 1 channel, 10^6 chunks: 2·1·2·10^6 = 4·10^6 transfers. The check
+  // counts one node and two edges per transfer on top of the 2 nodes and 1 edge already built:
+  // 4,000,002 · 28 B + 8,000,001 · 8 B = 176,000,064 B = 0.16 GiB, above a 100 MB limit.
   const json doc = {{"name", "w"},
                     {"jobs", {{{"name", "j"}, {"world_size", 2},
                                {"ops", {{{"id", "ar"}, {"type", "all_reduce"}, {"bytes", "1GiB"}, {"algorithm", "ring"}, {"chunks", 1000000}}}}}}}};
@@ -94,5 +95,6 @@ TEST_CASE("the DAG memory check refuses a lowering above the limit before buildi
     what = e.what();
   }
   set_memory_limit_bytes(0);
-  CHECK(what.find("lowering the workload needs an estimated 0.19 GiB (a transfer DAG of 4000002 nodes") == 0);
+  CHECK(what.find("lowering the workload needs an estimated 0.16 GiB (a transfer DAG of 4000002 nodes at 28 B and "
+                  "8000001 edges at 8 B") == 0);
 }
