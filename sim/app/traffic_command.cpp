@@ -51,8 +51,8 @@ void write_flows(const TrafficOptions& opt, const std::string& csv) {
   }
 }
 
-void run_permutation(const TrafficOptions& opt, const std::vector<std::string>& cdf_only) {
-  for (const std::string& o : cdf_only) throw ConfigError(o, "", "does not apply with --permutation");
+void run_permutation(const TrafficOptions& opt, const std::vector<std::string>& poisson_options_given) {
+  if (!poisson_options_given.empty()) throw ConfigError(poisson_options_given.front(), "", "does not apply with --permutation");
   const std::int64_t bytes = parse_unit<Bytes>("bytes", opt.bytes, parse_bytes).n;
   const auto flows = workload::generate_permutation(opt.hosts, bytes, opt.seed, "rocesim traffic");
   write_flows(opt, workload::traffic_csv(flows));
@@ -81,7 +81,7 @@ void run_traffic(const TrafficOptions& opt) {
 
 void register_traffic(CLI::App& app, CommandContext& ctx) {
   auto opt = std::make_shared<TrafficOptions>();
-  CLI::App* cmd = app.add_subcommand("traffic", "Generate Poisson flow arrivals with a flow-size CDF at a target load (flow-list CSV)");
+  CLI::App* cmd = app.add_subcommand("traffic", "Generate Poisson flow arrivals with a flow-size CDF at a target load, or a permutation (flow-list CSV)");
   CLI::Option* cdf = cmd->add_option("--cdf", opt->cdf, "Flow-size CDF: lines \"bytes,percent\" (e.g. workloads/cdf/websearch.csv); required unless --permutation");
   cmd->add_option("--hosts", opt->hosts, "Hosts 0..N-1 that send and receive (N >= 2)")->required();
   CLI::Option* load = cmd->add_option("--load", opt->load, "Offered load per host as a fraction of its link rate, (0, 1]")->capture_default_str();
