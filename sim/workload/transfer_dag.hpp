@@ -25,8 +25,8 @@
 // once. Measured (`rocesim run --check`, fabric included): the 8,192-rank MoE study workload, 8.9 M
 // nodes and 19.8 M edges, holds 257 MB of DAG, peak RSS 643 MB before this layout → 298 MB; the
 // 131,072-rank one, 142.3 M nodes (136.3 M transfers: 4 nccl all-to-alls × 2,048 EP groups × 16,128
-// transfers, 64 ranks × 63 peers × 4 channels) and 316.4 M edges, holds 4.11 GB, lowered in 33 CPU-s
-// at 4.66 GB peak RSS (was refused at an estimated 13.0 GiB).
+// transfers, 64 ranks × 63 peers × 4 channels) and 316.4 M edges, holds 4.11 GB, lowered in 23 CPU-s
+// at 4.77 GB peak RSS (was refused at an estimated 13.0 GiB).
 // Why compact and not streamed: the report phase (op lower bounds, trace, payload sums) and the
 // attribution's fluid re-runs read the whole DAG after the run, so lowering ops on demand and
 // freeing them would mean lowering again for each reader; the packed layout keeps one DAG, the
