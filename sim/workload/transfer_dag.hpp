@@ -30,9 +30,10 @@
 // Why compact and not streamed: the report phase (op lower bounds, trace, payload sums) and the
 // attribution's fluid re-runs read the whole DAG after the run, so lowering ops on demand and
 // freeing them would mean lowering again for each reader; the packed layout keeps one DAG, the
-// same node indices and the same successor order, so every run is unchanged event for event. The budget check_growth() applies is
-// kBytesPerNode per node + kBytesPerEdge per edge + kBytesPerAmount per side-table amount: the most
-// alive at once (during finalize), plus the executor's 4 B per node.
+// same node indices and the same successor order, so every run is unchanged event for event.
+// Budget: check_growth() applies kBytesPerNode per node + kBytesPerEdge per edge + kBytesPerAmount
+// per side-table amount (the most alive at once, during finalize, plus the executor's 4 B per
+// node), before each new page of nodes or edges.
 // Limits: < 2^32 − 1 nodes and < 2^32 edges; ranks < 2^24 − 1 and op records < 2^29 − 1
 // (std::length_error beyond; lower_workload checks both up front with a ConfigError).
 // Thread safety: none while building; immutable and shareable after finalize().
