@@ -11,7 +11,7 @@
 // for what its op-start join would and ending the op: same times, same release order, one node
 // per flow (run.dag_nodes: two joins fewer per send, and shared start delays, since session 8).
 // Memory (issue 20): a flow list of plain sends lowers to ~1 DAG node and one 40 B OpRecord per
-// flow, with the arrays sized up front (no doubling at the peak).
+// flow, the records sized up front and the DAG in pages (transfer_dag.hpp: no doubling at the peak).
 // Every collective's group is instantiated once per group of the named parallel dimension (or once
 // for an explicit "ranks" list); all instances share the op's start and end.
 // Errors: placements that do not fit, algorithms that do not apply to a group's layout and DAGs

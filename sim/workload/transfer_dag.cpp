@@ -13,6 +13,7 @@ namespace {
 constexpr std::uint64_t kRankMask = (1u << 24) - 1;  // packed kNoRank
 constexpr std::uint32_t kOpMask = (1u << 29) - 1;    // packed "no op"
 constexpr std::uint32_t kNoOpRecord = UINT32_MAX;    // workload::kNoOp (dag_executor.hpp)
+constexpr std::uint32_t kLiteralAmounts = 1u << 31;  // amounts below are stored in the node
 
 std::uint64_t pack_rank(std::uint32_t r) {
   if (r == kNoRank) return kRankMask;
@@ -24,14 +25,16 @@ std::uint32_t unpack_rank(std::uint64_t r) { return r == kRankMask ? kNoRank : s
 
 }  // namespace
 
-std::uint32_t TransferDag::amount_id(std::int64_t amount) {
-  // Consecutive nodes of a collective mostly share their amount: one compare instead of a hash.
-  if (amount == last_amount_) return last_amount_id_;
-  const auto [it, fresh] = amount_ids_.try_emplace(amount, static_cast<std::uint32_t>(amounts_.size()));
-  if (fresh) amounts_.push_back(amount);
+std::uint32_t TransferDag::amount_field(std::int64_t amount) {
+  if (amount >= 0 && amount < kLiteralAmounts) return static_cast<std::uint32_t>(amount);
+  // Large amounts go to the side table; a run of equal ones (every rank's compute delay of an
+  // op) shares one entry.
+  if (amount == last_amount_) return last_amount_field_;
+  if (amounts_.size() >= kLiteralAmounts) throw std::length_error("TransferDag: more than 2^31 amounts of 2^31 or more");
+  amounts_.push_back(amount);
   last_amount_ = amount;
-  last_amount_id_ = it->second;
-  return it->second;
+  last_amount_field_ = kLiteralAmounts | static_cast<std::uint32_t>(amounts_.size() - 1);
+  return last_amount_field_;
 }
 
 NodeIndex TransferDag::append(std::int64_t amount, std::uint32_t src, std::uint32_t dst, std::uint16_t channel,
@@ -66,7 +69,7 @@ NodeIndex TransferDag::append(std::int64_t amount, std::uint32_t src, std::uint3
     preds_.push_back(d);
   }
   const std::uint32_t op_bits = op == kNoOpRecord ? kOpMask : op;
-  nodes_.push_back(Packed{ends, amount_id(amount), op_bits});
+  nodes_.push_back(Packed{ends, amount_field(amount), op_bits});
   pred_begin_.push_back(static_cast<std::uint32_t>(preds_.size()));
   return self;
 }
@@ -101,7 +104,7 @@ void TransferDag::set_traffic_class(std::size_t from, std::size_t to, std::uint8
 DagNode TransferDag::node(NodeIndex i) const {
   const Packed& p = nodes_[i];
   DagNode n;
-  n.amount = amounts_[p.amount_id];
+  n.amount = (p.amount & kLiteralAmounts) == 0 ? std::int64_t{p.amount} : amounts_[p.amount & ~kLiteralAmounts];
   n.src = unpack_rank(p.ends & kRankMask);
   n.dst = unpack_rank(p.ends >> 24 & kRankMask);
   n.channel = static_cast<std::uint16_t>(p.ends >> 48);
@@ -139,15 +142,13 @@ void TransferDag::finalize() {
   if (n > 0) succ_begin_[0] = 0;
   preds_.clear();
   pred_begin_.clear();
-  std::unordered_map<std::int64_t, std::uint32_t>().swap(amount_ids_);
-  amounts_.shrink_to_fit();
   std::vector<NodeIndex>().swap(scratch_);
   finalized_ = true;
 }
 
 std::size_t TransferDag::memory_bytes() const {
   return nodes_.memory_bytes() + pred_begin_.memory_bytes() + preds_.memory_bytes() + succ_begin_.capacity() * 4 +
-         succ_.memory_bytes() + amounts_.capacity() * 8 + amount_ids_.bucket_count() * 8 + amount_ids_.size() * 32;
+         succ_.memory_bytes() + amounts_.memory_bytes();
 }
 
 }  // namespace rocesim::workload

@@ -48,13 +48,14 @@ TEST_CASE("analytic backend: path latency plus bytes over the slowest link of th
 TEST_CASE("TransferDag: packed nodes keep every field at the limits of their bit widths") {
   // The node is 16 B (transfer_dag.hpp): ranks in 24 bits (largest 2^24 − 2 = 16,777,214), channel
   // 16 bits, op 29 bits (largest 2^29 − 2 = 536,870,910; UINT32_MAX = no op), traffic class 3 bits,
-  // amount in a table of distinct values (any int64).
+  // amount in 32 bits: below 2^31 itself, else an index into a side table (any int64).
   TransferDag dag;
   const std::int64_t big = std::int64_t{1} << 62;
   const NodeIndex t = dag.add_transfer(kMaxDagRanks - 1, 0, Bytes{big}, 65535, kMaxDagOpRecords - 1, {});
   const NodeIndex d = dag.add_delay(Time{5}, kNoRank, UINT32_MAX, {t});
   const NodeIndex c = dag.add_delay(Time::from_ms(3), 7, 0, {t, d});
-  const NodeIndex u = dag.add_transfer(3, 4, Bytes{big}, 1, 2, {c});  // same amount: one table entry
+  const NodeIndex u = dag.add_transfer(3, 4, Bytes{(std::int64_t{1} << 31) - 1}, 1, 2, {c});  // largest literal
+  const NodeIndex w = dag.add_transfer(4, 3, Bytes{std::int64_t{1} << 31}, 1, 2, {c});        // first in the table
   dag.set_traffic_class(0, dag.size(), 5);
   CHECK_THROWS_AS(dag.add_transfer(kMaxDagRanks, 0, Bytes{1}, 0, 0, {}), std::length_error);
   CHECK_THROWS_AS(dag.add_delay(Time{}, 0, kMaxDagOpRecords, {}), std::length_error);
@@ -74,7 +75,9 @@ TEST_CASE("TransferDag: packed nodes keep every field at the limits of their bit
   CHECK(nd.amount == 5);
   CHECK(nc.src == 7);
   CHECK(nc.amount == 3'000'000'000);
-  CHECK(nu.amount == big);
+  CHECK(nu.amount == (std::int64_t{1} << 31) - 1);
+  CHECK(dag.node(w).amount == std::int64_t{1} << 31);
+  CHECK(dag.node(w).src == 4);
   CHECK(nu.op == 2);
   CHECK(std::vector<NodeIndex>(dag.successors(t).begin(), dag.successors(t).end()) == std::vector<NodeIndex>{d, c});
   CHECK(dag.successors(u).empty());
