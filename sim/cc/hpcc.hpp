@@ -35,6 +35,10 @@
 //   Here each switch egress grows the data frame by int_bytes_per_hop (8 B) as it appends its
 //   record (CcStrategy::telemetry_bytes_per_hop), so a frame pays for the hops it really
 //   crossed; the 2 B header itself is not modelled (0.05 % of a 4 KB frame).
+// Fairness: the multiplicative update keeps the ratio of competing windows; only W_AI closes it,
+//   by k = W_AI/W per RTT (defaults at 100 G, T = 4.7 us, two flows: k ~ 1e-3, ~5 ms per e-fold),
+//   against per-update U noise from INT intervals of a few frames, so two flows' split
+//   random-walks (tests/cc/cc_behaviour_test.cpp, BENCHMARKS.md issue 17).
 // Thread safety: none; one strategy per PacketNet.
 #pragma once
 

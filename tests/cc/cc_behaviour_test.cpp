@@ -46,11 +46,11 @@ struct Windows {
 };
 
 // Star of 3 hosts, bottleneck = the switch port to host 2. Flow A (host 0) from t = 0, flow B
-// (host 1) joins at t = 1 ms (A alone has settled by then), both 200 MB; 200 us windows until
-// 6 ms after the join.
-Windows join_run(const std::string& algorithm) {
+// (host 1) joins at t = 1 ms + `phase` (A alone has settled by then), both 200 MB; 200 us windows
+// until 6 ms after the join.
+Windows join_run(const std::string& algorithm, Time phase = Time{}) {
   CcHarness h(net::testing::leaf_spine(1, 3, 0), net::NetParams{}, strategy(algorithm));
-  const Time join = Time::from_ms(1), step = Time::from_us(200);
+  const Time join = Time::from_ms(1) + phase, step = Time::from_us(200);
   h.send(0, 2, 200'000'000, 0);
   h.sim.run_until(join);
   h.send(1, 2, 200'000'000, 1);
@@ -85,16 +85,7 @@ TEST_CASE("cc behaviour: a joining flow gets an equal share within a stated time
   //   holds 0 or 1 frame of each flow, so Jain there is quantization noise (0.5 or 1); the
   //   recovery passes one frame per window within ~1 ms: converged within 1.2 ms. Recovery to
   //   full rate takes ~4 ms (timely.hpp), so the last 2 ms (4–6 ms) must exceed 85 Gb/s.
-  // hpcc: every update scales both windows by the same eta/U (max_stage 0), so the ratio stays
-  //   where the join left it and only W_AI (29 B per RTT, 0.05 % of W_init) pulls them
-  //   together. B starts at W_init while A has ~eta·W_init, so the first split is ~1 : 1.05
-  //   (Jain 0.999): converged at 0, and the pair holds ~eta of the line (> 90 Gb/s). That holds
-  //   with int_bytes_per_hop = 0 (checked). With the default 8 B INT record per hop it does NOT:
-  //   the split grows from 41/52 to 36/57 Gb/s within 2 ms and stays (Jain 0.948–0.957). Likely
-  //   a phase lock of this deterministic model: frames leave the bottleneck 8 B longer than they
-  //   arrive, so one flow's frame always waits behind the other's, that flow's INT qlen reads one
-  //   frame more (+0.07 in U at T = 4.7 us) and it keeps cutting deeper. Reported (WARN) until
-  //   explained; the reference simulator has the same dequeue-time qlen.
+  // hpcc: see the HPCC test case below (its split is set by the join's phase, not by the algorithm).
   // swift: both flows see the same RTT, so each cut scales both windows by the same factor while
   //   the additive increase (1 packet per RTT each) is equal: the difference shrinks at every cut
   //   and never grows. B joins at the BDP (line · 4.7 us ≈ 14 frames) next to A at its ceiling
@@ -108,8 +99,7 @@ TEST_CASE("cc behaviour: a joining flow gets an equal share within a stated time
   };
   for (const Expect& e : {Expect{"none", Time{}, 97e9}, Expect{"admission", Time{}, 97e9},
                           Expect{"dcqcn", Time::from_us(400), 90e9}, Expect{"timely", Time::from_us(1200), 85e9},
-                          Expect{"swift", Time{}, 97e9},
-                          Expect{R"({"algorithm": "hpcc", "hpcc": {"int_bytes_per_hop": 0}})", Time{}, 90e9}}) {
+                          Expect{"swift", Time{}, 97e9}}) {
     const Windows w = join_run(e.algorithm);
     const Time c = w.converged();
     MESSAGE(std::string(e.algorithm) << ": Jain > 0.95 in every window from " << (c == Time::max() ? -1.0 : c.us())
@@ -118,10 +108,56 @@ TEST_CASE("cc behaviour: a joining flow gets an equal share within a stated time
     CHECK(c <= e.within);
     CHECK(w.goodput >= e.min_goodput);
   }
-  const Windows hp = join_run("hpcc");
-  MESSAGE("hpcc (8 B INT per hop): worst Jain " << hp.worst(Time{}) << ", goodput " << hp.goodput / 1e9 << " Gb/s");
-  CHECK(hp.goodput >= 90e9);
-  WARN(hp.converged() == Time{});
+}
+
+TEST_CASE("cc behaviour: HPCC's two-flow split is a random walk held by W_AI alone; sized for N = 2 or 10 flows it converges at once") {
+  // Every HPCC update scales a window by the same eta/U (max_stage 0), which keeps the ratio of
+  // the two windows; only the additive W_AI pulls them together, by k = W_AI/W per RTT. The
+  // split is therefore set by the join transient (the first ~100 us, a few-KB queue whose
+  // dequeue-time qlen each flow reads differently depending on how the two frame trains
+  // interleave — i.e. on the join's phase at ns scale), then random-walks: each flow's U at its
+  // once-per-RTT Wc update comes from INT intervals of 1-3 frames (per-ACK u in 0.65..1.0), so
+  // U differs between the flows by sigma_d ~ 0.011 per update (measured 0.0074 and 0.0085 per
+  // flow over 2.5-7 ms after the join, default run). For x = ln(W_A/W_B):
+  //   x' = x - dU/eta - k·x   =>   stationary sigma_x = sigma_d / (eta · sqrt(2k)).
+  // Defaults (rate_ai = line/2000 = 50 Mb/s, the authors' N = 100 sizing): W_AI = 29 B,
+  //   W ~ 27.7 KB, k = 1.05e-3 per RTT (correlation time 1/k ~ 950 RTTs ~ 5 ms): sigma_x = 0.26,
+  //   i.e. a split of 1.3 : 1 at one sigma (Jain 0.983) and 1.68 : 1 at two (Jain 0.94). So the
+  //   issue's "Jain > 0.95 in every window" can fail with the defaults for some join phases and
+  //   not others. Measured over join phases 0, 37, .., 148 ns (checked below): worst Jain
+  //   0.948-0.966 with the 8 B INT record, 0.948-0.9999 with int_bytes_per_hop = 0 (phases up
+  //   to 333 ns: 0.948-0.998 and 0.948-0.9999; 30 ms runs wander between 0.95 and 0.99). So the
+  //   8 B record is not the cause: with 0 B and a join at exactly 1 ms the two frame trains lock
+  //   into a periodic pattern where every u is 0.951 and sigma_d = 0, which an earlier version
+  //   of this test relied on. Checked: worst Jain >= 0.90 (x <= 0.63 = 2.4 sigma_x).
+  // rate_ai = 500 Mb/s (W_init·(1 - eta)/N with N = 10): k = 1.05e-2, sigma_x = 0.08 (Jain 0.998
+  //   at one sigma, 0.99 at 2.5): converged at 0 (Jain > 0.95 in every window), measured worst
+  //   0.984-0.99999; the pair keeps ~eta·line (> 90 Gb/s, measured 93.8).
+  // rate_ai = 2.5 Gb/s (N = 2, the paper's W_AI for this scenario): k = 0.053, sigma_x = 0.037
+  //   (Jain > 0.996 at 2.5 sigma): converged at 0, worst Jain >= 0.99 (measured 0.996-0.997);
+  //   the larger AI pushes the equilibrium U to eta·W/(W - W_AI) ~ 1: goodput > 95 Gb/s (96.4).
+  // Neither is a modelling error: the per-hop txRate/qlen/EWMA/update rule follows the authors'
+  // simulator (rdma-hw.cc UpdateRateHp); their INT header has a fixed size, like our 0 B case.
+  struct Expect {
+    const char* cc;
+    Time within;       // Time::max(): no convergence claimed
+    double min_worst;  // worst Jain over every window from the join
+    double min_goodput;
+  };
+  for (const Expect& e : {Expect{"hpcc", Time::max(), 0.90, 90e9},
+                          Expect{R"({"algorithm": "hpcc", "hpcc": {"int_bytes_per_hop": 0}})", Time::max(), 0.90, 90e9},
+                          Expect{R"({"algorithm": "hpcc", "hpcc": {"rate_ai": "500Mbps"}})", Time{}, 0.95, 90e9},
+                          Expect{R"({"algorithm": "hpcc", "hpcc": {"rate_ai": "2500Mbps"}})", Time{}, 0.99, 95e9}}) {
+    for (const std::int64_t phase_ns : {0, 37, 74, 111, 148}) {
+      const Windows w = join_run(e.cc, Time::from_ns(phase_ns));
+      const Time c = w.converged();
+      MESSAGE(std::string(e.cc) << " join +" << phase_ns << " ns: worst Jain " << w.worst(Time{}) << ", Jain > 0.95 from "
+                   << (c == Time::max() ? -1.0 : c.us()) << " us, goodput " << w.goodput / 1e9 << " Gb/s");
+      CHECK(w.worst(Time{}) >= e.min_worst);
+      if (e.within != Time::max()) CHECK(c <= e.within);
+      CHECK(w.goodput >= e.min_goodput);
+    }
+  }
 }
 
 namespace {
