@@ -135,9 +135,9 @@ TEST_CASE("uet ACK coalescing with nscc: 31:1 and 63:1 incasts finish near V/B w
   // threshold, so most of it is trimmed; NACKs cut windows to one frame or less while the few
   // packets that got through sit unacknowledged at the receiver (less than 16 KiB each). Without
   // an ACK request those senders wait for their RTO (4 ms: the 31:1 incast took 8.5 ms with 31
-  // RTOs before the ACK_REQ control packet). With it: no RTO, every byte arrives once, and the
-  // makespan is within 10 % of V/B + 2.33 us (trimmed headers cost ~1 % of the link; the rest is
-  // the link idling while quick adapt and NACK decreases undershoot after the first burst).
+  // RTOs before the ACK_REQ control packet). With it: no RTO, every byte arrives once, and, as
+  // for 127:1, the makespan is within 5 % of V/B + 2.33 us (frame overhead 2 %, trimmed headers
+  // ~1 %), with per-packet ACKs too.
   // ACKs: one per 16 KiB plus one per CE-marked, requested or first packet, so fewer than the
   // per-packet receiver's (>= N·64 + resends); in an incast most packets arrive CE-marked (the
   // queue is above Kmin) and are acknowledged at once, so the saving is small here (63:1: 3219
@@ -160,10 +160,8 @@ TEST_CASE("uet ACK coalescing with nscc: 31:1 and 63:1 incasts finish near V/B w
       net::testing::check_conservation(h.net, true);
       CHECK(c.timeouts == 0);
       CHECK(c.drops == 0);
-      if (ack_bytes > 0) {
-        CHECK(h.rec.makespan().us() <= 1.10 * ideal_us);
-        CHECK(c.ack_requests > 0);  // the stall this test is about did occur and was answered
-      }
+      CHECK(h.rec.makespan().us() <= 1.05 * ideal_us);
+      if (ack_bytes > 0) CHECK(c.ack_requests > 0);  // the stall this test is about did occur and was answered
     }
     CHECK(acks[1] < acks[0]);
   }
