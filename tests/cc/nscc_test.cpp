@@ -177,7 +177,9 @@ TEST_CASE("nscc delay EWMA: the consortium htsim's 0.0125 and rocesim's 0.125 en
   for (int k = 0; k < 2; ++k) {
     NsccParams np;
     np.ewma = k == 0 ? 0.125 : 0.0125;
-    CcHarness h(net::testing::leaf_spine(1, 64, 0), uet(), std::make_unique<Nscc>(np, Bytes{4082}));
+    net::NetParams p = uet();
+    p.uet.ack_bytes = Bytes{16384};  // ACKs per 16 KiB (and CE / AR), as in htsim
+    CcHarness h(net::testing::leaf_spine(1, 64, 0), p, std::make_unique<Nscc>(np, Bytes{4082}));
     for (std::uint32_t s = 1; s < 64; ++s) h.send(s, 0, 262144, s, s);
     h.sim.run();
     took[k] = h.rec.makespan().us();
