@@ -30,8 +30,10 @@
 //                    an ACK_REQ control packet (rules in net/uet_transport.hpp). 0 (default):
 //                    an ACK every nic.ack_every packets (no AR, no ACK_REQ). Not the default:
 //                    no RTO any more, but the study's 1:1 permutation with NSCC ends at 219 us
-//                    with 16 KiB against 184 us per packet (REPS; spray 208 us; no CC 183 / 176
-//                    us); cause not found yet.
+//                    with 16 KiB against 184 us per packet (no CC: 183 / 176 us). Any ACK
+//                    thinning does it (nic.ack_every = 2: 216 us, 4: 210 us) and a larger
+//                    window makes it worse (max_bdp 2: 236 us): likely the bursts a coalesced
+//                    ACK releases at line rate (NSCC does not pace above one frame).
 // Defaults: trim_threshold = 400 kB equals ecn.kmax (marking is at 100 % before trimming starts);
 // trimmed_bytes = 86 B is the control frame size (64 B minimum frame + preamble/IFG + pad).
 #pragma once
