@@ -178,57 +178,66 @@ std::span<const VarId> MaxMinSolver::run(bool full) {
 }
 
 void MaxMinSolver::gather(bool repeat) {
-  f_.clear();
-  b_.clear();
   // The loops below are chains of dependent misses (member -> variable -> incidences ->
   // constraint); prefetching a few steps ahead overlaps them.
   constexpr std::size_t kAhead = 8;
-  // D: every member re-fills. M: only the members recorded as bottlenecked there, and new
-  // variables, can change.
-  const auto take_members = [&](ConstraintId c, bool soft) {
-    const Cons& k = cons_[c];
-    const VarId* m = members(k);
-    const std::uint32_t size = k.member_count;
-    stats_.incidences += size;
-    for (std::uint32_t j = 0; j < size; ++j) {
-      if (j + kAhead < size) __builtin_prefetch(&vars_[m[j + kAhead]]);
-      const VarId v = m[j];
-      Var& var = vars_[v];
-      if (var.mark != round_ && (!soft || var.bottleneck == c)) {
-        var.mark = round_;
-        f_.push_back(v);
-        __builtin_prefetch(incs(var));
+  std::size_t first = 0;  // the F positions whose constraints are looked at for B below
+  if (repeat) {
+    // F and B only grow within a solve: marks, recorded bottlenecks and the new variables do not
+    // change until commit(), so re-scanning D and M would list the same F in the same order, and
+    // X's new members after it. Appending them gives the same F and B at no scan.
+    first = f_.size();
+    for (std::size_t x = extra_listed_; x < extra_.size(); ++x) {
+      Var& var = vars_[extra_[x]];
+      if (var.mark != solve_epoch_) {
+        var.mark = solve_epoch_;
+        f_.push_back(extra_[x]);
       }
     }
-  };
-  for (ConstraintId c : dirty_) take_members(c, false);
-  // A soft constraint's members that can change are its recorded bottlenecks (none to look for
-  // when bn_count is 0: most ports a finished flow crossed) and the new variables, which are
-  // listed since the last solve instead of being searched for in every member list.
-  for (ConstraintId c : soft_)
-    if (cons_[c].bn_count > 0) take_members(c, true);
-  for (VarId v : new_vars_) {
-    Var& var = vars_[v];
-    if (var.alive && var.bottleneck == kNoId && var.mark != round_) {
-      var.mark = round_;
-      f_.push_back(v);
+  } else {
+    f_.clear();
+    b_.clear();
+    // D: every member re-fills. M: only the members recorded as bottlenecked there, and new
+    // variables, can change.
+    const auto take_members = [&](ConstraintId c, bool soft) {
+      const Cons& k = cons_[c];
+      const VarId* m = members(k);
+      const std::uint32_t size = k.member_count;
+      stats_.incidences += size;
+      for (std::uint32_t j = 0; j < size; ++j) {
+        if (j + kAhead < size) __builtin_prefetch(&vars_[m[j + kAhead]]);
+        const VarId v = m[j];
+        Var& var = vars_[v];
+        if (var.mark != solve_epoch_ && (!soft || var.bottleneck == c)) {
+          var.mark = solve_epoch_;
+          f_.push_back(v);
+          __builtin_prefetch(incs(var));
+        }
+      }
+    };
+    for (ConstraintId c : dirty_) take_members(c, false);
+    // A soft constraint's members that can change are its recorded bottlenecks (none to look for
+    // when bn_count is 0: most ports a finished flow crossed) and the new variables, which are
+    // listed since the last solve instead of being searched for in every member list.
+    for (ConstraintId c : soft_)
+      if (cons_[c].bn_count > 0) take_members(c, true);
+    for (VarId v : new_vars_) {
+      Var& var = vars_[v];
+      if (var.alive && var.bottleneck == kNoId && var.mark != solve_epoch_) {
+        var.mark = solve_epoch_;
+        f_.push_back(v);
+      }
     }
   }
-  for (VarId v : extra_) {
-    Var& var = vars_[v];
-    if (var.mark != round_) {
-      var.mark = round_;
-      f_.push_back(v);
-    }
-  }
-  for (std::size_t i = 0; i < f_.size(); ++i) {
+  extra_listed_ = extra_.size();
+  for (std::size_t i = first; i < f_.size(); ++i) {
     if (i + kAhead < f_.size()) prefetch_var(f_[i + kAhead]);
     if (i + kAhead / 2 < f_.size())
       for (const Incidence& inc : incidences_of(f_[i + kAhead / 2])) prefetch_cons(inc.c);
     for (const Incidence& inc : incidences_of(f_[i])) {
       Cons& k = cons_[inc.c];
-      if (k.d_mark != solve_epoch_ && k.b_mark != round_) {
-        k.b_mark = round_;
+      if (k.d_mark != solve_epoch_ && k.b_mark != solve_epoch_) {
+        k.b_mark = solve_epoch_;
         b_.push_back(inc.c);
       }
     }
@@ -372,15 +381,15 @@ bool MaxMinSolver::check_boundary() {
     if (i + 8 < f_.size()) prefetch_var(f_[i + 8]);
     const VarId v = f_[i];
     const Var& var = vars_[v];
-    if (var.bottleneck < kBoundBottleneck && cons_[var.bottleneck].b_mark == round_) ++cons_[var.bottleneck].f_old_bn;
+    if (var.bottleneck < kBoundBottleneck && cons_[var.bottleneck].b_mark == solve_epoch_) ++cons_[var.bottleneck].f_old_bn;
     const std::uint32_t bn = var.new_bn;
-    if (bn < kBoundBottleneck && cons_[bn].b_mark == round_) {
+    if (bn < kBoundBottleneck && cons_[bn].b_mark == solve_epoch_) {
       cons_[bn].need_mark = round_;
       cons_[bn].newbn_mark = round_;
     }
     if (var.new_rate != var.rate) {
       for (const Incidence& inc : incidences_of(v))
-        if (cons_[inc.c].b_mark == round_) cons_[inc.c].need_mark = round_;
+        if (cons_[inc.c].b_mark == solve_epoch_) cons_[inc.c].need_mark = round_;
     }
   }
   bool grew = false;
@@ -396,7 +405,7 @@ bool MaxMinSolver::check_boundary() {
     for (std::uint32_t j = 0; j < size; ++j) {
       if (j + 8 < size) __builtin_prefetch(&vars_[m[j + 8]]);
       const Var& var = vars_[m[j]];
-      if (var.mark == round_) {
+      if (var.mark == solve_epoch_) {
         const double l = var.new_rate / var.weight;
         max_f = std::max(max_f, l);
         if (var.new_bn == c) min_f_bn = std::min(min_f_bn, l);
@@ -417,7 +426,7 @@ bool MaxMinSolver::check_boundary() {
       // (b) those bottlenecked at c that could grow (c unsaturated) or sit below an F variable.
       for (std::uint32_t j = 0; j < size; ++j) {
         Var& var = vars_[m[j]];
-        if (var.mark == round_ || var.x_mark == solve_epoch_) continue;
+        if (var.mark == solve_epoch_ || var.x_mark == solve_epoch_) continue;
         const double l = var.rate / var.weight;
         const bool join = (bad_a && less_than(min_f_bn, l)) ||
                           (bad_b && var.bottleneck == c && (!saturated || less_than(l, max_f)));
@@ -447,7 +456,7 @@ void MaxMinSolver::commit() {
   touched_.insert(touched_.end(), b_.begin(), b_.end());
   // Soft constraints F did not reach still changed load (a finish released its rate).
   for (ConstraintId c : soft_)
-    if (cons_[c].b_mark != round_) touched_.push_back(c);
+    if (cons_[c].b_mark != solve_epoch_) touched_.push_back(c);
   std::sort(f_.begin(), f_.end());
   for (VarId v : f_) {
     Var& var = vars_[v];
