@@ -10,6 +10,7 @@
 #include "cc/swift.hpp"
 #include "cc/rccc.hpp"
 #include "cc/timely.hpp"
+#include "net/make_packet_net.hpp"
 
 namespace rocesim::cc {
 
@@ -143,14 +144,7 @@ std::unique_ptr<net::PacketNet> make_packet_net_with_cc(Simulator& sim, const to
     throw ConfigError(file, path + "/cc/algorithm", algo + " is UET's congestion control: it needs nic.transport = \"uet\"");
   }
   if (effective_cc != nullptr) *effective_cc = setup.effective;
-  // The constructor checks what needs the fabric (e.g. nic.rx_buffer against the links' headroom)
-  // and names only the parameter (/nic/...): give it this document's file and path.
-  try {
-    return std::make_unique<net::PacketNet>(sim, fabric, router, std::move(p), std::move(setup.strategy));
-  } catch (const ConfigError& e) {
-    if (!e.file().empty() || e.path().rfind("/nic/", 0) != 0) throw;
-    throw ConfigError(file, path + e.path(), e.message());
-  }
+  return net::construct_packet_net(sim, fabric, router, std::move(p), std::move(setup.strategy), file, path);
 }
 
 }  // namespace rocesim::cc

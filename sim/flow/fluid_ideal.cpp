@@ -18,7 +18,7 @@ Time FluidNet::ideal_fct(const TransferRequest& request) const {
     t += fabric_.port_latency(p);
     if (narrowest.bps == 0 || r < narrowest) narrowest = r;
   }
-  return t + serialization_time(Bytes{static_cast<std::int64_t>(wire_bytes(params_, request.bytes))}, narrowest);
+  return t + serialization_time(wire_bytes(params_, request.bytes), narrowest);
 }
 
 }  // namespace rocesim::flow

@@ -96,7 +96,7 @@ void FluidNet::start(const TransferRequest& request) {
   flows_[f].src = key.src;
   flows_[f].dst = key.dst;
   flows_[f].sport = key.sport;
-  flows_[f].total = wire_bytes(params_, request.bytes);
+  flows_[f].total = static_cast<double>(wire_bytes(params_, request.bytes).n);
   flows_[f].remaining = flows_[f].total;
   flows_[f].rate = 0.0;
   flows_[f].prio = request.priority;

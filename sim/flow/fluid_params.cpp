@@ -14,7 +14,8 @@ FluidParams read_fluid_params(JsonReader& r) {
   p.resolve_slack = r.number_or("resolve_slack", 0.0, 0.0, 1.0);
   if (auto w = r.object_opt("wire")) {
     p.mtu = w->bytes_or("mtu", p.mtu, 1);
-    if (p.mtu < Bytes{256} || p.mtu > Bytes{65536}) w->fail("mtu", "MTU " + to_string(p.mtu) + " is outside [256 B, 64 KiB]");
+    if (p.mtu < kMinMtu || p.mtu > kMaxMtu)
+      w->fail("mtu", "MTU " + to_string(p.mtu) + " is outside [" + to_string(kMinMtu) + ", " + to_string(kMaxMtu) + "]");
     p.data_overhead = w->bytes_or("data_overhead", p.data_overhead);
     if (p.data_overhead.n < 0 || p.data_overhead.n > 1024) w->fail("data_overhead", "must be in [0 B, 1 KiB]");
     w->finish();

@@ -21,6 +21,7 @@
 
 #include "core/json_reader.hpp"
 #include "core/units.hpp"
+#include "core/wire_format.hpp"
 
 namespace rocesim::flow {
 
@@ -29,14 +30,13 @@ struct FluidParams {
   Rate flow_rate_cap{};    // 0: none (flows are limited by link and NIC port rates only)
   bool incremental = true; // false: full re-solve per batch (reference and benchmarking)
   double resolve_slack = 0.0;  // ε of the deferred re-allocation after finishes (0: exact)
-  Bytes mtu{4000};             // payload per full packet, [256 B, 64 KiB] (the packet tier's range)
-  Bytes data_overhead{82};     // wire bytes per packet beyond its payload, [0, 1 KiB]
+  Bytes mtu = kDefaultMtu;     // payload per full packet, [kMinMtu, kMaxMtu] (core/wire_format.hpp)
+  Bytes data_overhead = kDefaultDataOverhead;  // wire bytes per packet beyond its payload, [0, 1 KiB]
 };
 
 // W(B) = B + ⌈B/mtu⌉·data_overhead: the bytes a transfer of B payload bytes puts on every link.
-inline double wire_bytes(const FluidParams& p, Bytes payload) {
-  const std::int64_t packets = (payload.n + p.mtu.n - 1) / p.mtu.n;
-  return static_cast<double>(payload.n) + static_cast<double>(packets) * static_cast<double>(p.data_overhead.n);
+inline Bytes wire_bytes(const FluidParams& p, Bytes payload) {
+  return rocesim::wire_bytes(payload, p.mtu, p.data_overhead);
 }
 
 // Reads the object `r` wraps; calls r.finish() (unknown keys → ConfigError).

@@ -48,10 +48,15 @@ std::unique_ptr<PacketNet> make_packet_net(Simulator& sim, const topology::Fabri
     }
     cc = std::make_unique<NoCc>();
   }
-  // The constructor checks what needs the fabric (e.g. nic.rx_buffer against the links' headroom)
-  // and names only the parameter (/nic/...): give it this document's file and path.
+  return construct_packet_net(sim, fabric, router, std::move(p), std::move(cc), file, path);
+}
+
+std::unique_ptr<PacketNet> construct_packet_net(Simulator& sim, const topology::Fabric& fabric,
+                                                const routing::Router& router, NetParams params,
+                                                std::unique_ptr<CcStrategy> cc, const std::string& file,
+                                                const std::string& path) {
   try {
-    return std::make_unique<PacketNet>(sim, fabric, router, std::move(p), std::move(cc));
+    return std::make_unique<PacketNet>(sim, fabric, router, std::move(params), std::move(cc));
   } catch (const ConfigError& e) {
     if (!e.file().empty() || e.path().rfind("/nic/", 0) != 0) throw;
     throw ConfigError(file, path + e.path(), e.message());

@@ -22,6 +22,13 @@ std::unique_ptr<PacketNet> make_packet_net(Simulator& sim, const topology::Fabri
                                            const nlohmann::json& params, const std::string& file = "--set",
                                            const std::string& path = "/backend", CcFactory cc_factory = nullptr);
 
+// new PacketNet(…): the constructor checks what needs the fabric (e.g. nic.rx_buffer against the
+// links' headroom) and names only the parameter (/nic/...); this names `file` and `path` too.
+std::unique_ptr<PacketNet> construct_packet_net(Simulator& sim, const topology::Fabric& fabric,
+                                                const routing::Router& router, NetParams params,
+                                                std::unique_ptr<CcStrategy> cc, const std::string& file,
+                                                const std::string& path);
+
 // The parameters a run with `params` uses, every default filled in (for reports); "cc" is copied
 // as given (a name or a sim/cc parameter object). Throws ConfigError on bad NetParams keys.
 nlohmann::json effective_packet_params(const nlohmann::json& params, const std::string& file = "--set",

@@ -16,6 +16,7 @@
 
 #include "core/json_reader.hpp"
 #include "core/units.hpp"
+#include "core/wire_format.hpp"
 #include "net/uet_params.hpp"
 
 namespace rocesim::net {
@@ -34,8 +35,6 @@ inline constexpr int kMaxDataClasses = kMaxClasses - kFirstDataClass;
 //   RTO in [10 us, 10 s]: the floor is a documented bound, not computed from the fabric: a 3-tier
 //     path is ≤ 6 links each way, ≤ 12 × (500 ns propagation + one 4 KB frame at 100 Gb/s, 330 ns)
 //     ≈ 10 us round trip; an RTO below the round trip retransmits every packet for ever.
-inline constexpr Bytes kMinMtu{256};
-inline constexpr Bytes kMaxMtu{65536};
 inline constexpr Time kMinRto = Time::from_us(10);
 inline constexpr Time kMaxRto = Time::from_ms(10000);
 //   nic.rx_buffer.size <= 1 GiB (a host's RX SRAM is a few MiB; beyond 1 GiB nothing pauses) and
@@ -45,9 +44,9 @@ inline constexpr Rate kMinRxDrain{1000000};
 inline constexpr Rate kMaxRxDrain = Rate::gbps(100000);
 
 struct WireParams {
-  Bytes mtu{4000};             // payload bytes per full data packet (RoCE path MTU), [256 B, 64 KiB];
+  Bytes mtu = kDefaultMtu;     // payload bytes per full data packet (RoCE path MTU), [256 B, 64 KiB];
                                // a transfer may hold at most 2^31-1 of them (checked before a run)
-  Bytes data_overhead{82};     // per data packet: RoCEv2/IPv4/Eth headers + FCS + preamble + IFG
+  Bytes data_overhead = kDefaultDataOverhead;  // per data packet: RoCEv2/IPv4/Eth headers + FCS + preamble + IFG
   Bytes control_bytes{86};     // wire size of an ACK/NAK/CNP (64 B min frame + AETH pad + 20 B gap)
   Bytes pause_bytes{84};       // wire size of a PFC pause frame (64 B + preamble + IFG)
 };

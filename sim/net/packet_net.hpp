@@ -389,6 +389,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   void rccc_regrant();                                  // link change: every cumulative grant again
   void send_credit(std::uint32_t qp);
   std::int64_t rccc_ack_credit(std::uint32_t qp);       // receiver: the grant an ACK of qp carries
+  void stamp_ack_credit(std::uint32_t pkt, std::uint32_t qp);  // ack_credit_[pkt] = rccc_ack_credit(qp)
   void rccc_credit_seen(std::uint32_t qp, std::int64_t cumulative);  // sender: a grant arrived
   bool rccc_allows(const UetSender& u, std::int64_t wire) const { return rccc_ == nullptr || u.credit >= wire; }
   void forward_trimmed(std::uint32_t pkt, topology::NodeId node);

@@ -132,6 +132,11 @@ std::int64_t PacketNet::rccc_ack_credit(std::uint32_t id) {
   return u.credit_granted;
 }
 
+void PacketNet::stamp_ack_credit(std::uint32_t pkt, std::uint32_t id) {
+  if (ack_credit_.size() < pool_.capacity()) ack_credit_.resize(pool_.capacity());
+  ack_credit_[pkt] = rccc_ack_credit(id);
+}
+
 void PacketNet::rccc_credit_seen(std::uint32_t id, std::int64_t cumulative) {
   UetSender& u = uet_qp_[id];
   if (cumulative <= u.credit_seen) return;  // an older grant overtaken by a newer one

@@ -127,10 +127,7 @@ void PacketNet::send_uet_ack(std::uint32_t id, std::uint32_t psn, const Packet& 
   pool_[ack].payload = base;
   pool_[ack].entropy = ev;
   sack_[ack] = bits;
-  if (rccc_ != nullptr) {
-    if (ack_credit_.size() < pool_.capacity()) ack_credit_.resize(pool_.capacity());
-    ack_credit_[ack] = rccc_ack_credit(id);
-  }
+  if (rccc_ != nullptr) stamp_ack_credit(ack, id);
   send_reverse(ack);
 }
 
@@ -189,10 +186,7 @@ void PacketNet::on_uet_trimmed(std::uint32_t pkt) {
     ++counters_.naks_sent;
     const std::uint32_t nack = make_control(id, PacketType::selective_nak, psn, &pool_[pkt]);
     pool_[nack].entropy = ev;
-    if (rccc_ != nullptr) {  // a NACK carries the grant as an ACK does (UEC's NACK_CCX)
-      if (ack_credit_.size() < pool_.capacity()) ack_credit_.resize(pool_.capacity());
-      ack_credit_[nack] = rccc_ack_credit(id);
-    }
+    if (rccc_ != nullptr) stamp_ack_credit(nack, id);  // a NACK carries the grant as an ACK does (UEC's NACK_CCX)
     send_reverse(nack);
   }
   pool_.release(pkt);
