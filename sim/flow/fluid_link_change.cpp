@@ -76,16 +76,12 @@ void FluidNet::on_links_changed(std::span<const std::uint32_t> links) {
       // Started, not yet in a solver: its shares wait for activation; replace them.
       respread(f);
       const auto n = static_cast<std::uint32_t>(scratch_ports_.size());
-      const PortShare* old = share_pool_.data(shares_[f]);
-      bool same = n == shares_len_[f];
+      const topology::PortId* old = share_ports(f);
+      bool same = n == share_count(f);
       for (std::uint32_t k = 0; same && k < n; ++k)
-        same = old[k].port == scratch_ports_[k] && old[k].coef == scratch_coefs_[k];
+        same = old[k] == scratch_ports_[k] && share_coef(f, k) == scratch_coefs_[k];
       if (same) continue;
-      share_pool_.release(shares_[f]);
-      shares_[f] = share_pool_.allocate(n);
-      shares_len_[f] = n;
-      PortShare* out = share_pool_.data(shares_[f]);
-      for (std::uint32_t k = 0; k < n; ++k) out[k] = PortShare{scratch_ports_[k], scratch_coefs_[k]};
+      store_shares(f, true);
       continue;
     }
     // A flow due at this instant (push_completion's finish time, same arithmetic) completes
@@ -96,7 +92,7 @@ void FluidNet::on_links_changed(std::span<const std::uint32_t> links) {
       if (static_cast<double>(flows_[f].last) + dt <= static_cast<double>(now)) continue;
     }
     respread(f);
-    const std::span<const Incidence> inc = classes_[flows_[f].prio]->solver.incidences_of(flows_[f].var);
+    const IncidenceRange inc = classes_[flows_[f].prio]->solver.incidences_of(flows_[f].var);
     bool same = inc.size() == scratch_ports_.size();
     for (std::size_t k = 0; same && k < inc.size(); ++k)
       same = inc[k].c == scratch_ports_[k] && inc[k].coef == scratch_coefs_[k];

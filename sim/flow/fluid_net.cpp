@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -50,6 +51,39 @@ std::uint32_t FluidNet::allocate_flow() {
   shares_len_.push_back(0);
   shares_.emplace_back();
   return f;
+}
+
+double FluidNet::share_coef(std::uint32_t f, std::uint32_t k) const {
+  if (!(shares_len_[f] & kSharesCoefs)) return 1.0;
+  double a;
+  std::memcpy(&a, share_ports(f) + share_count(f) + 2 * k, sizeof a);
+  return a;
+}
+
+void FluidNet::store_shares(std::uint32_t f, bool release_old) {
+  if (release_old) share_pool_.release(shares_[f]);
+  const auto n = static_cast<std::uint32_t>(scratch_ports_.size());
+  const bool coefs = std::any_of(scratch_coefs_.begin(), scratch_coefs_.end(), [](double a) { return a != 1.0; });
+  shares_[f] = share_pool_.allocate(coefs ? 3 * n : n);
+  shares_len_[f] = n | (coefs ? kSharesCoefs : 0);
+  std::uint32_t* out = share_pool_.data(shares_[f]);
+  std::copy_n(scratch_ports_.begin(), n, out);
+  if (coefs) std::memcpy(out + n, scratch_coefs_.data(), n * sizeof(double));
+}
+
+bool FluidNet::take_shares(std::uint32_t f) {
+  const std::uint32_t n = share_count(f);
+  const bool coefs = (shares_len_[f] & kSharesCoefs) != 0;
+  const std::uint32_t* in = share_ports(f);
+  scratch_ports_.assign(in, in + n);
+  scratch_coefs_.resize(n);
+  if (coefs) {
+    std::memcpy(scratch_coefs_.data(), in + n, n * sizeof(double));
+  } else {
+    std::fill(scratch_coefs_.begin(), scratch_coefs_.end(), 1.0);
+  }
+  share_pool_.release(shares_[f]);
+  return !coefs;
 }
 
 Time FluidNet::ecmp_path(const TransferRequest& request, std::span<const topology::PortId>& path) {
@@ -101,10 +135,7 @@ void FluidNet::start(const TransferRequest& request) {
   flows_[f].rate = 0.0;
   flows_[f].prio = request.priority;
   const auto n = static_cast<std::uint32_t>(scratch_ports_.size());
-  shares_len_[f] = n;
-  shares_[f] = share_pool_.allocate(n);
-  PortShare* out = share_pool_.data(shares_[f]);
-  for (std::uint32_t i = 0; i < n; ++i) out[i] = PortShare{scratch_ports_[i], scratch_coefs_[i]};
+  store_shares(f, false);
   stats_.incidences += n;
   ++stats_.started;
   if (latency == Time::zero()) {
@@ -150,9 +181,9 @@ void FluidNet::drain_lane(std::uint32_t lane) {
 void FluidNet::activate(std::uint32_t f) {
   to_add_.push_back(f);
   std::int64_t lag = 0;
-  if (params_.resolve_slack > 0.0 && shares_len_[f] > 0) {
+  if (params_.resolve_slack > 0.0 && share_count(f) > 0) {
     // Deferred start (header: "resolve slack"): at most ε·8·S/r of its first port's rate r.
-    const double r = live_capacity(share_pool_.data(shares_[f])[0].port);
+    const double r = live_capacity(share_ports(f)[0]);
     if (r > 0.0) lag = static_cast<std::int64_t>(slack_ps(flows_[f].total, r));
   }
   request_solve_at(Time{sim_.now().ps + lag});
@@ -166,9 +197,9 @@ void FluidNet::add_activated() {
   const std::size_t n_add = to_add_.size();
   const auto ports_of = [&](std::size_t i, auto&& fn) {
     const std::uint32_t g = to_add_[i];
-    const PortShare* in = share_pool_.data(shares_[g]);
+    const topology::PortId* in = share_ports(g);
     MaxMinSolver& solver = classes_[flows_[g].prio]->solver;
-    for (std::uint32_t k = 0; k < shares_len_[g]; ++k) fn(solver, in[k].port);
+    for (std::uint32_t k = 0, n = share_count(g); k < n; ++k) fn(solver, in[k]);
   };
   for (std::size_t i = 0; i < n_add; ++i) {
     if (i + 12 < n_add) {
@@ -181,17 +212,7 @@ void FluidNet::add_activated() {
     if (i + 4 < n_add) ports_of(i + 4, [](const MaxMinSolver& solver, ConstraintId c) { solver.prefetch_constraint(c); });
     if (i + 2 < n_add) ports_of(i + 2, [](const MaxMinSolver& solver, ConstraintId c) { solver.prefetch_member_tail(c); });
     const std::uint32_t f = to_add_[i];
-    const std::uint32_t n = shares_len_[f];
-    scratch_ports_.resize(n);
-    scratch_coefs_.resize(n);
-    const PortShare* in = share_pool_.data(shares_[f]);
-    bool pinned = true;
-    for (std::uint32_t k = 0; k < n; ++k) {
-      scratch_ports_[k] = in[k].port;
-      scratch_coefs_[k] = in[k].coef;
-      pinned &= in[k].coef == 1.0;
-    }
-    share_pool_.release(shares_[f]);
+    const bool pinned = take_shares(f);
     Class& cls = *classes_[flows_[f].prio];
     const VarId v = pinned ? cls.solver.add_variable(scratch_ports_, 1.0, cap)
                            : cls.solver.add_variable(scratch_ports_, scratch_coefs_, 1.0, cap);

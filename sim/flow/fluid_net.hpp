@@ -179,10 +179,6 @@ class FluidNet final : public TransferBackend, public EventHandler {
     MaxMinSolver solver;
     std::vector<std::uint32_t> flow_of_var;
   };
-  struct PortShare {
-    topology::PortId port;
-    double coef;
-  };
 
   std::uint32_t allocate_flow();
   Class& class_for(std::uint8_t priority);
@@ -255,10 +251,22 @@ class FluidNet final : public TransferBackend, public EventHandler {
   };
   static_assert(sizeof(Flow) == 64, "one cache line per flow");
   std::vector<Flow> flows_;
-  // Until activation: the flow's ports and coefficients (cold, so kept out of Flow).
+  // Until activation: the flow's ports and coefficients (cold, so kept out of Flow). A block holds
+  // the n ports, then, only if some coefficient is not 1 (spraying), the n coefficients as doubles
+  // in 2n words (kSharesCoefs set in shares_len_): a pinned ECMP flow, the bulk of an all-to-all
+  // whose transfers all start at once, waits in 4 bytes per port instead of 16.
+  static constexpr std::uint32_t kSharesCoefs = 0x80000000u;
   std::vector<std::uint32_t> shares_len_;
-  std::vector<BlockPool<PortShare>::Block> shares_;
-  BlockPool<PortShare> share_pool_;
+  std::vector<BlockPool<std::uint32_t>::Block> shares_;
+  BlockPool<std::uint32_t> share_pool_;
+  std::uint32_t share_count(std::uint32_t f) const { return shares_len_[f] & ~kSharesCoefs; }
+  const topology::PortId* share_ports(std::uint32_t f) const { return share_pool_.data(shares_[f]); }
+  double share_coef(std::uint32_t f, std::uint32_t k) const;
+  // scratch_ports_ / scratch_coefs_ become f's pending shares (its old block, if any, released first).
+  void store_shares(std::uint32_t f, bool release_old);
+  // f's pending shares back into scratch_ports_ / scratch_coefs_ (block released); true if every
+  // coefficient is 1.
+  bool take_shares(std::uint32_t f);
   std::vector<std::uint32_t> free_flows_;
 
   // Per-source ECMP path cache, one cache line per source (a start touches one line, not five);

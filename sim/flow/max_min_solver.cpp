@@ -59,7 +59,9 @@ VarId MaxMinSolver::add_variable(std::span<const ConstraintId> constraints, std:
   }
   Var& var = vars_[v];
   const auto degree = static_cast<std::uint32_t>(constraints.size());
-  if (degree > kInline) var.block = inc_.allocate(degree);
+  if (degree > kInline) var.link_block = link_pool_.allocate(degree);
+  const bool has_coefs = std::any_of(coefs.begin(), coefs.end(), [](double a) { return a != 1.0; });
+  if (has_coefs) var.coef_block = coef_pool_.allocate(degree);
   var.weight = weight;
   var.bound = bound;
   var.rate = 0.0;
@@ -68,13 +70,15 @@ VarId MaxMinSolver::add_variable(std::span<const ConstraintId> constraints, std:
   var.new_bn = kNoId;
   var.degree = degree;
   var.alive = 1;
+  var.has_coefs = has_coefs ? 1 : 0;
   for (std::uint32_t i = 0; i < degree; ++i) {
     const ConstraintId c = constraints[i];
     if (c >= cons_.size()) throw std::logic_error("MaxMinSolver: unknown constraint");
     const double a = coefs.empty() ? 1.0 : coefs[i];
     if (!(a > 0.0)) throw std::logic_error("MaxMinSolver: coefficients must be positive");
     Cons& k = cons_[c];
-    incs(var)[i] = Incidence{c, k.member_count, a};
+    links(var)[i] = IncidenceLink{c, k.member_count};
+    if (has_coefs) coef_pool_.data(var.coef_block)[i] = a;
     push_member(k, v);
     mark_dirty(c, kSoft);
   }
@@ -86,8 +90,9 @@ VarId MaxMinSolver::add_variable(std::span<const ConstraintId> constraints, std:
 void MaxMinSolver::remove_variable(VarId v, double credit) {
   if (!alive(v)) throw std::logic_error("MaxMinSolver: removing a dead variable");
   Var& var = vars_[v];
+  const IncidenceRange range = incidences_of(v);
   for (std::uint32_t i = 0; i < var.degree; ++i) {
-    const Incidence inc = incs(var)[i];
+    const Incidence inc = range[i];
     Cons& k = cons_[inc.c];
     settle_load(inc.c);
     k.load = std::max(0.0, k.load - inc.coef * var.rate);
@@ -100,7 +105,7 @@ void MaxMinSolver::remove_variable(VarId v, double credit) {
     m[inc.slot] = moved;
     if (moved != v) {
       Var& mv = vars_[moved];
-      Incidence* mi = incs(mv);
+      IncidenceLink* mi = links(mv);
       for (std::uint32_t j = 0; j < mv.degree; ++j) {
         if (mi[j].c == inc.c) {
           mi[j].slot = inc.slot;
@@ -111,7 +116,9 @@ void MaxMinSolver::remove_variable(VarId v, double credit) {
     mark_dirty(inc.c, kSoft);
   }
   if (var.bottleneck < kBoundBottleneck) --cons_[var.bottleneck].bn_count;
-  if (var.degree > kInline) inc_.release(var.block);
+  if (var.degree > kInline) link_pool_.release(var.link_block);
+  if (var.has_coefs) coef_pool_.release(var.coef_block);
+  var.has_coefs = 0;
   var.alive = 0;
   var.degree = 0;
   var.rate = 0.0;
@@ -128,7 +135,7 @@ void MaxMinSolver::remove_variables(std::span<const VarId> vs, std::span<const d
   for (std::size_t base = 0; base < vs.size(); base += kChunk) {
     const std::size_t end = std::min(vs.size(), base + kChunk);
     for (std::size_t i = end; i < vs.size() && i < end + kChunk; ++i) __builtin_prefetch(&vars_[vs[i]]);
-    for (std::size_t i = base; i < end; ++i) __builtin_prefetch(incs(vars_[vs[i]]));
+    for (std::size_t i = base; i < end; ++i) __builtin_prefetch(links(vars_[vs[i]]));
     for (std::size_t i = base; i < end; ++i)
       for (const Incidence& inc : incidences_of(vs[i])) prefetch_cons(inc.c);
     for (std::size_t i = base; i < end; ++i)
@@ -211,7 +218,7 @@ void MaxMinSolver::gather(bool repeat) {
         if (var.mark != solve_epoch_ && (!soft || var.bottleneck == c)) {
           var.mark = solve_epoch_;
           f_.push_back(v);
-          __builtin_prefetch(incs(var));
+          __builtin_prefetch(links(var));
         }
       }
     };

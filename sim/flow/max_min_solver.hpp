@@ -64,9 +64,12 @@
 // Memory layout (the cost at 10^6 constraints is cache misses, not arithmetic): everything the
 // solver keeps per constraint sits in one 128-byte record (two adjacent cache lines: the fill's
 // sums in the first, marks, counters and the member list's handle in the second), everything per
-// variable in a 192-byte one, with up to kInline = 6 incidences inside it (a 3-tier Clos path
-// up and down the fabric needs no other line: an out-of-record incidence block was a further,
-// dependent miss per variable visit and cost ~1.7x on contended all-to-alls). Passes over F fetch
+// variable in another 128-byte one, with up to kInline = 6 incidences inside it (a 3-tier Clos
+// path up and down the fabric needs no other line: an out-of-record incidence block was a further,
+// dependent miss per variable visit and cost ~1.7x on contended all-to-alls). An incidence in the
+// record is its constraint and slot (8 bytes); coefficients other than 1 (spraying) are stored
+// out of the record, so pinned ECMP flows, the bulk of a mega-scale run, need none (192 → 128
+// bytes per variable: 33 M concurrent flows of an EP-64 all-to-all at 131k). Passes over F fetch
 // variables a few ahead, and the fill keeps F's "fixed" flags in a dense array indexed by F
 // position, so a saturating constraint's scan of its F members stays in cache. Member lists and longer incidence lists are blocks of pooled arrays (power-of-two size
 // classes with free lists, so a warm solver allocates nothing per start or finish).
@@ -97,6 +100,42 @@ struct Incidence {
   ConstraintId c;
   std::uint32_t slot;
   double coef;
+};
+
+// What the solver stores per incidence: the constraint and the slot. Coefficients are kept apart
+// (MaxMinSolver::Var) and only for variables that have one other than 1.
+struct IncidenceLink {
+  ConstraintId c;
+  std::uint32_t slot;
+};
+
+// A variable's incidences as Incidence values (coefficient 1 where none is stored).
+class IncidenceRange {
+ public:
+  IncidenceRange(const IncidenceLink* links, const double* coefs, std::uint32_t n) : links_(links), coefs_(coefs), n_(n) {}
+  class Iterator {
+   public:
+    Iterator(const IncidenceRange* r, std::uint32_t i) : r_(r), i_(i) {}
+    Incidence operator*() const { return (*r_)[i_]; }
+    Iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator!=(const Iterator& o) const { return i_ != o.i_; }
+
+   private:
+    const IncidenceRange* r_;
+    std::uint32_t i_;
+  };
+  Incidence operator[](std::size_t i) const { return Incidence{links_[i].c, links_[i].slot, coefs_ ? coefs_[i] : 1.0}; }
+  std::size_t size() const { return n_; }
+  Iterator begin() const { return Iterator(this, 0); }
+  Iterator end() const { return Iterator(this, n_); }
+
+ private:
+  const IncidenceLink* links_;
+  const double* coefs_;  // null: every coefficient is 1
+  std::uint32_t n_;
 };
 
 struct SolveStats {
@@ -156,7 +195,10 @@ class MaxMinSolver {
   double weight(VarId v) const { return vars_[v].weight; }
   // Constraint id, kBoundBottleneck, or kNoId (not yet solved).
   std::uint32_t bottleneck(VarId v) const { return vars_[v].bottleneck; }
-  std::span<const Incidence> incidences_of(VarId v) const { return {incs(vars_[v]), vars_[v].degree}; }
+  IncidenceRange incidences_of(VarId v) const {
+    const Var& var = vars_[v];
+    return IncidenceRange(links(var), coefs(var), var.degree);
+  }
   double capacity(ConstraintId c) const { return cons_[c].capacity; }
   double load(ConstraintId c) const { return cons_[c].load; }
   double accumulated(ConstraintId c) const { return cons_[c].accum; }
@@ -193,19 +235,22 @@ class MaxMinSolver {
     std::uint8_t pending = 0;            // c in pending_: kSoft (membership changed) | kHard (capacity)
   };
   static constexpr std::uint32_t kInline = 6;
-  // Per-variable state, in three cache lines: the scalars, then up to kInline incidences (a
-  // longer list lives in inc_).
+  // Per-variable state in two cache lines: the scalars, then up to kInline incidences (a longer
+  // list lives in link_pool_). Coefficients other than 1 (spraying) live in coef_pool_: pinned
+  // ECMP flows, the bulk at scale, carry none, which keeps the record at 128 bytes.
   struct alignas(64) Var {
     double weight = 0, bound = 0, rate = 0, new_rate = 0;
     std::uint32_t bottleneck = kNoId, new_bn = kNoId;
-    BlockPool<Incidence>::Block block;  // degree > kInline: inc_.data(block)[0, degree)
     std::uint32_t degree = 0;
     std::uint32_t mark = 0;             // == solve_epoch_: v in F (F only grows within a solve)
     std::uint32_t x_mark = 0;           // == solve_epoch_: v in X (joined F by a violation)
+    BlockPool<IncidenceLink>::Block link_block;  // degree > kInline: link_pool_.data(link_block)[0, degree)
+    BlockPool<double>::Block coef_block;         // has_coefs: coef_pool_.data(coef_block)[0, degree)
     std::uint8_t alive = 0;
-    alignas(64) Incidence inline_inc[kInline];
+    std::uint8_t has_coefs = 0;
+    IncidenceLink inline_link[kInline];
   };
-  static_assert(sizeof(Cons) == 128 && sizeof(Var) == 192, "records span exactly two and three cache lines");
+  static_assert(sizeof(Cons) == 128 && sizeof(Var) == 128, "records span exactly two cache lines");
   struct HeapEntry {
     double level;
     std::uint32_t id;       // constraint id, or a bound's variable's position in F
@@ -220,8 +265,11 @@ class MaxMinSolver {
     }
   };
 
-  Incidence* incs(Var& v) { return v.degree <= kInline ? v.inline_inc : inc_.data(v.block); }
-  const Incidence* incs(const Var& v) const { return v.degree <= kInline ? v.inline_inc : inc_.data(v.block); }
+  IncidenceLink* links(Var& v) { return v.degree <= kInline ? v.inline_link : link_pool_.data(v.link_block); }
+  const IncidenceLink* links(const Var& v) const {
+    return v.degree <= kInline ? v.inline_link : link_pool_.data(v.link_block);
+  }
+  const double* coefs(const Var& v) const { return v.has_coefs ? coef_pool_.data(v.coef_block) : nullptr; }
   VarId* members(Cons& k) { return mem_.data(k.members); }
   const VarId* members(const Cons& k) const { return mem_.data(k.members); }
   void push_member(Cons& k, VarId v);
@@ -229,7 +277,6 @@ class MaxMinSolver {
     const char* p = reinterpret_cast<const char*>(&vars_[v]);
     __builtin_prefetch(p);
     __builtin_prefetch(p + 64);
-    __builtin_prefetch(p + 128);
   }
   void prefetch_cons(ConstraintId c) const {
     __builtin_prefetch(&cons_[c]);
@@ -262,7 +309,8 @@ class MaxMinSolver {
   std::int64_t clock_ = 0;
   BlockPool<VarId> mem_;
   std::vector<Var> vars_;
-  BlockPool<Incidence> inc_;
+  BlockPool<IncidenceLink> link_pool_;
+  BlockPool<double> coef_pool_;
   std::vector<VarId> free_ids_;
   std::size_t live_count_ = 0;
 
