@@ -35,6 +35,17 @@ std::uint64_t memory_limit_bytes() {
 
 void set_memory_limit_bytes(std::uint64_t bytes) { g_limit = bytes; }
 
+std::uint64_t resident_bytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  unsigned long long size = 0, resident = 0;
+  const int n = std::fscanf(f, "%llu %llu", &size, &resident);
+  std::fclose(f);
+  const long page = sysconf(_SC_PAGE_SIZE);
+  if (n != 2 || page <= 0) return 0;
+  return resident * static_cast<std::uint64_t>(page);
+}
+
 std::string gib_string(std::uint64_t bytes) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(bytes) / 1073741824.0);

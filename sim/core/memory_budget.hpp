@@ -33,6 +33,10 @@ void set_memory_limit_bytes(std::uint64_t bytes);
 // limit ...") when `estimate` exceeds memory_limit_bytes().
 void require_memory(std::uint64_t estimate, const std::string& what, const std::string& detail);
 
+// The process's resident set now (/proc/self/statm), 0 where it cannot be read. For run-time
+// guards: a structure about to grow checks resident_bytes() + its growth against the limit.
+std::uint64_t resident_bytes();
+
 // "X.YZ GiB" for a byte count.
 std::string gib_string(std::uint64_t bytes);
 

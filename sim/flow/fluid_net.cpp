@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/config_error.hpp"
+#include "core/memory_budget.hpp"
 
 namespace rocesim::flow {
 namespace {
@@ -47,6 +48,7 @@ std::uint32_t FluidNet::allocate_flow() {
     return f;
   }
   const auto f = static_cast<std::uint32_t>(flows_.size());
+  if (flows_.size() == flows_.capacity() && flows_.size() >= kGuardFlows) guard_growth();
   flows_.emplace_back();
   shares_len_.push_back(0);
   shares_.emplace_back();
@@ -84,6 +86,20 @@ bool FluidNet::take_shares(std::uint32_t f) {
   }
   share_pool_.release(shares_[f]);
   return !coefs;
+}
+
+void FluidNet::guard_growth() const {
+  // The slot arrays are about to double: at least the new slots' own records (the Flow line,
+  // the solver variable each takes once active, the pending-shares handles) on top of what the
+  // process holds now. A mega-scale all-to-all that starts tens of millions of transfers at once
+  // stops here with exit 3 instead of being killed by the kernel's OOM killer mid-run.
+  const std::uint64_t slots = flows_.capacity() == 0 ? 1 : flows_.capacity();
+  const std::uint64_t bytes_per_slot = sizeof(Flow) + 128 + sizeof(std::uint32_t) * 2 + sizeof(shares_[0]);
+  require_memory(resident_bytes() + slots * bytes_per_slot,
+                 "the fluid tier's " + std::to_string(2 * slots) + " transfer slots",
+                 std::to_string(flows_.size()) + " transfers started and not yet finished, " +
+                     std::to_string(bytes_per_slot) + " B per slot beyond the " + gib_string(resident_bytes()) +
+                     " already resident");
 }
 
 Time FluidNet::ecmp_path(const TransferRequest& request, std::span<const topology::PortId>& path) {

@@ -78,6 +78,9 @@
 //               instant its own rate gives. What it costs: freed capacity idles for at most
 //               ε·(the finished flow's duration at its final rate). Tested against ε = 0: op
 //               durations within 1 % at ε = 0.01 on contended all-to-alls (tests/flow).
+//   memory    : each time the per-transfer slot arrays double past 2^16 slots, the resident set
+//               plus >= 208 B per new slot is checked against the memory limit
+//               (core/memory_budget.hpp): MemoryLimitError (exit 3) instead of the OOM killer.
 // Not modelled (by design, see the packet backend): queueing delay, PFC pauses, incast transients,
 // congestion-control dynamics, DWRR between classes (priorities are strict here).
 // Thread safety: none; driven by the Simulator's thread.
@@ -181,6 +184,10 @@ class FluidNet final : public TransferBackend, public EventHandler {
   };
 
   std::uint32_t allocate_flow();
+  // Before the slot arrays double past kGuardFlows: MemoryLimitError (exit 3) if the process's
+  // resident set plus the new slots' records would pass the memory limit (core/memory_budget.hpp).
+  static constexpr std::size_t kGuardFlows = std::size_t{1} << 16;
+  void guard_growth() const;
   Class& class_for(std::uint8_t priority);
   void activate(std::uint32_t f);
   void schedule_activation(std::uint32_t f, Time latency);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/config_error.hpp"
+#include "core/memory_budget.hpp"
 #include "core/rng.hpp"
 #include "flow/fluid_net.hpp"
 #include "leaf_spine_fixture.hpp"
@@ -368,4 +369,27 @@ TEST_CASE("asynchronous churn through a shared spine tier: incremental work per 
   CHECK(inc_per_batch < 0.25 * full_per_batch);
   for (std::size_t k = 0; k < inc.done.size(); ++k)
     CHECK(std::abs(static_cast<double>((inc.done[k] - full.done[k]).ps)) <= 1.0 + full.done[k].us());
+}
+
+TEST_CASE("the fluid tier stops with MemoryLimitError before its slot arrays outgrow the memory limit") {
+  // 2^16 transfers started at one instant fill the slot arrays (power-of-two capacities) exactly;
+  // the next start doubles them: 2^16 more slots of >= 208 B each (the 64 B flow line, a 128 B
+  // solver variable, 16 B of handles) = 13.6 MB, more than the 4 MiB of headroom the test leaves
+  // above what the process holds. Below 2^16 slots nothing is checked (no cost for small runs).
+  const Fabric f = leaf_spine(2, 4, 2);
+  const Router router(f, RoutingParams{});
+  Simulator sim;
+  FluidNet net(sim, f, router, FluidParams{});
+  set_memory_limit_bytes(resident_bytes() + (std::uint64_t{4} << 20));
+  std::uint64_t started = 0;
+  std::string message;
+  try {
+    for (; started < (std::uint64_t{1} << 17); ++started) net.start(req(0, 5, 1000, started));
+  } catch (const MemoryLimitError& e) {
+    message = e.what();
+  }
+  set_memory_limit_bytes(0);  // back to the machine's limit for the other tests
+  CHECK(started == (std::uint64_t{1} << 16));
+  CHECK(message.find("fluid tier's 131072 transfer slots") != std::string::npos);
+  CHECK(message.find("65536 transfers started") != std::string::npos);
 }
