@@ -35,10 +35,13 @@
 //   Here each switch egress grows the data frame by int_bytes_per_hop (8 B) as it appends its
 //   record (CcStrategy::telemetry_bytes_per_hop), so a frame pays for the hops it really
 //   crossed; the 2 B header itself is not modelled (0.05 % of a 4 KB frame).
-// Fairness: the multiplicative update keeps the ratio of competing windows; only W_AI closes it,
-//   by k = W_AI/W per RTT (defaults at 100 G, T = 4.7 us, two flows: k ~ 1e-3, ~5 ms per e-fold),
-//   against per-update U noise from INT intervals of a few frames, so two flows' split
-//   random-walks (tests/cc/cc_behaviour_test.cpp, BENCHMARKS.md issue 17).
+// Fairness: the multiplicative update keeps the ratio of competing windows; only W_AI closes it.
+//   Two flows on one bottleneck hold S = W_A + W_B and shrink the gap by eta/U = 1 − 2·W_AI/S per
+//   Wc update: D(t) = D0·exp(−t/tau), tau = eta·C·T/(2·rate_ai) (defaults at 100 G on a 4-link
+//   path, T = 9.3 us: 8.9 ms; measured 9.2 ms). The decay stops where a fixed bias d of U at each flow's update
+//   instants (phase-locked frame trains) balances W_AI/W, i.e. a split off by ~d·W/W_AI: with
+//   the defaults (W/W_AI ~ 950) a 0.1 % bias is a 2:1 split for ms at a time
+//   (tests/cc/cc_behaviour_test.cpp, BENCHMARKS.md issue 17).
 // Thread safety: none; one strategy per PacketNet.
 #pragma once
 

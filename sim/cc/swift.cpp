@@ -49,6 +49,7 @@ SwiftParams read_swift_params(JsonReader& r) {
       if (p.max_cwnd < p.min_cwnd) r.fail("max_cwnd", "must be at least min_cwnd (" + detail::number_text(p.min_cwnd) + ")");
     }
   }
+  p.endpoint_target = positive_time(r, "endpoint_target", p.endpoint_target);
   r.finish();
   return p;
 }
@@ -63,7 +64,8 @@ nlohmann::json to_json(const SwiftParams& p) {
                         {"fs_min_cwnd", p.fs_min_cwnd},
                         {"fs_max_cwnd", p.fs_max_cwnd},
                         {"min_cwnd", p.min_cwnd},
-                        {"max_cwnd", p.max_cwnd == 0 ? nlohmann::json("auto") : nlohmann::json(p.max_cwnd)}};
+                        {"max_cwnd", p.max_cwnd == 0 ? nlohmann::json("auto") : nlohmann::json(p.max_cwnd)},
+                        {"endpoint_target", to_string(p.endpoint_target)}};
 }
 
 Swift::Swift(SwiftParams p, Bytes frame, Bytes mtu)
@@ -87,40 +89,52 @@ void Swift::on_qp_start(const net::QpInfo& info, net::CcControl& ctl) {
   q.fixed_ps = base + static_cast<double>(info.hops) * static_cast<double>(p_.hop_scale.ps);
   q.max_cwnd = p_.max_cwnd > 0 ? p_.max_cwnd : std::max(p_.min_cwnd, q.line * q.fixed_ps * 1e-12 / (8 * frame_));
   q.cwnd = std::clamp(q.line * static_cast<double>(info.base_rtt.ps) * 1e-12 / (8 * frame_), p_.min_cwnd, q.max_cwnd);
+  q.ecwnd = q.max_cwnd;  // binds only once endpoint delay has cut it (swift.hpp)
   q.delay = info.base_rtt;
-  q.last_decrease = Time{INT64_MIN / 2};
+  q.last_decrease = q.last_e_decrease = Time{INT64_MIN / 2};
   apply(q, ctl);
+}
+
+double Swift::aimd(double cwnd, double delay, double target, double acked, Time now, Time rtt, Time& last_decrease,
+                   double max_cwnd) const {
+  const double before = cwnd;
+  if (delay < target) {
+    cwnd += cwnd >= 1 ? p_.ai * acked / cwnd : p_.ai * acked;
+  } else if (now - last_decrease >= rtt) {
+    cwnd *= std::max(1 - p_.beta * (delay - target) / delay, 1 - p_.max_mdf);
+  }
+  cwnd = std::clamp(cwnd, p_.min_cwnd, max_cwnd);
+  // Algorithm 1 writes "cwnd <= cwnd_prev"; taken literally, an ACK that may not cut (within an RTT
+  // of the last cut) restarts the clock, and ACKs denser than one per RTT would block every later
+  // cut. The paper's intent, one decrease per RTT, is "a decrease happened": strictly below.
+  if (cwnd < before) last_decrease = now;
+  return cwnd;
 }
 
 void Swift::on_ack(const net::AckSample& ack, net::CcControl& ctl) {
   QpState& q = qp_[ack.qp];
-  const double before = q.cwnd;
-  const double delay = static_cast<double>(ack.rtt.ps);
   q.delay = ack.rtt;
-  const double t = static_cast<double>(target(ack.qp, q.cwnd).ps);
   const double acked = static_cast<double>(ack.newly_acked.n) / mtu_;
-  if (delay < t) {
-    q.cwnd += q.cwnd >= 1 ? p_.ai * acked / q.cwnd : p_.ai * acked;
-  } else if (ack.now - q.last_decrease >= ack.rtt) {
-    q.cwnd *= std::max(1 - p_.beta * (delay - t) / delay, 1 - p_.max_mdf);
-  }
-  q.cwnd = std::clamp(q.cwnd, p_.min_cwnd, q.max_cwnd);
-  // Algorithm 1 writes "cwnd <= cwnd_prev"; taken literally, an ACK that may not cut (within an RTT
-  // of the last cut) restarts the clock, and ACKs denser than one per RTT would block every later
-  // cut. The paper's intent, one decrease per RTT, is "a decrease happened": strictly below.
-  if (q.cwnd < before) q.last_decrease = ack.now;
+  const Time endpoint = std::min(ack.endpoint_delay, ack.rtt);
+  q.endpoint = endpoint;
+  const double fabric = static_cast<double>((ack.rtt - endpoint).ps);
+  const double t = static_cast<double>(target(ack.qp, q.cwnd).ps);
+  q.cwnd = aimd(q.cwnd, fabric, t, acked, ack.now, ack.rtt, q.last_decrease, q.max_cwnd);
+  q.ecwnd = aimd(q.ecwnd, static_cast<double>(endpoint.ps), static_cast<double>(p_.endpoint_target.ps), acked, ack.now,
+                 ack.rtt, q.last_e_decrease, q.max_cwnd);
   apply(q, ctl);
 }
 
 void Swift::apply(const QpState& q, net::CcControl& ctl) const {
-  if (q.cwnd >= 1) {
-    ctl.window = Bytes{static_cast<std::int64_t>(std::ceil(q.cwnd * frame_))};
+  const double cwnd = std::min(q.cwnd, q.ecwnd);
+  if (cwnd >= 1) {
+    ctl.window = Bytes{static_cast<std::int64_t>(std::ceil(cwnd * frame_))};
     ctl.rate = Rate{static_cast<std::uint64_t>(q.line)};
     return;
   }
   ctl.window = Bytes{static_cast<std::int64_t>(frame_)};  // one packet in flight
   const double rtt_s = std::max<std::int64_t>(1, q.delay.ps) * 1e-12;
-  ctl.rate = Rate{static_cast<std::uint64_t>(std::max(1.0, 8 * frame_ * q.cwnd / rtt_s))};
+  ctl.rate = Rate{static_cast<std::uint64_t>(std::max(1.0, 8 * frame_ * cwnd / rtt_s))};
 }
 
 }  // namespace rocesim::cc

@@ -59,6 +59,10 @@ struct AckSample {
   Bytes newly_acked{};   // payload bytes this ACK acknowledged for the first time
   bool ecn_echo = false; // the triggering data packet carried CE
   std::span<const HopTelemetry> hops;  // empty unless wants_telemetry()
+  // RoCE: the acked data frame's time in the receiving NIC, from its arrival to the ACK (its wait
+  // in nic.rx_buffer plus its drain into the host; Swift's endpoint delay), 1 ns resolution; 0
+  // without a receive buffer.
+  Time endpoint_delay{};
 };
 
 class CcHost {

@@ -60,6 +60,7 @@ void PacketNet::nic_rx_arrive(std::uint32_t pkt) {
     return;
   }
   rx.bytes[b] += w;
+  p.next_due = sim_.now();  // the ACK's endpoint delay starts here (transport.cpp make_control)
   counters_.nic_rx_peak_bytes = std::max(counters_.nic_rx_peak_bytes, rx.bytes[b]);
   p.next = kNoPacket;
   if (rx.tail[b] == kNoPacket) {

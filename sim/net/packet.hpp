@@ -37,14 +37,16 @@ enum class Steer : std::uint8_t { route, hashed, adaptive };
 
 struct Packet {
   Time sent;                 // data: when the sender emitted it; ACK/NAK: echo of that data time
-  Time next_due;             // in flight: arrival time of the frame behind it on the link
+  Time next_due;             // in flight: arrival time of the frame behind it on the link; data in
+                             // a NIC receive buffer: when it reached the NIC (nic_rx.cpp)
   std::uint32_t next = kNoPacket;  // intrusive link: egress queue, or the link's in-flight FIFO
   std::uint32_t qp = 0;      // QP id (data/ACK/NAK/CNP); pause: the paused data priority
   std::uint32_t psn = 0;     // data: PSN; ACK: next expected PSN (cumulative); NAK: expected PSN;
                              // pause: quanta (0 = resume / XON)
   std::uint32_t route = 0;   // route id in the flat route table (unused by pause frames)
   std::uint32_t wire = 0;    // bytes of link time (payload + all overheads)
-  std::uint32_t payload = 0; // payload bytes (data, trimmed); UET ACK: first PSN of its SACK bitmap
+  std::uint32_t payload = 0; // payload bytes (data, trimmed); UET ACK: first PSN of its SACK bitmap;
+                             // RoCE ACK/NAK: the endpoint delay in ns (AckSample::endpoint_delay)
   std::uint32_t from_port = 0;  // port that last transmitted it (ingress accounting, pause target)
   std::uint32_t entropy = 0; // Steer::hashed: PSN (spray), the QP's flowlet number (flowlet) or the
                              // UET entropy value (EV); UET ACK/NACK: the EV of the data it answers

@@ -195,6 +195,10 @@ std::uint32_t PacketNet::make_control(std::uint32_t id, PacketType type, std::ui
   const Time sent = trigger ? trigger->sent : sim_.now();
   const std::uint8_t ecn = trigger ? trigger->ecn : 0;
   const std::uint8_t hops = trigger ? trigger->hops_recorded : 0;
+  // A data frame that passed the NIC receive buffer carries its arrival time there (nic_rx.cpp).
+  const bool endpoint = !nic_rx_.empty() && trigger && trigger->type == PacketType::data &&
+                        (type == PacketType::ack || type == PacketType::nak);
+  const std::int64_t endpoint_ns = endpoint ? (sim_.now() - trigger->next_due).ps / 1000 : 0;
   const std::uint32_t trigger_idx = trigger ? static_cast<std::uint32_t>(trigger - &pool_[0]) : kNoPacket;
   const std::uint32_t pkt = pool_.alloc();  // may move the pool: `trigger` is dead from here
   Packet& p = pool_[pkt];
@@ -207,6 +211,7 @@ std::uint32_t PacketNet::make_control(std::uint32_t id, PacketType type, std::ui
   p.wire = static_cast<std::uint32_t>(params_.wire.control_bytes.n);
   p.sent = sent;
   p.ecn = ecn;
+  p.payload = static_cast<std::uint32_t>(std::clamp<std::int64_t>(endpoint_ns, 0, UINT32_MAX));
   if (pool_.telemetry() && trigger_idx != kNoPacket && type == PacketType::ack) {
     std::copy_n(pool_.hops(trigger_idx), hops, pool_.hops(pkt));
     p.hops_recorded = hops;
@@ -277,7 +282,7 @@ void PacketNet::on_ack_at_sender(std::uint32_t pkt) {
   const bool nak = p.type == PacketType::nak;
   Qp& q = qp_[id];
   const Time now = sim_.now();
-  AckSample sample{id, now, now - p.sent, Bytes{}, p.ecn != 0, {}};
+  AckSample sample{id, now, now - p.sent, Bytes{}, p.ecn != 0, {}, Time::from_ns(p.payload)};
   if (pool_.telemetry()) sample.hops = std::span<const HopTelemetry>(pool_.hops(pkt), p.hops_recorded);
   if (psn > q.snd_una) {
     sample.newly_acked = Bytes{bytes_before(id, psn) - bytes_before(id, q.snd_una)};

@@ -107,6 +107,26 @@ TEST_CASE("swift: below one packet it keeps one frame in flight, paced at 8·F·
   CHECK(r.ctl.rate.bps == 100'000'000'000ull);
 }
 
+TEST_CASE("swift: the endpoint delay drives the endpoint window only; the fabric window sees RTT − endpoint delay") {
+  Rig r;
+  // ecwnd starts at max_cwnd (auto = C·R0/(8F) = kBdp with no hops), fcwnd at the BDP: equal here.
+  CHECK(r.cc.endpoint_cwnd(0) == doctest::Approx(kBdp));
+  // RTT 12 us of which 8 us endpoint: fabric delay 4 us < fabric target 10.13 us → fcwnd += 1/cwnd,
+  // clamped at max_cwnd = kBdp; endpoint delay 8 us >= endpoint_target 5 us → ecwnd ·= 1 − 0.8·3/8 = 0.7.
+  r.cc.on_ack(net::AckSample{0, Time::from_us(50), Time::from_us(12), Bytes{4000}, false, {}, Time::from_us(8)}, r.ctl);
+  CHECK(r.cc.fabric_cwnd(0) == doctest::Approx(kBdp));
+  CHECK(r.cc.endpoint_cwnd(0) == doctest::Approx(kBdp * 0.7));
+  CHECK(r.cc.cwnd(0) == doctest::Approx(kBdp * 0.7));
+  CHECK(r.ctl.window.n == static_cast<std::int64_t>(std::ceil(kBdp * 0.7 * kFrame)));
+  // Without endpoint delay the same 12 us RTT is all fabric: above 10.13 us, fcwnd is cut (a full
+  // RTT after nothing) by 1 − 0.8·(12 − t)/12, ecwnd grows back by 1/ecwnd.
+  Rig f;
+  f.ack(Time::from_us(50), Time::from_us(12));
+  const double t = 10e6 + 1.632772e6 / std::sqrt(kBdp) - 1.632772e5;
+  CHECK(f.cc.fabric_cwnd(0) == doctest::Approx(kBdp * (1 - 0.8 * (12e6 - t) / 12e6)).epsilon(1e-5));
+  CHECK(f.cc.endpoint_cwnd(0) == doctest::Approx(kBdp));
+}
+
 TEST_CASE("swift: min_cwnd floors the window; parameters are range-checked") {
   SwiftParams p;
   p.min_cwnd = 0.01;
@@ -129,10 +149,105 @@ TEST_CASE("swift: min_cwnd floors the window; parameters are range-checked") {
   bad(R"({"min_cwnd": 2})");
   bad(R"({"max_cwnd": "big"})");
   bad(R"({"target": "10us"})");
+  bad(R"({"endpoint_target": "0us"})");
   const nlohmann::json ok = nlohmann::json::parse(R"({"algorithm": "swift", "swift": {"base_target": "12us", "max_cwnd": 64}})");
   const CcSetup s = make_cc_strategy(ok, "cc.json", CcContext{});
   CHECK(s.strategy->name() == "swift");
   CHECK(s.effective["swift"]["base_target"] == "12us");
   CHECK(s.effective["swift"]["max_cwnd"] == 64);
   CHECK(make_cc_strategy(nlohmann::json{{"algorithm", "swift"}}, "cc.json", CcContext{}).effective["swift"]["max_cwnd"] == "auto");
+}
+
+namespace {
+
+// One 30 MB flow host 0 → host 1 through one switch (100 Gb/s, 1 us links), host 1's NIC draining
+// its 1 MiB receive buffer at 50 Gb/s (nic.rx_buffer, XOFF auto = 1 MiB − headroom). Samples Swift's
+// windows and endpoint delay every 10 us over 0.5–2.5 ms (steady state).
+struct EndpointRun {
+  double max_cwnd = 0;
+  int samples = 0, endpoint_binds = 0, fabric_at_max = 0;
+  double mean_endpoint_us = 0, mean_ecwnd = 0;
+  double goodput = 0;  // bit/s over 0.5–2.5 ms
+  std::int64_t rx_peak = 0;
+  std::uint64_t pauses = 0;
+};
+
+EndpointRun endpoint_run(SwiftParams sp) {
+  net::NetParams p;
+  p.nic.rx_buffer.size = Bytes{1 << 20};
+  p.nic.rx_buffer.drain_rate = Rate::gbps(50);
+  auto owned = std::make_unique<Swift>(sp, Bytes{4082}, Bytes{4000});
+  const Swift& sw = *owned;
+  rocesim::cc::testing::CcHarness h(net::testing::leaf_spine(1, 2, 0), p, std::move(owned));
+  h.send(0, 1, 30'000'000, 0);
+  EndpointRun r;
+  h.sim.run_until(Time::from_us(500));
+  r.max_cwnd = sw.max_cwnd(0);
+  const std::int64_t d0 = h.net.qps()[0].delivered.n;
+  for (Time now = Time::from_us(500); now <= Time::from_us(2500); now += Time::from_us(10)) {
+    h.sim.run_until(now);
+    ++r.samples;
+    r.endpoint_binds += sw.endpoint_cwnd(0) < sw.fabric_cwnd(0) ? 1 : 0;
+    r.fabric_at_max += sw.fabric_cwnd(0) == r.max_cwnd ? 1 : 0;
+    r.mean_endpoint_us += sw.endpoint_delay(0).us();
+    r.mean_ecwnd += sw.endpoint_cwnd(0);
+  }
+  r.goodput = static_cast<double>(h.net.qps()[0].delivered.n - d0) * 8 / 2e-3;
+  r.mean_endpoint_us /= r.samples;
+  r.mean_ecwnd /= r.samples;
+  h.sim.run();
+  net::testing::check_conservation(h.net, true);
+  r.rx_peak = h.net.counters().nic_rx_peak_bytes;
+  r.pauses = h.net.counters().pause_frames;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("swift: a host draining at half line rate is endpoint congestion — the endpoint window binds, the fabric's stays open") {
+  // Base RTT R0 ≈ 4.7 us (4 us of links, a 4082 B frame serialized twice at 100 Gb/s, the ACK);
+  // max_cwnd (auto) = C·(R0 + 2 links · 1 us)/(8F) ≈ 20.5 packets.
+  // The receiver's NIC drains 50 Gb/s behind a 100 Gb/s link, so the queue forms in its receive
+  // buffer, not in the switch (switch egress and sender run at the same 100 Gb/s): the fabric delay
+  // RTT − endpoint delay stays ≈ R0, below the fabric target R0 + 2 us + flow scaling, so fcwnd
+  // only grows and sits at max_cwnd. The endpoint delay (wait in the buffer + the frame's own
+  // 0.65 us drain) is held by ecwnd's AIMD around endpoint_target = 5 us: ecwnd ≈ drain · (R0 +
+  // 5 us)/(8F) ≈ 6.25e9 · 9.7e-6 / 4082 ≈ 14.9 packets < 20.5, so the endpoint window binds.
+  // The buffer never empties (each cut, 1 − 0.8·(e − 5 us)/e with e just above 5 us, removes
+  // about a frame; the standing queue is ~7 frames): goodput = 50 Gb/s · 4000/4082 = 48.99 Gb/s
+  // (> 48.5). The buffer holds ≈ 5 us · 6.25 GB/s = 31 KB; it overshoots by at most the packets
+  // ecwnd adds in the RTT before a cut reaches the sender (ai = 1 per RTT, plus the start's
+  // excess at max_cwnd: 20.5 − 14.9 ≈ 6 frames once): peak < 31 KB + 8 frames = 64 KB, far below
+  // XOFF (~1 MiB − headroom): no pause frame.
+  const EndpointRun r = endpoint_run(SwiftParams{});
+  MESSAGE("endpoint target 5 us: ecwnd < fcwnd in " << r.endpoint_binds << "/" << r.samples << " samples, fcwnd at max ("
+                                                    << r.max_cwnd << ") in " << r.fabric_at_max << ", mean ecwnd "
+                                                    << r.mean_ecwnd << ", mean endpoint delay " << r.mean_endpoint_us
+                                                    << " us, goodput " << r.goodput / 1e9 << " Gb/s, rx peak " << r.rx_peak
+                                                    << " B, pauses " << r.pauses);
+  CHECK(r.max_cwnd == doctest::Approx(100e9 * 6.7e-6 / (8 * 4082)).epsilon(0.03));
+  CHECK(r.endpoint_binds == r.samples);
+  CHECK(r.fabric_at_max == r.samples);
+  CHECK(r.mean_ecwnd == doctest::Approx(6.25e9 * 9.7e-6 / 4082).epsilon(0.15));
+  CHECK(r.mean_endpoint_us > 4);
+  CHECK(r.mean_endpoint_us < 6);
+  CHECK(r.goodput > 48.5e9);
+  CHECK(r.rx_peak < 64000);
+  CHECK(r.pauses == 0);
+  // Contrast: an endpoint target of 1 ms (62.5 MB at 50 Gb/s, beyond the buffer) never cuts
+  // ecwnd, and the host's queue is invisible to the fabric window (fabric delay ≈ R0), which stays
+  // at max_cwnd: W = 20.42 · 4082 B = 83.3 KB in flight. By Little's law at the 50 Gb/s drain
+  // (6.25 GB/s of wire bytes) the RTT is W/6.25e9 = 13.3 us, of which R0 = 4.67 us (max_cwnd·8F/C
+  // − 2 us) is fabric: the endpoint delay is 8.7 us and the buffer holds ~54 KB, set by the window
+  // cap instead of a target (a single window-limited flow still never reaches XOFF).
+  SwiftParams off;
+  off.endpoint_target = Time::from_ms(1);
+  const EndpointRun o = endpoint_run(off);
+  MESSAGE("endpoint target 1 ms: ecwnd < fcwnd in " << o.endpoint_binds << " samples, mean endpoint delay "
+                                                    << o.mean_endpoint_us << " us, rx peak " << o.rx_peak << " B, pauses "
+                                                    << o.pauses << ", goodput " << o.goodput / 1e9 << " Gb/s");
+  CHECK(o.endpoint_binds == 0);
+  CHECK(o.fabric_at_max == o.samples);
+  CHECK(o.mean_endpoint_us == doctest::Approx(8.7).epsilon(0.1));
+  CHECK(o.rx_peak > r.rx_peak);
 }
