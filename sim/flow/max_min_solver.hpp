@@ -287,6 +287,11 @@ class MaxMinSolver {
   void fill();                   // progressive filling of F on D ∪ B
   bool check_boundary();         // adds violators to D; true if D grew
   void commit();
+  void sort_ids(std::vector<VarId>& ids);
+  void heap_push(const HeapEntry& e);
+  HeapEntry heap_pop();  // REQUIRES: !heap_.empty()
+  void heap_make();
+  void heap_sift_down(std::size_t i);  // ascending (radix), scratch in sort_scratch_
   static constexpr std::uint8_t kSoft = 1, kHard = 2;
   void mark_dirty(ConstraintId c, std::uint8_t kind);
   void fix(std::uint32_t i, double level, std::uint32_t bottleneck, ConstraintId skip);  // i: position in F
@@ -331,6 +336,7 @@ class MaxMinSolver {
   std::vector<HeapEntry> heap_;
   std::size_t unfixed_vars_ = 0;            // F variables not yet fixed (fill)
   std::vector<VarId> changed_;
+  std::vector<VarId> sort_scratch_;
   SolveStats stats_;
 };
 
