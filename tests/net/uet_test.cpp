@@ -72,7 +72,8 @@ TEST_CASE("uet parameters: out-of-range values and uet keys without the uet tran
   CHECK(path_of({{"nic", uet}, {"uet", {{"loss_threshold", 1024}}}}) == "/uet/loss_threshold");
   CHECK(path_of({{"nic", uet}, {"uet", {{"bogus", 1}}}}) == "/uet/bogus");
   CHECK(path_of({{"nic", uet}, {"uet", {{"ack_bytes", "2MiB"}}}}) == "/uet/ack_bytes");
-  CHECK_FALSE(to_json(read({{"nic", uet}})).at("uet").contains("ack_bytes"));  // shown only when set
+  CHECK(to_json(read({{"nic", uet}}))["uet"]["ack_bytes"] == "16KiB");  // the default: UEC's 16 KiB
+  CHECK(to_json(read({{"nic", uet}, {"uet", {{"ack_bytes", 0}}}}))["uet"]["ack_bytes"] == "0B");
   CHECK(to_json(read({{"nic", uet}, {"uet", {{"ack_bytes", "16KiB"}}}}))["uet"]["ack_bytes"] == "16KiB");
 }
 
@@ -82,6 +83,9 @@ TEST_CASE("uet ACK coalescing by bytes (uet.ack_bytes): one ACK per 16 KiB of pa
   // (16,384 B) the receiver acknowledges its first packet at once (an RTT sample), then every
   // 5th packet (4 x 4000 = 16,000 B is not enough): PSNs 0, 5, 10, ..., 245 and the last, 249:
   // 1 + 49 + 1 = 51 ACKs, no ACK request. Per-packet ACKs (ack_bytes = 0): 250. Same delivery.
+  // REPS recycles the EV of every PSN an ACK acknowledges for the first time, not only the EV
+  // the ACK echoes: nothing is marked or lost here, so all 250 EVs come back whichever the
+  // coalescing (echoed EVs alone would be 51 with 16 KiB).
   for (const std::int64_t ack_bytes : {0L, 16384L}) {
     NetParams p = uet_params();
     p.uet.ack_bytes = Bytes{ack_bytes};
@@ -93,6 +97,7 @@ TEST_CASE("uet ACK coalescing by bytes (uet.ack_bytes): one ACK per 16 KiB of pa
     CHECK(h.net.counters().timeouts == 0);
     CHECK(h.net.counters().acks_sent == (ack_bytes == 0 ? 250u : 51u));
     CHECK(h.net.counters().ack_requests == 0);
+    CHECK(h.net.counters().reps_recycled == 250u);
   }
 }
 
