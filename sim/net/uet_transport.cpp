@@ -74,7 +74,7 @@ void PacketNet::uet_sent(std::uint32_t id, Packet& p) {
   const std::uint32_t psn = p.psn;
   const bool resend = psn < q.max_sent;
   u.in_flight += p.wire;
-  if (!snd_ev_.empty()) snd_ev_[static_cast<std::size_t>(id) * rcv_words_ * 64 + psn % (rcv_words_ * 64)] = static_cast<std::uint16_t>(p.entropy);
+  if (!snd_ev_.empty()) sent_ev(id, psn) = static_cast<std::uint16_t>(p.entropy);
   if (rccc_ != nullptr) u.credit -= p.wire;
   if (psn >= q.max_sent) q.max_sent = psn + 1;
   // AR flag: with coalesced ACKs, a resend, or a packet after which the sender cannot send
@@ -251,7 +251,7 @@ void PacketNet::uet_acked(std::uint32_t id, std::uint32_t psn, Bytes& newly, std
     u.in_flight -= payload_of(id, psn) + params_.wire.data_overhead.n;
     if (u.in_flight < 0) u.in_flight = 0;
     if (!snd_ev_.empty()) {
-      const std::uint32_t ev = snd_ev_[static_cast<std::size_t>(id) * rcv_words_ * 64 + psn % (rcv_words_ * 64)];
+      const std::uint32_t ev = sent_ev(id, psn);
       if (ev != ce_ev) reps_recycle(id, ev);
     }
   }

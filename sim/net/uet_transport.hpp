@@ -77,7 +77,7 @@
 // timer (ACK_REQ covers a blocked sender instead), REPS freezing mode, semantic layer (SES),
 // security.
 // Memory: 2W bits sender + W bits receiver + reps_buffer EVs per QP, allocated only for UET;
-// with REPS also W 16-bit EVs per QP (2 KiB at W = 1024).
+// with REPS also min(PSNs, W) 16-bit EVs per QP (at most 2 KiB at W = 1024).
 #pragma once
 
 #include <cstdint>
@@ -97,6 +97,7 @@ struct UetSender {
   std::uint32_t ack_pending = 0;   // receiver: payload bytes since the last ACK (uet.ack_bytes)
   std::uint32_t req_upto = UINT32_MAX;  // sender: highest PSN a live ACK request covers (none: max)
   std::uint32_t ack_upto = UINT32_MAX;  // receiver: ACK every arrival until all PSNs <= this arrived
+  std::size_t ev_at = 0;           // REPS: first slot of its EVs in PacketNet::snd_ev_
   // RCCC (net/rccc.hpp): sender balance and the receiver's account of what it still owes.
   std::int64_t credit = 0;          // sender: initial credit + granted − spent (wire bytes)
   std::int64_t credit_seen = 0;     // sender: highest cumulative grant received
