@@ -74,8 +74,10 @@
 //             CcStrategy::on_nack per NACK. NSCC is in sim/cc/nscc.hpp.
 //   RCCC    : receiver credits (cc.algorithm rccc or nscc+rccc): net/rccc.hpp, net/rccc.cpp.
 // Not modelled: connection setup (PDC establishment), RUDI/ROD/UUD services, a receiver ACK
-// timer (ACK_REQ covers a blocked sender instead), REPS freezing mode, semantic layer (SES),
-// security.
+// timer (not needed: the last PSN is acknowledged at once, a blocked sender flags AR, a trimmed
+// AR packet is resent with AR, a dead or short request is renewed by ACK_REQ; a silently lost
+// AR packet with nothing sent after it needs the RTO with or without a timer), REPS freezing
+// mode, semantic layer (SES), security.
 // Memory: 2W bits sender + W bits receiver + reps_buffer EVs per QP, allocated only for UET;
 // with REPS also min(PSNs, W) 16-bit EVs per QP (at most 2 KiB at W = 1024).
 #pragma once

@@ -263,3 +263,51 @@ TEST_CASE("uet without CC: an n:1 incast stalls once trimmed headers alone excee
     }
   }
 }
+
+namespace {
+
+// A fixed window of whole frames at line rate: the sender blocks on it, nothing else.
+class FixedWindowCc final : public CcStrategy {
+ public:
+  explicit FixedWindowCc(Bytes window) : window_(window) {}
+  std::string_view name() const override { return "fixed-window"; }
+  void on_qp_start(const QpInfo& info, CcControl& ctl) override {
+    ctl.rate = info.line_rate;
+    ctl.window = window_;
+  }
+
+ private:
+  Bytes window_;
+};
+
+}  // namespace
+
+TEST_CASE("uet coalesced ACKs need no receiver timer: a window smaller than ack_bytes is ACKed through the AR flag") {
+  // One flow of 30 packets (4000 B payload, 4082 B frames), host - switch - host, 100 Gb/s, 1 us
+  // links, a fixed window of 3 frames (12,000 B of payload, below ack_bytes = 16 KiB). Without
+  // the AR flag the receiver would hold PSNs 1-2 (8000 B) unacknowledged and the sender would
+  // wait for its RTO (4 ms). With it: PSN 0 is acknowledged at once (first packet); PSN 1 leaves
+  // the sender unblocked (2 frames in flight), so no AR and no ACK; after PSN 2 the window is
+  // full, so it carries AR and is acknowledged at once (covering 1). The ACK of 0 frees one
+  // frame: PSN 3 goes out and fills the window (AR); the ACK of 2 frees two: PSN 4 (no AR), PSN 5
+  // (AR). So it repeats in threes, {AR, -, AR}: PSNs 3..29 are 9 threes with 2 ACKs each:
+  // 1 + 1 + 18 = 20 ACKs, no ACK_REQ, no RTO. Timing: the base RTT R0 = 2 x (1 us + 326.6 ns)
+  // + 2 x (1 us + 6.9 ns) = 4.67 us; three frames per R0 + 3 x 326.6 ns = 5.65 us, so 30 packets
+  // take 10 such rounds plus one R0 for the last ACK: <= 61.2 us, far from the 4 ms RTO.
+  NetParams p = uet_params();
+  Fabric f = leaf_spine(1, 2, 0);
+  routing::Router router(f, {});
+  Simulator sim;
+  PacketNet net(sim, f, router, p, std::make_unique<FixedWindowCc>(Bytes{3 * 4082}));
+  Recorder rec;
+  net.set_sink(&rec);
+  net.start(TransferRequest{0, 1, Bytes{120'000}, 0, 0, 1});
+  sim.run();
+  REQUIRE(rec.done.size() == 1);
+  check_conservation(net, true);
+  CHECK(net.counters().acks_sent == 20u);
+  CHECK(net.counters().ack_requests == 0u);
+  CHECK(net.counters().timeouts == 0u);
+  MESSAGE("makespan " << rec.makespan().us() << " us");
+  CHECK(rec.makespan() <= Time::from_ns(61'200));
+}
