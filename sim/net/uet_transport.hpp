@@ -38,7 +38,9 @@
 //             NSCC decreases from 59 to 666, and it ended at 219 us against 184 us; with
 //             oblivious spraying coalescing cost nothing (206 / 208 us) and the bytes an ACK
 //             released averaged 5.3 kB (no bursts). A coalescing receiver acknowledges a
-//             CE-marked packet at once, so the other PSNs an ACK covers arrived unmarked.
+//             CE-marked packet at once, so the other PSNs an ACK covers arrived unmarked (with
+//             uet.ack_bytes = 0 and ack_every > 1 a mark on a non-triggering packet is unseen,
+//             by NSCC as by REPS).
 //   Sender  : may send a new PSN s while s < snd_una + W and in_flight + w(s) <= cc.window (no
 //             bound when 0); in_flight counts wire bytes sent and neither acknowledged nor
 //             presumed lost. Resends (lowest PSN first) go before new PSNs.
