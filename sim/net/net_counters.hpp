@@ -56,6 +56,7 @@ struct NetCounters {
   std::uint64_t credits_sent = 0;            // UET RCCC: credit frames receivers sent
   std::uint64_t credits_on_acks = 0;         // UET RCCC: grants an ACK or NACK carried (no credit frame)
   std::uint64_t ack_requests = 0;            // UET: ACK_REQ control packets blocked senders sent (uet.ack_bytes)
+  std::uint64_t reps_recycled = 0;           // UET REPS: EVs of acknowledged packets returned to a FIFO
   std::uint64_t payload_bytes_delivered = 0;
   std::size_t peak_packets_in_use = 0;
 };

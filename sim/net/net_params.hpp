@@ -145,7 +145,7 @@ struct RxBufferParams {
 
 struct NicParams {
   int qps_per_connection = 1;      // QPs a transfer is striped over, each with its own UDP source port
-  int ack_every = 1;               // receiver ACKs every n-th in-order packet (and always the last)
+  int ack_every = 1;               // receiver ACKs every n-th in-order packet (and always the last); UET: only with uet.ack_bytes = 0
   Time rto = Time::from_ms(4);     // retransmission timeout (go-back-N from the oldest unacked PSN), [10 us, 10 s];
                                    // long: in a lossless class a timeout is usually a PFC stall
   Time cnp_interval = Time::from_us(50);  // minimum time between CNPs of one QP

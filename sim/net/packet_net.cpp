@@ -228,6 +228,10 @@ void PacketNet::start(const TransferRequest& req) {
       snd_acked_.resize(snd_acked_.size() + rcv_words_);
       snd_lost_.resize(snd_lost_.size() + rcv_words_);
       reps_ring_.resize(reps_ring_.size() + static_cast<std::size_t>(params_.uet.reps_buffer));
+      if (params_.uet.load_balancing == UetSpray::reps) {  // min(total PSNs, W) slots: PSN mod slots
+        uet_qp_.back().ev_at = snd_ev_.size();
+        snd_ev_.resize(snd_ev_.size() + std::clamp(q.total_pkts, 1u, rcv_words_ * 64));
+      }
     }
     records_.push_back(QpRecord{req.src, req.dst, tid, Bytes{bytes}, Bytes{}, Bytes{}, sim_.now(), Time::max(), Time::max()});
     // Base RTT on an idle fabric: one full frame out, one control frame back.

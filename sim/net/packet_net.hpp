@@ -81,6 +81,7 @@
 // Thread safety: none; one PacketNet per Simulator.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <memory>
@@ -369,7 +370,13 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   void on_uet_ack(std::uint32_t pkt);
   void on_uet_nack(std::uint32_t pkt);
   void on_uet_rto(std::uint32_t qp);
-  void uet_acked(std::uint32_t qp, std::uint32_t psn, Bytes& newly);  // PSN s acknowledged (first time or not)
+  void uet_acked(std::uint32_t qp, std::uint32_t psn, Bytes& newly, std::uint32_t ce_ev);  // PSN s acknowledged (first time or not)
+  void reps_recycle(std::uint32_t qp, std::uint32_t ev);
+  // REPS: the EV PSN psn was last sent with (slot psn mod min(total PSNs, W): PSNs in flight differ mod it).
+  std::uint16_t& sent_ev(std::uint32_t qp, std::uint32_t psn) {
+    const std::uint32_t slots = std::clamp(qp_[qp].total_pkts, 1u, rcv_words_ * 64);
+    return snd_ev_[uet_qp_[qp].ev_at + psn % slots];
+  }
   void uet_mark_lost(std::uint32_t qp, std::uint32_t psn);
   bool uet_bit(const std::vector<std::uint64_t>& bits, std::uint32_t qp, std::uint32_t psn) const;
   void uet_set(std::vector<std::uint64_t>& bits, std::uint32_t qp, std::uint32_t psn, bool on);
@@ -444,6 +451,7 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   std::vector<std::uint64_t> snd_acked_;       // per QP, rcv_words_ words: PSN acknowledged
   std::vector<std::uint64_t> snd_lost_;        // per QP, rcv_words_ words: PSN marked for resend
   std::vector<std::uint32_t> reps_ring_;       // per QP, uet.reps_buffer recycled EVs
+  std::vector<std::uint16_t> snd_ev_;          // REPS: per QP from UetSender::ev_at, min(PSNs, W) EVs
   std::vector<std::uint64_t> sack_;            // per packet slot: the SACK bitmap an ACK carries
   std::vector<std::int64_t> ack_credit_;       // per packet slot: RCCC cumulative grant an ACK carries
   std::vector<bool> no_trim_;                  // per node: uet.no_trim

@@ -56,7 +56,7 @@ nlohmann::json to_json(const UetParams& u) {
           {"no_trim", u.no_trim},
           {"lossless", u.lossless},
           {"loss_threshold", u.loss_threshold}};
-  if (u.ack_bytes.n > 0) j["ack_bytes"] = to_string(u.ack_bytes);  // only when set: effective configs stay as they were
+  j["ack_bytes"] = to_string(u.ack_bytes);
   return j;
 }
 

@@ -27,13 +27,12 @@
 //                    QP's first packet, a CE-marked packet, a duplicate, the last PSN, a packet
 //                    with the AR flag, and every arrival while an ACK request is owed. A
 //                    blocked sender whose request died or does not cover its newest PSN sends
-//                    an ACK_REQ control packet (rules in net/uet_transport.hpp). 0 (default):
-//                    an ACK every nic.ack_every packets (no AR, no ACK_REQ). Not the default:
-//                    no RTO any more, but the study's 1:1 permutation with NSCC ends at 219 us
-//                    with 16 KiB against 184 us per packet (no CC: 183 / 176 us). Any ACK
-//                    thinning does it (nic.ack_every = 2: 216 us, 4: 210 us) and a larger
-//                    window makes it worse (max_bdp 2: 236 us): likely the bursts a coalesced
-//                    ACK releases at line rate (NSCC does not pace above one frame).
+//                    an ACK_REQ control packet (rules in net/uet_transport.hpp). 0: an ACK
+//                    every nic.ack_every packets (no AR, no ACK_REQ). Default 16 KiB since
+//                    session 11, when REPS began to recycle the EV of every PSN an ACK covers
+//                    (net/uet_transport.hpp): before, coalescing starved REPS of recycled EVs
+//                    and the study's 1:1 NSCC permutation ended at 219 us against 184 us per
+//                    packet; now 181 us (seeds 1-5: 180.3 us mean against 185.3 us).
 // Defaults: trim_threshold = 400 kB equals ecn.kmax (marking is at 100 % before trimming starts);
 // trimmed_bytes = 86 B is the control frame size (64 B minimum frame + preamble/IFG + pad).
 #pragma once
@@ -60,7 +59,7 @@ struct UetParams {
   std::vector<std::string> no_trim;          // switches without trimming, by name
   bool lossless = false;                     // keep PFC on the data classes
   int loss_threshold = 64;                   // PSNs, [1, nic.reorder_window)
-  Bytes ack_bytes{0};                        // ACK coalescing, [0, 1 MiB]; 0 = nic.ack_every
+  Bytes ack_bytes{16384};                    // ACK coalescing, [0, 1 MiB]; 0 = nic.ack_every
 };
 
 // Reads the `uet` object (all keys optional). Ranges that depend on other parameters are checked

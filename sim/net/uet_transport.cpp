@@ -74,6 +74,7 @@ void PacketNet::uet_sent(std::uint32_t id, Packet& p) {
   const std::uint32_t psn = p.psn;
   const bool resend = psn < q.max_sent;
   u.in_flight += p.wire;
+  if (!snd_ev_.empty()) sent_ev(id, psn) = static_cast<std::uint16_t>(p.entropy);
   if (rccc_ != nullptr) u.credit -= p.wire;
   if (psn >= q.max_sent) q.max_sent = psn + 1;
   // AR flag: with coalesced ACKs, a resend, or a packet after which the sender cannot send
@@ -220,7 +221,25 @@ void PacketNet::uet_mark_lost(std::uint32_t id, std::uint32_t psn) {
   if (u.in_flight < 0) u.in_flight = 0;
 }
 
-void PacketNet::uet_acked(std::uint32_t id, std::uint32_t psn, Bytes& newly) {
+// REPS: the EV goes to the back of the QP's FIFO of recycled EVs; when full, the oldest gives way.
+void PacketNet::reps_recycle(std::uint32_t id, std::uint32_t ev) {
+  UetSender& u = uet_qp_[id];
+  const auto depth = static_cast<std::uint32_t>(params_.uet.reps_buffer);
+  const std::size_t at = static_cast<std::size_t>(id) * depth;
+  if (u.reps_count == depth) {
+    u.reps_head = (u.reps_head + 1) % depth;
+    --u.reps_count;
+  }
+  reps_ring_[at + (u.reps_head + u.reps_count) % depth] = ev;
+  ++u.reps_count;
+  ++counters_.reps_recycled;
+}
+
+// `ce_ev`: the EV of the CE-marked packet that triggered the ACK (UINT32_MAX: none). Under REPS
+// every PSN acknowledged here for the first time recycles the EV it was sent with, unless it was
+// presumed lost or carries ce_ev: a coalescing receiver acknowledges a CE-marked packet at once,
+// so the other PSNs a coalesced ACK covers arrived unmarked.
+void PacketNet::uet_acked(std::uint32_t id, std::uint32_t psn, Bytes& newly, std::uint32_t ce_ev) {
   UetSender& u = uet_qp_[id];
   if (uet_bit(snd_acked_, id, psn)) return;
   uet_set(snd_acked_, id, psn, true);
@@ -231,6 +250,10 @@ void PacketNet::uet_acked(std::uint32_t id, std::uint32_t psn, Bytes& newly) {
   } else {
     u.in_flight -= payload_of(id, psn) + params_.wire.data_overhead.n;
     if (u.in_flight < 0) u.in_flight = 0;
+    if (!snd_ev_.empty()) {
+      const std::uint32_t ev = sent_ev(id, psn);
+      if (ev != ce_ev) reps_recycle(id, ev);
+    }
   }
   if (psn + 1 > u.high_acked) u.high_acked = psn + 1;
 }
@@ -246,15 +269,14 @@ void PacketNet::on_uet_ack(std::uint32_t pkt) {
   const std::uint64_t bits = pkt < sack_.size() ? sack_[pkt] : 0;
   const bool timed = p.sent != Time::max();  // not an answer to an ACK_REQ
   AckSample sample{id, now, timed ? now - p.sent : Time{}, Bytes{}, p.ecn != 0, {}};
-  const std::uint32_t ev = p.entropy;
-  const bool ce = p.ecn != 0;
+  const std::uint32_t ce_ev = p.ecn != 0 ? p.entropy : UINT32_MAX;
   const std::int64_t credit = rccc_ != nullptr && pkt < ack_credit_.size() ? ack_credit_[pkt] : 0;
   pool_.release(pkt);
   if (q.sender_done) return;
   if (credit > 0) rccc_credit_seen(id, credit);
   // Cumulative part: every PSN below cum arrived; clear their bits as snd_una passes them.
   for (std::uint32_t s = q.snd_una; s < cum; ++s) {
-    uet_acked(id, s, sample.newly_acked);
+    uet_acked(id, s, sample.newly_acked, ce_ev);
     uet_set(snd_acked_, id, s, false);
   }
   if (u.req_upto != UINT32_MAX && cum > u.req_upto) u.req_upto = UINT32_MAX;  // request met
@@ -265,7 +287,7 @@ void PacketNet::on_uet_ack(std::uint32_t pkt) {
   }
   for (std::uint64_t b = bits; b != 0; b &= b - 1) {
     const std::uint32_t s = base + static_cast<std::uint32_t>(__builtin_ctzll(b));
-    if (s >= q.snd_una && s < q.max_sent) uet_acked(id, s, sample.newly_acked);
+    if (s >= q.snd_una && s < q.max_sent) uet_acked(id, s, sample.newly_acked, ce_ev);
   }
   // SACK loss inference: PSNs passed by loss_threshold are presumed lost, each once.
   const auto thr = static_cast<std::uint32_t>(params_.uet.loss_threshold);
@@ -283,16 +305,6 @@ void PacketNet::on_uet_ack(std::uint32_t pkt) {
     progress_ += static_cast<std::uint64_t>(sample.newly_acked.n);
     records_[id].acked += sample.newly_acked;
     q.last_progress = now;
-  }
-  if (params_.uet.load_balancing == UetSpray::reps && !ce && timed) {  // recycle an uncongested path
-    const auto depth = static_cast<std::uint32_t>(params_.uet.reps_buffer);
-    const std::size_t at = static_cast<std::size_t>(id) * depth;
-    if (u.reps_count == depth) {  // full: the oldest gives way
-      u.reps_head = (u.reps_head + 1) % depth;
-      --u.reps_count;
-    }
-    reps_ring_[at + (u.reps_head + u.reps_count) % depth] = ev;
-    ++u.reps_count;
   }
   const std::uint64_t rate = q.cc.rate.bps;
   cc_->on_ack(sample, q.cc);
