@@ -150,7 +150,8 @@ struct NicParams {
                                    // long: in a lossless class a timeout is usually a PFC stall
   Time cnp_interval = Time::from_us(50);  // minimum time between CNPs of one QP
   bool generate_cnp = true;        // receiver answers ECN-marked data with CNPs
-  Bytes window{0};                 // per-QP in-flight limit (0 = none)
+  Bytes window{0};                 // per-QP in-flight limit in wire bytes (0 = none); the tighter of it
+                                   // and a CC window applies (PacketNet::qp_window)
   CompleteOn complete_on = CompleteOn::delivery;  // when a transfer counts as done
   Receiver receiver = Receiver::go_back_n;  // out-of-order handling (see Receiver above)
   Time reorder_timeout = Time::from_us(100);  // reorder_tolerant: a gap older than this is NAKed

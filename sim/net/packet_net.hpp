@@ -337,6 +337,11 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   std::uint32_t pull_data(PortId port, int prio);
   void make_ready(std::uint32_t qp);
   bool sendable(const Qp& q) const;
+  // In-flight cap in wire bytes (0: none): the tighter of the CC's window and nic.window.
+  std::int64_t qp_window(const Qp& q) const {
+    const std::int64_t cc = q.cc.window.n, nic = params_.nic.window.n;
+    return cc == 0 ? nic : (nic == 0 ? cc : std::min(cc, nic));
+  }
   std::uint32_t payload_of(std::uint32_t qp, std::uint32_t psn) const;
   std::int64_t bytes_before(std::uint32_t qp, std::uint32_t psn) const;
   void on_host_arrival(std::uint32_t pkt);

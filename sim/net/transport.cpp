@@ -25,7 +25,8 @@ bool PacketNet::sendable(const Qp& q) const {
   if (q.uet) return uet_sendable(static_cast<std::uint32_t>(&q - qp_.data()));
   if (q.rtx_pending) return true;  // a resend adds nothing in flight
   if (q.snd_nxt >= q.total_pkts) return false;
-  if (q.cc.window.n > 0 && static_cast<std::int64_t>(q.snd_nxt - q.snd_una) * data_wire_mtu_ >= q.cc.window.n) return false;
+  const std::int64_t window = qp_window(q);
+  if (window > 0 && static_cast<std::int64_t>(q.snd_nxt - q.snd_una) * data_wire_mtu_ >= window) return false;
   return true;
 }
 

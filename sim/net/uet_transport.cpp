@@ -35,7 +35,8 @@ bool PacketNet::uet_sendable(std::uint32_t id) const {
     psn = q.snd_nxt;
   }
   const std::int64_t w = payload_of(id, std::min(psn, q.total_pkts - 1)) + params_.wire.data_overhead.n;
-  return (q.cc.window.n == 0 || u.in_flight + w <= q.cc.window.n || u.in_flight == 0) && rccc_allows(u, w);
+  const std::int64_t window = qp_window(q);
+  return (window == 0 || u.in_flight + w <= window || u.in_flight == 0) && rccc_allows(u, w);
 }
 
 std::uint32_t PacketNet::uet_take_psn(std::uint32_t id) {

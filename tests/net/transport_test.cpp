@@ -186,3 +186,20 @@ TEST_CASE("CNPs answer ECN-marked data at most once per cnp_interval per QP") {
   for (const auto& pc : h.net.all_port_counters()) marks += pc.ecn_marks;
   CHECK(marks > 900);  // of 1000 frames, nearly all met a queue
 }
+
+TEST_CASE("nic.window caps a QP's bytes in flight: goodput = window / RTT") {
+  // One QP over one switch (1 us links, 100 Gb/s), window = 4 full frames (4 · 4082 wire bytes).
+  // A frame reaches the receiver after ser + 1 us + ser + 1 us; its 86 B ACK returns after
+  // 2 · (6.88 ns + 1 us): RTT = 2 · 326.56 ns + 2 · 6.88 ns + 4 us = 4.66688 us. Four frames take
+  // 1.31 us < RTT, so the QP sends four frames per RTT: 1000 frames in 250 RTTs = 1166.7 us,
+  // goodput 4 · 4000 · 8 b / RTT = 27.4 Gb/s instead of ~98 Gb/s without the window.
+  NetParams p;
+  p.nic.window = Bytes{4 * kWire};
+  Harness h(leaf_spine(1, 2, 0), p);
+  h.send(0, 1, 1000 * kMtu, 7);
+  h.sim.run();
+  REQUIRE(h.rec.done.count(7) == 1);
+  const double rtt = 2 * kSer.seconds() + 2 * 6.88e-9 + 4e-6;
+  CHECK(within(h.rec.done.at(7).seconds(), 250 * rtt, 0.03));
+  check_conservation(h.net, true);
+}
