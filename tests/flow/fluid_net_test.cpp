@@ -373,9 +373,9 @@ TEST_CASE("asynchronous churn through a shared spine tier: incremental work per 
 
 TEST_CASE("the fluid tier stops with MemoryLimitError before its slot arrays outgrow the memory limit") {
   // 2^16 transfers started at one instant fill the slot arrays (power-of-two capacities) exactly;
-  // the next start doubles them: 2^16 more slots of >= 208 B each (the 64 B flow line, a 128 B
-  // solver variable, 16 B of handles) = 13.6 MB, more than the 4 MiB of headroom the test leaves
-  // above what the process holds. Below 2^16 slots nothing is checked (no cost for small runs).
+  // the next start doubles them: 2^16 more slots projected at 640 B each = 41.9 MB, more than the
+  // 4 MiB of headroom the test leaves above what the process holds. Below 2^16 slots nothing is
+  // checked (no cost for small runs).
   const Fabric f = leaf_spine(2, 4, 2);
   const Router router(f, RoutingParams{});
   Simulator sim;
@@ -390,6 +390,6 @@ TEST_CASE("the fluid tier stops with MemoryLimitError before its slot arrays out
   }
   set_memory_limit_bytes(0);  // back to the machine's limit for the other tests
   CHECK(started == (std::uint64_t{1} << 16));
-  CHECK(message.find("fluid tier's 131072 transfer slots") != std::string::npos);
+  CHECK(message.find("growing the fluid tier to 131072 transfer slots") != std::string::npos);
   CHECK(message.find("65536 transfers started") != std::string::npos);
 }
