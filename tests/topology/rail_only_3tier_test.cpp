@@ -147,3 +147,18 @@ TEST_CASE("rack72_rail_only_131k: 912 units × 36 servers × 4 = 131,328 on 128-
   CHECK(c.rack_power_w == doctest::Approx(175032));
   CHECK(c.rack_power_w <= c.rack_budget_w);
 }
+
+TEST_CASE("rack72_rail_only_131k: the cross-pod ratio is the spine tier's, set by --set") {
+  // 3:1 — each spine's 48 down ports at 800 G need 48/3 = 16 uplinks, 2 to each of its 8 cores.
+  const TopologySpec three = load_topology_file(config("rack72_rail_only_131k.json"), {"rail_only.spine.oversubscription=3:1"});
+  const Fabric f3 = build_fabric(three);
+  CHECK(count_links(f3, LinkKind::fabric, 3) == 4 * 19 * 36 * 16);
+  CHECK(count_switches(f3, 3) == 4 * 36 * 8);
+  // 4:1 — 12 uplinks do not spread over 8 cores: the per-rail rule names cores_per_plane.
+  try {
+    load_topology_file(config("rack72_rail_only_131k.json"), {"rail_only.spine.oversubscription=4:1"});
+    FAIL("no error");
+  } catch (const ConfigError& e) {
+    CHECK(e.path() == "/rail_only/cores_per_plane");
+  }
+}
