@@ -6,7 +6,10 @@
 // rewrite the JSON paths of its errors to the user's document.
 #include "topology/catalog.hpp"
 
+#include <algorithm>
+#include <array>
 #include <filesystem>
+#include <string_view>
 #include <numeric>
 
 #include "core/config_error.hpp"
@@ -48,12 +51,27 @@ RailOnlySpec parse_rail_only(JsonReader& form, JsonReader& top, const TopologySp
   if (form.has("spines")) form.fail("spines", "rail_only counts spines per rail: use \"spines_per_rail\"");
   s.spines_per_rail = static_cast<std::uint32_t>(form.integer_or("spines_per_rail", 0, 0, 1 << 24));
   s.spine_radix = static_cast<std::uint32_t>(form.integer_or("spine_radix", 0, 0, 1 << 16));
-  // The remaining keys are rail-optimized's: read them with its reader.
-  json ro = json::object();
+  s.core = form.boolean_or("core", false);
+  // The remaining keys are rail-optimized's: read them with its reader. The 3-tier keys are read
+  // below, against one rail (they would be wrong against the whole fabric, whose spines all rails share).
+  static constexpr std::array<const char*, 5> kCoreKeys{"core", "units_per_pod", "spine", "cores_per_plane", "core_radix"};
+  const auto is_core_key = [](const std::string& k) {
+    return std::find(kCoreKeys.begin(), kCoreKeys.end(), k) != kCoreKeys.end();
+  };
+  json ro = json::object(), rail = json::object();
   for (const auto& [key, value] : top.raw("rail_only").items()) {
     if (key == "spines_per_rail" || key == "spine_radix") continue;
     form.raw(key);
-    ro[key] = value;
+    rail[key] = value;
+    if (!is_core_key(key)) ro[key] = value;
+  }
+  if (s.core) {
+    if (form.has("spine_radix")) form.fail("spine_radix", "with \"core\": true give the spine radix as \"spine\": {\"radix\": ...}");
+    if (s.spines_per_rail == 0) form.fail("spines_per_rail", "a 3-tier rail (\"core\": true) needs spines (spines_per_rail > 0 per pod)");
+  } else {
+    for (const char* k : kCoreKeys) {
+      if (std::string_view(k) != "core" && form.has(k)) form.fail(k, "only meaningful with \"core\": true");
+    }
   }
   if (s.spines_per_rail == 0 && ro.contains("rail_leaf") && ro["rail_leaf"].is_object() &&
       (ro["rail_leaf"].contains("oversubscription") || ro["rail_leaf"].contains("uplinks") ||
@@ -72,6 +90,29 @@ RailOnlySpec parse_rail_only(JsonReader& form, JsonReader& top, const TopologySp
   s.servers_per_unit = r.servers_per_unit;
   s.nic_link = r.nic_link;
   s.rail_leaf = r.rail_leaf;
+  if (s.core) {
+    // One rail is a rail_optimized plane of one accelerator per server: its reader checks the
+    // pods, whole ports per tier and every radix of the rail's leaves, spines and cores.
+    rail["spines"] = s.spines_per_rail;
+    const json one{{"name", spec.name},
+                   {"generator", "rail_optimized"},
+                   {"server", {{"accelerators", 1}}},
+                   {"scale_up", {{"size", 0}}},
+                   {"rail_optimized", rail}};
+    TopologySpec per_rail;
+    try {
+      per_rail = parse_nested(one, spec.source, "", "rail_optimized", "/rail_only");
+    } catch (const ConfigError& e) {
+      if (e.path() != "/rail_only/spines") throw;
+      throw ConfigError(e.file(), "/rail_only/spines_per_rail", e.message());
+    }
+    const auto& q = std::get<RailOptimizedSpec>(per_rail.form);
+    s.units_per_pod = q.units_per_pod;
+    s.spine = q.spine;
+    s.spine_radix = q.spine.radix;
+    s.cores_per_plane = q.cores_per_plane;
+    s.core_radix = q.core_radix;
+  }
 
   const std::uint32_t g = spec.accelerators_per_server;
   if (spec.scale_up.size == 0) {
@@ -177,12 +218,28 @@ json form_json(const RailOnlySpec& s) {
     }
     leaf["uplink"] = {{"rate", to_string(s.rail_leaf.uplink.rate)}, {"latency", to_string(s.rail_leaf.uplink.latency)}};
   }
-  return json{{"units", s.units},
-              {"servers_per_unit", s.servers_per_unit},
-              {"spines_per_rail", s.spines_per_rail},
-              {"nic_link", {{"rate", to_string(s.nic_link.rate)}, {"latency", to_string(s.nic_link.latency)}}},
-              {"rail_leaf", leaf},
-              {"spine_radix", s.spine_radix}};
+  json j{{"units", s.units},
+         {"servers_per_unit", s.servers_per_unit},
+         {"spines_per_rail", s.spines_per_rail},
+         {"nic_link", {{"rate", to_string(s.nic_link.rate)}, {"latency", to_string(s.nic_link.latency)}}},
+         {"rail_leaf", leaf}};
+  if (!s.core) {
+    j["spine_radix"] = s.spine_radix;
+    return j;
+  }
+  json spine{{"radix", s.spine.radix}};
+  if (s.spine.uplinks) {
+    spine["uplinks"] = *s.spine.uplinks;
+  } else {
+    spine["oversubscription"] = s.spine.oversubscription.value_or(Ratio{}).str();
+  }
+  spine["uplink"] = {{"rate", to_string(s.spine.uplink.rate)}, {"latency", to_string(s.spine.uplink.latency)}};
+  j["core"] = true;
+  j["units_per_pod"] = s.units_per_pod;
+  j["spine"] = spine;
+  j["cores_per_plane"] = s.cores_per_plane;
+  j["core_radix"] = s.core_radix;
+  return j;
 }
 
 json form_json(const MultiPlaneSpec& s) { return json{{"planes", s.planes}, {"nic_ports", s.nic_ports}, {"plane", s.plane}}; }

@@ -7,7 +7,9 @@
 //                G·S spines; each leaf has u1 uplinks (from rail_leaf, as rail-optimized) spread over
 //                its rail's S spines, p12 = u1/S parallel links; no tier joins rails. Cross-rail
 //                traffic relays through the scale-up domain (routing/router.hpp), so a scale-up
-//                domain is required and must lie inside one unit.
+//                domain is required and must lie inside one unit. With `core` each rail is a 3-tier
+//                fat tree (P = U/units_per_pod pods, S spines per pod, S planes of C cores per
+//                rail): G·P·S spines, G·S·C cores, U·G·u1 + G·P·S·u2 fabric links (rail_only.cpp).
 //   multi_plane  P copies of the per-plane Clos fabric; every accelerator has P NIC ports, port q to
 //                the plane-q copy of its leaf: switches P·(per-plane switches), NIC links P·E.
 //   dual_tor     the base Clos with every tier-1 switch doubled into a ToR pair; every accelerator

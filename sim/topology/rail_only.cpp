@@ -12,8 +12,19 @@
 //   uplinks    u1 per leaf as rail-optimized (explicit, or N·r_nic/(o·r_up) whole ports), spread
 //              over the rail's S spines: p12 = u1 / S parallel links per leaf–spine pair; a spine
 //              has U·p12 down ports.
+// 3 tiers ("core": true): each rail is the fat tree a rail_optimized plane of one accelerator per
+// server would be (U units in P = U / units_per_pod pods; S spines per pod; S planes of C cores),
+// so that generator's lowering (clos_plan.hpp) supplies p12 = u1/S, the spine's u2 uplinks and
+// p23 = u2/C. Ids after the leaves: spines rail-major, r·P·S + p·S + j; cores r·S·C + j·C + c;
+// then scale-up switches. Spine j of every pod of rail r links to each core of (r, j) p23 times.
+//   addressing leaf domain[1] = leaf index, domain[2] = pod id r·P + p, domain[3] = rail; spine
+//              domain[2] = r·P + p, domain[3] = rail; core domain[3] = rail. The top tier is 3 and
+//              its domain is again the rail, so the router's relay rule is unchanged.
+//   counts     nodes E + U·G + G·P·S + G·S·C + E/size; links E (NIC) + scale-up links
+//              + U·G·u1 + G·P·S·u2.
 #include "core/config_error.hpp"
 #include "topology/catalog.hpp"
+#include "topology/clos_plan.hpp"
 #include "topology/scale_up.hpp"
 
 namespace rocesim::topology {
@@ -29,9 +40,94 @@ std::uint64_t leaf_uplinks(const RailOnlySpec& s) {
   return static_cast<std::uint64_t>(num / den);
 }
 
+// The per-rail plan of a 3-tier rail (already validated by parse_rail_only, so lower_spec cannot throw here).
+ClosPlan one_rail_plan(const TopologySpec& spec, const RailOnlySpec& s) {
+  RailOptimizedSpec r;
+  r.units = s.units;
+  r.servers_per_unit = s.servers_per_unit;
+  r.spines = s.spines_per_rail;
+  r.nic_link = s.nic_link;
+  r.rail_leaf = s.rail_leaf;
+  r.spine = s.spine;
+  r.core = true;
+  r.units_per_pod = s.units_per_pod;
+  r.cores_per_plane = s.cores_per_plane;
+  r.core_radix = s.core_radix;
+  TopologySpec one;
+  one.name = spec.name;
+  one.source = spec.source;
+  one.accelerators_per_server = 1;
+  one.scale_up.size = 0;
+  one.form = r;
+  return lower_spec(one);
+}
+
+Fabric build_rail_only_3tier(const TopologySpec& spec, const RailOnlySpec& s) {
+  const ClosPlan rail = one_rail_plan(spec, s);
+  const std::uint32_t g = spec.accelerators_per_server;
+  const std::uint32_t n = s.servers_per_unit, upp = s.units_per_pod;
+  const std::uint32_t pods = rail.pods, spr = rail.tier2_per_pod, cpp = rail.cores_per_plane;
+  const std::uint32_t endpoints = s.units * n * g;
+  const std::uint32_t leaves = s.units * g;
+  const std::uint32_t spines = g * pods * spr;
+  const std::uint32_t cores = g * spr * cpp;
+  const std::uint64_t u1 = std::uint64_t{spr} * rail.p12;
+  const std::uint64_t u2 = std::uint64_t{cpp} * rail.p23;
+
+  FabricBuilder b(spec.name, "rail_only");
+  b.reserve(std::size_t{endpoints} + leaves + spines + cores + scale_up_switch_count(spec.scale_up, endpoints),
+            std::size_t{endpoints} + scale_up_link_count(spec.scale_up, endpoints) + std::size_t{leaves} * u1 +
+                std::size_t{spines} * u2);
+  auto leaf_of = [&](std::uint32_t e) { return ((e / g) / n) * g + e % g; };
+  for (std::uint32_t e = 0; e < endpoints; ++e) b.add_accelerator(e / g, e % g, e / spec.scale_up.size, (e / g) / n / upp);
+  const NodeId first_leaf = endpoints;
+  for (std::uint32_t l = 0; l < leaves; ++l) {
+    const std::uint32_t r = l % g, pod = (l / g) / upp;
+    b.add_switch(1, 0, {kNone, l, r * pods + pod, r, 0}, pod);
+  }
+  const NodeId first_spine = first_leaf + leaves;
+  for (std::uint32_t sp = 0; sp < spines; ++sp) {
+    const std::uint32_t rp = sp / spr;  // r·P + p
+    b.add_switch(2, 0, {kNone, kNone, rp, rp / pods, 0}, rp % pods);
+  }
+  const NodeId first_core = first_spine + spines;
+  for (std::uint32_t c = 0; c < cores; ++c) b.add_switch(3, 0, {kNone, kNone, kNone, c / (spr * cpp), 0}, kNone);
+  const NodeId first_su = add_scale_up_switches(b, spec.scale_up, endpoints);
+  for (std::uint32_t e = 0; e < endpoints; ++e) {
+    b.add_link(e, first_leaf + leaf_of(e), s.nic_link.rate, s.nic_link.latency, LinkKind::nic);
+    add_scale_up_links(b, spec.scale_up, e, first_su);
+  }
+  for (std::uint32_t l = 0; l < leaves; ++l) {
+    const std::uint32_t r = l % g, pod = (l / g) / upp;
+    for (std::uint32_t j = 0; j < spr; ++j) {
+      for (std::uint32_t k = 0; k < rail.p12; ++k) {
+        b.add_link(first_leaf + l, first_spine + (r * pods + pod) * spr + j, rail.l12.rate, rail.l12.latency,
+                   LinkKind::fabric);
+      }
+    }
+  }
+  for (std::uint32_t sp = 0; sp < spines; ++sp) {
+    const std::uint32_t r = sp / (pods * spr), j = sp % spr;
+    for (std::uint32_t c = 0; c < cpp; ++c) {
+      for (std::uint32_t k = 0; k < rail.p23; ++k) {
+        b.add_link(first_spine + sp, first_core + (r * spr + j) * cpp + c, rail.l23.rate, rail.l23.latency,
+                   LinkKind::fabric);
+      }
+    }
+  }
+  b.set_tier_info(1, TierInfo{"rail-leaf", s.rail_leaf.radix});
+  b.set_tier_info(2, TierInfo{"rail-spine", s.spine.radix});
+  b.set_tier_info(3, TierInfo{"rail-core", s.core_radix});
+  Fabric f = std::move(b).build();
+  check_built_radix(f, spec.source, "/rail_only");
+  check_connected(f, spec.source);
+  return f;
+}
+
 }  // namespace
 
 Fabric build_rail_only(const TopologySpec& spec, const RailOnlySpec& s) {
+  if (s.core) return build_rail_only_3tier(spec, s);
   const std::uint32_t g = spec.accelerators_per_server;
   const std::uint32_t su = spec.scale_up.size;
   const std::uint32_t units = s.units, spr = s.spines_per_rail;

@@ -134,13 +134,21 @@ struct ScaleUpSpec {
 // Catalog forms (topology/catalog.hpp lowers and builds them; topologies/README.md documents them).
 // Rail-only (Wang et al., HOTI'24): like rail-optimized, but rail r's leaves link only to rail r's
 // spines; no tier joins rails, so cross-rail traffic first crosses the scale-up domain.
+// With `core`, each rail is its own 3-tier fat tree (rail leaves, rail spines in pods of
+// `units_per_pod` units, a rail core tier), laid out per rail exactly as a rail_optimized plane of
+// one accelerator per server.
 struct RailOnlySpec {
   std::uint32_t units = 0;
   std::uint32_t servers_per_unit = 0;
-  std::uint32_t spines_per_rail = 0;  // 0: no spine tier (then units must be 1: one switch per rail)
+  std::uint32_t spines_per_rail = 0;  // per pod with `core`; 0: no spine tier (then units must be 1)
   LinkSpec nic_link;
   SwitchTierSpec rail_leaf;           // rail_leaf.uplink: rail leaf ↔ rail spine links
-  std::uint32_t spine_radix = 0;
+  std::uint32_t spine_radix = 0;      // with `core`: spine.radix
+  bool core = false;                  // third tier (rail cores) present
+  std::uint32_t units_per_pod = 1;    // `core` only
+  SwitchTierSpec spine;               // `core` only; spine.uplink: rail spine ↔ rail core links
+  std::uint32_t cores_per_plane = 0;  // `core` only, per rail and spine index; 0 = one per spine uplink
+  std::uint32_t core_radix = 0;       // `core` only
   bool operator==(const RailOnlySpec&) const = default;
 };
 
