@@ -229,7 +229,7 @@ void visit_op_link_loads(const topology::Fabric& f, const routing::Router& route
     for (PortId p : mine) {
       const double bytes = window_bytes(p);
       const double rate = static_cast<double>(f.port_rate(p).bps);
-      const double util = 8.0 * bytes / (rate * window_s);
+      const double util = std::min(1.0, 8.0 * bytes / (rate * window_s));
       result.path_ports.push_back(PortLoad{p, bytes, util});
       if (Group* grp = group_of(p)) {
         grp->seen = true;
@@ -271,7 +271,7 @@ void visit_op_link_loads(const topology::Fabric& f, const routing::Router& route
       if (static_cast<std::size_t>(g) >= groups.size()) continue;
       const Group& grp = groups[static_cast<std::size_t>(g)];
       if (!grp.seen || grp.max_own < scope_threshold) continue;
-      result.scopes.push_back(ScopeLoad{tier, up, 8.0 * grp.bytes / (grp.capacity_bps * window_s), grp.max_own});
+      result.scopes.push_back(ScopeLoad{tier, up, std::min(1.0, 8.0 * grp.bytes / (grp.capacity_bps * window_s)), grp.max_own});
     }
     visit(i, std::move(result));
   }

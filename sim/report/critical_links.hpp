@@ -9,8 +9,10 @@
 // rate b/(e − s), so it puts b·|[s, e] ∩ [ws, we]| / (e − s) bytes on every port of its path
 // inside the op's window [ws, we]. A transfer that never completed counts up to the record's end.
 // Every transfer counts, not only the op's own: cross traffic from concurrent ops loads the same
-// ports. Then for port p:  utilization_p = 8·bytes_p / (R_p · (we − ws)). The estimate can exceed
-// 1 slightly when bytes moved faster than uniformly near a window edge; it is not clipped.
+// ports. Then for port p:  utilization_p = min(1, 8·bytes_p / (R_p · (we − ws))). The uniform
+// spread can put more bytes in a window than the port can carry (bytes that moved faster than
+// uniformly near a window edge: seen up to 1.02); no port carries more than its rate, so the
+// estimate is clipped at that physical bound rather than printed as an impossible "102 %".
 // Scope of a tier (for the ECMP-imbalance check): for every switch n on the op's paths, n's up
 // ports and the down ports into n (the reverse directions), i.e. every alternative ECMP could have
 // picked at and into those switches. scope_mean(tier, dir) = 8·Σ bytes / (Σ R · window) over the
