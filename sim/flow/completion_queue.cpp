@@ -1,5 +1,7 @@
 #include "flow/completion_queue.hpp"
 
+#include <functional>
+
 namespace rocesim::flow {
 
 std::uint32_t CompletionQueue::push(std::int64_t at, std::uint32_t item, std::uint32_t version) {
@@ -20,7 +22,7 @@ std::uint32_t CompletionQueue::push(std::int64_t at, std::uint32_t item, std::ui
     }
     buckets_[b].at = at;
     buckets_[b].live = 0;
-    heap_push(Node{at, b});
+    quad_heap_push(heap_, Node{at, b}, std::less<>{});
     recent_[recent_next_] = b;
     recent_next_ = (recent_next_ + 1) % kRecent;
   }
@@ -36,7 +38,7 @@ void CompletionQueue::drop_dead() {
     const std::uint32_t b = heap_.front().bucket;
     if (buckets_[b].live > 0) return;
     entries_ -= buckets_[b].items.size();
-    heap_pop();
+    quad_heap_pop(heap_, std::less<>{});
     free_bucket(b);
   }
 }
@@ -49,7 +51,7 @@ void CompletionQueue::pop_top(std::vector<Entry>& out) {
     Bucket& k = buckets_[b];
     out.insert(out.end(), k.items.begin(), k.items.end());
     entries_ -= k.items.size();
-    heap_pop();
+    quad_heap_pop(heap_, std::less<>{});
     free_bucket(b);
   }
   std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(), [](const Entry& x, const Entry& y) {
@@ -63,38 +65,6 @@ void CompletionQueue::free_bucket(std::uint32_t b) {
   free_buckets_.push_back(b);
   for (std::uint32_t& r : recent_)
     if (r == b) r = kNoBucket;
-}
-
-void CompletionQueue::heap_push(Node x) {
-  std::size_t i = heap_.size();
-  heap_.push_back(x);
-  while (i > 0) {
-    const std::size_t parent = (i - 1) / 4;
-    if (!(x < heap_[parent])) break;
-    heap_[i] = heap_[parent];
-    i = parent;
-  }
-  heap_[i] = x;
-}
-
-void CompletionQueue::heap_pop() {
-  const Node x = heap_.back();
-  heap_.pop_back();
-  const std::size_t n = heap_.size();
-  if (n == 0) return;
-  std::size_t i = 0;
-  for (;;) {
-    const std::size_t first = 4 * i + 1;
-    if (first >= n) break;
-    std::size_t best = first;
-    const std::size_t last = std::min(first + 4, n);
-    for (std::size_t c = first + 1; c < last; ++c)
-      if (heap_[c] < heap_[best]) best = c;
-    if (!(heap_[best] < x)) break;
-    heap_[i] = heap_[best];
-    i = best;
-  }
-  heap_[i] = x;
 }
 
 }  // namespace rocesim::flow

@@ -27,6 +27,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "flow/quad_heap.hpp"
+
 namespace rocesim::flow {
 
 class CompletionQueue {
@@ -93,8 +95,6 @@ class CompletionQueue {
   };
   static constexpr std::size_t kRecent = 8;
 
-  void heap_push(Node x);
-  void heap_pop();
   void free_bucket(std::uint32_t b);
 
   std::vector<Node> heap_;  // buckets by time, 4-ary min-heap (four 16-byte children per line)

@@ -253,51 +253,6 @@ void MaxMinSolver::gather(bool repeat) {
   if (repeat) stats_.repeat_filled_vars += f_.size();
 }
 
-// A 4-ary min-heap: half the levels of a binary one, so a pop moves half as many entries (the
-// moves, not the compares, were the fill's hottest instructions). Keys are a total order apart
-// from duplicate entries of one constraint, whose pop order does not change the fill (header).
-void MaxMinSolver::heap_sift_down(std::size_t i) {
-  const std::size_t n = heap_.size();
-  const HeapEntry e = heap_[i];
-  for (;;) {
-    const std::size_t first = 4 * i + 1;
-    if (first >= n) break;
-    std::size_t best = first;
-    const std::size_t last = std::min(first + 4, n);
-    for (std::size_t j = first + 1; j < last; ++j)
-      if (heap_[best] > heap_[j]) best = j;
-    if (!(e > heap_[best])) break;
-    heap_[i] = heap_[best];
-    i = best;
-  }
-  heap_[i] = e;
-}
-
-void MaxMinSolver::heap_push(const HeapEntry& e) {
-  std::size_t i = heap_.size();
-  heap_.push_back(e);
-  while (i > 0) {
-    const std::size_t parent = (i - 1) / 4;
-    if (!(heap_[parent] > e)) break;
-    heap_[i] = heap_[parent];
-    i = parent;
-  }
-  heap_[i] = e;
-}
-
-MaxMinSolver::HeapEntry MaxMinSolver::heap_pop() {
-  const HeapEntry top = heap_[0];
-  heap_[0] = heap_.back();
-  heap_.pop_back();
-  if (!heap_.empty()) heap_sift_down(0);
-  return top;
-}
-
-void MaxMinSolver::heap_make() {
-  if (heap_.size() < 2) return;
-  for (std::size_t i = (heap_.size() - 2) / 4 + 1; i-- > 0;) heap_sift_down(i);
-}
-
 void MaxMinSolver::fix(std::uint32_t i, double level, std::uint32_t bottleneck, ConstraintId skip) {
   f_fixed_[i] = 1;
   const VarId v = f_[i];
@@ -321,7 +276,7 @@ void MaxMinSolver::fix(std::uint32_t i, double level, std::uint32_t bottleneck, 
       ++k.version;
       if (t < k.heap_key) {
         k.heap_key = t;
-        heap_push(HeapEntry{t, inc.c, k.version});
+        quad_heap_push(heap_, HeapEntry{t, inc.c, k.version}, HeapEntry::before);
       }
     }
   }
@@ -383,13 +338,13 @@ void MaxMinSolver::fill() {
     const Var& var = vars_[f_[i]];
     if (var.bound != kUnbounded) heap_.push_back(HeapEntry{var.bound / var.weight, i, kNoId});
   }
-  heap_make();
+  quad_heap_make(heap_, HeapEntry::before);
 
   // Once every F variable is fixed, every constraint has unfixed == 0 and the entries left (most
   // of B: unsaturated ports) would only be popped and dropped.
   unfixed_vars_ = f_.size();
   while (!heap_.empty() && unfixed_vars_ > 0) {
-    const HeapEntry e = heap_pop();
+    const HeapEntry e = quad_heap_pop(heap_, HeapEntry::before);
     if (e.version == kNoId) {
       if (!f_fixed_[e.id]) fix(e.id, e.level, kBoundBottleneck, kNoId);
       continue;
@@ -400,7 +355,7 @@ void MaxMinSolver::fill() {
     if (k.version != e.version) {
       // Fixes touched c since this entry was pushed: its level k.new_sum is now exact.
       k.heap_key = k.new_sum;
-      heap_push(HeapEntry{k.new_sum, c, k.version});
+      quad_heap_push(heap_, HeapEntry{k.new_sum, c, k.version}, HeapEntry::before);
       continue;
     }
     // Every F member of c that is still unfixed fixes here.

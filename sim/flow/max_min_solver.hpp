@@ -84,6 +84,7 @@
 #include <vector>
 
 #include "flow/block_pool.hpp"
+#include "flow/quad_heap.hpp"
 
 namespace rocesim::flow {
 
@@ -263,6 +264,10 @@ class MaxMinSolver {
       const std::uint64_t tb = (std::uint64_t{o.version == kNoId} << 32) | o.id;
       return (a > b) | ((a == b) & (ta > tb));
     }
+    // The fill's heap (flow/quad_heap.hpp) is a min-heap in this order: 4-ary, half the entry
+    // moves per pop of a binary heap. Entries equal in it are duplicates of one constraint, whose
+    // pop order does not change the fill.
+    static bool before(const HeapEntry& x, const HeapEntry& y) { return y > x; }
   };
 
   IncidenceLink* links(Var& v) { return v.degree <= kInline ? v.inline_link : link_pool_.data(v.link_block); }
