@@ -7,10 +7,13 @@
 
 #include "core/config_error.hpp"
 #include "topology/topology.hpp"
+#include "build_helpers.hpp"
 
 using namespace rocesim;
 using namespace rocesim::topology;
 using nlohmann::json;
+using rocesim::topology::testing::build;
+using rocesim::topology::testing::expect_error;
 
 namespace {
 
@@ -24,21 +27,6 @@ json leaf_spine() {
 json clos3() {
   return json{{"generator", "clos3"},
               {"clos3", {{"pods", 2}, {"tors_per_pod", 2}, {"hosts_per_tor", 16}, {"aggs_per_pod", 2}}}};
-}
-
-// Parses `j` (and builds it) expecting a ConfigError at `path` whose message contains `words`.
-void expect_error(const json& j, const std::string& path, const std::string& words) {
-  CAPTURE(j.dump());
-  bool thrown = false;
-  try {
-    build_fabric(parse_topology(j, "bad.json"));
-  } catch (const ConfigError& e) {
-    thrown = true;
-    CHECK(e.file() == "bad.json");
-    CHECK(e.path() == path);
-    CHECK_MESSAGE(e.message().find(words) != std::string::npos, e.what());
-  }
-  CHECK(thrown);
 }
 
 }  // namespace

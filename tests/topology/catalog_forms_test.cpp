@@ -9,10 +9,13 @@
 #include "routing/route_check.hpp"
 #include "routing/router.hpp"
 #include "topology/catalog.hpp"
+#include "build_helpers.hpp"
 
 using namespace rocesim;
 using namespace rocesim::topology;
 using nlohmann::json;
+using rocesim::topology::testing::build;
+using rocesim::topology::testing::expect_error;
 
 namespace {
 
@@ -40,20 +43,6 @@ json rail_only(std::uint32_t g, std::uint32_t units, std::uint32_t spu, std::uin
 json leaf_spine_form(std::uint32_t leaves, std::uint32_t hosts, std::uint32_t spines) {
   return json{{"generator", "leaf_spine"},
               {"leaf_spine", {{"leaves", leaves}, {"hosts_per_leaf", hosts}, {"spines", spines}}}};
-}
-
-Fabric build(const json& j) { return build_fabric(parse_topology(j, "t.json")); }
-
-void expect_error(const json& j, const std::string& path, const std::string& words) {
-  CAPTURE(j.dump());
-  try {
-    build(j);
-    FAIL("no error");
-  } catch (const ConfigError& e) {
-    CHECK(e.file() == "t.json");
-    CHECK(e.path() == path);
-    CHECK_MESSAGE(e.message().find(words) != std::string::npos, std::string(e.what()));
-  }
 }
 
 // Switch nodes a flow's path visits, with the node each port leads to.

@@ -14,10 +14,13 @@
 #include "topology/scale_up.hpp"
 #include "topology/topology.hpp"
 #include "shipped_config_helpers.hpp"
+#include "build_helpers.hpp"
 
 using namespace rocesim;
 using namespace rocesim::topology;
 using nlohmann::json;
+using rocesim::topology::testing::build;
+using rocesim::topology::testing::expect_error;
 using rocesim::topology::testing::config;
 using rocesim::topology::testing::count_switches;
 
@@ -35,19 +38,6 @@ json small_3tier() {
                 {"units_per_pod", 2},
                 {"spine", {{"radix", 4}}},
                 {"cores_per_plane", 1}}}};
-}
-
-Fabric build(const json& j) { return build_fabric(parse_topology(j, "t.json")); }
-
-void expect_error(const json& j, const std::string& path, const std::string& words) {
-  CAPTURE(j.dump());
-  try {
-    build(j);
-    FAIL("no error");
-  } catch (const ConfigError& e) {
-    CHECK(e.path() == path);
-    CHECK_MESSAGE(e.message().find(words) != std::string::npos, std::string(e.what()));
-  }
 }
 
 std::size_t count_links(const Fabric& f, LinkKind kind, int tier) {
