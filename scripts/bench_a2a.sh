@@ -11,7 +11,8 @@
 # Prints per run: CPU seconds (user + sys), peak RSS, the op's duration; REPEAT runs (default 3),
 # median printed last. Cut bound for the 1:7 fabrics: 7/8 * S * 7 / 50 GB/s = 8.221 ms.
 # Usage: scripts/bench_a2a.sh [SCENARIO...]   (default: clos448 clos512 xcheck)
-#   clos512u, clos1024 and clos4096 (16.8 M transfers) are only run when named.
+#   clos512u, clos1024, clos4096 (16.8 M transfers), rail512 and rail1024 (the shipped 1:1
+#   topologies/rail_4su_32x8.json, 512 and 1,024 ranks) are only run when named.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/rocesim
@@ -56,6 +57,10 @@ for s in "${scenarios[@]}"; do
       run "1024-nccl" bench/a2a/clos3_8x128_1to7.json 1024 fluid "" ;;
     clos4096)
       run "4096-nccl" bench/a2a/clos3_8x512_1to7.json 4096 fluid "" ;;
+    rail512)  # the shipped 1:1 rail fabric: 2 of its 4 units
+      run "512-nccl-rail" topologies/rail_4su_32x8.json 512 fluid "" ;;
+    rail1024)  # all of it: ECMP collisions give most flows a rate of their own (~170 CPU-s)
+      run "1024-nccl-rail" topologies/rail_4su_32x8.json 1024 fluid "" ;;
     xcheck)
       for b in fluid packet; do
         run "128-rail-1to1" bench/a2a/rail_4su_4x8.json 128 "$b" ""
