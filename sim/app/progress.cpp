@@ -11,8 +11,11 @@ bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
 std::string format_progress(Time sim_now, double wall_s, std::uint64_t events, double done_fraction) {
   char buf[160];
   const double rate = wall_s > 0 ? static_cast<double>(events) / wall_s : 0.0;
-  int n = std::snprintf(buf, sizeof buf, "sim %.3f ms | wall %.1f s | %.2f M events/s", sim_now.us() * 1e-3, wall_s,
-                        rate * 1e-6);
+  // A contended fluid run does a few thousand events per second: "0.00 M events/s" read as a hang.
+  const double scale = rate >= 1e6 ? 1e-6 : rate >= 1e3 ? 1e-3 : 1.0;
+  const char* unit = rate >= 1e6 ? "M " : rate >= 1e3 ? "k " : "";
+  int n = std::snprintf(buf, sizeof buf, rate >= 1e3 ? "sim %.3f ms | wall %.1f s | %.2f %sevents/s" : "sim %.3f ms | wall %.1f s | %.0f %sevents/s",
+                        sim_now.us() * 1e-3, wall_s, rate * scale, unit);
   if (done_fraction >= 0.0 && n > 0 && static_cast<std::size_t>(n) < sizeof buf) {
     const double pct = done_fraction * 100.0;
     if (done_fraction > 0.0) {

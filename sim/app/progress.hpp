@@ -23,7 +23,8 @@ inline constexpr double kRefreshSeconds = 0.25;
 // True if file descriptor 2 is a terminal.
 bool stderr_is_terminal();
 
-// "sim 1.234 ms | wall 3.2 s | 12.3 M events/s | 45% | ETA 4 s" (f < 0: no percentage or ETA).
+// "sim 1.234 ms | wall 3.2 s | 12.30 M events/s | 45% | ETA 4 s" (f < 0: no percentage or ETA); the
+// rate in M (>= 10^6), k (>= 10^3) or plain events per second.
 std::string format_progress(Time sim_now, double wall_s, std::uint64_t events, double done_fraction);
 
 class ProgressLine {

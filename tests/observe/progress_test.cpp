@@ -12,7 +12,10 @@ TEST_CASE("progress text: simulated time, wall time, event rate, done fraction a
   // 3 quarters: ETA = 4 · 0.75 / 0.25 = 12 s.
   CHECK(app::format_progress(Time::from_us(2500), 4.0, 8'000'000, 0.25) ==
         "sim 2.500 ms | wall 4.0 s | 2.00 M events/s | 25% | ETA 12 s");
-  CHECK(app::format_progress(Time::from_us(1), 1.0, 0, -1.0) == "sim 0.001 ms | wall 1.0 s | 0.00 M events/s");
+  CHECK(app::format_progress(Time::from_us(1), 1.0, 0, -1.0) == "sim 0.001 ms | wall 1.0 s | 0 events/s");
+  // A contended fluid run: 29,100 events in 10 s = 2.91 k events/s (not "0.00 M").
+  CHECK(app::format_progress(Time::from_us(343), 10.0, 29'100, -1.0) == "sim 0.343 ms | wall 10.0 s | 2.91 k events/s");
+  CHECK(app::format_progress(Time::from_us(343), 10.0, 9'990, -1.0) == "sim 0.343 ms | wall 10.0 s | 999 events/s");
 }
 
 TEST_CASE("a disabled progress line writes nothing; an enabled one redraws in place and erases itself") {
