@@ -141,7 +141,7 @@ MultiPlaneSpec parse_multi_plane(JsonReader& form, const TopologySpec& spec) {
                                std::to_string(s.nic_ports) + " ports per NIC are given");
   }
   const json& plane = form.raw("plane");
-  const TopologySpec base = nested_clos_spec(spec, plane, form.path_of("plane"));
+  const TopologySpec base = nested_plane_spec(spec, plane, form.path_of("plane"));
   s.plane = topology_to_json(base);
   for (const char* k : {"name", "server", "scale_up"}) s.plane.erase(k);
   return s;
@@ -173,18 +173,23 @@ bool is_catalog_spec(const TopologySpec& spec) {
   return std::visit([](const auto& f) { return is_catalog_form_v<std::decay_t<decltype(f)>>; }, spec.form);
 }
 
-TopologySpec nested_clos_spec(const TopologySpec& outer, const json& form, const std::string& path) {
+namespace {
+
+// The nested form of multi_plane (`rail_only` allowed) or dual_tor (Clos forms only).
+TopologySpec nested_spec(const TopologySpec& outer, const json& form, const std::string& path, bool allow_rail_only) {
   if (!form.is_object()) throw ConfigError(outer.source, path, "expected an object such as {\"generator\": \"leaf_spine\", \"leaf_spine\": {...}}");
   for (const char* k : {"name", "server", "scale_up"}) {
     if (form.contains(k)) throw ConfigError(outer.source, path + "/" + k, "set \"" + std::string(k) + "\" at the top level of the file");
   }
   if (!form.contains("generator") || !form["generator"].is_string()) {
-    throw ConfigError(outer.source, path + "/generator", "missing required key (a Clos generator name)");
+    throw ConfigError(outer.source, path + "/generator",
+                      std::string("missing required key (a Clos generator name") + (allow_rail_only ? " or rail_only)" : ")"));
   }
   const std::string gen = form["generator"].get<std::string>();
-  if (!is_clos_generator(gen)) {
+  if (!is_clos_generator(gen) && !(allow_rail_only && gen == "rail_only")) {
     throw ConfigError(outer.source, path + "/generator",
-                      "\"" + gen + "\" cannot be nested here (expected one of: leaf_spine, fat_tree, clos3, rail_optimized)");
+                      "\"" + gen + "\" cannot be nested here (expected one of: leaf_spine, fat_tree, clos3, rail_optimized" +
+                          (allow_rail_only ? ", rail_only)" : ")"));
   }
   json sub = form;
   sub["name"] = outer.name;
@@ -193,6 +198,16 @@ TopologySpec nested_clos_spec(const TopologySpec& outer, const json& form, const
   TopologySpec s = parse_nested(sub, outer.source, path, "", "");
   s.source = outer.source;
   return s;
+}
+
+}  // namespace
+
+TopologySpec nested_clos_spec(const TopologySpec& outer, const json& form, const std::string& path) {
+  return nested_spec(outer, form, path, false);
+}
+
+TopologySpec nested_plane_spec(const TopologySpec& outer, const json& form, const std::string& path) {
+  return nested_spec(outer, form, path, true);
 }
 
 void parse_catalog_form(const std::string& generator, JsonReader& form, JsonReader& top, TopologySpec& spec) {
@@ -255,7 +270,7 @@ std::uint64_t catalog_endpoint_count(const TopologySpec& spec) {
         if constexpr (std::is_same_v<T, RailOnlySpec>) {
           return std::uint64_t{f.units} * f.servers_per_unit * spec.accelerators_per_server;
         }
-        if constexpr (std::is_same_v<T, MultiPlaneSpec>) return nested_clos_spec(spec, f.plane, "/multi_plane/plane").endpoint_count();
+        if constexpr (std::is_same_v<T, MultiPlaneSpec>) return nested_plane_spec(spec, f.plane, "/multi_plane/plane").endpoint_count();
         if constexpr (std::is_same_v<T, DualTorSpec>) return nested_clos_spec(spec, f.base, "/dual_tor/base").endpoint_count();
         if constexpr (std::is_same_v<T, ExplicitGraphSpec>) return f.accelerator_count();
         return 0;
