@@ -58,6 +58,17 @@ RailOnlySpec parse_rail_only(JsonReader& form, JsonReader& top, const TopologySp
   const auto is_core_key = [](const std::string& k) {
     return std::find(kCoreKeys.begin(), kCoreKeys.end(), k) != kCoreKeys.end();
   };
+  // Unknown keys are named against rail_only's own fields (the rail_optimized reader below would
+  // list its own, e.g. "spines").
+  static constexpr std::array<const char*, 11> kKeys{"units",          "servers_per_unit", "spines_per_rail", "spine_radix",
+                                                     "nic_link",       "rail_leaf",        "core",            "units_per_pod",
+                                                     "spine",          "cores_per_plane",  "core_radix"};
+  for (const auto& [key, value] : top.raw("rail_only").items()) {
+    if (std::find(kKeys.begin(), kKeys.end(), key) != kKeys.end()) continue;
+    std::string list;
+    for (const char* k : kKeys) list += (list.empty() ? "" : ", ") + std::string(k);
+    form.fail(key, "unknown key \"" + key + "\" (rail_only reads: " + list + ")");
+  }
   json ro = json::object(), rail = json::object();
   for (const auto& [key, value] : top.raw("rail_only").items()) {
     if (key == "spines_per_rail" || key == "spine_radix") continue;

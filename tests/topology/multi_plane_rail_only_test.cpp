@@ -163,7 +163,7 @@ TEST_CASE("multi-plane rail-only: the effective JSON round-trips; bad combinatio
   expect_error(bad, "/multi_plane/plane/rail_only/spines", "spines_per_rail");
   bad = j;
   bad["multi_plane"]["plane"]["rail_only"]["colour"] = "red";  // unknown keys are errors
-  expect_error(bad, "/multi_plane/plane/rail_only/colour", "");
+  expect_error(bad, "/multi_plane/plane/rail_only/colour", "unknown key \"colour\" (rail_only reads: units, ");
   bad = j;
   bad["multi_plane"]["plane"]["rail_only"]["spine_radix"] = 3;  // a spine has U·p12 = 4 ports
   expect_error(bad, "/multi_plane/plane/rail_only", "radix exceeded");
