@@ -8,7 +8,12 @@ One row per sweep point (points in sweep.csv order, sweeps in argument order):
 - per-tier utilization: over the ports of the tier that carried bytes in the run (links.csv,
   direction "up"), mean of 8*bytes/(rate*sim_end), i.e. averaged over the whole iteration,
   compute phases included (a job smaller than the fabric leaves most ports idle, so the fabric-wide
-  mean in summary.json's tiers[] would mostly measure the idle ones);
+  mean in summary.json's tiers[] would mostly measure the idle ones). One column per link tier in
+  TIER_ORDER (every tier the study's generators build: the scale-up domain, NIC links, the
+  rail-optimized rail-leaf-spine and spine-core tiers, the rail-only rail-leaf-rail-spine and
+  rail-spine-rail-core tiers), then one more column for any other tier a row's fabric has (e.g.
+  leaf-spine). A cell is "–" when the fabric has no such tier (from `rocesim topo --json`
+  links_by_tier), "idle" when it has the tier but the run sent no byte over it;
 - slowest op: the communication op with the longest duration, with its efficiency
   (ideal_us / duration_us, see README "Reading a report");
 - bottleneck: summary.json bottleneck.summary, verbatim;
@@ -33,7 +38,14 @@ import tempfile
 # (one per cable end), NIC port. Order-of-magnitude assumptions for comparing designs.
 PRICES = {400: (500.0, 500.0, 1200.0), 800: (900.0, 900.0, 2000.0)}
 
-TIER_ORDER = ["scale-up", "nic", "rail-leaf-spine", "rail-leaf-rail-spine", "spine-core"]
+TIER_ORDER = ["scale-up", "nic", "rail-leaf-spine", "rail-leaf-rail-spine", "spine-core", "rail-spine-rail-core"]
+
+
+def util_cell(row, tier):
+    """The utilization cell: a number, "idle" (the fabric has the tier, the run left it unused) or "–" (no such tier)."""
+    if tier in row["util"]:
+        return "%.2f" % row["util"][tier]
+    return "idle" if tier in row["topo"]["tiers"] else "–"
 
 
 def read_csv(path):
@@ -83,7 +95,9 @@ def topo_figures(rocesim, topology_doc, cache):
     transceivers = sum(c["transceivers"] for c in cost.get("cables_by_level", {}).values())
     dollars = ports * sw + transceivers * tx + cost.get("nic_ports", 0) * nic
     rack = cost.get("rack") or {}
-    fig = {"accelerators": accel, "usd_per_accel": dollars / accel,
+    # Link tiers the fabric has, named as links.csv names them ("scale_up" there is "scale-up" here).
+    tiers = [k.replace("scale_up", "scale-up") for k, n in t["links_by_tier"].items() if n > 0]
+    fig = {"accelerators": accel, "tiers": tiers, "usd_per_accel": dollars / accel,
            "w_per_accel": cost.get("power_w", 0.0) / accel,
            "rack_kw": rack.get("power_w", 0.0) / 1000.0, "nic_gbps": nic_rate}
     cache[key] = fig
@@ -116,14 +130,16 @@ def main():
                 "util": tier_utilization(os.path.join(point, "links.csv")),
                 "slow": slow, "bottleneck": (s.get("bottleneck") or {}).get("summary", ""),
                 "topo": topo_figures(args.rocesim, topo, cache)})
-    print("| study | fabric | tier | job (ranks) | iteration [ms] | utilization: " + " / ".join(TIER_ORDER) +
+    ok = [r for r in rows if r["status"] == "ok"]
+    tiers = TIER_ORDER + sorted({t for r in ok for t in r["topo"]["tiers"] + list(r["util"]) if t not in TIER_ORDER})
+    print("| study | fabric | tier | job (ranks) | iteration [ms] | utilization: " + " / ".join(tiers) +
           " | slowest comm op [ms] (efficiency) | bottleneck (rocesim's sentence) | network $/accel | W/accel | rack kW |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         if r["status"] != "ok":
             print("| %s | %s: %s | | | | | | | | | |" % (r["study"], r["dir"], r["status"]))
             continue
-        util = " / ".join("%.2f" % r["util"][t] if t in r["util"] else "–" for t in TIER_ORDER)
+        util = " / ".join(util_cell(r, t) for t in tiers)
         slow = r["slow"]
         slow_text = ""
         if slow:
@@ -134,10 +150,10 @@ def main():
             r["study"], r["fabric"], r["backend"], r["job"], r["ranks"], r["iteration_ms"], util, slow_text,
             r["bottleneck"].replace("|", "/") or "– (attribution off or skipped)", t["usd_per_accel"], t["w_per_accel"], t["rack_kw"]))
     if args.plots:
-        plot(rows, args.plots)
+        plot(rows, args.plots, tiers)
 
 
-def plot(rows, out_dir):
+def plot(rows, out_dir, tiers):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -160,8 +176,8 @@ def plot(rows, out_dir):
     fig.savefig(os.path.join(out_dir, "iteration.svg"), metadata={"Date": None})
     plt.close(fig)
     fig, ax = plt.subplots(figsize=(max(6, 0.7 * len(ok)), 4.5))
-    width = 0.8 / len(TIER_ORDER)
-    for k, tier in enumerate(TIER_ORDER):
+    width = 0.8 / len(tiers)
+    for k, tier in enumerate(tiers):
         ax.bar([i + k * width for i in range(len(ok))], [r["util"].get(tier, 0.0) for r in ok], width, label=tier)
     ax.set_xticks([i + 0.4 for i in range(len(ok))])
     ax.set_xticklabels(labels, rotation=75, fontsize=6)

@@ -58,6 +58,17 @@ RailOnlySpec parse_rail_only(JsonReader& form, JsonReader& top, const TopologySp
   const auto is_core_key = [](const std::string& k) {
     return std::find(kCoreKeys.begin(), kCoreKeys.end(), k) != kCoreKeys.end();
   };
+  // Unknown keys are named against rail_only's own fields (the rail_optimized reader below would
+  // list its own, e.g. "spines").
+  static constexpr std::array<const char*, 11> kKeys{"units",          "servers_per_unit", "spines_per_rail", "spine_radix",
+                                                     "nic_link",       "rail_leaf",        "core",            "units_per_pod",
+                                                     "spine",          "cores_per_plane",  "core_radix"};
+  for (const auto& [key, value] : top.raw("rail_only").items()) {
+    if (std::find(kKeys.begin(), kKeys.end(), key) != kKeys.end()) continue;
+    std::string list;
+    for (const char* k : kKeys) list += (list.empty() ? "" : ", ") + std::string(k);
+    form.fail(key, "unknown key \"" + key + "\" (rail_only reads: " + list + ")");
+  }
   json ro = json::object(), rail = json::object();
   for (const auto& [key, value] : top.raw("rail_only").items()) {
     if (key == "spines_per_rail" || key == "spine_radix") continue;
@@ -141,7 +152,7 @@ MultiPlaneSpec parse_multi_plane(JsonReader& form, const TopologySpec& spec) {
                                std::to_string(s.nic_ports) + " ports per NIC are given");
   }
   const json& plane = form.raw("plane");
-  const TopologySpec base = nested_clos_spec(spec, plane, form.path_of("plane"));
+  const TopologySpec base = nested_plane_spec(spec, plane, form.path_of("plane"));
   s.plane = topology_to_json(base);
   for (const char* k : {"name", "server", "scale_up"}) s.plane.erase(k);
   return s;
@@ -173,18 +184,23 @@ bool is_catalog_spec(const TopologySpec& spec) {
   return std::visit([](const auto& f) { return is_catalog_form_v<std::decay_t<decltype(f)>>; }, spec.form);
 }
 
-TopologySpec nested_clos_spec(const TopologySpec& outer, const json& form, const std::string& path) {
+namespace {
+
+// The nested form of multi_plane (`rail_only` allowed) or dual_tor (Clos forms only).
+TopologySpec nested_spec(const TopologySpec& outer, const json& form, const std::string& path, bool allow_rail_only) {
   if (!form.is_object()) throw ConfigError(outer.source, path, "expected an object such as {\"generator\": \"leaf_spine\", \"leaf_spine\": {...}}");
   for (const char* k : {"name", "server", "scale_up"}) {
     if (form.contains(k)) throw ConfigError(outer.source, path + "/" + k, "set \"" + std::string(k) + "\" at the top level of the file");
   }
   if (!form.contains("generator") || !form["generator"].is_string()) {
-    throw ConfigError(outer.source, path + "/generator", "missing required key (a Clos generator name)");
+    throw ConfigError(outer.source, path + "/generator",
+                      std::string("missing required key (a Clos generator name") + (allow_rail_only ? " or rail_only)" : ")"));
   }
   const std::string gen = form["generator"].get<std::string>();
-  if (!is_clos_generator(gen)) {
+  if (!is_clos_generator(gen) && !(allow_rail_only && gen == "rail_only")) {
     throw ConfigError(outer.source, path + "/generator",
-                      "\"" + gen + "\" cannot be nested here (expected one of: leaf_spine, fat_tree, clos3, rail_optimized)");
+                      "\"" + gen + "\" cannot be nested here (expected one of: leaf_spine, fat_tree, clos3, rail_optimized" +
+                          (allow_rail_only ? ", rail_only)" : ")"));
   }
   json sub = form;
   sub["name"] = outer.name;
@@ -193,6 +209,16 @@ TopologySpec nested_clos_spec(const TopologySpec& outer, const json& form, const
   TopologySpec s = parse_nested(sub, outer.source, path, "", "");
   s.source = outer.source;
   return s;
+}
+
+}  // namespace
+
+TopologySpec nested_clos_spec(const TopologySpec& outer, const json& form, const std::string& path) {
+  return nested_spec(outer, form, path, false);
+}
+
+TopologySpec nested_plane_spec(const TopologySpec& outer, const json& form, const std::string& path) {
+  return nested_spec(outer, form, path, true);
 }
 
 void parse_catalog_form(const std::string& generator, JsonReader& form, JsonReader& top, TopologySpec& spec) {
@@ -255,7 +281,7 @@ std::uint64_t catalog_endpoint_count(const TopologySpec& spec) {
         if constexpr (std::is_same_v<T, RailOnlySpec>) {
           return std::uint64_t{f.units} * f.servers_per_unit * spec.accelerators_per_server;
         }
-        if constexpr (std::is_same_v<T, MultiPlaneSpec>) return nested_clos_spec(spec, f.plane, "/multi_plane/plane").endpoint_count();
+        if constexpr (std::is_same_v<T, MultiPlaneSpec>) return nested_plane_spec(spec, f.plane, "/multi_plane/plane").endpoint_count();
         if constexpr (std::is_same_v<T, DualTorSpec>) return nested_clos_spec(spec, f.base, "/dual_tor/base").endpoint_count();
         if constexpr (std::is_same_v<T, ExplicitGraphSpec>) return f.accelerator_count();
         return 0;

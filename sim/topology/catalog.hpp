@@ -10,8 +10,12 @@
 //                domain is required and must lie inside one unit. With `core` each rail is a 3-tier
 //                fat tree (P = U/units_per_pod pods, S spines per pod, S planes of C cores per
 //                rail): G·P·S spines, G·S·C cores, U·G·u1 + G·P·S·u2 fabric links (rail_only.cpp).
-//   multi_plane  P copies of the per-plane Clos fabric; every accelerator has P NIC ports, port q to
-//                the plane-q copy of its leaf: switches P·(per-plane switches), NIC links P·E.
+//   multi_plane  P copies of the per-plane fabric (a Clos form, or rail_only: P copies of the rail-only
+//                fabric above, the scale-up domain shared); every accelerator has P NIC ports, port q
+//                to the plane-q copy of its leaf: switches P·(per-plane switches), NIC links P·E,
+//                fabric links P·(per-plane fabric links). Cross-rail traffic of a rail-only plane set
+//                relays through the scale-up domain once, then takes any plane (the relay's NIC
+//                hashes over its P ports, as every multi-plane source does).
 //   dual_tor     the base Clos with every tier-1 switch doubled into a ToR pair; every accelerator
 //                links once to each ToR of its pair: tier-1 switches 2·L, NIC links 2·E, tier-1 ↔
 //                tier-2 links twice the base's; tiers above unchanged.
@@ -60,14 +64,19 @@ Fabric build_catalog_fabric(const TopologySpec& spec);
 // A topology spec from an ns-3 / SimAI text file. `overrides` must be empty (--set edits JSON).
 TopologySpec load_ns3_topology_spec(const std::string& path, const std::vector<std::string>& overrides);
 
-// Per-form builders (rail_only.cpp, plane_forms.cpp).
-Fabric build_rail_only(const TopologySpec& spec, const RailOnlySpec& s);
+// Per-form builders (rail_only.cpp, plane_forms.cpp). build_rail_only builds `planes` copies of
+// the rail-only switches (multi_plane with a rail_only plane), under `generator`; radix errors name
+// `path`.
+Fabric build_rail_only(const TopologySpec& spec, const RailOnlySpec& s, std::uint32_t planes = 1,
+                       const std::string& generator = "rail_only", const std::string& path = "/rail_only");
 Fabric build_multi_plane(const TopologySpec& spec, const MultiPlaneSpec& s);
 Fabric build_dual_tor(const TopologySpec& spec, const DualTorSpec& s);
 
-// The Clos spec a multi-plane or dual-ToR form wraps: `form` ({"generator": g, g: {...}}) with the
-// outer spec's server and scale-up description; errors are reported under `path`.
+// The Clos spec a dual-ToR form wraps: `form` ({"generator": g, g: {...}}) with the outer spec's
+// server and scale-up description; errors are reported under `path`.
 TopologySpec nested_clos_spec(const TopologySpec& outer, const nlohmann::json& form, const std::string& path);
+// The same for a multi-plane form's plane, which may also be rail_only.
+TopologySpec nested_plane_spec(const TopologySpec& outer, const nlohmann::json& form, const std::string& path);
 
 // Throws ConfigError(file, path, ...) naming the first switch whose ports in use exceed its
 // tier's declared radix (0 = not declared).

@@ -89,7 +89,10 @@ Fabric build_replicated(const ClosPlan& p, std::uint32_t planes, std::uint32_t t
 }  // namespace
 
 Fabric build_multi_plane(const TopologySpec& spec, const MultiPlaneSpec& s) {
-  const TopologySpec base = nested_clos_spec(spec, s.plane, "/multi_plane/plane");
+  const TopologySpec base = nested_plane_spec(spec, s.plane, "/multi_plane/plane");
+  if (const auto* ro = std::get_if<RailOnlySpec>(&base.form)) {
+    return build_rail_only(base, *ro, s.planes, "multi_plane", "/multi_plane/plane/rail_only");
+  }
   Fabric f = build_replicated(lower_spec(base), s.planes, 1, "multi_plane");
   check_built_radix(f, spec.source, "/multi_plane/plane");
   check_connected(f, spec.source);

@@ -22,6 +22,12 @@
 //              its domain is again the rail, so the router's relay rule is unchanged.
 //   counts     nodes E + U·G + G·P·S + G·S·C + E/size; links E (NIC) + scale-up links
 //              + U·G·u1 + G·P·S·u2.
+// Planes (multi_plane with a rail_only plane, topology/catalog.hpp): K copies of every switch
+// above, plane by plane (plane q's block starts at E + q·(switches per plane), Node::plane = q),
+// the scale-up switches after the last plane; endpoint e has K NIC links, link q to the plane-q
+// copy of its rail leaf. Domains are plane-relative (the same ids in every plane), so an endpoint's
+// top-tier domain is still its rail and the relay rule holds; a flow stays in the plane its NIC
+// port enters. Counts: switches K·(per plane), NIC links K·E, fabric links K·(per plane).
 #include "core/config_error.hpp"
 #include "topology/catalog.hpp"
 #include "topology/clos_plan.hpp"
@@ -62,7 +68,8 @@ ClosPlan one_rail_plan(const TopologySpec& spec, const RailOnlySpec& s) {
   return lower_spec(one);
 }
 
-Fabric build_rail_only_3tier(const TopologySpec& spec, const RailOnlySpec& s) {
+Fabric build_rail_only_3tier(const TopologySpec& spec, const RailOnlySpec& s, std::uint32_t planes,
+                             const std::string& generator, const std::string& path) {
   const ClosPlan rail = one_rail_plan(spec, s);
   const std::uint32_t g = spec.accelerators_per_server;
   const std::uint32_t n = s.servers_per_unit, upp = s.units_per_pod;
@@ -71,69 +78,77 @@ Fabric build_rail_only_3tier(const TopologySpec& spec, const RailOnlySpec& s) {
   const std::uint32_t leaves = s.units * g;
   const std::uint32_t spines = g * pods * spr;
   const std::uint32_t cores = g * spr * cpp;
+  const std::uint32_t per_plane = leaves + spines + cores;
   const std::uint64_t u1 = std::uint64_t{spr} * rail.p12;
   const std::uint64_t u2 = std::uint64_t{cpp} * rail.p23;
 
-  FabricBuilder b(spec.name, "rail_only");
-  b.reserve(std::size_t{endpoints} + leaves + spines + cores + scale_up_switch_count(spec.scale_up, endpoints),
-            std::size_t{endpoints} + scale_up_link_count(spec.scale_up, endpoints) + std::size_t{leaves} * u1 +
-                std::size_t{spines} * u2);
+  FabricBuilder b(spec.name, generator);
+  b.reserve(std::size_t{endpoints} + std::size_t{planes} * per_plane + scale_up_switch_count(spec.scale_up, endpoints),
+            std::size_t{endpoints} * planes + scale_up_link_count(spec.scale_up, endpoints) +
+                std::size_t{planes} * (std::size_t{leaves} * u1 + std::size_t{spines} * u2));
   auto leaf_of = [&](std::uint32_t e) { return ((e / g) / n) * g + e % g; };
   for (std::uint32_t e = 0; e < endpoints; ++e) b.add_accelerator(e / g, e % g, e / spec.scale_up.size, (e / g) / n / upp);
   const NodeId first_leaf = endpoints;
-  for (std::uint32_t l = 0; l < leaves; ++l) {
-    const std::uint32_t r = l % g, pod = (l / g) / upp;
-    b.add_switch(1, 0, {kNone, l, r * pods + pod, r, 0}, pod);
+  for (std::uint32_t q = 0; q < planes; ++q) {
+    const auto plane = static_cast<std::uint8_t>(q);
+    for (std::uint32_t l = 0; l < leaves; ++l) {
+      const std::uint32_t r = l % g, pod = (l / g) / upp;
+      b.add_switch(1, plane, {kNone, l, r * pods + pod, r, 0}, pod);
+    }
+    for (std::uint32_t sp = 0; sp < spines; ++sp) {
+      const std::uint32_t rp = sp / spr;  // r·P + p
+      b.add_switch(2, plane, {kNone, kNone, rp, rp / pods, 0}, rp % pods);
+    }
+    for (std::uint32_t c = 0; c < cores; ++c) b.add_switch(3, plane, {kNone, kNone, kNone, c / (spr * cpp), 0}, kNone);
   }
-  const NodeId first_spine = first_leaf + leaves;
-  for (std::uint32_t sp = 0; sp < spines; ++sp) {
-    const std::uint32_t rp = sp / spr;  // r·P + p
-    b.add_switch(2, 0, {kNone, kNone, rp, rp / pods, 0}, rp % pods);
-  }
-  const NodeId first_core = first_spine + spines;
-  for (std::uint32_t c = 0; c < cores; ++c) b.add_switch(3, 0, {kNone, kNone, kNone, c / (spr * cpp), 0}, kNone);
   const NodeId first_su = add_scale_up_switches(b, spec.scale_up, endpoints);
   for (std::uint32_t e = 0; e < endpoints; ++e) {
-    b.add_link(e, first_leaf + leaf_of(e), s.nic_link.rate, s.nic_link.latency, LinkKind::nic);
+    for (std::uint32_t q = 0; q < planes; ++q) {
+      b.add_link(e, first_leaf + q * per_plane + leaf_of(e), s.nic_link.rate, s.nic_link.latency, LinkKind::nic);
+    }
     add_scale_up_links(b, spec.scale_up, e, first_su);
   }
-  for (std::uint32_t l = 0; l < leaves; ++l) {
-    const std::uint32_t r = l % g, pod = (l / g) / upp;
-    for (std::uint32_t j = 0; j < spr; ++j) {
-      for (std::uint32_t k = 0; k < rail.p12; ++k) {
-        b.add_link(first_leaf + l, first_spine + (r * pods + pod) * spr + j, rail.l12.rate, rail.l12.latency,
-                   LinkKind::fabric);
+  for (std::uint32_t q = 0; q < planes; ++q) {
+    const NodeId base = first_leaf + q * per_plane, first_spine = base + leaves, first_core = first_spine + spines;
+    for (std::uint32_t l = 0; l < leaves; ++l) {
+      const std::uint32_t r = l % g, pod = (l / g) / upp;
+      for (std::uint32_t j = 0; j < spr; ++j) {
+        for (std::uint32_t k = 0; k < rail.p12; ++k) {
+          b.add_link(base + l, first_spine + (r * pods + pod) * spr + j, rail.l12.rate, rail.l12.latency, LinkKind::fabric);
+        }
       }
     }
-  }
-  for (std::uint32_t sp = 0; sp < spines; ++sp) {
-    const std::uint32_t r = sp / (pods * spr), j = sp % spr;
-    for (std::uint32_t c = 0; c < cpp; ++c) {
-      for (std::uint32_t k = 0; k < rail.p23; ++k) {
-        b.add_link(first_spine + sp, first_core + (r * spr + j) * cpp + c, rail.l23.rate, rail.l23.latency,
-                   LinkKind::fabric);
+    for (std::uint32_t sp = 0; sp < spines; ++sp) {
+      const std::uint32_t r = sp / (pods * spr), j = sp % spr;
+      for (std::uint32_t c = 0; c < cpp; ++c) {
+        for (std::uint32_t k = 0; k < rail.p23; ++k) {
+          b.add_link(first_spine + sp, first_core + (r * spr + j) * cpp + c, rail.l23.rate, rail.l23.latency,
+                     LinkKind::fabric);
+        }
       }
     }
   }
   b.set_tier_info(1, TierInfo{"rail-leaf", s.rail_leaf.radix});
   b.set_tier_info(2, TierInfo{"rail-spine", s.spine.radix});
   b.set_tier_info(3, TierInfo{"rail-core", s.core_radix});
+  b.set_planes(planes);
   Fabric f = std::move(b).build();
-  check_built_radix(f, spec.source, "/rail_only");
+  check_built_radix(f, spec.source, path);
   check_connected(f, spec.source);
   return f;
 }
 
 }  // namespace
 
-Fabric build_rail_only(const TopologySpec& spec, const RailOnlySpec& s) {
-  if (s.core) return build_rail_only_3tier(spec, s);
+Fabric build_rail_only(const TopologySpec& spec, const RailOnlySpec& s, std::uint32_t planes, const std::string& generator,
+                       const std::string& path) {
+  if (s.core) return build_rail_only_3tier(spec, s, planes, generator, path);
   const std::uint32_t g = spec.accelerators_per_server;
   const std::uint32_t su = spec.scale_up.size;
   const std::uint32_t units = s.units, spr = s.spines_per_rail;
   const std::uint64_t u1 = leaf_uplinks(s);
   if (spr > 0 && u1 % spr != 0) {
-    throw ConfigError(spec.source, "/rail_only/spines_per_rail",
+    throw ConfigError(spec.source, path + "/spines_per_rail",
                       "each rail leaf's " + std::to_string(u1) + " uplinks must spread evenly over its rail's " +
                           std::to_string(spr) + " spines");
   }
@@ -141,37 +156,47 @@ Fabric build_rail_only(const TopologySpec& spec, const RailOnlySpec& s) {
   const std::uint32_t endpoints = units * s.servers_per_unit * g;
   const std::uint32_t leaves = units * g;
   const std::uint32_t spines = g * spr;
+  const std::uint32_t per_plane = leaves + spines;
 
-  FabricBuilder b(spec.name, "rail_only");
-  b.reserve(std::size_t{endpoints} + leaves + spines + scale_up_switch_count(spec.scale_up, endpoints),
-            std::size_t{endpoints} + scale_up_link_count(spec.scale_up, endpoints) + std::size_t{leaves} * u1);
+  FabricBuilder b(spec.name, generator);
+  b.reserve(std::size_t{endpoints} + std::size_t{planes} * per_plane + scale_up_switch_count(spec.scale_up, endpoints),
+            std::size_t{endpoints} * planes + scale_up_link_count(spec.scale_up, endpoints) +
+                std::size_t{planes} * leaves * u1);
   auto leaf_of = [&](std::uint32_t e) { return ((e / g) / s.servers_per_unit) * g + e % g; };
   for (std::uint32_t e = 0; e < endpoints; ++e) b.add_accelerator(e / g, e % g, e / su, (e / g) / s.servers_per_unit);
   const NodeId first_leaf = endpoints;
-  for (std::uint32_t l = 0; l < leaves; ++l) {
-    const std::uint32_t rail = l % g;
-    b.add_switch(1, 0, {kNone, l, rail, 0, 0}, l / g);  // with S = 0 (one unit) l is the rail
+  for (std::uint32_t q = 0; q < planes; ++q) {
+    const auto plane = static_cast<std::uint8_t>(q);
+    for (std::uint32_t l = 0; l < leaves; ++l) {
+      const std::uint32_t rail = l % g;
+      b.add_switch(1, plane, {kNone, l, rail, 0, 0}, l / g);  // with S = 0 (one unit) l is the rail
+    }
+    for (std::uint32_t sp = 0; sp < spines; ++sp) b.add_switch(2, plane, {kNone, kNone, sp / spr, 0, 0}, kNone);
   }
-  const NodeId first_spine = first_leaf + leaves;
-  for (std::uint32_t sp = 0; sp < spines; ++sp) b.add_switch(2, 0, {kNone, kNone, sp / spr, 0, 0}, kNone);
   const NodeId first_su = add_scale_up_switches(b, spec.scale_up, endpoints);
   for (std::uint32_t e = 0; e < endpoints; ++e) {
-    b.add_link(e, first_leaf + leaf_of(e), s.nic_link.rate, s.nic_link.latency, LinkKind::nic);
+    for (std::uint32_t q = 0; q < planes; ++q) {
+      b.add_link(e, first_leaf + q * per_plane + leaf_of(e), s.nic_link.rate, s.nic_link.latency, LinkKind::nic);
+    }
     add_scale_up_links(b, spec.scale_up, e, first_su);
   }
-  for (std::uint32_t l = 0; l < leaves; ++l) {
-    const std::uint32_t rail = l % g;
-    for (std::uint32_t j = 0; j < spr; ++j) {
-      for (std::uint32_t k = 0; k < p12; ++k) {
-        b.add_link(first_leaf + l, first_spine + rail * spr + j, s.rail_leaf.uplink.rate, s.rail_leaf.uplink.latency,
-                   LinkKind::fabric);
+  for (std::uint32_t q = 0; q < planes; ++q) {
+    const NodeId base = first_leaf + q * per_plane, first_spine = base + leaves;
+    for (std::uint32_t l = 0; l < leaves; ++l) {
+      const std::uint32_t rail = l % g;
+      for (std::uint32_t j = 0; j < spr; ++j) {
+        for (std::uint32_t k = 0; k < p12; ++k) {
+          b.add_link(base + l, first_spine + rail * spr + j, s.rail_leaf.uplink.rate, s.rail_leaf.uplink.latency,
+                     LinkKind::fabric);
+        }
       }
     }
   }
   b.set_tier_info(1, TierInfo{"rail-leaf", s.rail_leaf.radix});
   if (spr > 0) b.set_tier_info(2, TierInfo{"rail-spine", s.spine_radix});
+  b.set_planes(planes);
   Fabric f = std::move(b).build();
-  check_built_radix(f, spec.source, "/rail_only");
+  check_built_radix(f, spec.source, path);
   check_connected(f, spec.source);
   return f;
 }

@@ -218,7 +218,9 @@ TopologySpec parse_topology(const nlohmann::json& doc, const std::string& file_l
   if (gen == "rail_optimized") spec.form = parse_rail(form);
   if (is_catalog_generator(gen)) parse_catalog_form(gen, form, r, spec);
   if (r.has("failures")) {
-    if (gen == "rail_only" && spec.scale_up.shape == ScaleUpShape::full_mesh) {
+    const auto* mp = std::get_if<MultiPlaneSpec>(&spec.form);
+    const bool rail_only = gen == "rail_only" || (mp != nullptr && mp->plane.value("generator", "") == "rail_only");
+    if (rail_only && spec.scale_up.shape == ScaleUpShape::full_mesh) {
       r.fail("failures", "failures on a rail_only fabric with a full-mesh scale-up domain are not modeled yet (relays "
                          "through the mesh are not pruned around down links)");
     }

@@ -33,6 +33,29 @@ int run_study_sweep(const std::string& dir, const std::string& spec, const std::
             "' -j 1 --out " + out + " --quiet >>log.txt 2>&1");
 }
 
+// The markdown table's lines ("| ..." only).
+std::vector<std::string> table_lines(const std::string& table) {
+  std::vector<std::string> out;
+  std::istringstream in(table);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("| ", 0) == 0 || line.rfind("|---", 0) == 0) out.push_back(line);
+  }
+  return out;
+}
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(' ');
+  const auto e = s.find_last_not_of(' ');
+  return b == std::string::npos ? std::string{} : s.substr(b, e - b + 1);
+}
+
+// Cell k (0-based) of a markdown row "| a | b | ... |".
+std::string split_cell(const std::string& line, std::size_t k) {
+  std::size_t at = 0;
+  for (std::size_t i = 0; i <= k; ++i) at = line.find('|', at) + 1;
+  return line.substr(at, line.find('|', at) - at);
+}
+
 std::string cell(const std::vector<std::vector<std::string>>& rows, std::size_t row, const std::string& col) {
   for (std::size_t i = 0; i < rows[0].size(); ++i) {
     if (rows[0][i] == col) return rows[row][i];
@@ -94,18 +117,62 @@ TEST_CASE("AMD study: the tiny specs run on the study's files; mesh TP all-reduc
     CHECK_FALSE(cell(pod, r, "/bottleneck/summary").empty());
   }
 
+  // 3-tier rails (spec_tiny_rail3.json): the study's rack72_rail_only_3tier_1k with one unit per
+  // pod (144 GPUs), so the tiny dense job's ranks 0..143 and 144..255 sit in different pods and its
+  // PP sends (rank r to r + 128, same rail since 128 is a multiple of 4 GPUs per tray) and DP
+  // trees cross the rail core tier.
+  REQUIRE(run_study_sweep(dir, "spec_tiny_rail3.json", "rail3") == 0);
+  const auto r3 = csv_cells(read_file(dir + "/rail3/sweep.csv"));
+  REQUIRE(r3.size() == 2);
+  CHECK(r3[1].back() == "ok");
+
   // The table: one row per point with the fabric's name, and the plots when matplotlib exists.
   const bool mpl = shell("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") == 0;
   const std::string py = mpl ? "/usr/bin/python3" : "python3";
   REQUIRE(shell("cd '" + dir + "' && " + py + " '" + source_path("scripts/amd_study_table.py") + "' --rocesim " + quoted_exe() +
-             " --plots plots mi300x rack72 pod >table.md 2>table.err") == 0);
+             " --plots plots mi300x rack72 pod rail3 >table.md 2>table.err") == 0);
   const std::string table = read_file(dir + "/table.md");
-  std::size_t rows = 0;
-  for (std::size_t p = table.find("\n| "); p != std::string::npos; p = table.find("\n| ", p + 1)) ++rows;
-  CHECK(rows == 10);  // 4 + 2 + 4 points (the header is the first line, not preceded by a newline)
+  const auto lines = table_lines(table);
+  REQUIRE(lines.size() == 13);  // header, separator, 4 + 2 + 4 + 1 points
   CHECK(table.find("| mi300x_131k_1to7 |") != std::string::npos);
   CHECK(table.find("| rack72_rail_only_1x800g_1k |") != std::string::npos);
   CHECK(table.find("attribution off or skipped") == std::string::npos);  // a sentence on every row
+  // Every link tier a study fabric can have is a column, the rail cores of 3-tier rails last.
+  CHECK(lines[0].find("utilization: scale-up / nic / rail-leaf-spine / rail-leaf-rail-spine / spine-core / "
+                      "rail-spine-rail-core |") != std::string::npos);
+  // Columns 5..: scale-up, nic, rail-leaf-spine, rail-leaf-rail-spine, spine-core, rail-spine-rail-core.
+  // The utilization cells of the first row on `fabric`.
+  const auto util = [&](const std::string& fabric) {
+    for (std::size_t i = 2; i < lines.size(); ++i) {
+      if (lines[i].find("| " + fabric + " |") == std::string::npos) continue;
+      std::vector<std::string> cells;
+      std::istringstream parts(split_cell(lines[i], 5));
+      for (std::string c; std::getline(parts, c, '/');) cells.push_back(trim(c));
+      return cells;
+    }
+    FAIL("no row for " << fabric);
+    return std::vector<std::string>{};
+  };
+  // The 3-tier rail-only row: a number in the rail-core column (the cross-pod traffic), "–" in the
+  // rail-optimized columns (no such tier in a rail-only fabric).
+  const auto ro3 = util("rack72_rail_only_3tier_1k");
+  REQUIRE(ro3.size() == 6);
+  CHECK(ro3[2] == "–");
+  CHECK(ro3[4] == "–");
+  CHECK(std::stod(ro3[3]) > 0.0);
+  CHECK(std::stod(ro3[5]) > 0.0);
+  // 2-tier rail-only: no rail cores ("–"). The 3-tier 1:7 fabric cut to 2 pods has spines and cores,
+  // but the tiny jobs stay inside one rail unit: "idle", not "–".
+  const auto ro2 = util("rack72_rail_only_1x800g_1k");
+  REQUIRE(ro2.size() == 6);
+  CHECK(ro2[5] == "–");
+  CHECK(ro2[2] == "–");
+  const auto cut = util("mi300x_131k_1to7");
+  REQUIRE(cut.size() == 6);
+  CHECK(cut[2] == "idle");
+  CHECK(cut[4] == "idle");
+  CHECK(cut[3] == "–");
+  CHECK(cut[5] == "–");
   if (mpl) CHECK_FALSE(read_file(dir + "/plots/iteration.svg").empty());
 }
 
