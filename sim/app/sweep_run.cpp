@@ -70,8 +70,10 @@ void prepare_output(const fs::path& out) {
   std::error_code ec;
   fs::create_directories(out / "points", ec);
   if (ec) throw ConfigError(out.string(), "", "cannot create the output directory: " + ec.message());
-  // Catches a read-only directory now rather than after the first point has run.
-  const fs::path probe = out / ".write-probe";
+  // Catches a read-only directory now rather than after the first point has run. One probe per
+  // process: the ranks of an MPI sweep probe the same directory at once, and a shared name let
+  // one rank remove the file another was renaming into place ("cannot rename", seen in CI).
+  const fs::path probe = out / (".write-probe." + std::to_string(getpid()));
   write_atomic(probe, "");
   fs::remove(probe, ec);
 }
