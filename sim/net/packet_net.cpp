@@ -703,6 +703,12 @@ void PacketNet::on_stall_check() {
       }
     }
   }
+  // Also a note in the report: when the workload had already finished (completion on delivery,
+  // the senders still waiting for ACKs that never come), the run ends "completed" here, and its
+  // end time carries the stall_timeout(s) of retransmissions that did no work.
+  warnings_.push_back(stall_message() + "; the run was stopped there (" + std::to_string(counters_.control_drops) +
+                      " control frames and " + std::to_string(counters_.lossless_drops) +
+                      " lossless data frames dropped), so its end time includes that time without progress");
   sim_.stop();
 }
 
