@@ -58,7 +58,7 @@ std::unique_ptr<PacketNet> construct_packet_net(Simulator& sim, const topology::
   try {
     return std::make_unique<PacketNet>(sim, fabric, router, std::move(params), std::move(cc));
   } catch (const ConfigError& e) {
-    if (!e.file().empty() || e.path().rfind("/nic/", 0) != 0) throw;
+    if (!e.file().empty() || (e.path().rfind("/nic/", 0) != 0 && e.path().rfind("/mmu/", 0) != 0)) throw;
     throw ConfigError(file, path + e.path(), e.message());
   }
 }

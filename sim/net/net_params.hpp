@@ -62,7 +62,10 @@ struct QueueParams {
 };
 
 struct MmuParams {
-  Bytes buffer{32LL << 20};             // shared packet buffer per switch
+  // Packet buffer per switch (every switch alike). It must hold Σ over ingress ports of
+  // (reserve_per_port · data classes + headroom · lossless classes) plus a least shared pool
+  // (packet_net.hpp, "Switch MMU"), else PacketNet refuses it (ConfigError /mmu/buffer).
+  Bytes buffer{32LL << 20};
   Bytes reserve_per_port{8192};         // private (guaranteed) bytes per ingress port and class
   // PFC headroom per ingress port and lossless class. nullopt = JSON "auto" (default): each switch
   // ingress port gets pfc_headroom() of its link (rate, cable latency, frame sizes; equation in

@@ -2,9 +2,11 @@
 #include "net/packet_net.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/config_error.hpp"
 #include "net/pfc_headroom.hpp"
+#include "topology/failures.hpp"
 
 namespace rocesim::net {
 
@@ -41,6 +43,62 @@ struct HeadroomShortfall {
            " cable latency: 2*rate*latency + 4 frames + pause, net/pfc_headroom.hpp); frames that arrive after "
            "XOFF can overflow it and be dropped in the lossless class. Leave mmu.headroom unset (\"auto\") to "
            "size it per port";
+  }
+};
+
+// The smallest shared pool a switch needs (bytes; F = the largest data frame, α = pfc.alpha):
+//   dynamic PFC thresholds with a lossless class: ⌈F/α⌉, so that an ingress may hold one whole
+//     frame in the pool before its XOFF threshold α·(pool − used) is crossed; with less, every
+//     lossless ingress pauses its upstream at its first frame beyond the reserve;
+//   otherwise (fixed thresholds, or no lossless class): F, one frame.
+// With no pool at all, every control frame (ACK/NAK/CNP) the switch forwards is dropped
+// (mmu.control_in_buffer) and senders wait for their RTO.
+std::int64_t min_shared_pool(const NetParams& p, Bytes frame, int lossless_classes) {
+  if (lossless_classes == 0 || p.pfc.threshold == PfcThreshold::fixed) return frame.n;
+  return static_cast<std::int64_t>(std::ceil(static_cast<double>(frame.n) / p.pfc.alpha));
+}
+
+// Switches whose reserve + PFC headroom leave less than min_shared_pool() of mmu.buffer, for
+// one error naming the worst (largest shortfall).
+struct BufferFit {
+  std::int64_t min_pool = 0;
+  std::size_t switches = 0;
+  NodeId worst = topology::kNone;
+  std::uint32_t worst_ports = 0;
+  std::int64_t worst_set_aside = 0, worst_pool = 0;
+
+  void add(NodeId n, std::uint32_t ports, std::int64_t set_aside, std::int64_t pool) {
+    if (pool >= min_pool) return;
+    ++switches;
+    if (worst == topology::kNone || pool < worst_pool) {
+      worst = n;
+      worst_ports = ports;
+      worst_set_aside = set_aside;
+      worst_pool = pool;
+    }
+  }
+  std::string message(const topology::Fabric& f, const NetParams& p, int lossless_classes) const {
+    const topology::Node& node = f.node(worst);
+    Rate rate{};
+    Time latency{};
+    for (PortId q = node.first_port; q < node.first_port + node.port_count; ++q) {
+      if (f.port_rate(q).bps > rate.bps) rate = f.port_rate(q);
+      latency = std::max(latency, f.port_latency(q));
+    }
+    const std::int64_t need = worst_set_aside + min_pool;
+    return "the switch buffer cannot hold the PFC headroom and reserve its ports set aside: switch " +
+           topology::node_name(f, worst) + " (" + std::to_string(worst_ports) + " ports, up to " + to_string(rate) +
+           " with " + to_string(latency) + " links) sets aside " + std::to_string(worst_set_aside) +
+           " B (per port: reserve_per_port " + to_string(p.mmu.reserve_per_port) + " x " +
+           std::to_string(p.queues.data_classes) + " data classes + headroom x " + std::to_string(lossless_classes) +
+           " lossless classes, headroom = 2*rate*latency + 4 frames + pause, net/pfc_headroom.hpp) of mmu.buffer " +
+           to_string(p.mmu.buffer) + ", leaving a shared pool of " + std::to_string(worst_pool) +
+           " B where at least " + std::to_string(min_pool) +
+           " B is needed (one largest frame, / pfc.alpha with dynamic thresholds); " + std::to_string(switches) +
+           " switch(es) short. Without it every ACK/NAK/CNP such a switch forwards would be dropped and its lossless "
+           "ingresses would pause at their first frame. Expected mmu.buffer >= " + std::to_string(need) +
+           " B (e.g. --set mmu.buffer=" + std::to_string((need + (1LL << 20) - 1) >> 20) +
+           "MiB), or an explicit mmu.headroom (lossless frames may then be dropped)";
   }
 };
 
@@ -98,6 +156,7 @@ PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routi
   // Largest data frame on a link: a full MTU, with INT records of a whole path (kMaxPathHops).
   const Bytes frame{data_wire_mtu_ + static_cast<std::int64_t>(telemetry_bytes_) * kMaxPathHops};
   HeadroomShortfall shortfall;
+  BufferFit fit{min_shared_pool(params_, frame, lossless_classes)};
   for (NodeId n = 0; n < fabric_.node_count(); ++n) {
     ecn_rng_.emplace_back(derive_seed(params_.seed, "ecn", n));
     const topology::Node& node = fabric_.node(n);
@@ -119,7 +178,9 @@ PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routi
       if (node.role != NodeRole::accelerator && lossless_classes > 0) shortfall.add(h, needed, rate, fabric_.port_latency(q));
     }
     switches_[n].shared_size = std::max<std::int64_t>(0, params_.mmu.buffer.n - set_aside);
+    if (node.role != NodeRole::accelerator) fit.add(n, node.port_count, set_aside, params_.mmu.buffer.n - set_aside);
   }
+  if (fit.switches > 0) throw ConfigError("", "/mmu/buffer", fit.message(fabric_, params_, lossless_classes));
   if (shortfall.ports > 0) warnings_.push_back(shortfall.message(*params_.mmu.headroom));
   if (params_.nic.rx_buffer.enabled()) init_nic_rx();
   route_begin_.push_back(0);
@@ -642,6 +703,12 @@ void PacketNet::on_stall_check() {
       }
     }
   }
+  // Also a note in the report: when the workload had already finished (completion on delivery,
+  // the senders still waiting for ACKs that never come), the run ends "completed" here, and its
+  // end time carries the stall_timeout(s) of retransmissions that did no work.
+  warnings_.push_back(stall_message() + "; the run was stopped there (" + std::to_string(counters_.control_drops) +
+                      " control frames and " + std::to_string(counters_.lossless_drops) +
+                      " lossless data frames dropped), so its end time includes that time without progress");
   sim_.stop();
 }
 

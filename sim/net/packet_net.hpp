@@ -10,7 +10,12 @@
 //   Egress    : queue classes MAC-control > control (ACK/NAK/CNP) > data (strict or DWRR).
 //   Switch MMU: per switch a shared pool S = buffer − Σ(reserve + headroom) over ingress
 //               (port, lossless class), headroom per port by default sized to be lossless from
-//               the link's rate, cable latency and frame sizes (net/pfc_headroom.hpp);
+//               the link's rate, cable latency and frame sizes (net/pfc_headroom.hpp).
+//               S must be >= ceil(F/alpha) (dynamic PFC with a lossless class: an ingress holds a
+//               whole frame F before XOFF) or >= F (otherwise), else construction throws
+//               ConfigError at /mmu/buffer naming the switch and the least buffer: the set-aside
+//               grows with the switch's capacity times cable delay, Σ 2·r·d, e.g. 72 × 14.4 Tb/s
+//               over 250 ns is 66.6 MB (an S clamped to 0 dropped every ACK it forwarded);
 //               an arriving frame uses its ingress reserve, else the shared
 //               pool, else (lossless, paused) headroom, else it is dropped. Lossy frames also need
 //               egress q + w <= lossy_alpha·(S − shared used) (dynamic threshold tail drop).

@@ -122,4 +122,9 @@ TEST_CASE("a cyclic buffer dependency deadlocks PFC; the stall is detected and n
   MESSAGE(h.net.stall_message());
   CHECK(h.net.counters().lossless_drops == 0);  // deadlocked, not lossy
   CHECK(h.net.stall_message().find("PFC deadlock") != std::string::npos);
+  // The stall is also a note for the report (summary.json "notes"), even where the workload had
+  // finished before it: the run's end time then includes stall_timeout without progress.
+  REQUIRE(h.net.warnings().size() == 1);
+  CHECK(h.net.warnings()[0].find(h.net.stall_message()) == 0);
+  CHECK(h.net.warnings()[0].find("the run was stopped there") != std::string::npos);
 }
