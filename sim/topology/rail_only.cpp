@@ -68,6 +68,23 @@ ClosPlan one_rail_plan(const TopologySpec& spec, const RailOnlySpec& s) {
   return lower_spec(one);
 }
 
+// The scale-up switches (after every plane's switches), then each endpoint's NIC link to its rail
+// leaf (unit · g + rail) in every plane, whose nodes start at first_leaf + q · per_plane, and its
+// scale-up links: the same for 2- and 3-tier rails.
+void add_endpoint_links(FabricBuilder& b, const TopologySpec& spec, const RailOnlySpec& s, std::uint32_t planes,
+                        NodeId first_leaf, std::uint32_t per_plane) {
+  const std::uint32_t g = spec.accelerators_per_server;
+  const std::uint32_t endpoints = s.units * s.servers_per_unit * g;
+  const NodeId first_su = add_scale_up_switches(b, spec.scale_up, endpoints);
+  for (std::uint32_t e = 0; e < endpoints; ++e) {
+    const std::uint32_t leaf = ((e / g) / s.servers_per_unit) * g + e % g;
+    for (std::uint32_t q = 0; q < planes; ++q) {
+      b.add_link(e, first_leaf + q * per_plane + leaf, s.nic_link.rate, s.nic_link.latency, LinkKind::nic);
+    }
+    add_scale_up_links(b, spec.scale_up, e, first_su);
+  }
+}
+
 Fabric build_rail_only_3tier(const TopologySpec& spec, const RailOnlySpec& s, std::uint32_t planes,
                              const std::string& generator, const std::string& path) {
   const ClosPlan rail = one_rail_plan(spec, s);
@@ -86,7 +103,6 @@ Fabric build_rail_only_3tier(const TopologySpec& spec, const RailOnlySpec& s, st
   b.reserve(std::size_t{endpoints} + std::size_t{planes} * per_plane + scale_up_switch_count(spec.scale_up, endpoints),
             std::size_t{endpoints} * planes + scale_up_link_count(spec.scale_up, endpoints) +
                 std::size_t{planes} * (std::size_t{leaves} * u1 + std::size_t{spines} * u2));
-  auto leaf_of = [&](std::uint32_t e) { return ((e / g) / n) * g + e % g; };
   for (std::uint32_t e = 0; e < endpoints; ++e) b.add_accelerator(e / g, e % g, e / spec.scale_up.size, (e / g) / n / upp);
   const NodeId first_leaf = endpoints;
   for (std::uint32_t q = 0; q < planes; ++q) {
@@ -101,13 +117,7 @@ Fabric build_rail_only_3tier(const TopologySpec& spec, const RailOnlySpec& s, st
     }
     for (std::uint32_t c = 0; c < cores; ++c) b.add_switch(3, plane, {kNone, kNone, kNone, c / (spr * cpp), 0}, kNone);
   }
-  const NodeId first_su = add_scale_up_switches(b, spec.scale_up, endpoints);
-  for (std::uint32_t e = 0; e < endpoints; ++e) {
-    for (std::uint32_t q = 0; q < planes; ++q) {
-      b.add_link(e, first_leaf + q * per_plane + leaf_of(e), s.nic_link.rate, s.nic_link.latency, LinkKind::nic);
-    }
-    add_scale_up_links(b, spec.scale_up, e, first_su);
-  }
+  add_endpoint_links(b, spec, s, planes, first_leaf, per_plane);
   for (std::uint32_t q = 0; q < planes; ++q) {
     const NodeId base = first_leaf + q * per_plane, first_spine = base + leaves, first_core = first_spine + spines;
     for (std::uint32_t l = 0; l < leaves; ++l) {
@@ -162,7 +172,6 @@ Fabric build_rail_only(const TopologySpec& spec, const RailOnlySpec& s, std::uin
   b.reserve(std::size_t{endpoints} + std::size_t{planes} * per_plane + scale_up_switch_count(spec.scale_up, endpoints),
             std::size_t{endpoints} * planes + scale_up_link_count(spec.scale_up, endpoints) +
                 std::size_t{planes} * leaves * u1);
-  auto leaf_of = [&](std::uint32_t e) { return ((e / g) / s.servers_per_unit) * g + e % g; };
   for (std::uint32_t e = 0; e < endpoints; ++e) b.add_accelerator(e / g, e % g, e / su, (e / g) / s.servers_per_unit);
   const NodeId first_leaf = endpoints;
   for (std::uint32_t q = 0; q < planes; ++q) {
@@ -173,13 +182,7 @@ Fabric build_rail_only(const TopologySpec& spec, const RailOnlySpec& s, std::uin
     }
     for (std::uint32_t sp = 0; sp < spines; ++sp) b.add_switch(2, plane, {kNone, kNone, sp / spr, 0, 0}, kNone);
   }
-  const NodeId first_su = add_scale_up_switches(b, spec.scale_up, endpoints);
-  for (std::uint32_t e = 0; e < endpoints; ++e) {
-    for (std::uint32_t q = 0; q < planes; ++q) {
-      b.add_link(e, first_leaf + q * per_plane + leaf_of(e), s.nic_link.rate, s.nic_link.latency, LinkKind::nic);
-    }
-    add_scale_up_links(b, spec.scale_up, e, first_su);
-  }
+  add_endpoint_links(b, spec, s, planes, first_leaf, per_plane);
   for (std::uint32_t q = 0; q < planes; ++q) {
     const NodeId base = first_leaf + q * per_plane, first_spine = base + leaves;
     for (std::uint32_t l = 0; l < leaves; ++l) {
