@@ -64,15 +64,13 @@ struct BufferFit {
   std::int64_t min_pool = 0;
   std::size_t switches = 0;
   NodeId worst = topology::kNone;
-  std::uint32_t worst_ports = 0;
   std::int64_t worst_set_aside = 0, worst_pool = 0;
 
-  void add(NodeId n, std::uint32_t ports, std::int64_t set_aside, std::int64_t pool) {
+  void add(NodeId n, std::int64_t set_aside, std::int64_t pool) {
     if (pool >= min_pool) return;
     ++switches;
     if (worst == topology::kNone || pool < worst_pool) {
       worst = n;
-      worst_ports = ports;
       worst_set_aside = set_aside;
       worst_pool = pool;
     }
@@ -87,7 +85,7 @@ struct BufferFit {
     }
     const std::int64_t need = worst_set_aside + min_pool;
     return "the switch buffer cannot hold the PFC headroom and reserve its ports set aside: switch " +
-           topology::node_name(f, worst) + " (" + std::to_string(worst_ports) + " ports, up to " + to_string(rate) +
+           topology::node_name(f, worst) + " (" + std::to_string(node.port_count) + " ports, up to " + to_string(rate) +
            " with " + to_string(latency) + " links) sets aside " + std::to_string(worst_set_aside) +
            " B (per port: reserve_per_port " + to_string(p.mmu.reserve_per_port) + " x " +
            std::to_string(p.queues.data_classes) + " data classes + headroom x " + std::to_string(lossless_classes) +
@@ -178,7 +176,7 @@ PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routi
       if (node.role != NodeRole::accelerator && lossless_classes > 0) shortfall.add(h, needed, rate, fabric_.port_latency(q));
     }
     switches_[n].shared_size = std::max<std::int64_t>(0, params_.mmu.buffer.n - set_aside);
-    if (node.role != NodeRole::accelerator) fit.add(n, node.port_count, set_aside, params_.mmu.buffer.n - set_aside);
+    if (node.role != NodeRole::accelerator) fit.add(n, set_aside, params_.mmu.buffer.n - set_aside);
   }
   if (fit.switches > 0) throw ConfigError("", "/mmu/buffer", fit.message(fabric_, params_, lossless_classes));
   if (shortfall.ports > 0) warnings_.push_back(shortfall.message(*params_.mmu.headroom));
