@@ -148,13 +148,21 @@ struct StreamStep final : TransferSink {
     for (std::uint32_t r = 0; r < n; ++r) try_send(r);
   }
   Simulator* sim = nullptr;
+  const flow::FluidNet* fluid = nullptr;
   double cpu0 = 0;
-  // Progress on stderr every 2^24 transfers, so a run cut short still yields its rate.
+  // Progress on stderr every 2^16 completions (the NCCL stream's included), so a run cut short
+  // still yields its rate.
+  std::uint64_t completions = 0;
   void progress() {
-    if ((transfers & ((1u << 24) - 1)) != 0) return;
-    std::fprintf(stderr, "progress transfers=%llu ar_done=%llu moe_done=%llu simulated_s=%.6f cpu_s=%.1f rss_mib=%ld\n",
-                 static_cast<unsigned long long>(transfers), static_cast<unsigned long long>(ar_done),
-                 static_cast<unsigned long long>(moe_done), sim->now().seconds(), cpu_seconds() - cpu0, peak_rss_mib());
+    if ((++completions & ((1u << 16) - 1)) != 0) return;
+    const flow::SolveStats ss = fluid != nullptr ? fluid->solver_stats() : flow::SolveStats{};
+    std::fprintf(stderr,
+                 "progress completions=%llu ar_done=%llu moe_done=%llu simulated_s=%.6f cpu_s=%.1f rss_mib=%ld "
+                 "solves=%llu rounds=%llu filled_vars=%llu repeat_filled_vars=%llu\n",
+                 static_cast<unsigned long long>(completions), static_cast<unsigned long long>(ar_done),
+                 static_cast<unsigned long long>(moe_done), sim->now().seconds(), cpu_seconds() - cpu0, peak_rss_mib(),
+                 static_cast<unsigned long long>(ss.solves), static_cast<unsigned long long>(ss.rounds),
+                 static_cast<unsigned long long>(ss.filled_vars), static_cast<unsigned long long>(ss.repeat_filled_vars));
   }
   void try_send(std::uint32_t r) {
     const std::uint32_t s = sent[r];
@@ -164,7 +172,6 @@ struct StreamStep final : TransferSink {
     const std::int64_t b = workload::piece(bytes, dp, idx);
     busy[r] = 1;
     ++transfers;
-    progress();
     net->start(TransferRequest{r, at(r, (d + 1) % dp), Bytes{b > 0 ? b : 1}, 0, 0, r});
   }
   void maybe_finished(std::uint32_t r, Time now) {
@@ -184,12 +191,12 @@ struct StreamStep final : TransferSink {
     if (moe_bytes == 0 || round[r] >= ep) return;
     const std::uint32_t d = pos(r), base = d / ep * ep, e = d - base;
     ++transfers;
-    progress();
     net->start(TransferRequest{r, at(r, base + (e + round[r]) % ep), Bytes{moe_bytes / ep}, 1, 0, n + std::uint64_t{r}});
   }
   void on_transfer_done(std::uint64_t tag, Time now) override {
     mix(tag);
     mix(static_cast<std::uint64_t>(now.ps));
+    progress();
     if (nccl != nullptr && nccl->owns(tag)) {
       finished.clear();
       nccl->on_done(tag, finished);
@@ -314,6 +321,7 @@ int main(int argc, char** argv) {
     st.bytes = bytes;
     st.moe_bytes = moe_bytes;
     st.sim = &sim;
+    st.fluid = &net;
     st.cpu0 = cpu_seconds();
     std::unique_ptr<bench::NcclStream> nccl;
     if (a2a_nccl && moe_bytes > 0) {
