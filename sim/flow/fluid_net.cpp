@@ -439,6 +439,7 @@ SolveStats FluidNet::solver_stats() const {
     sum.repeat_filled_vars += s.repeat_filled_vars;
     sum.incidences += s.incidences;
     sum.expansions += s.expansions;
+    sum.fill_joins += s.fill_joins;
   }
   return sum;
 }

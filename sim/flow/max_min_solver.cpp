@@ -12,6 +12,8 @@ ConstraintId MaxMinSolver::add_constraint(double capacity) {
   cons_.emplace_back();
   cons_.back().capacity = capacity;
   clocks_.push_back(LoadClock{0.0, clock_});
+  bn_level_.push_back(0.0);
+  join_head_.push_back(kNoId);
   return c;
 }
 
@@ -177,7 +179,7 @@ std::span<const VarId> MaxMinSolver::run(bool full) {
     ++stats_.rounds;
     gather(repeat);
     fill();
-    if (full || !check_boundary()) break;
+    if (full || !verify_boundary_ || !check_boundary()) break;
   }
   commit();
   new_vars_.clear();
@@ -251,128 +253,6 @@ void MaxMinSolver::gather(bool repeat) {
   }
   stats_.filled_vars += f_.size();
   if (repeat) stats_.repeat_filled_vars += f_.size();
-}
-
-void MaxMinSolver::fix(std::uint32_t i, double level, std::uint32_t bottleneck, ConstraintId skip) {
-  f_fixed_[i] = 1;
-  const VarId v = f_[i];
-  Var& var = vars_[v];
-  --unfixed_vars_;
-  const double w = var.weight;
-  const double x = std::min(w * level, var.bound);
-  var.new_rate = x;
-  var.new_bn = bottleneck;
-  for (const Incidence& inc : incidences_of(v)) {
-    Cons& k = cons_[inc.c];
-    k.residual -= inc.coef * x;
-    k.wsum -= inc.coef * w;
-    --k.unfixed;
-    if (k.unfixed > 0 && inc.c != skip) {
-      // Saturation levels only grow as variables fix below them; the max() absorbs rounding.
-      const double t = k.wsum > 0.0 ? std::max(level, std::max(0.0, k.residual) / k.wsum) : level;
-      // Lazy key update: c's entry in the heap stays as a lower bound of t and is refreshed
-      // when popped (fill()), unless rounding took t below it.
-      k.new_sum = t;
-      ++k.version;
-      if (t < k.heap_key) {
-        k.heap_key = t;
-        quad_heap_push(heap_, HeapEntry{t, inc.c, k.version}, HeapEntry::before);
-      }
-    }
-  }
-}
-
-void MaxMinSolver::fill() {
-  // Passes over F in F's order visit variables scattered in memory: fetch a few ahead.
-  constexpr std::size_t kAhead = 8;
-  const auto prepare = [&](ConstraintId c) {
-    Cons& k = cons_[c];
-    k.wsum = 0.0;
-    k.unfixed = 0;
-    k.old_sum = 0.0;
-  };
-  for (ConstraintId c : dirty_) prepare(c);
-  for (ConstraintId c : b_) prepare(c);
-  for (std::size_t i = 0; i < f_.size(); ++i) {
-    if (i + kAhead < f_.size()) prefetch_var(f_[i + kAhead]);
-    const VarId v = f_[i];
-    Var& var = vars_[v];
-    for (const Incidence& inc : incidences_of(v)) {
-      Cons& k = cons_[inc.c];
-      k.wsum += inc.coef * var.weight;
-      ++k.unfixed;
-      k.old_sum += inc.coef * var.rate;
-    }
-    stats_.incidences += var.degree;
-  }
-  // The F members of each constraint, contiguous (CSR), so a saturating constraint visits only
-  // them and not its frozen members (a spine port may carry thousands of frozen flows).
-  std::uint32_t total = 0;
-  const auto place = [&](ConstraintId c) {
-    Cons& k = cons_[c];
-    k.fm_begin = k.fm_end = total;
-    total += k.unfixed;
-  };
-  for (ConstraintId c : dirty_) place(c);
-  for (ConstraintId c : b_) place(c);
-  f_members_.resize(total);
-  for (std::uint32_t i = 0; i < f_.size(); ++i) {
-    if (i + kAhead < f_.size()) prefetch_var(f_[i + kAhead]);
-    for (const Incidence& inc : incidences_of(f_[i])) f_members_[cons_[inc.c].fm_end++] = i;
-  }
-  f_fixed_.assign(f_.size(), 0);
-
-  heap_.clear();
-  const auto seed = [&](ConstraintId c) {
-    Cons& k = cons_[c];
-    // Capacity left to F once the frozen variables keep their rates.
-    k.residual = std::max(0.0, k.capacity - std::max(0.0, k.load - k.old_sum));
-    if (k.unfixed > 0) {
-      k.new_sum = k.heap_key = k.residual / k.wsum;
-      heap_.push_back(HeapEntry{k.new_sum, c, ++k.version});
-    }
-  };
-  for (ConstraintId c : dirty_) seed(c);
-  for (ConstraintId c : b_) seed(c);
-  for (std::uint32_t i = 0; i < f_.size(); ++i) {
-    const Var& var = vars_[f_[i]];
-    if (var.bound != kUnbounded) heap_.push_back(HeapEntry{var.bound / var.weight, i, kNoId});
-  }
-  quad_heap_make(heap_, HeapEntry::before);
-
-  // Once every F variable is fixed, every constraint has unfixed == 0 and the entries left (most
-  // of B: unsaturated ports) would only be popped and dropped.
-  unfixed_vars_ = f_.size();
-  while (!heap_.empty() && unfixed_vars_ > 0) {
-    const HeapEntry e = quad_heap_pop(heap_, HeapEntry::before);
-    if (e.version == kNoId) {
-      if (!f_fixed_[e.id]) fix(e.id, e.level, kBoundBottleneck, kNoId);
-      continue;
-    }
-    const ConstraintId c = e.id;
-    Cons& k = cons_[c];
-    if (k.unfixed == 0) continue;
-    if (k.version != e.version) {
-      // Fixes touched c since this entry was pushed: its level k.new_sum is now exact.
-      k.heap_key = k.new_sum;
-      quad_heap_push(heap_, HeapEntry{k.new_sum, c, k.version}, HeapEntry::before);
-      continue;
-    }
-    // Every F member of c that is still unfixed fixes here.
-    for (std::uint32_t i = k.fm_begin, end = k.fm_end; i < end; ++i) {
-      if (i + 4 < end && !f_fixed_[f_members_[i + 4]]) prefetch_var(f_[f_members_[i + 4]]);
-      const std::uint32_t j = f_members_[i];
-      if (!f_fixed_[j]) fix(j, e.level, c, c);
-    }
-  }
-
-  for (ConstraintId c : dirty_) cons_[c].new_sum = 0.0;
-  for (ConstraintId c : b_) cons_[c].new_sum = 0.0;
-  for (std::size_t i = 0; i < f_.size(); ++i) {
-    if (i + kAhead < f_.size()) prefetch_var(f_[i + kAhead]);
-    const VarId v = f_[i];
-    for (const Incidence& inc : incidences_of(v)) cons_[inc.c].new_sum += inc.coef * vars_[v].new_rate;
-  }
 }
 
 bool MaxMinSolver::check_boundary() {
@@ -494,6 +374,9 @@ void MaxMinSolver::commit() {
       if (var.bottleneck < kBoundBottleneck) --cons_[var.bottleneck].bn_count;
       if (var.new_bn < kBoundBottleneck) ++cons_[var.new_bn].bn_count;
     }
+    // Every variable bottlenecked at a constraint has the same level (the bottleneck condition
+    // both ways), so one write per F variable keeps the constraint's level.
+    if (var.new_bn < kBoundBottleneck) bn_level_[var.new_bn] = var.new_rate / var.weight;
     var.bottleneck = var.new_bn;
   }
 }

@@ -167,15 +167,18 @@ TEST_CASE("a change far from a saturated link does not spread through shared uns
   CHECK(s.stats().expansions == before.expansions);
 }
 
-TEST_CASE("a boundary violation re-fills only the variables that break the conditions, not the whole link") {
+TEST_CASE("a variable that must change joins the fill when the water reaches it, not the whole link") {
   // Spine S (capacity 100) carries eight flows g_i held at 5 each by their own NICs (capacity 5)
   // and two flows h1, h2 bottlenecked at S: (100 − 8·5)/2 = 30 each, h1 also on NIC m1 (100).
   // Then m1 drops to 40 while a new flow k joins it: on m1, h1 and k get 40/2 = 20 each (m1 is
   // now their bottleneck), S falls to 40 + 20 + 30 = 90 < 100, so h2 (recorded as bottlenecked
-  // at S) violates (b) and must rise to 100 − 40 − 20 = 40. The repair unfreezes h2 alone:
-  // round 1 fills {h1, k}, round 2 {h1, k, h2}, 5 variables; the g_i stay frozen at 5 (re-filling
-  // every member of S, as a whole-link expansion would, fills 2 + 11 = 13).
+  // at S, rule (b)) must rise to 100 − 40 − 20 = 40. h1 fixing below its old rate queues a
+  // check of S at h2's level 30; there S has 10 to spare, so h2 joins the same fill and rises to
+  // 40: one round, 3 variables filled (h1, k, h2); the g_i stay frozen at 5 (re-filling every
+  // member of S, as a whole-link expansion would, fills 2 + 11 = 13), and the boundary checks
+  // run afterwards find nothing left to repair.
   MaxMinSolver s;
+  s.set_verify_boundary(true);
   const ConstraintId spine = s.add_constraint(100.0);
   std::vector<VarId> g;
   for (int i = 0; i < 8; ++i) g.push_back(s.add_variable(ids({s.add_constraint(5.0), spine})));
@@ -194,10 +197,40 @@ TEST_CASE("a boundary violation re-fills only the variables that break the condi
   CHECK(s.rate(h2) == doctest::Approx(40.0));
   for (VarId v : g) CHECK(s.rate(v) == doctest::Approx(5.0));
   CHECK(s.load(spine) == doctest::Approx(100.0));
-  CHECK(s.stats().rounds - before.rounds == 2);
-  CHECK(s.stats().expansions - before.expansions == 1);
-  CHECK(s.stats().filled_vars - before.filled_vars == 5);
-  CHECK(s.stats().repeat_filled_vars - before.repeat_filled_vars == 3);
+  CHECK(s.stats().rounds - before.rounds == 1);
+  CHECK(s.stats().fill_joins - before.fill_joins == 1);
+  CHECK(s.stats().expansions == before.expansions);
+  CHECK(s.stats().filled_vars - before.filled_vars == 3);
+}
+
+TEST_CASE("a new flow on a saturated link pulls the members above its level into the same fill") {
+  // Rule (a). Flow a crosses NIC N (capacity 60) and spine S (capacity 100), flow b only S:
+  // a = b = 50 (S saturated, both bottlenecked there), N has 10 to spare. A new flow c crosses N
+  // and a NIC of its own (100). The fill of {c} alone would saturate N at 10, but a, frozen at
+  // 50, sits above that level there, so a joins at once: a and c share N at 60/2 = 30 each. a
+  // coming down takes load off S, so b (frozen, bottlenecked at S) is checked when the water
+  // reaches its level 50: S has 100 − 30 − 50 = 20 to spare, so b joins and rises to 70. One
+  // round, two joins, 3 variables filled; the textbook max-min is a = c = 30 (N), b = 70 (S).
+  MaxMinSolver s;
+  s.set_verify_boundary(true);
+  const ConstraintId nic = s.add_constraint(60.0), spine = s.add_constraint(100.0), own = s.add_constraint(100.0);
+  const VarId a = s.add_variable(ids({nic, spine}));
+  const VarId b = s.add_variable(ids({spine}));
+  s.solve();
+  REQUIRE(s.rate(a) == doctest::Approx(50.0));
+  REQUIRE(s.rate(b) == doctest::Approx(50.0));
+  const SolveStats before = s.stats();
+  const VarId c = s.add_variable(ids({own, nic}));
+  s.solve();
+  CHECK(s.rate(a) == doctest::Approx(30.0));
+  CHECK(s.rate(c) == doctest::Approx(30.0));
+  CHECK(s.rate(b) == doctest::Approx(70.0));
+  CHECK(s.load(nic) == doctest::Approx(60.0));
+  CHECK(s.load(spine) == doctest::Approx(100.0));
+  CHECK(s.stats().rounds - before.rounds == 1);
+  CHECK(s.stats().fill_joins - before.fill_joins == 2);
+  CHECK(s.stats().filled_vars - before.filled_vars == 3);
+  CHECK(s.stats().expansions == before.expansions);
 }
 
 TEST_CASE("incremental re-solve equals a full re-solve and a naive reference on random instances") {
@@ -209,10 +242,11 @@ TEST_CASE("incremental re-solve equals a full re-solve and a naive reference on 
   // {1, 1/2, 1/3, 1/4} (the fraction of the rate crossing that constraint), so the kernel is
   // checked on the weighted incidence as well as on 0/1 paths.
   int instances = 0;
-  std::uint64_t total_expansions = 0;
+  std::uint64_t total_expansions = 0, total_joins = 0;
   for (std::uint64_t seed = 1; seed <= 40; ++seed) {
     Rng rng(derive_seed(seed, "maxmin-test"));
     MaxMinSolver s;
+    s.set_verify_boundary(true);
     const int nics = 24, spines = 3 + static_cast<int>(rng.below(4));
     std::vector<double> cap;
     for (int i = 0; i < nics + spines; ++i) {
@@ -283,10 +317,13 @@ TEST_CASE("incremental re-solve equals a full re-solve and a naive reference on 
       ++instances;
     }
     total_expansions += s.stats().expansions;
+    total_joins += s.stats().fill_joins;
   }
   CHECK(instances == 40 * 60);
-  // The boundary rule must actually have fired (otherwise the test would not exercise it).
-  CHECK(total_expansions > 0);
+  // The joins during the fill must actually have happened (otherwise the test would not exercise
+  // them), and must leave nothing for the boundary checks (a)/(b) run after every fill.
+  CHECK(total_joins > 0);
+  CHECK(total_expansions == 0);
 }
 
 TEST_CASE("coefficients: a flow sprayed over two links loads each with half its rate") {
