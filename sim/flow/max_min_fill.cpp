@@ -32,7 +32,7 @@ void MaxMinSolver::fix(std::uint32_t i, double level, std::uint32_t bottleneck, 
       bump_version(k);
       if (t < k.heap_key) {
         k.heap_key = t;
-        quad_heap_push(heap_, HeapEntry{t, inc.c, k.version}, HeapEntry::before);
+        heap_.push(HeapEntry{t, inc.c, k.version});
       }
     }
   }
@@ -93,13 +93,13 @@ void MaxMinSolver::join(VarId v, double level) {
     // (the caller re-pushes the constraint it is popping); a level that rose keeps that entry.
     if (!had_entry || t < k.heap_key) {
       k.heap_key = t;
-      quad_heap_push(heap_, HeapEntry{t, inc.c, k.version}, HeapEntry::before);
+      heap_.push(HeapEntry{t, inc.c, k.version});
     }
   }
   if (var.bottleneck < kBoundBottleneck && cons_[var.bottleneck].b_mark == solve_epoch_)
     ++cons_[var.bottleneck].f_old_bn;
   if (var.bound != kUnbounded)
-    quad_heap_push(heap_, HeapEntry{std::max(level, var.bound / var.weight), pos, kBoundEntry}, HeapEntry::before);
+    heap_.push(HeapEntry{std::max(level, var.bound / var.weight), pos, kBoundEntry});
 }
 
 bool MaxMinSolver::join_above(ConstraintId c, double level) {
@@ -201,7 +201,7 @@ void MaxMinSolver::fill() {
     if (k.unfixed > 0) {
       bump_version(k);
       k.new_sum = k.heap_key = k.residual / k.wsum;
-      heap_.push_back(HeapEntry{k.new_sum, c, k.version});
+      heap_.push(HeapEntry{k.new_sum, c, k.version});
     }
   };
   for (ConstraintId c : dirty_) seed(c);
@@ -221,9 +221,8 @@ void MaxMinSolver::fill() {
   quad_heap_make(checks_, HeapEntry::before);
   for (std::uint32_t i = 0; i < f_.size(); ++i) {
     const Var& var = vars_[f_[i]];
-    if (var.bound != kUnbounded) heap_.push_back(HeapEntry{var.bound / var.weight, i, kBoundEntry});
+    if (var.bound != kUnbounded) heap_.push(HeapEntry{var.bound / var.weight, i, kBoundEntry});
   }
-  quad_heap_make(heap_, HeapEntry::before);
 
   unfixed_vars_ = f_.size();
   for (;;) {
@@ -232,12 +231,12 @@ void MaxMinSolver::fill() {
     // unfreeze variables, whose constraints then get fresh entries.
     if (unfixed_vars_ == 0) heap_.clear();
     if (heap_.empty() && checks_.empty()) break;
-    if (heap_.empty() || (!checks_.empty() && HeapEntry::before(checks_.front(), heap_.front()))) {
+    if (heap_.empty() || (!checks_.empty() && HeapEntry::before(checks_.front(), heap_.top()))) {
       const HeapEntry e = quad_heap_pop(checks_, HeapEntry::before);
       check_bottleneck(e.id, e.level);
       continue;
     }
-    const HeapEntry e = quad_heap_pop(heap_, HeapEntry::before);
+    const HeapEntry e = heap_.pop();
     if (e.version == kBoundEntry) {
       if (!f_fixed_[e.id]) fix(e.id, e.level, kBoundBottleneck, kNoId);
       continue;
@@ -248,7 +247,7 @@ void MaxMinSolver::fill() {
     if (k.version != e.version) {
       // Fixes touched c since this entry was pushed: its level k.new_sum is now exact.
       k.heap_key = k.new_sum;
-      quad_heap_push(heap_, HeapEntry{k.new_sum, c, k.version}, HeapEntry::before);
+      heap_.push(HeapEntry{k.new_sum, c, k.version});
       continue;
     }
     // Rule (a): frozen members above this level join (and re-push c at its higher level).
@@ -257,7 +256,7 @@ void MaxMinSolver::fill() {
       for (std::uint32_t l = join_head_[c]; l != kNoId; l = joins_[l].next) ++in_f;
       if (k.member_count > in_f && join_above(c, e.level)) {
         k.heap_key = k.new_sum;
-        quad_heap_push(heap_, HeapEntry{k.new_sum, c, k.version}, HeapEntry::before);
+        heap_.push(HeapEntry{k.new_sum, c, k.version});
         continue;
       }
     }
