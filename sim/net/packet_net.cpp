@@ -92,8 +92,11 @@ struct BufferFit {
     const std::string mib = std::to_string((need + (1LL << 20) - 1) >> 20);
     const std::string raise =
         from_topology ? "raise it in the topology, e.g. --set topology." + key + "=" + mib + "MiB"
-                      : "e.g. --set mmu.buffer=" + mib +
-                            "MiB, or give that switch tier its own buffer in the topology, e.g. scale_up.buffer";
+                      : "e.g. --set mmu.buffer=" + mib + "MiB (every switch), or give that switch its own buffer in the "
+                            "topology: " +
+                            (node.role == topology::NodeRole::scale_up_switch
+                                 ? std::string("scale_up.buffer")
+                                 : std::string("its tier's buffer key, topologies/README.md \"Switch buffer keys\""));
     return "the switch buffer cannot hold the PFC headroom and reserve its ports set aside: switch " +
            topology::node_name(f, worst) + " (" + std::to_string(node.port_count) + " ports, up to " + to_string(rate) +
            " with " + to_string(latency) + " links) sets aside " + std::to_string(worst_set_aside) +
