@@ -21,7 +21,10 @@
 // counts cables of the working fabric skips links with !link_up(l).
 // Invariants (checked by FabricBuilder::build): accelerators first; every link joins two distinct
 // existing nodes; rates > 0.
-// Thread safety: immutable after build; share freely between threads.
+// Switch buffers (topology/switch_buffer.hpp): one per switch tier and one for the scale-up
+// switches, read per node by switch_buffer(); the packet tier sizes each switch's MMU from it.
+// Thread safety: immutable after build (build_fabric labels it with set_source() before
+// returning it); share freely between threads.
 #pragma once
 
 #include <array>
