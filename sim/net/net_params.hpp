@@ -62,9 +62,11 @@ struct QueueParams {
 };
 
 struct MmuParams {
-  // Packet buffer per switch (every switch alike). It must hold Σ over ingress ports of
-  // (reserve_per_port · data classes + headroom · lossless classes) plus a least shared pool
-  // (packet_net.hpp, "Switch MMU"), else PacketNet refuses it (ConfigError /mmu/buffer).
+  // Packet buffer of every switch the topology gives no `buffer` of its own (scale_up.buffer, a
+  // switch tier's buffer: topology/switch_buffer.hpp). A switch's buffer must hold Σ over its
+  // ingress ports of (reserve_per_port · data classes + headroom · lossless classes) plus a least
+  // shared pool (packet_net.hpp, "Switch MMU"), else PacketNet refuses it (ConfigError
+  // /mmu/buffer, or at the topology key that set it).
   Bytes buffer{32LL << 20};
   Bytes reserve_per_port{8192};         // private (guaranteed) bytes per ingress port and class
   // PFC headroom per ingress port and lossless class. nullopt = JSON "auto" (default): each switch

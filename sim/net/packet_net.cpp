@@ -58,8 +58,9 @@ std::int64_t min_shared_pool(const NetParams& p, Bytes frame, int lossless_class
   return static_cast<std::int64_t>(std::ceil(static_cast<double>(frame.n) / p.pfc.alpha));
 }
 
-// Switches whose reserve + PFC headroom leave less than min_shared_pool() of mmu.buffer, for
-// one error naming the worst (largest shortfall).
+// Switches whose reserve + PFC headroom leave less than min_shared_pool() of their buffer (the
+// topology's for that switch, else mmu.buffer), for one error naming the worst (smallest pool) and
+// the key that sets its buffer.
 struct BufferFit {
   std::int64_t min_pool = 0;
   std::size_t switches = 0;
@@ -84,19 +85,30 @@ struct BufferFit {
       latency = std::max(latency, f.port_latency(q));
     }
     const std::int64_t need = worst_set_aside + min_pool;
+    const topology::SwitchBuffer& own = f.switch_buffer(worst);
+    const bool from_topology = own.size.n > 0;
+    const std::string key = from_topology ? own.key : "mmu.buffer";
+    const Bytes buffer = from_topology ? own.size : p.mmu.buffer;
+    const std::string mib = std::to_string((need + (1LL << 20) - 1) >> 20);
+    const std::string raise =
+        from_topology ? "raise it in the topology, e.g. --set topology." + key + "=" + mib + "MiB"
+                      : "e.g. --set mmu.buffer=" + mib + "MiB (every switch), or give that switch its own buffer in the "
+                            "topology: " +
+                            (node.role == topology::NodeRole::scale_up_switch
+                                 ? std::string("scale_up.buffer")
+                                 : std::string("its tier's buffer key, topologies/README.md \"Switch buffer keys\""));
     return "the switch buffer cannot hold the PFC headroom and reserve its ports set aside: switch " +
            topology::node_name(f, worst) + " (" + std::to_string(node.port_count) + " ports, up to " + to_string(rate) +
            " with " + to_string(latency) + " links) sets aside " + std::to_string(worst_set_aside) +
            " B (per port: reserve_per_port " + to_string(p.mmu.reserve_per_port) + " x " +
            std::to_string(p.queues.data_classes) + " data classes + headroom x " + std::to_string(lossless_classes) +
-           " lossless classes, headroom = 2*rate*latency + 4 frames + pause, net/pfc_headroom.hpp) of mmu.buffer " +
-           to_string(p.mmu.buffer) + ", leaving a shared pool of " + std::to_string(worst_pool) +
-           " B where at least " + std::to_string(min_pool) +
+           " lossless classes, headroom = 2*rate*latency + 4 frames + pause, net/pfc_headroom.hpp) of its buffer " +
+           to_string(buffer) + " (" + key + (from_topology ? ", from the topology" : "") + "), leaving a shared pool of " +
+           std::to_string(worst_pool) + " B where at least " + std::to_string(min_pool) +
            " B is needed (one largest frame, / pfc.alpha with dynamic thresholds); " + std::to_string(switches) +
            " switch(es) short. Without it every ACK/NAK/CNP such a switch forwards would be dropped and its lossless "
-           "ingresses would pause at their first frame. Expected mmu.buffer >= " + std::to_string(need) +
-           " B (e.g. --set mmu.buffer=" + std::to_string((need + (1LL << 20) - 1) >> 20) +
-           "MiB), or an explicit mmu.headroom (lossless frames may then be dropped)";
+           "ingresses would pause at their first frame. Expected " + key + " >= " + std::to_string(need) + " B (" +
+           raise + "), or an explicit mmu.headroom (lossless frames may then be dropped)";
   }
 };
 
@@ -175,10 +187,21 @@ PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routi
       set_aside += params_.mmu.reserve_per_port.n * data_classes_ + h * lossless_classes;
       if (node.role != NodeRole::accelerator && lossless_classes > 0) shortfall.add(h, needed, rate, fabric_.port_latency(q));
     }
-    switches_[n].shared_size = std::max<std::int64_t>(0, params_.mmu.buffer.n - set_aside);
-    if (node.role != NodeRole::accelerator) fit.add(n, set_aside, params_.mmu.buffer.n - set_aside);
+    const bool is_switch = node.role != NodeRole::accelerator;
+    const std::int64_t own = is_switch ? fabric_.switch_buffer(n).size.n : 0;
+    const std::int64_t buffer = own > 0 ? own : params_.mmu.buffer.n;
+    switches_[n].shared_size = std::max<std::int64_t>(0, buffer - set_aside);
+    if (is_switch) fit.add(n, set_aside, buffer - set_aside);
   }
-  if (fit.switches > 0) throw ConfigError("", "/mmu/buffer", fit.message(fabric_, params_, lossless_classes));
+  if (fit.switches > 0) {
+    const topology::SwitchBuffer& own = fabric_.switch_buffer(fit.worst);
+    if (own.size.n > 0) {
+      std::string path = "/" + own.key;
+      std::replace(path.begin(), path.end(), '.', '/');
+      throw ConfigError(fabric_.source(), path, fit.message(fabric_, params_, lossless_classes));
+    }
+    throw ConfigError("", "/mmu/buffer", fit.message(fabric_, params_, lossless_classes));
+  }
   if (shortfall.ports > 0) warnings_.push_back(shortfall.message(*params_.mmu.headroom));
   if (params_.nic.rx_buffer.enabled()) init_nic_rx();
   route_begin_.push_back(0);

@@ -10,10 +10,14 @@
 //   Egress    : queue classes MAC-control > control (ACK/NAK/CNP) > data (strict or DWRR).
 //   Switch MMU: per switch a shared pool S = buffer − Σ(reserve + headroom) over ingress
 //               (port, lossless class), headroom per port by default sized to be lossless from
-//               the link's rate, cable latency and frame sizes (net/pfc_headroom.hpp).
+//               the link's rate, cable latency and frame sizes (net/pfc_headroom.hpp). buffer =
+//               the topology's for that switch (Fabric::switch_buffer, e.g. scale_up.buffer) if
+//               it gives one, else mmu.buffer.
 //               S must be >= ceil(F/alpha) (dynamic PFC with a lossless class: an ingress holds a
 //               whole frame F before XOFF) or >= F (otherwise), else construction throws
-//               ConfigError at /mmu/buffer naming the switch and the least buffer: the set-aside
+//               ConfigError at /mmu/buffer (or at the topology key, e.g. /scale_up/buffer, in the
+//               topology file, when that switch's buffer came from it) naming the switch and the
+//               least buffer: the set-aside
 //               grows with the switch's capacity times cable delay, Σ 2·r·d, e.g. 72 × 14.4 Tb/s
 //               over 250 ns is 66.6 MB (an S clamped to 0 dropped every ACK it forwarded);
 //               an arriving frame uses its ingress reserve, else the shared
@@ -143,6 +147,8 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   std::size_t packet_capacity() const { return pool_.capacity(); }
   // Bytes currently buffered in switches (data frames admitted and not yet transmitted).
   std::int64_t buffered_bytes() const;
+  // The shared pool S of switch n ("Switch MMU" above), fixed at construction.
+  std::int64_t shared_pool(topology::NodeId n) const { return switches_[n].shared_size; }
   // Wire bytes queued at egress port p right now, all classes (time-series sampling).
   std::int64_t queue_bytes(PortId p) const;
   // Wire bytes port p has put on the wire by now() (sim/net/port_telemetry.cpp): the counters

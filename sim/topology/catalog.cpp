@@ -15,6 +15,7 @@
 #include "core/config_error.hpp"
 #include "topology/ns3_topology_reader.hpp"
 #include "topology/scale_up.hpp"
+#include "topology/switch_buffer.hpp"
 
 namespace rocesim::topology {
 namespace {
@@ -51,18 +52,20 @@ RailOnlySpec parse_rail_only(JsonReader& form, JsonReader& top, const TopologySp
   if (form.has("spines")) form.fail("spines", "rail_only counts spines per rail: use \"spines_per_rail\"");
   s.spines_per_rail = static_cast<std::uint32_t>(form.integer_or("spines_per_rail", 0, 0, 1 << 24));
   s.spine_radix = static_cast<std::uint32_t>(form.integer_or("spine_radix", 0, 0, 1 << 16));
+  s.spine_buffer = parse_switch_buffer(form, "spine_buffer");
   s.core = form.boolean_or("core", false);
   // The remaining keys are rail-optimized's: read them with its reader. The 3-tier keys are read
   // below, against one rail (they would be wrong against the whole fabric, whose spines all rails share).
-  static constexpr std::array<const char*, 5> kCoreKeys{"core", "units_per_pod", "spine", "cores_per_plane", "core_radix"};
+  static constexpr std::array<const char*, 6> kCoreKeys{"core",       "units_per_pod", "spine",
+                                                        "core_radix", "core_buffer",   "cores_per_plane"};
   const auto is_core_key = [](const std::string& k) {
     return std::find(kCoreKeys.begin(), kCoreKeys.end(), k) != kCoreKeys.end();
   };
   // Unknown keys are named against rail_only's own fields (the rail_optimized reader below would
   // list its own, e.g. "spines").
-  static constexpr std::array<const char*, 11> kKeys{"units",          "servers_per_unit", "spines_per_rail", "spine_radix",
-                                                     "nic_link",       "rail_leaf",        "core",            "units_per_pod",
-                                                     "spine",          "cores_per_plane",  "core_radix"};
+  static constexpr std::array<const char*, 13> kKeys{
+      "units", "servers_per_unit", "spines_per_rail", "spine_radix",     "spine_buffer", "nic_link",   "rail_leaf",
+      "core",  "units_per_pod",    "spine",           "cores_per_plane", "core_radix",   "core_buffer"};
   for (const auto& [key, value] : top.raw("rail_only").items()) {
     if (std::find(kKeys.begin(), kKeys.end(), key) != kKeys.end()) continue;
     std::string list;
@@ -71,13 +74,16 @@ RailOnlySpec parse_rail_only(JsonReader& form, JsonReader& top, const TopologySp
   }
   json ro = json::object(), rail = json::object();
   for (const auto& [key, value] : top.raw("rail_only").items()) {
-    if (key == "spines_per_rail" || key == "spine_radix") continue;
+    if (key == "spines_per_rail" || key == "spine_radix" || key == "spine_buffer") continue;
     form.raw(key);
     rail[key] = value;
     if (!is_core_key(key)) ro[key] = value;
   }
   if (s.core) {
     if (form.has("spine_radix")) form.fail("spine_radix", "with \"core\": true give the spine radix as \"spine\": {\"radix\": ...}");
+    if (form.has("spine_buffer")) {
+      form.fail("spine_buffer", "with \"core\": true give the spine buffer as \"spine\": {\"buffer\": ...}");
+    }
     if (s.spines_per_rail == 0) form.fail("spines_per_rail", "a 3-tier rail (\"core\": true) needs spines (spines_per_rail > 0 per pod)");
   } else {
     for (const char* k : kCoreKeys) {
@@ -89,6 +95,7 @@ RailOnlySpec parse_rail_only(JsonReader& form, JsonReader& top, const TopologySp
        ro["rail_leaf"].contains("uplink"))) {
     form.fail("rail_leaf", "rail leaves have no uplinks without a spine tier (spines_per_rail = 0)");
   }
+  if (s.spines_per_rail == 0 && s.spine_buffer.n > 0) form.fail("spine_buffer", "there are no rail spines (spines_per_rail = 0)");
   ro["spines"] = 0;  // one spine per uplink: never rejects, the per-rail split is checked below
   const json sub{{"name", spec.name},
                  {"generator", "rail_optimized"},
@@ -123,6 +130,7 @@ RailOnlySpec parse_rail_only(JsonReader& form, JsonReader& top, const TopologySp
     s.spine_radix = q.spine.radix;
     s.cores_per_plane = q.cores_per_plane;
     s.core_radix = q.core_radix;
+    s.core_buffer = q.core_buffer;
   }
 
   const std::uint32_t g = spec.accelerators_per_server;
@@ -236,6 +244,7 @@ void parse_catalog_form(const std::string& generator, JsonReader& form, JsonRead
 
 json form_json(const RailOnlySpec& s) {
   json leaf{{"radix", s.rail_leaf.radix}};
+  if (s.rail_leaf.buffer.n > 0) leaf["buffer"] = to_string(s.rail_leaf.buffer);
   if (s.spines_per_rail > 0) {
     if (s.rail_leaf.uplinks) {
       leaf["uplinks"] = *s.rail_leaf.uplinks;
@@ -251,9 +260,11 @@ json form_json(const RailOnlySpec& s) {
          {"rail_leaf", leaf}};
   if (!s.core) {
     j["spine_radix"] = s.spine_radix;
+    if (s.spine_buffer.n > 0) j["spine_buffer"] = to_string(s.spine_buffer);
     return j;
   }
   json spine{{"radix", s.spine.radix}};
+  if (s.spine.buffer.n > 0) spine["buffer"] = to_string(s.spine.buffer);
   if (s.spine.uplinks) {
     spine["uplinks"] = *s.spine.uplinks;
   } else {
@@ -265,6 +276,7 @@ json form_json(const RailOnlySpec& s) {
   j["spine"] = spine;
   j["cores_per_plane"] = s.cores_per_plane;
   j["core_radix"] = s.core_radix;
+  if (s.core_buffer.n > 0) j["core_buffer"] = to_string(s.core_buffer);
   return j;
 }
 

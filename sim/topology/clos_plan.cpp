@@ -4,6 +4,7 @@
 
 #include "core/config_error.hpp"
 #include "topology/scale_up.hpp"
+#include "topology/switch_buffer.hpp"
 
 namespace rocesim::topology {
 namespace {
@@ -19,6 +20,10 @@ struct Ctx {
 };
 
 std::string rate_str(Rate r) { return to_string(r); }
+
+SwitchBuffer tier_buffer(Bytes size, const std::string& json_path) {
+  return size.n > 0 ? SwitchBuffer{size, buffer_key(json_path)} : SwitchBuffer{};
+}
 
 // Uplinks per switch of a tier with `down` down ports at `down_rate`:
 //   explicit `uplinks`, or  u = down · down_rate · ratio.up / (ratio.down · uplink_rate),
@@ -75,6 +80,8 @@ void lower_leaf_spine(const Ctx& c, const LeafSpineSpec& s, std::uint32_t g, Clo
   check_radix(c, s.spine_radix, std::uint64_t{s.leaves} * s.parallel_links, 0, base + "/spine_radix", "spine");
   p.tiers[1] = TierInfo{"leaf", s.leaf_radix};
   if (s.spines > 0) p.tiers[2] = TierInfo{"spine", s.spine_radix};
+  p.buffers[1] = tier_buffer(s.leaf_buffer, base + "/leaf_buffer");
+  p.buffers[2] = tier_buffer(s.spine_buffer, base + "/spine_buffer");
 }
 
 void lower_fat_tree(const Ctx& c, const FatTreeSpec& s, std::uint32_t g, ClosPlan& p) {
@@ -95,6 +102,7 @@ void lower_fat_tree(const Ctx& c, const FatTreeSpec& s, std::uint32_t g, ClosPla
   p.tiers[1] = TierInfo{"tor", s.k};
   p.tiers[2] = TierInfo{"agg", s.k};
   p.tiers[3] = TierInfo{"core", s.k};
+  for (std::size_t t = 1; t <= 3; ++t) p.buffers[t] = tier_buffer(s.buffer, "/fat_tree/buffer");
 }
 
 void lower_clos3(const Ctx& c, const Clos3Spec& s, std::uint32_t g, ClosPlan& p) {
@@ -127,6 +135,9 @@ void lower_clos3(const Ctx& c, const Clos3Spec& s, std::uint32_t g, ClosPlan& p)
   p.tiers[1] = TierInfo{"tor", s.tor.radix};
   p.tiers[2] = TierInfo{"agg", s.agg.radix};
   p.tiers[3] = TierInfo{"core", s.core_radix};
+  p.buffers[1] = tier_buffer(s.tor.buffer, base + "/tor/buffer");
+  p.buffers[2] = tier_buffer(s.agg.buffer, base + "/agg/buffer");
+  p.buffers[3] = tier_buffer(s.core_buffer, base + "/core_buffer");
 }
 
 void lower_rail(const Ctx& c, const RailOptimizedSpec& s, std::uint32_t g, ClosPlan& p) {
@@ -161,6 +172,7 @@ void lower_rail(const Ctx& c, const RailOptimizedSpec& s, std::uint32_t g, ClosP
     p.l23 = s.spine.uplink;
     check_radix(c, s.core_radix, std::uint64_t{p.pods} * p.p23, 0, base + "/core_radix", "core");
     p.tiers[3] = TierInfo{"core", s.core_radix};
+    p.buffers[3] = tier_buffer(s.core_buffer, base + "/core_buffer");
   }
   p.nic = s.nic_link;
   p.l12 = s.rail_leaf.uplink;
@@ -168,6 +180,8 @@ void lower_rail(const Ctx& c, const RailOptimizedSpec& s, std::uint32_t g, ClosP
   check_radix(c, s.spine.radix, d2, u2, base + "/spine/radix", "spine");
   p.tiers[1] = TierInfo{"rail-leaf", s.rail_leaf.radix};
   p.tiers[2] = TierInfo{"spine", s.spine.radix};
+  p.buffers[1] = tier_buffer(s.rail_leaf.buffer, base + "/rail_leaf/buffer");
+  p.buffers[2] = tier_buffer(s.spine.buffer, base + "/spine/buffer");
 }
 
 }  // namespace
@@ -231,6 +245,12 @@ ClosPlan lower_spec(const TopologySpec& spec) {
   return p;
 }
 
+void prefix_buffer_keys(ClosPlan& plan, const std::string& prefix) {
+  for (SwitchBuffer& b : plan.buffers) {
+    if (b.size.n > 0) b.key = prefix + b.key;
+  }
+}
+
 Fabric build_plan(const ClosPlan& p) {
   FabricBuilder b(p.name, p.generator);
   b.reserve(p.node_count(), p.link_count());
@@ -279,6 +299,7 @@ Fabric build_plan(const ClosPlan& p) {
   }
   for (int t = 1; t <= kMaxTier; ++t) {
     if (!p.tiers[static_cast<std::size_t>(t)].name.empty()) b.set_tier_info(t, p.tiers[static_cast<std::size_t>(t)]);
+    b.set_switch_buffer(t, p.buffers[static_cast<std::size_t>(t)]);
   }
   return std::move(b).build();
 }

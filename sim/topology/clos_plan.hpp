@@ -50,6 +50,7 @@ struct ClosPlan {
   LinkSpec l12;
   LinkSpec l23;
   std::array<TierInfo, kMaxTier + 1> tiers{};
+  std::array<SwitchBuffer, kMaxTier + 1> buffers{};  // per switch tier; keys as `--set` spells them
 
   std::uint32_t leaf_of(std::uint32_t endpoint) const;
   // The pod label reports group endpoints by: the scalable unit of a 2-tier rail fabric, else the pod.
@@ -62,5 +63,8 @@ struct ClosPlan {
 ClosPlan lower_spec(const TopologySpec& spec);
 
 Fabric build_plan(const ClosPlan& plan);
+
+// Prefixes the plan's buffer keys with where its spec sits in the user's file ("multi_plane.plane.").
+void prefix_buffer_keys(ClosPlan& plan, const std::string& prefix);
 
 }  // namespace rocesim::topology

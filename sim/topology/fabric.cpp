@@ -92,6 +92,11 @@ LinkId FabricBuilder::add_link(NodeId lower, NodeId upper, Rate rate, Time laten
 
 void FabricBuilder::set_tier_info(int tier, TierInfo info) { f_.tiers_[static_cast<std::size_t>(tier)] = std::move(info); }
 
+void FabricBuilder::set_switch_buffer(int tier, SwitchBuffer buffer) {
+  if (tier < 0 || tier > kMaxTier) throw std::logic_error("FabricBuilder: switch tier out of range");
+  if (buffer.size.n > 0) f_.buffers_[static_cast<std::size_t>(tier)] = std::move(buffer);
+}
+
 void FabricBuilder::set_planes(std::uint32_t planes) { f_.planes_ = planes; }
 
 void FabricBuilder::set_structural(bool structural) { f_.structural_ = structural; }

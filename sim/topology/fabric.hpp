@@ -21,13 +21,17 @@
 // counts cables of the working fabric skips links with !link_up(l).
 // Invariants (checked by FabricBuilder::build): accelerators first; every link joins two distinct
 // existing nodes; rates > 0.
-// Thread safety: immutable after build; share freely between threads.
+// Switch buffers (topology/switch_buffer.hpp): one per switch tier and one for the scale-up
+// switches, read per node by switch_buffer(); the packet tier sizes each switch's MMU from it.
+// Thread safety: immutable after build (build_fabric labels it with set_source() before
+// returning it); share freely between threads.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/units.hpp"
@@ -82,10 +86,22 @@ struct TierInfo {
   std::uint32_t radix = 0;     // declared ports per switch (0: not declared)
 };
 
+// The buffer a topology gives the switches of one tier (topology/switch_buffer.hpp): `size` 0 B
+// means none (the packet tier then uses its mmu.buffer); `key` is the topology key that set it,
+// as `--set` spells it ("scale_up.buffer", "rail_optimized.spine.buffer").
+struct SwitchBuffer {
+  Bytes size{};
+  std::string key;
+};
+
 class Fabric {
  public:
   const std::string& name() const { return name_; }
   const std::string& generator() const { return generator_; }
+  // The topology file it was built from (build_fabric sets it; "" for fabrics built directly),
+  // for errors about the topology's own fields found later (a switch buffer too small).
+  const std::string& source() const { return source_; }
+  void set_source(std::string source) { source_ = std::move(source); }
   std::uint32_t endpoints() const { return endpoints_; }
   std::size_t node_count() const { return nodes_.size(); }
   std::size_t link_count() const { return links_.size(); }
@@ -95,6 +111,9 @@ class Fabric {
   // False for explicit graphs without domain addressing: routing then uses BFS shortest paths.
   bool structural() const { return structural_; }
   const TierInfo& tier_info(int tier) const { return tiers_[static_cast<std::size_t>(tier)]; }
+  // The buffer the topology gives switch n (size 0 B: none given). Scale-up switches share one
+  // entry, each switch tier has its own. REQUIRES: n is a switch (not an accelerator).
+  const SwitchBuffer& switch_buffer(NodeId n) const { return buffers_[nodes_[n].tier]; }
 
   const Node& node(NodeId n) const { return nodes_[n]; }
   const Link& link(LinkId l) const { return links_[l]; }
@@ -136,11 +155,13 @@ class Fabric {
   friend class FabricBuilder;
   std::string name_;
   std::string generator_;
+  std::string source_;
   std::uint32_t endpoints_ = 0;
   int max_tier_ = 0;
   std::uint32_t planes_ = 1;
   bool structural_ = true;
   std::array<TierInfo, kMaxTier + 1> tiers_{};
+  std::array<SwitchBuffer, kMaxTier + 1> buffers_{};  // by Node::tier; [0]: scale-up switches
   std::vector<Node> nodes_;
   std::vector<Link> links_;
   std::vector<Port> ports_;
@@ -164,6 +185,8 @@ class FabricBuilder {
   NodeId add_scale_up_switch(std::uint32_t scale_up_domain);
   LinkId add_link(NodeId lower, NodeId upper, Rate rate, Time latency, LinkKind kind);
   void set_tier_info(int tier, TierInfo info);
+  // The buffer of every switch of `tier` (0: the scale-up switches); a size of 0 B sets none.
+  void set_switch_buffer(int tier, SwitchBuffer buffer);
   void set_planes(std::uint32_t planes);
   void set_structural(bool structural);
   void reserve(std::size_t nodes, std::size_t links);

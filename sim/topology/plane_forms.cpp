@@ -81,6 +81,7 @@ Fabric build_replicated(const ClosPlan& p, std::uint32_t planes, std::uint32_t t
   }
   for (int t = 1; t <= kMaxTier; ++t) {
     if (!p.tiers[static_cast<std::size_t>(t)].name.empty()) b.set_tier_info(t, p.tiers[static_cast<std::size_t>(t)]);
+    b.set_switch_buffer(t, p.buffers[static_cast<std::size_t>(t)]);
   }
   b.set_planes(planes);
   return std::move(b).build();
@@ -93,7 +94,9 @@ Fabric build_multi_plane(const TopologySpec& spec, const MultiPlaneSpec& s) {
   if (const auto* ro = std::get_if<RailOnlySpec>(&base.form)) {
     return build_rail_only(base, *ro, s.planes, "multi_plane", "/multi_plane/plane/rail_only");
   }
-  Fabric f = build_replicated(lower_spec(base), s.planes, 1, "multi_plane");
+  ClosPlan plan = lower_spec(base);
+  prefix_buffer_keys(plan, "multi_plane.plane.");
+  Fabric f = build_replicated(plan, s.planes, 1, "multi_plane");
   check_built_radix(f, spec.source, "/multi_plane/plane");
   check_connected(f, spec.source);
   return f;
@@ -101,7 +104,9 @@ Fabric build_multi_plane(const TopologySpec& spec, const MultiPlaneSpec& s) {
 
 Fabric build_dual_tor(const TopologySpec& spec, const DualTorSpec& s) {
   const TopologySpec base = nested_clos_spec(spec, s.base, "/dual_tor/base");
-  Fabric f = build_replicated(lower_spec(base), 1, 2, "dual_tor");
+  ClosPlan plan = lower_spec(base);
+  prefix_buffer_keys(plan, "dual_tor.base.");
+  Fabric f = build_replicated(plan, 1, 2, "dual_tor");
   // The base's radix checks saw single ToRs; a tier-2 switch now has twice the down ports.
   check_built_radix(f, spec.source, "/dual_tor/base");
   check_connected(f, spec.source);

@@ -32,6 +32,7 @@
 #include "topology/catalog.hpp"
 #include "topology/clos_plan.hpp"
 #include "topology/scale_up.hpp"
+#include "topology/switch_buffer.hpp"
 
 namespace rocesim::topology {
 namespace {
@@ -66,6 +67,11 @@ ClosPlan one_rail_plan(const TopologySpec& spec, const RailOnlySpec& s) {
   one.scale_up.size = 0;
   one.form = r;
   return lower_spec(one);
+}
+
+// Gives the switches of `tier` the buffer `size` (if any), named by its JSON path.
+void set_buffer(FabricBuilder& b, int tier, Bytes size, const std::string& json_path) {
+  if (size.n > 0) b.set_switch_buffer(tier, SwitchBuffer{size, buffer_key(json_path)});
 }
 
 // The scale-up switches (after every plane's switches), then each endpoint's NIC link to its rail
@@ -141,6 +147,9 @@ Fabric build_rail_only_3tier(const TopologySpec& spec, const RailOnlySpec& s, st
   b.set_tier_info(1, TierInfo{"rail-leaf", s.rail_leaf.radix});
   b.set_tier_info(2, TierInfo{"rail-spine", s.spine.radix});
   b.set_tier_info(3, TierInfo{"rail-core", s.core_radix});
+  set_buffer(b, 1, s.rail_leaf.buffer, path + "/rail_leaf/buffer");
+  set_buffer(b, 2, s.spine.buffer, path + "/spine/buffer");
+  set_buffer(b, 3, s.core_buffer, path + "/core_buffer");
   b.set_planes(planes);
   Fabric f = std::move(b).build();
   check_built_radix(f, spec.source, path);
@@ -197,6 +206,8 @@ Fabric build_rail_only(const TopologySpec& spec, const RailOnlySpec& s, std::uin
   }
   b.set_tier_info(1, TierInfo{"rail-leaf", s.rail_leaf.radix});
   if (spr > 0) b.set_tier_info(2, TierInfo{"rail-spine", s.spine_radix});
+  set_buffer(b, 1, s.rail_leaf.buffer, path + "/rail_leaf/buffer");
+  set_buffer(b, 2, s.spine_buffer, path + "/spine_buffer");
   b.set_planes(planes);
   Fabric f = std::move(b).build();
   check_built_radix(f, spec.source, path);

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "topology/switch_buffer.hpp"
+
 namespace rocesim::topology {
 namespace {
 
@@ -29,7 +31,11 @@ void parse_scale_up(JsonReader& top, ScaleUpSpec& s) {
   s.link.latency = o->time_or("latency", s.link.latency);
   if (!mesh) {
     if (o->has("links_per_pair")) o->fail("links_per_pair", "only meaningful with \"shape\": \"full_mesh\"");
+    s.buffer = parse_switch_buffer(*o, "buffer");
   } else {
+    if (o->has("buffer")) {
+      o->fail("buffer", "a full mesh has no scale-up switch to hold a buffer (only meaningful with \"shape\": \"switched\")");
+    }
     s.links_per_pair = static_cast<std::uint32_t>(o->integer_or("links_per_pair", 1, 1, kMaxLinksPerPair));
     if (s.size < 2 || s.size > kMaxMeshSize) {
       o->fail("size", "a full mesh needs 2 to " + std::to_string(kMaxMeshSize) + " accelerators (each has size - 1 peers), got " +
@@ -45,6 +51,7 @@ nlohmann::json scale_up_to_json(const ScaleUpSpec& s) {
     j["shape"] = to_string(s.shape);
     j["links_per_pair"] = s.links_per_pair;
   }
+  if (s.buffer.n > 0) j["buffer"] = to_string(s.buffer);
   return j;
 }
 
@@ -63,6 +70,7 @@ std::uint64_t scale_up_link_count(const ScaleUpSpec& s, std::uint64_t endpoints)
 NodeId add_scale_up_switches(FabricBuilder& b, const ScaleUpSpec& s, std::uint32_t endpoints) {
   NodeId first = kNone;
   const auto n = static_cast<std::uint32_t>(scale_up_switch_count(s, endpoints));
+  if (n > 0) b.set_switch_buffer(0, SwitchBuffer{s.buffer, "scale_up.buffer"});
   for (std::uint32_t d = 0; d < n; ++d) {
     const NodeId id = b.add_scale_up_switch(d);
     if (d == 0) first = id;

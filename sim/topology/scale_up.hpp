@@ -53,7 +53,7 @@ std::uint64_t scale_up_switch_count(const ScaleUpSpec& s, std::uint64_t endpoint
 std::uint64_t scale_up_link_count(const ScaleUpSpec& s, std::uint64_t endpoints);
 
 // Adds the scale-up switches of `endpoints` accelerators (switched only); returns the first one's
-// id (kNone when none was added).
+// id (kNone when none was added), and gives them `s.buffer` (Fabric::switch_buffer).
 NodeId add_scale_up_switches(FabricBuilder& b, const ScaleUpSpec& s, std::uint32_t endpoints);
 // Adds accelerator e's scale-up links: to its switch (first_switch + e / size), or to every
 // higher-numbered accelerator of its mesh. REQUIRES: s.size > 0.

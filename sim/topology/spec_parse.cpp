@@ -8,6 +8,7 @@
 #include "topology/clos_plan.hpp"
 #include "topology/ns3_topology_reader.hpp"
 #include "topology/scale_up.hpp"
+#include "topology/switch_buffer.hpp"
 #include "topology/topology.hpp"
 
 namespace rocesim::topology {
@@ -82,7 +83,7 @@ Ratio parse_ratio(JsonReader& r, std::string_view key) {
   return Ratio{a / x, b / x};
 }
 
-// A switch tier object: radix, oversubscription | uplinks, uplink {rate, latency}.
+// A switch tier object: radix, buffer, oversubscription | uplinks, uplink {rate, latency}.
 // `uplinks_allowed` is false for a tier whose uplinks would lead nowhere.
 SwitchTierSpec tier_or(JsonReader& parent, std::string_view key, LinkSpec link_default, bool uplinks_allowed = true) {
   SwitchTierSpec t;
@@ -90,6 +91,7 @@ SwitchTierSpec tier_or(JsonReader& parent, std::string_view key, LinkSpec link_d
   auto o = parent.object_opt(key);
   if (!o) return t;
   t.radix = radix_or(*o, "radix");
+  t.buffer = parse_switch_buffer(*o, "buffer");
   if (!uplinks_allowed) {
     for (const char* k : {"oversubscription", "uplinks", "uplink"}) {
       if (o->has(k)) o->fail(k, "this tier has no uplinks (there is no tier above it)");
@@ -130,6 +132,9 @@ LeafSpineSpec parse_leaf_spine(JsonReader& r) {
   s.fabric_link = link_or(r, "fabric_link", LinkSpec{});
   s.leaf_radix = radix_or(r, "leaf_radix");
   s.spine_radix = radix_or(r, "spine_radix");
+  s.leaf_buffer = parse_switch_buffer(r, "leaf_buffer");
+  s.spine_buffer = parse_switch_buffer(r, "spine_buffer");
+  if (s.spines == 0 && s.spine_buffer.n > 0) r.fail("spine_buffer", "there are no spines (spines = 0)");
   return s;
 }
 
@@ -138,6 +143,7 @@ FatTreeSpec parse_fat_tree(JsonReader& r) {
   s.k = static_cast<std::uint32_t>(r.integer("k", 2, 1024));
   if (s.k % 2 != 0) r.fail("k", "k must be even, got " + std::to_string(s.k));
   s.link = link_or(r, "link", LinkSpec{});
+  s.buffer = parse_switch_buffer(r, "buffer");
   return s;
 }
 
@@ -152,6 +158,7 @@ Clos3Spec parse_clos3(JsonReader& r) {
   s.tor = tier_or(r, "tor", LinkSpec{});
   s.agg = tier_or(r, "agg", LinkSpec{});
   s.core_radix = radix_or(r, "core_radix");
+  s.core_buffer = parse_switch_buffer(r, "core_buffer");
   return s;
 }
 
@@ -168,8 +175,9 @@ RailOptimizedSpec parse_rail(JsonReader& r) {
     s.units_per_pod = count_or(r, "units_per_pod", 1);
     s.cores_per_plane = count_or(r, "cores_per_plane", 0, 0);
     s.core_radix = radix_or(r, "core_radix");
+    s.core_buffer = parse_switch_buffer(r, "core_buffer");
   } else {
-    for (const char* k : {"units_per_pod", "cores_per_plane", "core_radix"}) {
+    for (const char* k : {"units_per_pod", "cores_per_plane", "core_radix", "core_buffer"}) {
       if (r.has(k)) r.fail(k, "only meaningful with \"core\": true");
     }
   }

@@ -17,8 +17,14 @@ using nlohmann::json;
 
 json link_json(const LinkSpec& l) { return json{{"rate", to_string(l.rate)}, {"latency", to_string(l.latency)}}; }
 
+// `key` = the buffer's size, written only when given (absent means mmu.buffer).
+void put_buffer(json& j, const char* key, Bytes b) {
+  if (b.n > 0) j[key] = to_string(b);
+}
+
 json tier_json(const SwitchTierSpec& t, bool with_uplinks) {
   json j{{"radix", t.radix}};
+  put_buffer(j, "buffer", t.buffer);
   if (!with_uplinks) return j;
   if (t.uplinks) {
     j["uplinks"] = *t.uplinks;
@@ -30,28 +36,37 @@ json tier_json(const SwitchTierSpec& t, bool with_uplinks) {
 }
 
 json form_json(const LeafSpineSpec& s) {
-  return json{{"leaves", s.leaves},
-              {"hosts_per_leaf", s.hosts_per_leaf},
-              {"spines", s.spines},
-              {"parallel_links", s.parallel_links},
-              {"host_link", link_json(s.host_link)},
-              {"fabric_link", link_json(s.fabric_link)},
-              {"leaf_radix", s.leaf_radix},
-              {"spine_radix", s.spine_radix}};
+  json j{{"leaves", s.leaves},
+         {"hosts_per_leaf", s.hosts_per_leaf},
+         {"spines", s.spines},
+         {"parallel_links", s.parallel_links},
+         {"host_link", link_json(s.host_link)},
+         {"fabric_link", link_json(s.fabric_link)},
+         {"leaf_radix", s.leaf_radix},
+         {"spine_radix", s.spine_radix}};
+  put_buffer(j, "leaf_buffer", s.leaf_buffer);
+  put_buffer(j, "spine_buffer", s.spine_buffer);
+  return j;
 }
 
-json form_json(const FatTreeSpec& s) { return json{{"k", s.k}, {"link", link_json(s.link)}}; }
+json form_json(const FatTreeSpec& s) {
+  json j{{"k", s.k}, {"link", link_json(s.link)}};
+  put_buffer(j, "buffer", s.buffer);
+  return j;
+}
 
 json form_json(const Clos3Spec& s) {
-  return json{{"pods", s.pods},
-              {"tors_per_pod", s.tors_per_pod},
-              {"hosts_per_tor", s.hosts_per_tor},
-              {"aggs_per_pod", s.aggs_per_pod},
-              {"cores_per_plane", s.cores_per_plane},
-              {"host_link", link_json(s.host_link)},
-              {"tor", tier_json(s.tor, true)},
-              {"agg", tier_json(s.agg, true)},
-              {"core_radix", s.core_radix}};
+  json j{{"pods", s.pods},
+         {"tors_per_pod", s.tors_per_pod},
+         {"hosts_per_tor", s.hosts_per_tor},
+         {"aggs_per_pod", s.aggs_per_pod},
+         {"cores_per_plane", s.cores_per_plane},
+         {"host_link", link_json(s.host_link)},
+         {"tor", tier_json(s.tor, true)},
+         {"agg", tier_json(s.agg, true)},
+         {"core_radix", s.core_radix}};
+  put_buffer(j, "core_buffer", s.core_buffer);
+  return j;
 }
 
 json form_json(const RailOptimizedSpec& s) {
@@ -66,6 +81,7 @@ json form_json(const RailOptimizedSpec& s) {
     j["units_per_pod"] = s.units_per_pod;
     j["cores_per_plane"] = s.cores_per_plane;
     j["core_radix"] = s.core_radix;
+    put_buffer(j, "core_buffer", s.core_buffer);
   }
   return j;
 }
@@ -154,12 +170,17 @@ Fabric build_fabric(const TopologySpec& spec, std::vector<LinkChange>* schedule)
     return apply_failures(healthy, spec.failures, spec.source);
   }
   ActivityScope activity("building the fabric of " + spec.source);
-  if (is_catalog_spec(spec)) return build_catalog_fabric(spec);
+  if (is_catalog_spec(spec)) {
+    Fabric f = build_catalog_fabric(spec);
+    f.set_source(spec.source);
+    return f;
+  }
   const ClosPlan plan = lower_spec(spec);
   require_memory(fabric_memory_estimate(plan.node_count(), plan.link_count()), "building the fabric of " + spec.source,
                  std::to_string(plan.node_count()) + " nodes, " + std::to_string(plan.link_count()) + " links");
   Fabric f = build_plan(plan);
   check_connected(f, spec.source);
+  f.set_source(spec.source);
   return f;
 }
 

@@ -61,6 +61,7 @@ struct SwitchTierSpec {
   std::optional<Ratio> oversubscription;  // default 1:1 when `uplinks` is absent
   std::optional<std::uint32_t> uplinks;
   LinkSpec uplink;                      // the links from this tier to the next
+  Bytes buffer{};                       // each switch's buffer; 0 = the packet tier's mmu.buffer
   bool operator==(const SwitchTierSpec&) const = default;
 };
 
@@ -74,6 +75,8 @@ struct LeafSpineSpec {
   LinkSpec fabric_link;
   std::uint32_t leaf_radix = 0;
   std::uint32_t spine_radix = 0;
+  Bytes leaf_buffer{};                 // switch buffers (topology/switch_buffer.hpp); 0 = mmu.buffer
+  Bytes spine_buffer{};
   bool operator==(const LeafSpineSpec&) const = default;
 };
 
@@ -81,6 +84,7 @@ struct LeafSpineSpec {
 struct FatTreeSpec {
   std::uint32_t k = 0;  // even, ≥ 2; also the declared radix of every switch
   LinkSpec link;
+  Bytes buffer{};       // every switch's buffer (all have k ports); 0 = mmu.buffer
   bool operator==(const FatTreeSpec&) const = default;
 };
 
@@ -96,6 +100,7 @@ struct Clos3Spec {
   SwitchTierSpec tor;                  // tor.uplink: ToR ↔ aggregation links
   SwitchTierSpec agg;                  // agg.uplink: aggregation ↔ core links
   std::uint32_t core_radix = 0;
+  Bytes core_buffer{};                 // 0 = mmu.buffer
   bool operator==(const Clos3Spec&) const = default;
 };
 
@@ -112,6 +117,7 @@ struct RailOptimizedSpec {
   std::uint32_t units_per_pod = 1;     // 3 tiers only
   std::uint32_t cores_per_plane = 0;   // 3 tiers only; 0 = one core per spine uplink
   std::uint32_t core_radix = 0;
+  Bytes core_buffer{};                 // 3 tiers only; 0 = mmu.buffer
   bool operator==(const RailOptimizedSpec&) const = default;
 };
 
@@ -128,6 +134,7 @@ struct ScaleUpSpec {
   ScaleUpShape shape = ScaleUpShape::switched;
   LinkSpec link{Rate::gbps(3600), Time::from_ns(250)};  // accelerator ↔ scale-up switch, or one mesh link
   std::uint32_t links_per_pair = 1;  // full_mesh: parallel links between each pair of accelerators
+  Bytes buffer{};                    // switched: each scale-up switch's buffer; 0 = mmu.buffer
   bool operator==(const ScaleUpSpec&) const = default;
 };
 
@@ -149,6 +156,8 @@ struct RailOnlySpec {
   SwitchTierSpec spine;               // `core` only; spine.uplink: rail spine ↔ rail core links
   std::uint32_t cores_per_plane = 0;  // `core` only, per rail and spine index; 0 = one per spine uplink
   std::uint32_t core_radix = 0;       // `core` only
+  Bytes spine_buffer{};               // 2 tiers (with `core`: spine.buffer); 0 = mmu.buffer
+  Bytes core_buffer{};                // `core` only
   bool operator==(const RailOnlySpec&) const = default;
 };
 
