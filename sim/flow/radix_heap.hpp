@@ -9,8 +9,9 @@
 // Every operation is an append or a sequential scan: no sift through a large array, which is
 // what a binary or 4-ary heap of 10^5 entries spends its time on (cache misses per level).
 // Non-negative doubles order like their bit patterns, so a level is its own key.
-// A key below `last` (rounding) is kept in bucket 0 and counted: bucket 0 then yields its least
-// key first, as any heap would.
+// A key below `last` (rounding) goes to a small 4-ary heap of its own, which yields first: all of
+// it is below every bucket, as any heap would pop it. (Scanning bucket 0 for it instead was
+// quadratic when 10^5 flows share one level.)
 // Entries with equal keys pop in an order fixed by the operations alone (deterministic).
 // Thread safety: none.
 #pragma once
@@ -19,6 +20,8 @@
 #include <bit>
 #include <cstdint>
 #include <vector>
+
+#include "flow/quad_heap.hpp"
 
 namespace rocesim::flow {
 
@@ -33,7 +36,7 @@ class RadixHeap {
     mask_ = 0;
     last_ = 0;
     size_ = 0;
-    below_ = 0;
+    low_.clear();
   }
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
@@ -44,33 +47,28 @@ class RadixHeap {
   }
   // REQUIRES: !empty().
   const T& top() {
-    std::vector<T>& b = buckets_[0];
-    if (b.empty()) {
-      refill();
-    } else if (below_ > 0) {
-      // Keys below `last` (rounding) are the minimum: bring the least to the back.
-      std::size_t m = b.size() - 1;
-      for (std::size_t j = 0; j + 1 < b.size(); ++j)
-        if (key_(b[j]) < key_(b[m])) m = j;
-      std::swap(b[m], b.back());
-    }
-    return b.back();
+    if (!low_.empty()) return low_.front();
+    if (buckets_[0].empty()) refill();
+    return buckets_[0].back();
   }
   T pop() {
-    top();
+    --size_;
+    if (!low_.empty()) return quad_heap_pop(low_, [this](const T& a, const T& b) { return key_(a) < key_(b); });
+    if (buckets_[0].empty()) refill();
     const T e = buckets_[0].back();
     buckets_[0].pop_back();
-    if (key_(e) < last_) --below_;
-    --size_;
     return e;
   }
 
  private:
   void place(const T& e) {
     const std::uint64_t k = key_(e);
-    if (k <= last_) {
+    if (k < last_) {
+      quad_heap_push(low_, e, [this](const T& a, const T& b) { return key_(a) < key_(b); });
+      return;
+    }
+    if (k == last_) {
       buckets_[0].push_back(e);
-      if (k < last_) ++below_;
       return;
     }
     const auto i = static_cast<unsigned>(64 - std::countl_zero(k ^ last_));
@@ -96,7 +94,7 @@ class RadixHeap {
   std::uint64_t mask_ = 0;  // bit i − 1: bucket i is non-empty
   std::uint64_t last_ = 0;
   std::size_t size_ = 0;
-  std::size_t below_ = 0;   // entries in bucket 0 with a key below last_
+  std::vector<T> low_;  // keys below last_ (rounding), a 4-ary heap: they are the minimum
 };
 
 }  // namespace rocesim::flow

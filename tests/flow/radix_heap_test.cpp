@@ -59,3 +59,28 @@ TEST_CASE("radix heap pops the least key, including keys pushed a rounding error
   }
   CHECK(popped > 50000);
 }
+
+TEST_CASE("radix heap: keys a rounding error below 10^5 ties at the last level pop first, in order") {
+  // A symmetric all-to-all gives 10^5 bit-identical saturation levels; a few more come a rounding
+  // error below the water. Those must come out first and in order, then the ties in any order.
+  RadixHeap<Entry, Key> h;
+  h.push(Entry{1.0, 0});
+  REQUIRE(h.pop().level == 1.0);
+  for (std::uint32_t i = 0; i < 100000; ++i) h.push(Entry{1.0, i});
+  for (std::uint32_t i = 0; i < 100; ++i) h.push(Entry{1.0 - 1e-16 * (1 + i % 3), 100000 + i});
+  std::uint32_t below = 0, ties = 0;
+  double prev = 0.0;
+  while (!h.empty()) {
+    const Entry e = h.pop();
+    if (e.level < 1.0) {
+      CHECK(ties == 0);
+      CHECK(e.level >= prev);
+      prev = e.level;
+      ++below;
+    } else {
+      ++ties;
+    }
+  }
+  CHECK(below == 100);
+  CHECK(ties == 100000);
+}
