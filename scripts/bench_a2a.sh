@@ -59,7 +59,7 @@ for s in "${scenarios[@]}"; do
       run "4096-nccl" bench/a2a/clos3_8x512_1to7.json 4096 fluid "" ;;
     rail512)  # the shipped 1:1 rail fabric: 2 of its 4 units
       run "512-nccl-rail" topologies/rail_4su_32x8.json 512 fluid "" ;;
-    rail1024)  # all of it: ECMP collisions give most flows a rate of their own (~170 CPU-s)
+    rail1024)  # all of it: ECMP collisions give most flows a rate of their own (~80 CPU-s since session 13, 145 before)
       run "1024-nccl-rail" topologies/rail_4su_32x8.json 1024 fluid "" ;;
     xcheck)
       for b in fluid packet; do
