@@ -256,15 +256,14 @@ void MaxMinSolver::gather(bool repeat) {
 }
 
 bool MaxMinSolver::check_boundary() {
-  // Frozen variables recorded as bottlenecked at c number bn_count − f_old_bn of c; a boundary
-  // constraint with none of them and no F variable newly bottlenecked there cannot violate (a)
-  // or (b), so its member scan is skipped (most boundary ports are unsaturated NIC ports).
-  for (ConstraintId c : b_) cons_[c].f_old_bn = 0;
+  // Frozen variables recorded as bottlenecked at c number bn_count − f_old_bn of c (the fill
+  // counted F's old bottlenecks, joiners included); a boundary constraint with none of them and
+  // no F variable newly bottlenecked there cannot violate (a) or (b), so its member scan is
+  // skipped (most boundary ports are unsaturated NIC ports).
   for (std::size_t i = 0; i < f_.size(); ++i) {
     if (i + 8 < f_.size()) prefetch_var(f_[i + 8]);
     const VarId v = f_[i];
     const Var& var = vars_[v];
-    if (var.bottleneck < kBoundBottleneck && cons_[var.bottleneck].b_mark == solve_epoch_) ++cons_[var.bottleneck].f_old_bn;
     const std::uint32_t bn = var.new_bn;
     if (bn < kBoundBottleneck && cons_[bn].b_mark == solve_epoch_) {
       cons_[bn].need_mark = round_;

@@ -53,7 +53,7 @@ class RadixHeap {
   }
   T pop() {
     --size_;
-    if (!low_.empty()) return quad_heap_pop(low_, [this](const T& a, const T& b) { return key_(a) < key_(b); });
+    if (!low_.empty()) return quad_heap_pop(low_, Lower{key_});
     if (buckets_[0].empty()) refill();
     const T e = buckets_[0].back();
     buckets_[0].pop_back();
@@ -61,10 +61,14 @@ class RadixHeap {
   }
 
  private:
+  struct Lower {
+    KeyOf key;
+    bool operator()(const T& a, const T& b) const { return key(a) < key(b); }
+  };
   void place(const T& e) {
     const std::uint64_t k = key_(e);
     if (k < last_) {
-      quad_heap_push(low_, e, [this](const T& a, const T& b) { return key_(a) < key_(b); });
+      quad_heap_push(low_, e, Lower{key_});
       return;
     }
     if (k == last_) {
