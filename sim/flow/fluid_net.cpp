@@ -210,8 +210,14 @@ void FluidNet::activate(std::uint32_t f) {
   to_add_.push_back(f);
   std::int64_t lag = 0;
   if (params_.resolve_slack > 0.0 && share_count(f) > 0) {
-    // Deferred start (header: "resolve slack"): at most ε·8·S/r of its first port's rate r.
-    const double r = live_capacity(share_ports(f)[0]);
+    // Deferred start (header: "resolve slack"): at most ε·8·S/r̂, r̂ the equal share of the most
+    // crowded port it crosses (in its class), counting itself.
+    const MaxMinSolver& solver = classes_[flows_[f].prio]->solver;
+    const topology::PortId* ports = share_ports(f);
+    double r = kUnbounded;
+    for (std::uint32_t k = 0, n = share_count(f); k < n; ++k)
+      r = std::min(r, solver.capacity(ports[k]) / static_cast<double>(solver.vars_of(ports[k]).size() + 1));
+    if (params_.flow_rate_cap.bps) r = std::min(r, static_cast<double>(params_.flow_rate_cap.bps));
     if (r > 0.0) lag = static_cast<std::int64_t>(slack_ps(flows_[f].total, r));
   }
   request_solve_at(Time{sim_.now().ps + lag});

@@ -70,9 +70,18 @@
 //               finishes its flows at thousands of distinct instants, each re-solving a component
 //               that holds most active flows. With ε > 0 the re-solve that a finish triggers may
 //               wait: after flow f (S_f bytes, final rate x_f) finishes at t, the next solve is at
-//               the latest t + ε·8·S_f/x_f (finishes inside that window share it); a started flow
-//               waits at most ε·8·S/r for its first rate (r: its first port's rate), so a chain of
-//               dependent transfers is delayed by at most ε times its contention-free duration.
+//               the latest t + ε·8·S_f/x_f (finishes inside that window share it); a flow that
+//               starts waits at most ε·8·S/r̂ for its first rate, r̂ = min_p C_p/(n_p + 1) over
+//               the ports p of its path (C_p its class's capacity, n_p the flows already on p): the
+//               equal share of its most crowded port. For one class without coefficients r̂ is a
+//               lower bound on the rate the next solve gives it (at its bottleneck a flow has the
+//               largest rate, so at least the equal share), so the wait is at most ε times the
+//               flow's duration at r̂: ~ε of its duration when its path is evenly shared, as in an
+//               all-to-all; more when it would get far more than the equal share. Alone on its
+//               path r̂ is the narrowest port's rate: ε of its contention-free duration, so a
+//               chain of dependent transfers on an idle fabric is delayed by at most ε of its own.
+//               (Until session 14 r̂ was the first port's rate: at 8,192 ranks the NCCL MoE then
+//               re-solved every ~0.2 µs for its starts alone.)
 //               Meanwhile every other flow keeps its rate (finishes only free capacity, so the
 //               allocation stays feasible: no port is ever over its rate) and finishes at the
 //               instant its own rate gives. What it costs: freed capacity idles for at most

@@ -11,9 +11,10 @@
 //                                   bytes of link time; data_overhead 0 models payload at line rate.
 //     "resolve_slack": 0 }          ε in [0, 1]: after a flow of S bytes finishes at rate x, the
 //                                   re-solve that re-allocates its capacity may wait up to ε·8·S/x
-//                                   (finishes in that window share one re-solve; a start still
-//                                   re-solves at once). 0 (default) = exact: every finish instant
-//                                   re-solves. FluidNet's header states what the slack costs.
+//                                   (finishes in that window share one re-solve), and a start of
+//                                   S bytes waits up to ε·8·S/r̂ (r̂: the equal share of its most
+//                                   crowded port). 0 (default) = exact: every instant with a
+//                                   start or finish re-solves. FluidNet's header states the cost.
 // Thread safety: plain values.
 #pragma once
 

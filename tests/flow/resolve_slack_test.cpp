@@ -91,6 +91,39 @@ TEST_CASE("resolve slack 0.01: a dependent chain (ring all-reduce) within 1 % of
   CHECK(rel_diff(slack.end, exact.end) <= 0.01);
 }
 
+TEST_CASE("resolve slack: a start waits ε of its duration at the equal share of its most crowded port") {
+  // Hosts 0 and 1 on one leaf. Three long flows 0 -> 1 run at C/3; at 100 µs a fourth flow of
+  // S = 1 MiB starts on the same two ports. Exact: it runs at C/4 from its activation. With ε it
+  // first waits ε·8·S/r̂, r̂ = C/(3 + 1), then runs at C/4 (the long flows outlast it: 64 MiB at
+  // ≤ C/3 takes > 4 ms), so it ends later by exactly ε·8·S·4/C = 0.01 · 83.886 µs = 838.86 ns
+  // (the rule before session 14 used r̂ = C: 209.7 ns).
+  const topology::Fabric f = flow::testing::leaf_spine(1, 2, 0);
+  const auto finish_of_short = [&](double slack) {
+    Simulator sim;
+    const routing::Router router(f, routing::RoutingParams{});
+    flow::FluidParams params = flow::testing::payload_only();
+    params.resolve_slack = slack;
+    flow::FluidNet net(sim, f, router, params);
+    struct Sink : TransferSink {
+      Time short_done{};
+      void on_transfer_done(std::uint64_t tag, Time now) override {
+        if (tag == 3) short_done = now;
+      }
+    } sink;
+    net.set_sink(&sink);
+    for (std::uint64_t t = 0; t < 3; ++t) net.start(TransferRequest{0, 1, Bytes{64 << 20}, static_cast<std::uint32_t>(t), 0, t});
+    sim.run_until(Time::from_us(100));
+    net.start(TransferRequest{0, 1, Bytes{1 << 20}, 3, 0, 3});
+    sim.run();
+    return sink.short_done;
+  };
+  const Time exact = finish_of_short(0.0), slack = finish_of_short(0.01);
+  const double wait_ps = 0.01 * 8.0 * (1 << 20) * 4.0 / 400e9 * 1e12;
+  CAPTURE(exact.us());
+  CAPTURE(slack.us());
+  CHECK(std::abs(static_cast<double>((slack - exact).ps) - wait_ps) <= 2.0);
+}
+
 TEST_CASE("resolve slack 0 is the exact solver: a lone flow ends at latency + S/B to the picosecond") {
   // 1 MiB over 2 hops of 500 ns at 400 Gb/s: 1 µs + 8·2^20 bits / 400 Gb/s = 1 µs + 20.97152 µs.
   const topology::Fabric f = flow::testing::leaf_spine(1, 2, 0);
