@@ -4,6 +4,7 @@
 // durations within 1 % of the exact solver at ε = 0.01 on contended all-to-alls and a ring.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -122,6 +123,67 @@ TEST_CASE("resolve slack: a start waits ε of its duration at the equal share of
   CAPTURE(exact.us());
   CAPTURE(slack.us());
   CHECK(std::abs(static_cast<double>((slack - exact).ps) - wait_ps) <= 2.0);
+}
+
+TEST_CASE("resolve slack: a start on an idle path runs at once at line rate (provisional rate)") {
+  // A chain of 5 transfers of 1 MiB, 0 -> 1 on one leaf, each started when the previous one ends.
+  // Every start finds its path idle, so its provisional rate is the line rate C and the deferred
+  // solve gives it C again: the chain ends exactly when the exact solver's does, at
+  // 5 · (activation + 8·S/C), though each solve waits ε·8·S/C = 10.5 µs (ε = 0.5) after its start.
+  const topology::Fabric f = flow::testing::leaf_spine(1, 2, 0);
+  const auto chain_end = [&](double slack) {
+    Simulator sim;
+    const routing::Router router(f, routing::RoutingParams{});
+    flow::FluidParams params = flow::testing::payload_only();
+    params.resolve_slack = slack;
+    flow::FluidNet net(sim, f, router, params);
+    struct Chain : TransferSink {
+      flow::FluidNet* net = nullptr;
+      std::uint64_t sent = 1;
+      Time last{};
+      void on_transfer_done(std::uint64_t, Time now) override {
+        last = now;
+        if (sent < 5) net->start(TransferRequest{0, 1, Bytes{1 << 20}, 0, 0, sent++});
+      }
+    } chain;
+    chain.net = &net;
+    net.set_sink(&chain);
+    net.start(TransferRequest{0, 1, Bytes{1 << 20}, 0, 0, 0});
+    sim.run();
+    return chain.last;
+  };
+  const Time exact = chain_end(0.0), slack = chain_end(0.5);
+  CAPTURE(exact.us());
+  CAPTURE(slack.us());
+  CHECK(std::abs(static_cast<double>((slack - exact).ps)) <= 5.0);  // ≤ 1 ps of rounding per step
+}
+
+TEST_CASE("resolve slack: bytes a provisional rate carries are counted by port_bytes and the sampler") {
+  // One 64 MiB flow 0 -> 1 (1.34 ms at C). With ε = 0.5 its first solve waits 0.67 ms; at 200 µs
+  // it has run on its provisional rate C since activation, exactly as on the exact solver.
+  const topology::Fabric f = flow::testing::leaf_spine(1, 2, 0);
+  const auto bytes_at_200us = [&](double slack, std::vector<double>& sampled) {
+    Simulator sim;
+    const routing::Router router(f, routing::RoutingParams{});
+    flow::FluidParams params = flow::testing::payload_only();
+    params.resolve_slack = slack;
+    flow::FluidNet net(sim, f, router, params);
+    net.start(TransferRequest{0, 1, Bytes{64 << 20}, 0, 0, 0});
+    sim.run_until(Time::from_us(200));
+    sampled.assign(f.port_count(), 0.0);
+    net.sampled_port_bytes(sampled);
+    return net.port_bytes();
+  };
+  std::vector<double> sampled_exact, sampled_slack;
+  const std::vector<double> exact = bytes_at_200us(0.0, sampled_exact);
+  const std::vector<double> slack = bytes_at_200us(0.5, sampled_slack);
+  const double carried = *std::max_element(exact.begin(), exact.end());
+  CHECK(carried > 0.99 * 400e9 * 199e-6 / 8);  // ~C · (200 µs − activation) / 8
+  for (std::size_t p = 0; p < exact.size(); ++p) {
+    CAPTURE(p);
+    CHECK(std::abs(slack[p] - exact[p]) <= 1.0);
+    CHECK(std::abs(sampled_slack[p] - slack[p]) <= 1.0);
+  }
 }
 
 TEST_CASE("resolve slack 0 is the exact solver: a lone flow ends at latency + S/B to the picosecond") {
