@@ -201,8 +201,8 @@ PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routi
     const topology::SwitchBuffer& own = fabric_.switch_buffer(fit.worst);
     if (own.size.n > 0) {
       // A per-node buffer is an element of the node list, which the message then points into.
-      std::string path = own.key == topology::kNodeBufferKey ? std::string("explicit.nodes") : own.key;
-      path.insert(0, "/");
+      const std::string node_list = "explicit.nodes";
+      std::string path = "/" + (own.key == topology::kNodeBufferKey ? node_list : own.key);
       std::replace(path.begin(), path.end(), '.', '/');
       throw ConfigError(fabric_.source(), path, fit.message(fabric_, params_, lossless_classes));
     }
