@@ -7,6 +7,7 @@
 #include "core/config_error.hpp"
 #include "net/pfc_headroom.hpp"
 #include "topology/failures.hpp"
+#include "topology/switch_buffer.hpp"
 
 namespace rocesim::net {
 
@@ -90,8 +91,11 @@ struct BufferFit {
     const std::string key = from_topology ? own.key : "mmu.buffer";
     const Bytes buffer = from_topology ? own.size : p.mmu.buffer;
     const std::string mib = std::to_string((need + (1LL << 20) - 1) >> 20);
+    const bool per_node = from_topology && own.key == topology::kNodeBufferKey;
     const std::string raise =
-        from_topology ? "raise it in the topology, e.g. --set topology." + key + "=" + mib + "MiB"
+        per_node        ? "raise that switch's `buffer` in the topology's explicit.nodes (" + mib +
+                       "MiB); t<tier>.<j> is the j-th switch of its tier in listing order"
+        : from_topology ? "raise it in the topology, e.g. --set topology." + key + "=" + mib + "MiB"
                       : "e.g. --set mmu.buffer=" + mib + "MiB (every switch), or give that switch its own buffer in the "
                             "topology: " +
                             (node.role == topology::NodeRole::scale_up_switch
@@ -196,7 +200,9 @@ PacketNet::PacketNet(Simulator& sim, const topology::Fabric& fabric, const routi
   if (fit.switches > 0) {
     const topology::SwitchBuffer& own = fabric_.switch_buffer(fit.worst);
     if (own.size.n > 0) {
-      std::string path = "/" + own.key;
+      // A per-node buffer is an element of the node list, which the message then points into.
+      const std::string node_list = "explicit.nodes";
+      std::string path = "/" + (own.key == topology::kNodeBufferKey ? node_list : own.key);
       std::replace(path.begin(), path.end(), '.', '/');
       throw ConfigError(fabric_.source(), path, fit.message(fabric_, params_, lossless_classes));
     }

@@ -40,6 +40,42 @@ NodeId first_endpoint(const Fabric& f, NodeId src, Pred pred) {
   return kNone;
 }
 
+// Counts switch n's buffer in `b` (a linear search: a group holds a handful of distinct buffers).
+void count_buffer(BufferSummary& b, const topology::SwitchBuffer& own) {
+  if (own.size.n == 0) {
+    ++b.mmu_default;
+    return;
+  }
+  for (BufferUse& u : b.given) {
+    if (u.size == own.size && u.key == own.key) {
+      ++u.switches;
+      return;
+    }
+  }
+  b.given.push_back(BufferUse{own.size, own.key, 1});
+}
+
+nlohmann::json buffers_json(const BufferSummary& b) {
+  nlohmann::json given = nlohmann::json::array();
+  for (const BufferUse& u : b.given) {
+    given.push_back({{"bytes", u.size.n}, {"size", to_string(u.size)}, {"key", u.key}, {"switches", u.switches}});
+  }
+  return {{"given", std::move(given)}, {"mmu_buffer_switches", b.mmu_default}};
+}
+
+// ", buffer 64MiB (leaf_spine.leaf_buffer)" when one buffer covers the group, else each buffer
+// with its switch count; "" when the topology gives none.
+std::string buffers_text(const BufferSummary& b) {
+  if (b.given.empty()) return "";
+  if (b.given.size() == 1 && b.mmu_default == 0) return ", buffer " + to_string(b.given[0].size) + " (" + b.given[0].key + ")";
+  std::string out = ", buffers";
+  for (std::size_t i = 0; i < b.given.size(); ++i) {
+    out += (i > 0 ? ", " : " ") + to_string(b.given[i].size) + " (" + b.given[i].key + ") on " + std::to_string(b.given[i].switches);
+  }
+  if (b.mmu_default > 0) out += ", mmu.buffer on " + std::to_string(b.mmu_default);
+  return out;
+}
+
 }  // namespace
 
 FabricSummary summarize(const Fabric& f, const routing::Router& router) {
@@ -70,12 +106,14 @@ FabricSummary summarize(const Fabric& f, const routing::Router& router) {
     if (node.role == NodeRole::scale_up_switch) {
       ++s.scale_up_switches;
       s.scale_up_ports_max = std::max<std::uint64_t>(s.scale_up_ports_max, node.port_count);
+      count_buffer(s.scale_up_buffers, f.switch_buffer(n));
       continue;
     }
     if (node.role != NodeRole::fabric_switch) continue;
     ++s.switches;
     TierSummary& ts = s.tiers[node.tier - 1u];
     ++ts.switches;
+    count_buffer(ts.buffers, f.switch_buffer(n));
     ts.ports_min = std::min(ts.ports_min, node.port_count);
     ts.ports_max = std::max(ts.ports_max, node.port_count);
     ts.ports_used += node.port_count;
@@ -158,8 +196,10 @@ FabricSummary summarize(const Fabric& f, const routing::Router& router) {
 nlohmann::json to_json(const FabricSummary& s) {
   using nlohmann::json;
   json switches = json::object(), links = json::object(), over = json::object(), ports = json::object();
+  json buffers = json::object();
   for (const TierSummary& t : s.tiers) {
     switches[t.name] = t.switches;
+    if (!t.buffers.given.empty()) buffers[t.name] = buffers_json(t.buffers);
     if (t.up_bps > 0) over[t.name] = t.oversubscription;
     ports[t.name] = json{{"radix", t.radix}, {"ports_min", t.ports_min}, {"ports_max", t.ports_max},
                          {"ports_used", t.ports_used}, {"tier", t.tier}};
@@ -191,6 +231,9 @@ nlohmann::json to_json(const FabricSummary& s) {
               {"diameter_hops", s.diameter_hops},
               {"ecmp_paths_across_pods", s.ecmp_paths_across_pods},
               {"representative_pairs", pairs}};
+  if (!s.scale_up_buffers.given.empty()) buffers["scale_up"] = buffers_json(s.scale_up_buffers);
+  // Only when the topology gives a buffer, like the effective config.
+  if (!buffers.empty()) out["switch_buffers"] = std::move(buffers);
   const topology::ScaleUpSummary& su = s.scale_up;
   if (su.domains > 0) {
     out["scale_up"] = json{{"shape", topology::to_string(su.shape)},
@@ -221,10 +264,11 @@ std::string to_text(const FabricSummary& s) {
       std::snprintf(buf, sizeof buf, "%.3f:1", t.oversubscription);
       os << ", oversubscription " << buf;
     }
-    os << "\n";
+    os << buffers_text(t.buffers) << "\n";
   }
   if (s.scale_up_switches > 0) {
-    os << "  scale-up switches: " << s.scale_up_switches << " (" << s.scale_up_ports_max << " accelerators each)\n";
+    os << "  scale-up switches: " << s.scale_up_switches << " (" << s.scale_up_ports_max << " accelerators each)"
+       << buffers_text(s.scale_up_buffers) << "\n";
   }
   if (s.scale_up.domains > 0) {
     const topology::ScaleUpSummary& su = s.scale_up;

@@ -30,6 +30,11 @@
 //                      and the scale-up bisection: per domain, the capacity one half of its
 //                      accelerators can push to the other half (switched ⌊n/2⌋·r, full mesh
 //                      ⌊n/2⌋·⌈n/2⌉·m·r), the smallest domain's and the sum over domains.
+//   switch buffers   the buffers the topology gives (topology/switch_buffer.hpp, bytes), per tier
+//                      and for the scale-up switches: each distinct buffer with its key and the
+//                      count of switches holding it, in node-id order of first use; switches with
+//                      none (the packet tier's mmu.buffer) are counted apart. Empty when the
+//                      topology gives none.
 //   ecmp_paths       = routing::Router::path_count: distinct up-down port sequences end to end.
 //   first_hop_width  = ECMP candidates at the first switch the flow enters (leaf or scale-up).
 //   diameter_hops    = max hop count over the representative pairs (links traversed).
@@ -48,6 +53,19 @@
 
 namespace rocesim::report {
 
+// One topology buffer and how many switches of a tier (or of the scale-up switches) hold it.
+struct BufferUse {
+  Bytes size{};
+  std::string key;
+  std::uint64_t switches = 0;
+};
+
+// The buffers of one group of switches: those the topology gives, and the count left to mmu.buffer.
+struct BufferSummary {
+  std::vector<BufferUse> given;     // empty: every switch of the group uses mmu.buffer
+  std::uint64_t mmu_default = 0;    // switches without a topology buffer
+};
+
 struct TierSummary {
   int tier = 0;
   std::string name;
@@ -59,6 +77,7 @@ struct TierSummary {
   std::uint64_t down_bps = 0;       // Σ down-link capacity
   std::uint64_t up_bps = 0;         // Σ up-link capacity
   double oversubscription = 0;      // down/up; 0 for the top tier
+  BufferSummary buffers;
 };
 
 struct LinkLevel {
@@ -86,6 +105,7 @@ struct FabricSummary {
   std::uint64_t switches = 0;           // packet switches, all tiers
   std::uint64_t scale_up_switches = 0;
   std::uint64_t scale_up_ports_max = 0;
+  BufferSummary scale_up_buffers;
   std::uint64_t cables = 0;
   std::vector<TierSummary> tiers;       // tier 1 .. T
   std::vector<LinkLevel> link_levels;   // nic, tier pairs upward, scale_up

@@ -6,7 +6,9 @@
 #include <map>
 #include <numeric>
 #include <queue>
+#include <set>
 
+#include "topology/switch_buffer.hpp"
 #include "topology/topology.hpp"
 
 namespace rocesim::topology {
@@ -62,6 +64,16 @@ std::vector<NodeId> ExplicitGraphSpec::fabric_order() const {
   return id;
 }
 
+SwitchBuffer ExplicitGraphSpec::buffer_of(std::size_t i) const {
+  const ExplicitNode& n = nodes[i];
+  if (n.role == NodeRole::accelerator) return {};
+  if (n.buffer.n > 0) return {n.buffer, std::string(kNodeBufferKey)};
+  const bool su = n.role == NodeRole::scale_up_switch;
+  const Bytes fallback = su ? scale_up_switch_buffer : switch_buffer;
+  if (fallback.n == 0) return {};
+  return {fallback, su ? "explicit.scale_up_switch.buffer" : "explicit.switch.buffer"};
+}
+
 ExplicitGraphSpec parse_explicit_graph(JsonReader& r) {
   ExplicitGraphSpec g;
   LinkSpec fallback;
@@ -71,6 +83,19 @@ ExplicitGraphSpec parse_explicit_graph(JsonReader& r) {
     fallback.latency = l->time_or("latency", fallback.latency);
     l->finish();
   }
+  // Per-role defaults, like `link` for links.
+  if (auto d = r.object_opt("switch")) {
+    g.switch_buffer = parse_switch_buffer(*d, "buffer");
+    d->finish();
+  }
+  if (auto d = r.object_opt("scale_up_switch")) {
+    g.scale_up_switch_buffer = parse_switch_buffer(*d, "buffer");
+    d->finish();
+  }
+  // A Fabric holds at most kMaxBuffers distinct buffers: "none", the role defaults, and the
+  // distinct per-node sizes (which share one key).
+  std::set<std::int64_t> node_sizes;
+  const std::size_t fixed_entries = 1 + (g.switch_buffer.n > 0) + (g.scale_up_switch_buffer.n > 0);
   const nlohmann::json& nodes = r.array("nodes");
   if (nodes.size() > kMaxElements) r.fail("nodes", "too many nodes");
   std::map<std::string, std::uint32_t> index;
@@ -87,6 +112,16 @@ ExplicitGraphSpec parse_explicit_graph(JsonReader& r) {
       node.tier = static_cast<std::uint8_t>(n.integer_or("tier", 0, 0, kMaxTier));
     } else if (n.has("tier")) {
       n.fail("tier", "only switches have a tier");
+    }
+    if (node.role != NodeRole::accelerator) {
+      node.buffer = parse_switch_buffer(n, "buffer");
+      if (node.buffer.n > 0 && node_sizes.insert(node.buffer.n).second && fixed_entries + node_sizes.size() > kMaxBuffers) {
+        n.fail("buffer", "expected at most " + std::to_string(kMaxBuffers - fixed_entries) +
+                             " distinct switch buffer sizes in one graph (a fabric holds " + std::to_string(kMaxBuffers - 1) +
+                             " buffers, the role defaults included); give switches of one kind the same size");
+      }
+    } else if (n.has("buffer")) {
+      n.fail("buffer", "only switches have a buffer (role \"switch\" or \"scale_up_switch\")");
     }
     n.finish();
     if (!index.emplace(node.name, static_cast<std::uint32_t>(i)).second) {
@@ -120,6 +155,7 @@ nlohmann::json explicit_graph_to_json(const ExplicitGraphSpec& g) {
   for (const ExplicitNode& n : g.nodes) {
     nlohmann::json j{{"name", n.name}, {"role", role_key(n.role)}};
     if (n.role == NodeRole::fabric_switch) j["tier"] = n.tier;
+    if (n.buffer.n > 0) j["buffer"] = to_string(n.buffer);
     nodes.push_back(std::move(j));
   }
   nlohmann::json links = nlohmann::json::array();
@@ -129,7 +165,10 @@ nlohmann::json explicit_graph_to_json(const ExplicitGraphSpec& g) {
                      {"rate", to_string(l.rate)},
                      {"latency", to_string(l.latency)}});
   }
-  return nlohmann::json{{"nodes", std::move(nodes)}, {"links", std::move(links)}};
+  nlohmann::json out{{"nodes", std::move(nodes)}, {"links", std::move(links)}};
+  if (g.switch_buffer.n > 0) out["switch"] = {{"buffer", to_string(g.switch_buffer)}};
+  if (g.scale_up_switch_buffer.n > 0) out["scale_up_switch"] = {{"buffer", to_string(g.scale_up_switch_buffer)}};
+  return out;
 }
 
 Fabric build_explicit_fabric(const ExplicitGraphSpec& g, std::uint32_t accelerators_per_server,
@@ -218,9 +257,9 @@ Fabric build_explicit_fabric(const ExplicitGraphSpec& g, std::uint32_t accelerat
         b.add_accelerator(acc / per_server, acc % per_server, domain_of[v], 0);
         ++acc;
       } else if (role == NodeRole::fabric_switch) {
-        b.add_switch(tier[v], 0, {kNone, kNone, kNone, kNone, kNone}, 0);
+        b.set_node_buffer(b.add_switch(tier[v], 0, {kNone, kNone, kNone, kNone, kNone}, 0), g.buffer_of(v));
       } else {
-        b.add_scale_up_switch(domain_of[v]);
+        b.set_node_buffer(b.add_scale_up_switch(domain_of[v]), g.buffer_of(v));
       }
     }
   }

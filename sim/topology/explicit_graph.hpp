@@ -18,6 +18,9 @@
 //                  local index i mod accelerators_per_server (the SimAI convention).
 //   scale-up domain  accelerators joined through scale-up switches: the connected components of the
 //                  accelerator ↔ scale-up-switch links, numbered by their lowest accelerator.
+//   buffer         a switch's packet buffer (bytes, topology/switch_buffer.hpp): its own `buffer`,
+//                  else its role's default (`switch.buffer`, `scale_up_switch.buffer`), else none
+//                  (the packet tier's mmu.buffer). The ns-3 text format has no buffers.
 //   link kinds     accelerator ↔ fabric switch: nic; accelerator ↔ scale-up switch: scale_up;
 //                  fabric switch ↔ fabric switch: fabric. Other pairings (accelerator ↔ accelerator,
 //                  scale-up switch ↔ fabric switch or ↔ scale-up switch) are rejected.
@@ -42,6 +45,7 @@ struct ExplicitNode {
   std::string name;
   NodeRole role = NodeRole::accelerator;
   std::uint8_t tier = 0;  // fabric switches: 1..kMaxTier, 0 = derive from hop distance
+  Bytes buffer{};         // switches: their own buffer; 0 B = the role's default
   bool operator==(const ExplicitNode&) const = default;
 };
 
@@ -57,15 +61,20 @@ struct ExplicitGraphSpec {
   std::vector<ExplicitNode> nodes;
   std::vector<ExplicitLink> links;
   std::string origin = "json";  // "json" or "ns3_text": where the graph was read from (for reports)
+  Bytes switch_buffer{};           // default buffer of fabric switches; 0 B = none
+  Bytes scale_up_switch_buffer{};  // default buffer of scale-up switches; 0 B = none
   bool operator==(const ExplicitGraphSpec&) const = default;
 
   std::uint32_t accelerator_count() const;
   // Node id in the built Fabric of every listed node, by listing index (see the node order above).
   std::vector<NodeId> fabric_order() const;
+  // The buffer switch node i gets (its own, else its role's default) and the key naming it.
+  SwitchBuffer buffer_of(std::size_t i) const;
 };
 
-// Reads the "explicit" object: {"nodes": [...], "links": [...], "link": {rate, latency}}.
-// Throws ConfigError with the JSON path of the offending element.
+// Reads the "explicit" object: {"nodes": [...], "links": [...], "link": {rate, latency},
+// "switch": {buffer}, "scale_up_switch": {buffer}}. Throws ConfigError with the JSON path of the
+// offending element, also when the graph gives more distinct buffers than a Fabric holds.
 ExplicitGraphSpec parse_explicit_graph(JsonReader& r);
 
 // The object parse_explicit_graph reads back into an equal spec.

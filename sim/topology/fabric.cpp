@@ -94,7 +94,23 @@ void FabricBuilder::set_tier_info(int tier, TierInfo info) { f_.tiers_[static_ca
 
 void FabricBuilder::set_switch_buffer(int tier, SwitchBuffer buffer) {
   if (tier < 0 || tier > kMaxTier) throw std::logic_error("FabricBuilder: switch tier out of range");
-  if (buffer.size.n > 0) f_.buffers_[static_cast<std::size_t>(tier)] = std::move(buffer);
+  if (buffer.size.n > 0) tier_buffers_[static_cast<std::size_t>(tier)] = std::move(buffer);
+}
+
+void FabricBuilder::set_node_buffer(NodeId n, SwitchBuffer buffer) {
+  if (n >= f_.nodes_.size() || f_.nodes_[n].role == NodeRole::accelerator) {
+    throw std::logic_error("FabricBuilder: a buffer belongs to an existing switch");
+  }
+  if (buffer.size.n > 0) f_.nodes_[n].buffer = intern_buffer(std::move(buffer));
+}
+
+std::uint8_t FabricBuilder::intern_buffer(SwitchBuffer buffer) {
+  // Linear search: the table holds a handful of entries (at most kMaxBuffers).
+  const auto it = std::find(f_.buffers_.begin(), f_.buffers_.end(), buffer);
+  if (it != f_.buffers_.end()) return static_cast<std::uint8_t>(it - f_.buffers_.begin());
+  if (f_.buffers_.size() >= kMaxBuffers) throw std::logic_error("FabricBuilder: too many distinct switch buffers");
+  f_.buffers_.push_back(std::move(buffer));
+  return static_cast<std::uint8_t>(f_.buffers_.size() - 1);
 }
 
 void FabricBuilder::set_planes(std::uint32_t planes) { f_.planes_ = planes; }
@@ -104,6 +120,16 @@ void FabricBuilder::set_structural(bool structural) { f_.structural_ = structura
 Fabric FabricBuilder::build() && {
   Fabric& f = f_;
   const std::size_t n_nodes = f.nodes_.size();
+
+  // Tier buffers reach the switches without one of their own; entries are interned in tier order
+  // so the table is the same whatever order the generator called set_switch_buffer in.
+  std::array<std::uint8_t, kMaxTier + 1> tier_index{};
+  for (std::size_t t = 0; t <= kMaxTier; ++t) {
+    if (tier_buffers_[t].size.n > 0) tier_index[t] = intern_buffer(tier_buffers_[t]);
+  }
+  for (Node& node : f.nodes_) {
+    if (node.role != NodeRole::accelerator && node.buffer == 0) node.buffer = tier_index[node.tier];
+  }
 
   // Counting sort of the two directions of every link by transmitting node.
   std::vector<std::uint32_t> count(n_nodes + 1, 0);

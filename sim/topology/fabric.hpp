@@ -21,8 +21,11 @@
 // counts cables of the working fabric skips links with !link_up(l).
 // Invariants (checked by FabricBuilder::build): accelerators first; every link joins two distinct
 // existing nodes; rates > 0.
-// Switch buffers (topology/switch_buffer.hpp): one per switch tier and one for the scale-up
-// switches, read per node by switch_buffer(); the packet tier sizes each switch's MMU from it.
+// Switch buffers (topology/switch_buffer.hpp): a small table of the distinct buffers the topology
+// gives (entry 0: none), indexed per node by Node::buffer (one byte, so at most kMaxBuffers
+// entries); generators give one per switch tier and one for the scale-up switches, explicit graphs
+// one per listed switch. Read per node by switch_buffer(); the packet tier sizes each switch's MMU
+// from it.
 // Thread safety: immutable after build (build_fabric labels it with set_source() before
 // returning it); share freely between threads.
 #pragma once
@@ -54,6 +57,7 @@ struct Node {
   NodeRole role = NodeRole::accelerator;
   std::uint8_t tier = 0;   // 0 for accelerators and scale-up switches, 1..kMaxTier for switches
   std::uint8_t plane = 0;  // fabric plane (multi-plane designs); 0 otherwise
+  std::uint8_t buffer = 0;  // switches: index into the fabric's buffer table (0: none given)
   std::uint32_t first_port = 0;
   std::uint32_t port_count = 0;
   std::uint32_t up_begin = 0;  // first up port (absolute port id)
@@ -86,13 +90,18 @@ struct TierInfo {
   std::uint32_t radix = 0;     // declared ports per switch (0: not declared)
 };
 
-// The buffer a topology gives the switches of one tier (topology/switch_buffer.hpp): `size` 0 B
-// means none (the packet tier then uses its mmu.buffer); `key` is the topology key that set it,
-// as `--set` spells it ("scale_up.buffer", "rail_optimized.spine.buffer").
+// The buffer a topology gives a switch (topology/switch_buffer.hpp): `size` 0 B means none (the
+// packet tier then uses its mmu.buffer); `key` is the topology key that set it, as `--set` spells
+// it ("scale_up.buffer", "rail_optimized.spine.buffer"), or kNodeBufferKey for an explicit graph's
+// per-node `buffer` (an array element, which --set cannot name).
 struct SwitchBuffer {
   Bytes size{};
   std::string key;
+  bool operator==(const SwitchBuffer&) const = default;
 };
+
+// Distinct buffers one fabric may hold, "none" included (Node::buffer is one byte).
+inline constexpr std::size_t kMaxBuffers = 256;
 
 class Fabric {
  public:
@@ -111,9 +120,10 @@ class Fabric {
   // False for explicit graphs without domain addressing: routing then uses BFS shortest paths.
   bool structural() const { return structural_; }
   const TierInfo& tier_info(int tier) const { return tiers_[static_cast<std::size_t>(tier)]; }
-  // The buffer the topology gives switch n (size 0 B: none given). Scale-up switches share one
-  // entry, each switch tier has its own. REQUIRES: n is a switch (not an accelerator).
-  const SwitchBuffer& switch_buffer(NodeId n) const { return buffers_[nodes_[n].tier]; }
+  // The buffer the topology gives switch n (size 0 B and no key: none given). O(1).
+  const SwitchBuffer& switch_buffer(NodeId n) const { return buffers_[nodes_[n].buffer]; }
+  // The distinct buffers switch_buffer() returns, entry 0 being "none".
+  const std::vector<SwitchBuffer>& buffer_table() const { return buffers_; }
 
   const Node& node(NodeId n) const { return nodes_[n]; }
   const Link& link(LinkId l) const { return links_[l]; }
@@ -161,7 +171,7 @@ class Fabric {
   std::uint32_t planes_ = 1;
   bool structural_ = true;
   std::array<TierInfo, kMaxTier + 1> tiers_{};
-  std::array<SwitchBuffer, kMaxTier + 1> buffers_{};  // by Node::tier; [0]: scale-up switches
+  std::vector<SwitchBuffer> buffers_{SwitchBuffer{}};  // by Node::buffer; [0]: none
   std::vector<Node> nodes_;
   std::vector<Link> links_;
   std::vector<Port> ports_;
@@ -185,8 +195,12 @@ class FabricBuilder {
   NodeId add_scale_up_switch(std::uint32_t scale_up_domain);
   LinkId add_link(NodeId lower, NodeId upper, Rate rate, Time latency, LinkKind kind);
   void set_tier_info(int tier, TierInfo info);
-  // The buffer of every switch of `tier` (0: the scale-up switches); a size of 0 B sets none.
+  // The buffer of every switch of `tier` (0: the scale-up switches) that has none of its own
+  // (set_node_buffer); a size of 0 B sets none. May be called before or after adding them.
   void set_switch_buffer(int tier, SwitchBuffer buffer);
+  // The buffer of switch n alone (explicit graphs); a size of 0 B sets none. Throws
+  // std::logic_error beyond kMaxBuffers distinct buffers (readers check that first).
+  void set_node_buffer(NodeId n, SwitchBuffer buffer);
   void set_planes(std::uint32_t planes);
   void set_structural(bool structural);
   void reserve(std::size_t nodes, std::size_t links);
@@ -195,8 +209,11 @@ class FabricBuilder {
   Fabric build() &&;
 
  private:
+  std::uint8_t intern_buffer(SwitchBuffer buffer);
+
   Fabric f_;
   bool switches_started_ = false;
+  std::array<SwitchBuffer, kMaxTier + 1> tier_buffers_{};  // by tier; [0]: scale-up switches
 };
 
 }  // namespace rocesim::topology
