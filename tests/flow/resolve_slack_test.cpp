@@ -1,7 +1,9 @@
 // FluidParams::resolve_slack: deferred re-solves after finishes and starts (fluid_net.hpp,
 // "resolve slack"). The stated cost: freed capacity idles at most ε·(the finished flow's
-// duration), a start waits at most ε·(its contention-free duration); the stated, tested bound: op
-// durations within 1 % of the exact solver at ε = 0.01 on contended all-to-alls and a ring.
+// duration); a start waits at most ε·8·S/r̂ (r̂: the equal share of its most crowded port) for its
+// max-min rate, running meanwhile on its path's idle capacity (provisional rate). The stated,
+// tested bound: op durations within 1 % of the exact solver at ε = 0.01 on contended all-to-alls
+// and a ring (the ring also at ε = 0.1: +7.3 % without provisional rates).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -72,7 +74,7 @@ TEST_CASE("resolve slack 0.01: contended all-to-alls within 1 % of exact, with f
     CAPTURE(exact.end.us());
     CAPTURE(slack.end.us());
     CHECK(rel_diff(slack.end, exact.end) <= 0.01);
-    CHECK(slack.end >= exact.end);  // capacity only idles: never faster than exact here
+    CHECK(slack.end >= exact.end);  // here the idle capacity costs more than greedy provisional rates gain
     CHECK(slack.batches <= exact.batches);
     // NCCL's batches finish flow by flow; every peer in flight finishes in a few waves anyway.
     if (alg == workload::Algorithm::nccl) CHECK(slack.batches * 2 < exact.batches);
@@ -87,9 +89,12 @@ TEST_CASE("resolve slack 0.01: a dependent chain (ring all-reduce) within 1 % of
   const workload::CollectiveArgs ring{Bytes{32 << 20}};
   const Outcome exact = run(f, workload::CollectiveKind::all_reduce, workload::Algorithm::ring, ring, 0.0);
   const Outcome slack = run(f, workload::CollectiveKind::all_reduce, workload::Algorithm::ring, ring, 0.01);
+  const Outcome wide = run(f, workload::CollectiveKind::all_reduce, workload::Algorithm::ring, ring, 0.1);
   CAPTURE(exact.end.us());
   CAPTURE(slack.end.us());
+  CAPTURE(wide.end.us());
   CHECK(rel_diff(slack.end, exact.end) <= 0.01);
+  CHECK(rel_diff(wide.end, exact.end) <= 0.01);
 }
 
 TEST_CASE("resolve slack: a start waits ε of its duration at the equal share of its most crowded port") {
