@@ -54,6 +54,20 @@ Outcome run(const topology::Fabric& f, workload::CollectiveKind kind, workload::
   return o;
 }
 
+// A fluid tier on `f` (payload at line rate) with resolve_slack = slack; members in build order.
+struct SlackNet {
+  Simulator sim;
+  routing::Router router;
+  flow::FluidNet net;
+  SlackNet(const topology::Fabric& f, double slack)
+      : router(f, routing::RoutingParams{}), net(sim, f, router, params_for(slack)) {}
+  static flow::FluidParams params_for(double slack) {
+    flow::FluidParams p = flow::testing::payload_only();
+    p.resolve_slack = slack;
+    return p;
+  }
+};
+
 double rel_diff(Time a, Time b) { return std::abs(static_cast<double>(a.ps - b.ps)) / static_cast<double>(b.ps); }
 
 }  // namespace
@@ -105,22 +119,18 @@ TEST_CASE("resolve slack: a start waits ε of its duration at the equal share of
   // (the rule before session 14 used r̂ = C: 209.7 ns).
   const topology::Fabric f = flow::testing::leaf_spine(1, 2, 0);
   const auto finish_of_short = [&](double slack) {
-    Simulator sim;
-    const routing::Router router(f, routing::RoutingParams{});
-    flow::FluidParams params = flow::testing::payload_only();
-    params.resolve_slack = slack;
-    flow::FluidNet net(sim, f, router, params);
+    SlackNet s(f, slack);
     struct Sink : TransferSink {
       Time short_done{};
       void on_transfer_done(std::uint64_t tag, Time now) override {
         if (tag == 3) short_done = now;
       }
     } sink;
-    net.set_sink(&sink);
-    for (std::uint64_t t = 0; t < 3; ++t) net.start(TransferRequest{0, 1, Bytes{64 << 20}, static_cast<std::uint32_t>(t), 0, t});
-    sim.run_until(Time::from_us(100));
-    net.start(TransferRequest{0, 1, Bytes{1 << 20}, 3, 0, 3});
-    sim.run();
+    s.net.set_sink(&sink);
+    for (std::uint64_t t = 0; t < 3; ++t) s.net.start(TransferRequest{0, 1, Bytes{64 << 20}, static_cast<std::uint32_t>(t), 0, t});
+    s.sim.run_until(Time::from_us(100));
+    s.net.start(TransferRequest{0, 1, Bytes{1 << 20}, 3, 0, 3});
+    s.sim.run();
     return sink.short_done;
   };
   const Time exact = finish_of_short(0.0), slack = finish_of_short(0.01);
@@ -137,11 +147,7 @@ TEST_CASE("resolve slack: a start on an idle path runs at once at line rate (pro
   // 5 · (activation + 8·S/C), though each solve waits ε·8·S/C = 10.5 µs (ε = 0.5) after its start.
   const topology::Fabric f = flow::testing::leaf_spine(1, 2, 0);
   const auto chain_end = [&](double slack) {
-    Simulator sim;
-    const routing::Router router(f, routing::RoutingParams{});
-    flow::FluidParams params = flow::testing::payload_only();
-    params.resolve_slack = slack;
-    flow::FluidNet net(sim, f, router, params);
+    SlackNet s(f, slack);
     struct Chain : TransferSink {
       flow::FluidNet* net = nullptr;
       std::uint64_t sent = 1;
@@ -151,10 +157,10 @@ TEST_CASE("resolve slack: a start on an idle path runs at once at line rate (pro
         if (sent < 5) net->start(TransferRequest{0, 1, Bytes{1 << 20}, 0, 0, sent++});
       }
     } chain;
-    chain.net = &net;
-    net.set_sink(&chain);
-    net.start(TransferRequest{0, 1, Bytes{1 << 20}, 0, 0, 0});
-    sim.run();
+    chain.net = &s.net;
+    s.net.set_sink(&chain);
+    s.net.start(TransferRequest{0, 1, Bytes{1 << 20}, 0, 0, 0});
+    s.sim.run();
     return chain.last;
   };
   const Time exact = chain_end(0.0), slack = chain_end(0.5);
@@ -168,16 +174,12 @@ TEST_CASE("resolve slack: bytes a provisional rate carries are counted by port_b
   // it has run on its provisional rate C since activation, exactly as on the exact solver.
   const topology::Fabric f = flow::testing::leaf_spine(1, 2, 0);
   const auto bytes_at_200us = [&](double slack, std::vector<double>& sampled) {
-    Simulator sim;
-    const routing::Router router(f, routing::RoutingParams{});
-    flow::FluidParams params = flow::testing::payload_only();
-    params.resolve_slack = slack;
-    flow::FluidNet net(sim, f, router, params);
-    net.start(TransferRequest{0, 1, Bytes{64 << 20}, 0, 0, 0});
-    sim.run_until(Time::from_us(200));
+    SlackNet s(f, slack);
+    s.net.start(TransferRequest{0, 1, Bytes{64 << 20}, 0, 0, 0});
+    s.sim.run_until(Time::from_us(200));
     sampled.assign(f.port_count(), 0.0);
-    net.sampled_port_bytes(sampled);
-    return net.port_bytes();
+    s.net.sampled_port_bytes(sampled);
+    return s.net.port_bytes();
   };
   std::vector<double> sampled_exact, sampled_slack;
   const std::vector<double> exact = bytes_at_200us(0.0, sampled_exact);
