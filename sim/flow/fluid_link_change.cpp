@@ -63,7 +63,6 @@ void FluidNet::move_flow(std::uint32_t f) {
 
 void FluidNet::on_links_changed(std::span<const std::uint32_t> links) {
   const std::int64_t now = sim_.now().ps;
-  end_provisional();  // provisional rates were on the old routes; this instant re-solves
   // Routing reconverged: cached paths are the old routes (UINT32_MAX: no cached destination).
   for (CachedPath& c : path_cache_) c.dst = UINT32_MAX;
 

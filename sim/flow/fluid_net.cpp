@@ -221,9 +221,6 @@ void FluidNet::activate(std::uint32_t f) {
     if (r > 0.0) lag = static_cast<std::int64_t>(slack_ps(flows_[f].total, r));
   }
   request_solve_at(Time{sim_.now().ps + lag});
-  // Until the solve it may run on idle capacity, at a rate that cannot finish it first.
-  const std::int64_t wait = solve_at_.ps - sim_.now().ps;
-  if (wait > 0) give_provisional(f, flows_[f].total * 8.0 * kPsPerSecond / static_cast<double>(wait));
 }
 
 void FluidNet::add_activated() {
@@ -327,7 +324,6 @@ double FluidNet::slack_ps(double bytes, double bps) const {
 
 void FluidNet::solve() {
   solve_pending_ = false;
-  end_provisional();
   add_activated();
   const std::int64_t now = sim_.now().ps;
   for (std::size_t i = 0; i < class_order_.size(); ++i) {
@@ -476,7 +472,6 @@ double FluidNet::rate_of(std::uint64_t tag) const {
 double FluidNet::port_load(topology::PortId p) const {
   double sum = 0.0;
   for (std::uint8_t k : class_order_) sum += classes_[k]->solver.load(p);
-  if (!prov_load_.empty()) sum += prov_load_[p];
   return sum;
 }
 
@@ -491,10 +486,6 @@ std::vector<double> FluidNet::port_bytes() const {
     const double sent = std::clamp(flows_[f].total - left, 0.0, flows_[f].total);
     for (const Incidence& inc : classes_[flows_[f].prio]->solver.incidences_of(flows_[f].var)) bytes[inc.c] += inc.coef * sent;
   }
-  for (std::uint32_t f : prov_flows_) {  // not in a solver yet; pinned (coefficients 1)
-    const double sent = std::clamp(flows_[f].total - flows_[f].remaining_at(now), 0.0, flows_[f].total);
-    for (std::uint32_t k = 0, n = share_count(f); k < n; ++k) bytes[share_ports(f)[k]] += sent;
-  }
   return bytes;
 }
 
@@ -505,8 +496,6 @@ void FluidNet::sampled_port_bytes(std::span<double> out) const {
     const MaxMinSolver& solver = classes_[k]->solver;
     for (topology::PortId p = 0; p < out.size(); ++p) out[p] += solver.load_integral(p, now) / (8.0 * kPsPerSecond);
   }
-  if (!prov_load_.empty())
-    for (topology::PortId p = 0; p < out.size(); ++p) out[p] += provisional_integral(p, now) / (8.0 * kPsPerSecond);
 }
 
 std::vector<double> FluidNet::port_utilization(Time window) const {

@@ -70,29 +70,26 @@
 //               finishes its flows at thousands of distinct instants, each re-solving a component
 //               that holds most active flows. With ε > 0 the re-solve that a finish triggers may
 //               wait: after flow f (S_f bytes, final rate x_f) finishes at t, the next solve is at
-//               the latest t + ε·8·S_f/x_f (finishes inside that window share it), so each finish
-//               leaves at most ε·S_f bytes of link time idle. A flow that starts gets its max-min
-//               rate at a solve at most ε·8·S/r̂ later, r̂ = min_p C_p/(n_p + 1) over the ports p
-//               of its path (C_p its class's capacity, n_p the flows already on p): the equal
-//               share of its most crowded port. For one class without coefficients r̂ is a lower
-//               bound on the rate that solve gives it (at its bottleneck a flow has the largest
-//               rate, so at least the equal share): the wait is ~ε of its duration when its path
-//               is evenly shared, as in an all-to-all. (Until session 14 r̂ was the first port's
-//               rate: at 8,192 ranks the NCCL MoE then re-solved every ~0.2 µs for starts alone.)
-//               Provisional rate: while it waits, a start (one class in use, not sprayed) runs at
-//               x = min over its ports of the idle capacity C_p − load_p − (provisional loads),
-//               capped so that it cannot finish before the solve (x ≤ 8·S/wait) and by the
-//               per-flow cap; 0 if its path has none. A ring's next step thus takes the capacity
-//               its previous step freed at once (a chain on an idle path ends exactly as with
-//               ε = 0), where before it waited at rate 0. Provisional bytes count in port_bytes,
-//               the sampler's integral and port_load like any other.
-//               Meanwhile every other flow keeps its rate (finishes only free capacity, and a
-//               provisional rate only takes idle capacity, so the allocation stays feasible: no
-//               port is ever over its rate) and finishes at the instant its own rate gives. It is
-//               not max-min in the window (first come takes the idle capacity), so an op may also
-//               end slightly earlier than exact. Tested against ε = 0: op durations within 1 % at
-//               ε = 0.01 on contended all-to-alls and a ring (tests/flow); measured at 4,096 ranks
-//               (DP ring + NCCL MoE, BENCHMARKS.md session 14): ≤ 0.5 % up to ε = 0.03.
+//               the latest t + ε·8·S_f/x_f (finishes inside that window share it); a flow that
+//               starts waits at most ε·8·S/r̂ for its first rate, r̂ = min_p C_p/(n_p + 1) over
+//               the ports p of its path (C_p its class's capacity, n_p the flows already on p): the
+//               equal share of its most crowded port. For one class without coefficients r̂ is a
+//               lower bound on the rate the next solve gives it (at its bottleneck a flow has the
+//               largest rate, so at least the equal share), so the wait is at most ε times the
+//               flow's duration at r̂: ~ε of its duration when its path is evenly shared, as in an
+//               all-to-all; more when it would get far more than the equal share. Alone on its
+//               path r̂ is the narrowest port's rate: ε of its contention-free duration, so a
+//               chain of dependent transfers on an idle fabric is delayed by at most ε of its own.
+//               (Until session 14 r̂ was the first port's rate: at 8,192 ranks the NCCL MoE then
+//               re-solved every ~0.2 µs for its starts alone.) A waiting start has rate 0: letting
+//               it run on its path's idle capacity meanwhile was tried in session 14 and withdrawn,
+//               as first-come capacity is not max-min and let contended DP rings drift from exact
+//               (−1.1 % at 8,192 ranks, −2.9 % at 16,384, −21 % at 131,072, ε = 0.01).
+//               Meanwhile every other flow keeps its rate (finishes only free capacity, so the
+//               allocation stays feasible: no port is ever over its rate) and finishes at the
+//               instant its own rate gives. What it costs: freed capacity idles for at most
+//               ε·(the finished flow's duration at its final rate). Tested against ε = 0: op
+//               durations within 1 % at ε = 0.01 on contended all-to-alls (tests/flow).
 //   memory    : each time the per-transfer slot arrays double past 2^16 slots, the resident set
 //               plus the new slots' cost (640 B each: 3/4 of the ~850 B per concurrent transfer
 //               measured on an all-to-all, or the resident growth per slot observed since the
@@ -218,13 +215,6 @@ class FluidNet final : public TransferBackend, public EventHandler {
   std::int64_t resolve_lag_ps() const;  // of the flows in done_flows_
   double slack_ps(double bytes, double bps) const;  // ε·8·bytes/bps in ps, at most 1 s
   void solve();
-  // Provisional rates (header, "resolve slack"; fluid_provisional.cpp). give_provisional: f, just
-  // activated, runs until the deferred solve at the idle capacity of its path, at most `bound`
-  // (the rate at which it would finish exactly at the solve) and the per-flow cap.
-  // end_provisional: drains those flows to now and returns their capacity.
-  void give_provisional(std::uint32_t f, double bound);
-  void end_provisional();
-  double provisional_integral(topology::PortId p, std::int64_t now) const;  // ∫ provisional load dt, bit·ps
   void complete_due();
   void arm_next();
   void push_completion(std::uint32_t f);
@@ -323,11 +313,6 @@ class FluidNet final : public TransferBackend, public EventHandler {
   std::vector<double> scratch_coefs_;
   std::vector<std::uint64_t> done_tags_;
   std::vector<std::uint32_t> to_add_, done_flows_;
-  // Provisional rates, per port (sized on first use): their sum (bit/s), its integral up to
-  // prov_since_ (bit·ps), and the flows holding one.
-  std::vector<double> prov_load_, prov_integral_;
-  std::vector<std::int64_t> prov_since_;
-  std::vector<std::uint32_t> prov_flows_;
   std::vector<VarId> done_vars_;
   std::vector<ConstraintId> cap_carry_, cap_next_;  // solve(): ports whose capacity a class passes down
   std::vector<double> done_credits_;

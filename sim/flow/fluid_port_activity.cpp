@@ -47,7 +47,6 @@ void FluidNet::sampled_port_bytes_of(std::span<const topology::PortId> ports, st
     // The same sum, in the same class order, as sampled_port_bytes().
     double bytes = 0.0;
     for (std::uint8_t k : class_order_) bytes += classes_[k]->solver.load_integral(p, now) / (8.0 * kPsPerSecond);
-    if (!prov_load_.empty()) bytes += provisional_integral(p, now) / (8.0 * kPsPerSecond);
     out[p] = bytes;
   }
 }

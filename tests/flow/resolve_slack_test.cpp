@@ -1,9 +1,8 @@
 // FluidParams::resolve_slack: deferred re-solves after finishes and starts (fluid_net.hpp,
 // "resolve slack"). The stated cost: freed capacity idles at most ε·(the finished flow's
-// duration); a start waits at most ε·8·S/r̂ (r̂: the equal share of its most crowded port) for its
-// max-min rate, running meanwhile on its path's idle capacity (provisional rate). The stated,
-// tested bound: op durations within 1 % of the exact solver at ε = 0.01 on contended all-to-alls
-// and a ring (the ring also at ε = 0.1: +7.3 % without provisional rates).
+// duration); a start waits at most ε·8·S/r̂ (r̂: the equal share of its most crowded port) for
+// its first rate. The stated, tested bound: op durations within 1 % of the exact solver at
+// ε = 0.01 on contended all-to-alls and a ring.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -88,7 +87,7 @@ TEST_CASE("resolve slack 0.01: contended all-to-alls within 1 % of exact, with f
     CAPTURE(exact.end.us());
     CAPTURE(slack.end.us());
     CHECK(rel_diff(slack.end, exact.end) <= 0.01);
-    CHECK(slack.end >= exact.end);  // here the idle capacity costs more than greedy provisional rates gain
+    CHECK(slack.end >= exact.end);  // capacity only idles: never faster than exact here
     CHECK(slack.batches <= exact.batches);
     // NCCL's batches finish flow by flow; every peer in flight finishes in a few waves anyway.
     if (alg == workload::Algorithm::nccl) CHECK(slack.batches * 2 < exact.batches);
@@ -103,12 +102,9 @@ TEST_CASE("resolve slack 0.01: a dependent chain (ring all-reduce) within 1 % of
   const workload::CollectiveArgs ring{Bytes{32 << 20}};
   const Outcome exact = run(f, workload::CollectiveKind::all_reduce, workload::Algorithm::ring, ring, 0.0);
   const Outcome slack = run(f, workload::CollectiveKind::all_reduce, workload::Algorithm::ring, ring, 0.01);
-  const Outcome wide = run(f, workload::CollectiveKind::all_reduce, workload::Algorithm::ring, ring, 0.1);
   CAPTURE(exact.end.us());
   CAPTURE(slack.end.us());
-  CAPTURE(wide.end.us());
   CHECK(rel_diff(slack.end, exact.end) <= 0.01);
-  CHECK(rel_diff(wide.end, exact.end) <= 0.01);
 }
 
 TEST_CASE("resolve slack: a start waits ε of its duration at the equal share of its most crowded port") {
@@ -140,71 +136,16 @@ TEST_CASE("resolve slack: a start waits ε of its duration at the equal share of
   CHECK(std::abs(static_cast<double>((slack - exact).ps) - wait_ps) <= 2.0);
 }
 
-TEST_CASE("resolve slack: a start on an idle path runs at once at line rate (provisional rate)") {
-  // A chain of 5 transfers of 1 MiB, 0 -> 1 on one leaf, each started when the previous one ends.
-  // Every start finds its path idle, so its provisional rate is the line rate C and the deferred
-  // solve gives it C again: the chain ends exactly when the exact solver's does, at
-  // 5 · (activation + 8·S/C), though each solve waits ε·8·S/C = 10.5 µs (ε = 0.5) after its start.
-  const topology::Fabric f = flow::testing::leaf_spine(1, 2, 0);
-  const auto chain_end = [&](double slack) {
-    SlackNet s(f, slack);
-    struct Chain : TransferSink {
-      flow::FluidNet* net = nullptr;
-      std::uint64_t sent = 1;
-      Time last{};
-      void on_transfer_done(std::uint64_t, Time now) override {
-        last = now;
-        if (sent < 5) net->start(TransferRequest{0, 1, Bytes{1 << 20}, 0, 0, sent++});
-      }
-    } chain;
-    chain.net = &s.net;
-    s.net.set_sink(&chain);
-    s.net.start(TransferRequest{0, 1, Bytes{1 << 20}, 0, 0, 0});
-    s.sim.run();
-    return chain.last;
-  };
-  const Time exact = chain_end(0.0), slack = chain_end(0.5);
-  CAPTURE(exact.us());
-  CAPTURE(slack.us());
-  CHECK(std::abs(static_cast<double>((slack - exact).ps)) <= 5.0);  // ≤ 1 ps of rounding per step
-}
-
-TEST_CASE("resolve slack: bytes a provisional rate carries are counted by port_bytes and the sampler") {
-  // One 64 MiB flow 0 -> 1 (1.34 ms at C). With ε = 0.5 its first solve waits 0.67 ms; at 200 µs
-  // it has run on its provisional rate C since activation, exactly as on the exact solver.
-  const topology::Fabric f = flow::testing::leaf_spine(1, 2, 0);
-  const auto bytes_at_200us = [&](double slack, std::vector<double>& sampled) {
-    SlackNet s(f, slack);
-    s.net.start(TransferRequest{0, 1, Bytes{64 << 20}, 0, 0, 0});
-    s.sim.run_until(Time::from_us(200));
-    sampled.assign(f.port_count(), 0.0);
-    s.net.sampled_port_bytes(sampled);
-    return s.net.port_bytes();
-  };
-  std::vector<double> sampled_exact, sampled_slack;
-  const std::vector<double> exact = bytes_at_200us(0.0, sampled_exact);
-  const std::vector<double> slack = bytes_at_200us(0.5, sampled_slack);
-  const double carried = *std::max_element(exact.begin(), exact.end());
-  CHECK(carried > 0.99 * 400e9 * 199e-6 / 8);  // ~C · (200 µs − activation) / 8
-  for (std::size_t p = 0; p < exact.size(); ++p) {
-    CAPTURE(p);
-    CHECK(std::abs(slack[p] - exact[p]) <= 1.0);
-    CHECK(std::abs(sampled_slack[p] - slack[p]) <= 1.0);
-  }
-}
-
 TEST_CASE("resolve slack 0 is the exact solver: a lone flow ends at latency + S/B to the picosecond") {
   // 1 MiB over 2 hops of 500 ns at 400 Gb/s: 1 µs + 8·2^20 bits / 400 Gb/s = 1 µs + 20.97152 µs.
   const topology::Fabric f = flow::testing::leaf_spine(1, 2, 0);
-  Simulator sim;
-  const routing::Router router(f, routing::RoutingParams{});
-  flow::FluidNet net(sim, f, router, flow::testing::payload_only(flow::FluidParams{}));
+  SlackNet s(f, 0.0);
   struct Last : TransferSink {
     Time at{};
     void on_transfer_done(std::uint64_t, Time now) override { at = now; }
   } sink;
-  net.set_sink(&sink);
-  net.start(TransferRequest{0, 1, Bytes{1 << 20}, 0, 0, 0});
-  sim.run();
+  s.net.set_sink(&sink);
+  s.net.start(TransferRequest{0, 1, Bytes{1 << 20}, 0, 0, 0});
+  s.sim.run();
   CHECK(sink.at == Time::from_ns(1000) + serialization_time(Bytes{1 << 20}, flow::testing::kLine));
 }
