@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -11,6 +12,8 @@
 #include "topology/topology.hpp"
 
 namespace rocesim::topology::testing {
+
+inline constexpr std::int64_t kMiB = 1LL << 20;
 
 inline Fabric build(const nlohmann::json& j, const std::string& file = "t.json") {
   return build_fabric(parse_topology(j, file));

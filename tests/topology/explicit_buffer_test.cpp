@@ -22,8 +22,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::int64_t kMiB = 1LL << 20;
-
 // Listing order differs from the Fabric's node order on purpose (switches before accelerators):
 //   0 tor0 (own 8MiB)   1 gpu0   2 gpu1   3 gpu2   4 gpu3   5 tor1 (switch default)
 //   6 spine0 (own 8MiB, same as tor0)   7 nvs0 (scale_up_switch default)

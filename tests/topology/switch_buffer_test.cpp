@@ -18,8 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::int64_t kMiB = 1LL << 20;
-
 // 2 units × 2 servers × 4 accelerators, one 8-accelerator switched scale-up domain per 2 servers,
 // 2 spines: 16 accelerators, 8 rail leaves, 2 spines, 2 scale-up switches.
 json small_rail() {
