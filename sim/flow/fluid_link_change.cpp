@@ -21,18 +21,32 @@ double FluidNet::live_capacity(topology::PortId p) const {
 }
 
 void FluidNet::respread(std::uint32_t f) {
+  const auto spread_key = [&](const routing::FlowKey& key, std::vector<ConstraintId>& ports, std::vector<double>& coefs) {
+    scratch_path_.clear();
+    if (!router_.path(key, scratch_path_) || scratch_path_.empty()) {
+      throw std::logic_error("FluidNet::on_links_changed: no path from endpoint " + std::to_string(key.src) +
+                             " to endpoint " + std::to_string(key.dst) + " (flow label " +
+                             std::to_string(key.sport - routing::kBaseSourcePort) + ") after the link change at " +
+                             std::to_string(sim_.now().ps) + " ps in fabric '" + fabric_.name() +
+                             "' (the run checks reachability at every change)");
+    }
+    ports.clear();
+    coefs.clear();
+    spreader_.spread(key, scratch_path_, ports, coefs);
+  };
   const routing::FlowKey key = flows_[f].key();
-  scratch_path_.clear();
-  if (!router_.path(key, scratch_path_) || scratch_path_.empty()) {
-    throw std::logic_error("FluidNet::on_links_changed: no path from endpoint " + std::to_string(key.src) +
-                           " to endpoint " + std::to_string(key.dst) + " (flow label " +
-                           std::to_string(key.sport - routing::kBaseSourcePort) + ") after the link change at " +
-                           std::to_string(sim_.now().ps) + " ps in fabric '" + fabric_.name() +
-                           "' (the run checks reachability at every change)");
+  spread_key(key, scratch_ports_, scratch_coefs_);
+  if (!flows_[f].bundled) return;
+  // A bundle: its lanes merged in start order, as they joined (same arithmetic, same result on
+  // unchanged routes).
+  const BundleLane* lanes = lanes_of(f);
+  double w = lanes[0].wire;
+  for (std::uint32_t i = 1; i < bundle_lanes_[f]; ++i) {
+    const routing::FlowKey lane{key.src, key.dst, static_cast<std::uint16_t>(lanes[i].sport), key.dport};
+    spread_key(lane, lane_ports_, lane_coefs_);
+    merge_lane(scratch_ports_, scratch_coefs_, w, lane_ports_, lane_coefs_, lanes[i].wire);
+    w += lanes[i].wire;
   }
-  scratch_ports_.clear();
-  scratch_coefs_.clear();
-  spreader_.spread(key, scratch_path_, scratch_ports_, scratch_coefs_);
 }
 
 void FluidNet::move_flow(std::uint32_t f) {
@@ -52,9 +66,7 @@ void FluidNet::move_flow(std::uint32_t f) {
   supersede(f);  // its completion entry was for the old rate
   bool pinned = true;
   for (double a : scratch_coefs_) pinned &= a == 1.0;
-  const double cap = params_.flow_rate_cap.bps ? static_cast<double>(params_.flow_rate_cap.bps) : kUnbounded;
-  const VarId v = pinned ? cls.solver.add_variable(scratch_ports_, 1.0, cap)
-                         : cls.solver.add_variable(scratch_ports_, scratch_coefs_, 1.0, cap);
+  const VarId v = add_var(cls, f, pinned);
   if (v >= cls.flow_of_var.size()) cls.flow_of_var.resize(v + 1, kNoFlow);
   note_loaded(scratch_ports_);
   cls.flow_of_var[v] = f;

@@ -52,7 +52,94 @@ std::uint32_t FluidNet::allocate_flow() {
   flows_.emplace_back();
   shares_len_.push_back(0);
   shares_.emplace_back();
+  if (params_.bundle_parallel) {
+    bundle_lanes_.push_back(0);
+    bundle_block_.emplace_back();
+  }
   return f;
+}
+
+void FluidNet::merge_lane(std::vector<ConstraintId>& ports, std::vector<double>& coefs, double w_old,
+                          std::span<const ConstraintId> lane_ports, std::span<const double> lane_coefs, double w) {
+  // (a_old·w_old + a_lane·w)/w_new in one expression per port, so a port every lane crosses with
+  // coefficient 1 (the NIC) stays exactly 1 and a bundle on one path stays pinned.
+  const double w_new = w_old + w;
+  const std::size_t n_old = ports.size();
+  for (std::size_t i = 0; i < n_old; ++i) {
+    double a_lane = 0.0;
+    for (std::size_t k = 0; k < lane_ports.size(); ++k)
+      if (lane_ports[k] == ports[i]) a_lane = lane_coefs[k];
+    coefs[i] = (coefs[i] * w_old + a_lane * w) / w_new;
+  }
+  for (std::size_t k = 0; k < lane_ports.size(); ++k) {
+    if (std::find(ports.begin(), ports.begin() + static_cast<std::ptrdiff_t>(n_old), lane_ports[k]) !=
+        ports.begin() + static_cast<std::ptrdiff_t>(n_old))
+      continue;
+    ports.push_back(lane_ports[k]);
+    coefs.push_back(lane_coefs[k] * w / w_new);
+  }
+}
+
+bool FluidNet::join_bundle(const TransferRequest& request, Time latency) {
+  const std::int64_t now = sim_.now().ps;
+  const std::uint32_t f = open_;
+  const std::int64_t b = request.bytes.n;
+  if (f == UINT32_MAX || open_at_ != now || flows_[f].var != kNoId || latency != open_latency_ ||
+      flows_[f].src != request.src || flows_[f].dst != request.dst || flows_[f].prio != request.priority)
+    return false;
+  const std::int64_t lo = std::min(open_min_, b), hi = std::max(open_max_, b);
+  const std::uint32_t lanes = flows_[f].bundled ? bundle_lanes_[f] : 1;
+  if (static_cast<double>(hi) > kBundleSizeRatio * static_cast<double>(lo) || lanes == kMaxBundle) return false;
+  open_min_ = lo;
+  open_max_ = hi;
+  const double w = static_cast<double>(wire_bytes(params_, request.bytes).n);
+  const routing::FlowKey key = routing::FlowKey::for_qp(request.src, request.dst, request.flow_label);
+  // Lanes: lane 0 is the opener, recorded when the first lane joins it.
+  if (!flows_[f].bundled) {
+    bundle_block_[f] = lane_pool_.allocate(2);
+    lanes_of(f)[0] = BundleLane{flows_[f].tag, flows_[f].total, flows_[f].sport, 0};
+    flows_[f].bundled = 1;
+  } else if (std::has_single_bit(lanes)) {
+    const BlockPool<BundleLane>::Block grown = lane_pool_.allocate(2 * lanes);
+    std::copy_n(lanes_of(f), lanes, lane_pool_.data(grown));
+    lane_pool_.release(bundle_block_[f]);
+    bundle_block_[f] = grown;
+  }
+  lanes_of(f)[lanes] = BundleLane{request.tag, w, key.sport, 0};
+  bundle_lanes_[f] = static_cast<std::uint16_t>(lanes + 1);
+  // The opener's shares, absorbing this lane's.
+  lane_ports_.swap(scratch_ports_);
+  lane_coefs_.swap(scratch_coefs_);
+  const std::uint32_t before = share_count(f);
+  take_shares(f);
+  merge_lane(scratch_ports_, scratch_coefs_, flows_[f].total, lane_ports_, lane_coefs_, w);
+  store_shares(f, false);
+  stats_.incidences += share_count(f) - before;
+  flows_[f].total += w;
+  flows_[f].remaining += w;
+  ++stats_.bundled;
+  ++stats_.started;
+  return true;
+}
+
+double FluidNet::bound_of(std::uint32_t f) const {
+  if (!params_.flow_rate_cap.bps) return kUnbounded;
+  const double cap = static_cast<double>(params_.flow_rate_cap.bps);
+  if (!flows_[f].bundled) return cap;
+  // Lane i runs at x·w_i/W: the largest lane meets the per-QP cap first.
+  double sum = 0.0, largest = 0.0;
+  for (std::uint32_t i = 0; i < bundle_lanes_[f]; ++i) {
+    sum += lanes_of(f)[i].wire;
+    largest = std::max(largest, lanes_of(f)[i].wire);
+  }
+  return cap * sum / largest;
+}
+
+VarId FluidNet::add_var(Class& cls, std::uint32_t f, bool pinned) {
+  const double weight = flows_[f].bundled ? static_cast<double>(bundle_lanes_[f]) : 1.0;
+  const double bound = bound_of(f);
+  return pinned ? cls.solver.add_variable(scratch_ports_, weight, bound)
+                : cls.solver.add_variable(scratch_ports_, scratch_coefs_, weight, bound);
 }
 
 double FluidNet::share_coef(std::uint32_t f, std::uint32_t k) const {
@@ -152,8 +239,15 @@ void FluidNet::start(const TransferRequest& request) {
   scratch_ports_.clear();
   scratch_coefs_.clear();
   spreader_.spread(key, path, scratch_ports_, scratch_coefs_);
+  if (params_.bundle_parallel && join_bundle(request, latency)) return;
   class_for(request.priority);  // the class exists before its first flow activates
   const std::uint32_t f = allocate_flow();
+  if (params_.bundle_parallel && latency > Time::zero()) {
+    open_ = f;
+    open_at_ = sim_.now().ps;
+    open_latency_ = latency;
+    open_min_ = open_max_ = request.bytes.n;
+  }
   flows_[f].tag = request.tag;
   flows_[f].src = key.src;
   flows_[f].dst = key.dst;
@@ -212,19 +306,20 @@ void FluidNet::activate(std::uint32_t f) {
   if (params_.resolve_slack > 0.0 && share_count(f) > 0) {
     // Deferred start (header: "resolve slack"): at most ε·8·S/r̂, r̂ the equal share of the most
     // crowded port it crosses (in its class), counting itself.
+    // A flow that puts a_p of its rate on p (spraying, bundles) gets C_p/((n_p + 1)·a_p) there.
     const MaxMinSolver& solver = classes_[flows_[f].prio]->solver;
     const topology::PortId* ports = share_ports(f);
     double r = kUnbounded;
     for (std::uint32_t k = 0, n = share_count(f); k < n; ++k)
-      r = std::min(r, solver.capacity(ports[k]) / static_cast<double>(solver.vars_of(ports[k]).size() + 1));
-    if (params_.flow_rate_cap.bps) r = std::min(r, static_cast<double>(params_.flow_rate_cap.bps));
+      r = std::min(r, solver.capacity(ports[k]) /
+                          (static_cast<double>(solver.vars_of(ports[k]).size() + 1) * share_coef(f, k)));
+    r = std::min(r, bound_of(f));
     if (r > 0.0) lag = static_cast<std::int64_t>(slack_ps(flows_[f].total, r));
   }
   request_solve_at(Time{sim_.now().ps + lag});
 }
 
 void FluidNet::add_activated() {
-  const double cap = params_.flow_rate_cap.bps ? static_cast<double>(params_.flow_rate_cap.bps) : kUnbounded;
   const std::int64_t now = sim_.now().ps;
   // Each add is a chain of dependent misses (flow slot -> its shares -> the ports' records -> the
   // ports' member lists); prefetching the links of the chain at staggered distances overlaps them.
@@ -248,8 +343,7 @@ void FluidNet::add_activated() {
     const std::uint32_t f = to_add_[i];
     const bool pinned = take_shares(f);
     Class& cls = *classes_[flows_[f].prio];
-    const VarId v = pinned ? cls.solver.add_variable(scratch_ports_, 1.0, cap)
-                           : cls.solver.add_variable(scratch_ports_, scratch_coefs_, 1.0, cap);
+    const VarId v = add_var(cls, f, pinned);
     if (v >= cls.flow_of_var.size()) cls.flow_of_var.resize(v + 1, kNoFlow);
     note_loaded(scratch_ports_);
     cls.flow_of_var[v] = f;
@@ -412,7 +506,13 @@ void FluidNet::complete_due() {
   }
   for (std::uint32_t f : done_flows_) {
     flows_[f].var = kNoId;
-    done_tags_.push_back(flows_[f].tag);
+    if (flows_[f].bundled) {  // its lanes finish together, reported in start order
+      for (std::uint32_t i = 0; i < bundle_lanes_[f]; ++i) done_tags_.push_back(lanes_of(f)[i].tag);
+      lane_pool_.release(bundle_block_[f]);
+      flows_[f].bundled = 0;
+    } else {
+      done_tags_.push_back(flows_[f].tag);
+    }
     free_flows_.push_back(f);
   }
   stats_.completed += done_tags_.size();
@@ -425,7 +525,7 @@ void FluidNet::complete_due() {
     constexpr std::size_t kAhead = 4;
     const bool cached = !path_cache_.empty();
     for (std::size_t i = 0; i < done_tags_.size(); ++i) {
-      if (cached && i + kAhead < done_tags_.size()) {
+      if (cached && i + kAhead < done_flows_.size()) {
         const Flow& ahead = flows_[done_flows_[i + kAhead]];
         __builtin_prefetch(&path_cache_[ahead.src]);
         __builtin_prefetch(&path_cache_[ahead.dst]);
@@ -464,8 +564,17 @@ double FluidNet::aggregate_rate() const {
 }
 
 double FluidNet::rate_of(std::uint64_t tag) const {
-  for (std::uint32_t f = 0; f < flows_.size(); ++f)
-    if (flows_[f].var != kNoId && flows_[f].tag == tag) return flows_[f].rate;
+  for (std::uint32_t f = 0; f < flows_.size(); ++f) {
+    if (flows_[f].var == kNoId) continue;
+    if (!flows_[f].bundled) {
+      if (flows_[f].tag == tag) return flows_[f].rate;
+      continue;
+    }
+    double sum = 0.0;
+    for (std::uint32_t i = 0; i < bundle_lanes_[f]; ++i) sum += lanes_of(f)[i].wire;
+    for (std::uint32_t i = 0; i < bundle_lanes_[f]; ++i)
+      if (lanes_of(f)[i].tag == tag) return flows_[f].rate * lanes_of(f)[i].wire / sum;
+  }
   return -1.0;
 }
 

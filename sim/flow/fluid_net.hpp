@@ -90,6 +90,25 @@
 //               instant its own rate gives. What it costs: freed capacity idles for at most
 //               ε·(the finished flow's duration at its final rate). Tested against ε = 0: op
 //               durations within 1 % at ε = 0.01 on contended all-to-alls (tests/flow).
+//   bundles   (FluidParams::bundle_parallel, default off = one variable per transfer): transfers
+//               with the same source, destination and class, started at the same instant on paths
+//               of equal latency, with payloads within 1 % of each other (consecutive starts: the
+//               k channels × Q QPs NCCL splits one peer's piece over) form one variable of k lanes.
+//               Lane i (w_i wire bytes, W = Σ w_i) runs at x·w_i/W on its own path, so the
+//               variable crosses port p with a_p = Σ_{lanes i on p} w_i/W (1 on the shared NIC,
+//               ~1/k on a spine link only one lane takes), has weight k (its level x/k, the mean
+//               lane rate, is what max-min compares with single flows) and, with a per-QP cap c,
+//               the bound c·W/max_i w_i. Every lane finishes when the variable does (W drained),
+//               reported in start order. Exact when the lanes share every port (one path); on
+//               distinct paths a lane that separate max-min would give more is held to the pace of
+//               the slowest, its path's spare capacity going to other flows (tests/flow/
+//               bundle_test.cpp shows both on closed forms). Why: a contended all-to-all's cost is
+//               its rate changes, and one variable per peer instead of per QP cuts them ~k-fold.
+//               Measured against one variable per transfer (op durations, exact solver): NCCL
+//               all-to-all of 64 hosts, k = 4: +0.30 % (1:1), +0.45 % (2:1) (tested ≤ 1 %); k = 2:
+//               +1.24 % (1:1, tested ≤ 1.5 %: two lanes, so one collision holds half a bundle);
+//               bench_fluid DP + NCCL MoE, k = 4: 4,096 −0.27 %, 6,144 −0.04 %, 8,192 ±0.3 %
+//               (BENCHMARKS.md). Link changes re-route each lane and re-merge them.
 //   memory    : each time the per-transfer slot arrays double past 2^16 slots, the resident set
 //               plus the new slots' cost (640 B each: 3/4 of the ~850 B per concurrent transfer
 //               measured on an all-to-all, or the resident growth per slot observed since the
@@ -123,6 +142,7 @@ struct FluidStats {
   std::uint64_t rate_updates = 0;  // flows whose rate changed, summed over batches
   std::uint64_t incidences = 0;  // flow-port incidences of the started transfers
   std::uint64_t path_cache_hits = 0;  // ECMP paths reused from the per-source cache
+  std::uint64_t bundled = 0;     // transfers that joined another's variable (bundle_parallel)
   std::size_t peak_active = 0;   // most flows in the solvers at once
 };
 
@@ -266,6 +286,7 @@ class FluidNet final : public TransferBackend, public EventHandler {
     std::uint32_t src = 0, dst = 0;  // endpoints (their path-cache lines are prefetched at completion)
     std::uint16_t sport = routing::kBaseSourcePort;  // the QP's UDP source port (its ECMP entropy)
     std::uint8_t prio = 0;  // traffic class
+    std::uint8_t bundled = 0;  // 1: a bundle of lanes (bundle_lanes_, bundle_block_)
     // Bytes left at `now` (ps): remaining drained at the current rate since last.
     double remaining_at(std::int64_t now) const {
       return remaining - rate * static_cast<double>(now - last) / (8.0 * 1e12);
@@ -292,6 +313,38 @@ class FluidNet final : public TransferBackend, public EventHandler {
   // coefficient is 1.
   bool take_shares(std::uint32_t f);
   std::vector<std::uint32_t> free_flows_;
+
+  // Bundles (header: "bundles"). A bundled slot's lanes, in start order (lane 0 is the transfer
+  // that opened it): the tag to report, the wire bytes it carries, its UDP source port.
+  struct BundleLane {
+    std::uint64_t tag = 0;
+    double wire = 0;
+    std::uint32_t sport = 0, unused = 0;
+  };
+  static constexpr std::uint32_t kMaxBundle = 1024;
+  static constexpr double kBundleSizeRatio = 1.01;  // largest / smallest lane payload
+  std::vector<std::uint16_t> bundle_lanes_;                 // by slot; valid while bundled
+  std::vector<BlockPool<BundleLane>::Block> bundle_block_;  // by slot; valid while bundled
+  BlockPool<BundleLane> lane_pool_;
+  BundleLane* lanes_of(std::uint32_t f) { return lane_pool_.data(bundle_block_[f]); }
+  const BundleLane* lanes_of(std::uint32_t f) const { return lane_pool_.data(bundle_block_[f]); }
+  // The slot the next start may join: opened by a start at open_at_ (ps) whose activation is
+  // still pending, with payload sizes in [open_min_, open_max_] so far.
+  std::uint32_t open_ = UINT32_MAX;
+  std::int64_t open_at_ = -1;
+  Time open_latency_{};
+  std::int64_t open_min_ = 0, open_max_ = 0;
+  // The request (spread into scratch_ports_/scratch_coefs_) joins open_ if it may; true if it did.
+  bool join_bundle(const TransferRequest& request, Time latency);
+  // ports/coefs of weight w_old absorb a lane of weight w: a_p = (a_old·w_old + a_lane·w)/(w_old + w).
+  static void merge_lane(std::vector<ConstraintId>& ports, std::vector<double>& coefs, double w_old,
+                         std::span<const ConstraintId> lane_ports, std::span<const double> lane_coefs, double w);
+  // The solver variable of f on scratch_ports_/scratch_coefs_: weight 1 (a bundle: its lanes)
+  // and the per-QP cap (a bundle: the rate at which its largest lane reaches the cap).
+  VarId add_var(Class& cls, std::uint32_t f, bool pinned);
+  double bound_of(std::uint32_t f) const;
+  std::vector<ConstraintId> lane_ports_;
+  std::vector<double> lane_coefs_;
 
   // Per-source ECMP path cache, one cache line per source (a start touches one line, not five);
   // longer paths are not cached.

@@ -9,12 +9,19 @@
 //                                   defaults as the packet tier's "wire" (sim/net/net_params.hpp). A
 //                                   transfer of B bytes occupies W(B) = B + ⌈B/mtu⌉·data_overhead
 //                                   bytes of link time; data_overhead 0 models payload at line rate.
-//     "resolve_slack": 0 }          ε in [0, 1]: after a flow of S bytes finishes at rate x, the
+//     "resolve_slack": 0,           ε in [0, 1]: after a flow of S bytes finishes at rate x, the
 //                                   re-solve that re-allocates its capacity may wait up to ε·8·S/x
 //                                   (finishes in that window share one re-solve), and a start of
 //                                   S bytes waits up to ε·8·S/r̂ (r̂: the equal share of its most
 //                                   crowded port). 0 (default) = exact: every instant with a
 //                                   start or finish re-solves. FluidNet's header states the cost.
+//     "bundle_parallel": false }    true: transfers between the same two endpoints, in the same
+//                                   class, started at the same instant on paths of equal latency
+//                                   with sizes within 1 % of each other (NCCL's channels and QPs
+//                                   of one peer's piece) are one fluid variable whose lanes keep
+//                                   rates proportional to their sizes and finish together.
+//                                   false (default) = one variable per transfer. FluidNet's
+//                                   header ("bundles") states the model and its measured error.
 // Thread safety: plain values.
 #pragma once
 
@@ -31,6 +38,7 @@ struct FluidParams {
   Rate flow_rate_cap{};    // 0: none (flows are limited by link and NIC port rates only)
   bool incremental = true; // false: full re-solve per batch (reference and benchmarking)
   double resolve_slack = 0.0;  // ε of the deferred re-allocation after finishes (0: exact)
+  bool bundle_parallel = false;  // parallel transfers of one pair started together: one variable
   Bytes mtu = kDefaultMtu;     // payload per full packet, [kMinMtu, kMaxMtu] (core/wire_format.hpp)
   Bytes data_overhead = kDefaultDataOverhead;  // wire bytes per packet beyond its payload, [0, 1 KiB]
 };

@@ -266,6 +266,11 @@ TEST_CASE("bad input: unknown keys, bad values and unroutable transfers are Conf
   CHECK_THROWS_AS(parse(R"({"wire": {"mtu": "100B"}})"), ConfigError);
   CHECK_THROWS_AS(parse(R"({"wire": {"data_overhead": "2KiB"}})"), ConfigError);
   CHECK_THROWS_AS(parse(R"({"wire": {"mtu": "4000B", "headers": "82B"}})"), ConfigError);
+  // Bundles: off unless asked for, a JSON boolean.
+  CHECK_FALSE(p.bundle_parallel);
+  CHECK(to_json(p)["bundle_parallel"] == false);
+  CHECK(parse(R"({"bundle_parallel": true})").bundle_parallel);
+  CHECK_THROWS_AS(parse(R"({"bundle_parallel": "yes"})"), ConfigError);
 
   // Two leaves and no spine: endpoint 0 cannot reach endpoint 5.
   const Fabric f = leaf_spine(2, 4, 0);
