@@ -5,7 +5,7 @@
 # Usage: scripts/amd_study.sh [BUILD_DIR] [OUT_DIR] [SPEC ...]
 #   default SPECs: the ones the README table was made from (spec_8k_job, spec_131k_dense,
 #   spec_rack72_1k, spec_packet_pod, spec_uet_pod); spec_131k_moe.json (the MoE job at 131,072
-#   ranks) is shipped; it lowers in 4.8 GB but its fluid run needs ~18 GB: name it to run it. The shipped
+#   ranks, ~37 min and 10.4 GB with its bundled fluid variables) is shipped: name it to run it. The shipped
 #   plots in workloads/studies/amd_whatif/plots/ are OUT_DIR/plots/ of that default run.
 set -euo pipefail
 cd "$(dirname "$0")/.."

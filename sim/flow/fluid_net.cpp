@@ -196,9 +196,14 @@ void FluidNet::guard_growth() {
   }
   guard_slots_ = slots;
   guard_resident_ = resident;
+  // Many transfers between the same pairs at once (an all-to-all's channels and QPs) fit in a
+  // fraction of the slots as bundles: say so when they are off.
+  const std::string hint = params_.bundle_parallel ? ""
+                                                   : "; with --set bundle_parallel=true the parallel transfers of one "
+                                                     "pair started together share one slot (fluid_params.hpp)";
   require_memory(resident + slots * per_slot, "growing the fluid tier to " + std::to_string(2 * slots) + " transfer slots",
                  std::to_string(flows_.size()) + " transfers started and not yet finished; " + basis + " beyond the " +
-                     gib_string(resident) + " already resident");
+                     gib_string(resident) + " already resident" + hint);
 }
 
 Time FluidNet::ecmp_path(const TransferRequest& request, std::span<const topology::PortId>& path) {

@@ -407,4 +407,5 @@ TEST_CASE("the fluid tier stops with MemoryLimitError before its slot arrays out
   CHECK(started == (std::uint64_t{1} << 16));
   CHECK(message.find("growing the fluid tier to 131072 transfer slots") != std::string::npos);
   CHECK(message.find("65536 transfers started") != std::string::npos);
+  CHECK(message.find("--set bundle_parallel=true") != std::string::npos);
 }
