@@ -20,6 +20,19 @@ const std::vector<std::string>& backend_names() {
 std::unique_ptr<TransferBackend> make_backend(std::string_view name, Simulator& sim, const topology::Fabric& fabric,
                                               const routing::Router& router, const nlohmann::json& params) {
   (void)fabric;
+  // `--set fluid.bundle_parallel=true` reads naturally but backend keys take no prefix: say so
+  // rather than "unknown key fluid".
+  if (params.is_object()) {
+    for (const std::string& n : backend_names()) {
+      if (!params.contains(n)) continue;
+      const nlohmann::json& inner = params.at(n);
+      const std::string example =
+          inner.is_object() && !inner.empty() ? inner.begin().key() + "=" + inner.begin().value().dump() : "KEY=VALUE";
+      throw ConfigError("--set", "/backend/" + n,
+                        "backend parameters take no backend prefix: write --set " + example + ", not --set " + n +
+                            "." + example + " (the backend is chosen with --backend)");
+    }
+  }
   if (name == "analytic") {
     // "contention" (sim/workload/analytic_backend.hpp): links (default), endpoints or none.
     JsonReader r(params, "--set", "/backend");

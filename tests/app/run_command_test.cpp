@@ -79,6 +79,9 @@ TEST_CASE("rocesim run: bad input exits 2 with a clear message") {
   CHECK(read_file(dir + "/stderr.txt").find("backend \"warp-drive\" is not available") != std::string::npos);
   CHECK(run_cli_in(dir, "run --set speed=3") == 2);  // no backend has a parameter "speed"
   CHECK(read_file(dir + "/stderr.txt").find("unknown key \"speed\"") != std::string::npos);
+  CHECK(run_cli_in(dir, "run --set fluid.bundle_parallel=true") == 2);  // a backend key with the backend's name
+  CHECK(read_file(dir + "/stderr.txt").find("write --set bundle_parallel=true, not --set fluid.bundle_parallel=true") !=
+        std::string::npos);
   CHECK(run_cli_in(dir, "run --set workload.jobs.0.world_size=999") == 2);  // not an object path: rejected
   CHECK(run_cli_in(dir, "run --workload no-such-file.json") == 2);
   CHECK_FALSE(std::filesystem::exists(dir + "/rocesim-report/summary.json"));
