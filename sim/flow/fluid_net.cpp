@@ -80,7 +80,7 @@ void FluidNet::merge_lane(std::vector<ConstraintId>& ports, std::vector<double>&
   }
 }
 
-bool FluidNet::join_bundle(const TransferRequest& request, Time latency) {
+bool FluidNet::join_bundle(const TransferRequest& request, const routing::FlowKey& key, Time latency) {
   const std::int64_t now = sim_.now().ps;
   const std::uint32_t f = open_;
   const std::int64_t b = request.bytes.n;
@@ -93,7 +93,6 @@ bool FluidNet::join_bundle(const TransferRequest& request, Time latency) {
   open_min_ = lo;
   open_max_ = hi;
   const double w = static_cast<double>(wire_bytes(params_, request.bytes).n);
-  const routing::FlowKey key = routing::FlowKey::for_qp(request.src, request.dst, request.flow_label);
   // Lanes: lane 0 is the opener, recorded when the first lane joins it.
   if (!flows_[f].bundled) {
     bundle_block_[f] = lane_pool_.allocate(2);
@@ -244,7 +243,7 @@ void FluidNet::start(const TransferRequest& request) {
   scratch_ports_.clear();
   scratch_coefs_.clear();
   spreader_.spread(key, path, scratch_ports_, scratch_coefs_);
-  if (params_.bundle_parallel && join_bundle(request, latency)) return;
+  if (params_.bundle_parallel && join_bundle(request, key, latency)) return;
   class_for(request.priority);  // the class exists before its first flow activates
   const std::uint32_t f = allocate_flow();
   if (params_.bundle_parallel && latency > Time::zero()) {

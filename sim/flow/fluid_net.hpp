@@ -334,8 +334,9 @@ class FluidNet final : public TransferBackend, public EventHandler {
   std::int64_t open_at_ = -1;
   Time open_latency_{};
   std::int64_t open_min_ = 0, open_max_ = 0;
-  // The request (spread into scratch_ports_/scratch_coefs_) joins open_ if it may; true if it did.
-  bool join_bundle(const TransferRequest& request, Time latency);
+  // The request (routed by `key`, spread into scratch_ports_/scratch_coefs_) joins open_ if it
+  // may; true if it did.
+  bool join_bundle(const TransferRequest& request, const routing::FlowKey& key, Time latency);
   // ports/coefs of weight w_old absorb a lane of weight w: a_p = (a_old·w_old + a_lane·w)/(w_old + w).
   static void merge_lane(std::vector<ConstraintId>& ports, std::vector<double>& coefs, double w_old,
                          std::span<const ConstraintId> lane_ports, std::span<const double> lane_coefs, double w);
