@@ -107,8 +107,9 @@
 //               Measured against one variable per transfer (op durations, exact solver): NCCL
 //               all-to-all of 64 hosts, k = 4: +0.30 % (1:1), +0.45 % (2:1) (tested ≤ 1 %); k = 2:
 //               +1.24 % (1:1, tested ≤ 1.5 %: two lanes, so one collision holds half a bundle);
-//               bench_fluid DP + NCCL MoE, k = 4: 4,096 −0.27 %, 6,144 −0.04 %, 8,192 ±0.3 %
-//               (BENCHMARKS.md). Link changes re-route each lane and re-merge them.
+//               bench_fluid DP + NCCL MoE, k = 4, exact: 4,096 −0.44 %, 6,144 −0.04 %; 8,192 at
+//               ε = 0.01: −0.51 % (BENCHMARKS.md, session 15). Link changes re-route each lane and
+//               re-merge them.
 //   memory    : each time the per-transfer slot arrays double past 2^16 slots, the resident set
 //               plus the new slots' cost (640 B each: 3/4 of the ~850 B per concurrent transfer
 //               measured on an all-to-all, or the resident growth per slot observed since the
