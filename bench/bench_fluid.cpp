@@ -17,7 +17,8 @@
 // each (tp, pp): --a2a nccl (default) follows NCCL's schedule (workload algorithm nccl; streamed by
 // bench/nccl_stream.hpp), --a2a pairwise sends to one peer at a time (the default before).
 // --slack EPS sets the fluid tier's resolve_slack (0: exact); --bundle 1 its bundle_parallel (the
-// k channels of one NCCL peer piece as one variable; 0, the default: one variable per transfer).
+// k channels of one NCCL peer piece as one variable; 0, the default: one variable per transfer);
+// --fair-tol DELTA its fair_tolerance (0: exact).
 // Churn (--churn K): instead, every accelerator sends K transfers one after another, each to a
 // uniformly random other accelerator, of uniformly random size in [1, 2·bytes/K] (seeded): an
 // asynchronous start/finish stream whose flows all meet in the spine and core tiers (the giant
@@ -231,7 +232,7 @@ struct StreamStep final : TransferSink {
   std::fprintf(stderr,
                "usage: bench_fluid ACCELERATORS [--bytes B] [--channels C] [--moe BYTES] [--solver incremental|full]\n"
                "                   [--driver dag|stream] [--churn K] [--hash crc|uniform] [--lb ecmp|spray]\n"
-               "                   [--a2a nccl|pairwise] [--slack EPS] [--bundle 0|1]\n"
+               "                   [--a2a nccl|pairwise] [--slack EPS] [--bundle 0|1] [--fair-tol DELTA]\n"
                "                   [--topology FILE [--set key=value]...]\n"
                "  ACCELERATORS: a multiple of 2048 (or 256 up to 2048); with --topology, ignored (write 0):\n"
                "  the fabric's endpoints, a multiple of 128\n");
@@ -268,6 +269,7 @@ int main(int argc, char** argv) {
     else if (k == "--a2a") a2a_nccl = std::strcmp(v, "pairwise") != 0;
     else if (k == "--slack") params.resolve_slack = std::strtod(v, nullptr);
     else if (k == "--bundle") params.bundle_parallel = std::strcmp(v, "0") != 0;
+    else if (k == "--fair-tol") params.fair_tolerance = std::strtod(v, nullptr);
     else if (k == "--lb") routing_params.load_balancing = std::strcmp(v, "spray") == 0 ? routing::LoadBalancing::spray : routing::LoadBalancing::ecmp;
     else usage();
   }
@@ -344,7 +346,7 @@ int main(int argc, char** argv) {
         "accelerators=%u mode=stream fabric=%s ports=%zu dp=%u transfers=%llu simulated_s=%.6f build_s=%.2f run_s=%.2f "
         "run_cpu_s=%.2f total_cpu_s=%.2f events=%llu events_per_s=%.0f batches=%llu rate_updates=%llu "
         "flow_incidences=%llu incidences=%llu incidences_per_transfer=%.1f rounds=%llu filled_vars=%llu repeat_filled_vars=%llu expansions=%llu "
-        "peak_active=%zu peak_rss_mib=%ld ar_s=%.6f moe_s=%.6f end_ps=%lld digest=%016llx complete=%d a2a=%s slack=%g bundled=%llu\n",
+        "peak_active=%zu peak_rss_mib=%ld ar_s=%.6f moe_s=%.6f end_ps=%lld digest=%016llx complete=%d a2a=%s slack=%g bundled=%llu fair_tol=%g\n",
         n, fabric.name().c_str(), fabric.port_count(), dp,
         static_cast<unsigned long long>(st.transfers + (nccl ? nccl->transfers() : 0)),
         sim.now().seconds(), build_s, run_s,
@@ -358,7 +360,7 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(ss.expansions), net.stats().peak_active, peak_rss_mib(), st.ar_end.seconds(),
         moe_bytes ? (st.moe_end - st.ar_end).seconds() : 0.0, static_cast<long long>(sim.now().ps),
         static_cast<unsigned long long>(st.digest), ok ? 1 : 0, nccl ? "nccl" : "pairwise", params.resolve_slack,
-        static_cast<unsigned long long>(net.stats().bundled));
+        static_cast<unsigned long long>(net.stats().bundled), params.fair_tolerance);
     return ok ? 0 : 1;
   }
 

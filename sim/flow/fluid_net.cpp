@@ -30,6 +30,7 @@ FluidNet::Class& FluidNet::class_for(std::uint8_t priority) {
   auto& slot = classes_[priority];
   if (slot) return *slot;
   slot = std::make_unique<Class>();
+  slot->solver.set_fair_tolerance(params_.fair_tolerance);
   // Constraint id == port id; the capacity is what the higher classes leave (header comment).
   for (topology::PortId p = 0; p < fabric_.port_count(); ++p) {
     double cap = live_capacity(p);

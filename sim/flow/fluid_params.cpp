@@ -13,6 +13,7 @@ FluidParams read_fluid_params(JsonReader& r) {
   p.incremental = r.choice_or("solver", {"incremental", "full"}, "incremental") == "incremental";
   p.resolve_slack = r.number_or("resolve_slack", 0.0, 0.0, 1.0);
   p.bundle_parallel = r.boolean_or("bundle_parallel", false);
+  p.fair_tolerance = r.number_or("fair_tolerance", 0.0, 0.0, 0.25);
   if (auto w = r.object_opt("wire")) {
     p.mtu = w->bytes_or("mtu", p.mtu, 1);
     if (p.mtu < kMinMtu || p.mtu > kMaxMtu)
@@ -32,6 +33,7 @@ nlohmann::json to_json(const FluidParams& p) {
   j["solver"] = p.incremental ? "incremental" : "full";
   j["resolve_slack"] = p.resolve_slack;
   j["bundle_parallel"] = p.bundle_parallel;
+  j["fair_tolerance"] = p.fair_tolerance;
   j["wire"] = {{"mtu", to_string(p.mtu)}, {"data_overhead", to_string(p.data_overhead)}};
   return j;
 }

@@ -15,13 +15,18 @@
 //                                   S bytes waits up to ε·8·S/r̂ (r̂: the equal share of its most
 //                                   crowded port). 0 (default) = exact: every instant with a
 //                                   start or finish re-solves. FluidNet's header states the cost.
-//     "bundle_parallel": false }    true: transfers between the same two endpoints, in the same
+//     "bundle_parallel": false,     true: transfers between the same two endpoints, in the same
 //                                   class, started at the same instant on paths of equal latency
 //                                   with sizes within 1 % of each other (NCCL's channels and QPs
 //                                   of one peer's piece) are one fluid variable whose lanes keep
 //                                   rates proportional to their sizes and finish together.
 //                                   false (default) = one variable per transfer. FluidNet's
 //                                   header ("bundles") states the model and its measured error.
+//     "fair_tolerance": 0 }         δ in [0, 0.25]: max-min's bottleneck conditions hold within a
+//                                   factor 1 + δ (a flow stays frozen unless its fair share moved
+//                                   by more), which stops a finish's re-allocation where the
+//                                   change gets small. 0 (default) = exact. FluidNet's header
+//                                   ("fairness tolerance") states the guarantee and measured error.
 // Thread safety: plain values.
 #pragma once
 
@@ -39,6 +44,7 @@ struct FluidParams {
   bool incremental = true; // false: full re-solve per batch (reference and benchmarking)
   double resolve_slack = 0.0;  // ε of the deferred re-allocation after finishes (0: exact)
   bool bundle_parallel = false;  // parallel transfers of one pair started together: one variable
+  double fair_tolerance = 0.0;   // δ of the solver's fairness and saturation tests (0: exact)
   Bytes mtu = kDefaultMtu;     // payload per full packet, [kMinMtu, kMaxMtu] (core/wire_format.hpp)
   Bytes data_overhead = kDefaultDataOverhead;  // wire bytes per packet beyond its payload, [0, 1 KiB]
 };

@@ -103,8 +103,9 @@ void MaxMinSolver::join(VarId v, double level) {
 }
 
 bool MaxMinSolver::join_above(ConstraintId c, double level) {
-  // Rule (a) before c fixes its F members at `level`: every frozen member above it must come
-  // down, so it joins now, at the water level, as if it had been in F from the start.
+  // Rule (a) before c fixes its F members at `level`: every frozen member above it (beyond the
+  // fairness tolerance) must come down, so it joins now, at the water level, as if it had been
+  // in F from the start.
   const Cons& k = cons_[c];
   const VarId* m = members(k);
   const std::uint32_t size = k.member_count;
@@ -113,7 +114,7 @@ bool MaxMinSolver::join_above(ConstraintId c, double level) {
   for (std::uint32_t j = 0; j < size; ++j) {
     if (j + 8 < size) __builtin_prefetch(&vars_[m[j + 8]]);
     const Var& var = vars_[m[j]];
-    if (var.mark == solve_epoch_ || !less_than(level, var.rate / var.weight)) continue;
+    if (var.mark == solve_epoch_ || !below(level, var.rate / var.weight)) continue;
     join(m[j], level);
     joined = true;
   }
@@ -122,10 +123,14 @@ bool MaxMinSolver::join_above(ConstraintId c, double level) {
 
 void MaxMinSolver::check_bottleneck(ConstraintId c, double level) {
   // Rule (b) at the level of c's frozen bottlenecked variables: they stay only if c saturates
-  // there (it has popped, or pops at this level); else c has room and they rise with the water.
+  // there (it has popped, or pops at this level), or, with no F member left unfixed, carries at
+  // least C/(1 + δ); else c has room and they rise with the water.
   const Cons& k = cons_[c];
   if (k.bn_count == k.f_old_bn) return;  // all of them are in F by now
-  const bool saturated = k.unfixed > 0 ? !less_than(level, k.new_sum) : !less_than(k.capacity - k.residual, k.capacity);
+  // With unfixed F members c's saturation level can still rise after this check (members fixing
+  // below it elsewhere), so only a level reached now counts; once none is left c's load is final
+  // and the tolerance applies.
+  const bool saturated = k.unfixed > 0 ? !less_than(level, k.new_sum) : !below(k.capacity - k.residual, k.capacity);
   if (saturated) return;
   const VarId* m = members(k);
   const std::uint32_t size = k.member_count;
@@ -211,13 +216,18 @@ void MaxMinSolver::fill() {
   // F variable on it fixed below its old rate or a frozen one joined (see queue_check's callers).
   // Otherwise every F member of c is unfixed at or fixed above its old rate at that level, so
   // c carries at least its old, saturating load.
-  for (ConstraintId c : soft_) {
+  // With a fairness tolerance c may hold its frozen bottlenecks while up to a factor 1 + δ short
+  // of saturation, and their levels differ by as much: F members can then rise on c's spare
+  // capacity past them without c losing load, so every boundary constraint with frozen
+  // bottlenecks is checked (at bn_level_, the lowest of their levels: see commit()).
+  const auto queue_initial = [&](ConstraintId c) {
     const Cons& k = cons_[c];
     if (k.b_mark == solve_epoch_ && k.bn_count > k.f_old_bn && k.check_mark != round_) {
       cons_[c].check_mark = round_;
       checks_.push_back(HeapEntry{bn_level_[c], c, kCheckEntry});
     }
-  }
+  };
+  for (ConstraintId c : fair_tol_ > 0.0 ? b_ : soft_) queue_initial(c);
   quad_heap_make(checks_, HeapEntry::before);
   for (std::uint32_t i = 0; i < f_.size(); ++i) {
     const Var& var = vars_[f_[i]];

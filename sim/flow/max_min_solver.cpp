@@ -280,7 +280,7 @@ bool MaxMinSolver::check_boundary() {
     if (k.need_mark != round_) continue;
     if (k.newbn_mark != round_ && k.bn_count == k.f_old_bn) continue;
     const double new_load = k.load - k.old_sum + k.new_sum;
-    const bool saturated = !less_than(new_load, k.capacity);
+    const bool saturated = !below(new_load, k.capacity);
     double max_f = -1.0, min_f_bn = kUnbounded, max_frozen = -1.0, min_frozen_bn = kUnbounded;
     const VarId* m = members(k);
     const std::uint32_t size = k.member_count;
@@ -300,8 +300,8 @@ bool MaxMinSolver::check_boundary() {
     stats_.incidences += size;
     // (a) an F variable bottlenecked here must not sit below a frozen one;
     // (b) a frozen variable bottlenecked here needs the link saturated and itself on top.
-    const bool bad_a = min_f_bn != kUnbounded && less_than(min_f_bn, max_frozen);
-    const bool bad_b = min_frozen_bn != kUnbounded && (!saturated || less_than(min_frozen_bn, max_f));
+    const bool bad_a = min_f_bn != kUnbounded && below(min_f_bn, max_frozen);
+    const bool bad_b = min_frozen_bn != kUnbounded && (!saturated || below(min_frozen_bn, max_f));
     if (bad_a || bad_b) {
       // Only the frozen variables that break the conditions join F (c stays in B, its other
       // frozen members keep their rates): (a) those above the level of c's F bottleneck,
@@ -310,8 +310,8 @@ bool MaxMinSolver::check_boundary() {
         Var& var = vars_[m[j]];
         if (var.mark == solve_epoch_ || var.x_mark == solve_epoch_) continue;
         const double l = var.rate / var.weight;
-        const bool join = (bad_a && less_than(min_f_bn, l)) ||
-                          (bad_b && var.bottleneck == c && (!saturated || less_than(l, max_f)));
+        const bool join = (bad_a && below(min_f_bn, l)) ||
+                          (bad_b && var.bottleneck == c && (!saturated || below(l, max_f)));
         if (join) {
           var.x_mark = solve_epoch_;
           extra_.push_back(m[j]);
@@ -365,6 +365,20 @@ void MaxMinSolver::commit() {
   for (ConstraintId c : soft_)
     if (cons_[c].b_mark != solve_epoch_) touched_.push_back(c);
   sort_ids(f_);
+  if (fair_tol_ > 0.0) {
+    // Within the tolerance the variables bottlenecked at one constraint need not share a level:
+    // keep the lowest, so that rule (b) is checked no later than the lowest of them (a join at
+    // a level above a variable's own would push a constraint it saturated past its capacity).
+    // F's variables fixed at c all have one level; frozen ones recorded at c keep theirs.
+    for (VarId v : f_) {
+      const Var& var = vars_[v];
+      if (var.new_bn >= kBoundBottleneck) continue;
+      const Cons& k = cons_[var.new_bn];
+      const double level = var.new_rate / var.weight;
+      const bool frozen_there = k.b_mark == solve_epoch_ && k.bn_count > k.f_old_bn;
+      bn_level_[var.new_bn] = frozen_there ? std::min(bn_level_[var.new_bn], level) : level;
+    }
+  }
   for (VarId v : f_) {
     Var& var = vars_[v];
     if (var.new_rate != var.rate) changed_.push_back(v);
@@ -375,7 +389,7 @@ void MaxMinSolver::commit() {
     }
     // Every variable bottlenecked at a constraint has the same level (the bottleneck condition
     // both ways), so one write per F variable keeps the constraint's level.
-    if (var.new_bn < kBoundBottleneck) bn_level_[var.new_bn] = var.new_rate / var.weight;
+    if (var.new_bn < kBoundBottleneck && fair_tol_ == 0.0) bn_level_[var.new_bn] = var.new_rate / var.weight;
     var.bottleneck = var.new_bn;
   }
 }

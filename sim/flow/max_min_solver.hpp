@@ -83,6 +83,22 @@
 // Measured: 6,144-rank DP + MoE, slack 0.01: 199 M variables filled → 39 M, 77.7 → 33.4 CPU-s,
 // same op durations; 4,096 exact: 31.1 M → 10.3 M filled, about as many as rates that change.
 //
+// Fairness tolerance δ (set_fair_tolerance; 0, the default, is exact). On a contended all-to-all
+// a finish re-fills not only the flows bottlenecked where it was: they rise, take capacity on
+// their other constraints, which pushes those constraints' flows down by a fraction of it, and so
+// on, each hop smaller (a flow among n on a port moves by ~1/n of what arrives there). With δ > 0
+// every comparison of rules (a) and (b) above (during the fill and in the boundary check) becomes
+// "beyond a factor 1 + δ": a frozen g on a constraint c that saturates at t joins only if
+// λ_g > (1 + δ)·t, and c counts as saturated for its frozen bottlenecks once it would saturate
+// by (1 + δ) times their level (or carries C_c/(1 + δ)). So the cascade stops where the change
+// falls below δ. What holds then (tested on random instances, tests/flow/max_min_solver_test.cpp):
+// the allocation is feasible (no constraint above its capacity: only frozen rates are kept, and
+// the fill never exceeds the residual they leave), and every variable is at its bound or has a
+// constraint c with load_c·(1 + δ) >= C_c on which λ_v·(1 + δ) >= λ_w for every w on c: max-min's
+// bottleneck condition, each side within a factor 1 + δ. It does not bound how far a rate is from
+// the exact one (a small unfairness can move a whole cascade); what that does to op durations is
+// measured against δ = 0 (flow/fluid_net.hpp, "fairness tolerance").
+//
 // Starts, finishes and capacity changes between two solve() calls form one batch with one re-solve.
 // Memory layout (the cost at 10^6 constraints is cache misses, not arithmetic): everything the
 // solver keeps per constraint sits in one 128-byte record (two adjacent cache lines: the fill's
@@ -243,6 +259,10 @@ class MaxMinSolver {
   // Tests: after every fill, also run the boundary checks (a)/(b) that the fill's joins make
   // redundant, counting (and repairing) what they find in stats().expansions.
   void set_verify_boundary(bool on) { verify_boundary_ = on; }
+  // The fairness tolerance δ (header: "Fairness tolerance"); 0, the default, is exact.
+  // REQUIRES: 0 <= delta <= 0.25.
+  void set_fair_tolerance(double delta) { fair_tol_ = delta; }
+  double fair_tolerance() const { return fair_tol_; }
 
  private:
   // Per-constraint state: what the fill sums in the first cache line, the rest in the second.
@@ -353,6 +373,8 @@ class MaxMinSolver {
   static bool less_than(double a, double b) {  // a < b beyond tolerance
     return a < b - kRelTol * (a > b ? a : b);
   }
+  // a·(1 + δ) < b beyond tolerance: the fairness and saturation tests (less_than when δ = 0).
+  bool below(double a, double b) const { return less_than(a * (1.0 + fair_tol_), b); }
 
   struct LoadClock {
     double integral = 0.0;    // ∫ load dt up to `since`
@@ -405,6 +427,7 @@ class MaxMinSolver {
   std::vector<VarId> sort_scratch_;
   SolveStats stats_;
   bool verify_boundary_ = false;
+  double fair_tol_ = 0.0;  // δ
 };
 
 }  // namespace rocesim::flow

@@ -52,6 +52,48 @@ std::vector<double> naive_max_min(const std::vector<double>& cap, const std::vec
   return x;
 }
 
+// One random batch: finishes, starts (a source NIC, up to two "spine" hops, a destination NIC;
+// a third of them sprayed with coefficients in {1, 1/2, 1/3, 1/4}; some with a bound) and
+// capacity changes on the first `nics` + `spines` constraints, mirrored in cap/live/live_bound.
+void random_batch(Rng& rng, MaxMinSolver& s, int nics, int spines, std::vector<double>& cap, std::vector<VarId>& live,
+                  std::vector<double>& live_bound) {
+  const int adds = static_cast<int>(rng.below(4)), removes = live.empty() ? 0 : static_cast<int>(rng.below(3));
+  for (int r = 0; r < removes && !live.empty(); ++r) {
+    const std::size_t k = rng.below(live.size());
+    s.remove_variable(live[k]);
+    live.erase(live.begin() + static_cast<std::ptrdiff_t>(k));
+    live_bound.erase(live_bound.begin() + static_cast<std::ptrdiff_t>(k));
+  }
+  for (int a = 0; a < adds; ++a) {
+    std::vector<ConstraintId> path;
+    path.push_back(static_cast<ConstraintId>(rng.below(nics)));  // source NIC
+    const int hops = static_cast<int>(rng.below(3));
+    for (int h = 0; h < hops; ++h) {
+      const auto sp = static_cast<ConstraintId>(nics + rng.below(spines));
+      if (std::find(path.begin(), path.end(), sp) == path.end()) path.push_back(sp);
+    }
+    const auto dst = static_cast<ConstraintId>(rng.below(nics));
+    if (std::find(path.begin(), path.end(), dst) == path.end()) path.push_back(dst);
+    const double w = 1.0 + static_cast<double>(rng.below(3));
+    const double bound = rng.below(4) == 0 ? 2.0 + static_cast<double>(rng.below(8)) : kUnbounded;
+    std::vector<double> coefs(path.size(), 1.0);
+    if (rng.below(3) == 0)
+      for (double& a : coefs) a = 1.0 / static_cast<double>(1 + rng.below(4));
+    live.push_back(s.add_variable(path, coefs, w, bound));
+    live_bound.push_back(bound);
+  }
+  // Capacity changes (as strict priority passes a higher class's leftovers down): up, down
+  // within the load, down below it (members must come down), sometimes to 0.
+  const int changes = static_cast<int>(rng.below(3));
+  for (int k = 0; k < changes; ++k) {
+    const auto c = static_cast<ConstraintId>(rng.below(cap.size()));
+    const std::uint64_t kind = rng.below(5);
+    const double now = cap[c];
+    cap[c] = kind == 0 ? 0.0 : kind == 1 ? now * 0.5 : kind == 2 ? now * 0.9 : now * 1.5 + 1.0;
+    s.set_capacity(c, cap[c]);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("single bottleneck: equal shares, then a bounded flow leaves its surplus to the others") {
@@ -257,41 +299,7 @@ TEST_CASE("incremental re-solve equals a full re-solve and a naive reference on 
     std::vector<VarId> live;
     std::vector<double> live_bound;
     for (int step = 0; step < 60; ++step) {
-      const int adds = static_cast<int>(rng.below(4)), removes = live.empty() ? 0 : static_cast<int>(rng.below(3));
-      for (int r = 0; r < removes && !live.empty(); ++r) {
-        const std::size_t k = rng.below(live.size());
-        s.remove_variable(live[k]);
-        live.erase(live.begin() + static_cast<std::ptrdiff_t>(k));
-        live_bound.erase(live_bound.begin() + static_cast<std::ptrdiff_t>(k));
-      }
-      for (int a = 0; a < adds; ++a) {
-        std::vector<ConstraintId> path;
-        path.push_back(static_cast<ConstraintId>(rng.below(nics)));  // source NIC
-        const int hops = static_cast<int>(rng.below(3));
-        for (int h = 0; h < hops; ++h) {
-          const auto sp = static_cast<ConstraintId>(nics + rng.below(spines));
-          if (std::find(path.begin(), path.end(), sp) == path.end()) path.push_back(sp);
-        }
-        const auto dst = static_cast<ConstraintId>(rng.below(nics));
-        if (std::find(path.begin(), path.end(), dst) == path.end()) path.push_back(dst);
-        const double w = 1.0 + static_cast<double>(rng.below(3));
-        const double bound = rng.below(4) == 0 ? 2.0 + static_cast<double>(rng.below(8)) : kUnbounded;
-        std::vector<double> coefs(path.size(), 1.0);
-        if (rng.below(3) == 0)
-          for (double& a : coefs) a = 1.0 / static_cast<double>(1 + rng.below(4));
-        live.push_back(s.add_variable(path, coefs, w, bound));
-        live_bound.push_back(bound);
-      }
-      // Capacity changes (as strict priority passes a higher class's leftovers down): up, down
-      // within the load, down below it (members must come down), sometimes to 0.
-      const int changes = static_cast<int>(rng.below(3));
-      for (int k = 0; k < changes; ++k) {
-        const auto c = static_cast<ConstraintId>(rng.below(cap.size()));
-        const std::uint64_t kind = rng.below(5);
-        const double now = cap[c];
-        cap[c] = kind == 0 ? 0.0 : kind == 1 ? now * 0.5 : kind == 2 ? now * 0.9 : now * 1.5 + 1.0;
-        s.set_capacity(c, cap[c]);
-      }
+      random_batch(rng, s, nics, spines, cap, live, live_bound);
       s.solve();
       MaxMinSolver full = s;
       full.solve_full();
@@ -335,6 +343,61 @@ TEST_CASE("incremental re-solve equals a full re-solve and a naive reference on 
   // them), and must leave nothing for the boundary checks (a)/(b) run after every fill.
   CHECK(total_joins > 0);
   CHECK(total_expansions == 0);
+}
+
+TEST_CASE("fairness tolerance: feasible, and max-min's bottleneck conditions within 1 + δ, on random instances") {
+  // With δ > 0 the solver promises (max_min_solver.hpp, "Fairness tolerance"): A·x <= C, and every
+  // variable v is at its bound or has a constraint c with load_c·(1 + δ) >= C_c on which
+  // λ_v·(1 + δ) >= λ_w for every w crossing c (λ = rate / weight). Checked after every batch of
+  // the random instances above, with the boundary check (which applies the same tolerance) on:
+  // the joins during the fill must leave it nothing. The rates must also differ from the exact
+  // ones somewhere (else δ would not be exercised), and δ = 0 must give exactly the exact solver.
+  for (const double delta : {0.01, 0.05, 0.2}) {
+    int instances = 0, inexact = 0;
+    std::uint64_t expansions = 0;
+    for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+      Rng rng(derive_seed(seed, "maxmin-tolerance-test"));
+      MaxMinSolver s;
+      s.set_verify_boundary(true);
+      s.set_fair_tolerance(delta);
+      const int nics = 24, spines = 3 + static_cast<int>(rng.below(4));
+      std::vector<double> cap;
+      for (int i = 0; i < nics + spines; ++i) {
+        cap.push_back(i < nics ? 10.0 + static_cast<double>(rng.below(4)) * 5.0 : 20.0 + static_cast<double>(rng.below(60)));
+        s.add_constraint(cap.back());
+      }
+      std::vector<VarId> live;
+      std::vector<double> live_bound;
+      for (int step = 0; step < 60; ++step) {
+        random_batch(rng, s, nics, spines, cap, live, live_bound);
+        s.solve();
+        MaxMinSolver exact = s;
+        exact.set_fair_tolerance(0.0);
+        exact.solve_full();
+        std::vector<double> load(cap.size(), 0.0), top(cap.size(), 0.0);
+        for (VarId v : live)
+          for (const Incidence& inc : s.incidences_of(v)) {
+            load[inc.c] += inc.coef * s.rate(v);
+            top[inc.c] = std::max(top[inc.c], s.rate(v) / s.weight(v));
+          }
+        for (std::size_t c = 0; c < cap.size(); ++c) CHECK(load[c] <= cap[c] * (1 + 1e-9) + 1e-12);
+        for (std::size_t i = 0; i < live.size(); ++i) {
+          const VarId v = live[i];
+          const double level = s.rate(v) / s.weight(v);
+          bool ok = s.rate(v) >= live_bound[i] * (1 - 1e-9);
+          for (const Incidence& inc : s.incidences_of(v))
+            ok = ok || (load[inc.c] * (1 + delta) >= cap[inc.c] * (1 - 1e-9) && level * (1 + delta) >= top[inc.c] * (1 - 1e-9));
+          CHECK(ok);
+          if (std::abs(s.rate(v) - exact.rate(v)) > 1e-6 * std::max(1.0, exact.rate(v))) ++inexact;
+        }
+        ++instances;
+      }
+      expansions += s.stats().expansions;
+    }
+    CHECK(instances == 40 * 60);
+    CHECK(expansions == 0);
+    CHECK(inexact > 0);
+  }
 }
 
 TEST_CASE("coefficients: a flow sprayed over two links loads each with half its rate") {
