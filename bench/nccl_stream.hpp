@@ -3,7 +3,9 @@
 // group size g is 1 and every round is its own batch), NCCL's round order and channel map from
 // workload/p2p_schedule.hpp. Rank r's batch u starts once its previous batch on each of u's
 // channels is done; a transfer p → q of batch u starts once both p and q have started u; a batch
-// is done for a rank when its k sends and k receives are.
+// is done for a rank when its k sends and k receives are. Like the lowering, transfers are in
+// traffic class 0 and lane j of round u uses the flow label of its channel, (first(u) + j) mod 32
+// (tests/bench/nccl_stream_test.cpp checks the two give the same finishes).
 // Thread safety: none.
 #pragma once
 
@@ -34,7 +36,6 @@ class NcclStream {
     }
     const workload::P2pSchedule sched(layout);
     u_ = sched.rounds();
-    constexpr std::uint32_t kChannels = 32;
     k_ = workload::channels_for_message(workload::piece(bytes, ep, 0),
                                         workload::default_channels_per_peer(ep, kChannels, nic_bps));
     send_.resize(static_cast<std::size_t>(ep) * u_);
@@ -45,6 +46,7 @@ class NcclStream {
     prev_count_.assign(u_, 0);
     for (std::uint32_t u = 0; u < u_; ++u) {
       const std::uint32_t first = workload::p2p_bit_reverse(sched.base(u), kChannels);
+      first_.push_back(first);
       std::vector<std::uint32_t> prev;
       for (std::uint32_t j = 0; j < k_; ++j) {
         const std::uint32_t c = (first + j) % kChannels;
@@ -116,7 +118,7 @@ class NcclStream {
     for (std::uint32_t j = 0; j < k_; ++j) {
       const std::int64_t b = workload::piece(s, k_, j);
       ++transfers_;
-      net_.start(TransferRequest{p, q, Bytes{b > 0 ? b : 1}, static_cast<std::uint16_t>(j), 1,
+      net_.start(TransferRequest{p, q, Bytes{b > 0 ? b : 1}, (first_[u] + j) % kChannels, 0,
                                  tag_base_ + at(p, u) * k_ + j});
     }
   }
@@ -137,6 +139,8 @@ class NcclStream {
   std::uint64_t tag_base_;
   std::vector<std::uint32_t>* finished_ = nullptr;
   std::uint32_t u_ = 0, k_ = 1;
+  static constexpr std::uint32_t kChannels = 32;   // NCCL's p2p channels (CollectiveArgs::p2p_channels)
+  std::vector<std::uint32_t> first_;               // [u]: round u's first channel (its transfers' labels follow)
   std::vector<std::uint32_t> send_;                // [e · U + u]: position e sends to in round u
   std::vector<std::vector<std::uint32_t>> next_;   // batches waiting on u (same channel, next)
   std::vector<std::uint8_t> prev_count_;

@@ -110,6 +110,19 @@
 //               bench_fluid DP + NCCL MoE, k = 4, exact: 4,096 −0.44 %, 6,144 −0.04 %; 8,192 at
 //               ε = 0.01: −0.51 % (BENCHMARKS.md, session 15). Link changes re-route each lane and
 //               re-merge them.
+//   fairness tolerance (FluidParams::fair_tolerance = δ, default 0 = exact): every class's solver
+//               keeps max-min's bottleneck conditions within a factor 1 + δ (max_min_solver.hpp,
+//               "Fairness tolerance"): the allocation stays feasible, and every flow has a port
+//               loaded to at least r_p/(1 + δ) on which no flow's level exceeds its own by more
+//               than 1 + δ. A finish's re-allocation then stops where the change it causes falls
+//               below δ instead of rippling through the whole contended component. Not a bound on
+//               each rate (a small unfairness can shift a cascade); what it does to op durations,
+//               measured against δ = 0: NCCL all-to-all of 64 hosts (k = 4) +0.05 % (1:1) and
+//               −0.07 % (2:1) at δ = 0.05 with 42 % / 29 % fewer variables filled (tested ≤ 1 %, and
+//               with bundles and ε = 0.01 on top); a ring all-reduce and an every-peer all-to-all
+//               identical (tests/flow/fair_tolerance_test.cpp); bench_fluid DP + NCCL MoE at 8,192
+//               ranks (bundles, ε = 0.01): the same MoE duration (7.553 ms) and ring (22.037 ms),
+//               26.9 M variables filled instead of 52 M (BENCHMARKS.md, session 16).
 //   memory    : each time the per-transfer slot arrays double past 2^16 slots, the resident set
 //               plus the new slots' cost (640 B each: 3/4 of the ~850 B per concurrent transfer
 //               measured on an all-to-all, or the resident growth per slot observed since the
