@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../../bench/nccl_stream.hpp"
+#include "../flow/collective_fixture.hpp"
 #include "../flow/leaf_spine_fixture.hpp"
 #include "core/simulator.hpp"
 #include "flow/fluid_net.hpp"
@@ -32,12 +33,7 @@ TransferRequest background() { return TransferRequest{0, 63, Bytes{64 << 20}, 7,
 
 // Every EP group of `ep` ranks r ≡ g (mod stride) lowered as one `nccl` all-to-all, all ready at 0.
 Run dag_run(const topology::Fabric& f, std::uint32_t ep, std::uint32_t stride, std::int64_t bytes) {
-  const std::uint32_t n = f.endpoints();
-  std::vector<std::uint32_t> ranks(n), node_of(n), rail_of(n, 0);
-  for (std::uint32_t r = 0; r < n; ++r) {
-    ranks[r] = r;
-    node_of[r] = workload::kSelfNodeTag | r;
-  }
+  const flow::testing::SelfNodes nodes(f.endpoints());
   workload::TransferDag dag;
   workload::CollectiveArgs args{Bytes{bytes}};
   args.max_concurrent = 0;
@@ -46,7 +42,7 @@ Run dag_run(const topology::Fabric& f, std::uint32_t ep, std::uint32_t stride, s
     for (std::uint32_t e = 0; e < ep; ++e) group.push_back(e * stride + g);
     std::vector<workload::NodeIndex> ready(ep, workload::kNoNode), done;
     workload::lower_collective(dag, workload::CollectiveKind::all_to_all, workload::Algorithm::nccl, group, args,
-                               workload::Locality{node_of, rail_of, 400e9}, ready, done);
+                               nodes.locality(), ready, done);
   }
   dag.finalize();
   Simulator sim;
@@ -64,7 +60,7 @@ Run dag_run(const topology::Fabric& f, std::uint32_t ep, std::uint32_t stride, s
     }
   } sink;
   Run out;
-  workload::DagExecutor exec(sim, net, dag, ranks, 1);
+  workload::DagExecutor exec(sim, net, dag, nodes.ranks, 1);
   sink.exec = &exec;
   sink.out = &out;
   net.set_sink(&sink);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "flow/fluid_net.hpp"
+#include "collective_fixture.hpp"
 #include "leaf_spine_fixture.hpp"
 #include "workload/collectives.hpp"
 #include "workload/dag_executor.hpp"
@@ -72,29 +73,14 @@ double rel_diff(Time a, Time b) { return std::abs(static_cast<double>(a.ps - b.p
 
 // Lowers NCCL's all-to-all over every endpoint and returns its duration on the fluid tier.
 Time nccl_all_to_all(const topology::Fabric& f, Bytes bytes, bool bundle, double slack, flow::FluidStats* stats = nullptr) {
-  const std::uint32_t n = f.endpoints();
-  std::vector<std::uint32_t> ranks(n), node_of(n), rail_of(n, 0);
-  for (std::uint32_t r = 0; r < n; ++r) {
-    ranks[r] = r;
-    node_of[r] = workload::kSelfNodeTag | r;
-  }
   workload::CollectiveArgs args{bytes};
   args.max_concurrent = 0;
   args.channels_per_peer = 4;  // at most; fewer for small pieces (128 KiB chunks)
-  workload::TransferDag dag;
-  std::vector<workload::NodeIndex> ready(n, workload::kNoNode), done;
-  workload::lower_collective(dag, workload::CollectiveKind::all_to_all, workload::Algorithm::nccl, ranks, args,
-                             workload::Locality{node_of, rail_of, 400e9}, ready, done);
-  dag.finalize();
-  BundleNet b(f, bundle, slack);
-  workload::DagExecutor exec(b.sim, b.net, dag, ranks, 1);
-  b.net.set_sink(&exec);
-  exec.start();
-  b.sim.run();
-  REQUIRE(exec.finished());
-  for (double u : b.net.port_utilization(exec.last_completion())) CHECK(u <= 1.0 + 1e-9);
-  if (stats != nullptr) *stats = b.net.stats();
-  return exec.last_completion();
+  const flow::testing::CollectiveOutcome o = flow::testing::run_collective(
+      f, workload::CollectiveKind::all_to_all, workload::Algorithm::nccl, args, BundleNet::params_for(bundle, slack));
+  CHECK(o.max_utilization <= 1.0 + 1e-9);
+  if (stats != nullptr) *stats = o.stats;
+  return o.end;
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "flow/fluid_net.hpp"
+#include "collective_fixture.hpp"
 #include "leaf_spine_fixture.hpp"
 #include "workload/collectives.hpp"
 #include "workload/dag_executor.hpp"
@@ -36,31 +37,12 @@ struct Knobs {
 // Lowers `alg` of `kind` over every endpoint (single-GPU nodes) and runs it on the fluid tier.
 Outcome run(const topology::Fabric& f, workload::CollectiveKind kind, workload::Algorithm alg,
             const workload::CollectiveArgs& args, Knobs k) {
-  const std::uint32_t n = f.endpoints();
-  std::vector<std::uint32_t> ranks(n), node_of(n), rail_of(n, 0);
-  for (std::uint32_t r = 0; r < n; ++r) {
-    ranks[r] = r;
-    node_of[r] = workload::kSelfNodeTag | r;
-  }
-  workload::TransferDag dag;
-  std::vector<workload::NodeIndex> ready(n, workload::kNoNode), done;
-  workload::lower_collective(dag, kind, alg, ranks, args, workload::Locality{node_of, rail_of, 400e9}, ready, done);
-  dag.finalize();
-  Simulator sim;
-  const routing::Router router(f, routing::RoutingParams{});
   flow::FluidParams params = flow::testing::payload_only();
   params.fair_tolerance = k.delta;
   params.bundle_parallel = k.bundle;
   params.resolve_slack = k.slack;
-  flow::FluidNet net(sim, f, router, params);
-  workload::DagExecutor exec(sim, net, dag, ranks, 1);
-  net.set_sink(&exec);
-  exec.start();
-  sim.run();
-  REQUIRE(exec.finished());
-  Outcome o{exec.last_completion(), net.solver_stats().filled_vars, 0.0};
-  for (double u : net.port_utilization(o.end)) o.max_utilization = std::max(o.max_utilization, u);
-  return o;
+  const flow::testing::CollectiveOutcome o = flow::testing::run_collective(f, kind, alg, args, params);
+  return Outcome{o.end, o.solver.filled_vars, o.max_utilization};
 }
 
 double rel_diff(Time a, Time b) { return std::abs(static_cast<double>(a.ps - b.ps)) / static_cast<double>(b.ps); }

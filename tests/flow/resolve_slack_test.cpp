@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "flow/fluid_net.hpp"
+#include "collective_fixture.hpp"
 #include "leaf_spine_fixture.hpp"
 #include "workload/collectives.hpp"
 #include "workload/dag_executor.hpp"
@@ -28,29 +29,10 @@ struct Outcome {
 // Lowers `alg` of `kind` over every endpoint (single-GPU nodes) and runs it on the fluid tier.
 Outcome run(const topology::Fabric& f, workload::CollectiveKind kind, workload::Algorithm alg,
             workload::CollectiveArgs args, double slack) {
-  const std::uint32_t n = f.endpoints();
-  std::vector<std::uint32_t> ranks(n), node_of(n), rail_of(n, 0);
-  for (std::uint32_t r = 0; r < n; ++r) {
-    ranks[r] = r;
-    node_of[r] = workload::kSelfNodeTag | r;
-  }
-  workload::TransferDag dag;
-  std::vector<workload::NodeIndex> ready(n, workload::kNoNode), done;
-  workload::lower_collective(dag, kind, alg, ranks, args, workload::Locality{node_of, rail_of, 400e9}, ready, done);
-  dag.finalize();
-  Simulator sim;
-  const routing::Router router(f, routing::RoutingParams{});
   flow::FluidParams params;
   params.resolve_slack = slack;
-  flow::FluidNet net(sim, f, router, params);
-  workload::DagExecutor exec(sim, net, dag, ranks, 1);
-  net.set_sink(&exec);
-  exec.start();
-  sim.run();
-  REQUIRE(exec.finished());
-  Outcome o{exec.last_completion(), net.stats().batches, 0.0};
-  for (double u : net.port_utilization(o.end)) o.max_utilization = std::max(o.max_utilization, u);
-  return o;
+  const flow::testing::CollectiveOutcome o = flow::testing::run_collective(f, kind, alg, args, params);
+  return Outcome{o.end, o.stats.batches, o.max_utilization};
 }
 
 // A fluid tier on `f` (payload at line rate) with resolve_slack = slack; members in build order.
