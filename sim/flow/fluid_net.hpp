@@ -121,8 +121,8 @@
 //               −0.07 % (2:1) at δ = 0.05 with 42 % / 29 % fewer variables filled (tested ≤ 1 %, and
 //               with bundles and ε = 0.01 on top); a ring all-reduce and an every-peer all-to-all
 //               identical (tests/flow/fair_tolerance_test.cpp); bench_fluid DP + NCCL MoE at 8,192
-//               ranks (bundles, ε = 0.01): the same MoE duration (7.553 ms) and ring (22.037 ms),
-//               26.9 M variables filled instead of 52 M (BENCHMARKS.md, session 16).
+//               ranks (bundles, ε = 0.01): end 34.121 ms instead of 34.045 (+0.22 %), 31.8 M
+//               variables filled instead of 52.8 M, 0.60× the CPU (BENCHMARKS.md, session 16).
 //   memory    : each time the per-transfer slot arrays double past 2^16 slots, the resident set
 //               plus the new slots' cost (640 B each: 3/4 of the ~850 B per concurrent transfer
 //               measured on an all-to-all, or the resident growth per slot observed since the
