@@ -271,6 +271,13 @@ TEST_CASE("bad input: unknown keys, bad values and unroutable transfers are Conf
   CHECK(to_json(p)["bundle_parallel"] == false);
   CHECK(parse(R"({"bundle_parallel": true})").bundle_parallel);
   CHECK_THROWS_AS(parse(R"({"bundle_parallel": "yes"})"), ConfigError);
+  // Fairness tolerance: 0 (exact) unless asked for, a number in [0, 0.25].
+  CHECK(p.fair_tolerance == 0.0);
+  CHECK(to_json(p)["fair_tolerance"] == 0.0);
+  CHECK(parse(R"({"fair_tolerance": 0.05})").fair_tolerance == 0.05);
+  CHECK_THROWS_AS(parse(R"({"fair_tolerance": 0.5})"), ConfigError);
+  CHECK_THROWS_AS(parse(R"({"fair_tolerance": -0.01})"), ConfigError);
+  CHECK_THROWS_AS(parse(R"({"fair_tolerance": "small"})"), ConfigError);
 
   // Two leaves and no spine: endpoint 0 cannot reach endpoint 5.
   const Fabric f = leaf_spine(2, 4, 0);
