@@ -87,11 +87,16 @@
 // a finish re-fills not only the flows bottlenecked where it was: they rise, take capacity on
 // their other constraints, which pushes those constraints' flows down by a fraction of it, and so
 // on, each hop smaller (a flow among n on a port moves by ~1/n of what arrives there). With δ > 0
-// every comparison of rules (a) and (b) above (during the fill and in the boundary check) becomes
-// "beyond a factor 1 + δ": a frozen g on a constraint c that saturates at t joins only if
-// λ_g > (1 + δ)·t, and c counts as saturated for its frozen bottlenecks once it would saturate
-// by (1 + δ) times their level (or carries C_c/(1 + δ)). So the cascade stops where the change
-// falls below δ. What holds then (tested on random instances, tests/flow/max_min_solver_test.cpp):
+// rules (a) and (b) compare "beyond a factor 1 + δ": a frozen g on a constraint c that saturates
+// at t joins only if λ_g > (1 + δ)·t, and c's frozen bottlenecks stay if, when the water reaches
+// their level, c has saturated or, with no F member left to rise on it, carries C_c/(1 + δ) (a
+// saturation level not yet reached cannot count: it may still rise as members fix elsewhere).
+// The boundary check uses the same factor. Since c may then hold bottlenecks while short of
+// saturation, and their levels may differ by up to 1 + δ, every boundary constraint with frozen
+// bottlenecks is checked (not only those that lost load), and bn_level_ keeps the lowest of their
+// levels (a check must come no later than that: joining above a variable's own level could push
+// a constraint it saturated past capacity). So the cascade stops where the change falls below δ.
+// What holds then (tested on random instances, tests/flow/max_min_solver_test.cpp):
 // the allocation is feasible (no constraint above its capacity: only frozen rates are kept, and
 // the fill never exceeds the residual they leave), and every variable is at its bound or has a
 // constraint c with load_c·(1 + δ) >= C_c on which λ_v·(1 + δ) >= λ_w for every w on c: max-min's
