@@ -52,6 +52,17 @@ std::vector<double> naive_max_min(const std::vector<double>& cap, const std::vec
   return x;
 }
 
+// The random instances' constraints: `nics` "NIC" ports of capacity 10–25, then `spines` heavily
+// shared "spine" ports of 20–79 (a giant component). Returns the capacities.
+std::vector<double> random_constraints(Rng& rng, MaxMinSolver& s, int nics, int spines) {
+  std::vector<double> cap;
+  for (int i = 0; i < nics + spines; ++i) {
+    cap.push_back(i < nics ? 10.0 + static_cast<double>(rng.below(4)) * 5.0 : 20.0 + static_cast<double>(rng.below(60)));
+    s.add_constraint(cap.back());
+  }
+  return cap;
+}
+
 // One random batch: finishes, starts (a source NIC, up to two "spine" hops, a destination NIC;
 // a third of them sprayed with coefficients in {1, 1/2, 1/3, 1/4}; some with a bound) and
 // capacity changes on the first `nics` + `spines` constraints, mirrored in cap/live/live_bound.
@@ -290,12 +301,7 @@ TEST_CASE("incremental re-solve equals a full re-solve and a naive reference on 
     MaxMinSolver s;
     s.set_verify_boundary(true);
     const int nics = 24, spines = 3 + static_cast<int>(rng.below(4));
-    std::vector<double> cap;
-    for (int i = 0; i < nics + spines; ++i) {
-      const double c = i < nics ? 10.0 + static_cast<double>(rng.below(4)) * 5.0 : 20.0 + static_cast<double>(rng.below(60));
-      cap.push_back(c);
-      s.add_constraint(c);
-    }
+    std::vector<double> cap = random_constraints(rng, s, nics, spines);
     std::vector<VarId> live;
     std::vector<double> live_bound;
     for (int step = 0; step < 60; ++step) {
@@ -361,11 +367,7 @@ TEST_CASE("fairness tolerance: feasible, and max-min's bottleneck conditions wit
       s.set_verify_boundary(true);
       s.set_fair_tolerance(delta);
       const int nics = 24, spines = 3 + static_cast<int>(rng.below(4));
-      std::vector<double> cap;
-      for (int i = 0; i < nics + spines; ++i) {
-        cap.push_back(i < nics ? 10.0 + static_cast<double>(rng.below(4)) * 5.0 : 20.0 + static_cast<double>(rng.below(60)));
-        s.add_constraint(cap.back());
-      }
+      std::vector<double> cap = random_constraints(rng, s, nics, spines);
       std::vector<VarId> live;
       std::vector<double> live_bound;
       for (int step = 0; step < 60; ++step) {
