@@ -139,7 +139,8 @@ class NcclStream {
   std::uint64_t tag_base_;
   std::vector<std::uint32_t>* finished_ = nullptr;
   std::uint32_t u_ = 0, k_ = 1;
-  static constexpr std::uint32_t kChannels = 32;   // NCCL's p2p channels (CollectiveArgs::p2p_channels)
+  // NCCL's p2p channels: the lowering's default, so both drivers map rounds to the same labels.
+  static constexpr std::uint32_t kChannels = workload::CollectiveArgs{}.p2p_channels;
   std::vector<std::uint32_t> first_;               // [u]: round u's first channel (its transfers' labels follow)
   std::vector<std::uint32_t> send_;                // [e · U + u]: position e sends to in round u
   std::vector<std::vector<std::uint32_t>> next_;   // batches waiting on u (same channel, next)
