@@ -105,6 +105,28 @@ void random_batch(Rng& rng, MaxMinSolver& s, int nics, int spines, std::vector<d
   }
 }
 
+// A random instance (seeded by `seed` and `stream`): the constraints above, the boundary check on
+// (it must find nothing the fill's joins left), fairness tolerance `delta`; step() applies one
+// random batch and solves.
+struct RandomInstance {
+  Rng rng;
+  MaxMinSolver s;
+  int nics = 24, spines = 0;
+  std::vector<double> cap;
+  std::vector<VarId> live;
+  std::vector<double> live_bound;
+  RandomInstance(std::uint64_t seed, const char* stream, double delta) : rng(derive_seed(seed, stream)) {
+    s.set_verify_boundary(true);
+    s.set_fair_tolerance(delta);
+    spines = 3 + static_cast<int>(rng.below(4));
+    cap = random_constraints(rng, s, nics, spines);
+  }
+  void step() {
+    random_batch(rng, s, nics, spines, cap, live, live_bound);
+    s.solve();
+  }
+};
+
 }  // namespace
 
 TEST_CASE("single bottleneck: equal shares, then a bounded flow leaves its surplus to the others") {
@@ -297,16 +319,12 @@ TEST_CASE("incremental re-solve equals a full re-solve and a naive reference on 
   int instances = 0;
   std::uint64_t total_expansions = 0, total_joins = 0;
   for (std::uint64_t seed = 1; seed <= 40; ++seed) {
-    Rng rng(derive_seed(seed, "maxmin-test"));
-    MaxMinSolver s;
-    s.set_verify_boundary(true);
-    const int nics = 24, spines = 3 + static_cast<int>(rng.below(4));
-    std::vector<double> cap = random_constraints(rng, s, nics, spines);
-    std::vector<VarId> live;
-    std::vector<double> live_bound;
+    RandomInstance in(seed, "maxmin-test", 0.0);
+    MaxMinSolver& s = in.s;
+    const std::vector<double>& cap = in.cap;
+    const std::vector<VarId>& live = in.live;
     for (int step = 0; step < 60; ++step) {
-      random_batch(rng, s, nics, spines, cap, live, live_bound);
-      s.solve();
+      in.step();
       MaxMinSolver full = s;
       full.solve_full();
       std::vector<std::vector<ConstraintId>> vc;
@@ -337,7 +355,7 @@ TEST_CASE("incremental re-solve equals a full re-solve and a naive reference on 
         CHECK(load(static_cast<Eigen::Index>(c)) <= cap[c] * (1 + 1e-9) + 1e-12);
         CHECK(load(static_cast<Eigen::Index>(c)) == doctest::Approx(s.load(static_cast<ConstraintId>(c))).epsilon(1e-7));
       }
-      const std::vector<double> ref = naive_max_min(cap, vc, va, ws, live_bound);
+      const std::vector<double> ref = naive_max_min(cap, vc, va, ws, in.live_bound);
       for (std::size_t i = 0; i < live.size(); ++i) CHECK(std::abs(s.rate(live[i]) - ref[i]) <= 1e-7 * std::max(1.0, ref[i]));
       ++instances;
     }
@@ -362,17 +380,13 @@ TEST_CASE("fairness tolerance: feasible, and max-min's bottleneck conditions wit
     int instances = 0, inexact = 0;
     std::uint64_t expansions = 0;
     for (std::uint64_t seed = 1; seed <= 40; ++seed) {
-      Rng rng(derive_seed(seed, "maxmin-tolerance-test"));
-      MaxMinSolver s;
-      s.set_verify_boundary(true);
-      s.set_fair_tolerance(delta);
-      const int nics = 24, spines = 3 + static_cast<int>(rng.below(4));
-      std::vector<double> cap = random_constraints(rng, s, nics, spines);
-      std::vector<VarId> live;
-      std::vector<double> live_bound;
+      RandomInstance in(seed, "maxmin-tolerance-test", delta);
+      const MaxMinSolver& s = in.s;
+      const std::vector<double>& cap = in.cap;
+      const std::vector<VarId>& live = in.live;
+      const std::vector<double>& live_bound = in.live_bound;
       for (int step = 0; step < 60; ++step) {
-        random_batch(rng, s, nics, spines, cap, live, live_bound);
-        s.solve();
+        in.step();
         MaxMinSolver exact = s;
         exact.set_fair_tolerance(0.0);
         exact.solve_full();
