@@ -400,7 +400,11 @@ int run_sweep(const SweepOptions& opt) {
     try {
       check_run_arguments(p.run_args);
     } catch (const ConfigError& e) {
-      throw ConfigError(opt.spec, "/axes", "point " + std::to_string(p.index) + " (" + p.dir_name + ") is invalid: " + e.what());
+      // A point's axis and base.set keys reach rocesim run as --set KEY=VALUE, so run labels their
+      // errors "--set"; in a sweep that names an option the user never typed.
+      const std::string what = e.file() != "--set" ? std::string(e.what())
+                               : "an axis or base.set key" + (e.path().empty() ? "" : " (" + e.path() + ")") + ": " + e.message();
+      throw ConfigError(opt.spec, "/axes", "point " + std::to_string(p.index) + " (" + p.dir_name + ") is invalid: " + what);
     }
   }
   if (opt.check) {

@@ -326,6 +326,10 @@ TEST_CASE("bad sweep specs exit 2 with the file and JSON path, and leave no outp
       {"unknown config key on an axis", {{"axes", {{{"key", "routing.hsah"}, {"values", {"crc"}}}}}}, "point 0"},
       {"bad config value on an axis",
        {{"axes", {{{"key", "routing.load_balancing"}, {"values", {"ecmp", "sprey"}}}}}}, "point 1"},
+      {"backend parameter out of range on an axis",
+       {{"axes", {{{"key", "fair_tolerance"}, {"values", {0, 0.5}}}, {{"key", "backend"}, {"values", {"fluid"}}}}}},
+       "point 1 (1-fair_tolerance=0.5_backend=fluid) is invalid: an axis or base.set key (/backend/fair_tolerance): "
+       "expected a number in [0, 0.25], got 0.5"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.what);
