@@ -126,7 +126,10 @@ struct StreamStep final : TransferSink {
   std::vector<std::uint32_t> sent, received, round;
   std::vector<std::uint8_t> busy;
   std::uint64_t transfers = 0, ar_done = 0, moe_done = 0;
-  Time ar_end{}, moe_end{};
+  // moe_s, printed by both drivers: from the last all-reduce's end to the last all-to-all's end
+  // (so ar_s + moe_s is the step); moe_span_s: from the first all-to-all's start.
+  Time ar_end{}, moe_start{}, moe_end{};
+  bool moe_started = false;
   // FNV-1a over every completion's (tag, picosecond) in callback order: equal digests mean the
   // simulated results are identical, to the picosecond, and were reported in the same order.
   std::uint64_t digest = 14695981039346656037ULL;
@@ -181,6 +184,10 @@ struct StreamStep final : TransferSink {
     ++ar_done;
     ar_end = now;
     round[r] = 1;
+    if (moe_bytes > 0 && !moe_started) {
+      moe_started = true;
+      moe_start = now;
+    }
     send_a2a(r);
   }
   bench::NcclStream* nccl = nullptr;  // --a2a nccl: NCCL's schedule instead of one peer at a time
@@ -346,7 +353,7 @@ int main(int argc, char** argv) {
         "accelerators=%u mode=stream fabric=%s ports=%zu dp=%u transfers=%llu simulated_s=%.6f build_s=%.2f run_s=%.2f "
         "run_cpu_s=%.2f total_cpu_s=%.2f events=%llu events_per_s=%.0f batches=%llu rate_updates=%llu "
         "flow_incidences=%llu incidences=%llu incidences_per_transfer=%.1f rounds=%llu filled_vars=%llu repeat_filled_vars=%llu expansions=%llu "
-        "peak_active=%zu peak_rss_mib=%ld ar_s=%.6f moe_s=%.6f end_ps=%lld digest=%016llx complete=%d a2a=%s slack=%g bundled=%llu fair_tol=%g\n",
+        "peak_active=%zu peak_rss_mib=%ld ar_s=%.6f moe_s=%.6f moe_span_s=%.6f end_ps=%lld digest=%016llx complete=%d a2a=%s slack=%g bundled=%llu fair_tol=%g\n",
         n, fabric.name().c_str(), fabric.port_count(), dp,
         static_cast<unsigned long long>(st.transfers + (nccl ? nccl->transfers() : 0)),
         sim.now().seconds(), build_s, run_s,
@@ -358,7 +365,8 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(ss.rounds), static_cast<unsigned long long>(ss.filled_vars),
         static_cast<unsigned long long>(ss.repeat_filled_vars),
         static_cast<unsigned long long>(ss.expansions), net.stats().peak_active, peak_rss_mib(), st.ar_end.seconds(),
-        moe_bytes ? (st.moe_end - st.ar_end).seconds() : 0.0, static_cast<long long>(sim.now().ps),
+        moe_bytes ? (st.moe_end - st.ar_end).seconds() : 0.0, moe_bytes ? (st.moe_end - st.moe_start).seconds() : 0.0,
+        static_cast<long long>(sim.now().ps),
         static_cast<unsigned long long>(st.digest), ok ? 1 : 0, nccl ? "nccl" : "pairwise", params.resolve_slack,
         static_cast<unsigned long long>(net.stats().bundled), params.fair_tolerance);
     return ok ? 0 : 1;
@@ -429,7 +437,7 @@ int main(int argc, char** argv) {
   std::printf(
       "accelerators=%u ports=%zu dp=%u channels=%u transfers=%zu simulated_s=%.6f build_s=%.2f run_s=%.2f "
       "run_cpu_s=%.2f total_cpu_s=%.2f events=%llu events_per_s=%.0f batches=%llu rate_updates=%llu filled_vars=%llu incidences=%llu "
-      "incidences_per_transfer=%.1f expansions=%llu peak_active=%zu peak_rss_mib=%ld ar_s=%.6f moe_s=%.6f\n",
+      "incidences_per_transfer=%.1f expansions=%llu peak_active=%zu peak_rss_mib=%ld ar_s=%.6f moe_s=%.6f moe_span_s=%.6f\n",
       n, fabric.port_count(), dp, channels, dag.transfer_count(), sim.now().seconds(), build_s, run_s, run_cpu_s,
       cpu_seconds(), static_cast<unsigned long long>(sim.events_executed()),
       static_cast<double>(sim.events_executed()) / run_cpu_s,
@@ -437,6 +445,7 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(st.filled_vars), static_cast<unsigned long long>(st.incidences),
       static_cast<double>(st.incidences) / static_cast<double>(dag.transfer_count()),
       static_cast<unsigned long long>(st.expansions), net.stats().peak_active, peak_rss_mib(),
-      (exec.op_end(0) - exec.op_start(0)).seconds(), ops > 1 ? (exec.op_end(1) - exec.op_start(1)).seconds() : 0.0);
+      (exec.op_end(0) - exec.op_start(0)).seconds(), ops > 1 ? (exec.op_end(1) - exec.op_end(0)).seconds() : 0.0,
+      ops > 1 ? (exec.op_end(1) - exec.op_start(1)).seconds() : 0.0);
   return 0;
 }
