@@ -31,6 +31,13 @@ struct PortCounters {
   std::uint64_t trims = 0;           // UET data packets trimmed to a header on admission to this egress
 };
 
+// One pause of one data class of an egress port: XOFF .. resume or expiry (refreshing XOFFs
+// extend it), as PortCounters::paused_time sums them.
+struct PauseSpan {
+  std::uint32_t port = 0;  // topology::PortId
+  Time begin{}, end{};
+};
+
 struct NetCounters {
   std::uint64_t data_packets_sent = 0;   // including retransmissions
   std::uint64_t retransmitted_packets = 0;

@@ -667,6 +667,11 @@ void PacketNet::close_pause(PortId port, std::size_t c, Time end) {
   const Time length = end - ports_[port].pause_began[c];
   pc.paused_time += length;
   pc.longest_pause = std::max(pc.longest_pause, length);
+  if (pause_log_.size() < kMaxPauseSpans) {
+    pause_log_.push_back(PauseSpan{port, ports_[port].pause_began[c], end});
+  } else {
+    pause_log_full_ = true;
+  }
 }
 
 // Closes the pause accounting of classes whose pause time ran out.

@@ -158,6 +158,13 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   // Time port p's data classes have been paused by PFC up to now(), pauses in progress included
   // (summed over classes, as PortCounters::paused_time).
   Time paused_time_now(PortId p) const;
+  // Every pause of a data class up to now() (those in progress end at now()), in the order they
+  // closed, then the open ones: what per-window pause times (a report's
+  // critical links) are summed from. The log keeps at most kMaxPauseSpans closed pauses
+  // (24 B each); pause_spans_complete() is false once it dropped any.
+  std::vector<PauseSpan> pause_spans_now() const;
+  bool pause_spans_complete() const { return !pause_log_full_; }
+  static constexpr std::size_t kMaxPauseSpans = std::size_t{1} << 22;
   // Every port that has queued, sent or been paused by now, in first-touch order: the others
   // read 0 in serialized_bytes, queue_bytes and paused_time_now, so a sampler on a large fabric
   // reads only these (a few per flow) instead of every port.
@@ -454,6 +461,8 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   std::vector<PortState> ports_;
   std::vector<PortId> touched_ports_;  // see touched_ports(); each port once, on first touch
   std::vector<PortCounters> port_counters_;
+  std::vector<PauseSpan> pause_log_;  // closed pauses (pause_spans_now)
+  bool pause_log_full_ = false;
   std::vector<IngressState> ingress_;  // index: upstream port * data_classes + prio
   std::vector<SwitchState> switches_;  // index: node id (accelerators unused)
   std::vector<NicRx> nic_rx_;          // index: port feeding an accelerator; empty when nic.rx_buffer is off

@@ -31,4 +31,20 @@ Time PacketNet::paused_time_now(PortId p) const {
   return total;
 }
 
+std::vector<PauseSpan> PacketNet::pause_spans_now() const {
+  std::vector<PauseSpan> out = pause_log_;
+  const Time now = sim_.now();
+  for (const PortId p : touched_ports_) {
+    const PortState& ps = ports_[p];
+    if (ps.paused_mask == 0) continue;
+    for (int c = kFirstDataClass; c < kFirstDataClass + data_classes_; ++c) {
+      const auto ci = static_cast<std::size_t>(c);
+      if (!(ps.paused_mask >> c & 1)) continue;
+      const Time until = std::min(now, ps.paused_until[ci]);  // as paused_time_now()
+      if (until > ps.pause_began[ci]) out.push_back(PauseSpan{p, ps.pause_began[ci], until});
+    }
+  }
+  return out;
+}
+
 }  // namespace rocesim::net

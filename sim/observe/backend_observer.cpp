@@ -1,5 +1,8 @@
 #include "observe/backend_observer.hpp"
 
+#include <algorithm>
+#include <string>
+
 #include "flow/fluid_net.hpp"
 #include "net/packet_net.hpp"
 
@@ -96,6 +99,16 @@ void collect_ports(const TransferBackend& backend, const TransferRecorder& recor
       r.drops = c.drops;
       r.max_queue_bytes = c.max_queue_bytes;
       r.trims = c.trims;
+    }
+    record.pauses.clear();
+    for (const net::PauseSpan& s : packet->pause_spans_now()) record.pauses.push_back(PauseInterval{s.port, s.begin, s.end});
+    std::sort(record.pauses.begin(), record.pauses.end(), [](const PauseInterval& a, const PauseInterval& b) {
+      return a.port != b.port ? a.port < b.port : a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+    });
+    record.pauses_complete = packet->pause_spans_complete();
+    if (!record.pauses_complete) {
+      record.notes.push_back("the PFC pause log stopped at " + std::to_string(net::PacketNet::kMaxPauseSpans) +
+                             " pauses: critical links' paused_us is each port's whole-run pause time, not the op's window");
     }
     record.has_pfc = record.has_ecn = record.has_drops = record.has_queues = true;
     record.has_trims = packet->params().nic.transport == net::Transport::uet;

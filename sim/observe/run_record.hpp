@@ -74,6 +74,12 @@ struct TimeSeries {
   std::vector<double> tier_paused_us;
 };
 
+// One pause of one data class of an egress port (packet tier): XOFF .. resume or expiry.
+struct PauseInterval {
+  topology::PortId port = 0;
+  Time begin{}, end{};
+};
+
 struct RunRecord {
   std::string backend;                   // "packet", "fluid", "analytic"
   Time end{};                            // simulated time when the last event ran
@@ -85,6 +91,12 @@ struct RunRecord {
   bool transfers_recorded = false;       // false: recording was off (see notes), not "no transfers"
   std::vector<PortRecord> ports;         // indexed by PortId (empty if the backend has no per-port view)
   bool has_pfc = false;                  // paused / pauses_received are measured
+  // Every PFC pause when has_pfc, sorted by (port, begin, end): port p's pause time within a
+  // window [a, b] is Σ |[begin, end] ∩ [a, b]| over its entries (summed over classes, like
+  // PortRecord::paused). pauses_complete is false when the backend's log overflowed (a note says
+  // so): then only the whole-run PortRecord::paused is known.
+  std::vector<PauseInterval> pauses;
+  bool pauses_complete = false;
   bool has_ecn = false;
   bool has_drops = false;
   bool has_queues = false;               // max_queue_bytes and TimeSeries::queue_bytes are measured

@@ -66,9 +66,12 @@ std::vector<json> add_link_findings(const AttributionInput& in, const std::vecto
       const PortLoad& pl = load.path_ports[k];
       json o = port_identity_json(f, pl.port);
       o["utilization"] = tidy(pl.utilization);
-      o["paused_us"] = in.record->has_pfc && pl.port < in.record->ports.size()
-                           ? json(tidy(in.record->ports[pl.port].paused.us()))
-                           : json(nullptr);
+      // The pause time inside the op's window; the whole run's if the pause log overflowed (a
+      // note in the record says so).
+      const Time paused = !in.record->has_pfc || pl.port >= in.record->ports.size() ? Time{}
+                          : in.record->pauses_complete ? paused_in_window(*in.record, pl.port, starts[i], ends[i])
+                                                       : in.record->ports[pl.port].paused;
+      o["paused_us"] = in.record->has_pfc && pl.port < in.record->ports.size() ? json(tidy(paused.us())) : json(nullptr);
       crit.push_back(std::move(o));
     }
     if (in.ops[i].detail) attr[i]["critical_links"] = std::move(crit);

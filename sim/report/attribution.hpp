@@ -25,7 +25,8 @@
 //   bottleneck_tier(op) = argmax_t speedup_t(op) if that speedup > 1.05 (a 5 % threshold: below it
 //       a tier's oversubscription costs less than typical run-to-run effects), else null.
 //   critical_links(op) (only for ops with OpInput::detail) = the 3 hottest ports on the op's own paths inside its window
-//       (report/critical_links.hpp), with the whole-run paused_us of each (null without PFC).
+//       (report/critical_links.hpp), with each one's PFC pause time inside that window, paused_us
+//       (null without PFC; the whole run's when the pause log overflowed, as a note says).
 //   ECMP collisions(op): the fabric slowed the op (T_base > 1.05 · T_nb) but no oversubscribed
 //       tier explains it (bottleneck_tier null), and in a switch tier that is nominally 1:1
 //       (ρ ≤ 1 + 1e-9) the op's hottest path port is ≥ 0.9 utilized while the scope mean of that

@@ -106,6 +106,19 @@ class TierGroups {
 // ranking on 1e-9 steps makes such ties fall to the port id, as the per-transfer sum did.
 std::int64_t quantized(double utilization) { return std::llround(utilization * 1e9); }
 
+Time paused_in_window(const observe::RunRecord& record, topology::PortId port, Time ws, Time we) {
+  const auto& all = record.pauses;
+  auto it = std::lower_bound(all.begin(), all.end(), port,
+                             [](const observe::PauseInterval& x, topology::PortId p) { return x.port < p; });
+  Time total{};
+  // Entries are sorted by begin within the port: none past the window's end can overlap it.
+  for (; it != all.end() && it->port == port && it->begin < we; ++it) {
+    const Time a = std::max(it->begin, ws), b = std::min(it->end, we);
+    if (b > a) total += b - a;
+  }
+  return total;
+}
+
 std::vector<OpLinkLoad> op_link_loads(const topology::Fabric& f, const routing::Router& router,
                                       const observe::RunRecord& record, std::span<const Time> op_start,
                                       std::span<const Time> op_end, double scope_threshold) {

@@ -56,6 +56,11 @@ struct OpLinkLoad {
   std::vector<ScopeLoad> scopes;     // switch-to-switch tiers only, bottom-up (see scope_threshold)
 };
 
+// PFC pause time of `port` within the window [ws, we]: Σ |[begin, end] ∩ [ws, we]| over the
+// port's record.pauses (summed over data classes, like PortRecord::paused), by a binary search
+// for the port's entries. Only meaningful when record.has_pfc and record.pauses_complete.
+Time paused_in_window(const observe::RunRecord& record, topology::PortId port, Time ws, Time we);
+
 // Utilization on a 1e-9 grid: rankings use it so that floating-point noise does not break ties.
 std::int64_t quantized(double utilization);
 

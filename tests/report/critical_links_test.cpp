@@ -140,3 +140,21 @@ TEST_CASE("window loads: an op that never ran gets an empty result") {
   CHECK(loads[0].path_ports.empty());
   CHECK(loads[0].scopes.empty());
 }
+
+TEST_CASE("pause time in a window: each pause's overlap with it, summed over a port's classes") {
+  // Port 3: class A paused [10, 20] and [50, 60] µs, class B [15, 30] (overlapping A: both count,
+  // as PortRecord::paused sums classes); port 4: [0, 100]; port 5: none.
+  observe::RunRecord r;
+  r.has_pfc = r.pauses_complete = true;
+  const auto us = [](std::int64_t x) { return Time::from_us(x); };
+  r.pauses = {{3, us(10), us(20)}, {3, us(15), us(30)}, {3, us(50), us(60)}, {4, us(0), us(100)}};
+  // Window [18, 55]: port 3 gets [18, 20] + [18, 30] + [50, 55] = 2 + 12 + 5 = 19 µs; port 4 37 µs.
+  CHECK(report::paused_in_window(r, 3, us(18), us(55)) == us(19));
+  CHECK(report::paused_in_window(r, 4, us(18), us(55)) == us(37));
+  CHECK(report::paused_in_window(r, 5, us(18), us(55)) == Time{});
+  // A window touching a pause only at its end point, or after every pause, sees none of it.
+  CHECK(report::paused_in_window(r, 3, us(60), us(70)) == Time{});
+  CHECK(report::paused_in_window(r, 3, us(0), us(10)) == Time{});
+  // The whole run: every pause in full (10 + 15 + 10).
+  CHECK(report::paused_in_window(r, 3, us(0), us(1000)) == us(35));
+}
