@@ -92,7 +92,8 @@ void collect_ports(const TransferBackend& backend, const TransferRecorder& recor
       const net::PortCounters& c = counters[p];
       PortRecord& r = record.ports[p];
       r.tx_bytes = static_cast<double>(c.tx_wire_bytes);
-      r.paused = c.paused_time;
+      // Pauses still in progress count up to now, as in `pauses` below (a stalled run ends paused).
+      r.paused = packet->paused_time_now(static_cast<topology::PortId>(p));
       r.pauses_received = c.pauses_received;
       r.longest_pause = c.longest_pause;
       r.ecn_marks = c.ecn_marks;

@@ -35,7 +35,8 @@ struct TransferRecord {
 // Cumulative counters of one egress port over the whole run.
 struct PortRecord {
   double tx_bytes = 0.0;             // bytes serialized (packet: wire bytes; fluid: payload)
-  Time paused{};                     // time a data class of this port was paused by PFC
+  Time paused{};                     // time a data class of this port was paused by PFC (a pause still
+                                     // in progress when the record is taken counts up to then)
   std::uint64_t pauses_received = 0; // XOFF frames that paused this port
   Time longest_pause{};              // longest single pause of one class (XOFF .. resume or expiry)
   std::uint64_t ecn_marks = 0;
