@@ -353,6 +353,7 @@ int main(int argc, char** argv) {
         "accelerators=%u mode=stream fabric=%s ports=%zu dp=%u transfers=%llu simulated_s=%.6f build_s=%.2f run_s=%.2f "
         "run_cpu_s=%.2f total_cpu_s=%.2f events=%llu events_per_s=%.0f batches=%llu rate_updates=%llu "
         "flow_incidences=%llu incidences=%llu incidences_per_transfer=%.1f rounds=%llu filled_vars=%llu repeat_filled_vars=%llu expansions=%llu "
+        "soft_filled=%llu fill_joins=%llu saturation_joins=%llu "
         "peak_active=%zu peak_rss_mib=%ld ar_s=%.6f moe_s=%.6f moe_span_s=%.6f end_ps=%lld digest=%016llx complete=%d a2a=%s slack=%g bundled=%llu fair_tol=%g\n",
         n, fabric.name().c_str(), fabric.port_count(), dp,
         static_cast<unsigned long long>(st.transfers + (nccl ? nccl->transfers() : 0)),
@@ -364,7 +365,9 @@ int main(int argc, char** argv) {
         static_cast<double>(ss.incidences) / static_cast<double>(st.transfers),
         static_cast<unsigned long long>(ss.rounds), static_cast<unsigned long long>(ss.filled_vars),
         static_cast<unsigned long long>(ss.repeat_filled_vars),
-        static_cast<unsigned long long>(ss.expansions), net.stats().peak_active, peak_rss_mib(), st.ar_end.seconds(),
+        static_cast<unsigned long long>(ss.expansions), static_cast<unsigned long long>(ss.soft_filled),
+        static_cast<unsigned long long>(ss.fill_joins), static_cast<unsigned long long>(ss.saturation_joins),
+        net.stats().peak_active, peak_rss_mib(), st.ar_end.seconds(),
         moe_bytes ? (st.moe_end - st.ar_end).seconds() : 0.0, moe_bytes ? (st.moe_end - st.moe_start).seconds() : 0.0,
         static_cast<long long>(sim.now().ps),
         static_cast<unsigned long long>(st.digest), ok ? 1 : 0, nccl ? "nccl" : "pairwise", params.resolve_slack,

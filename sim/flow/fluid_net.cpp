@@ -551,6 +551,8 @@ SolveStats FluidNet::solver_stats() const {
     sum.incidences += s.incidences;
     sum.expansions += s.expansions;
     sum.fill_joins += s.fill_joins;
+    sum.saturation_joins += s.saturation_joins;
+    sum.soft_filled += s.soft_filled;
   }
   return sum;
 }

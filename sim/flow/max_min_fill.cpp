@@ -116,6 +116,7 @@ bool MaxMinSolver::join_above(ConstraintId c, double level) {
     const Var& var = vars_[m[j]];
     if (var.mark == solve_epoch_ || !below(level, var.rate / var.weight)) continue;
     join(m[j], level);
+    ++stats_.saturation_joins;
     joined = true;
   }
   return joined;

@@ -228,8 +228,10 @@ void MaxMinSolver::gather(bool repeat) {
     // A soft constraint's members that can change are its recorded bottlenecks (none to look for
     // when bn_count is 0: most ports a finished flow crossed) and the new variables, which are
     // listed since the last solve instead of being searched for in every member list.
+    const std::size_t before_soft = f_.size();
     for (ConstraintId c : soft_)
       if (cons_[c].bn_count > 0) take_members(c, true);
+    stats_.soft_filled += f_.size() - before_soft;
     for (VarId v : new_vars_) {
       Var& var = vars_[v];
       if (var.alive && var.bottleneck == kNoId && var.mark != solve_epoch_) {

@@ -192,6 +192,8 @@ struct SolveStats {
   std::uint64_t incidences = 0;      // Σ incidences visited (fill + boundary checks)
   std::uint64_t expansions = 0;      // boundary constraints found violated (each unfreezes variables)
   std::uint64_t fill_joins = 0;      // frozen variables unfrozen during a fill (no extra round)
+  std::uint64_t saturation_joins = 0;  // the part of fill_joins by rule (a) (the rest: rule (b))
+  std::uint64_t soft_filled = 0;     // variables filled as recorded bottlenecks of soft constraints
 };
 
 class MaxMinSolver {

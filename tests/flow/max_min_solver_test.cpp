@@ -304,8 +304,32 @@ TEST_CASE("a new flow on a saturated link pulls the members above its level into
   CHECK(s.load(spine) == doctest::Approx(100.0));
   CHECK(s.stats().rounds - before.rounds == 1);
   CHECK(s.stats().fill_joins - before.fill_joins == 2);
+  CHECK(s.stats().saturation_joins - before.saturation_joins == 1);  // a by rule (a), b by rule (b)
+  CHECK(s.stats().soft_filled == before.soft_filled);  // nothing was recorded bottlenecked at N or c's own NIC
   CHECK(s.stats().filled_vars - before.filled_vars == 3);
   CHECK(s.stats().expansions == before.expansions);
+}
+
+TEST_CASE("a finish re-fills the flows recorded as bottlenecked where it was, counted as soft fills") {
+  // x and y share L (100), each also on a NIC of its own (100): 50 each, both bottlenecked at L;
+  // z is alone on M (30). x ends: L is soft, y (recorded bottlenecked at L) re-fills and rises to
+  // 100; z, elsewhere, is untouched. One variable filled, as a soft fill, no join.
+  MaxMinSolver s;
+  const ConstraintId l = s.add_constraint(100.0), m = s.add_constraint(30.0);
+  const VarId x = s.add_variable(ids({s.add_constraint(100.0), l}));
+  const VarId y = s.add_variable(ids({s.add_constraint(100.0), l}));
+  const VarId z = s.add_variable(ids({m}));
+  s.solve();
+  REQUIRE(s.rate(y) == doctest::Approx(50.0));
+  REQUIRE(s.bottleneck(y) == l);
+  const SolveStats before = s.stats();
+  s.remove_variable(x);
+  s.solve();
+  CHECK(s.rate(y) == doctest::Approx(100.0));
+  CHECK(s.rate(z) == doctest::Approx(30.0));
+  CHECK(s.stats().soft_filled - before.soft_filled == 1);
+  CHECK(s.stats().filled_vars - before.filled_vars == 1);
+  CHECK(s.stats().fill_joins == before.fill_joins);
 }
 
 TEST_CASE("incremental re-solve equals a full re-solve and a naive reference on random instances") {
