@@ -101,8 +101,10 @@ void collect_ports(const TransferBackend& backend, const TransferRecorder& recor
       r.max_queue_bytes = c.max_queue_bytes;
       r.trims = c.trims;
     }
+    const std::vector<net::PauseSpan> spans = packet->pause_spans_now();
     record.pauses.clear();
-    for (const net::PauseSpan& s : packet->pause_spans_now()) record.pauses.push_back(PauseInterval{s.port, s.begin, s.end});
+    record.pauses.reserve(spans.size());
+    for (const net::PauseSpan& s : spans) record.pauses.push_back(PauseInterval{s.port, s.begin, s.end});
     std::sort(record.pauses.begin(), record.pauses.end(), [](const PauseInterval& a, const PauseInterval& b) {
       return a.port != b.port ? a.port < b.port : a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
     });
