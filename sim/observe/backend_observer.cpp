@@ -85,6 +85,8 @@ void collect_ports(const TransferBackend& backend, const TransferRecorder& recor
   // The backend's configuration warnings belong with the numbers they may have spoiled.
   for (const std::string& w : backend.warnings()) record.notes.push_back("warning: " + w);
   record.ports.clear();
+  record.pauses.clear();
+  record.pauses_complete = false;
   if (const auto* packet = dynamic_cast<const net::PacketNet*>(&backend)) {
     const std::vector<net::PortCounters> counters = packet->all_port_counters();
     record.ports.resize(counters.size());
@@ -102,7 +104,6 @@ void collect_ports(const TransferBackend& backend, const TransferRecorder& recor
       r.trims = c.trims;
     }
     const std::vector<net::PauseSpan> spans = packet->pause_spans_now();
-    record.pauses.clear();
     record.pauses.reserve(spans.size());
     for (const net::PauseSpan& s : spans) record.pauses.push_back(PauseInterval{s.port, s.begin, s.end});
     std::sort(record.pauses.begin(), record.pauses.end(), [](const PauseInterval& a, const PauseInterval& b) {
