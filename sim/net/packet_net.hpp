@@ -329,6 +329,21 @@ class PacketNet final : public TransferBackend, public EventHandler, public CcHo
   void on_pause_frame(std::uint32_t pkt);
   void settle_pauses(PortId port);
   void close_pause(PortId port, std::size_t c, Time end);
+  // visit(begin, until) for each data class of port p paused now, up to min(now, its expiry): a
+  // class whose pause expired but was not settled yet counts up to its expiry (paused_time_now,
+  // pause_spans_now).
+  template <class Visit>
+  void for_each_open_pause(PortId p, Visit&& visit) const {
+    const PortState& ps = ports_[p];
+    if (ps.paused_mask == 0) return;
+    const Time now = sim_.now();
+    for (int c = kFirstDataClass; c < kFirstDataClass + data_classes_; ++c) {
+      const auto ci = static_cast<std::size_t>(c);
+      if (!(ps.paused_mask >> c & 1)) continue;
+      const Time until = std::min(now, ps.paused_until[ci]);
+      if (until > ps.pause_began[ci]) visit(ps.pause_began[ci], until);
+    }
+  }
   Time serialization(const PortState& ps, std::uint32_t wire) const;
   // nic_rx.cpp: NIC receive buffer (nic.rx_buffer)
   void init_nic_rx();                      // constructor part; throws ConfigError when size is too small

@@ -17,33 +17,15 @@ double PacketNet::serialized_bytes(PortId p) const {
 }
 
 Time PacketNet::paused_time_now(PortId p) const {
-  const PortState& ps = ports_[p];
   Time total = port_counters_[p].paused_time;
-  if (ps.paused_mask == 0) return total;
-  const Time now = sim_.now();
-  for (int c = kFirstDataClass; c < kFirstDataClass + data_classes_; ++c) {
-    const auto ci = static_cast<std::size_t>(c);
-    if (!(ps.paused_mask >> c & 1)) continue;
-    // A class whose pause expired but was not settled yet counts up to its expiry.
-    const Time until = std::min(now, ps.paused_until[ci]);
-    if (until > ps.pause_began[ci]) total += until - ps.pause_began[ci];
-  }
+  for_each_open_pause(p, [&](Time begin, Time until) { total += until - begin; });
   return total;
 }
 
 std::vector<PauseSpan> PacketNet::pause_spans_now() const {
   std::vector<PauseSpan> out = pause_log_;
-  const Time now = sim_.now();
-  for (const PortId p : touched_ports_) {
-    const PortState& ps = ports_[p];
-    if (ps.paused_mask == 0) continue;
-    for (int c = kFirstDataClass; c < kFirstDataClass + data_classes_; ++c) {
-      const auto ci = static_cast<std::size_t>(c);
-      if (!(ps.paused_mask >> c & 1)) continue;
-      const Time until = std::min(now, ps.paused_until[ci]);  // as paused_time_now()
-      if (until > ps.pause_began[ci]) out.push_back(PauseSpan{p, ps.pause_began[ci], until});
-    }
-  }
+  for (const PortId p : touched_ports_)
+    for_each_open_pause(p, [&](Time begin, Time until) { out.push_back(PauseSpan{p, begin, until}); });
   return out;
 }
 

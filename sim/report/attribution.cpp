@@ -68,10 +68,13 @@ std::vector<json> add_link_findings(const AttributionInput& in, const std::vecto
       o["utilization"] = tidy(pl.utilization);
       // The pause time inside the op's window; the whole run's if the pause log overflowed (a
       // note in the record says so).
-      const Time paused = !in.record->has_pfc || pl.port >= in.record->ports.size() ? Time{}
-                          : in.record->pauses_complete ? paused_in_window(*in.record, pl.port, starts[i], ends[i])
-                                                       : in.record->ports[pl.port].paused;
-      o["paused_us"] = in.record->has_pfc && pl.port < in.record->ports.size() ? json(tidy(paused.us())) : json(nullptr);
+      const observe::RunRecord& rec = *in.record;
+      if (!rec.has_pfc || pl.port >= rec.ports.size()) {
+        o["paused_us"] = nullptr;
+      } else {
+        const Time paused = rec.pauses_complete ? paused_in_window(rec, pl.port, starts[i], ends[i]) : rec.ports[pl.port].paused;
+        o["paused_us"] = tidy(paused.us());
+      }
       crit.push_back(std::move(o));
     }
     if (in.ops[i].detail) attr[i]["critical_links"] = std::move(crit);

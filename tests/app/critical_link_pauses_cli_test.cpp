@@ -15,9 +15,8 @@
 //   paused_us = 0, although host 1's NIC port (one of them) was paused for over 1 ms in the run.
 #include <doctest/doctest.h>
 
-#include <fstream>
+#include <algorithm>
 #include <map>
-#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -25,6 +24,7 @@
 #include "cli_runner.hpp"
 
 using nlohmann::json;
+using rocesim::test::csv_cells;
 using rocesim::test::read_file;
 using rocesim::test::run_cli_in;
 using rocesim::test::scratch_dir;
@@ -34,17 +34,16 @@ namespace {
 
 // links.csv: paused[us] by "from>to".
 std::map<std::string, double> paused_by_link(const std::string& csv) {
+  const auto rows = csv_cells(csv);
+  REQUIRE(rows.size() > 1);
+  const auto col = [&](const std::string& name) {
+    const auto it = std::find(rows[0].begin(), rows[0].end(), name);
+    REQUIRE(it != rows[0].end());
+    return static_cast<std::size_t>(it - rows[0].begin());
+  };
+  const std::size_t from = col("from"), to = col("to"), paused = col("paused[us]");
   std::map<std::string, double> out;
-  std::istringstream in(csv);
-  std::string line;
-  std::getline(in, line);
-  REQUIRE(line.rfind("port,from,to,tier,direction,rate[Gb/s],bytes[B],utilization,paused[us]", 0) == 0);
-  while (std::getline(in, line)) {
-    std::istringstream row(line);
-    std::string cell[9];
-    for (std::string& c : cell) std::getline(row, c, ',');
-    out[cell[1] + ">" + cell[2]] = std::stod(cell[8]);
-  }
+  for (std::size_t i = 1; i < rows.size(); ++i) out[rows[i][from] + ">" + rows[i][to]] = std::stod(rows[i][paused]);
   return out;
 }
 
